@@ -1,0 +1,200 @@
+//! The native command line: every figure's computation, its tables as CSV and its panels as
+//! PNG and SVG, drawn by the same `draw` code as the page; and the benchmark of the core.
+//!
+//! ```text
+//! sgd-stability list
+//! sgd-stability <figure-id> [--set key=value]... [--out DIR] [--scale S]
+//! sgd-stability bench [--out FILE]
+//! ```
+
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+use std::time::Instant;
+
+use plotters::prelude::*;
+use sgd_stability::figures::params::ParamValues;
+use sgd_stability::figures::plot::Theme;
+use sgd_stability::figures::{self, Figure, FigureVisitor, ALL_IDS};
+use sgd_stability::math::lanczos::Lanczos;
+use sgd_stability::math::network::{Activation, Data, Regression, ShallowNet};
+use sgd_stability::math::optimizer::Sgd;
+use sgd_stability::math::rng;
+
+/// Panels are exported at this CSS size, multiplied by `--scale`.
+const PANEL_SIZE: (u32, u32) = (640, 480);
+
+const USAGE: &str = "usage:
+  sgd-stability list                                   the figures and their parameters
+  sgd-stability <figure-id> [--set key=value]... [--out DIR] [--scale S]
+                                                       CSV of the series, PNG and SVG of each panel
+  sgd-stability bench [--out FILE]                     GD and Lanczos speed on the lecture's network";
+
+fn main() -> ExitCode {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let result = match args.first().map(String::as_str) {
+        None | Some("-h") | Some("--help") => {
+            println!("{USAGE}");
+            Ok(())
+        }
+        Some("list") => {
+            list();
+            Ok(())
+        }
+        Some("bench") => bench(&args[1..]),
+        Some(id) => match figures::visit(id, Export { args: &args[1..] }) {
+            Some(r) => r,
+            None => Err(format!("unknown figure \u{201c}{id}\u{201d}; the figures are: {}", ALL_IDS.join(", "))),
+        },
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(message) => {
+            eprintln!("error: {message}\n\n{USAGE}");
+            ExitCode::from(2)
+        }
+    }
+}
+
+fn list() {
+    struct Describe;
+    impl FigureVisitor for Describe {
+        type Output = ();
+        fn visit<F: Figure + 'static>(self) {
+            println!("{}  ({})", F::ID, F::TITLE);
+            for p in F::PARAMS {
+                println!("  {:<8} {} in [{}, {}], default {}", p.key, p.label, p.min, p.max, p.default);
+            }
+        }
+    }
+    for id in ALL_IDS {
+        figures::visit(id, Describe);
+    }
+}
+
+/// Exports one figure, generic over its type.
+struct Export<'a> {
+    args: &'a [String],
+}
+
+impl FigureVisitor for Export<'_> {
+    type Output = Result<(), String>;
+
+    fn visit<F: Figure + 'static>(self) -> Result<(), String> {
+        let mut params = ParamValues::defaults(F::PARAMS);
+        let mut out = PathBuf::from("target/figures");
+        let mut scale = 2.0;
+        let mut it = self.args.iter();
+        while let Some(arg) = it.next() {
+            let value = it.next().ok_or_else(|| format!("{arg} needs a value"))?;
+            match arg.as_str() {
+                "--set" => {
+                    let (key, text) = value
+                        .split_once('=')
+                        .ok_or_else(|| format!("--set takes key=value, got \u{201c}{value}\u{201d}"))?;
+                    params.set_text(key, text).map_err(|e| e.message)?;
+                }
+                "--out" => out = PathBuf::from(value),
+                "--scale" => {
+                    scale =
+                        value.parse::<f64>().ok().filter(|s| (0.5..=4.0).contains(s)).ok_or_else(|| {
+                            format!("--scale must be a number in [0.5, 4], got \u{201c}{value}\u{201d}")
+                        })?;
+                }
+                other => return Err(format!("unknown option \u{201c}{other}\u{201d}")),
+            }
+        }
+        std::fs::create_dir_all(&out).map_err(|e| format!("cannot create {}: {e}", out.display()))?;
+        let mut fig = F::new(params);
+        fig.finish();
+        for table in fig.tables() {
+            let path = out.join(format!("{}-{}.csv", F::ID, table.name));
+            std::fs::write(&path, table.to_csv()).map_err(|e| format!("cannot write {}: {e}", path.display()))?;
+            println!("wrote {}", path.display());
+        }
+        register_font()?;
+        let theme = Theme::light(scale);
+        let size = ((PANEL_SIZE.0 as f64 * scale) as u32, (PANEL_SIZE.1 as f64 * scale) as u32);
+        for (i, panel) in F::PANELS.iter().enumerate() {
+            let png = out.join(format!("{}-{}.png", F::ID, panel.key));
+            draw_to(&fig, i, BitMapBackend::new(&png, size).into_drawing_area(), &theme, &png)?;
+            let svg = out.join(format!("{}-{}.svg", F::ID, panel.key));
+            draw_to(&fig, i, SVGBackend::new(&svg, size).into_drawing_area(), &theme, &svg)?;
+            println!("wrote {} and .svg", png.display());
+        }
+        println!("{}", fig.verdict().text);
+        Ok(())
+    }
+}
+
+fn draw_to<F: Figure, DB: DrawingBackend>(
+    fig: &F,
+    panel: usize,
+    area: DrawingArea<DB, plotters::coord::Shift>,
+    theme: &Theme,
+    path: &Path,
+) -> Result<(), String>
+where
+    DB::ErrorType: 'static,
+{
+    fig.draw(panel, &area, theme).map_err(|e| format!("drawing {}: {e}", path.display()))?;
+    area.present().map_err(|e| format!("writing {}: {e}", path.display()))
+}
+
+/// Bitmap text needs a font file; the project ships DejaVu Sans (see assets/fonts).
+fn register_font() -> Result<(), String> {
+    static FONT: &[u8] = include_bytes!("../../assets/fonts/DejaVuSans.ttf");
+    plotters::style::register_font("sans-serif", FontStyle::Normal, FONT)
+        .map_err(|_| "the bundled font does not load".to_string())
+}
+
+/// The core benchmark: the lecture's tanh network at k = 100 on n = 20 points of T₄, as in
+/// the reference workload: full-batch GD steps per second, and 20-iteration Lanczos sharpness
+/// evaluations per second. Writes the figures as JSON.
+fn bench(args: &[String]) -> Result<(), String> {
+    let out = match args {
+        [] => PathBuf::from("target/bench/core.json"),
+        [flag, path] if flag == "--out" => PathBuf::from(path),
+        _ => return Err("bench takes only --out FILE".into()),
+    };
+    let (k, n) = (100, 20);
+    let x: Vec<f64> = (0..n).map(|j| -1.0 + 2.0 * j as f64 / (n - 1) as f64).collect();
+    let y = x.iter().map(|&x| 8.0 * x.powi(4) - 8.0 * x * x + 1.0).collect();
+    let problem = Regression::new(ShallowNet::new(k, Activation::Tanh), Data { x, y });
+    let mut r = rng::seeded(1);
+    let theta: Vec<f64> = (0..problem.num_params()).map(|_| rng::normal(&mut r) * 0.5).collect();
+
+    let gd_steps = 20_000;
+    let mut gd = Sgd::new(&problem, theta.clone(), 0.02, n, 0);
+    let start = Instant::now();
+    gd.run(&problem, gd_steps);
+    let gd_rate = gd_steps as f64 / start.elapsed().as_secs_f64();
+
+    let evals = 2_000;
+    let p = problem.num_params();
+    let mut lanczos = Lanczos::new(p, 20);
+    let mut scratch = vec![0.0; p];
+    let v0: Vec<f64> = (0..p).map(|_| rng::normal(&mut r)).collect();
+    let theta = gd.theta.clone();
+    let start = Instant::now();
+    let mut sharpness = 0.0;
+    for _ in 0..evals {
+        let ritz =
+            lanczos.top(1, &v0, |v, out| problem.hessian_vec(&theta, v, out, &mut scratch)).ok_or("Lanczos failed")?;
+        sharpness = ritz.values[0];
+    }
+    let lanczos_rate = evals as f64 / start.elapsed().as_secs_f64();
+
+    println!("core benchmark: lecture network, tanh, k = {k}, n = {n}, {p} parameters (native)");
+    println!("  {:<44} {:>12.0}", "full-batch GD steps/s", gd_rate);
+    println!("  {:<44} {:>12.0}", "Lanczos sharpness evaluations/s (20 iter.)", lanczos_rate);
+    println!("  sharpness after {gd_steps} GD steps at eta = 0.02: {sharpness:.6}");
+    if let Some(dir) = out.parent() {
+        std::fs::create_dir_all(dir).map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
+    }
+    let json = format!(
+        "{{\n  \"workload\": \"lecture tanh net, k = {k}, n = {n}, T4 targets\",\n  \"native_gd_steps_per_s\": {gd_rate:.1},\n  \"native_lanczos20_per_s\": {lanczos_rate:.1},\n  \"sharpness_after_gd\": {sharpness}\n}}\n"
+    );
+    std::fs::write(&out, json).map_err(|e| format!("cannot write {}: {e}", out.display()))?;
+    println!("wrote {}", out.display());
+    Ok(())
+}

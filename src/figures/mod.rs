@@ -1,0 +1,145 @@
+//! The figures of the page, one module per figure, named after its DOM id.
+//!
+//! A figure owns its parameters and its state, does its work in bounded slices (`step`), and
+//! draws each of its panels through `draw`, generic over plotters' `DrawingBackend`: the same
+//! code draws on a browser canvas, into the PNG and SVG files of the command line, and in
+//! the tests. Figures know nothing of the DOM.
+
+pub mod params;
+pub mod plot;
+pub mod quadratic_1d;
+pub mod quadratic_nd;
+pub mod url_state;
+
+use plotters::coord::Shift;
+use plotters::prelude::*;
+
+use params::{ParamSpec, ParamValues};
+use plot::{DrawResult, Theme};
+
+/// One drawing surface of a figure.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Panel {
+    /// Stable key, used in file names and DOM ids.
+    pub key: &'static str,
+    /// What the panel shows, for the canvas's accessible label.
+    pub description: &'static str,
+}
+
+/// The tone of a figure's one-line verdict.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Tone {
+    /// Converges, stable, holds.
+    Good,
+    /// Diverges, unstable, violated.
+    Bad,
+    /// Neither (on the boundary, still running).
+    Neutral,
+}
+
+/// The figure's live summary in words, with its key numbers.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Verdict {
+    pub text: String,
+    pub tone: Tone,
+}
+
+/// Whether a figure has work left to animate.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Activity {
+    Running,
+    Idle,
+}
+
+/// A table of numbers a figure draws, for CSV export.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Table {
+    pub name: &'static str,
+    pub columns: Vec<&'static str>,
+    pub rows: Vec<Vec<f64>>,
+}
+
+impl Table {
+    /// CSV with a header line; numbers in their shortest round-tripping form.
+    pub fn to_csv(&self) -> String {
+        let mut out = self.columns.join(",");
+        out.push('\n');
+        for row in &self.rows {
+            let cells: Vec<String> = row.iter().map(|v| params::format_value(*v)).collect();
+            out.push_str(&cells.join(","));
+            out.push('\n');
+        }
+        out
+    }
+}
+
+/// Something done with a figure type chosen at run time by its id: mounting it on the page,
+/// exporting it from the command line. [`visit`] is the one registry of figures.
+pub trait FigureVisitor {
+    type Output;
+    fn visit<F: Figure + 'static>(self) -> Self::Output;
+}
+
+/// The ids of all figures, in page order.
+pub const ALL_IDS: &[&str] = &[quadratic_1d::Quadratic1d::ID, quadratic_nd::QuadraticNd::ID];
+
+/// Calls `visitor` with the figure type whose id is `id`; None for an unknown id.
+pub fn visit<V: FigureVisitor>(id: &str, visitor: V) -> Option<V::Output> {
+    match id {
+        quadratic_1d::Quadratic1d::ID => Some(visitor.visit::<quadratic_1d::Quadratic1d>()),
+        quadratic_nd::QuadraticNd::ID => Some(visitor.visit::<quadratic_nd::QuadraticNd>()),
+        _ => None,
+    }
+}
+
+/// What every figure provides. `Sized` figures are mounted generically by the web layer and the
+/// command line.
+pub trait Figure: Sized {
+    /// The figure id: its DOM container, URL prefix, command-line subcommand and test name.
+    const ID: &'static str;
+    /// Its title, for captions and the command line.
+    const TITLE: &'static str;
+    /// Its settable parameters, with ranges and defaults.
+    const PARAMS: &'static [ParamSpec];
+    /// Its panels, in drawing order.
+    const PANELS: &'static [Panel];
+    /// How many steps of work per second to animate, when the work is meant to be watched at a
+    /// reading pace; `None` runs as fast as the frame budget allows.
+    const PACE: Option<f64>;
+
+    /// The figure in its starting state for these (already validated) parameters.
+    fn new(params: ParamValues) -> Self;
+
+    /// The figure at its defaults.
+    fn with_defaults() -> Self {
+        Self::new(ParamValues::defaults(Self::PARAMS))
+    }
+
+    fn params(&self) -> &ParamValues;
+
+    /// Does up to `units` steps of work.
+    fn step(&mut self, units: usize) -> Activity;
+
+    /// Does all remaining work (the command line and the tests draw the finished state).
+    fn finish(&mut self) {
+        while self.step(usize::MAX / 2) == Activity::Running {}
+    }
+
+    /// Draws panel `panel` (an index into `PANELS`) on `area`. Returns the panel's pixel ↔ data
+    /// map when it has draggable handles.
+    fn draw<DB: DrawingBackend>(&self, panel: usize, area: &DrawingArea<DB, Shift>, theme: &Theme) -> DrawResult<DB>
+    where
+        DB::ErrorType: 'static;
+
+    /// The live verdict in words.
+    fn verdict(&self) -> Verdict;
+
+    /// The series the figure draws, for CSV export.
+    fn tables(&self) -> Vec<Table>;
+
+    /// The parameter a drag starting at data point (x, y) of `panel` moves, if any. While the
+    /// drag goes on, the parameter follows the pointer's x coordinate.
+    fn grab(&self, _panel: usize, _x: f64, _y: f64) -> Option<&'static str> {
+        None
+    }
+}

@@ -1,0 +1,335 @@
+//! Drawing helpers shared by every figure: the theme (colours, sizes scaled for HiDPI), chart
+//! frames with consistent margins, and the map from pixels back to data for dragging.
+
+use plotters::coord::ranged1d::ValueFormatter;
+use plotters::coord::Shift;
+use plotters::prelude::*;
+use plotters::style::text_anchor::{HPos, Pos, VPos};
+
+/// The error of drawing on backend `DB`.
+pub type DrawError<DB> = DrawingAreaErrorKind<<DB as DrawingBackend>::ErrorType>;
+
+/// The result of drawing one panel: where its plotting area is, when it is draggable.
+pub type DrawResult<DB> = Result<Option<PlotMap>, DrawError<DB>>;
+
+/// Colours and sizes of a rendering. `scale` is device pixels per CSS pixel, so that text and
+/// lines keep their size on HiDPI screens and in 2× exports.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Theme {
+    pub scale: f64,
+    pub dark: bool,
+}
+
+/// The Okabe–Ito palette: distinguishable with every common colour-vision deficiency.
+const SERIES_LIGHT: [RGBColor; 6] = [
+    RGBColor(0, 114, 178),
+    RGBColor(213, 94, 0),
+    RGBColor(0, 158, 115),
+    RGBColor(204, 121, 167),
+    RGBColor(230, 159, 0),
+    RGBColor(86, 180, 233),
+];
+const SERIES_DARK: [RGBColor; 6] = [
+    RGBColor(86, 180, 233),
+    RGBColor(240, 140, 60),
+    RGBColor(60, 200, 150),
+    RGBColor(224, 150, 190),
+    RGBColor(240, 200, 70),
+    RGBColor(150, 210, 245),
+];
+
+impl Theme {
+    pub fn light(scale: f64) -> Self {
+        Self { scale, dark: false }
+    }
+
+    pub fn background(&self) -> RGBColor {
+        if self.dark {
+            RGBColor(24, 26, 31)
+        } else {
+            RGBColor(255, 255, 255)
+        }
+    }
+
+    pub fn foreground(&self) -> RGBColor {
+        if self.dark {
+            RGBColor(225, 227, 232)
+        } else {
+            RGBColor(28, 30, 36)
+        }
+    }
+
+    pub fn muted(&self) -> RGBColor {
+        if self.dark {
+            RGBColor(150, 155, 165)
+        } else {
+            RGBColor(110, 114, 124)
+        }
+    }
+
+    pub fn grid(&self) -> RGBColor {
+        if self.dark {
+            RGBColor(52, 56, 64)
+        } else {
+            RGBColor(232, 234, 238)
+        }
+    }
+
+    /// The shade of the "stable" region of a plot.
+    pub fn stable_fill(&self) -> RGBAColor {
+        self.series(2).mix(0.14)
+    }
+
+    /// The shade of the "unstable" region of a plot.
+    pub fn unstable_fill(&self) -> RGBAColor {
+        self.series(1).mix(0.14)
+    }
+
+    /// The i-th series colour (cycling).
+    pub fn series(&self, i: usize) -> RGBColor {
+        let palette = if self.dark { &SERIES_DARK } else { &SERIES_LIGHT };
+        palette[i % palette.len()]
+    }
+
+    /// `css_px` CSS pixels in device pixels.
+    pub fn px(&self, css_px: f64) -> u32 {
+        (css_px * self.scale).round().max(1.0) as u32
+    }
+
+    /// A text style of `css_px` size in the foreground colour.
+    pub fn text(&self, css_px: f64) -> TextStyle<'static> {
+        ("sans-serif", css_px * self.scale).into_font().color(&self.foreground())
+    }
+
+    /// A solid line of `css_px` width.
+    pub fn line(&self, color: impl Into<RGBAColor>, css_px: f64) -> ShapeStyle {
+        ShapeStyle { color: color.into(), filled: false, stroke_width: self.px(css_px) }
+    }
+}
+
+/// A linear map between a panel's plotting area (device pixels) and its data coordinates.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct PlotMap {
+    pub pixels_x: (i32, i32),
+    pub pixels_y: (i32, i32),
+    pub data_x: (f64, f64),
+    pub data_y: (f64, f64),
+}
+
+impl PlotMap {
+    /// Data coordinates of a device pixel (extrapolated outside the plotting area).
+    pub fn to_data(&self, px: f64, py: f64) -> (f64, f64) {
+        let fx = (px - self.pixels_x.0 as f64) / (self.pixels_x.1 - self.pixels_x.0).max(1) as f64;
+        let fy = (py - self.pixels_y.0 as f64) / (self.pixels_y.1 - self.pixels_y.0).max(1) as f64;
+        (self.data_x.0 + fx * (self.data_x.1 - self.data_x.0), self.data_y.1 - fy * (self.data_y.1 - self.data_y.0))
+    }
+}
+
+/// Clears a panel to the theme's background.
+pub fn clear<DB: DrawingBackend>(area: &DrawingArea<DB, Shift>, theme: &Theme) -> Result<(), DrawError<DB>> {
+    area.fill(&theme.background())
+}
+
+/// A chart builder with the house margins, caption and label areas.
+pub fn frame<'a, 'b, DB: DrawingBackend>(
+    area: &'a DrawingArea<DB, Shift>,
+    theme: &Theme,
+    caption: &str,
+) -> ChartBuilder<'a, 'b, DB> {
+    let mut builder = ChartBuilder::on(area);
+    builder
+        .margin(theme.px(10.0))
+        .margin_right(theme.px(16.0))
+        .caption(caption, theme.text(14.0))
+        .x_label_area_size(theme.px(38.0))
+        .y_label_area_size(theme.px(54.0));
+    builder
+}
+
+/// Draws the mesh of a chart in the house style, with axis descriptions.
+pub fn mesh<DB, X, Y>(
+    chart: &mut ChartContext<'_, DB, Cartesian2d<X, Y>>,
+    theme: &Theme,
+    x_desc: &str,
+    y_desc: &str,
+) -> Result<(), DrawError<DB>>
+where
+    DB: DrawingBackend,
+    X: Ranged<ValueType = f64> + ValueFormatter<f64>,
+    Y: Ranged<ValueType = f64> + ValueFormatter<f64>,
+{
+    chart
+        .configure_mesh()
+        .x_desc(x_desc)
+        .y_desc(y_desc)
+        .x_labels(6)
+        .y_labels(6)
+        .label_style(theme.text(11.0))
+        .axis_desc_style(theme.text(12.0))
+        .axis_style(theme.line(theme.muted(), 1.0))
+        .bold_line_style(theme.line(theme.grid(), 1.0))
+        .light_line_style(theme.line(theme.background(), 0.0))
+        .x_label_formatter(&|v| format_tick(*v))
+        .y_label_formatter(&|v| format_tick(*v))
+        .draw()
+}
+
+/// Draws the legend of a chart in the house style (series need `.label(..).legend(..)`).
+pub fn legend<'a, DB: DrawingBackend + 'a, CT: CoordTranslate>(
+    chart: &mut ChartContext<'a, DB, CT>,
+    theme: &Theme,
+    position: SeriesLabelPosition,
+) -> Result<(), DrawError<DB>>
+where
+    DB::ErrorType: 'static,
+{
+    chart
+        .configure_series_labels()
+        .position(position)
+        .label_font(theme.text(11.0))
+        .background_style(theme.background().mix(0.85))
+        .border_style(theme.line(theme.grid(), 1.0))
+        .margin(theme.px(6.0))
+        .legend_area_size(theme.px(26.0))
+        .draw()
+}
+
+/// A legend swatch: a short horizontal line in `style`.
+pub fn swatch(theme: &Theme, style: ShapeStyle) -> impl Fn((i32, i32)) -> PathElement<(i32, i32)> {
+    let len = theme.px(18.0) as i32;
+    move |(x, y)| PathElement::new(vec![(x, y), (x + len, y)], style)
+}
+
+/// A legend marker: a dot in `color`.
+pub fn dot_swatch(theme: &Theme, color: RGBColor) -> impl Fn((i32, i32)) -> Circle<(i32, i32), u32> {
+    let (dx, r) = (theme.px(9.0) as i32, theme.px(4.0));
+    move |(x, y)| Circle::new((x + dx, y), r, color.filled())
+}
+
+/// Writes `text` at the top-left corner of the plotting area of `area` (a note on the plot).
+pub fn note<DB: DrawingBackend>(
+    area: &DrawingArea<DB, Shift>,
+    theme: &Theme,
+    text: &str,
+    at: (i32, i32),
+) -> Result<(), DrawError<DB>> {
+    let style = theme.text(11.0).pos(Pos::new(HPos::Left, VPos::Top));
+    area.draw(&Text::new(text.to_string(), at, style))
+}
+
+/// Tick labels: plain for ordinary magnitudes, scientific for very large or small ones.
+pub fn format_tick(v: f64) -> String {
+    let a = v.abs();
+    if a == 0.0 {
+        "0".into()
+    } else if !(1e-3..1e5).contains(&a) {
+        let e = a.log10().floor() as i32;
+        let m = v / 10f64.powi(e);
+        if (m.abs() - 1.0).abs() < 1e-9 {
+            format!("{}1e{e}", if v < 0.0 { "-" } else { "" })
+        } else {
+            format!("{m:.1}e{e}")
+        }
+    } else {
+        let s = format!("{v:.4}");
+        let s = s.trim_end_matches('0').trim_end_matches('.');
+        s.to_string()
+    }
+}
+
+/// A padded range covering `values` (finite ones only); a small symmetric range around a
+/// single value; (−1, 1) when there is nothing finite.
+pub fn padded_range(values: impl IntoIterator<Item = f64>, pad: f64) -> (f64, f64) {
+    let (mut lo, mut hi) = (f64::INFINITY, f64::NEG_INFINITY);
+    for v in values.into_iter().filter(|v| v.is_finite()) {
+        lo = lo.min(v);
+        hi = hi.max(v);
+    }
+    if lo > hi {
+        return (-1.0, 1.0);
+    }
+    let span = hi - lo;
+    let span = if span > 1e-12 * lo.abs().max(hi.abs()).max(1e-300) { span } else { lo.abs().max(1.0) };
+    (lo - pad * span, hi + pad * span)
+}
+
+/// A log-axis range covering the positive finite `values`, floored at `floor_ratio` times the
+/// largest so that exact zeros (which a log axis cannot show) sit on the bottom edge.
+pub fn log_range(values: impl IntoIterator<Item = f64>, floor_ratio: f64) -> (f64, f64) {
+    let (mut lo, mut hi) = (f64::INFINITY, 0.0f64);
+    for v in values.into_iter().filter(|v| v.is_finite() && *v > 0.0) {
+        lo = lo.min(v);
+        hi = hi.max(v);
+    }
+    if hi == 0.0 {
+        return (1e-3, 1.0);
+    }
+    let lo = lo.max(hi * floor_ratio).max(f64::MIN_POSITIVE);
+    let (lo, hi) = (lo / 3.0, hi * 3.0);
+    if hi / lo < 10.0 {
+        (hi / 10.0, hi)
+    } else {
+        (lo, hi)
+    }
+}
+
+/// The contraction factor 1 − ηa against the curvature a, with the band |1 − ηa| ≤ 1 shaded and
+/// the threshold a = 2/η marked; `markers` are the current curvatures (label, a). Shared by the
+/// two quadratic figures, where the markers can be dragged along a.
+pub fn draw_contraction<DB: DrawingBackend>(
+    area: &DrawingArea<DB, Shift>,
+    theme: &Theme,
+    eta: f64,
+    markers: &[(&str, f64)],
+    a_max: f64,
+) -> DrawResult<DB>
+where
+    DB::ErrorType: 'static,
+{
+    clear(area, theme)?;
+    let threshold = 2.0 / eta;
+    let x_hi = a_max.max(threshold * 1.35).max(markers.iter().map(|m| m.1).fold(0.0, f64::max) * 1.15);
+    let y_lo = (1.0 - eta * x_hi).min(-1.6);
+    let mut chart =
+        frame(area, theme, "contraction factor 1 \u{2212} \u{3b7}a").build_cartesian_2d(0.0..x_hi, y_lo..1.25)?;
+    mesh(&mut chart, theme, "curvature a", "1 \u{2212} \u{3b7}a")?;
+    chart.draw_series(std::iter::once(Rectangle::new(
+        [(0.0, -1.0), (threshold.min(x_hi), 1.0)],
+        theme.stable_fill().filled(),
+    )))?;
+    if threshold < x_hi {
+        chart.draw_series(std::iter::once(Rectangle::new(
+            [(threshold, y_lo), (x_hi, 1.25)],
+            theme.unstable_fill().filled(),
+        )))?;
+    }
+    let band = theme.line(theme.muted(), 1.0);
+    for level in [-1.0, 1.0] {
+        chart.draw_series(LineSeries::new([(0.0, level), (x_hi, level)], band))?;
+    }
+    chart
+        .draw_series(LineSeries::new([(threshold, y_lo), (threshold, 1.25)], theme.line(theme.series(1), 1.5)))?
+        .label(format!("a = 2/\u{3b7} = {}", format_tick(threshold)))
+        .legend(swatch(theme, theme.line(theme.series(1), 2.0)));
+    chart
+        .draw_series(LineSeries::new([(0.0, 1.0), (x_hi, 1.0 - eta * x_hi)], theme.line(theme.foreground(), 1.5)))?
+        .label("1 \u{2212} \u{3b7}a")
+        .legend(swatch(theme, theme.line(theme.foreground(), 2.0)));
+    for (i, (label, a)) in markers.iter().enumerate() {
+        let color = theme.series(if markers.len() == 1 { 0 } else { i * 2 % 6 });
+        let r = theme.px(6.0);
+        chart.draw_series(std::iter::once(Circle::new((*a, 1.0 - eta * a), r, color.filled())))?;
+        chart.draw_series(std::iter::once(
+            EmptyElement::at((*a, 1.0 - eta * a))
+                + Text::new(label.to_string(), (theme.px(7.0) as i32, -(theme.px(20.0) as i32)), theme.text(13.0)),
+        ))?;
+    }
+    legend(&mut chart, theme, SeriesLabelPosition::LowerLeft)?;
+    let (px, py) = chart.plotting_area().get_pixel_range();
+    Ok(Some(PlotMap {
+        pixels_x: (px.start, px.end),
+        pixels_y: (py.start, py.end),
+        data_x: (0.0, x_hi),
+        data_y: (y_lo, 1.25),
+    }))
+}

@@ -1,0 +1,237 @@
+//! `quadratic-1d`: GD on f(x) = ½ax² + bx + c, eqs (1)–(4).
+//!
+//! Panels: the iterates x_t against t with the closed form (4) drawn through them; the cobweb
+//! plot of the map x ↦ x − η(ax + b); and the contraction factor 1 − ηa against a with the
+//! threshold a = 2/η. The iterates are revealed one step at a time at a reading pace.
+
+use plotters::coord::Shift;
+use plotters::prelude::*;
+
+use super::params::{ParamSpec, ParamValues, Scale};
+use super::plot::{self, format_tick, DrawResult, Theme};
+use super::{Activity, Figure, Panel, Table, Tone, Verdict};
+use crate::math::quadratic::{gd_iterates_1d, Fate, Quadratic1d as Quadratic};
+
+/// Iterates farther than this many times the starting distance from x* leave the plots (the
+/// run goes on to the divergence test of the numerics).
+pub const VIEW_GROWTH: f64 = 40.0;
+
+pub struct Quadratic1d {
+    params: ParamValues,
+    f: Quadratic,
+    eta: f64,
+    iterates: Vec<f64>,
+    fate: Fate,
+    /// Iterates revealed so far (x₀ … x_{shown}).
+    shown: usize,
+}
+
+impl Quadratic1d {
+    /// The iterates inside the view (see [`VIEW_GROWTH`]).
+    fn visible(&self) -> &[f64] {
+        let x_star = self.f.minimizer();
+        let limit = VIEW_GROWTH * (self.iterates[0] - x_star).abs().max(1e-9);
+        let end = self.iterates.iter().position(|x| (x - x_star).abs() > limit).unwrap_or(self.iterates.len());
+        &self.iterates[..end.max(1)]
+    }
+
+    fn revealed(&self) -> &[f64] {
+        let v = self.visible();
+        &v[..(self.shown + 1).min(v.len())]
+    }
+
+    fn draw_iterates<DB: DrawingBackend>(&self, area: &DrawingArea<DB, Shift>, theme: &Theme) -> DrawResult<DB>
+    where
+        DB::ErrorType: 'static,
+    {
+        plot::clear(area, theme)?;
+        let visible = self.visible();
+        let x_star = self.f.minimizer();
+        let t_max = (self.iterates.len() - 1).max(1) as f64;
+        let (lo, hi) = plot::padded_range(visible.iter().copied().chain([x_star]), 0.08);
+        let mut chart =
+            plot::frame(area, theme, "iterates x\u{209c} against t").build_cartesian_2d(0.0..t_max, lo..hi)?;
+        plot::mesh(&mut chart, theme, "step t", "x\u{209c}")?;
+        chart
+            .draw_series(LineSeries::new([(0.0, x_star), (t_max, x_star)], theme.line(theme.muted(), 1.0)))?
+            .label(format!("x* = {}", format_tick(x_star)))
+            .legend(plot::swatch(theme, theme.line(theme.muted(), 2.0)));
+        let revealed = self.revealed();
+        let closed: Vec<(f64, f64)> =
+            (0..revealed.len()).map(|t| (t as f64, self.f.closed_form(self.iterates[0], self.eta, t))).collect();
+        let closed_style = theme.line(theme.series(1), 1.5);
+        chart
+            .draw_series(LineSeries::new(closed, closed_style))?
+            .label("closed form (4)")
+            .legend(plot::swatch(theme, closed_style));
+        let dot = theme.series(0);
+        chart
+            .draw_series(
+                revealed.iter().enumerate().map(|(t, &x)| Circle::new((t as f64, x), theme.px(3.5), dot.filled())),
+            )?
+            .label("GD iterates (1)")
+            .legend(plot::dot_swatch(theme, dot));
+        plot::legend(&mut chart, theme, SeriesLabelPosition::UpperRight)?;
+        Ok(None)
+    }
+
+    fn draw_cobweb<DB: DrawingBackend>(&self, area: &DrawingArea<DB, Shift>, theme: &Theme) -> DrawResult<DB>
+    where
+        DB::ErrorType: 'static,
+    {
+        plot::clear(area, theme)?;
+        let x_star = self.f.minimizer();
+        let (lo, hi) = plot::padded_range(self.visible().iter().copied().chain([x_star]), 0.12);
+        let mut chart = plot::frame(area, theme, "cobweb: x\u{209c}\u{208a}\u{2081} against x\u{209c}")
+            .build_cartesian_2d(lo..hi, lo..hi)?;
+        plot::mesh(&mut chart, theme, "x\u{209c}", "x\u{209c}\u{208a}\u{2081}")?;
+        chart
+            .draw_series(LineSeries::new([(lo, lo), (hi, hi)], theme.line(theme.muted(), 1.0)))?
+            .label("x\u{209c}\u{208a}\u{2081} = x\u{209c}")
+            .legend(plot::swatch(theme, theme.line(theme.muted(), 2.0)));
+        let map_style = theme.line(theme.foreground(), 1.5);
+        chart
+            .draw_series(LineSeries::new(
+                [(lo, self.f.gd_step(lo, self.eta)), (hi, self.f.gd_step(hi, self.eta))],
+                map_style,
+            ))?
+            .label("x \u{21a6} x \u{2212} \u{3b7}(ax + b)")
+            .legend(plot::swatch(theme, map_style));
+        let revealed = self.revealed();
+        let mut web = Vec::with_capacity(2 * revealed.len());
+        web.push((revealed[0], lo.max(revealed[0].min(hi))));
+        for w in revealed.windows(2) {
+            web.push((w[0], w[1]));
+            web.push((w[1], w[1]));
+        }
+        let web_style = theme.line(theme.series(0), 1.5);
+        chart.draw_series(LineSeries::new(web, web_style))?.label("GD path").legend(plot::swatch(theme, web_style));
+        chart.draw_series(std::iter::once(Circle::new((x_star, x_star), theme.px(4.0), theme.series(1).filled())))?;
+        plot::legend(&mut chart, theme, SeriesLabelPosition::UpperLeft)?;
+        Ok(None)
+    }
+}
+
+impl Figure for Quadratic1d {
+    const ID: &'static str = "quadratic-1d";
+    const TITLE: &'static str = "GD on a one-dimensional quadratic";
+    const PARAMS: &'static [ParamSpec] = &[
+        ParamSpec { key: "a", label: "curvature a", min: 0.05, max: 10.0, default: 1.5, scale: Scale::Log },
+        ParamSpec { key: "eta", label: "step size \u{3b7}", min: 0.01, max: 5.0, default: 1.2, scale: Scale::Log },
+        ParamSpec { key: "b", label: "linear term b", min: -5.0, max: 5.0, default: -1.5, scale: Scale::Linear },
+        ParamSpec { key: "x0", label: "start x\u{2080}", min: -5.0, max: 5.0, default: -1.0, scale: Scale::Linear },
+        ParamSpec { key: "steps", label: "steps T", min: 1.0, max: 200.0, default: 30.0, scale: Scale::Integer },
+    ];
+    const PANELS: &'static [Panel] = &[
+        Panel { key: "iterates", description: "GD iterates x_t against the step t, with the closed form (4) drawn through them and the minimizer x* as a line" },
+        Panel { key: "cobweb", description: "Cobweb plot of the GD map x ↦ x − η(ax + b) against the diagonal" },
+        Panel { key: "contraction", description: "The contraction factor 1 − ηa against the curvature a, with the threshold a = 2/η; drag the marker to change a" },
+    ];
+    const PACE: Option<f64> = Some(12.0);
+
+    fn new(params: ParamValues) -> Self {
+        let f = Quadratic { a: params.get("a"), b: params.get("b"), c: 0.0 };
+        let eta = params.get("eta");
+        let (iterates, fate) = gd_iterates_1d(&f, params.get("x0"), eta, params.get_usize("steps"));
+        Self { params, f, eta, iterates, fate, shown: 0 }
+    }
+
+    fn params(&self) -> &ParamValues {
+        &self.params
+    }
+
+    fn step(&mut self, units: usize) -> Activity {
+        let last = self.visible().len() - 1;
+        self.shown = self.shown.saturating_add(units).min(last);
+        if self.shown < last {
+            Activity::Running
+        } else {
+            Activity::Idle
+        }
+    }
+
+    fn draw<DB: DrawingBackend>(&self, panel: usize, area: &DrawingArea<DB, Shift>, theme: &Theme) -> DrawResult<DB>
+    where
+        DB::ErrorType: 'static,
+    {
+        match panel {
+            0 => self.draw_iterates(area, theme),
+            1 => self.draw_cobweb(area, theme),
+            _ => plot::draw_contraction(area, theme, self.eta, &[("a", self.f.a)], 1.0),
+        }
+    }
+
+    fn verdict(&self) -> Verdict {
+        let factor = self.f.contraction(self.eta);
+        let m = factor.abs();
+        let head = format!(
+            "|1 \u{2212} \u{3b7}a| = |1 \u{2212} {}\u{b7}{}| = {:.4}",
+            format_tick(self.eta),
+            format_tick(self.f.a),
+            m
+        );
+        let threshold = format!("2/\u{3b7} = {}", format_tick(2.0 / self.eta));
+        if m < 1.0 {
+            let how = if factor < 0.0 { "oscillating" } else { "monotonically" };
+            Verdict {
+                text: format!(
+                    "{head} < 1: converges {how} to x* = {} (a < {threshold})",
+                    format_tick(self.f.minimizer())
+                ),
+                tone: Tone::Good,
+            }
+        } else if m == 1.0 {
+            Verdict { text: format!("{head}: on the threshold a = {threshold}, the iterates oscillate with constant amplitude (neither converge nor diverge)"), tone: Tone::Neutral }
+        } else {
+            let at = match self.fate {
+                Fate::Diverged { step } => {
+                    format!(", |x\u{209c} \u{2212} x*| > 10\u{2078}\u{b7}|x\u{2080} \u{2212} x*| at step {step}")
+                }
+                Fate::Completed => String::new(),
+            };
+            let why = if factor < 0.0 { format!("a > {threshold}") } else { "\u{3b7} \u{2264} 0".to_string() };
+            Verdict { text: format!("{head} > 1: diverges ({why}){at}"), tone: Tone::Bad }
+        }
+    }
+
+    fn tables(&self) -> Vec<Table> {
+        let x0 = self.iterates[0];
+        let rows = self
+            .iterates
+            .iter()
+            .enumerate()
+            .map(|(t, &x)| vec![t as f64, x, self.f.closed_form(x0, self.eta, t), self.f.value(x)])
+            .collect();
+        vec![Table { name: "iterates", columns: vec!["t", "x_t", "closed_form", "f_x_t"], rows }]
+    }
+
+    fn grab(&self, panel: usize, x: f64, _y: f64) -> Option<&'static str> {
+        (panel == 2 && x.is_finite()).then_some("a")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn defaults_converge_with_oscillation() {
+        let mut fig = Quadratic1d::with_defaults();
+        fig.finish();
+        let v = fig.verdict();
+        assert_eq!(v.tone, Tone::Good);
+        assert!(v.text.contains("oscillating"), "{}", v.text);
+    }
+
+    #[test]
+    fn past_the_threshold_it_diverges_and_says_when() {
+        let mut p = ParamValues::defaults(Quadratic1d::PARAMS);
+        p.set("eta", 1.5).unwrap(); // 2/η = 1.33 < a = 1.5
+        p.set("steps", 200.0).unwrap();
+        let fig = Quadratic1d::new(p);
+        assert!(matches!(fig.fate, Fate::Diverged { .. }));
+        let v = fig.verdict();
+        assert_eq!(v.tone, Tone::Bad);
+        assert!(v.text.contains("at step"), "{}", v.text);
+    }
+}

@@ -1,0 +1,75 @@
+//! Figure state in the URL fragment: `#quadratic-1d.eta=0.9&quadratic-nd.a1=3`.
+//!
+//! Each entry is `<figure id>.<parameter key>=<value>`; only values that differ from the
+//! defaults are written, so the plain page has no fragment. Parsing never panics and never
+//! half-applies an invalid value: every value goes through [`ParamValues::set_text`], and the
+//! refused ones come back as messages while the parameter keeps its previous value.
+
+use super::params::{format_value, ParamError, ParamValues};
+
+/// Fragments longer than this are ignored as a whole (no state needs a fraction of it).
+pub const MAX_FRAGMENT_LEN: usize = 4096;
+
+/// The entries of `fragment` (with or without its leading '#') that belong to figure `id`,
+/// as (key, raw value) pairs, percent-decoded.
+pub fn entries_for<'a>(fragment: &'a str, id: &str) -> Vec<(String, String)> {
+    let fragment = fragment.strip_prefix('#').unwrap_or(fragment);
+    if fragment.len() > MAX_FRAGMENT_LEN {
+        return Vec::new();
+    }
+    fragment
+        .split('&')
+        .filter_map(|entry| {
+            let (name, value) = entry.split_once('=')?;
+            let (fig, key) = name.split_once('.')?;
+            (fig == id).then(|| (percent_decode(key), percent_decode(value)))
+        })
+        .collect()
+}
+
+/// Applies the fragment's entries for `id` to `values`; returns the refused ones.
+pub fn apply(fragment: &str, id: &str, values: &mut ParamValues) -> Vec<ParamError> {
+    let fragment_trimmed = fragment.strip_prefix('#').unwrap_or(fragment);
+    if fragment_trimmed.len() > MAX_FRAGMENT_LEN {
+        return vec![ParamError {
+            key: String::new(),
+            message: format!("the link's state is too long ({} characters) and was ignored", fragment_trimmed.len()),
+        }];
+    }
+    entries_for(fragment, id).into_iter().filter_map(|(key, value)| values.set_text(&key, &value).err()).collect()
+}
+
+/// Replaces the entries of figure `id` in `fragment` by the non-default values of `values`,
+/// keeping other figures' entries in their order. Returns the new fragment without '#'.
+pub fn write(fragment: &str, id: &str, values: &ParamValues) -> String {
+    let fragment = fragment.strip_prefix('#').unwrap_or(fragment);
+    let prefix = format!("{id}.");
+    let mut parts: Vec<String> = if fragment.len() > MAX_FRAGMENT_LEN {
+        Vec::new()
+    } else {
+        fragment.split('&').filter(|e| !e.is_empty() && !e.starts_with(&prefix)).map(str::to_string).collect()
+    };
+    parts.extend(values.non_defaults().map(|(key, v)| format!("{id}.{key}={}", format_value(v))));
+    parts.join("&")
+}
+
+/// Decodes %XX escapes; malformed escapes are kept as they are (the value is then refused by
+/// validation with a readable message).
+fn percent_decode(s: &str) -> String {
+    let bytes = s.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        if bytes[i] == b'%' && i + 2 < bytes.len() {
+            let hex = std::str::from_utf8(&bytes[i + 1..i + 3]).ok().and_then(|h| u8::from_str_radix(h, 16).ok());
+            if let Some(b) = hex {
+                out.push(b);
+                i += 3;
+                continue;
+            }
+        }
+        out.push(bytes[i]);
+        i += 1;
+    }
+    String::from_utf8_lossy(&out).into_owned()
+}

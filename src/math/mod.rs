@@ -1,0 +1,11 @@
+//! The numerics of the lecture, in f64, deterministic given a seed.
+//!
+//! Nothing here knows about figures, plotting, the DOM or the clock. Failure (divergence,
+//! non-convergence) is a value, never a panic.
+
+pub mod dense;
+pub mod lanczos;
+pub mod network;
+pub mod optimizer;
+pub mod quadratic;
+pub mod rng;
