@@ -94,14 +94,15 @@ impl ParamSpec {
         u.clamp(0.0, 1.0)
     }
 
-    /// The value at slider position `u` in [0, 1], rounded to a readable number of digits.
+    /// The value at slider position `u` in [0, 1], rounded to four significant digits: readable,
+    /// and finer than one slider step of a log scale over four decades.
     pub fn from_unit(&self, u: f64) -> f64 {
         let u = u.clamp(0.0, 1.0);
         match self.scale {
             Scale::Log => {
                 round_sig((self.min.ln() + u * (self.max.ln() - self.min.ln())).exp(), 3).clamp(self.min, self.max)
             }
-            Scale::Linear => round_sig(self.min + u * (self.max - self.min), 3).clamp(self.min, self.max),
+            Scale::Linear => round_sig(self.min + u * (self.max - self.min), 4).clamp(self.min, self.max),
             Scale::Integer => (self.min + u * (self.max - self.min)).round(),
         }
     }

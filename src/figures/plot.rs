@@ -194,6 +194,35 @@ where
         .draw()
 }
 
+/// The legend corner that covers the fewest of `points`, given as fractions of the plotting
+/// area (x from the left, y from the bottom), so the legend hides as little data as possible.
+pub fn emptiest_corner(points: impl IntoIterator<Item = (f64, f64)>) -> SeriesLabelPosition {
+    // Corner boxes roughly the size of a legend: 45% of the width, 35% of the height.
+    let mut counts = [0usize; 4]; // upper-right, upper-left, lower-left, lower-right
+    for (x, y) in points {
+        let (right, left, top, bottom) = (x > 0.55, x < 0.45, y > 0.65, y < 0.35);
+        counts[0] += (right && top) as usize;
+        counts[1] += (left && top) as usize;
+        counts[2] += (left && bottom) as usize;
+        counts[3] += (right && bottom) as usize;
+    }
+    match (0..4).min_by_key(|&i| counts[i]) {
+        Some(1) => SeriesLabelPosition::UpperLeft,
+        Some(2) => SeriesLabelPosition::LowerLeft,
+        Some(3) => SeriesLabelPosition::LowerRight,
+        _ => SeriesLabelPosition::UpperRight,
+    }
+}
+
+/// Fractions of a range: where `v` sits in [lo, hi] (linear) or in [lo, hi] on a log axis.
+pub fn fraction(v: f64, lo: f64, hi: f64, log: bool) -> f64 {
+    if log {
+        (v.max(lo).ln() - lo.ln()) / (hi.ln() - lo.ln())
+    } else {
+        (v - lo) / (hi - lo)
+    }
+}
+
 /// A legend swatch: a short horizontal line in `style`.
 pub fn swatch(theme: &Theme, style: ShapeStyle) -> impl Fn((i32, i32)) -> PathElement<(i32, i32)> {
     let len = theme.px(18.0) as i32;

@@ -1,11 +1,4 @@
-//! The native command line: every figure's computation, its tables as CSV and its panels as
-//! PNG and SVG, drawn by the same `draw` code as the page; and the benchmark of the core.
-//!
-//! ```text
-//! sgd-stability list
-//! sgd-stability <figure-id> [--set key=value]... [--out DIR] [--scale S]
-//! sgd-stability bench [--out FILE]
-//! ```
+//! The command line's implementation (native only).
 
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -29,7 +22,7 @@ const USAGE: &str = "usage:
                                                        CSV of the series, PNG and SVG of each panel
   sgd-stability bench [--out FILE]                     GD and Lanczos speed on the lecture's network";
 
-fn main() -> ExitCode {
+pub fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let result = match args.first().map(String::as_str) {
         None | Some("-h") | Some("--help") => {
@@ -142,7 +135,7 @@ where
 
 /// Bitmap text needs a font file; the project ships DejaVu Sans (see assets/fonts).
 fn register_font() -> Result<(), String> {
-    static FONT: &[u8] = include_bytes!("../../assets/fonts/DejaVuSans.ttf");
+    static FONT: &[u8] = include_bytes!("../../../assets/fonts/DejaVuSans.ttf");
     plotters::style::register_font("sans-serif", FontStyle::Normal, FONT)
         .map_err(|_| "the bundled font does not load".to_string())
 }

@@ -1,0 +1,20 @@
+//! The native command line: every figure's computation, its tables as CSV and its panels as
+//! PNG and SVG, drawn by the same `draw` code as the page; and the benchmark of the core.
+//!
+//! ```text
+//! sgd-stability list
+//! sgd-stability <figure-id> [--set key=value]... [--out DIR] [--scale S]
+//! sgd-stability bench [--out FILE]
+//! ```
+
+#[cfg(not(target_arch = "wasm32"))]
+mod cli;
+
+#[cfg(not(target_arch = "wasm32"))]
+fn main() -> std::process::ExitCode {
+    cli::main()
+}
+
+/// In the browser the library's start function runs instead; the command line is native only.
+#[cfg(target_arch = "wasm32")]
+fn main() {}

@@ -1,0 +1,52 @@
+//! HiDPI canvases: the drawing buffer is the canvas's CSS size times devicePixelRatio, and
+//! plotters draws in device pixels with text and lines scaled by the same ratio, so plots are
+//! sharp on every screen.
+
+use plotters::prelude::*;
+use plotters_canvas::CanvasBackend;
+use web_sys::HtmlCanvasElement;
+
+use crate::figures::plot::{PlotMap, Theme};
+use crate::figures::Figure;
+
+/// Device pixels per CSS pixel, at least 1.
+pub fn pixel_ratio() -> f64 {
+    super::dom::window().device_pixel_ratio().max(1.0)
+}
+
+/// Sets the canvas buffer to its CSS size × `ratio` (at least 1×1). Returns whether it changed.
+pub fn fit_buffer(canvas: &HtmlCanvasElement, ratio: f64) -> bool {
+    let width = ((canvas.client_width() as f64 * ratio).round() as u32).max(1);
+    let height = ((canvas.client_height() as f64 * ratio).round() as u32).max(1);
+    let changed = canvas.width() != width || canvas.height() != height;
+    if changed {
+        canvas.set_width(width);
+        canvas.set_height(height);
+    }
+    changed
+}
+
+/// Draws panel `panel` of `figure` on `canvas`, sized for the screen.
+pub fn draw_panel<F: Figure>(
+    figure: &F,
+    panel: usize,
+    canvas: &HtmlCanvasElement,
+    dark: bool,
+) -> Result<Option<PlotMap>, String> {
+    let ratio = pixel_ratio();
+    fit_buffer(canvas, ratio);
+    let backend = CanvasBackend::with_canvas_object(canvas.clone()).ok_or("the canvas has no 2-D context")?;
+    let area = backend.into_drawing_area();
+    let theme = Theme { scale: ratio, dark };
+    let map = figure.draw(panel, &area, &theme).map_err(|e| e.to_string())?;
+    area.present().map_err(|e| e.to_string())?;
+    Ok(map)
+}
+
+/// Device-pixel coordinates of a pointer event on `canvas`.
+pub fn event_pixels(canvas: &HtmlCanvasElement, event: &web_sys::PointerEvent) -> (f64, f64) {
+    let rect = canvas.get_bounding_client_rect();
+    let sx = canvas.width() as f64 / rect.width().max(1.0);
+    let sy = canvas.height() as f64 / rect.height().max(1.0);
+    ((event.client_x() as f64 - rect.left()) * sx, (event.client_y() as f64 - rect.top()) * sy)
+}

@@ -1,0 +1,339 @@
+//! A figure mounted in its container: canvases, controls, buttons and the verdict line, wired
+//! to the figure's state. Every change of parameters, from a control, a drag or the URL, goes
+//! through `ParamValues`' validation; a refused value leaves the figure as it was.
+
+use std::cell::RefCell;
+use std::rc::Rc;
+
+use wasm_bindgen::prelude::*;
+use web_sys::{Element, HtmlButtonElement, HtmlCanvasElement, PointerEvent};
+
+use super::controls::{show_all, Control};
+use super::{canvas, dom, url};
+use crate::figures::params::{round_sig, ParamValues};
+use crate::figures::plot::PlotMap;
+use crate::figures::{url_state, Activity, Figure, Tone};
+
+/// What the animation loop and the window's events need of a mounted figure.
+pub trait Live {
+    /// Advances the figure within `budget_ms` and redraws it if anything changed.
+    fn frame(&self, now_ms: f64, budget_ms: f64);
+    /// Re-reads the figure's parameters from the URL.
+    fn apply_url(&self);
+    /// Forces a redraw (the canvases changed size).
+    fn invalidate(&self);
+}
+
+/// Work units per call when a figure runs as fast as the budget allows.
+const UNITS_PER_CALL: usize = 16;
+
+struct State<F> {
+    figure: F,
+    playing: bool,
+    dirty: bool,
+    last_frame: Option<f64>,
+    /// Fractional work units owed to a paced animation.
+    owed: f64,
+    maps: Vec<Option<PlotMap>>,
+    dragging: Option<&'static str>,
+}
+
+pub struct FigureView<F: Figure> {
+    state: RefCell<State<F>>,
+    canvases: Vec<HtmlCanvasElement>,
+    controls: Vec<Control>,
+    verdict: Element,
+    play: HtmlButtonElement,
+    dark: bool,
+}
+
+/// Where a new parameter value comes from.
+enum Input {
+    Text(String),
+    Value(f64),
+}
+
+impl<F: Figure + 'static> FigureView<F> {
+    /// Builds the figure's DOM inside `container` and wires its events.
+    pub fn mount(container: &Element) -> Result<Rc<Self>, JsValue> {
+        container.set_text_content(None);
+        let panels = dom::element("div", "fig-panels")?;
+        let mut canvases = Vec::new();
+        for panel in F::PANELS {
+            let holder = dom::element("div", "fig-panel")?;
+            let canvas: HtmlCanvasElement = dom::typed("canvas", "")?;
+            canvas.set_id(&format!("{}-{}", F::ID, panel.key));
+            canvas.set_attribute("role", "img")?;
+            canvas.set_attribute("aria-label", panel.description)?;
+            holder.append_child(&canvas)?;
+            panels.append_child(&holder)?;
+            canvases.push(canvas);
+        }
+        let verdict = dom::element("p", "fig-verdict")?;
+        verdict.set_attribute("role", "status")?;
+        verdict.set_attribute("aria-live", "polite")?;
+        let buttons = dom::element("div", "fig-buttons")?;
+        let make_button = |label: &str| -> Result<HtmlButtonElement, JsValue> {
+            let b: HtmlButtonElement = dom::typed("button", "")?;
+            b.set_type("button");
+            b.set_text_content(Some(label));
+            buttons.append_child(&b)?;
+            Ok(b)
+        };
+        let play = make_button("Pause")?;
+        let step = make_button("Step")?;
+        let replay = make_button("Replay")?;
+        let defaults = make_button("Defaults")?;
+        let controls_box = dom::element("div", "fig-controls")?;
+        let controls =
+            F::PARAMS.iter().map(|spec| Control::build(F::ID, spec, &controls_box)).collect::<Result<Vec<_>, _>>()?;
+        container.append_child(&panels)?;
+        container.append_child(&verdict)?;
+        container.append_child(&buttons)?;
+        container.append_child(&controls_box)?;
+
+        let view = Rc::new(Self {
+            state: RefCell::new(State {
+                figure: F::with_defaults(),
+                playing: true,
+                dirty: true,
+                last_frame: None,
+                owed: 0.0,
+                maps: vec![None; F::PANELS.len()],
+                dragging: None,
+            }),
+            canvases,
+            controls,
+            verdict,
+            play,
+            dark: dom::prefers_dark(),
+        });
+        view.apply_url();
+        view.wire(&step, &replay, &defaults)?;
+        Ok(view)
+    }
+
+    fn wire(
+        self: &Rc<Self>,
+        step: &HtmlButtonElement,
+        replay: &HtmlButtonElement,
+        defaults: &HtmlButtonElement,
+    ) -> Result<(), JsValue> {
+        for (i, control) in self.controls.iter().enumerate() {
+            let key = control.spec.key;
+            let view = self.clone();
+            dom::listen::<web_sys::Event>(&control.slider, "input", move |_| {
+                let value = view.controls[i].slider_value();
+                view.set_param(key, Input::Value(value));
+            })?;
+            let view = self.clone();
+            dom::listen::<web_sys::Event>(&control.text, "change", move |_| {
+                let text = view.controls[i].text.value();
+                view.set_param(key, Input::Text(text));
+            })?;
+        }
+        let view = self.clone();
+        dom::listen::<web_sys::Event>(&self.play, "click", move |_| {
+            let mut s = view.state.borrow_mut();
+            s.playing = !s.playing;
+            s.last_frame = None;
+            drop(s);
+            view.show_play_state();
+        })?;
+        let view = self.clone();
+        dom::listen::<web_sys::Event>(step, "click", move |_| {
+            let mut s = view.state.borrow_mut();
+            s.playing = false;
+            s.figure.step(1);
+            s.dirty = true;
+            drop(s);
+            view.show_play_state();
+        })?;
+        let view = self.clone();
+        dom::listen::<web_sys::Event>(replay, "click", move |_| {
+            let params = view.state.borrow().figure.params().clone();
+            view.restart(params, true);
+        })?;
+        let view = self.clone();
+        dom::listen::<web_sys::Event>(defaults, "click", move |_| {
+            let params = ParamValues::defaults(F::PARAMS);
+            show_all(&view.controls, &params);
+            view.restart(params, false);
+            view.write_url();
+        })?;
+        for (panel, canvas) in self.canvases.iter().enumerate() {
+            let view = self.clone();
+            let target = canvas.clone();
+            dom::listen::<PointerEvent>(canvas, "pointerdown", move |event| {
+                let Some((x, y)) = view.pointer_data(panel, &target, &event) else { return };
+                let grabbed = view.state.borrow().figure.grab(panel, x, y);
+                if let Some(key) = grabbed {
+                    let _ = target.set_pointer_capture(event.pointer_id());
+                    view.state.borrow_mut().dragging = Some(key);
+                    view.drag_to(key, x);
+                }
+            })?;
+            let view = self.clone();
+            let target = canvas.clone();
+            dom::listen::<PointerEvent>(canvas, "pointermove", move |event| {
+                let Some(key) = view.state.borrow().dragging else { return };
+                if let Some((x, _)) = view.pointer_data(panel, &target, &event) {
+                    view.drag_to(key, x);
+                }
+            })?;
+            for end in ["pointerup", "pointercancel"] {
+                let view = self.clone();
+                dom::listen::<PointerEvent>(canvas, end, move |_| view.state.borrow_mut().dragging = None)?;
+            }
+        }
+        Ok(())
+    }
+
+    /// Data coordinates of a pointer event on a draggable panel.
+    fn pointer_data(&self, panel: usize, target: &HtmlCanvasElement, event: &PointerEvent) -> Option<(f64, f64)> {
+        let map = self.state.borrow().maps.get(panel).copied().flatten()?;
+        let (px, py) = canvas::event_pixels(target, event);
+        Some(map.to_data(px, py))
+    }
+
+    /// A dragged parameter follows the pointer, held inside its range.
+    fn drag_to(self: &Rc<Self>, key: &'static str, x: f64) {
+        let Some(spec) = F::PARAMS.iter().find(|s| s.key == key) else { return };
+        self.set_param(key, Input::Value(round_sig(x, 3).clamp(spec.min, spec.max)));
+    }
+
+    /// Validates and applies one parameter; a refused value shows its message and changes
+    /// nothing else.
+    fn set_param(&self, key: &str, input: Input) {
+        let Some(control) = self.controls.iter().find(|c| c.spec.key == key) else { return };
+        let mut params = self.state.borrow().figure.params().clone();
+        let result = match input {
+            Input::Text(text) => params.set_text(key, &text),
+            Input::Value(value) => params.set(key, value),
+        };
+        match result {
+            Ok(()) => {
+                control.show(params.get(key));
+                self.restart(params, false);
+                self.write_url();
+            }
+            Err(e) => control.set_message(&e.message),
+        }
+    }
+
+    /// Replaces the figure by a new one for `params`. Paced figures (whose animation only
+    /// reveals finished work) show their result at once unless `animate` asks to replay it.
+    fn restart(&self, params: ParamValues, animate: bool) {
+        let mut figure = F::new(params);
+        let playing = animate || F::PACE.is_none();
+        if !playing {
+            figure.finish();
+        }
+        let mut s = self.state.borrow_mut();
+        s.figure = figure;
+        s.playing = playing;
+        s.owed = 0.0;
+        s.last_frame = None;
+        s.dirty = true;
+        drop(s);
+        self.show_play_state();
+    }
+
+    fn write_url(&self) {
+        let fragment = url_state::write(&url::fragment(), F::ID, self.state.borrow().figure.params());
+        url::set_fragment(&fragment);
+    }
+
+    fn show_play_state(&self) {
+        let playing = self.state.borrow().playing;
+        self.play.set_text_content(Some(if playing { "Pause" } else { "Play" }));
+    }
+
+    fn draw(&self) {
+        let mut s = self.state.borrow_mut();
+        for (i, canvas) in self.canvases.iter().enumerate() {
+            match canvas::draw_panel(&s.figure, i, canvas, self.dark) {
+                Ok(map) => s.maps[i] = map,
+                Err(e) => {
+                    web_sys::console::error_1(&JsValue::from_str(&format!("{}: drawing panel {i} failed: {e}", F::ID)))
+                }
+            }
+        }
+        let verdict = s.figure.verdict();
+        if self.verdict.text_content().as_deref() != Some(verdict.text.as_str()) {
+            self.verdict.set_text_content(Some(&verdict.text));
+        }
+        let class = match verdict.tone {
+            Tone::Good => "fig-verdict ok",
+            Tone::Bad => "fig-verdict bad",
+            Tone::Neutral => "fig-verdict",
+        };
+        self.verdict.set_class_name(class);
+        s.dirty = false;
+    }
+}
+
+impl<F: Figure + 'static> Live for FigureView<F> {
+    fn frame(&self, now_ms: f64, budget_ms: f64) {
+        let mut s = self.state.borrow_mut();
+        if s.playing {
+            let activity = match F::PACE {
+                Some(rate) => {
+                    let elapsed = s.last_frame.map_or(0.0, |t| (now_ms - t).clamp(0.0, 250.0));
+                    s.owed += elapsed * rate / 1000.0;
+                    let units = s.owed.floor();
+                    s.owed -= units;
+                    if units >= 1.0 {
+                        s.dirty = true;
+                    }
+                    s.figure.step(units as usize)
+                }
+                None => {
+                    let clock = dom::window().performance();
+                    let start = clock.as_ref().map_or(now_ms, |p| p.now());
+                    s.dirty = true;
+                    loop {
+                        let a = s.figure.step(UNITS_PER_CALL);
+                        let spent = clock.as_ref().map_or(budget_ms, |p| p.now() - start);
+                        if a == Activity::Idle || spent >= budget_ms {
+                            break a;
+                        }
+                    }
+                }
+            };
+            s.last_frame = Some(now_ms);
+            if activity == Activity::Idle {
+                s.playing = false;
+                drop(s);
+                self.show_play_state();
+                s = self.state.borrow_mut();
+            }
+        }
+        let dirty = s.dirty;
+        drop(s);
+        if dirty {
+            self.draw();
+        }
+    }
+
+    fn apply_url(&self) {
+        let mut params = ParamValues::defaults(F::PARAMS);
+        let refused = url_state::apply(&url::fragment(), F::ID, &mut params);
+        show_all(&self.controls, &params);
+        for error in &refused {
+            match self.controls.iter().find(|c| c.spec.key == error.key) {
+                Some(control) => {
+                    control.set_message(&format!("{} (from the link; the default is kept)", error.message))
+                }
+                None => web_sys::console::warn_1(&JsValue::from_str(&format!("{}: {}", F::ID, error.message))),
+            }
+        }
+        if &params != self.state.borrow().figure.params() {
+            self.restart(params, true);
+        }
+    }
+
+    fn invalidate(&self) {
+        self.state.borrow_mut().dirty = true;
+    }
+}

@@ -1,0 +1,72 @@
+// Launches Debian's Chromium through playwright-core (which gives it a fresh profile each time),
+// with the flags a headless run as root on a machine without outside network needs, and watches a page for console errors, failed
+// requests and requests that leave the origin.
+
+import { chromium } from "playwright-core";
+
+export const CHROMIUM = process.env.CHROMIUM ?? "/usr/bin/chromium";
+
+export async function launch() {
+  return chromium.launch({
+    executablePath: CHROMIUM,
+    args: [
+      "--no-sandbox",
+      "--disable-gpu",
+      "--disable-quic",
+      "--no-first-run",
+      "--disable-background-networking",
+      "--disable-component-update",
+      "--disable-sync",
+      "--disable-dev-shm-usage",
+    ],
+  });
+}
+
+/** Records console errors, page errors, failed requests and foreign requests of `page`. */
+export function watch(page, origin) {
+  const problems = [];
+  page.on("console", (msg) => {
+    if (msg.type() === "error") problems.push(`console error: ${msg.text()}`);
+  });
+  page.on("pageerror", (err) => problems.push(`page error: ${err.message}`));
+  page.on("requestfailed", (req) => problems.push(`failed request: ${req.url()} (${req.failure()?.errorText})`));
+  page.on("response", (res) => {
+    if (res.status() >= 400) problems.push(`HTTP ${res.status()}: ${res.url()}`);
+  });
+  page.on("request", (req) => {
+    const url = req.url();
+    if (!(url.startsWith(origin + "/") || url.startsWith("data:") || url.startsWith("blob:"))) {
+      problems.push(`request left the origin: ${url}`);
+    }
+  });
+  return problems;
+}
+
+/** Statistics of a canvas's pixels: how many distinct colours, and the share not equal to the
+ *  top-left (background) pixel. */
+export async function canvasStats(page, selector) {
+  return page.$eval(selector, (canvas) => {
+    const ctx = canvas.getContext("2d");
+    const { data } = ctx.getImageData(0, 0, canvas.width, canvas.height);
+    const colours = new Set();
+    let differing = 0;
+    const bg = [data[0], data[1], data[2]];
+    for (let i = 0; i < data.length; i += 4 * 7) {
+      colours.add((data[i] << 16) | (data[i + 1] << 8) | data[i + 2]);
+      if (data[i] !== bg[0] || data[i + 1] !== bg[1] || data[i + 2] !== bg[2]) differing++;
+    }
+    return {
+      colours: colours.size,
+      inkShare: differing / (data.length / (4 * 7)),
+      width: canvas.width,
+      height: canvas.height,
+      cssWidth: canvas.clientWidth,
+      cssHeight: canvas.clientHeight,
+    };
+  });
+}
+
+/** A fingerprint of what a canvas shows. */
+export async function canvasFingerprint(page, selector) {
+  return page.$eval(selector, (canvas) => canvas.toDataURL());
+}

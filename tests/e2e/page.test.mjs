@@ -1,0 +1,140 @@
+// End-to-end tests of the built page (`trunk build --release` into dist/, or $SITE_DIR) in
+// Debian's Chromium: every figure draws, controls change the drawing, the URL keeps the state,
+// bad input is refused with a message, no console error, no failed request, and no request
+// leaves the origin. Screenshots go to target/e2e/ for people to look at.
+
+import { after, before, describe, test } from "node:test";
+import assert from "node:assert/strict";
+import { mkdirSync } from "node:fs";
+import { serve } from "./server.mjs";
+import { canvasFingerprint, canvasStats, launch, watch } from "./browser.mjs";
+
+const SITE = process.env.SITE_DIR ?? "dist";
+const SHOTS = "target/e2e";
+const FIGURES = {
+  "quadratic-1d": ["iterates", "cobweb", "contraction"],
+  "quadratic-nd": ["contours", "projections", "contraction"],
+};
+
+let server;
+let browser;
+
+before(async () => {
+  mkdirSync(SHOTS, { recursive: true });
+  server = await serve(SITE);
+  browser = await launch();
+});
+
+after(async () => {
+  await browser?.close();
+  await server?.close();
+});
+
+/** Opens the page at `hash` with a fresh context and waits until the figures have drawn. */
+async function open(hash = "", options = {}) {
+  const context = await browser.newContext({ viewport: { width: 1280, height: 900 }, deviceScaleFactor: 2, ...options });
+  const page = await context.newPage();
+  const problems = watch(page, server.origin);
+  await page.goto(server.url + hash);
+  await page.waitForSelector("#loading", { state: "detached", timeout: 20000 });
+  await page.waitForFunction(() => document.querySelectorAll(".fig-verdict").length > 0 && [...document.querySelectorAll(".fig-verdict")].every((v) => v.textContent.length > 0));
+  return { context, page, problems };
+}
+
+/** Waits until paced animations have finished revealing (a few seconds at most). */
+async function settle(page) {
+  await page.waitForFunction(() => [...document.querySelectorAll(".fig-buttons button:first-child")].every((b) => b.textContent === "Play"), null, { timeout: 30000 });
+}
+
+describe("the page", () => {
+  test("every figure draws sharp, non-blank panels; math is rendered; no errors or foreign requests", async () => {
+    const { context, page, problems } = await open();
+    await settle(page);
+    for (const [id, panels] of Object.entries(FIGURES)) {
+      for (const panel of panels) {
+        const stats = await canvasStats(page, `#${id}-${panel}`);
+        assert.ok(stats.colours > 20, `${id}/${panel} looks blank: ${stats.colours} colours`);
+        assert.ok(stats.inkShare > 0.02, `${id}/${panel} has almost no ink: ${stats.inkShare}`);
+        assert.equal(stats.width, Math.round(stats.cssWidth * 2), `${id}/${panel} buffer is not CSS width × devicePixelRatio`);
+        assert.equal(stats.height, Math.round(stats.cssHeight * 2), `${id}/${panel} buffer is not CSS height × devicePixelRatio`);
+      }
+      await page.locator(`#${id}`).screenshot({ path: `${SHOTS}/${id}.png` });
+    }
+    const mathCount = await page.locator("math").count();
+    assert.ok(mathCount > 50, `only ${mathCount} MathML formulas on the page`);
+    assert.equal(await page.locator(".tex:not(:has(math))").count(), 0, "some TeX was not rendered");
+    await page.screenshot({ path: `${SHOTS}/page.png`, fullPage: true });
+    assert.deepEqual(problems, []);
+    await context.close();
+  });
+
+  test("a slider changes the drawing and the verdict, and the URL keeps the state", async () => {
+    const { context, page, problems } = await open();
+    await settle(page);
+    const before = await canvasFingerprint(page, "#quadratic-1d-cobweb");
+    const verdictBefore = await page.locator("#quadratic-1d .fig-verdict").textContent();
+    const slider = page.locator("#quadratic-1d-eta-slider");
+    await slider.focus();
+    for (let i = 0; i < 40; i++) await page.keyboard.press("ArrowRight");
+    await page.waitForFunction((old) => document.querySelector("#quadratic-1d .fig-verdict").textContent !== old, verdictBefore);
+    const after = await canvasFingerprint(page, "#quadratic-1d-cobweb");
+    assert.notEqual(after, before, "the cobweb did not change");
+    const eta = await page.locator("#quadratic-1d-eta").inputValue();
+    assert.notEqual(eta, "1.2");
+    const hash = await page.evaluate(() => location.hash);
+    assert.match(hash, new RegExp(`quadratic-1d\\.eta=${eta.replace(".", "\\.")}`));
+
+    const again = await open(hash);
+    assert.equal(await again.page.locator("#quadratic-1d-eta").inputValue(), eta, "the link did not restore η");
+    assert.deepEqual([...problems, ...again.problems], []);
+    await again.context.close();
+    await context.close();
+  });
+
+  test("a typed value out of range is refused with a message and changes nothing", async () => {
+    const { context, page, problems } = await open();
+    await settle(page);
+    const verdict = await page.locator("#quadratic-nd .fig-verdict").textContent();
+    const drawing = await canvasFingerprint(page, "#quadratic-nd-contours");
+    for (const bad of ["-1", "NaN", "abc", "1e999", "99"]) {
+      await page.locator("#quadratic-nd-eta").fill(bad);
+      await page.locator("#quadratic-nd-eta").press("Enter");
+      const message = await page.locator("#quadratic-nd-eta-msg").textContent();
+      assert.match(message, /step size/, `no message for ${bad}`);
+      assert.equal(await page.locator("#quadratic-nd .fig-verdict").textContent(), verdict);
+      assert.equal(await canvasFingerprint(page, "#quadratic-nd-contours"), drawing);
+    }
+    await page.locator("#quadratic-nd-eta").fill("0.8");
+    await page.locator("#quadratic-nd-eta").press("Enter");
+    assert.equal(await page.locator("#quadratic-nd-eta-msg").textContent(), "");
+    await page.waitForFunction(() => document.querySelector("#quadratic-nd .fig-verdict").textContent.includes("diverges"));
+    await page.locator("#quadratic-nd").screenshot({ path: `${SHOTS}/quadratic-nd-diverging.png` });
+    assert.deepEqual(problems, []);
+    await context.close();
+  });
+
+  test("a malformed link shows messages and keeps the defaults", async () => {
+    const { context, page, problems } = await open("#quadratic-1d.eta=abc&quadratic-1d.a=1e9&quadratic-1d.steps=2.5&quadratic-nd.a1=%zz&junk");
+    assert.equal(await page.locator("#quadratic-1d-eta").inputValue(), "1.2");
+    assert.match(await page.locator("#quadratic-1d-eta-msg").textContent(), /not a number/);
+    assert.match(await page.locator("#quadratic-1d-a-msg").textContent(), /between/);
+    assert.match(await page.locator("#quadratic-1d-steps-msg").textContent(), /whole number/);
+    assert.match(await page.locator("#quadratic-nd-a1-msg").textContent(), /not a number/);
+    assert.deepEqual(problems, []);
+    await context.close();
+  });
+
+  test("the layout stays readable at 375 px, in light and dark mode", async () => {
+    for (const colorScheme of ["light", "dark"]) {
+      const { context, page, problems } = await open("", { viewport: { width: 375, height: 800 }, colorScheme });
+      await settle(page);
+      const overflow = await page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
+      assert.ok(overflow <= 0, `the page scrolls sideways by ${overflow}px at 375px`);
+      await page.locator("#quadratic-1d").screenshot({ path: `${SHOTS}/narrow-${colorScheme}-quadratic-1d.png` });
+      const stats = await canvasStats(page, "#quadratic-1d-iterates");
+      assert.ok(stats.colours > 20);
+      assert.deepEqual(problems, []);
+      await context.close();
+    }
+  });
+});
