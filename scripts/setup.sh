@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs what the project needs and is missing; each step is skipped when the tool is
 # already there at the right version.
-#   scripts/setup.sh serve   wasm32 target, trunk, wasm-bindgen-cli, wasm-opt (npm binaryen)
+#   scripts/setup.sh serve   wasm32 target, node/npm if absent, the npm packages (wasm-opt from
+#                            binaryen, KaTeX), wasm-bindgen-cli, trunk
 #   scripts/setup.sh test    all of the above, plus Debian's chromium and chromium-driver and
 #                            the npm packages of the end-to-end tests
 set -euo pipefail
@@ -9,9 +10,18 @@ set -euo pipefail
 TRUNK_VERSION=0.21.14
 WASM_BINDGEN_VERSION=0.2.130
 here="$(cd "$(dirname "$0")/.." && pwd)"
-export PATH="$HOME/.cargo/bin:$here/node_modules/.bin:$PATH"
+cargo_bin="${CARGO_HOME:-$HOME/.cargo}/bin"
+export PATH="$cargo_bin:$here/node_modules/.bin:$PATH"
 
 say() { printf '[setup] %s\n' "$*"; }
+
+# Runs apt-get as root, or through sudo.
+apt_install() {
+  local sudo=""
+  [ "$(id -u)" = 0 ] || sudo="sudo"
+  $sudo apt-get update -q
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -q "$@"
+}
 
 need_wasm_target() {
   if rustup target list --installed | grep -qx wasm32-unknown-unknown; then
@@ -41,11 +51,19 @@ need_wasm_bindgen() {
   fi
 }
 
+need_node() {
+  if command -v node >/dev/null && command -v npm >/dev/null; then
+    say "node $(node --version) and npm: present"
+  else
+    say "installing Debian's nodejs and npm"
+    apt_install nodejs npm
+  fi
+}
+
 need_npm_packages() {
-  # binaryen's wasm-opt (Debian's is too old and breaks the page) and the e2e test tools,
-  # at the versions of package-lock.json.
-  if [ -x "$here/node_modules/.bin/wasm-opt" ] && [ -d "$here/node_modules/playwright-core" ] \
-     && [ -d "$here/node_modules/axe-core" ]; then
+  # binaryen's wasm-opt (Debian's is too old and breaks the page), KaTeX for the build-time
+  # math, and the e2e test tools, at the versions of package-lock.json.
+  if [ "$here/node_modules/.package-lock.json" -nt "$here/package-lock.json" ]; then
     say "npm packages: present"
   else
     say "installing npm packages (npm ci)"
@@ -58,18 +76,15 @@ need_chromium() {
     say "chromium and chromedriver: present"
   else
     say "installing Debian's chromium and chromium-driver"
-    local sudo=""
-    [ "$(id -u)" = 0 ] || sudo="sudo"
-    $sudo apt-get update -q
-    DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -q chromium chromium-driver
+    apt_install chromium chromium-driver
   fi
 }
 
 case "${1:-serve}" in
   serve)
-    need_wasm_target; need_wasm_bindgen; need_npm_packages; need_trunk ;;
+    need_wasm_target; need_node; need_npm_packages; need_wasm_bindgen; need_trunk ;;
   test)
-    need_wasm_target; need_wasm_bindgen; need_npm_packages; need_chromium; need_trunk ;;
+    need_wasm_target; need_node; need_npm_packages; need_chromium; need_wasm_bindgen; need_trunk ;;
   *)
     echo "usage: $0 [serve|test]" >&2; exit 2 ;;
 esac

@@ -92,6 +92,22 @@ pub fn visit<V: FigureVisitor>(id: &str, visitor: V) -> Option<V::Output> {
     }
 }
 
+/// A named set of parameter values a reader can pick in one click (the rest at defaults).
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Preset {
+    pub label: &'static str,
+    pub values: &'static [(&'static str, f64)],
+}
+
+/// What a pointer drag on a panel moves.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Grab {
+    /// This parameter follows the pointer's x coordinate.
+    X(&'static str),
+    /// These two parameters follow the pointer's x and y coordinates.
+    XY(&'static str, &'static str),
+}
+
 /// What every figure provides. `Sized` figures are mounted generically by the web layer and the
 /// command line.
 pub trait Figure: Sized {
@@ -106,6 +122,12 @@ pub trait Figure: Sized {
     /// How many steps of work per second to animate, when the work is meant to be watched at a
     /// reading pace; `None` runs as fast as the frame budget allows.
     const PACE: Option<f64>;
+    /// One-click settings shown as buttons.
+    const PRESETS: &'static [Preset] = &[];
+    /// For a step-by-step figure (a proof), the integer parameter that is the current step:
+    /// the page gives it Previous/Next buttons and arrow keys, and marks the matching item of
+    /// the list `#<id>-steps` as current.
+    const STEPPER: Option<&'static str> = None;
 
     /// The figure in its starting state for these (already validated) parameters.
     fn new(params: ParamValues) -> Self;
@@ -134,12 +156,16 @@ pub trait Figure: Sized {
     /// The live verdict in words.
     fn verdict(&self) -> Verdict;
 
+    /// Key numbers shown under the verdict as (label, value) pairs.
+    fn readouts(&self) -> Vec<(String, String)> {
+        Vec::new()
+    }
+
     /// The series the figure draws, for CSV export.
     fn tables(&self) -> Vec<Table>;
 
-    /// The parameter a drag starting at data point (x, y) of `panel` moves, if any. While the
-    /// drag goes on, the parameter follows the pointer's x coordinate.
-    fn grab(&self, _panel: usize, _x: f64, _y: f64) -> Option<&'static str> {
+    /// What a drag starting at data point (x, y) of `panel` moves, if anything.
+    fn grab(&self, _panel: usize, _x: f64, _y: f64) -> Option<Grab> {
         None
     }
 }

@@ -12,6 +12,9 @@ pub enum Scale {
     Log,
     /// Whole numbers only.
     Integer,
+    /// One of named options; the value is the option's index (min 0, max count − 1), and
+    /// texts may name the option.
+    Choice(&'static [&'static str]),
 }
 
 /// One settable parameter of a figure.
@@ -55,6 +58,14 @@ impl ParamSpec {
         if text.len() > MAX_TEXT_LEN {
             return Err(self.error("is not a number (too long)".to_string()));
         }
+        if let Scale::Choice(options) = self.scale {
+            if let Some(i) = options.iter().position(|o| o.eq_ignore_ascii_case(text)) {
+                return Ok(i as f64);
+            }
+            if text.parse::<f64>().is_err() {
+                return Err(self.error(format!("must be one of {} (got \u{201c}{text}\u{201d})", options.join(", "))));
+            }
+        }
         let value: f64 = text.parse().map_err(|_| self.error(format!("is not a number: \u{201c}{text}\u{201d}")))?;
         self.check(value)
     }
@@ -67,7 +78,8 @@ impl ParamSpec {
         if value.is_infinite() {
             return Err(self.error("must be finite".to_string()));
         }
-        if self.scale == Scale::Integer && value.fract() != 0.0 {
+        let whole = matches!(self.scale, Scale::Integer | Scale::Choice(_));
+        if whole && value.fract() != 0.0 {
             return Err(self.error(format!("must be a whole number (got {})", format_value(value))));
         }
         if value < self.min || value > self.max {
@@ -81,6 +93,17 @@ impl ParamSpec {
         Ok(value)
     }
 
+    /// The text of a value for URLs and files: the option's name for choices, else the
+    /// shortest round-tripping number.
+    pub fn format(&self, value: f64) -> String {
+        match self.scale {
+            Scale::Choice(options) => {
+                options.get(value as usize).map_or_else(|| format_value(value), |o| o.to_string())
+            }
+            _ => format_value(value),
+        }
+    }
+
     fn error(&self, what: String) -> ParamError {
         ParamError { key: self.key.to_string(), message: format!("{} {what}", self.label) }
     }
@@ -89,7 +112,7 @@ impl ParamSpec {
     pub fn to_unit(&self, value: f64) -> f64 {
         let u = match self.scale {
             Scale::Log => (value.ln() - self.min.ln()) / (self.max.ln() - self.min.ln()),
-            Scale::Linear | Scale::Integer => (value - self.min) / (self.max - self.min),
+            Scale::Linear | Scale::Integer | Scale::Choice(_) => (value - self.min) / (self.max - self.min),
         };
         u.clamp(0.0, 1.0)
     }
@@ -103,7 +126,7 @@ impl ParamSpec {
                 round_sig((self.min.ln() + u * (self.max.ln() - self.min.ln())).exp(), 3).clamp(self.min, self.max)
             }
             Scale::Linear => round_sig(self.min + u * (self.max - self.min), 4).clamp(self.min, self.max),
-            Scale::Integer => (self.min + u * (self.max - self.min)).round(),
+            Scale::Integer | Scale::Choice(_) => (self.min + u * (self.max - self.min)).round(),
         }
     }
 }

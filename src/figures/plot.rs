@@ -107,21 +107,45 @@ impl Theme {
     }
 }
 
-/// A linear map between a panel's plotting area (device pixels) and its data coordinates.
+/// The map between a panel's plotting area (device pixels) and its data coordinates; each
+/// axis is linear or logarithmic.
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub struct PlotMap {
     pub pixels_x: (i32, i32),
     pub pixels_y: (i32, i32),
     pub data_x: (f64, f64),
     pub data_y: (f64, f64),
+    pub log_x: bool,
+    pub log_y: bool,
 }
 
 impl PlotMap {
+    /// The map of a chart's plotting area onto the data ranges `x` and `y`.
+    pub fn of<DB: DrawingBackend, CT: CoordTranslate>(
+        chart: &ChartContext<'_, DB, CT>,
+        x: (f64, f64),
+        y: (f64, f64),
+        log_x: bool,
+        log_y: bool,
+    ) -> Self {
+        let (px, py) = chart.plotting_area().get_pixel_range();
+        Self { pixels_x: (px.start, px.end), pixels_y: (py.start, py.end), data_x: x, data_y: y, log_x, log_y }
+    }
+
     /// Data coordinates of a device pixel (extrapolated outside the plotting area).
     pub fn to_data(&self, px: f64, py: f64) -> (f64, f64) {
         let fx = (px - self.pixels_x.0 as f64) / (self.pixels_x.1 - self.pixels_x.0).max(1) as f64;
-        let fy = (py - self.pixels_y.0 as f64) / (self.pixels_y.1 - self.pixels_y.0).max(1) as f64;
-        (self.data_x.0 + fx * (self.data_x.1 - self.data_x.0), self.data_y.1 - fy * (self.data_y.1 - self.data_y.0))
+        let fy = 1.0 - (py - self.pixels_y.0 as f64) / (self.pixels_y.1 - self.pixels_y.0).max(1) as f64;
+        (interpolate(self.data_x, fx, self.log_x), interpolate(self.data_y, fy, self.log_y))
+    }
+}
+
+/// The point a fraction `f` of the way through `range`, linearly or in log space.
+fn interpolate(range: (f64, f64), f: f64, log: bool) -> f64 {
+    if log {
+        (range.0.ln() + f * (range.1.ln() - range.0.ln())).exp()
+    } else {
+        range.0 + f * (range.1 - range.0)
     }
 }
 
@@ -354,11 +378,5 @@ where
         ))?;
     }
     legend(&mut chart, theme, SeriesLabelPosition::LowerLeft)?;
-    let (px, py) = chart.plotting_area().get_pixel_range();
-    Ok(Some(PlotMap {
-        pixels_x: (px.start, px.end),
-        pixels_y: (py.start, py.end),
-        data_x: (0.0, x_hi),
-        data_y: (y_lo, 1.25),
-    }))
+    Ok(Some(PlotMap::of(&chart, (0.0, x_hi), (y_lo, 1.25), false, false)))
 }

@@ -9,7 +9,7 @@ use plotters::prelude::*;
 
 use super::params::{ParamSpec, ParamValues, Scale};
 use super::plot::{self, format_tick, DrawResult, Theme};
-use super::{Activity, Figure, Panel, Table, Tone, Verdict};
+use super::{Activity, Figure, Grab, Panel, Table, Tone, Verdict};
 use crate::math::quadratic::{gd_iterates_1d, Fate, Quadratic1d as Quadratic};
 
 /// Iterates farther than this many times the starting distance from x* leave the plots (the
@@ -226,8 +226,8 @@ impl Figure for Quadratic1d {
         vec![Table { name: "iterates", columns: vec!["t", "x_t", "closed_form", "f_x_t"], rows }]
     }
 
-    fn grab(&self, panel: usize, x: f64, _y: f64) -> Option<&'static str> {
-        (panel == 2 && x.is_finite()).then_some("a")
+    fn grab(&self, panel: usize, x: f64, _y: f64) -> Option<Grab> {
+        (panel == 2 && x.is_finite()).then_some(Grab::X("a"))
     }
 }
 

@@ -12,7 +12,7 @@ use plotters::style::text_anchor::{HPos, Pos, VPos};
 
 use super::params::{ParamSpec, ParamValues, Scale};
 use super::plot::{self, format_tick, DrawResult, Theme};
-use super::{Activity, Figure, Panel, Table, Tone, Verdict};
+use super::{Activity, Figure, Grab, Panel, Table, Tone, Verdict};
 use crate::math::quadratic::{rotation_2d, Fate, QuadraticNd as Quadratic};
 
 /// Iterates farther than this many times the starting distance from x* leave the contour plot.
@@ -291,12 +291,12 @@ impl Figure for QuadraticNd {
         }]
     }
 
-    fn grab(&self, panel: usize, x: f64, _y: f64) -> Option<&'static str> {
+    fn grab(&self, panel: usize, x: f64, _y: f64) -> Option<Grab> {
         if panel != 2 || !x.is_finite() {
             return None;
         }
         let (a1, a2) = (self.params.get("a1"), self.params.get("a2"));
-        Some(if (x - a1).abs() <= (x - a2).abs() { "a1" } else { "a2" })
+        Some(Grab::X(if (x - a1).abs() <= (x - a2).abs() { "a1" } else { "a2" }))
     }
 }
 

@@ -5,14 +5,14 @@
 //! half-applies an invalid value: every value goes through [`ParamValues::set_text`], and the
 //! refused ones come back as messages while the parameter keeps its previous value.
 
-use super::params::{format_value, ParamError, ParamValues};
+use super::params::{ParamError, ParamValues};
 
 /// Fragments longer than this are ignored as a whole (no state needs a fraction of it).
 pub const MAX_FRAGMENT_LEN: usize = 4096;
 
 /// The entries of `fragment` (with or without its leading '#') that belong to figure `id`,
 /// as (key, raw value) pairs, percent-decoded.
-pub fn entries_for<'a>(fragment: &'a str, id: &str) -> Vec<(String, String)> {
+pub fn entries_for(fragment: &str, id: &str) -> Vec<(String, String)> {
     let fragment = fragment.strip_prefix('#').unwrap_or(fragment);
     if fragment.len() > MAX_FRAGMENT_LEN {
         return Vec::new();
@@ -49,7 +49,12 @@ pub fn write(fragment: &str, id: &str, values: &ParamValues) -> String {
     } else {
         fragment.split('&').filter(|e| !e.is_empty() && !e.starts_with(&prefix)).map(str::to_string).collect()
     };
-    parts.extend(values.non_defaults().map(|(key, v)| format!("{id}.{key}={}", format_value(v))));
+    parts.extend(
+        values
+            .iter()
+            .filter(|(spec, v)| *v != spec.default)
+            .map(|(spec, v)| format!("{id}.{}={}", spec.key, spec.format(v))),
+    );
     parts.join("&")
 }
 

@@ -98,7 +98,7 @@ impl Sgd {
                 return RunStatus::Diverged { step: self.step, loss: f64::INFINITY };
             }
             let loss = problem.batch_loss(&self.theta, &self.batch);
-            if !(loss <= limit) {
+            if loss.is_nan() || loss > limit {
                 let loss = problem.loss(&self.theta);
                 self.diverged = Some((self.step, loss));
                 return RunStatus::Diverged { step: self.step, loss };

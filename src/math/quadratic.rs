@@ -70,11 +70,16 @@ pub fn gd_iterates_1d(f: &Quadratic1d, x0: f64, eta: f64, steps: usize) -> (Vec<
     for t in 1..=steps {
         x = f.gd_step(x, eta);
         xs.push(x);
-        if !((x - x_star).abs() <= limit) {
+        if beyond(x - x_star, limit) {
             return (xs, Fate::Diverged { step: t });
         }
     }
     (xs, Fate::Completed)
+}
+
+/// Whether a distance exceeds `limit` or is not a number at all (overflowed).
+fn beyond(distance: f64, limit: f64) -> bool {
+    distance.is_nan() || distance.abs() > limit
 }
 
 /// f(x) = ½xᵀAx + bᵀx + c in d dimensions, A symmetric positive definite.
@@ -168,7 +173,7 @@ impl QuadraticNd {
         xs.push(x0.clone());
         for t in 1..=steps {
             let next = self.gd_step(&xs[t - 1], eta);
-            let far = !((&next - &x_star).norm() <= limit);
+            let far = beyond((&next - &x_star).norm(), limit);
             xs.push(next);
             if far {
                 return (xs, Fate::Diverged { step: t });

@@ -6,13 +6,14 @@ use std::cell::RefCell;
 use std::rc::Rc;
 
 use wasm_bindgen::prelude::*;
+use wasm_bindgen::JsCast;
 use web_sys::{Element, HtmlButtonElement, HtmlCanvasElement, PointerEvent};
 
-use super::controls::{show_all, Control};
+use super::controls::{show_all, Control, Widgets, SLIDER_STEPS};
 use super::{canvas, dom, url};
-use crate::figures::params::{round_sig, ParamValues};
+use crate::figures::params::{round_sig, ParamValues, Scale};
 use crate::figures::plot::PlotMap;
-use crate::figures::{url_state, Activity, Figure, Tone};
+use crate::figures::{url_state, Activity, Figure, Grab, Tone};
 
 /// What the animation loop and the window's events need of a mounted figure.
 pub trait Live {
@@ -35,7 +36,7 @@ struct State<F> {
     /// Fractional work units owed to a paced animation.
     owed: f64,
     maps: Vec<Option<PlotMap>>,
-    dragging: Option<&'static str>,
+    dragging: Option<Grab>,
 }
 
 pub struct FigureView<F: Figure> {
@@ -43,7 +44,10 @@ pub struct FigureView<F: Figure> {
     canvases: Vec<HtmlCanvasElement>,
     controls: Vec<Control>,
     verdict: Element,
+    readouts: Element,
     play: HtmlButtonElement,
+    /// The list of a stepper figure's steps, `#<id>-steps`, when the page has one.
+    steps: Option<Element>,
     dark: bool,
 }
 
@@ -72,6 +76,7 @@ impl<F: Figure + 'static> FigureView<F> {
         let verdict = dom::element("p", "fig-verdict")?;
         verdict.set_attribute("role", "status")?;
         verdict.set_attribute("aria-live", "polite")?;
+        let readouts = dom::element("dl", "fig-readouts")?;
         let buttons = dom::element("div", "fig-buttons")?;
         let make_button = |label: &str| -> Result<HtmlButtonElement, JsValue> {
             let b: HtmlButtonElement = dom::typed("button", "")?;
@@ -84,11 +89,17 @@ impl<F: Figure + 'static> FigureView<F> {
         let step = make_button("Step")?;
         let replay = make_button("Replay")?;
         let defaults = make_button("Defaults")?;
+        let presets = F::PRESETS.iter().map(|p| make_button(p.label)).collect::<Result<Vec<_>, _>>()?;
+        let stepper = match F::STEPPER {
+            Some(_) => Some((make_button("Previous")?, make_button("Next")?)),
+            None => None,
+        };
         let controls_box = dom::element("div", "fig-controls")?;
         let controls =
             F::PARAMS.iter().map(|spec| Control::build(F::ID, spec, &controls_box)).collect::<Result<Vec<_>, _>>()?;
         container.append_child(&panels)?;
         container.append_child(&verdict)?;
+        container.append_child(&readouts)?;
         container.append_child(&buttons)?;
         container.append_child(&controls_box)?;
 
@@ -105,11 +116,17 @@ impl<F: Figure + 'static> FigureView<F> {
             canvases,
             controls,
             verdict,
+            readouts,
             play,
+            steps: dom::document().get_element_by_id(&format!("{}-steps", F::ID)),
             dark: dom::prefers_dark(),
         });
         view.apply_url();
         view.wire(&step, &replay, &defaults)?;
+        view.wire_presets(&presets)?;
+        if let Some((previous, next)) = &stepper {
+            view.wire_stepper(container, previous, next)?;
+        }
         Ok(view)
     }
 
@@ -119,18 +136,31 @@ impl<F: Figure + 'static> FigureView<F> {
         replay: &HtmlButtonElement,
         defaults: &HtmlButtonElement,
     ) -> Result<(), JsValue> {
-        for (i, control) in self.controls.iter().enumerate() {
+        for control in &self.controls {
             let key = control.spec.key;
-            let view = self.clone();
-            dom::listen::<web_sys::Event>(&control.slider, "input", move |_| {
-                let value = view.controls[i].slider_value();
-                view.set_param(key, Input::Value(value));
-            })?;
-            let view = self.clone();
-            dom::listen::<web_sys::Event>(&control.text, "change", move |_| {
-                let text = view.controls[i].text.value();
-                view.set_param(key, Input::Text(text));
-            })?;
+            match &control.widgets {
+                Widgets::Number { slider, text } => {
+                    let view = self.clone();
+                    let spec = control.spec;
+                    let source = slider.clone();
+                    dom::listen::<web_sys::Event>(slider, "input", move |_| {
+                        let position: f64 = source.value().parse().unwrap_or(0.0);
+                        view.set_param(key, Input::Value(spec.from_unit(position / SLIDER_STEPS)));
+                    })?;
+                    let view = self.clone();
+                    let source = text.clone();
+                    dom::listen::<web_sys::Event>(text, "change", move |_| {
+                        view.set_param(key, Input::Text(source.value()))
+                    })?;
+                }
+                Widgets::Choice { select } => {
+                    let view = self.clone();
+                    let source = select.clone();
+                    dom::listen::<web_sys::Event>(select, "change", move |_| {
+                        view.set_param(key, Input::Text(source.value()))
+                    })?;
+                }
+            }
         }
         let view = self.clone();
         dom::listen::<web_sys::Event>(&self.play, "click", move |_| {
@@ -167,18 +197,18 @@ impl<F: Figure + 'static> FigureView<F> {
             dom::listen::<PointerEvent>(canvas, "pointerdown", move |event| {
                 let Some((x, y)) = view.pointer_data(panel, &target, &event) else { return };
                 let grabbed = view.state.borrow().figure.grab(panel, x, y);
-                if let Some(key) = grabbed {
+                if let Some(grab) = grabbed {
                     let _ = target.set_pointer_capture(event.pointer_id());
-                    view.state.borrow_mut().dragging = Some(key);
-                    view.drag_to(key, x);
+                    view.state.borrow_mut().dragging = Some(grab);
+                    view.drag_to(grab, x, y);
                 }
             })?;
             let view = self.clone();
             let target = canvas.clone();
             dom::listen::<PointerEvent>(canvas, "pointermove", move |event| {
-                let Some(key) = view.state.borrow().dragging else { return };
-                if let Some((x, _)) = view.pointer_data(panel, &target, &event) {
-                    view.drag_to(key, x);
+                let Some(grab) = view.state.borrow().dragging else { return };
+                if let Some((x, y)) = view.pointer_data(panel, &target, &event) {
+                    view.drag_to(grab, x, y);
                 }
             })?;
             for end in ["pointerup", "pointercancel"] {
@@ -196,10 +226,88 @@ impl<F: Figure + 'static> FigureView<F> {
         Some(map.to_data(px, py))
     }
 
-    /// A dragged parameter follows the pointer, held inside its range.
-    fn drag_to(self: &Rc<Self>, key: &'static str, x: f64) {
+    /// Dragged parameters follow the pointer, held inside their ranges (whole numbers where
+    /// they must be).
+    fn drag_to(&self, grab: Grab, x: f64, y: f64) {
+        let follow = |key: &'static str, v: f64| {
+            let Some(spec) = F::PARAMS.iter().find(|s| s.key == key) else { return };
+            let v = match spec.scale {
+                Scale::Integer | Scale::Choice(_) => v.round(),
+                Scale::Linear | Scale::Log => round_sig(v, 3),
+            };
+            self.set_param(key, Input::Value(v.clamp(spec.min, spec.max)));
+        };
+        match grab {
+            Grab::X(key) => follow(key, x),
+            Grab::XY(kx, ky) => {
+                follow(kx, x);
+                follow(ky, y);
+            }
+        }
+    }
+
+    fn wire_presets(self: &Rc<Self>, buttons: &[HtmlButtonElement]) -> Result<(), JsValue> {
+        for (preset, button) in F::PRESETS.iter().zip(buttons) {
+            let view = self.clone();
+            dom::listen::<web_sys::Event>(button, "click", move |_| {
+                let mut params = ParamValues::defaults(F::PARAMS);
+                for (key, value) in preset.values {
+                    if let Err(e) = params.set(key, *value) {
+                        web_sys::console::error_1(&JsValue::from_str(&format!(
+                            "{}: preset {}: {e}",
+                            F::ID,
+                            preset.label
+                        )));
+                        return;
+                    }
+                }
+                show_all(&view.controls, &params);
+                view.restart(params, true);
+                view.write_url();
+            })?;
+        }
+        Ok(())
+    }
+
+    /// Previous/Next buttons and the arrow keys (while the figure has focus) move a stepper.
+    fn wire_stepper(
+        self: &Rc<Self>,
+        container: &Element,
+        previous: &HtmlButtonElement,
+        next: &HtmlButtonElement,
+    ) -> Result<(), JsValue> {
+        let Some(key) = F::STEPPER else { return Ok(()) };
+        for (button, delta) in [(previous, -1.0), (next, 1.0)] {
+            let view = self.clone();
+            dom::listen::<web_sys::Event>(button, "click", move |_| view.move_step(key, delta))?;
+        }
+        container.set_attribute("tabindex", "0")?;
+        let view = self.clone();
+        dom::listen::<web_sys::KeyboardEvent>(container, "keydown", move |event| {
+            let typing = event
+                .target()
+                .and_then(|t| t.dyn_into::<Element>().ok())
+                .is_some_and(|t| matches!(t.tag_name().as_str(), "INPUT" | "SELECT" | "TEXTAREA"));
+            let delta = match event.key().as_str() {
+                "ArrowLeft" | "ArrowUp" => -1.0,
+                "ArrowRight" | "ArrowDown" => 1.0,
+                _ => return,
+            };
+            if !typing {
+                event.prevent_default();
+                view.move_step(key, delta);
+            }
+        })?;
+        Ok(())
+    }
+
+    fn move_step(&self, key: &'static str, delta: f64) {
         let Some(spec) = F::PARAMS.iter().find(|s| s.key == key) else { return };
-        self.set_param(key, Input::Value(round_sig(x, 3).clamp(spec.min, spec.max)));
+        let current = self.state.borrow().figure.params().get(key);
+        let target = (current + delta).clamp(spec.min, spec.max);
+        if target != current {
+            self.set_param(key, Input::Value(target));
+        }
     }
 
     /// Validates and applies one parameter; a refused value shows its message and changes
@@ -259,6 +367,10 @@ impl<F: Figure + 'static> FigureView<F> {
                 }
             }
         }
+        self.show_readouts(&s.figure.readouts());
+        if let (Some(list), Some(key)) = (&self.steps, F::STEPPER) {
+            mark_step(list, s.figure.params().get(key) as u32);
+        }
         let verdict = s.figure.verdict();
         if self.verdict.text_content().as_deref() != Some(verdict.text.as_str()) {
             self.verdict.set_text_content(Some(&verdict.text));
@@ -270,6 +382,41 @@ impl<F: Figure + 'static> FigureView<F> {
         };
         self.verdict.set_class_name(class);
         s.dirty = false;
+    }
+}
+
+impl<F: Figure> FigureView<F> {
+    /// Rewrites the readout list only when its text changes (it is read by screen readers).
+    fn show_readouts(&self, readouts: &[(String, String)]) {
+        let text: String = readouts.iter().map(|(l, v)| format!("{l}{v}")).collect();
+        if self.readouts.text_content().unwrap_or_default() == text {
+            return;
+        }
+        self.readouts.set_text_content(None);
+        for (label, value) in readouts {
+            if let (Ok(dt), Ok(dd)) = (dom::element("dt", ""), dom::element("dd", "")) {
+                dt.set_text_content(Some(label));
+                dd.set_text_content(Some(value));
+                let _ = self.readouts.append_child(&dt);
+                let _ = self.readouts.append_child(&dd);
+            }
+        }
+    }
+}
+
+/// Marks item `current` (counting from 1) of a step list as the current one.
+fn mark_step(list: &Element, current: u32) {
+    let items = list.children();
+    for i in 0..items.length() {
+        if let Some(item) = items.item(i) {
+            if i + 1 == current {
+                let _ = item.set_attribute("aria-current", "step");
+                let _ = item.class_list().add_1("current");
+            } else {
+                let _ = item.remove_attribute("aria-current");
+                let _ = item.class_list().remove_1("current");
+            }
+        }
     }
 }
 

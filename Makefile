@@ -1,0 +1,52 @@
+# The project's entry points. `make serve` and `make test` first install whatever is missing
+# (scripts/setup.sh), so both work on a fresh machine.
+
+SHELL := bash
+.SHELLFLAGS := -euo pipefail -c
+CARGO_BIN := $(or $(CARGO_HOME),$(HOME)/.cargo)/bin
+export PATH := $(CURDIR)/node_modules/.bin:$(CARGO_BIN):$(PATH)
+export TRUNK_SKIP_VERSION_CHECK := true
+CHROMEDRIVER ?= /usr/bin/chromedriver
+# The site's path on its web server, for `make site` (e.g. /courses/ml/sgd-stability/).
+PUBLIC_URL ?= /
+
+.PHONY: serve test lint test-native test-wasm test-e2e site bench figures
+
+## Install what is missing, then serve the explorable on http://127.0.0.1:8080 (offline).
+serve:
+	scripts/setup.sh serve
+	trunk serve --offline
+
+## Install what is missing, then run every test: lints, native, wasm in Chromium, end to end.
+test:
+	scripts/setup.sh test
+	$(MAKE) --no-print-directory lint test-native test-wasm test-e2e
+
+lint:
+	cargo fmt --check
+	cargo clippy --all-targets -- -D warnings
+	cargo clippy --target wasm32-unknown-unknown --all-targets -- -D warnings
+
+test-native:
+	cargo test
+
+test-wasm:
+	CHROMEDRIVER=$(CHROMEDRIVER) cargo test --target wasm32-unknown-unknown --test web
+
+test-e2e:
+	trunk build --release --offline
+	node --test tests/e2e/
+
+## The static site in dist/, for serving under PUBLIC_URL.
+site:
+	scripts/setup.sh serve
+	trunk build --release --offline --public-url $(PUBLIC_URL)
+
+## Speed of the numerics (native, release build); writes target/bench/core.json.
+bench:
+	cargo run --release --quiet -- bench
+
+## Every figure's CSV, PNG and SVG at its defaults, into target/figures/.
+figures:
+	for id in $$(cargo run --release --quiet -- list | grep -v '^ ' | cut -d' ' -f1); do \
+	  cargo run --release --quiet -- "$$id" --out target/figures; done

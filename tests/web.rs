@@ -1,0 +1,80 @@
+//! The browser glue in headless Chromium (wasm-bindgen-test): canvas sizing, the URL fragment,
+//! and a mounted figure's controls.
+
+#![cfg(target_arch = "wasm32")]
+
+use sgd_stability::figures::quadratic_1d::Quadratic1d;
+use sgd_stability::web::figure_view::{FigureView, Live};
+use sgd_stability::web::{canvas, dom, url};
+use wasm_bindgen::JsCast;
+use wasm_bindgen_test::*;
+use web_sys::{HtmlCanvasElement, HtmlInputElement};
+
+wasm_bindgen_test_configure!(run_in_browser);
+
+fn attach(tag: &str, id: &str) -> web_sys::Element {
+    let el = dom::document().create_element(tag).unwrap();
+    el.set_id(id);
+    dom::document().body().unwrap().append_child(&el).unwrap();
+    el
+}
+
+#[wasm_bindgen_test]
+fn canvas_buffer_is_css_size_times_pixel_ratio() {
+    let canvas: HtmlCanvasElement = attach("canvas", "sizing-test").dyn_into().unwrap();
+    canvas.set_attribute("style", "width: 300px; height: 200px").unwrap();
+    assert!(canvas::fit_buffer(&canvas, 2.0));
+    assert_eq!((canvas.width(), canvas.height()), (600, 400));
+    assert!(!canvas::fit_buffer(&canvas, 2.0), "a second fit with the same size must not touch the buffer");
+    assert!(canvas::fit_buffer(&canvas, 1.5));
+    assert_eq!((canvas.width(), canvas.height()), (450, 300));
+    canvas.remove();
+}
+
+#[wasm_bindgen_test]
+fn url_fragment_round_trips() {
+    url::set_fragment("quadratic-1d.eta=0.5&quadratic-nd.a1=2");
+    assert_eq!(url::fragment(), "quadratic-1d.eta=0.5&quadratic-nd.a1=2");
+    url::set_fragment("");
+    assert_eq!(url::fragment(), "");
+}
+
+fn input(id: &str) -> HtmlInputElement {
+    dom::document().get_element_by_id(id).unwrap().dyn_into().unwrap()
+}
+
+fn commit(field: &HtmlInputElement, text: &str) {
+    field.set_value(text);
+    field.dispatch_event(&web_sys::Event::new("change").unwrap()).unwrap();
+}
+
+#[wasm_bindgen_test]
+fn controls_validate_draw_and_write_the_url() {
+    url::set_fragment("quadratic-1d.a=2");
+    let container = attach("figure", "quadratic-1d");
+    let view = FigureView::<Quadratic1d>::mount(&container).unwrap();
+    assert_eq!(input("quadratic-1d-a").value(), "2", "the URL's value is shown");
+    assert_eq!(input("quadratic-1d-eta").value(), "1.2", "other values keep their defaults");
+
+    let eta = input("quadratic-1d-eta");
+    let message = dom::document().get_element_by_id("quadratic-1d-eta-msg").unwrap();
+    for bad in ["abc", "NaN", "-1", "inf", "1e999", ""] {
+        commit(&eta, bad);
+        assert!(message.text_content().unwrap().contains("step size"), "no message for {bad:?}");
+        assert_eq!(eta.get_attribute("aria-invalid").as_deref(), Some("true"));
+        assert_eq!(url::fragment(), "quadratic-1d.a=2", "a refused value must not reach the URL");
+    }
+    commit(&eta, "0.5");
+    assert_eq!(message.text_content().unwrap(), "");
+    assert_eq!(url::fragment(), "quadratic-1d.a=2&quadratic-1d.eta=0.5");
+
+    view.frame(0.0, 8.0);
+    let ratio = canvas::pixel_ratio();
+    let panel: HtmlCanvasElement =
+        dom::document().get_element_by_id("quadratic-1d-cobweb").unwrap().dyn_into().unwrap();
+    assert_eq!(panel.width(), (panel.client_width() as f64 * ratio).round() as u32);
+    let verdict = container.query_selector(".fig-verdict").unwrap().unwrap();
+    assert!(verdict.text_content().unwrap().contains("converges"), "{:?}", verdict.text_content());
+    url::set_fragment("");
+    container.remove();
+}
