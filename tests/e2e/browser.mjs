@@ -70,3 +70,20 @@ export async function canvasStats(page, selector) {
 export async function canvasFingerprint(page, selector) {
   return page.$eval(selector, (canvas) => canvas.toDataURL());
 }
+
+/** Opens the site of `server` at `hash` in a fresh context (HiDPI unless `options` says
+ *  otherwise) and waits until the figures have started. Returns { context, page, problems }. */
+export async function openPage(browser, server, hash = "", options = {}) {
+  const context = await browser.newContext({ viewport: { width: 1280, height: 900 }, deviceScaleFactor: 2, ...options });
+  const page = await context.newPage();
+  const problems = watch(page, server.origin);
+  await page.goto(server.url + hash);
+  await page.waitForSelector("#loading", { state: "detached", timeout: 20000 });
+  await page.waitForFunction(() => [...document.querySelectorAll(".fig-verdict")].every((v) => v.textContent.length > 0));
+  return { context, page, problems };
+}
+
+/** Waits until every figure has finished its animation. */
+export async function settle(page, timeout = 60000) {
+  await page.waitForFunction(() => [...document.querySelectorAll(".fig-buttons button:first-child")].every((b) => b.textContent === "Play"), null, { timeout });
+}

@@ -7,14 +7,10 @@ import { after, before, describe, test } from "node:test";
 import assert from "node:assert/strict";
 import { mkdirSync } from "node:fs";
 import { serve } from "./server.mjs";
-import { canvasFingerprint, canvasStats, launch, watch } from "./browser.mjs";
+import { canvasFingerprint, canvasStats, launch, openPage, settle } from "./browser.mjs";
 
 const SITE = process.env.SITE_DIR ?? "dist";
 const SHOTS = "target/e2e";
-const FIGURES = {
-  "quadratic-1d": ["iterates", "cobweb", "contraction"],
-  "quadratic-nd": ["contours", "projections", "contraction"],
-};
 
 let server;
 let browser;
@@ -30,29 +26,19 @@ after(async () => {
   await server?.close();
 });
 
-/** Opens the page at `hash` with a fresh context and waits until the figures have drawn. */
-async function open(hash = "", options = {}) {
-  const context = await browser.newContext({ viewport: { width: 1280, height: 900 }, deviceScaleFactor: 2, ...options });
-  const page = await context.newPage();
-  const problems = watch(page, server.origin);
-  await page.goto(server.url + hash);
-  await page.waitForSelector("#loading", { state: "detached", timeout: 20000 });
-  await page.waitForFunction(() => document.querySelectorAll(".fig-verdict").length > 0 && [...document.querySelectorAll(".fig-verdict")].every((v) => v.textContent.length > 0));
-  return { context, page, problems };
-}
-
-/** Waits until paced animations have finished revealing (a few seconds at most). */
-async function settle(page) {
-  await page.waitForFunction(() => [...document.querySelectorAll(".fig-buttons button:first-child")].every((b) => b.textContent === "Play"), null, { timeout: 30000 });
-}
-
+const open = (hash = "", options = {}) => openPage(browser, server, hash, options);
 describe("the page", () => {
   test("every figure draws sharp, non-blank panels; math is rendered; no errors or foreign requests", async () => {
     const { context, page, problems } = await open();
     await settle(page);
-    for (const [id, panels] of Object.entries(FIGURES)) {
-      for (const panel of panels) {
-        const stats = await canvasStats(page, `#${id}-${panel}`);
+    const figures = await page.$$eval("figure.explorable", (els) => els.map((f) => ({ id: f.id, canvases: [...f.querySelectorAll("canvas")].map((c) => c.id) })));
+    assert.ok(figures.length >= 2, "the page has fewer figures than it should");
+    for (const { id, canvases } of figures) {
+      assert.ok(canvases.length > 0, `${id} has no canvas`);
+      assert.equal(await page.locator(`#${id} .fig-error`).count(), 0, `${id} shows an error`);
+      for (const canvasId of canvases) {
+        const panel = canvasId.slice(id.length + 1);
+        const stats = await canvasStats(page, `#${canvasId}`);
         assert.ok(stats.colours > 20, `${id}/${panel} looks blank: ${stats.colours} colours`);
         assert.ok(stats.inkShare > 0.02, `${id}/${panel} has almost no ink: ${stats.inkShare}`);
         assert.equal(stats.width, Math.round(stats.cssWidth * 2), `${id}/${panel} buffer is not CSS width × devicePixelRatio`);
