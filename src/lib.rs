@@ -8,6 +8,7 @@
 //!   a browser canvas and into PNG/SVG files.
 //! - `web` (wasm32 only): the DOM, controls, URL state, canvases and the animation loop.
 
+pub mod bench;
 pub mod figures;
 pub mod math;
 

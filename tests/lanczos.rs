@@ -142,51 +142,114 @@ fn full_lanczos_on_network_hessians_matches_dense() {
 }
 
 /// The page runs Lanczos with a small budget: 20 iterations on p = 61 must already give the
-/// top eigenvalue to 1e-6 relative on random tanh networks (all seeds here), and on most ReLU
-/// ones.
+/// top eigenvalue to 1e-6 relative on random tanh and ReLU networks (all 24 cases here; in
+/// fact they reach 3e-15, the top eigenvalue of these Hessians being well separated).
 #[test]
 fn twenty_iterations_find_the_top_eigenvalue_of_a_network_hessian() {
     let mut rng = seeded(161);
     for activation in [Activation::Tanh, Activation::Relu] {
-        let mut good = 0;
-        let total = 12;
-        for case in 0..total {
+        for case in 0..12 {
             let n = [8, 15, 30][case % 3];
             let (problem, theta) = random_problem(&mut rng, activation, 20, n);
+            assert_eq!(problem.num_params(), 61);
             let (ritz, dense, eig) = lanczos_on_network(&problem, &theta, 20, 1, &mut rng);
-            assert!(ritz.iterations <= 20);
+            assert_eq!(ritz.iterations, 20);
             check_ritz_pairs(&ritz, &dense, &eig);
             // A Ritz value is a Rayleigh quotient: never above the top eigenvalue.
             assert!(ritz.values[0] <= eig.values[0] * (1.0 + 1e-12) + 1e-12);
             let rel = (ritz.values[0] - eig.values[0]).abs() / eig.values[0].abs();
-            if rel <= 1e-6 {
-                good += 1;
-            } else {
-                assert_ne!(activation, Activation::Tanh, "tanh case {case}: relative error {rel:e}");
-            }
+            assert!(rel <= 1e-6, "{activation:?} case {case} (n = {n}): relative error {rel:e}");
         }
-        assert!(good * 4 >= total * 3, "{activation:?}: only {good} of {total} within 1e-6");
     }
 }
 
 /// Random symmetric matrices with spread spectra, both signs: full Lanczos recovers the top
-/// eigenvalues to 1e-8 relative, and every reported pair is a genuine one.
+/// eigenvalues to 1e-8 relative, cross-checked with the dense solver and with the spectrum the
+/// matrix was built from.
 #[test]
 fn full_lanczos_on_random_symmetric_matrices_matches_dense() {
+    let mut rng = seeded(4);
+    for d in 1..=40 {
+        let q = random_orthogonal(&mut rng, d);
+        let mut values: Vec<f64> = (0..d).map(|_| normal(&mut rng) * 3.0).collect();
+        let a = with_spectrum(&q, &values);
+        values.sort_by(|x, y| y.total_cmp(x));
+        let eig = SymmetricEigen::new(&a).unwrap();
+        let radius = spectral_radius(&eig);
+        for (dense, built) in eig.values.iter().zip(&values) {
+            assert!((dense - built).abs() <= 1e-12 * radius, "d={d}: dense {:?} vs built {values:?}", eig.values);
+        }
+        let start = random_vec(&mut rng, d);
+        let ritz = Lanczos::new(d, d).top(3, &start, apply_dense(&a)).unwrap();
+        assert_eq!(ritz.values.len(), 3.min(d));
+        for (i, &v) in ritz.values.iter().enumerate() {
+            assert!((v - eig.values[i]).abs() <= 1e-8 * radius, "d={d}: {:?} vs {:?}", ritz.values, eig.values);
+        }
+        for y in &ritz.vectors {
+            assert!((norm(y) - 1.0).abs() <= 1e-10);
+        }
+    }
+}
+
+/// The reported `residuals` are what a caller uses to judge convergence: they must be the true
+/// ‖Ay − θy‖ of the returned pairs (to 1e-8‖A‖), on random symmetric matrices.
+#[test]
+fn reported_residuals_are_the_true_residuals_on_random_matrices() {
     let mut rng = seeded(4);
     for d in 1..=40 {
         let q = random_orthogonal(&mut rng, d);
         let values: Vec<f64> = (0..d).map(|_| normal(&mut rng) * 3.0).collect();
         let a = with_spectrum(&q, &values);
         let eig = SymmetricEigen::new(&a).unwrap();
-        let radius = spectral_radius(&eig);
         let start = random_vec(&mut rng, d);
         let ritz = Lanczos::new(d, d).top(3, &start, apply_dense(&a)).unwrap();
-        for (i, &v) in ritz.values.iter().enumerate() {
-            assert!((v - eig.values[i]).abs() <= 1e-8 * radius, "d={d}: {:?} vs {:?}", ritz.values, eig.values);
-        }
         check_ritz_pairs(&ritz, &a, &eig);
     }
+}
+
+/// The dense solver is the reference of every eigen-check, and its vectors feed Lanczos's Ritz
+/// vectors and `QuadraticNd`'s eigen-directions: each column must be an eigenvector of its
+/// value, ‖Av − λv‖ ≤ 1e-10‖A‖, and the columns orthonormal.
+#[test]
+fn dense_eigenvectors_are_eigenvectors() {
+    #[rustfmt::skip]
+    let a = DMatrix::from_row_slice(3, 3, &[
+        1.8005041442354943, -1.0934929189039253, -1.813486071062914,
+        -1.0934929189039253, 1.3315391535653105, -2.243657862843407,
+        -1.813486071062914, -2.243657862843407, -1.0368510178952102,
+    ]);
+    let mut matrices = vec![a];
+    let mut rng = seeded(4);
+    for case in 0..3000 {
+        let d = 2 + case % 12;
+        let q = random_orthogonal(&mut rng, d);
+        let values: Vec<f64> = (0..d).map(|_| normal(&mut rng) * 3.0).collect();
+        matrices.push(with_spectrum(&q, &values));
+    }
+    let mut bad = Vec::new();
+    for (case, a) in matrices.iter().enumerate() {
+        let d = a.nrows();
+        let eig = SymmetricEigen::new(a).unwrap();
+        let radius = spectral_radius(&eig);
+        let orth = (eig.vectors.transpose() * &eig.vectors - DMatrix::<f64>::identity(d, d)).amax();
+        assert!(orth <= 1e-12, "case {case}: columns not orthonormal ({orth:e})");
+        let worst = (0..d)
+            .map(|i| {
+                let v = eig.vectors.column(i).into_owned();
+                (a * &v - &v * eig.values[i]).norm()
+            })
+            .fold(0.0, f64::max);
+        if worst > 1e-10 * radius {
+            bad.push((case, d, worst / radius));
+        }
+    }
+    assert!(
+        bad.is_empty(),
+        "{} of {} matrices have an eigenvector off by > 1e-10‖A‖: {:?}",
+        bad.len(),
+        matrices.len(),
+        &bad[..bad.len().min(8)]
+    );
 }
 
 /// A repeated eigenvalue has a one-dimensional trace in a Krylov space: Lanczos must detect the
@@ -320,35 +383,4 @@ fn workspace_reuse_and_budget_cap() {
     // And a cross-check of `matrix_of` on the operator form used above.
     let a = with_spectrum(&random_orthogonal(&mut rng, 4), &[1.0, 2.0, 3.0, 4.0]);
     assert!((matrix_of(4, apply_dense(&a)) - &a).amax() <= 1e-15 * 4.0);
-}
-
-#[test]
-fn zz_debug() {
-    let a = DMatrix::from_row_slice(
-        3,
-        3,
-        &[
-            1.8005041442354943e0,
-            -1.0934929189039253e0,
-            -1.813486071062914e0,
-            -1.0934929189039253e0,
-            1.3315391535653105e0,
-            -2.243657862843407e0,
-            -1.813486071062914e0,
-            -2.243657862843407e0,
-            -1.0368510178952102e0,
-        ],
-    );
-    let eig = SymmetricEigen::new(&a).unwrap();
-    println!("values {:?}", eig.values);
-    for i in 0..3 {
-        let v = eig.vectors.column(i).into_owned();
-        println!("res {i}: {:e}", (&a * &v - &v * eig.values[i]).norm());
-    }
-    let e2 = a.clone().symmetric_eigen();
-    println!("nalgebra default: {:?}", e2.eigenvalues);
-    for i in 0..3 {
-        let v = e2.eigenvectors.column(i).into_owned();
-        println!("res {i}: {:e}", (&a * &v - &v * e2.eigenvalues[i]).norm());
-    }
 }

@@ -104,14 +104,13 @@ fn param_gradient_matches_finite_differences_of_eval() {
         for &x in &case.problem.data.x {
             net.param_gradient(&case.theta, x, &mut g);
             let scale = g.iter().fold(0.0f64, |m, v| m.max(v.abs()));
-            for i in 0..p {
+            for (i, &gi) in g.iter().enumerate() {
                 let fd = central_coord(&case.theta, i, |t| net.eval(t, x));
-                let err = (g[i] - fd).abs();
+                let err = (gi - fd).abs();
                 assert!(
-                    err <= 1e-6 * g[i].abs().max(1e-3 * scale) + 1e-12,
-                    "{activation:?} k={} x={x}: ∂f/∂θ[{i}] = {} but finite difference {fd} (err {err:e})",
-                    net.width,
-                    g[i]
+                    err <= 1e-6 * gi.abs().max(1e-3 * scale) + 1e-12,
+                    "{activation:?} k={} x={x}: ∂f/∂θ[{i}] = {gi} but finite difference {fd} (err {err:e})",
+                    net.width
                 );
                 checked += 1;
             }

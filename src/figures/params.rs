@@ -123,7 +123,7 @@ impl ParamSpec {
         let u = u.clamp(0.0, 1.0);
         match self.scale {
             Scale::Log => {
-                round_sig((self.min.ln() + u * (self.max.ln() - self.min.ln())).exp(), 3).clamp(self.min, self.max)
+                round_sig((self.min.ln() + u * (self.max.ln() - self.min.ln())).exp(), 4).clamp(self.min, self.max)
             }
             Scale::Linear => round_sig(self.min + u * (self.max - self.min), 4).clamp(self.min, self.max),
             Scale::Integer | Scale::Choice(_) => (self.min + u * (self.max - self.min)).round(),
@@ -136,8 +136,15 @@ pub fn round_sig(value: f64, digits: i32) -> f64 {
     if value == 0.0 || !value.is_finite() {
         return value;
     }
-    let p = 10f64.powi(digits - 1 - value.abs().log10().floor() as i32);
-    (value * p).round() / p
+    // Scale by an exact power of ten in whichever direction keeps it ≥ 1.
+    let exponent = digits - 1 - value.abs().log10().floor() as i32;
+    if exponent >= 0 {
+        let p = 10f64.powi(exponent);
+        (value * p).round() / p
+    } else {
+        let p = 10f64.powi(-exponent);
+        (value / p).round() * p
+    }
 }
 
 /// The shortest text that parses back to exactly `value` (Rust's `Display` for f64 round-trips).

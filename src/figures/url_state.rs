@@ -10,24 +10,26 @@ use super::params::{ParamError, ParamValues};
 /// Fragments longer than this are ignored as a whole (no state needs a fraction of it).
 pub const MAX_FRAGMENT_LEN: usize = 4096;
 
-/// The entries of `fragment` (with or without its leading '#') that belong to figure `id`,
-/// as (key, raw value) pairs, percent-decoded.
-pub fn entries_for(fragment: &str, id: &str) -> Vec<(String, String)> {
+/// The entries of `fragment` (with or without its leading '#') that belong to figure `id`, in
+/// order: a (key, raw value) pair, percent-decoded, or the key of an entry that has no '='.
+pub fn entries_for(fragment: &str, id: &str) -> Vec<Result<(String, String), String>> {
     let fragment = fragment.strip_prefix('#').unwrap_or(fragment);
-    if fragment.len() > MAX_FRAGMENT_LEN {
-        return Vec::new();
-    }
+    let prefix = format!("{id}.");
     fragment
         .split('&')
         .filter_map(|entry| {
-            let (name, value) = entry.split_once('=')?;
-            let (fig, key) = name.split_once('.')?;
-            (fig == id).then(|| (percent_decode(key), percent_decode(value)))
+            let name = entry.split_once('=').map_or(entry, |(name, _)| name);
+            let key = percent_decode(name.strip_prefix(&prefix)?);
+            Some(match entry.split_once('=') {
+                Some((_, value)) => Ok((key, percent_decode(value))),
+                None => Err(key),
+            })
         })
         .collect()
 }
 
-/// Applies the fragment's entries for `id` to `values`; returns the refused ones.
+/// Applies the fragment's entries for `id` to `values`; returns the refused ones (each
+/// refused entry leaves its parameter as it was).
 pub fn apply(fragment: &str, id: &str, values: &mut ParamValues) -> Vec<ParamError> {
     let fragment_trimmed = fragment.strip_prefix('#').unwrap_or(fragment);
     if fragment_trimmed.len() > MAX_FRAGMENT_LEN {
@@ -36,7 +38,13 @@ pub fn apply(fragment: &str, id: &str, values: &mut ParamValues) -> Vec<ParamErr
             message: format!("the link's state is too long ({} characters) and was ignored", fragment_trimmed.len()),
         }];
     }
-    entries_for(fragment, id).into_iter().filter_map(|(key, value)| values.set_text(&key, &value).err()).collect()
+    entries_for(fragment, id)
+        .into_iter()
+        .filter_map(|entry| match entry {
+            Ok((key, value)) => values.set_text(&key, &value).err(),
+            Err(key) => Some(ParamError { message: format!("the link gives \u{201c}{key}\u{201d} no value"), key }),
+        })
+        .collect()
 }
 
 /// Replaces the entries of figure `id` in `fragment` by the non-default values of `values`,

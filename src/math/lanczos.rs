@@ -2,32 +2,59 @@
 //!
 //! The operator is any closure v ↦ Av (here: exact Hessian-vector products), so the Hessian is
 //! never formed. Full reorthogonalization (two Gram–Schmidt passes against every earlier basis
-//! vector) keeps the basis orthonormal to working precision, so no spurious copies of converged
-//! eigenvalues appear. The workspace is allocated once and reused across calls.
+//! vector, four basis vectors per sweep over memory) keeps the basis orthonormal to working
+//! precision, so no spurious copies of converged eigenvalues appear. The workspace is
+//! allocated once and reused: a run allocates nothing.
+//!
+//! Two ways to stop ([`StopRule`]): after a fixed number of iterations, or adaptively once the
+//! top Ritz value is accurate to a relative tolerance. The adaptive test uses the residual
+//! r = β_m|y_m| of the top Ritz pair (θ, y), which bounds ‖Ay − θy‖, together with the gap
+//! g = θ₁ − θ₂ to the next Ritz value: the eigenvalue error is at most min(r, r²/g). Unlike a
+//! test on r alone, it stops as soon as θ is accurate, even while the Ritz vector still moves.
 
-use nalgebra::DMatrix;
-
-use super::dense::SymmetricEigen;
-use super::network::dot;
+use super::kernels::{axpy, dot, dot4, subtract4};
+use super::tridiagonal::{Tridiagonal, TridiagonalWork};
 
 /// A relative size of the new direction below which the Krylov space is taken to be invariant
 /// (exhausted): the Ritz values are then exact eigenvalues of A.
 const BREAKDOWN: f64 = 1e-13;
 
+/// When a Lanczos run stops.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum StopRule {
+    /// Exactly this many iterations (fewer only when the Krylov space is exhausted).
+    Iterations(usize),
+    /// As soon as the top Ritz value is accurate to `tolerance` relative (see the module
+    /// documentation), but after at most `max_iter` iterations.
+    Converged { tolerance: f64, max_iter: usize },
+}
+
+impl StopRule {
+    fn max_iter(&self) -> usize {
+        match *self {
+            StopRule::Iterations(m) => m,
+            StopRule::Converged { max_iter, .. } => max_iter,
+        }
+    }
+}
+
 /// Reusable Lanczos workspace for operators of one dimension.
 #[derive(Clone, Debug)]
 pub struct Lanczos {
     dim: usize,
-    max_iter: usize,
+    capacity: usize,
     /// Orthonormal basis vectors q₀, q₁, …, stored row after row.
     basis: Vec<f64>,
     w: Vec<f64>,
     alpha: Vec<f64>,
     beta: Vec<f64>,
+    tri_values: Vec<f64>,
+    tri_vectors: Vec<f64>,
+    tri_work: TridiagonalWork,
 }
 
 /// Ritz pairs, largest value first, with their residual norms ‖Ay − θy‖.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct Ritz {
     pub values: Vec<f64>,
     pub vectors: Vec<Vec<f64>>,
@@ -37,17 +64,20 @@ pub struct Ritz {
 }
 
 impl Lanczos {
-    /// A workspace for `dim`-dimensional operators and at most `max_iter` iterations
-    /// (capped at `dim`: beyond it the Krylov space cannot grow).
-    pub fn new(dim: usize, max_iter: usize) -> Self {
-        let max_iter = max_iter.clamp(1, dim.max(1));
+    /// A workspace for `dim`-dimensional operators and at most `capacity` iterations (capped at
+    /// `dim`: beyond it the Krylov space cannot grow).
+    pub fn new(dim: usize, capacity: usize) -> Self {
+        let capacity = capacity.clamp(1, dim.max(1));
         Self {
             dim,
-            max_iter,
-            basis: vec![0.0; max_iter * dim],
+            capacity,
+            basis: vec![0.0; capacity * dim],
             w: vec![0.0; dim],
-            alpha: Vec::with_capacity(max_iter),
-            beta: Vec::with_capacity(max_iter),
+            alpha: Vec::with_capacity(capacity),
+            beta: Vec::with_capacity(capacity),
+            tri_values: Vec::with_capacity(capacity),
+            tri_vectors: Vec::with_capacity(capacity * capacity),
+            tri_work: TridiagonalWork::default(),
         }
     }
 
@@ -55,85 +85,142 @@ impl Lanczos {
         self.dim
     }
 
-    /// The `k` largest Ritz pairs after at most `max_iter` iterations from `start`.
+    /// The `k` largest Ritz pairs after the workspace's full number of iterations from `start`.
     /// None when `start` is zero or not finite, or the operator returns non-finite values.
-    pub fn top(&mut self, k: usize, start: &[f64], mut apply: impl FnMut(&[f64], &mut [f64])) -> Option<Ritz> {
+    pub fn top(&mut self, k: usize, start: &[f64], apply: impl FnMut(&[f64], &mut [f64])) -> Option<Ritz> {
+        let mut ritz = Ritz::default();
+        self.run(k, start, StopRule::Iterations(self.capacity), apply, &mut ritz).then_some(ritz)
+    }
+
+    /// Runs Lanczos from `start` until `rule` says stop, and writes the `k` largest Ritz pairs
+    /// into `out` (reusing its buffers). Returns false, leaving `out` empty, when `start` is
+    /// zero or not finite or the operator returns non-finite values.
+    pub fn run(
+        &mut self,
+        k: usize,
+        start: &[f64],
+        rule: StopRule,
+        mut apply: impl FnMut(&[f64], &mut [f64]),
+        out: &mut Ritz,
+    ) -> bool {
         let dim = self.dim;
         assert_eq!(start.len(), dim, "start vector has the wrong dimension");
+        out.values.clear();
+        out.residuals.clear();
+        out.iterations = 0;
         let norm = dot(start, start).sqrt();
         if !(norm.is_finite() && norm > 0.0) {
-            return None;
+            out.vectors.clear();
+            return false;
         }
         for (q, s) in self.basis[..dim].iter_mut().zip(start) {
             *q = s / norm;
         }
         self.alpha.clear();
         self.beta.clear();
+        let max_iter = rule.max_iter().clamp(1, self.capacity);
         let mut m = 0;
-        while m < self.max_iter {
+        while m < max_iter {
             let (done, rest) = self.basis.split_at_mut((m + 1) * dim);
-            let q = &done[m * dim..];
-            apply(q, &mut self.w);
-            let a = dot(q, &self.w);
+            apply(&done[m * dim..], &mut self.w);
+            let a = dot(&done[m * dim..], &self.w);
             if !a.is_finite() {
-                return None;
+                out.vectors.clear();
+                return false;
             }
             self.alpha.push(a);
             m += 1;
-            // Two passes of classical Gram–Schmidt against the whole basis, which also removes
+            // Two passes of classical Gram–Schmidt against the whole basis, which also remove
             // the three-term recurrence's α q_m and β q_{m−1}.
             for _ in 0..2 {
-                for i in 0..m {
-                    let qi = &done[i * dim..(i + 1) * dim];
-                    let c = dot(qi, &self.w);
-                    for (wj, qj) in self.w.iter_mut().zip(qi) {
-                        *wj -= c * qj;
-                    }
-                }
+                orthogonalize(&done[..m * dim], dim, &mut self.w);
             }
             let b = dot(&self.w, &self.w).sqrt();
-            let scale = self.alpha.iter().map(|v| v.abs()).fold(b, f64::max);
             self.beta.push(b);
-            if m == self.max_iter || b <= BREAKDOWN * scale {
+            let scale = self.alpha.iter().fold(b, |s, v| s.max(v.abs()));
+            if m == max_iter
+                || b <= BREAKDOWN * scale
+                || converged(
+                    rule,
+                    &self.alpha,
+                    &self.beta,
+                    &mut self.tri_values,
+                    &mut self.tri_vectors,
+                    &mut self.tri_work,
+                )
+            {
                 break;
             }
             for (qn, wj) in rest[..dim].iter_mut().zip(&self.w) {
                 *qn = wj / b;
             }
         }
-        self.ritz(k.min(m), m)
+        self.write_ritz(k.min(m), m, out)
     }
 
     /// Ritz pairs from the m × m tridiagonal matrix T built so far.
-    fn ritz(&self, k: usize, m: usize) -> Option<Ritz> {
-        let mut t = DMatrix::zeros(m, m);
-        for i in 0..m {
-            t[(i, i)] = self.alpha[i];
-            if i + 1 < m {
-                t[(i, i + 1)] = self.beta[i];
-                t[(i + 1, i)] = self.beta[i];
-            }
+    fn write_ritz(&mut self, k: usize, m: usize, out: &mut Ritz) -> bool {
+        let t = Tridiagonal { diagonal: &self.alpha[..m], off: &self.beta[..m - 1] };
+        if t.top(k, &mut self.tri_values, &mut self.tri_vectors, &mut self.tri_work).is_none() {
+            out.vectors.clear();
+            return false;
         }
-        let eig = SymmetricEigen::new(&t)?;
+        out.iterations = m;
+        out.vectors.resize_with(k, Vec::new);
         let last_beta = self.beta[m - 1];
-        let mut ritz = Ritz {
-            values: Vec::with_capacity(k),
-            vectors: Vec::with_capacity(k),
-            residuals: Vec::with_capacity(k),
-            iterations: m,
-        };
         for c in 0..k {
-            let y = eig.vectors.column(c);
-            let mut v = vec![0.0; self.dim];
+            let y = &self.tri_vectors[c * m..(c + 1) * m];
+            let v = &mut out.vectors[c];
+            v.clear();
+            v.resize(self.dim, 0.0);
             for (i, &yi) in y.iter().enumerate() {
-                for (vj, qj) in v.iter_mut().zip(&self.basis[i * self.dim..(i + 1) * self.dim]) {
-                    *vj += yi * qj;
-                }
+                axpy(yi, &self.basis[i * self.dim..(i + 1) * self.dim], v);
             }
-            ritz.values.push(eig.values[c]);
-            ritz.residuals.push((last_beta * y[m - 1]).abs());
-            ritz.vectors.push(v);
+            out.values.push(self.tri_values[c]);
+            out.residuals.push((last_beta * y[m - 1]).abs());
         }
-        Some(ritz)
+        true
+    }
+}
+
+/// The adaptive stopping test on the tridiagonal matrix (α, β) built so far.
+fn converged(
+    rule: StopRule,
+    alpha: &[f64],
+    beta: &[f64],
+    values: &mut Vec<f64>,
+    vectors: &mut Vec<f64>,
+    work: &mut TridiagonalWork,
+) -> bool {
+    let StopRule::Converged { tolerance, .. } = rule else { return false };
+    let m = alpha.len();
+    let t = Tridiagonal { diagonal: alpha, off: &beta[..m - 1] };
+    if t.top(2.min(m), values, vectors, work).is_none() {
+        return false;
+    }
+    let residual = (beta[m - 1] * vectors[m - 1]).abs();
+    let gap = if m >= 2 { values[0] - values[1] } else { 0.0 };
+    let error = if gap > 0.0 { residual.min(residual * residual / gap) } else { residual };
+    error <= tolerance * values[0].abs()
+}
+
+/// w ← w − Σᵢ ⟨qᵢ, w⟩ qᵢ over the basis vectors stored row after row in `basis`, four at a
+/// time.
+fn orthogonalize(basis: &[f64], dim: usize, w: &mut [f64]) {
+    let mut rows = basis.chunks_exact(dim);
+    let groups = rows.len() / 4;
+    for _ in 0..groups {
+        let q = [
+            rows.next().unwrap_or(&[]),
+            rows.next().unwrap_or(&[]),
+            rows.next().unwrap_or(&[]),
+            rows.next().unwrap_or(&[]),
+        ];
+        let c = dot4(q, w);
+        subtract4(q, c, w);
+    }
+    for q in rows {
+        let c = dot(q, w);
+        axpy(-c, q, w);
     }
 }

@@ -4,8 +4,13 @@
 //! non-convergence) is a value, never a panic.
 
 pub mod dense;
+pub mod kernels;
 pub mod lanczos;
 pub mod network;
 pub mod optimizer;
 pub mod quadratic;
 pub mod rng;
+pub mod shallow_tables;
+pub mod sharpness;
+pub mod special;
+pub mod tridiagonal;

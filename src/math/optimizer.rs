@@ -99,7 +99,9 @@ impl Sgd {
             }
             let loss = problem.batch_loss(&self.theta, &self.batch);
             if loss.is_nan() || loss > limit {
+                // Past overflow the loss can come out as ∞ − ∞: report it as infinite.
                 let loss = problem.loss(&self.theta);
+                let loss = if loss.is_nan() { f64::INFINITY } else { loss };
                 self.diverged = Some((self.step, loss));
                 return RunStatus::Diverged { step: self.step, loss };
             }

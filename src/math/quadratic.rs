@@ -47,7 +47,7 @@ impl Quadratic1d {
     /// The closed form (4): (1 − ηa)ᵗ(x₀ − x*) + x*.
     pub fn closed_form(&self, x0: f64, eta: f64, t: usize) -> f64 {
         let x_star = self.minimizer();
-        self.contraction(eta).powi(t as i32) * (x0 - x_star) + x_star
+        x_star + geometric(x0 - x_star, self.contraction(eta), t)
     }
 }
 
@@ -75,6 +75,15 @@ pub fn gd_iterates_1d(f: &Quadratic1d, x0: f64, eta: f64, steps: usize) -> (Vec<
         }
     }
     (xs, Fate::Completed)
+}
+
+/// start · factorᵗ, exactly 0 for a zero start even when factorᵗ overflows (0·∞ would be NaN).
+fn geometric(start: f64, factor: f64, t: usize) -> f64 {
+    if start == 0.0 {
+        0.0
+    } else {
+        start * factor.powi(t.min(i32::MAX as usize) as i32)
+    }
 }
 
 /// Whether a distance exceeds `limit` or is not a number at all (overflowed).
@@ -155,7 +164,7 @@ impl QuadraticNd {
         let q = &self.eigen.vectors;
         let mut coords = q.transpose() * (x0 - &x_star);
         for (ci, &ai) in coords.iter_mut().zip(&self.eigen.values) {
-            *ci *= (1.0 - eta * ai).powi(t as i32);
+            *ci = geometric(*ci, 1.0 - eta * ai, t);
         }
         x_star + q * coords
     }

@@ -1,0 +1,299 @@
+//! Figure state in the URL fragment (`figures::url_state`): a shared link must restore exactly
+//! the values it was written from, and a malformed or hostile link must never panic, never
+//! half-apply a value, and say what it refused.
+
+use sgd_stability::figures::params::{ParamSpec, ParamValues, Scale};
+use sgd_stability::figures::quadratic_1d::Quadratic1d;
+use sgd_stability::figures::quadratic_nd::QuadraticNd;
+use sgd_stability::figures::url_state::{apply, entries_for, write, MAX_FRAGMENT_LEN};
+use sgd_stability::figures::{Figure, ALL_IDS};
+use sgd_stability::math::rng::{normal, seeded, uniform, Rng};
+
+/// (figure id, its parameter specs) for every figure.
+fn figures() -> Vec<(&'static str, &'static [ParamSpec])> {
+    vec![(Quadratic1d::ID, Quadratic1d::PARAMS), (QuadraticNd::ID, QuadraticNd::PARAMS)]
+}
+
+fn pick(rng: &mut Rng, n: usize) -> usize {
+    (uniform(rng, 0.0, n as f64) as usize).min(n - 1)
+}
+
+/// A uniform draw from a spec's range (log-uniform for log scales), rounded for whole ones.
+fn random_valid(rng: &mut Rng, spec: &ParamSpec) -> f64 {
+    match spec.scale {
+        Scale::Log => uniform(rng, spec.min.ln(), spec.max.ln()).exp().clamp(spec.min, spec.max),
+        Scale::Linear => uniform(rng, spec.min, spec.max),
+        Scale::Integer | Scale::Choice(_) => uniform(rng, spec.min, spec.max).round(),
+    }
+}
+
+/// Random valid values; each parameter is left at its default with probability 1/3.
+fn random_values(rng: &mut Rng, specs: &'static [ParamSpec]) -> ParamValues {
+    let mut values = ParamValues::defaults(specs);
+    for spec in specs {
+        if pick(rng, 3) != 0 {
+            values.set(spec.key, random_valid(rng, spec)).unwrap();
+        }
+    }
+    values
+}
+
+/// The registry and this test agree on the figures.
+#[test]
+fn all_ids_are_the_figures_tested_here() {
+    let ids: Vec<&str> = figures().iter().map(|f| f.0).collect();
+    assert_eq!(ALL_IDS, ids.as_slice());
+}
+
+/// write → apply restores every value exactly (bits), for both figures sharing one fragment
+/// with unrelated entries, which are kept in place; with or without the leading '#'.
+#[test]
+fn write_then_apply_round_trips() {
+    let mut rng = seeded(1);
+    let unrelated = ["utm_source=x", "other-figure.eta=3", "plain", "a=b=c", ""];
+    for case in 0..2000 {
+        let mut fragment = String::new();
+        for _ in 0..pick(&mut rng, 3) {
+            let e = unrelated[pick(&mut rng, unrelated.len())];
+            if !e.is_empty() {
+                if !fragment.is_empty() {
+                    fragment.push('&');
+                }
+                fragment.push_str(e);
+            }
+        }
+        let before_unrelated = fragment.clone();
+        let mut written = Vec::new();
+        for (id, specs) in figures() {
+            let values = random_values(&mut rng, specs);
+            fragment = write(&fragment, id, &values);
+            if case % 2 == 0 {
+                fragment = format!("#{fragment}");
+            }
+            written.push((id, specs, values));
+        }
+        assert!(fragment.len() <= MAX_FRAGMENT_LEN);
+        for (id, specs, values) in &written {
+            let mut restored = ParamValues::defaults(specs);
+            let errors = apply(&fragment, id, &mut restored);
+            assert!(errors.is_empty(), "case {case}: {errors:?} from {fragment:?}");
+            for ((spec, a), (_, b)) in values.iter().zip(restored.iter()) {
+                assert_eq!(a.to_bits(), b.to_bits(), "case {case}: {id}.{} from {fragment:?}", spec.key);
+            }
+            // Only non-default values are written, one entry each.
+            let entries = entries_for(&fragment, id);
+            assert_eq!(entries.len(), values.non_defaults().count(), "{fragment:?}");
+        }
+        // Unrelated entries survive, in their order, at the front.
+        let bare = fragment.strip_prefix('#').unwrap_or(&fragment);
+        assert!(bare.starts_with(&before_unrelated), "{before_unrelated:?} lost from {fragment:?}");
+        // Writing the same values again changes nothing (the figure's entries move to the end
+        // once, then stay), and entries are never duplicated.
+        for (id, _, values) in &written {
+            let once = write(&fragment, id, values);
+            assert_eq!(write(&once, id, values), once, "write is not idempotent");
+            let mut sorted_once: Vec<&str> = once.split('&').collect();
+            let mut sorted_bare: Vec<&str> = bare.split('&').collect();
+            sorted_once.sort_unstable();
+            sorted_bare.sort_unstable();
+            assert_eq!(sorted_once, sorted_bare, "rewriting the same values changed the entries");
+        }
+    }
+}
+
+/// The plain page has no fragment: defaults write nothing, and rewriting a figure's entries
+/// with defaults removes them.
+#[test]
+fn defaults_write_nothing() {
+    for (id, specs) in figures() {
+        let defaults = ParamValues::defaults(specs);
+        assert_eq!(write("", id, &defaults), "");
+        assert_eq!(write("#", id, &defaults), "");
+        let mut changed = defaults.clone();
+        changed.set(specs[0].key, specs[0].max).unwrap();
+        let fragment = write("keep=1", id, &changed);
+        assert_eq!(fragment, format!("keep=1&{id}.{}={}", specs[0].key, specs[0].format(specs[0].max)));
+        assert_eq!(write(&fragment, id, &defaults), "keep=1");
+    }
+}
+
+/// Percent escapes are decoded in keys and values before validation.
+#[test]
+fn percent_escapes_are_decoded() {
+    let id = Quadratic1d::ID;
+    let mut values = ParamValues::defaults(Quadratic1d::PARAMS);
+    assert!(apply(&format!("#{id}.eta=%31.5&{id}.b=%2D2&{id}.x%30=%2B3"), id, &mut values).is_empty());
+    assert_eq!((values.get("eta"), values.get("b"), values.get("x0")), (1.5, -2.0, 3.0));
+    assert_eq!(entries_for(&format!("{id}.a=%4"), id), vec![Ok(("a".to_string(), "%4".to_string()))]);
+}
+
+/// Each refused entry comes back as an error naming what was wrong, and leaves its parameter
+/// at its previous value; valid entries next to it still apply.
+#[test]
+fn invalid_entries_are_refused_and_change_nothing() {
+    let mut rng = seeded(2);
+    for (id, specs) in figures() {
+        let start = random_values(&mut rng, specs);
+        let eta_label = specs.iter().find(|s| s.key == "eta").unwrap().label;
+        let steps_label = specs.iter().find(|s| s.key == "steps").unwrap().label;
+        let cases: Vec<(String, Option<&str>)> = vec![
+            (format!("{id}.eta=NaN"), Some(eta_label)),
+            (format!("{id}.eta=nan"), Some(eta_label)),
+            (format!("{id}.eta=inf"), Some(eta_label)),
+            (format!("{id}.eta=-inf"), Some(eta_label)),
+            (format!("{id}.eta=1e999"), Some(eta_label)),
+            (format!("{id}.eta=-1"), Some(eta_label)),
+            (format!("{id}.eta=1000"), Some(eta_label)),
+            (format!("{id}.eta="), Some(eta_label)),
+            (format!("{id}.eta=%20"), Some(eta_label)),
+            (format!("{id}.eta=%zz"), Some(eta_label)),
+            (format!("{id}.eta=%"), Some(eta_label)),
+            (format!("{id}.eta=1%"), Some(eta_label)),
+            (format!("{id}.eta=%4"), Some(eta_label)),
+            (format!("{id}.eta=0.5%zz"), Some(eta_label)),
+            (format!("{id}.eta=%ff%fe"), Some(eta_label)),
+            (format!("{id}.eta=1=2"), Some(eta_label)),
+            (format!("{id}.steps=2.5"), Some(steps_label)),
+            (format!("{id}.steps=1e9"), Some(steps_label)),
+            (format!("{id}.zzz=1"), None),
+            (format!("{id}.=1"), None),
+            (format!("{id}.ETA=1"), None),
+            (format!("#{}", "x".repeat(10_000)), None),
+            (format!("{id}.eta=0.5&{}", "y".repeat(MAX_FRAGMENT_LEN)), None),
+        ];
+        for (fragment, label) in cases {
+            let mut values = start.clone();
+            let errors = apply(&fragment, id, &mut values);
+            let shown = &fragment[..fragment.len().min(60)];
+            assert_eq!(errors.len(), 1, "{shown:?}: {errors:?}");
+            assert_eq!(values, start, "{shown:?} changed the values");
+            if let Some(label) = label {
+                assert!(errors[0].message.contains(label), "{shown:?}: {:?}", errors[0].message);
+            }
+            assert!(!errors[0].message.is_empty());
+        }
+        // Valid entries beside an invalid one still apply, the invalid one is reported.
+        let mut values = start.clone();
+        let errors = apply(&format!("{id}.eta=NaN&{id}.steps=7&junk"), id, &mut values);
+        assert_eq!(errors.len(), 1);
+        assert_eq!(values.get("eta"), start.get("eta"));
+        assert_eq!(values.get("steps"), 7.0);
+        // Other figures' invalid entries are not this figure's business.
+        let other = if id == Quadratic1d::ID { QuadraticNd::ID } else { Quadratic1d::ID };
+        let mut values = start.clone();
+        assert!(apply(&format!("{other}.eta=NaN&{other}.zzz=1"), id, &mut values).is_empty());
+        assert_eq!(values, start);
+    }
+}
+
+/// An entry of this figure without '=' is malformed: the documented contract ("the refused
+/// ones come back as messages") says the reader is told, not silently ignored.
+#[test]
+fn an_entry_without_equals_sign_is_reported() {
+    for (id, specs) in figures() {
+        let start = ParamValues::defaults(specs);
+        for fragment in [format!("{id}.eta"), format!("#{id}.eta&{id}.steps=7"), format!("{id}.eta%3D1")] {
+            let mut values = start.clone();
+            let errors = apply(&fragment, id, &mut values);
+            assert_eq!(values.get("eta"), start.get("eta"), "{fragment:?}");
+            assert_eq!(errors.len(), 1, "{fragment:?}: a malformed entry of {id} must be reported, got {errors:?}");
+        }
+    }
+}
+
+/// A random fragment: random bytes, random pieces of real syntax, or real entries with noise.
+fn random_fragment(rng: &mut Rng) -> String {
+    let ids = ["quadratic-1d", "quadratic-nd", "other", "", "quadratic-1d.", "QUADRATIC-1D"];
+    let keys = ["a", "b", "eta", "x0", "y0", "steps", "angle", "a1", "a2", "", "zz", "é", "eta.eta"];
+    let values = [
+        "1",
+        "0.5",
+        "-1",
+        "NaN",
+        "inf",
+        "1e400",
+        "%",
+        "%zz",
+        "%2",
+        "%31",
+        "%E2%88%92",
+        "%ff",
+        "",
+        "=",
+        "abc",
+        "2.5",
+        "300",
+        "-0",
+        "1e-400",
+        "\u{1F642}",
+        "%00",
+        "+1",
+    ];
+    match pick(rng, 4) {
+        0 => {
+            let len = pick(rng, 200);
+            let bytes: Vec<u8> = (0..len).map(|_| pick(rng, 256) as u8).collect();
+            String::from_utf8_lossy(&bytes).into_owned()
+        }
+        1 => {
+            const PIECES: &[&str] = &["&", "=", ".", "#", "%", "%2", "%zz", "quadratic-1d", "eta", "1", "-", "é", "&&"];
+            (0..pick(rng, 40)).map(|_| PIECES[pick(rng, PIECES.len())]).collect()
+        }
+        2 => {
+            let n = pick(rng, 8);
+            let entries: Vec<String> = (0..n)
+                .map(|_| {
+                    let v = if pick(rng, 3) == 0 {
+                        format!("{}", normal(rng) * 10f64.powi(pick(rng, 8) as i32 - 4))
+                    } else {
+                        values[pick(rng, values.len())].to_string()
+                    };
+                    match pick(rng, 5) {
+                        0 => format!("{}.{}", ids[pick(rng, ids.len())], keys[pick(rng, keys.len())]),
+                        _ => format!("{}.{}={v}", ids[pick(rng, ids.len())], keys[pick(rng, keys.len())]),
+                    }
+                })
+                .collect();
+            format!("{}{}", if pick(rng, 2) == 0 { "#" } else { "" }, entries.join("&"))
+        }
+        _ => {
+            // Long: near and beyond the length limit.
+            let n = MAX_FRAGMENT_LEN - 50 + pick(rng, 100);
+            format!("quadratic-1d.eta=0.5&{}", "z".repeat(n))
+        }
+    }
+}
+
+/// THE property of URL parsing: over 12,000 random fragments for both figures, nothing panics
+/// (apply, entries_for, write), every value afterwards is still valid, and every parameter not
+/// named by a valid entry keeps its value.
+#[test]
+fn random_fragments_never_panic_and_values_stay_valid() {
+    let mut rng = seeded(3);
+    let mut changed = 0;
+    for _ in 0..12_000 {
+        let fragment = random_fragment(&mut rng);
+        for (id, specs) in figures() {
+            let start = random_values(&mut rng, specs);
+            let mut values = start.clone();
+            let errors = apply(&fragment, id, &mut values);
+            let entries = entries_for(&fragment, id);
+            for (spec, v) in values.iter() {
+                assert_eq!(spec.check(v), Ok(v), "{id}.{} = {v} after {fragment:?}", spec.key);
+                if v.to_bits() != start.get(spec.key).to_bits() {
+                    changed += 1;
+                    assert!(
+                        entries.iter().flatten().any(|(k, _)| k == spec.key),
+                        "{} changed without an entry",
+                        spec.key
+                    );
+                }
+            }
+            assert!(errors.len() <= entries.len().max(1));
+            let rewritten = write(&fragment, id, &values);
+            let mut again = ParamValues::defaults(specs);
+            assert!(apply(&rewritten, id, &mut again).is_empty() || rewritten.len() > MAX_FRAGMENT_LEN);
+        }
+    }
+    assert!(changed > 500, "only {changed} values changed: the generator must also make valid entries");
+}
