@@ -6,6 +6,8 @@
 //! result, never NaN), and the verdict says something. Plus the quadratic-1d figure against
 //! the lecture: its iterates are the closed form (4), and its verdict flips at η = 2/a.
 
+#![cfg(not(target_arch = "wasm32"))]
+
 use std::sync::Once;
 
 use plotters::prelude::*;

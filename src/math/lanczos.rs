@@ -1,8 +1,8 @@
 //! Top eigenpairs of a symmetric operator by Lanczos with full reorthogonalization.
 //!
 //! The operator is any closure v ↦ Av (here: exact Hessian-vector products), so the Hessian is
-//! never formed. Full reorthogonalization (two Gram–Schmidt passes against every earlier basis
-//! vector, four basis vectors per sweep over memory) keeps the basis orthonormal to working
+//! never formed. Full reorthogonalization (after the three-term recurrence, a Gram–Schmidt pass
+//! against every earlier basis vector, four basis vectors per sweep over memory) keeps the basis orthonormal to working
 //! precision, so no spurious copies of converged eigenvalues appear. The workspace is
 //! allocated once and reused: a run allocates nothing.
 //!
@@ -130,11 +130,14 @@ impl Lanczos {
             }
             self.alpha.push(a);
             m += 1;
-            // Two passes of classical Gram–Schmidt against the whole basis, which also remove
-            // the three-term recurrence's α q_m and β q_{m−1}.
-            for _ in 0..2 {
-                orthogonalize(&done[..m * dim], dim, &mut self.w);
+            // The three-term recurrence, then one pass of classical Gram–Schmidt against the
+            // whole basis: what the recurrence leaves of earlier directions is already at
+            // rounding level, so a single pass brings it to working precision.
+            axpy(-a, &done[(m - 1) * dim..], &mut self.w);
+            if m >= 2 {
+                axpy(-self.beta[m - 2], &done[(m - 2) * dim..(m - 1) * dim], &mut self.w);
             }
+            orthogonalize(&done[..m * dim], dim, &mut self.w);
             let b = dot(&self.w, &self.w).sqrt();
             self.beta.push(b);
             let scale = self.alpha.iter().fold(b, |s, v| s.max(v.abs()));

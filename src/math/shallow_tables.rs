@@ -14,15 +14,30 @@
 //! So a Hessian-vector product costs about 6nk multiply-adds and allocates nothing. The plain
 //! implementation in [`super::network`] is the reference it is tested against.
 
+use super::kernels::{dot, f64x4, load4, quads, store4};
 use super::network::{Activation, Data, ShallowNet};
 use super::special::tanh_with_derivatives;
 
-/// σ, σ', σ'' of an activation, branch-free so that loops over neurons vectorize.
-#[inline(always)]
-fn activation(kind: Activation, z: f64) -> (f64, f64, f64) {
-    match kind {
-        Activation::Tanh => tanh_with_derivatives(z),
-        Activation::Relu => (z.max(0.0), if z > 0.0 { 1.0 } else { 0.0 }, 0.0),
+/// σ, σ', σ'' of an activation, as a type so that each activation gets its own compiled
+/// (branch-free, vectorized) loops.
+trait Sigma {
+    fn eval(z: f64) -> (f64, f64, f64);
+}
+
+struct TanhSigma;
+struct ReluSigma;
+
+impl Sigma for TanhSigma {
+    #[inline(always)]
+    fn eval(z: f64) -> (f64, f64, f64) {
+        tanh_with_derivatives(z)
+    }
+}
+
+impl Sigma for ReluSigma {
+    #[inline(always)]
+    fn eval(z: f64) -> (f64, f64, f64) {
+        (z.max(0.0), if z > 0.0 { 1.0 } else { 0.0 }, 0.0)
     }
 }
 
@@ -86,25 +101,42 @@ impl ShallowTables {
     /// The forward pass at θ: fills the tables, writes ∇L(θ) into `grad`, and returns L(θ).
     /// With `curvature`, also sums the residual-Hessian blocks that [`Self::hessian_vec`] needs.
     pub fn evaluate(&mut self, theta: &[f64], grad: &mut [f64], curvature: bool) -> f64 {
+        match self.net.activation {
+            Activation::Tanh => self.evaluate_with::<TanhSigma>(theta, grad, curvature),
+            Activation::Relu => self.evaluate_with::<ReluSigma>(theta, grad, curvature),
+        }
+    }
+
+    fn evaluate_with<S: Sigma>(&mut self, theta: &[f64], grad: &mut [f64], curvature: bool) -> f64 {
         let k = self.net.width;
         let n = self.x.len();
         let p = self.net.layout(theta);
-        let (w1, b1, w2, b2) = (p.w1, p.b1, p.w2, p.b2);
-        let kind = self.net.activation;
+        // Slices re-cut to length k let the compiler drop bounds checks and vectorize.
+        let (w1, b1, w2, b2) = (&p.w1[..k], &p.b1[..k], &p.w2[..k], p.b2);
         let mut loss = 0.0;
         for j in 0..n {
             let xj = self.x[j];
             let row = j * k..(j + 1) * k;
-            let (s_row, ds_row) = (&mut self.sigma[row.clone()], &mut self.dsigma[row.clone()]);
-            let (d_row, e_row) = (&mut self.d_out[row.clone()], &mut self.e_out[row]);
-            for i in 0..k {
-                let (s, ds, dds) = activation(kind, w1[i] * xj + b1[i]);
-                s_row[i] = s;
-                ds_row[i] = ds;
-                d_row[i] = w2[i] * ds;
-                e_row[i] = w2[i] * dds;
+            let s_row = &mut self.sigma[row.clone()][..k];
+            let d_row = &mut self.d_out[row.clone()][..k];
+            if curvature {
+                let ds_row = &mut self.dsigma[row.clone()][..k];
+                let e_row = &mut self.e_out[row][..k];
+                for i in 0..k {
+                    let (s, ds, dds) = S::eval(w1[i] * xj + b1[i]);
+                    s_row[i] = s;
+                    ds_row[i] = ds;
+                    d_row[i] = w2[i] * ds;
+                    e_row[i] = w2[i] * dds;
+                }
+            } else {
+                for i in 0..k {
+                    let (s, ds, _) = S::eval(w1[i] * xj + b1[i]);
+                    s_row[i] = s;
+                    d_row[i] = w2[i] * ds;
+                }
             }
-            let r = super::kernels::dot(w2, s_row) + b2 - self.y[j];
+            let r = dot(w2, s_row) + b2 - self.y[j];
             self.residual[j] = r;
             loss += r * r;
         }
@@ -127,22 +159,19 @@ impl ShallowTables {
             let rho = self.residual[j] * inv_n;
             let xj = self.x[j];
             let row = j * k..(j + 1) * k;
-            let (s_row, d_row) = (&self.sigma[row.clone()], &self.d_out[row.clone()]);
-            for i in 0..k {
-                g_w1[i] += rho * xj * d_row[i];
-                g_b1[i] += rho * d_row[i];
-                g_w2[i] += rho * s_row[i];
-            }
+            accumulate_gradient(rho, xj, &self.sigma[row.clone()], &self.d_out[row.clone()], g_w1, g_b1, g_w2);
             g_b2[0] += rho;
             if curvature {
-                let (ds_row, e_row) = (&self.dsigma[row.clone()], &self.e_out[row]);
+                let (ds_row, e_row) = (&self.dsigma[row.clone()][..k], &self.e_out[row][..k]);
                 let (rx, rxx) = (rho * xj, rho * xj * xj);
+                let (ww, wb, bb) = (&mut self.block_ww[..k], &mut self.block_wb[..k], &mut self.block_bb[..k]);
+                let (wa, ba) = (&mut self.block_wa[..k], &mut self.block_ba[..k]);
                 for i in 0..k {
-                    self.block_ww[i] += rxx * e_row[i];
-                    self.block_wb[i] += rx * e_row[i];
-                    self.block_bb[i] += rho * e_row[i];
-                    self.block_wa[i] += rx * ds_row[i];
-                    self.block_ba[i] += rho * ds_row[i];
+                    ww[i] += rxx * e_row[i];
+                    wb[i] += rx * e_row[i];
+                    bb[i] += rho * e_row[i];
+                    wa[i] += rx * ds_row[i];
+                    ba[i] += rho * ds_row[i];
                 }
             }
         }
@@ -161,14 +190,8 @@ impl ShallowTables {
         let (g_w2, g_b2) = rest.split_at_mut(k);
         for &j in batch {
             let rho = self.residual[j] * scale;
-            let xj = self.x[j];
             let row = j * k..(j + 1) * k;
-            let (s_row, d_row) = (&self.sigma[row.clone()], &self.d_out[row]);
-            for i in 0..k {
-                g_w1[i] += rho * xj * d_row[i];
-                g_b1[i] += rho * d_row[i];
-                g_w2[i] += rho * s_row[i];
-            }
+            accumulate_gradient(rho, self.x[j], &self.sigma[row.clone()], &self.d_out[row], g_w1, g_b1, g_w2);
             g_b2[0] += rho;
         }
     }
@@ -191,48 +214,78 @@ impl ShallowTables {
         let (o_w1, rest) = out.split_at_mut(k);
         let (o_b1, rest) = rest.split_at_mut(k);
         let (o_w2, o_b2) = rest.split_at_mut(k);
+        let (ww, wb, bb) = (&self.block_ww[..k], &self.block_wb[..k], &self.block_bb[..k]);
+        let (wa, ba) = (&self.block_wa[..k], &self.block_ba[..k]);
+        let (v_w1, v_b1, v_w2) = (&v_w1[..k], &v_b1[..k], &v_w2[..k]);
+        let (o_w1, o_b1, o_w2) = (&mut o_w1[..k], &mut o_b1[..k], &mut o_w2[..k]);
         for i in 0..k {
             let (vw, vb, va) = (v_w1[i], v_b1[i], v_w2[i]);
-            o_w1[i] = self.block_ww[i] * vw + self.block_wb[i] * vb + self.block_wa[i] * va;
-            o_b1[i] = self.block_wb[i] * vw + self.block_bb[i] * vb + self.block_ba[i] * va;
-            o_w2[i] = self.block_wa[i] * vw + self.block_ba[i] * vb;
+            o_w1[i] = ww[i] * vw + wb[i] * vb + wa[i] * va;
+            o_b1[i] = wb[i] * vw + bb[i] * vb + ba[i] * va;
+            o_w2[i] = wa[i] * vw + ba[i] * vb;
         }
         let inv_n = 1.0 / n as f64;
         let mut sum_g = 0.0;
         for j in 0..n {
             let g = self.jv[j] * inv_n;
-            let xg = self.x[j] * g;
             sum_g += g;
             let row = j * k..(j + 1) * k;
-            let (d_row, s_row) = (&self.d_out[row.clone()], &self.sigma[row]);
-            for i in 0..k {
-                o_w1[i] += xg * d_row[i];
-                o_b1[i] += g * d_row[i];
-                o_w2[i] += g * s_row[i];
-            }
+            accumulate_gradient(g, self.x[j], &self.sigma[row.clone()], &self.d_out[row], o_w1, o_b1, o_w2);
         }
         o_b2[0] = sum_g;
     }
 }
 
-/// (⟨d, a⟩, ⟨d, b⟩, ⟨s, c⟩) in one pass, with independent partial sums per lane.
+/// Adds ρ times one data point's gradient row to the three neuron blocks:
+/// g_w1 += ρx·D, g_b1 += ρ·D, g_w2 += ρ·σ (the rows of Jᵀ, weighted).
+#[inline(always)]
+fn accumulate_gradient(
+    rho: f64,
+    x: f64,
+    sigma: &[f64],
+    d: &[f64],
+    g_w1: &mut [f64],
+    g_b1: &mut [f64],
+    g_w2: &mut [f64],
+) {
+    let k = g_w1.len();
+    let split = k / 4 * 4;
+    let (r, rx) = (f64x4::splat(rho), f64x4::splat(rho * x));
+    let lanes = g_w1[..split]
+        .chunks_exact_mut(4)
+        .zip(g_b1[..split].chunks_exact_mut(4))
+        .zip(g_w2[..split].chunks_exact_mut(4))
+        .zip(d[..split].chunks_exact(4))
+        .zip(sigma[..split].chunks_exact(4));
+    for ((((w1, b1), w2), dc), sc) in lanes {
+        let (dv, sv) = (load4(dc), load4(sc));
+        let (nw1, nb1, nw2) = (rx.mul_add(dv, load4(w1)), r.mul_add(dv, load4(b1)), r.mul_add(sv, load4(w2)));
+        store4(w1, nw1);
+        store4(b1, nb1);
+        store4(w2, nw2);
+    }
+    for i in split..k {
+        g_w1[i] += rho * x * d[i];
+        g_b1[i] += rho * d[i];
+        g_w2[i] += rho * sigma[i];
+    }
+}
+
+/// (⟨d, a⟩, ⟨d, b⟩, ⟨s, c⟩) in one pass over the five vectors.
 #[inline]
 fn dot3(d: &[f64], a: &[f64], b: &[f64], s: &[f64], c: &[f64]) -> [f64; 3] {
-    const LANES: usize = 4;
-    let split = d.len() / LANES * LANES;
-    let mut acc = [[0.0f64; LANES]; 3];
-    for i in (0..split).step_by(LANES) {
-        for l in 0..LANES {
-            acc[0][l] += d[i + l] * a[i + l];
-            acc[1][l] += d[i + l] * b[i + l];
-            acc[2][l] += s[i + l] * c[i + l];
-        }
+    let k = d.len();
+    let split = k / 4 * 4;
+    let mut acc = [f64x4::ZERO; 3];
+    let chunks = |v| quads(v, split);
+    for ((((dc, ac), bc), sc), cc) in chunks(d).zip(chunks(a)).zip(chunks(b)).zip(chunks(s)).zip(chunks(c)) {
+        let dv = load4(dc);
+        acc[0] = dv.mul_add(load4(ac), acc[0]);
+        acc[1] = dv.mul_add(load4(bc), acc[1]);
+        acc[2] = load4(sc).mul_add(load4(cc), acc[2]);
     }
-    let mut out = [0.0; 3];
-    for (o, lanes) in out.iter_mut().zip(&acc) {
-        *o = (lanes[0] + lanes[2]) + (lanes[1] + lanes[3]);
-    }
-    for i in split..d.len() {
+    let mut out = acc.map(|v| v.reduce_add());
+    for i in split..k {
         out[0] += d[i] * a[i];
         out[1] += d[i] * b[i];
         out[2] += s[i] * c[i];

@@ -5,13 +5,10 @@ use std::process::ExitCode;
 use std::time::Instant;
 
 use plotters::prelude::*;
+use sgd_stability::bench::time_eos1;
 use sgd_stability::figures::params::ParamValues;
 use sgd_stability::figures::plot::Theme;
 use sgd_stability::figures::{self, Figure, FigureVisitor, ALL_IDS};
-use sgd_stability::math::lanczos::Lanczos;
-use sgd_stability::math::network::{Activation, Data, Regression, ShallowNet};
-use sgd_stability::math::optimizer::Sgd;
-use sgd_stability::math::rng;
 
 /// Panels are exported at this CSS size, multiplied by `--scale`.
 const PANEL_SIZE: (u32, u32) = (640, 480);
@@ -20,7 +17,7 @@ const USAGE: &str = "usage:
   sgd-stability list                                   the figures and their parameters
   sgd-stability <figure-id> [--set key=value]... [--out DIR] [--scale S]
                                                        CSV of the series, PNG and SVG of each panel
-  sgd-stability bench [--out FILE]                     GD and Lanczos speed on the lecture's network";
+  sgd-stability bench [--out FILE]                     EOS-1 speed natively (JSON to FILE)";
 
 pub fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
@@ -140,54 +137,28 @@ fn register_font() -> Result<(), String> {
         .map_err(|_| "the bundled font does not load".to_string())
 }
 
-/// The core benchmark: the lecture's tanh network at k = 100 on n = 20 points of T₄, as in
-/// the reference workload: full-batch GD steps per second, and 20-iteration Lanczos sharpness
-/// evaluations per second. Writes the figures as JSON.
+/// The benchmarks, natively in this build: the lecture's network at k = 100, n = 20 (the core
+/// figures of the README) and the EOS-1 reference workload. Prints a table and writes JSON.
 fn bench(args: &[String]) -> Result<(), String> {
     let out = match args {
-        [] => PathBuf::from("target/bench/core.json"),
+        [] => PathBuf::from("target/bench/eos1-native.json"),
         [flag, path] if flag == "--out" => PathBuf::from(path),
         _ => return Err("bench takes only --out FILE".into()),
     };
-    let (k, n) = (100, 20);
-    let x: Vec<f64> = (0..n).map(|j| -1.0 + 2.0 * j as f64 / (n - 1) as f64).collect();
-    let y = x.iter().map(|&x| 8.0 * x.powi(4) - 8.0 * x * x + 1.0).collect();
-    let problem = Regression::new(ShallowNet::new(k, Activation::Tanh), Data { x, y });
-    let mut r = rng::seeded(1);
-    let theta: Vec<f64> = (0..problem.num_params()).map(|_| rng::normal(&mut r) * 0.5).collect();
-
-    let gd_steps = 20_000;
-    let mut gd = Sgd::new(&problem, theta.clone(), 0.02, n, 0);
-    let start = Instant::now();
-    gd.run(&problem, gd_steps);
-    let gd_rate = gd_steps as f64 / start.elapsed().as_secs_f64();
-
-    let evals = 2_000;
-    let p = problem.num_params();
-    let mut lanczos = Lanczos::new(p, 20);
-    let mut scratch = vec![0.0; p];
-    let v0: Vec<f64> = (0..p).map(|_| rng::normal(&mut r)).collect();
-    let theta = gd.theta.clone();
-    let start = Instant::now();
-    let mut sharpness = 0.0;
-    for _ in 0..evals {
-        let ritz =
-            lanczos.top(1, &v0, |v, out| problem.hessian_vec(&theta, v, out, &mut scratch)).ok_or("Lanczos failed")?;
-        sharpness = ritz.values[0];
-    }
-    let lanczos_rate = evals as f64 / start.elapsed().as_secs_f64();
-
-    println!("core benchmark: lecture network, tanh, k = {k}, n = {n}, {p} parameters (native)");
-    println!("  {:<44} {:>12.0}", "full-batch GD steps/s", gd_rate);
-    println!("  {:<44} {:>12.0}", "Lanczos sharpness evaluations/s (20 iter.)", lanczos_rate);
-    println!("  sharpness after {gd_steps} GD steps at eta = 0.02: {sharpness:.6}");
+    let clock = Instant::now();
+    let now = || clock.elapsed().as_secs_f64() * 1000.0;
+    let t = time_eos1(&now);
+    println!("EOS-1 (tanh, width 100, n = 20, 2,000 steps), native:");
+    println!("  {:<52} {:>10.0}", "GD + 20-iteration Lanczos sharpness, steps/s", t.sharpness_steps_per_s);
+    println!("  {:<52} {:>10.0}", "GD + warm-started sharpness (1e-10), steps/s", t.adaptive_steps_per_s);
+    println!("  {:<52} {:>10.2}", "  Hessian-vector products per step, warm-started", t.adaptive_products_per_step);
+    println!("  {:<52} {:>10.0}", "plain GD, steps/s", t.gd_steps_per_s);
+    println!("  sharpness at step 0: {:.15}, at step 2000: {:.15}", t.sharpness_step_0, t.sharpness_step_2000);
     if let Some(dir) = out.parent() {
         std::fs::create_dir_all(dir).map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
     }
-    let json = format!(
-        "{{\n  \"workload\": \"lecture tanh net, k = {k}, n = {n}, T4 targets\",\n  \"native_gd_steps_per_s\": {gd_rate:.1},\n  \"native_lanczos20_per_s\": {lanczos_rate:.1},\n  \"sharpness_after_gd\": {sharpness}\n}}\n"
-    );
-    std::fs::write(&out, json).map_err(|e| format!("cannot write {}: {e}", out.display()))?;
+    let json = serde_json::to_string_pretty(&t).map_err(|e| e.to_string())?;
+    std::fs::write(&out, json + "\n").map_err(|e| format!("cannot write {}: {e}", out.display()))?;
     println!("wrote {}", out.display());
     Ok(())
 }

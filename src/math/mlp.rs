@@ -1,0 +1,477 @@
+//! Fully connected networks with one to three hidden layers and one scalar output, trained with
+//! the square loss L(θ) = (1/2n) Σⱼ (f(xⱼ) − yⱼ)², with exact gradients and exact
+//! Hessian-vector products.
+//!
+//! The network maps x ∈ R^d (d = 1 or 2) by a₀ = x, z_l = W_l a_{l−1} + b_l, a_l = σ(z_l) for
+//! each hidden layer l, and f(x) = w_outᵀ a_L + b_out. θ holds the layers in order, each as its
+//! weight matrix (rows = output units, row-major: entry (o, i) at offset o·fan_in + i) followed
+//! by its bias vector, the output layer last. With one hidden layer and d = 1 this is the
+//! lecture's θ = [w1 (k), b1 (k), w2 (k), b2] of [`crate::math::network`].
+//!
+//! The Hessian-vector product ∇²L(θ)v is Pearlmutter's R-operator applied to backpropagation
+//! (forward-over-reverse): a forward pass carries, next to each z and a, its directional
+//! derivative R{z}, R{a} along v; the backward pass then carries, next to each adjoint
+//! δ = ∂ℓ/∂z, its directional derivative R{δ}, and R{∂ℓ/∂W_l} = R{δ_l} a_{l−1}ᵀ + δ_l R{a_{l−1}}ᵀ.
+//! This is exact (no finite differences) and costs a small multiple of a gradient: O(#params)
+//! per data point. Every buffer is sized when the network is built, so no call allocates.
+//!
+//! For ReLU, σ'(0) = 0 (a unit exactly at its knot counts as inactive, as in the lecture's
+//! activation pattern) and σ'' = 0.
+
+use super::datasets::{check_input_dim, Dataset};
+use super::kernels::dot;
+use super::rng::{normal, Rng};
+use super::special::tanh_with_derivatives;
+
+/// The deepest network: three hidden layers.
+pub const MAX_HIDDEN_LAYERS: usize = 3;
+/// The widest hidden layer.
+pub const MAX_WIDTH: usize = 256;
+
+/// The activation σ of every hidden unit (the output unit is linear).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Activation {
+    Tanh,
+    Relu,
+    Softplus,
+    Identity,
+}
+
+impl Activation {
+    /// Every activation, in the order of [`Activation::NAMES`] (the order of a UI list).
+    pub const ALL: [Activation; 4] = [Activation::Tanh, Activation::Relu, Activation::Softplus, Activation::Identity];
+    /// The names of [`Activation::ALL`], as a choice list shows them.
+    pub const NAMES: [&'static str; 4] = ["tanh", "ReLU", "softplus", "identity"];
+
+    pub fn name(self) -> &'static str {
+        Self::NAMES[self as usize]
+    }
+
+    /// The activation called `name` (any letter case).
+    pub fn from_name(name: &str) -> Option<Self> {
+        Self::NAMES.iter().position(|n| n.eq_ignore_ascii_case(name)).map(|i| Self::ALL[i])
+    }
+
+    /// σ(z), σ'(z) and σ''(z).
+    #[inline]
+    pub fn eval(self, z: f64) -> (f64, f64, f64) {
+        match self {
+            Activation::Tanh => tanh_with_derivatives(z),
+            Activation::Relu => relu(z),
+            Activation::Softplus => softplus(z),
+            Activation::Identity => (z, 1.0, 0.0),
+        }
+    }
+
+    /// A layer at once: `values` holds z on entry and σ(z) on exit; σ'(z) and σ''(z) go to
+    /// `slopes` and `curvatures`. The activation is chosen once, outside the loop, so the loop
+    /// body is straight-line code the compiler can vectorize.
+    fn apply(self, values: &mut [f64], slopes: &mut [f64], curvatures: &mut [f64]) {
+        match self {
+            Activation::Tanh => map_units(values, slopes, curvatures, tanh_with_derivatives),
+            Activation::Relu => map_units(values, slopes, curvatures, relu),
+            Activation::Softplus => map_units(values, slopes, curvatures, softplus),
+            Activation::Identity => {
+                slopes.fill(1.0);
+                curvatures.fill(0.0);
+            }
+        }
+    }
+}
+
+/// (z) ↦ (σ(z), σ'(z), σ''(z)) over a layer's units, in place.
+#[inline(always)]
+fn map_units(values: &mut [f64], slopes: &mut [f64], curvatures: &mut [f64], sigma: impl Fn(f64) -> (f64, f64, f64)) {
+    for ((value, slope), curvature) in values.iter_mut().zip(slopes.iter_mut()).zip(curvatures.iter_mut()) {
+        (*value, *slope, *curvature) = sigma(*value);
+    }
+}
+
+/// max(z, 0) with σ'(0) = 0.
+#[inline(always)]
+fn relu(z: f64) -> (f64, f64, f64) {
+    if z > 0.0 {
+        (z, 1.0, 0.0)
+    } else {
+        (0.0, 0.0, 0.0)
+    }
+}
+
+/// log(1 + e^z) = max(z, 0) + log(1 + e^{−|z|}): the exponential never overflows. With
+/// e = e^{−|z|} the logistic σ' is 1/(1 + e) or e/(1 + e), and σ'' = σ'(1 − σ') = e/(1 + e)²
+/// without cancellation.
+#[inline(always)]
+fn softplus(z: f64) -> (f64, f64, f64) {
+    let e = (-z.abs()).exp();
+    let one_plus_e = 1.0 + e;
+    let logistic = if z >= 0.0 { 1.0 / one_plus_e } else { e / one_plus_e };
+    (z.max(0.0) + e.ln_1p(), logistic, e / (one_plus_e * one_plus_e))
+}
+
+/// The shape of a network: input dimension, hidden widths (first to last) and activation.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Architecture {
+    pub input_dim: usize,
+    pub hidden: Vec<usize>,
+    pub activation: Activation,
+}
+
+impl Architecture {
+    /// Err, saying what is out of range, unless d ∈ {1, 2}, there are 1 to 3 hidden layers and
+    /// every width is 1 to 256.
+    pub fn validate(&self) -> Result<(), String> {
+        check_input_dim(self.input_dim)?;
+        let depth = self.hidden.len();
+        if !(1..=MAX_HIDDEN_LAYERS).contains(&depth) {
+            return Err(format!("a network needs 1 to {MAX_HIDDEN_LAYERS} hidden layers, got {depth}"));
+        }
+        for (l, &width) in self.hidden.iter().enumerate() {
+            if !(1..=MAX_WIDTH).contains(&width) {
+                return Err(format!("hidden layer {} has width {width}; widths must be 1 to {MAX_WIDTH}", l + 1));
+            }
+        }
+        Ok(())
+    }
+
+    /// Σ_l fan_out·(fan_in + 1) over the hidden layers and the output layer.
+    pub fn num_params(&self) -> usize {
+        self.layer_shapes().map(|(fan_in, fan_out)| fan_out * (fan_in + 1)).sum()
+    }
+
+    /// LeCun-normal initial parameters: every weight drawn from N(0, 1/fan_in), so each
+    /// pre-activation starts with the mean square of its layer's inputs as its variance and
+    /// neither vanishes nor saturates with depth; every bias 0. Weights are drawn in θ order.
+    pub fn init(&self, rng: &mut Rng) -> Vec<f64> {
+        let mut theta = Vec::with_capacity(self.num_params());
+        for (fan_in, fan_out) in self.layer_shapes() {
+            let scale = 1.0 / (fan_in as f64).sqrt();
+            theta.extend((0..fan_in * fan_out).map(|_| scale * normal(rng)));
+            theta.extend(std::iter::repeat_n(0.0, fan_out));
+        }
+        theta
+    }
+
+    /// (fan_in, fan_out) of every layer, the output layer (fan_out 1) last.
+    fn layer_shapes(&self) -> impl Iterator<Item = (usize, usize)> + '_ {
+        let fan_ins = std::iter::once(self.input_dim).chain(self.hidden.iter().copied());
+        fan_ins.zip(self.hidden.iter().copied().chain(std::iter::once(1)))
+    }
+}
+
+/// Where one layer lives: its parameters in θ (and in any direction v) and its units in the
+/// per-unit buffers of the workspace.
+#[derive(Clone, Copy, Debug)]
+struct Layer {
+    /// σ of the layer's units: the architecture's for hidden layers, identity for the output.
+    activation: Activation,
+    fan_in: usize,
+    fan_out: usize,
+    /// Offset in θ of W (fan_out × fan_in, row-major); its biases follow at `biases`.
+    weights: usize,
+    biases: usize,
+    /// Offset of the layer's inputs in the unit buffers; its outputs follow at `outputs`.
+    inputs: usize,
+    outputs: usize,
+}
+
+impl Layer {
+    fn weights<'a>(&self, theta: &'a [f64]) -> &'a [f64] {
+        &theta[self.weights..self.biases]
+    }
+
+    fn biases<'a>(&self, theta: &'a [f64]) -> &'a [f64] {
+        &theta[self.biases..self.biases + self.fan_out]
+    }
+
+    /// The first layer's inputs are the data, whose adjoints nobody needs.
+    fn is_first(&self) -> bool {
+        self.inputs == 0
+    }
+}
+
+/// Per-unit buffers, one entry per unit of every layer: the d inputs, the hidden units, and
+/// the output last. Sized once; every pass overwrites what it reads later.
+#[derive(Clone, Debug)]
+struct Workspace {
+    /// a = σ(z) (the inputs: x).
+    value: Vec<f64>,
+    /// σ'(z).
+    slope: Vec<f64>,
+    /// σ''(z).
+    curvature: Vec<f64>,
+    /// R{z}, the derivative of z along v.
+    tangent_pre: Vec<f64>,
+    /// R{a} = σ'(z) R{z} (zero at the inputs: the data do not depend on θ).
+    tangent: Vec<f64>,
+    /// ∂ℓ/∂a during the backward pass, turned into δ = ∂ℓ/∂z in place.
+    adjoint: Vec<f64>,
+    /// R{∂ℓ/∂a}, turned into R{δ} in place.
+    tangent_adjoint: Vec<f64>,
+}
+
+impl Workspace {
+    fn new(units: usize) -> Self {
+        let zeros = vec![0.0; units];
+        Self {
+            value: zeros.clone(),
+            slope: zeros.clone(),
+            curvature: zeros.clone(),
+            tangent_pre: zeros.clone(),
+            tangent: zeros.clone(),
+            adjoint: zeros.clone(),
+            tangent_adjoint: zeros,
+        }
+    }
+}
+
+/// A network of a given architecture with its workspace; parameters live apart, in θ slices.
+#[derive(Clone, Debug)]
+pub struct Mlp {
+    arch: Architecture,
+    layers: Vec<Layer>,
+    num_params: usize,
+    work: Workspace,
+}
+
+impl Mlp {
+    /// Err (from [`Architecture::validate`]) when the architecture is out of range.
+    pub fn new(arch: Architecture) -> Result<Self, String> {
+        arch.validate()?;
+        let mut layers = Vec::with_capacity(arch.hidden.len() + 1);
+        let (mut param, mut unit) = (0, 0);
+        let activations = arch.hidden.iter().map(|_| arch.activation).chain(std::iter::once(Activation::Identity));
+        for ((fan_in, fan_out), activation) in arch.layer_shapes().zip(activations) {
+            let biases = param + fan_out * fan_in;
+            layers.push(Layer {
+                activation,
+                fan_in,
+                fan_out,
+                weights: param,
+                biases,
+                inputs: unit,
+                outputs: unit + fan_in,
+            });
+            param = biases + fan_out;
+            unit += fan_in;
+        }
+        let units = unit + 1;
+        Ok(Self { num_params: param, arch, layers, work: Workspace::new(units) })
+    }
+
+    pub fn architecture(&self) -> &Architecture {
+        &self.arch
+    }
+
+    pub fn num_params(&self) -> usize {
+        self.num_params
+    }
+
+    /// f(x); `x` has `input_dim` entries.
+    pub fn eval(&mut self, theta: &[f64], x: &[f64]) -> f64 {
+        self.check_theta(theta);
+        assert_eq!(x.len(), self.arch.input_dim, "x has the wrong dimension for this network");
+        self.forward(theta, x)
+    }
+
+    /// L(θ) = (1/2n) Σⱼ (f(xⱼ) − yⱼ)² over the whole data set.
+    pub fn loss(&mut self, theta: &[f64], data: &Dataset) -> f64 {
+        self.check_theta(theta);
+        self.check_data(data);
+        let sum: f64 = (0..data.len()).map(|j| (self.forward(theta, data.point(j)) - data.y[j]).powi(2)).sum();
+        sum / (2.0 * data.len() as f64)
+    }
+
+    /// The loss (1/2B) Σ_{j∈batch} rⱼ² over the samples of `batch` (all samples when None),
+    /// and its gradient (1/B) Σ_{j∈batch} rⱼ ∇θ f(xⱼ) written into `grad`. An empty batch has
+    /// loss 0 and gradient 0.
+    pub fn loss_and_gradient(
+        &mut self,
+        theta: &[f64],
+        data: &Dataset,
+        batch: Option<&[usize]>,
+        grad: &mut [f64],
+    ) -> f64 {
+        self.check_theta(theta);
+        self.check_data(data);
+        assert_eq!(grad.len(), self.num_params, "the gradient buffer has the wrong length");
+        grad.fill(0.0);
+        let count = batch.map_or(data.len(), <[usize]>::len);
+        if count == 0 {
+            return 0.0;
+        }
+        let weight = 1.0 / count as f64;
+        let mut sum = 0.0;
+        match batch {
+            Some(batch) => {
+                for &j in batch {
+                    sum += self.add_sample_gradient(theta, data, j, weight, grad);
+                }
+            }
+            None => {
+                for j in 0..data.len() {
+                    sum += self.add_sample_gradient(theta, data, j, weight, grad);
+                }
+            }
+        }
+        0.5 * weight * sum
+    }
+
+    /// The exact ∇²L(θ)v over the whole data set, written into `out`:
+    /// (1/n) Σⱼ [∇f(xⱼ)(∇f(xⱼ)ᵀv) + rⱼ ∇²f(xⱼ)v], by one forward, one tangent and one
+    /// backward pass per sample.
+    pub fn hessian_vec(&mut self, theta: &[f64], data: &Dataset, v: &[f64], out: &mut [f64]) {
+        self.check_theta(theta);
+        self.check_data(data);
+        assert_eq!(v.len(), self.num_params, "v has the wrong length");
+        assert_eq!(out.len(), self.num_params, "the output buffer has the wrong length");
+        out.fill(0.0);
+        let weight = 1.0 / data.len() as f64;
+        for j in 0..data.len() {
+            let f = self.forward(theta, data.point(j));
+            let tangent_f = self.tangent_forward(theta, v);
+            self.backward_hessian(theta, v, weight * (f - data.y[j]), weight * tangent_f, out);
+        }
+    }
+
+    fn check_theta(&self, theta: &[f64]) {
+        assert_eq!(theta.len(), self.num_params, "θ has the wrong length for this network");
+    }
+
+    fn check_data(&self, data: &Dataset) {
+        assert_eq!(data.input_dim, self.arch.input_dim, "the data set's input dimension is not the network's");
+    }
+
+    /// Adds `weight`·rⱼ ∇θ f(xⱼ) to `grad` and returns rⱼ².
+    fn add_sample_gradient(&mut self, theta: &[f64], data: &Dataset, j: usize, weight: f64, grad: &mut [f64]) -> f64 {
+        let r = self.forward(theta, data.point(j)) - data.y[j];
+        self.backward_gradient(theta, weight * r, grad);
+        r * r
+    }
+
+    /// Evaluates f(x), storing a, σ'(z) and σ''(z) of every unit.
+    fn forward(&mut self, theta: &[f64], x: &[f64]) -> f64 {
+        let Self { layers, work, .. } = self;
+        work.value[..x.len()].copy_from_slice(x);
+        for layer in layers.iter() {
+            let (below, above) = work.value.split_at_mut(layer.outputs);
+            let input = &below[layer.inputs..];
+            let (weights, biases) = (layer.weights(theta), layer.biases(theta));
+            let output = &mut above[..layer.fan_out];
+            for ((z, row), &b) in output.iter_mut().zip(weights.chunks_exact(layer.fan_in)).zip(biases) {
+                *z = b + dot(row, input);
+            }
+            let units = layer.outputs..layer.outputs + layer.fan_out;
+            layer.activation.apply(output, &mut work.slope[units.clone()], &mut work.curvature[units]);
+        }
+        *work.value.last().expect("a network has an output unit")
+    }
+
+    /// After `forward`: R{z} = V a_in + W R{a_in} + c and R{a} = σ'(z)R{z} along the direction
+    /// v = (V, c) of every layer; returns R{f}.
+    fn tangent_forward(&mut self, theta: &[f64], v: &[f64]) -> f64 {
+        let Self { layers, work, .. } = self;
+        for layer in layers.iter() {
+            let input = &work.value[layer.inputs..layer.outputs];
+            let (below, above) = work.tangent.split_at_mut(layer.outputs);
+            let input_tangent = &below[layer.inputs..];
+            let (v_weights, v_biases) = (layer.weights(v), layer.biases(v));
+            let rows = layer.weights(theta).chunks_exact(layer.fan_in).zip(v_weights.chunks_exact(layer.fan_in));
+            for (o, (row, v_row)) in rows.enumerate() {
+                let unit = layer.outputs + o;
+                let tangent_pre = v_biases[o] + dot(v_row, input) + dot(row, input_tangent);
+                work.tangent_pre[unit] = tangent_pre;
+                above[o] = work.slope[unit] * tangent_pre;
+            }
+        }
+        *work.tangent.last().expect("a network has an output unit")
+    }
+
+    /// After `forward`: backpropagates ∂ℓ/∂f = `output_adjoint` and adds ∇θℓ to `grad`.
+    fn backward_gradient(&mut self, theta: &[f64], output_adjoint: f64, grad: &mut [f64]) {
+        let Self { layers, work, .. } = self;
+        *work.adjoint.last_mut().expect("a network has an output unit") = output_adjoint;
+        for layer in layers.iter().rev() {
+            let (below, above) = work.adjoint.split_at_mut(layer.outputs);
+            let delta = &mut above[..layer.fan_out];
+            for (d, &s) in delta.iter_mut().zip(&work.slope[layer.outputs..]) {
+                *d *= s;
+            }
+            let input = &work.value[layer.inputs..layer.outputs];
+            let (grad_weights, grad_biases) =
+                grad[layer.weights..layer.biases + layer.fan_out].split_at_mut(layer.biases - layer.weights);
+            for ((g_row, g_bias), &d) in grad_weights.chunks_exact_mut(layer.fan_in).zip(grad_biases).zip(delta.iter())
+            {
+                for (g, &a) in g_row.iter_mut().zip(input) {
+                    *g += d * a;
+                }
+                *g_bias += d;
+            }
+            if !layer.is_first() {
+                let input_adjoint = &mut below[layer.inputs..];
+                input_adjoint.fill(0.0);
+                for (row, &d) in layer.weights(theta).chunks_exact(layer.fan_in).zip(delta.iter()) {
+                    for (g, &w) in input_adjoint.iter_mut().zip(row) {
+                        *g += d * w;
+                    }
+                }
+            }
+        }
+    }
+
+    /// After `forward` and `tangent_forward`: backpropagates ∂ℓ/∂f = `output_adjoint` with its
+    /// derivative R{∂ℓ/∂f} = `output_tangent_adjoint` along v, and adds R{∇θℓ} = ∇²ℓ v to
+    /// `out`. Per layer, with g = ∂ℓ/∂a: δ = σ'g, R{δ} = σ''R{z}g + σ'R{g}; the rows of W get
+    /// R{δ}a_inᵀ + δR{a_in}ᵀ; and the inputs get g_in = Wᵀδ, R{g_in} = Vᵀδ + WᵀR{δ}.
+    fn backward_hessian(
+        &mut self,
+        theta: &[f64],
+        v: &[f64],
+        output_adjoint: f64,
+        output_tangent_adjoint: f64,
+        out: &mut [f64],
+    ) {
+        let Self { layers, work, .. } = self;
+        *work.adjoint.last_mut().expect("a network has an output unit") = output_adjoint;
+        *work.tangent_adjoint.last_mut().expect("a network has an output unit") = output_tangent_adjoint;
+        for layer in layers.iter().rev() {
+            let (below, above) = work.adjoint.split_at_mut(layer.outputs);
+            let (tangent_below, tangent_above) = work.tangent_adjoint.split_at_mut(layer.outputs);
+            let delta = &mut above[..layer.fan_out];
+            let tangent_delta = &mut tangent_above[..layer.fan_out];
+            for (o, (d, td)) in delta.iter_mut().zip(tangent_delta.iter_mut()).enumerate() {
+                let unit = layer.outputs + o;
+                *td = work.curvature[unit] * work.tangent_pre[unit] * *d + work.slope[unit] * *td;
+                *d *= work.slope[unit];
+            }
+
+            let input = &work.value[layer.inputs..layer.outputs];
+            let input_tangent = &work.tangent[layer.inputs..layer.outputs];
+            let (out_weights, out_biases) =
+                out[layer.weights..layer.biases + layer.fan_out].split_at_mut(layer.biases - layer.weights);
+            let rows = out_weights.chunks_exact_mut(layer.fan_in).zip(out_biases);
+            for ((out_row, out_bias), (&d, &td)) in rows.zip(delta.iter().zip(tangent_delta.iter())) {
+                for ((h, &a), &ta) in out_row.iter_mut().zip(input).zip(input_tangent) {
+                    *h += td * a + d * ta;
+                }
+                *out_bias += td;
+            }
+
+            if !layer.is_first() {
+                let input_adjoint = &mut below[layer.inputs..];
+                let input_tangent_adjoint = &mut tangent_below[layer.inputs..];
+                input_adjoint.fill(0.0);
+                input_tangent_adjoint.fill(0.0);
+                let fan_in = layer.fan_in;
+                let rows = layer.weights(theta).chunks_exact(fan_in).zip(layer.weights(v).chunks_exact(fan_in));
+                for ((row, v_row), (&d, &td)) in rows.zip(delta.iter().zip(tangent_delta.iter())) {
+                    for (((g, tg), &w), &vw) in
+                        input_adjoint.iter_mut().zip(input_tangent_adjoint.iter_mut()).zip(row).zip(v_row)
+                    {
+                        *g += d * w;
+                        *tg += d * vw + td * w;
+                    }
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,494 @@
+//! Derivatives of the fully connected networks of `math::mlp` and of their square loss.
+//!
+//! Every architecture family is covered: 1, 2 and 3 hidden layers × input dimension 1 and 2 ×
+//! the four activations, on random θ and random data. The gradient is checked against central
+//! differences of the loss, the Hessian-vector product against central differences of the
+//! gradient, the dense Hessian built from it for symmetry and its top eigenvalue against
+//! Lanczos. With one hidden layer on the line, the network must be the lecture's network of
+//! `math::network` to rounding. ReLU is piecewise linear, so its cases are redrawn until no
+//! pre-activation lies within `KNOT_MARGIN` of 0, where the finite differences never straddle a
+//! kink.
+
+use std::alloc::{GlobalAlloc, Layout, System};
+use std::cell::Cell;
+
+use nalgebra::DMatrix;
+use sgd_stability::math::datasets::Dataset;
+use sgd_stability::math::dense::{matrix_of, SymmetricEigen};
+use sgd_stability::math::lanczos::Lanczos;
+use sgd_stability::math::mlp::{Activation, Architecture, Mlp};
+use sgd_stability::math::network::{self, Regression, ShallowNet};
+use sgd_stability::math::rng::{normal, seeded, uniform, Rng};
+
+/// Counts the allocations of the current thread, so a test can show that a call allocates
+/// nothing (tests run on parallel threads, hence per thread).
+struct CountingAllocator;
+
+thread_local! {
+    static ALLOCATIONS: Cell<usize> = const { Cell::new(0) };
+}
+
+unsafe impl GlobalAlloc for CountingAllocator {
+    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
+        ALLOCATIONS.with(|count| count.set(count.get() + 1));
+        unsafe { System.alloc(layout) }
+    }
+
+    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
+        unsafe { System.dealloc(ptr, layout) }
+    }
+}
+
+#[global_allocator]
+static ALLOCATOR: CountingAllocator = CountingAllocator;
+
+fn allocations() -> usize {
+    ALLOCATIONS.with(Cell::get)
+}
+
+/// One, two and three hidden layers of unequal widths (so a transposed index shows).
+const HIDDEN: [&[usize]; 3] = [&[5], &[4, 3], &[3, 4, 2]];
+const SEEDS: [u64; 3] = [3, 41, 2025];
+/// Distance from a ReLU knot below which a case is redrawn.
+const KNOT_MARGIN: f64 = 1e-4;
+/// Points per random data set.
+const POINTS: usize = 7;
+
+/// Every architecture the tests sweep: depth × input dimension × activation.
+fn architectures() -> Vec<Architecture> {
+    let mut out = Vec::new();
+    for hidden in HIDDEN {
+        for input_dim in [1, 2] {
+            for activation in Activation::ALL {
+                out.push(Architecture { input_dim, hidden: hidden.to_vec(), activation });
+            }
+        }
+    }
+    out
+}
+
+fn random_vec(rng: &mut Rng, len: usize) -> Vec<f64> {
+    (0..len).map(|_| normal(rng)).collect()
+}
+
+fn unit_vec(rng: &mut Rng, len: usize) -> Vec<f64> {
+    let v = random_vec(rng, len);
+    let n = norm(&v);
+    v.into_iter().map(|x| x / n).collect()
+}
+
+fn norm(v: &[f64]) -> f64 {
+    v.iter().map(|x| x * x).sum::<f64>().sqrt()
+}
+
+fn diff_norm(a: &[f64], b: &[f64]) -> f64 {
+    assert_eq!(a.len(), b.len());
+    a.iter().zip(b).map(|(x, y)| (x - y) * (x - y)).sum::<f64>().sqrt()
+}
+
+/// The network written out naively from the documented layout: layer by layer, W (entry
+/// (o, i) at offset o·fan_in + i) then b, the output layer last. Returns f(x) and every hidden
+/// pre-activation.
+fn reference_forward(arch: &Architecture, theta: &[f64], x: &[f64]) -> (f64, Vec<f64>) {
+    let mut input = x.to_vec();
+    let mut pre_activations = Vec::new();
+    let mut offset = 0;
+    for &width in &arch.hidden {
+        let fan_in = input.len();
+        let mut output = vec![0.0; width];
+        for (o, out) in output.iter_mut().enumerate() {
+            let mut z = theta[offset + width * fan_in + o];
+            for (i, a) in input.iter().enumerate() {
+                z += theta[offset + o * fan_in + i] * a;
+            }
+            pre_activations.push(z);
+            *out = match arch.activation {
+                Activation::Tanh => z.tanh(),
+                Activation::Relu => z.max(0.0),
+                Activation::Softplus => z.exp().ln_1p(),
+                Activation::Identity => z,
+            };
+        }
+        offset += width * (fan_in + 1);
+        input = output;
+    }
+    let f = theta[offset + input.len()] + input.iter().enumerate().map(|(i, a)| theta[offset + i] * a).sum::<f64>();
+    assert_eq!(offset + input.len() + 1, theta.len(), "the reference layout does not cover θ");
+    (f, pre_activations)
+}
+
+/// A random case: a network, θ ~ N(0, 1) entrywise and `POINTS` points uniform in [−1, 1]^d
+/// with standard normal labels; ReLU cases are redrawn until every pre-activation is at least
+/// `KNOT_MARGIN` away from 0.
+struct Case {
+    mlp: Mlp,
+    theta: Vec<f64>,
+    data: Dataset,
+}
+
+fn random_case(arch: &Architecture, rng: &mut Rng) -> Case {
+    let mlp = Mlp::new(arch.clone()).expect("the test architectures are valid");
+    loop {
+        let theta = random_vec(rng, mlp.num_params());
+        let x = (0..POINTS * arch.input_dim).map(|_| uniform(rng, -1.0, 1.0)).collect();
+        let data = Dataset::new(arch.input_dim, x, random_vec(rng, POINTS)).expect("valid data");
+        let near_knot = (0..data.len())
+            .any(|j| reference_forward(arch, &theta, data.point(j)).1.iter().any(|z| z.abs() < KNOT_MARGIN));
+        if arch.activation == Activation::Relu && near_knot {
+            continue;
+        }
+        return Case { mlp, theta, data };
+    }
+}
+
+/// Every architecture with a random case for every seed.
+fn cases() -> Vec<Case> {
+    let mut out = Vec::new();
+    for (a, arch) in architectures().iter().enumerate() {
+        for seed in SEEDS {
+            out.push(random_case(arch, &mut seeded(seed * 1000 + a as u64)));
+        }
+    }
+    out
+}
+
+fn label(case: &Case) -> String {
+    let arch = case.mlp.architecture();
+    format!("{} d={} hidden={:?}", arch.activation.name(), arch.input_dim, arch.hidden)
+}
+
+fn gradient(mlp: &mut Mlp, data: &Dataset, theta: &[f64]) -> Vec<f64> {
+    let mut g = vec![0.0; mlp.num_params()];
+    mlp.loss_and_gradient(theta, data, None, &mut g);
+    g
+}
+
+fn hessian_vec(case: &mut Case, v: &[f64]) -> Vec<f64> {
+    let mut hv = vec![0.0; case.mlp.num_params()];
+    case.mlp.hessian_vec(&case.theta, &case.data, v, &mut hv);
+    hv
+}
+
+fn dense_hessian(case: &mut Case) -> DMatrix<f64> {
+    let Case { mlp, theta, data } = case;
+    matrix_of(mlp.num_params(), |v, out| mlp.hessian_vec(theta, data, v, out))
+}
+
+/// The parameter layout is the documented one: the network agrees with a naive evaluation
+/// that reads θ by the offsets the module documentation gives.
+#[test]
+fn eval_follows_the_documented_layout() {
+    for mut case in cases() {
+        for j in 0..case.data.len() {
+            let x = case.data.point(j).to_vec();
+            let f = case.mlp.eval(&case.theta, &x);
+            let (expected, _) = reference_forward(case.mlp.architecture(), &case.theta, &x);
+            assert!(
+                (f - expected).abs() <= 1e-13 * (1.0 + expected.abs()),
+                "{}: f = {f}, reference {expected}",
+                label(&case)
+            );
+        }
+    }
+}
+
+/// With one hidden layer on the line, θ = [w1, b1, w2, b2] is the lecture's network: value,
+/// loss, gradient and Hessian-vector product agree with `math::network` to rounding.
+#[test]
+fn one_hidden_layer_on_the_line_is_the_lecture_network() {
+    let mut rng = seeded(11);
+    for (activation, shallow_activation) in
+        [(Activation::Tanh, network::Activation::Tanh), (Activation::Relu, network::Activation::Relu)]
+    {
+        for width in [1, 3, 10, 64] {
+            let arch = Architecture { input_dim: 1, hidden: vec![width], activation };
+            let mut mlp = Mlp::new(arch).unwrap();
+            let data = Dataset::random_labels(9, 1, width as u64).unwrap();
+            let problem = Regression::new(ShallowNet::new(width, shallow_activation), data.to_shallow_data().unwrap());
+            let p = mlp.num_params();
+            assert_eq!(p, problem.num_params());
+            let close = |a: &[f64], b: &[f64], what: &str| {
+                let err = diff_norm(a, b);
+                assert!(
+                    err <= 1e-13 * norm(b),
+                    "{activation:?} k={width}: {what} differs by {err:e} (norm {:e})",
+                    norm(b)
+                );
+            };
+            for _ in 0..3 {
+                let theta = random_vec(&mut rng, p);
+                let values: Vec<f64> = data.x.iter().map(|&x| mlp.eval(&theta, &[x])).collect();
+                let expected: Vec<f64> = data.x.iter().map(|&x| problem.net.eval(&theta, x)).collect();
+                close(&values, &expected, "f");
+                let loss = mlp.loss(&theta, &data);
+                assert!((loss - problem.loss(&theta)).abs() <= 1e-13 * loss);
+                let mut g = vec![0.0; p];
+                let batch_loss = mlp.loss_and_gradient(&theta, &data, None, &mut g);
+                assert!((batch_loss - loss).abs() <= 1e-13 * loss);
+                close(&g, &problem.gradient(&theta), "∇L");
+                let batch = [0, 4, 7];
+                let batch_loss = mlp.loss_and_gradient(&theta, &data, Some(&batch), &mut g);
+                assert!((batch_loss - problem.batch_loss(&theta, &batch)).abs() <= 1e-13 * batch_loss);
+                let (mut expected_g, mut scratch) = (vec![0.0; p], vec![0.0; p]);
+                problem.batch_gradient(&theta, &batch, &mut expected_g, &mut scratch);
+                close(&g, &expected_g, "batch ∇L");
+                let v = random_vec(&mut rng, p);
+                let mut hv = vec![0.0; p];
+                mlp.hessian_vec(&theta, &data, &v, &mut hv);
+                let mut expected_hv = vec![0.0; p];
+                problem.hessian_vec(&theta, &v, &mut expected_hv, &mut scratch);
+                close(&hv, &expected_hv, "∇²L v");
+            }
+        }
+    }
+}
+
+/// ∇L is what GD follows: it must be the slope of the loss, coordinate by coordinate.
+#[test]
+fn gradient_matches_central_differences_of_the_loss() {
+    for mut case in cases() {
+        let g = gradient(&mut case.mlp, &case.data, &case.theta);
+        let fd: Vec<f64> = (0..g.len())
+            .map(|i| {
+                let h = 1e-6 * (1.0 + case.theta[i].abs());
+                let (mut plus, mut minus) = (case.theta.clone(), case.theta.clone());
+                plus[i] += h;
+                minus[i] -= h;
+                (case.mlp.loss(&plus, &case.data) - case.mlp.loss(&minus, &case.data)) / (plus[i] - minus[i])
+            })
+            .collect();
+        let err = diff_norm(&g, &fd);
+        assert!(norm(&g) > 1e-3, "{}: a degenerate case (‖∇L‖ = {:e}) tests nothing", label(&case), norm(&g));
+        assert!(err <= 1e-6 * norm(&g), "{}: ‖∇L − fd‖ = {err:e}, ‖∇L‖ = {:e}", label(&case), norm(&g));
+    }
+}
+
+/// The Hessian-vector product drives Lanczos: it must be the derivative of ∇L along v.
+#[test]
+fn hessian_vec_matches_central_differences_of_the_gradient() {
+    let mut rng = seeded(7);
+    for mut case in cases() {
+        let p = case.mlp.num_params();
+        let v = unit_vec(&mut rng, p);
+        let hv = hessian_vec(&mut case, &v);
+        let h = 1e-6;
+        let plus: Vec<f64> = case.theta.iter().zip(&v).map(|(t, d)| t + h * d).collect();
+        let minus: Vec<f64> = case.theta.iter().zip(&v).map(|(t, d)| t - h * d).collect();
+        let (g_plus, g_minus) =
+            (gradient(&mut case.mlp, &case.data, &plus), gradient(&mut case.mlp, &case.data, &minus));
+        let fd: Vec<f64> = g_plus.iter().zip(&g_minus).map(|(a, b)| (a - b) / (2.0 * h)).collect();
+        let err = diff_norm(&hv, &fd);
+        assert!(norm(&hv) > 1e-3, "{}: a degenerate case (‖Hv‖ = {:e}) tests nothing", label(&case), norm(&hv));
+        assert!(err <= 1e-6 * norm(&hv), "{}: ‖Hv − fd‖ = {err:e}, ‖Hv‖ = {:e}", label(&case), norm(&hv));
+    }
+}
+
+/// The dense Hessian assembled column by column from the product is symmetric (a wrong mixed
+/// derivative would break that), and Lanczos over the product finds its top eigenvalue.
+#[test]
+fn dense_hessian_is_symmetric_and_lanczos_finds_its_top_eigenvalue() {
+    let mut rng = seeded(8);
+    for mut case in cases() {
+        let hessian = dense_hessian(&mut case);
+        let asymmetry = (&hessian - hessian.transpose()).amax();
+        assert!(
+            asymmetry <= 1e-12 * hessian.amax(),
+            "{}: asymmetry {asymmetry:e} of {:e}",
+            label(&case),
+            hessian.amax()
+        );
+        let top = SymmetricEigen::new(&hessian).expect("a small symmetric matrix").values[0];
+
+        let p = case.mlp.num_params();
+        let start = random_vec(&mut rng, p);
+        let Case { mlp, theta, data } = &mut case;
+        let ritz = Lanczos::new(p, p).top(1, &start, |v, out| mlp.hessian_vec(theta, data, v, out)).expect("finite");
+        let err = (ritz.values[0] - top).abs();
+        assert!(err <= 1e-8 * top.abs(), "{}: Lanczos {} vs dense {top} (err {err:e})", label(&case), ritz.values[0]);
+    }
+}
+
+/// SGD's batch gradients are unbiased pieces of the full one: over a partition of the data
+/// into batches, the batch losses and gradients weighted by |B|/n add up to the full ones.
+#[test]
+fn batch_gradients_average_to_the_full_gradient() {
+    let mut rng = seeded(9);
+    for arch in architectures() {
+        let mlp = Mlp::new(arch.clone()).unwrap();
+        let data = Dataset::random_labels(10, arch.input_dim, 5).unwrap();
+        let mut case = Case { theta: random_vec(&mut rng, mlp.num_params()), mlp, data };
+        let p = case.mlp.num_params();
+        let order: Vec<usize> = [7, 2, 9, 0, 4, 1, 8, 3, 6, 5].to_vec();
+        let (mut loss_sum, mut grad_sum, mut g) = (0.0, vec![0.0; p], vec![0.0; p]);
+        let mut start = 0;
+        for size in [3, 1, 4, 2] {
+            let batch = &order[start..start + size];
+            start += size;
+            let weight = size as f64 / 10.0;
+            loss_sum += weight * case.mlp.loss_and_gradient(&case.theta, &case.data, Some(batch), &mut g);
+            grad_sum.iter_mut().zip(&g).for_each(|(s, gi)| *s += weight * gi);
+        }
+        let loss = case.mlp.loss(&case.theta, &case.data);
+        let full = gradient(&mut case.mlp, &case.data, &case.theta);
+        assert!((loss_sum - loss).abs() <= 1e-13 * loss, "{}: losses {loss_sum} vs {loss}", label(&case));
+        assert!(diff_norm(&grad_sum, &full) <= 1e-13 * norm(&full), "{}: batch gradients do not average", label(&case));
+        assert_eq!(case.mlp.loss_and_gradient(&case.theta, &case.data, Some(&[]), &mut g), 0.0);
+        assert!(g.iter().all(|&gi| gi == 0.0), "an empty batch has gradient 0");
+    }
+}
+
+/// With the identity activation and one hidden layer, f(x) = Σₒ wₒ(Wₒ·x + bₒ) + c is bilinear
+/// in (W, b) and (w, c): ∇²f has only the entries ∂²f/∂Wₒᵢ∂wₒ = xᵢ and ∂²f/∂bₒ∂wₒ = 1. The
+/// Hessian of the loss, (1/n) Σⱼ [∇fⱼ∇fⱼᵀ + rⱼ∇²fⱼ], is built from that by hand.
+#[test]
+fn linear_network_hessian_matches_the_hand_derived_formula() {
+    let mut rng = seeded(10);
+    for input_dim in [1, 2] {
+        for width in [1, 4] {
+            let arch = Architecture { input_dim, hidden: vec![width], activation: Activation::Identity };
+            let mlp = Mlp::new(arch).unwrap();
+            let data = Dataset::random_labels(6, input_dim, 3).unwrap();
+            let p = mlp.num_params();
+            let mut case = Case { theta: random_vec(&mut rng, p), mlp, data };
+            let (d, k) = (input_dim, width);
+            let (weights, biases, out_weights, out_bias) = (0, k * d, k * d + k, k * d + 2 * k);
+            let theta = case.theta.clone();
+            let mut expected = DMatrix::zeros(p, p);
+            let n = case.data.len() as f64;
+            for j in 0..case.data.len() {
+                let x = case.data.point(j);
+                let hidden: Vec<f64> = (0..k)
+                    .map(|o| theta[biases + o] + (0..d).map(|i| theta[weights + o * d + i] * x[i]).sum::<f64>())
+                    .collect();
+                let f = theta[out_bias] + (0..k).map(|o| theta[out_weights + o] * hidden[o]).sum::<f64>();
+                let r = f - case.data.y[j];
+                let mut grad_f = vec![0.0; p];
+                let mut hess_f = DMatrix::zeros(p, p);
+                for o in 0..k {
+                    for i in 0..d {
+                        grad_f[weights + o * d + i] = theta[out_weights + o] * x[i];
+                        hess_f[(weights + o * d + i, out_weights + o)] = x[i];
+                        hess_f[(out_weights + o, weights + o * d + i)] = x[i];
+                    }
+                    grad_f[biases + o] = theta[out_weights + o];
+                    grad_f[out_weights + o] = hidden[o];
+                    hess_f[(biases + o, out_weights + o)] = 1.0;
+                    hess_f[(out_weights + o, biases + o)] = 1.0;
+                }
+                grad_f[out_bias] = 1.0;
+                let g = nalgebra::DVector::from_vec(grad_f);
+                expected += (&g * g.transpose() + hess_f * r) / n;
+            }
+            let hessian = dense_hessian(&mut case);
+            let err = (&hessian - &expected).amax();
+            assert!(err <= 1e-13 * expected.amax(), "d={d} k={k}: Hessian off by {err:e}");
+        }
+    }
+}
+
+/// The workspace is reused, not accumulated into: the same call gives the same bits after other
+/// calls in between, and no call allocates.
+#[test]
+fn calls_are_repeatable_and_allocate_nothing() {
+    let probe = allocations();
+    std::hint::black_box(vec![1.0]);
+    assert!(allocations() > probe, "the allocation counter counts");
+    let mut rng = seeded(12);
+    for mut case in cases().into_iter().step_by(5) {
+        let p = case.mlp.num_params();
+        let (u, v) = (random_vec(&mut rng, p), random_vec(&mut rng, p));
+        let (mut first, mut again, mut other, mut g) = (vec![0.0; p], vec![0.0; p], vec![0.0; p], vec![0.0; p]);
+        let before = allocations();
+        case.mlp.hessian_vec(&case.theta, &case.data, &v, &mut first);
+        case.mlp.hessian_vec(&case.theta, &case.data, &u, &mut other);
+        let loss = case.mlp.loss_and_gradient(&case.theta, &case.data, Some(&[2, 0]), &mut g);
+        let f = case.mlp.eval(&case.theta, case.data.point(1));
+        let full_loss = case.mlp.loss(&case.theta, &case.data);
+        case.mlp.hessian_vec(&case.theta, &case.data, &v, &mut again);
+        assert_eq!(allocations(), before, "{}: a call allocated", label(&case));
+        assert!(first.iter().zip(&again).all(|(a, b)| a.to_bits() == b.to_bits()), "{}: results drift", label(&case));
+        assert!(loss.is_finite() && f.is_finite() && full_loss.is_finite());
+    }
+}
+
+#[test]
+fn num_params_counts_every_layer() {
+    let arch = Architecture { input_dim: 2, hidden: vec![3, 4], activation: Activation::Tanh };
+    assert_eq!(arch.num_params(), 3 * (2 + 1) + 4 * (3 + 1) + (4 + 1));
+    assert_eq!(Mlp::new(arch.clone()).unwrap().num_params(), arch.num_params());
+    let lecture = Architecture { input_dim: 1, hidden: vec![100], activation: Activation::Tanh };
+    assert_eq!(lecture.num_params(), 301);
+    let widest = Architecture { input_dim: 2, hidden: vec![256; 3], activation: Activation::Relu };
+    assert_eq!(widest.num_params(), 256 * 3 + 2 * 256 * 257 + 257);
+}
+
+/// Out-of-range architectures are refused with a message naming what is wrong.
+#[test]
+fn validation_explains_out_of_range_architectures() {
+    let arch =
+        |input_dim, hidden: &[usize]| Architecture { input_dim, hidden: hidden.to_vec(), activation: Activation::Tanh };
+    for (bad, needle) in [
+        (arch(0, &[4]), "input dimension must be 1 or 2, got 0"),
+        (arch(3, &[4]), "input dimension must be 1 or 2, got 3"),
+        (arch(1, &[]), "1 to 3 hidden layers, got 0"),
+        (arch(1, &[4, 4, 4, 4]), "1 to 3 hidden layers, got 4"),
+        (arch(2, &[4, 0]), "hidden layer 2 has width 0"),
+        (arch(2, &[4, 8, 257]), "hidden layer 3 has width 257; widths must be 1 to 256"),
+    ] {
+        let message = bad.validate().expect_err("out of range");
+        assert!(message.contains(needle), "{bad:?}: message {message:?} lacks {needle:?}");
+        assert_eq!(Mlp::new(bad).expect_err("out of range"), message);
+    }
+    for ok in [arch(1, &[1]), arch(2, &[256, 256, 256]), arch(1, &[7, 1])] {
+        assert_eq!(ok.validate(), Ok(()));
+    }
+}
+
+/// LeCun-normal initialisation: reproducible from the seed, biases exactly 0, and every
+/// layer's weights with variance 1/fan_in.
+#[test]
+fn init_is_lecun_normal_with_zero_biases() {
+    let arch = Architecture { input_dim: 2, hidden: vec![256, 128], activation: Activation::Tanh };
+    let theta = arch.init(&mut seeded(1));
+    assert_eq!(theta.len(), arch.num_params());
+    assert_eq!(theta, arch.init(&mut seeded(1)));
+    assert_ne!(theta, arch.init(&mut seeded(2)));
+    let mut offset = 0;
+    for (fan_in, fan_out) in [(2, 256), (256, 128), (128, 1)] {
+        let weights = &theta[offset..offset + fan_in * fan_out];
+        let biases = &theta[offset + fan_in * fan_out..offset + fan_out * (fan_in + 1)];
+        assert!(biases.iter().all(|&b| b == 0.0));
+        let variance = weights.iter().map(|w| w * w).sum::<f64>() / weights.len() as f64;
+        // The sample variance of m normals has relative standard deviation √(2/m).
+        let tolerance = 5.0 * (2.0 / weights.len() as f64).sqrt();
+        assert!((variance * fan_in as f64 - 1.0).abs() <= tolerance, "fan_in {fan_in}: variance {variance}");
+        offset += fan_out * (fan_in + 1);
+    }
+}
+
+/// σ' and σ'' of each activation are the derivatives of σ (away from ReLU's knot), softplus
+/// neither overflows nor loses its tail, and names round-trip.
+#[test]
+fn activations_have_consistent_derivatives_and_names() {
+    for activation in Activation::ALL {
+        assert_eq!(Activation::from_name(activation.name()), Some(activation));
+        for z in [-3.1, -0.7, -0.01, 0.02, 0.5, 2.9] {
+            let (_, ds, dds) = activation.eval(z);
+            let h = 1e-6;
+            let slope = (activation.eval(z + h).0 - activation.eval(z - h).0) / (2.0 * h);
+            let curvature = (activation.eval(z + h).1 - activation.eval(z - h).1) / (2.0 * h);
+            assert!((ds - slope).abs() <= 1e-8, "{activation:?} σ'({z}) = {ds}, fd {slope}");
+            assert!((dds - curvature).abs() <= 1e-8, "{activation:?} σ''({z}) = {dds}, fd {curvature}");
+        }
+    }
+    assert_eq!(Activation::from_name("relu"), Some(Activation::Relu));
+    assert_eq!(Activation::from_name("sigmoid"), None);
+    assert_eq!(Activation::Relu.eval(0.0), (0.0, 0.0, 0.0), "σ'(0) = 0 for ReLU");
+    let (value, slope, curvature) = Activation::Softplus.eval(800.0);
+    assert_eq!((value, slope), (800.0, 1.0));
+    assert!((0.0..1e-300).contains(&curvature));
+    let (value, slope, curvature) = Activation::Softplus.eval(-700.0);
+    let tail = (-700.0f64).exp();
+    assert!((value - tail).abs() <= 1e-15 * tail && (slope - tail).abs() <= 1e-15 * tail && curvature > 0.0);
+    assert!((Activation::Softplus.eval(0.0).0 - 2f64.ln()).abs() <= 1e-16);
+}
