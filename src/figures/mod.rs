@@ -5,6 +5,7 @@
 //! code draws on a browser canvas, into the PNG and SVG files of the command line, and in
 //! the tests. Figures know nothing of the DOM.
 
+pub mod edge_of_stability;
 pub mod params;
 pub mod plot;
 pub mod quadratic_1d;
@@ -81,13 +82,15 @@ pub trait FigureVisitor {
 }
 
 /// The ids of all figures, in page order.
-pub const ALL_IDS: &[&str] = &[quadratic_1d::Quadratic1d::ID, quadratic_nd::QuadraticNd::ID];
+pub const ALL_IDS: &[&str] =
+    &[quadratic_1d::Quadratic1d::ID, quadratic_nd::QuadraticNd::ID, edge_of_stability::EdgeOfStability::ID];
 
 /// Calls `visitor` with the figure type whose id is `id`; None for an unknown id.
 pub fn visit<V: FigureVisitor>(id: &str, visitor: V) -> Option<V::Output> {
     match id {
         quadratic_1d::Quadratic1d::ID => Some(visitor.visit::<quadratic_1d::Quadratic1d>()),
         quadratic_nd::QuadraticNd::ID => Some(visitor.visit::<quadratic_nd::QuadraticNd>()),
+        edge_of_stability::EdgeOfStability::ID => Some(visitor.visit::<edge_of_stability::EdgeOfStability>()),
         _ => None,
     }
 }
@@ -128,6 +131,13 @@ pub trait Figure: Sized {
     /// the page gives it Previous/Next buttons and arrow keys, and marks the matching item of
     /// the list `#<id>-steps` as current.
     const STEPPER: Option<&'static str> = None;
+
+    /// Checks what single-parameter ranges cannot (say, a batch larger than the data set).
+    /// A refused combination leaves the figure as it was, with the message beside the control
+    /// named by the error's key.
+    fn validate(_params: &ParamValues) -> Result<(), params::ParamError> {
+        Ok(())
+    }
 
     /// The figure in its starting state for these (already validated) parameters.
     fn new(params: ParamValues) -> Self;

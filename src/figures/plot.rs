@@ -380,3 +380,67 @@ where
     legend(&mut chart, theme, SeriesLabelPosition::LowerLeft)?;
     Ok(Some(PlotMap::of(&chart, (0.0, x_hi), (y_lo, 1.25), false, false)))
 }
+
+/// A panel that has nothing truthful to draw (its parameters contradict each other): the
+/// caption, and the reason in words where the plot would be.
+pub fn message_panel<DB: DrawingBackend>(
+    area: &DrawingArea<DB, Shift>,
+    theme: &Theme,
+    caption: &str,
+    message: &str,
+) -> Result<(), DrawError<DB>> {
+    clear(area, theme)?;
+    let (w, h) = area.dim_in_pixel();
+    let title = theme.text(14.0).pos(Pos::new(HPos::Center, VPos::Top));
+    area.draw(&Text::new(caption.to_string(), (w as i32 / 2, theme.px(10.0) as i32), title))?;
+    area.draw(&Rectangle::new(
+        [
+            (theme.px(12.0) as i32, theme.px(36.0) as i32),
+            (w as i32 - theme.px(12.0) as i32, h as i32 - theme.px(12.0) as i32),
+        ],
+        theme.line(theme.grid(), 1.0),
+    ))?;
+    // Wrap the message to the panel's width (about 0.55 em per character).
+    let per_line = ((w as f64 - 2.0 * theme.px(24.0) as f64) / (12.0 * 0.55 * theme.scale)).max(12.0) as usize;
+    let mut lines: Vec<String> = Vec::new();
+    for word in message.split_whitespace() {
+        match lines.last_mut() {
+            Some(line) if line.chars().count() + 1 + word.chars().count() <= per_line => {
+                line.push(' ');
+                line.push_str(word);
+            }
+            _ => lines.push(word.to_string()),
+        }
+    }
+    let muted = theme.muted();
+    let style = theme.text(12.0).color(&muted).pos(Pos::new(HPos::Center, VPos::Center));
+    let line_height = theme.px(18.0) as i32;
+    let top = h as i32 / 2 - line_height * (lines.len() as i32 - 1) / 2;
+    for (i, line) in lines.iter().enumerate() {
+        area.draw(&Text::new(line.clone(), (w as i32 / 2, top + i as i32 * line_height), style.clone()))?;
+    }
+    Ok(())
+}
+
+/// At most about `max` points of a long series for drawing: the first and last point of each
+/// bucket and its lowest and highest, so oscillations keep their envelope.
+pub fn thin(points: &[(f64, f64)], max: usize) -> Vec<(f64, f64)> {
+    let buckets = (max / 4).max(1);
+    if points.len() <= max {
+        return points.to_vec();
+    }
+    let size = points.len().div_ceil(buckets);
+    let mut out = Vec::with_capacity(4 * buckets);
+    for bucket in points.chunks(size) {
+        let lowest = bucket.iter().min_by(|a, b| a.1.total_cmp(&b.1)).copied();
+        let highest = bucket.iter().max_by(|a, b| a.1.total_cmp(&b.1)).copied();
+        let mut picks = [Some(bucket[0]), lowest, highest, bucket.last().copied()];
+        picks.sort_by(|a, b| a.map(|p| p.0).unwrap_or(0.0).total_cmp(&b.map(|p| p.0).unwrap_or(0.0)));
+        for p in picks.into_iter().flatten() {
+            if out.last() != Some(&p) {
+                out.push(p);
+            }
+        }
+    }
+    out
+}

@@ -2,15 +2,17 @@
 //!
 //! The operator is any closure v ↦ Av (here: exact Hessian-vector products), so the Hessian is
 //! never formed. Full reorthogonalization (after the three-term recurrence, a Gram–Schmidt pass
-//! against every earlier basis vector, four basis vectors per sweep over memory) keeps the basis orthonormal to working
-//! precision, so no spurious copies of converged eigenvalues appear. The workspace is
-//! allocated once and reused: a run allocates nothing.
+//! against every earlier basis vector, four basis vectors per sweep over memory) keeps the basis
+//! orthonormal to working precision, so no spurious copies of converged eigenvalues appear. The
+//! workspace is allocated once and reused: a run allocates nothing.
 //!
 //! Two ways to stop ([`StopRule`]): after a fixed number of iterations, or adaptively once the
-//! top Ritz value is accurate to a relative tolerance. The adaptive test uses the residual
-//! r = β_m|y_m| of the top Ritz pair (θ, y), which bounds ‖Ay − θy‖, together with the gap
-//! g = θ₁ − θ₂ to the next Ritz value: the eigenvalue error is at most min(r, r²/g). Unlike a
-//! test on r alone, it stops as soon as θ is accurate, even while the Ritz vector still moves.
+//! requested top Ritz values are accurate to a relative tolerance. The adaptive test uses for
+//! each Ritz pair (θ, y) its residual r = β_m|y_m|, which equals ‖Ay − θy‖, and the gap g to
+//! the nearest other Ritz value: the eigenvalue error is at most min(r, r²/g). Unlike a test on
+//! r alone, it stops as soon as θ is accurate, even while the Ritz vector still moves. When the
+//! Krylov space closes early (a start vector that is already an eigenvector), the iteration
+//! goes on in a fresh orthogonal direction if more pairs are asked for.
 
 use super::kernels::{axpy, dot, dot4, subtract4};
 use super::tridiagonal::{Tridiagonal, TridiagonalWork};
@@ -59,6 +61,9 @@ pub struct Ritz {
     pub values: Vec<f64>,
     pub vectors: Vec<Vec<f64>>,
     pub residuals: Vec<f64>,
+    /// Bounds on |λ − θ| for each Ritz value θ: min(r, r²/g) with r its residual and g the
+    /// distance to the nearest other Ritz value (r alone when there is none).
+    pub error_bounds: Vec<f64>,
     /// Lanczos iterations (operator applications) performed.
     pub iterations: usize,
 }
@@ -107,6 +112,7 @@ impl Lanczos {
         assert_eq!(start.len(), dim, "start vector has the wrong dimension");
         out.values.clear();
         out.residuals.clear();
+        out.error_bounds.clear();
         out.iterations = 0;
         let norm = dot(start, start).sqrt();
         if !(norm.is_finite() && norm > 0.0) {
@@ -138,21 +144,30 @@ impl Lanczos {
                 axpy(-self.beta[m - 2], &done[(m - 2) * dim..(m - 1) * dim], &mut self.w);
             }
             orthogonalize(&done[..m * dim], dim, &mut self.w);
-            let b = dot(&self.w, &self.w).sqrt();
-            self.beta.push(b);
+            let mut b = dot(&self.w, &self.w).sqrt();
             let scale = self.alpha.iter().fold(b, |s, v| s.max(v.abs()));
-            if m == max_iter
-                || b <= BREAKDOWN * scale
-                || converged(
-                    rule,
-                    &self.alpha,
-                    &self.beta,
-                    &mut self.tri_values,
-                    &mut self.tri_vectors,
-                    &mut self.tri_work,
-                )
-            {
-                break;
+            if b <= BREAKDOWN * scale && m < k.min(max_iter) {
+                // The Krylov space is invariant but fewer than k pairs are known: go on in a
+                // fresh direction orthogonal to it (T then decouples exactly, β = 0).
+                fresh_direction(&done[..m * dim], dim, m, &mut self.w);
+                self.beta.push(0.0);
+                b = dot(&self.w, &self.w).sqrt();
+            } else {
+                self.beta.push(b);
+                if m == max_iter
+                    || b <= BREAKDOWN * scale
+                    || converged(
+                        rule,
+                        k,
+                        &self.alpha,
+                        &self.beta,
+                        &mut self.tri_values,
+                        &mut self.tri_vectors,
+                        &mut self.tri_work,
+                    )
+                {
+                    break;
+                }
             }
             for (qn, wj) in rest[..dim].iter_mut().zip(&self.w) {
                 *qn = wj / b;
@@ -164,11 +179,12 @@ impl Lanczos {
     /// Ritz pairs from the m × m tridiagonal matrix T built so far.
     fn write_ritz(&mut self, k: usize, m: usize, out: &mut Ritz) -> bool {
         let t = Tridiagonal { diagonal: &self.alpha[..m], off: &self.beta[..m - 1] };
-        if t.top(k, &mut self.tri_values, &mut self.tri_vectors, &mut self.tri_work).is_none() {
+        if t.top((k + 1).min(m), &mut self.tri_values, &mut self.tri_vectors, &mut self.tri_work).is_none() {
             out.vectors.clear();
             return false;
         }
         out.iterations = m;
+        out.error_bounds.clear();
         out.vectors.resize_with(k, Vec::new);
         let last_beta = self.beta[m - 1];
         for c in 0..k {
@@ -181,14 +197,17 @@ impl Lanczos {
             }
             out.values.push(self.tri_values[c]);
             out.residuals.push((last_beta * y[m - 1]).abs());
+            out.error_bounds.push(error_bound(&self.tri_values, &self.tri_vectors, last_beta, m, c));
         }
         true
     }
 }
 
-/// The adaptive stopping test on the tridiagonal matrix (α, β) built so far.
+/// The adaptive stopping test on the tridiagonal matrix (α, β) built so far: every one of the
+/// top `k` Ritz values within `tolerance` of the largest in magnitude.
 fn converged(
     rule: StopRule,
+    k: usize,
     alpha: &[f64],
     beta: &[f64],
     values: &mut Vec<f64>,
@@ -197,14 +216,42 @@ fn converged(
 ) -> bool {
     let StopRule::Converged { tolerance, .. } = rule else { return false };
     let m = alpha.len();
-    let t = Tridiagonal { diagonal: alpha, off: &beta[..m - 1] };
-    if t.top(2.min(m), values, vectors, work).is_none() {
+    if m < k {
         return false;
     }
-    let residual = (beta[m - 1] * vectors[m - 1]).abs();
-    let gap = if m >= 2 { values[0] - values[1] } else { 0.0 };
-    let error = if gap > 0.0 { residual.min(residual * residual / gap) } else { residual };
-    error <= tolerance * values[0].abs()
+    let t = Tridiagonal { diagonal: alpha, off: &beta[..m - 1] };
+    if t.top((k + 1).min(m), values, vectors, work).is_none() {
+        return false;
+    }
+    let scale = values.iter().fold(0.0f64, |s, v| s.max(v.abs()));
+    (0..k).all(|i| error_bound(values, vectors, beta[m - 1], m, i) <= tolerance * scale)
+}
+
+/// min(r, r²/g) for Ritz pair `i` of the tridiagonal matrix's `values` and `vectors` (m each).
+fn error_bound(values: &[f64], vectors: &[f64], last_beta: f64, m: usize, i: usize) -> f64 {
+    let residual = (last_beta * vectors[i * m + m - 1]).abs();
+    let gap = values
+        .iter()
+        .enumerate()
+        .filter(|&(j, _)| j != i)
+        .map(|(_, v)| (v - values[i]).abs())
+        .fold(f64::INFINITY, f64::min);
+    if gap.is_finite() && gap > 0.0 {
+        residual.min(residual * residual / gap)
+    } else {
+        residual
+    }
+}
+
+/// A deterministic direction orthogonal to the `m` basis vectors, for going on after the Krylov
+/// space closed.
+fn fresh_direction(basis: &[f64], dim: usize, m: usize, w: &mut [f64]) {
+    for (i, wi) in w.iter_mut().enumerate() {
+        *wi = (((i + 1) * (m + 3) * 2_654_435_761) % 1_000_003) as f64 / 1_000_003.0 - 0.5;
+    }
+    for _ in 0..2 {
+        orthogonalize(basis, dim, w);
+    }
 }
 
 /// w ← w − Σᵢ ⟨qᵢ, w⟩ qᵢ over the basis vectors stored row after row in `basis`, four at a

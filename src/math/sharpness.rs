@@ -9,7 +9,9 @@
 //!   (see [`StopRule::Converged`]). GD moves θ little per step, so this usually takes a few
 //!   Hessian-vector products instead of twenty.
 
+use super::datasets::Dataset;
 use super::lanczos::{Lanczos, Ritz, StopRule};
+use super::mlp::Mlp;
 use super::rng::{sample_without_replacement, seeded, Rng};
 use super::shallow_tables::ShallowTables;
 
@@ -70,6 +72,8 @@ pub struct Sharpness {
     pub value: f64,
     /// ‖Hy − θy‖ of the top Ritz pair.
     pub residual: f64,
+    /// A bound on the error of the value: min(r, r²/gap) (see [`crate::math::lanczos`]).
+    pub error_bound: f64,
     /// Hessian-vector products spent.
     pub iterations: usize,
     /// The second and third Ritz values (NaN when not requested or not available).
@@ -117,6 +121,7 @@ impl SharpnessMeter {
         Some(Sharpness {
             value: at(0),
             residual: self.ritz.residuals[0],
+            error_bound: self.ritz.error_bounds[0],
             iterations: self.ritz.iterations,
             next: [at(1), at(2)],
         })
@@ -266,4 +271,86 @@ pub fn gd_steps<M: CurvatureModel>(model: &mut M, theta: &mut [f64], eta: f64, s
         }
     }
     loss
+}
+
+/// A general fully connected network on a data set, as a [`CurvatureModel`]: its Hessian-vector
+/// products are exact forward-over-reverse passes at the θ of the last evaluation.
+pub struct MlpModel {
+    mlp: Mlp,
+    data: Dataset,
+    theta: Vec<f64>,
+}
+
+impl MlpModel {
+    pub fn new(mlp: Mlp, data: Dataset) -> Self {
+        let theta = vec![0.0; mlp.num_params()];
+        Self { mlp, data, theta }
+    }
+}
+
+impl CurvatureModel for MlpModel {
+    fn num_params(&self) -> usize {
+        self.mlp.num_params()
+    }
+
+    fn evaluate(&mut self, theta: &[f64], grad: &mut [f64], _curvature: bool) -> f64 {
+        self.theta.copy_from_slice(theta);
+        self.mlp.loss_and_gradient(theta, &self.data, None, grad)
+    }
+
+    fn batch_gradient(&mut self, theta: &[f64], batch: &[usize], grad: &mut [f64]) {
+        self.mlp.loss_and_gradient(theta, &self.data, Some(batch), grad);
+    }
+
+    fn hessian_vec(&mut self, v: &[f64], out: &mut [f64]) {
+        self.mlp.hessian_vec(&self.theta, &self.data, v, out)
+    }
+
+    fn num_samples(&self) -> usize {
+        self.data.len()
+    }
+}
+
+/// The lecture's one-hidden-layer network on a line, through its fast tables, or any other
+/// architecture through the general network.
+pub enum AnyModel {
+    Shallow(ShallowTables),
+    General(MlpModel),
+}
+
+impl CurvatureModel for AnyModel {
+    fn num_params(&self) -> usize {
+        match self {
+            AnyModel::Shallow(m) => CurvatureModel::num_params(m),
+            AnyModel::General(m) => m.num_params(),
+        }
+    }
+
+    fn evaluate(&mut self, theta: &[f64], grad: &mut [f64], curvature: bool) -> f64 {
+        match self {
+            AnyModel::Shallow(m) => m.evaluate(theta, grad, curvature),
+            AnyModel::General(m) => m.evaluate(theta, grad, curvature),
+        }
+    }
+
+    fn batch_gradient(&mut self, theta: &[f64], batch: &[usize], grad: &mut [f64]) {
+        match self {
+            AnyModel::Shallow(m) => m.batch_gradient(theta, batch, grad),
+            AnyModel::General(m) => m.batch_gradient(theta, batch, grad),
+        }
+    }
+
+    fn hessian_vec(&mut self, v: &[f64], out: &mut [f64]) {
+        match self {
+            AnyModel::Shallow(m) => m.hessian_vec(v, out),
+            AnyModel::General(m) => m.hessian_vec(v, out),
+        }
+    }
+
+    fn num_samples(&self) -> usize {
+        match self {
+            AnyModel::Shallow(m) => m.num_samples(),
+            AnyModel::General(m) => m.num_samples(),
+        }
+    }
 }

@@ -318,7 +318,8 @@ impl<F: Figure + 'static> FigureView<F> {
         let result = match input {
             Input::Text(text) => params.set_text(key, &text),
             Input::Value(value) => params.set(key, value),
-        };
+        }
+        .and_then(|()| F::validate(&params));
         match result {
             Ok(()) => {
                 control.show(params.get(key));
@@ -465,7 +466,11 @@ impl<F: Figure + 'static> Live for FigureView<F> {
 
     fn apply_url(&self) {
         let mut params = ParamValues::defaults(F::PARAMS);
-        let refused = url_state::apply(&url::fragment(), F::ID, &mut params);
+        let mut refused = url_state::apply(&url::fragment(), F::ID, &mut params);
+        if let Err(e) = F::validate(&params) {
+            params = ParamValues::defaults(F::PARAMS);
+            refused.push(e);
+        }
         show_all(&self.controls, &params);
         for error in &refused {
             match self.controls.iter().find(|c| c.spec.key == error.key) {
