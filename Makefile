@@ -42,9 +42,13 @@ site:
 	scripts/setup.sh serve
 	trunk build --release --offline --public-url $(PUBLIC_URL)
 
-## Speed of the numerics (native, release build); writes target/bench/core.json.
+## EOS-1 natively and as wasm in headless Chromium (release builds), the page's sweep and its
+## longest main-thread task; prints a table and writes target/bench/eos1.json.
 bench:
-	cargo run --release --quiet -- bench
+	scripts/setup.sh test
+	cargo run --release --quiet -- bench --out target/bench/eos1-native.json
+	trunk build --release --offline
+	node tests/e2e/bench.mjs target/bench/eos1-native.json
 
 ## Every figure's CSV, PNG and SVG at its defaults, into target/figures/.
 figures:

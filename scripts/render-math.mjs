@@ -5,7 +5,7 @@
 // Run by Trunk as a post_build hook: it rewrites `$TRUNK_STAGING_DIR/index.html` in place.
 // With a path argument it rewrites that file instead (for tests):
 //
-//     node scripts/render-math.mjs /tmp/copy.html
+//     node scripts/render-math.mjs path/to/copy.html
 //
 // It converts the content of every `<span class="tex">…</span>` (inline) and
 // `<div class="tex-display">…</div>` (display mode; `\tag{n}` numbers an equation). The wrapper

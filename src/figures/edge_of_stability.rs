@@ -12,6 +12,7 @@ use plotters::prelude::*;
 
 use super::params::{ParamError, ParamSpec, ParamValues, Scale};
 use super::plot::{self, DrawResult, Theme};
+use super::run_file::RunFile;
 use super::{Activity, Figure, Panel, Preset, Table, Tone, Verdict};
 use crate::bench::{eos1, EOS1_WIDTH};
 use crate::math::datasets::Dataset;
@@ -35,6 +36,7 @@ const MODES: &[&str] = &["warm start", "20 iterations"];
 pub struct EdgeOfStability {
     params: ParamValues,
     run: SharpnessRun<AnyModel>,
+    data: Dataset,
     /// What network runs, in words (and whether the reference parameters were used).
     description: String,
 }
@@ -61,6 +63,99 @@ fn dataset(p: &ParamValues) -> Dataset {
 }
 
 impl EdgeOfStability {
+    /// The run for `params` on `data`, from the `saved` parameters when given (else from the initialization
+    /// the parameters ask for).
+    fn start(params: ParamValues, data: Dataset, saved: Option<Vec<f64>>) -> Result<Self, String> {
+        let depth = params.get_usize("depth");
+        let width = params.get_usize("width");
+        let activation = Activation::ALL[params.get_usize("activation")];
+        let shallow_activation = match activation {
+            Activation::Tanh => Some(ShallowActivation::Tanh),
+            Activation::Relu => Some(ShallowActivation::Relu),
+            _ => None,
+        };
+        let reference = params.get_usize("init") == 0 && is_eos1_shape(&params);
+        let mut rng = seeded(params.get("seed") as u64);
+        let (model, theta, mut description) = match (depth, data.to_shallow_data(), shallow_activation) {
+            (1, Some(shallow), Some(act)) => {
+                let net = ShallowNet::new(width, act);
+                // w1, b1 ~ N(0, 1), w2 ~ N(0, 1/k), b2 = 0: the reference workload's scheme.
+                let theta = if reference {
+                    eos1().theta0
+                } else {
+                    let k = width as f64;
+                    let mut t: Vec<f64> = (0..2 * width).map(|_| normal(&mut rng)).collect();
+                    t.extend((0..width).map(|_| normal(&mut rng) / k.sqrt()));
+                    t.push(0.0);
+                    t
+                };
+                (
+                    AnyModel::Shallow(ShallowTables::new(net, &shallow)),
+                    theta,
+                    format!("one hidden layer of {width} {} units (fast tables)", activation.name()),
+                )
+            }
+            _ => {
+                let arch = Architecture { input_dim: data.input_dim, hidden: vec![width; depth], activation };
+                let theta = arch.init(&mut rng);
+                let mlp = Mlp::new(arch).expect("the parameter ranges give a valid architecture");
+                (
+                    AnyModel::General(MlpModel::new(mlp, data.clone())),
+                    theta,
+                    format!("{depth} hidden layer(s) of {width} {} units", activation.name()),
+                )
+            }
+        };
+        let theta = match saved {
+            Some(given) if given.len() != theta.len() => {
+                return Err(format!(
+                    "the saved parameters have {} entries, this network has {}",
+                    given.len(),
+                    theta.len()
+                ));
+            }
+            Some(given) => given,
+            None => theta,
+        };
+        let p = theta.len();
+        description.push_str(&format!(", {p} parameters, {} points", data.len()));
+        if params.get_usize("init") == 0 {
+            description.push_str(if reference {
+                ", EOS-1 reference parameters"
+            } else {
+                "; the EOS-1 parameters need its exact shape, so these are seeded"
+            });
+        }
+        // A fixed, reproducible start vector (the reference one when it fits).
+        let start: Vec<f64> =
+            if reference { eos1().v0 } else { (0..p).map(|i| 1.0 + ((i * 7919) % 13) as f64 / 13.0).collect() };
+        let mode = match params.get_usize("mode") {
+            0 => SharpnessMode::WarmStart { tolerance: DEFAULT_TOLERANCE, max_iter: WARM_MAX_ITER, start },
+            _ => SharpnessMode::Fixed { iterations: 20, start },
+        };
+        let meter = SharpnessMeter::new(p, mode, params.get_usize("top"));
+        let switch = params.get_usize("switch");
+        let schedule = Schedule {
+            eta: params.get("eta"),
+            switch_at: if switch == 0 { usize::MAX } else { switch },
+            eta_after: params.get("eta2"),
+        };
+        let batch = match params.get_usize("batch") {
+            0 => data.len(),
+            b => b,
+        };
+        let run = SharpnessRun::new(
+            model,
+            theta,
+            schedule,
+            meter,
+            params.get_usize("steps"),
+            batch,
+            params.get("seed") as u64,
+        );
+        Ok(Self { params, run, data, description })
+    }
+
     fn eta_line(&self) -> Vec<(f64, f64)> {
         let s = self.run.schedule;
         let end = self.params.get("steps");
@@ -316,83 +411,22 @@ impl Figure for EdgeOfStability {
 
     fn new(params: ParamValues) -> Self {
         let data = dataset(&params);
-        let depth = params.get_usize("depth");
-        let width = params.get_usize("width");
-        let activation = Activation::ALL[params.get_usize("activation")];
-        let shallow_activation = match activation {
-            Activation::Tanh => Some(ShallowActivation::Tanh),
-            Activation::Relu => Some(ShallowActivation::Relu),
-            _ => None,
-        };
-        let reference = params.get_usize("init") == 0 && is_eos1_shape(&params);
-        let mut rng = seeded(params.get("seed") as u64);
-        let (model, theta, mut description) = match (depth, data.to_shallow_data(), shallow_activation) {
-            (1, Some(shallow), Some(act)) => {
-                let net = ShallowNet::new(width, act);
-                // w1, b1 ~ N(0, 1), w2 ~ N(0, 1/k), b2 = 0: the reference workload's scheme.
-                let theta = if reference {
-                    eos1().theta0
-                } else {
-                    let k = width as f64;
-                    let mut t: Vec<f64> = (0..2 * width).map(|_| normal(&mut rng)).collect();
-                    t.extend((0..width).map(|_| normal(&mut rng) / k.sqrt()));
-                    t.push(0.0);
-                    t
-                };
-                (
-                    AnyModel::Shallow(ShallowTables::new(net, &shallow)),
-                    theta,
-                    format!("one hidden layer of {width} {} units (fast tables)", activation.name()),
-                )
-            }
-            _ => {
-                let arch = Architecture { input_dim: data.input_dim, hidden: vec![width; depth], activation };
-                let theta = arch.init(&mut rng);
-                let mlp = Mlp::new(arch).expect("the parameter ranges give a valid architecture");
-                (
-                    AnyModel::General(MlpModel::new(mlp, data.clone())),
-                    theta,
-                    format!("{depth} hidden layer(s) of {width} {} units", activation.name()),
-                )
-            }
-        };
-        let p = theta.len();
-        description.push_str(&format!(", {p} parameters, {} points", data.len()));
-        if params.get_usize("init") == 0 {
-            description.push_str(if reference {
-                ", EOS-1 reference parameters"
-            } else {
-                "; the EOS-1 parameters need its exact shape, so these are seeded"
-            });
-        }
-        // A fixed, reproducible start vector (the reference one when it fits).
-        let start: Vec<f64> =
-            if reference { eos1().v0 } else { (0..p).map(|i| 1.0 + ((i * 7919) % 13) as f64 / 13.0).collect() };
-        let mode = match params.get_usize("mode") {
-            0 => SharpnessMode::WarmStart { tolerance: DEFAULT_TOLERANCE, max_iter: WARM_MAX_ITER, start },
-            _ => SharpnessMode::Fixed { iterations: 20, start },
-        };
-        let meter = SharpnessMeter::new(p, mode, params.get_usize("top"));
-        let switch = params.get_usize("switch");
-        let schedule = Schedule {
-            eta: params.get("eta"),
-            switch_at: if switch == 0 { usize::MAX } else { switch },
-            eta_after: params.get("eta2"),
-        };
-        let batch = match params.get_usize("batch") {
-            0 => data.len(),
-            b => b,
-        };
-        let run = SharpnessRun::new(
-            model,
-            theta,
-            schedule,
-            meter,
-            params.get_usize("steps"),
-            batch,
-            params.get("seed") as u64,
-        );
-        Self { params, run, description }
+        Self::start(params, data, None).expect("generated data and parameters fit the network")
+    }
+
+    fn run_file(&self) -> Option<RunFile> {
+        let step = self.run.records.len().saturating_sub(1);
+        Some(RunFile::new::<Self>(&self.params, &self.data, &self.run.theta, step))
+    }
+
+    fn from_run(run: &RunFile) -> Result<Self, String> {
+        let mut params = run.params_for::<Self>()?;
+        let data = run.dataset()?;
+        params.set("points", data.len() as f64).map_err(|e| e.message)?;
+        Self::validate(&params).map_err(|e| e.message)?;
+        let mut figure = Self::start(params, data, Some(run.theta.clone()))?;
+        figure.description.push_str(&format!("; resumed from a saved run after {} steps", run.step));
+        Ok(figure)
     }
 
     fn params(&self) -> &ParamValues {

@@ -6,10 +6,19 @@
 //! the tests. Figures know nothing of the DOM.
 
 pub mod edge_of_stability;
+pub mod function_space;
+pub mod interpolation;
+pub mod linear_stability;
 pub mod params;
 pub mod plot;
+pub mod proof_lemma4;
+pub mod proof_mean_dynamics;
 pub mod quadratic_1d;
 pub mod quadratic_nd;
+pub mod rescaling;
+pub mod run_file;
+pub mod sharpness_vs_lr;
+pub mod switching;
 pub mod url_state;
 
 use plotters::coord::Shift;
@@ -52,7 +61,9 @@ pub enum Activity {
     Idle,
 }
 
-/// A table of numbers a figure draws, for CSV export.
+/// A table of numbers a figure draws, for CSV export. NaN marks a value that was not measured
+/// (say, the sharpness of a run that diverged) and is written as an empty cell; a table holds
+/// no infinities.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Table {
     pub name: &'static str,
@@ -66,7 +77,8 @@ impl Table {
         let mut out = self.columns.join(",");
         out.push('\n');
         for row in &self.rows {
-            let cells: Vec<String> = row.iter().map(|v| params::format_value(*v)).collect();
+            let cells: Vec<String> =
+                row.iter().map(|v| if v.is_nan() { String::new() } else { params::format_value(*v) }).collect();
             out.push_str(&cells.join(","));
             out.push('\n');
         }
@@ -82,15 +94,34 @@ pub trait FigureVisitor {
 }
 
 /// The ids of all figures, in page order.
-pub const ALL_IDS: &[&str] =
-    &[quadratic_1d::Quadratic1d::ID, quadratic_nd::QuadraticNd::ID, edge_of_stability::EdgeOfStability::ID];
+pub const ALL_IDS: &[&str] = &[
+    interpolation::Interpolation::ID,
+    rescaling::Rescaling::ID,
+    quadratic_1d::Quadratic1d::ID,
+    quadratic_nd::QuadraticNd::ID,
+    linear_stability::LinearStability::ID,
+    proof_mean_dynamics::ProofMeanDynamics::ID,
+    edge_of_stability::EdgeOfStability::ID,
+    sharpness_vs_lr::SharpnessVsLr::ID,
+    switching::Switching::ID,
+    function_space::FunctionSpace::ID,
+    proof_lemma4::ProofLemma4::ID,
+];
 
 /// Calls `visitor` with the figure type whose id is `id`; None for an unknown id.
 pub fn visit<V: FigureVisitor>(id: &str, visitor: V) -> Option<V::Output> {
     match id {
+        interpolation::Interpolation::ID => Some(visitor.visit::<interpolation::Interpolation>()),
+        rescaling::Rescaling::ID => Some(visitor.visit::<rescaling::Rescaling>()),
         quadratic_1d::Quadratic1d::ID => Some(visitor.visit::<quadratic_1d::Quadratic1d>()),
         quadratic_nd::QuadraticNd::ID => Some(visitor.visit::<quadratic_nd::QuadraticNd>()),
+        linear_stability::LinearStability::ID => Some(visitor.visit::<linear_stability::LinearStability>()),
+        proof_mean_dynamics::ProofMeanDynamics::ID => Some(visitor.visit::<proof_mean_dynamics::ProofMeanDynamics>()),
         edge_of_stability::EdgeOfStability::ID => Some(visitor.visit::<edge_of_stability::EdgeOfStability>()),
+        sharpness_vs_lr::SharpnessVsLr::ID => Some(visitor.visit::<sharpness_vs_lr::SharpnessVsLr>()),
+        switching::Switching::ID => Some(visitor.visit::<switching::Switching>()),
+        function_space::FunctionSpace::ID => Some(visitor.visit::<function_space::FunctionSpace>()),
+        proof_lemma4::ProofLemma4::ID => Some(visitor.visit::<proof_lemma4::ProofLemma4>()),
         _ => None,
     }
 }
@@ -173,6 +204,16 @@ pub trait Figure: Sized {
 
     /// The series the figure draws, for CSV export.
     fn tables(&self) -> Vec<Table>;
+
+    /// A training figure's run (settings, data, current parameters) to save, if it has one.
+    fn run_file(&self) -> Option<run_file::RunFile> {
+        None
+    }
+
+    /// The figure started from a saved run; refused with a message when the run does not fit.
+    fn from_run(_run: &run_file::RunFile) -> Result<Self, String> {
+        Err(format!("the figure \u{201c}{}\u{201d} trains no network, so it has no saved runs", Self::ID))
+    }
 
     /// What a drag starting at data point (x, y) of `panel` moves, if anything.
     fn grab(&self, _panel: usize, _x: f64, _y: f64) -> Option<Grab> {

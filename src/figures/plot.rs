@@ -276,8 +276,13 @@ pub fn format_tick(v: f64) -> String {
     if a == 0.0 {
         "0".into()
     } else if !(1e-3..1e5).contains(&a) {
-        let e = a.log10().floor() as i32;
-        let m = v / 10f64.powi(e);
+        let mut e = a.log10().floor() as i32;
+        let mut m = v / 10f64.powi(e);
+        // A mantissa that rounds to 10.0 (9.96…) is written as 1.0 of the next power.
+        if (m.abs() * 10.0).round() >= 100.0 {
+            e += 1;
+            m /= 10.0;
+        }
         if (m.abs() - 1.0).abs() < 1e-9 {
             format!("{}1e{e}", if v < 0.0 { "-" } else { "" })
         } else {
@@ -443,4 +448,23 @@ pub fn thin(points: &[(f64, f64)], max: usize) -> Vec<(f64, f64)> {
         }
     }
     out
+}
+
+/// A number with four significant digits, plainly or in scientific notation.
+pub fn format_number(v: f64) -> String {
+    if !v.is_finite() {
+        return "\u{2014}".into();
+    }
+    let a = v.abs();
+    if a != 0.0 && !(1e-3..1e5).contains(&a) {
+        format!("{v:.3e}")
+    } else {
+        let s = format!("{:.4}", super::params::round_sig(v, 4));
+        s.trim_end_matches('0').trim_end_matches('.').to_string()
+    }
+}
+
+/// The verdict of a figure whose parameters contradict each other.
+pub fn refusal(message: &str) -> String {
+    format!("These settings contradict each other: {message}.")
 }

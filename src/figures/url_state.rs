@@ -55,15 +55,35 @@ pub fn write(fragment: &str, id: &str, values: &ParamValues) -> String {
     let mut parts: Vec<String> = if fragment.len() > MAX_FRAGMENT_LEN {
         Vec::new()
     } else {
-        fragment.split('&').filter(|e| !e.is_empty() && !e.starts_with(&prefix)).map(str::to_string).collect()
+        // Other figures' entries stay; entries starting with '#' cannot be this format's and
+        // would turn into a figure's entry once the fragment's own '#' is stripped.
+        fragment
+            .split('&')
+            .filter(|e| !e.is_empty() && !e.starts_with(&prefix) && !e.starts_with('#'))
+            .map(str::to_string)
+            .collect()
     };
     parts.extend(
         values
             .iter()
             .filter(|(spec, v)| *v != spec.default)
-            .map(|(spec, v)| format!("{id}.{}={}", spec.key, spec.format(v))),
+            .map(|(spec, v)| format!("{id}.{}={}", spec.key, percent_encode(&spec.format(v)))),
     );
     parts.join("&")
+}
+
+/// Escapes everything but unreserved characters, so a value (a choice's name may hold spaces)
+/// survives in a URL.
+fn percent_encode(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for b in s.bytes() {
+        if b.is_ascii_alphanumeric() || b"-_.~+".contains(&b) {
+            out.push(b as char);
+        } else {
+            out.push_str(&format!("%{b:02X}"));
+        }
+    }
+    out
 }
 
 /// Decodes %XX escapes; malformed escapes are kept as they are (the value is then refused by

@@ -5,14 +5,23 @@
 
 pub mod datasets;
 pub mod dense;
+pub mod distribution;
+pub mod function_space;
+pub mod interpolation;
+pub mod interpolation_run;
 pub mod kernels;
 pub mod lanczos;
+pub mod least_squares;
+pub mod linear_stability;
+pub mod lr_sweep;
 pub mod mlp;
 pub mod network;
 pub mod optimizer;
 pub mod quadratic;
+pub mod rescaling;
 pub mod rng;
 pub mod shallow_tables;
 pub mod sharpness;
 pub mod special;
+pub mod switching;
 pub mod tridiagonal;

@@ -7,12 +7,13 @@ use std::rc::Rc;
 
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
-use web_sys::{Element, HtmlButtonElement, HtmlCanvasElement, PointerEvent};
+use web_sys::{Element, HtmlButtonElement, HtmlCanvasElement, HtmlInputElement, PointerEvent};
 
 use super::controls::{show_all, Control, Widgets, SLIDER_STEPS};
-use super::{canvas, dom, url};
+use super::{canvas, dom, export, url};
 use crate::figures::params::{round_sig, ParamValues, Scale};
 use crate::figures::plot::PlotMap;
+use crate::figures::run_file::RunFile;
 use crate::figures::{url_state, Activity, Figure, Grab, Tone};
 
 /// What the animation loop and the window's events need of a mounted figure.
@@ -48,6 +49,8 @@ pub struct FigureView<F: Figure> {
     play: HtmlButtonElement,
     /// The list of a stepper figure's steps, `#<id>-steps`, when the page has one.
     steps: Option<Element>,
+    /// A line for what the export buttons did (or why they could not).
+    note: Element,
     dark: bool,
 }
 
@@ -86,6 +89,7 @@ impl<F: Figure + 'static> FigureView<F> {
             Ok(b)
         };
         let play = make_button("Pause")?;
+        play.set_class_name("fig-play");
         let step = make_button("Step")?;
         let replay = make_button("Replay")?;
         let defaults = make_button("Defaults")?;
@@ -97,15 +101,45 @@ impl<F: Figure + 'static> FigureView<F> {
         let controls_box = dom::element("div", "fig-controls")?;
         let controls =
             F::PARAMS.iter().map(|spec| Control::build(F::ID, spec, &controls_box)).collect::<Result<Vec<_>, _>>()?;
+        let exports = dom::element("div", "fig-buttons fig-exports")?;
+        let make_export = |label: &str| -> Result<HtmlButtonElement, JsValue> {
+            let b: HtmlButtonElement = dom::typed("button", "")?;
+            b.set_type("button");
+            b.set_text_content(Some(label));
+            exports.append_child(&b)?;
+            Ok(b)
+        };
+        let export_buttons = [make_export("Copy link")?, make_export("PNG")?, make_export("CSV")?];
+        let figure = F::with_defaults();
+        let runs = match figure.run_file() {
+            Some(_) => {
+                let save = make_export("Save run")?;
+                let picker: HtmlInputElement = dom::typed("input", "visually-hidden")?;
+                picker.set_type("file");
+                picker.set_accept(".json,application/json");
+                picker.set_id(&format!("{}-load-run", F::ID));
+                let label: web_sys::HtmlLabelElement = dom::typed("label", "fig-load")?;
+                label.set_html_for(&picker.id());
+                label.set_text_content(Some("Load run"));
+                exports.append_child(&picker)?;
+                exports.append_child(&label)?;
+                Some((save, picker))
+            }
+            None => None,
+        };
+        let note = dom::element("p", "fig-note")?;
+        note.set_attribute("aria-live", "polite")?;
         container.append_child(&panels)?;
         container.append_child(&verdict)?;
         container.append_child(&readouts)?;
         container.append_child(&buttons)?;
         container.append_child(&controls_box)?;
+        container.append_child(&exports)?;
+        container.append_child(&note)?;
 
         let view = Rc::new(Self {
             state: RefCell::new(State {
-                figure: F::with_defaults(),
+                figure,
                 playing: true,
                 dirty: true,
                 last_frame: None,
@@ -119,11 +153,13 @@ impl<F: Figure + 'static> FigureView<F> {
             readouts,
             play,
             steps: dom::document().get_element_by_id(&format!("{}-steps", F::ID)),
+            note,
             dark: dom::prefers_dark(),
         });
         view.apply_url();
         view.wire(&step, &replay, &defaults)?;
         view.wire_presets(&presets)?;
+        view.wire_exports(&export_buttons, runs)?;
         if let Some((previous, next)) = &stepper {
             view.wire_stepper(container, previous, next)?;
         }
@@ -243,6 +279,78 @@ impl<F: Figure + 'static> FigureView<F> {
                 follow(kx, x);
                 follow(ky, y);
             }
+        }
+    }
+
+    fn wire_exports(
+        self: &Rc<Self>,
+        [copy, png, csv]: &[HtmlButtonElement; 3],
+        runs: Option<(HtmlButtonElement, HtmlInputElement)>,
+    ) -> Result<(), JsValue> {
+        let view = self.clone();
+        dom::listen::<web_sys::Event>(copy, "click", move |_| {
+            let href = dom::window().location().href().unwrap_or_default();
+            export::copy_to_clipboard(&href);
+            view.note.set_text_content(Some(&format!("Link to this state: {href}")));
+        })?;
+        let view = self.clone();
+        dom::listen::<web_sys::Event>(png, "click", move |_| {
+            let result = export::download_png(&view.state.borrow().figure, &view.canvases, view.dark);
+            view.report(result.map(|()| "Saved the figure as PNG (2\u{d7} resolution).".to_string()));
+        })?;
+        let view = self.clone();
+        dom::listen::<web_sys::Event>(csv, "click", move |_| {
+            let text = export::csv_of(&view.state.borrow().figure);
+            let result = export::download_text(&format!("{}.csv", F::ID), "text/csv", &text);
+            view.report(result.map(|()| "Saved the figure's series as CSV.".to_string()));
+        })?;
+        let Some((save, picker)) = runs else { return Ok(()) };
+        let view = self.clone();
+        dom::listen::<web_sys::Event>(&save, "click", move |_| {
+            let run = view.state.borrow().figure.run_file();
+            let result = match run {
+                Some(run) => export::download_text(&format!("{}-run.json", F::ID), "application/json", &run.to_json()),
+                None => Err(JsValue::from_str("this figure has no run to save")),
+            };
+            view.report(result.map(|()| "Saved the run as JSON.".to_string()));
+        })?;
+        let view = self.clone();
+        let source = picker.clone();
+        dom::listen::<web_sys::Event>(&picker, "change", move |_| {
+            let target = view.clone();
+            let result = export::read_picked_file(&source, move |text| target.load_run(&text));
+            view.report(result.map(|()| String::new()));
+        })?;
+        Ok(())
+    }
+
+    /// Starts the figure from a saved run; a document that does not fit changes nothing.
+    fn load_run(&self, text: &str) {
+        match RunFile::parse(text).and_then(|run| F::from_run(&run)) {
+            Ok(figure) => {
+                show_all(&self.controls, figure.params());
+                let mut s = self.state.borrow_mut();
+                s.figure = figure;
+                s.playing = true;
+                s.last_frame = None;
+                s.dirty = true;
+                drop(s);
+                self.show_play_state();
+                self.write_url();
+                self.note.set_text_content(Some("Loaded the run."));
+            }
+            Err(message) => self.note.set_text_content(Some(&format!("The run was not loaded: {message}"))),
+        }
+    }
+
+    /// Shows what an export did, or why it failed.
+    fn report(&self, result: Result<String, JsValue>) {
+        let text = match result {
+            Ok(done) => done,
+            Err(e) => format!("That did not work: {}", e.as_string().unwrap_or_else(|| format!("{e:?}"))),
+        };
+        if !text.is_empty() {
+            self.note.set_text_content(Some(&text));
         }
     }
 

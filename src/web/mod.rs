@@ -1,9 +1,11 @@
 //! The browser glue, and the only code that touches web-sys: start-up, the DOM of each
 //! figure (canvases, controls, verdict), the figure state in the URL, and one animation loop.
 
+pub mod bench;
 pub mod canvas;
 pub mod controls;
 pub mod dom;
+pub mod export;
 pub mod figure_view;
 pub mod url;
 

@@ -85,5 +85,5 @@ export async function openPage(browser, server, hash = "", options = {}) {
 
 /** Waits until every figure has finished its animation. */
 export async function settle(page, timeout = 60000) {
-  await page.waitForFunction(() => [...document.querySelectorAll(".fig-buttons button:first-child")].every((b) => b.textContent === "Play"), null, { timeout });
+  await page.waitForFunction(() => [...document.querySelectorAll("button.fig-play")].every((b) => b.textContent === "Play"), null, { timeout });
 }

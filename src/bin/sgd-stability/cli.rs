@@ -8,6 +8,7 @@ use plotters::prelude::*;
 use sgd_stability::bench::time_eos1;
 use sgd_stability::figures::params::ParamValues;
 use sgd_stability::figures::plot::Theme;
+use sgd_stability::figures::run_file::RunFile;
 use sgd_stability::figures::{self, Figure, FigureVisitor, ALL_IDS};
 
 /// Panels are exported at this CSS size, multiplied by `--scale`.
@@ -16,7 +17,9 @@ const PANEL_SIZE: (u32, u32) = (640, 480);
 const USAGE: &str = "usage:
   sgd-stability list                                   the figures and their parameters
   sgd-stability <figure-id> [--set key=value]... [--out DIR] [--scale S]
-                                                       CSV of the series, PNG and SVG of each panel
+                        [--load-run FILE] [--save-run FILE]
+                                                       CSV of the series, PNG and SVG of each panel;
+                                                       training figures start from / save a run (JSON)
   sgd-stability bench [--out FILE]                     EOS-1 speed natively (JSON to FILE)";
 
 pub fn main() -> ExitCode {
@@ -73,6 +76,7 @@ impl FigureVisitor for Export<'_> {
         let mut params = ParamValues::defaults(F::PARAMS);
         let mut out = PathBuf::from("target/figures");
         let mut scale = 2.0;
+        let (mut load, mut save) = (None, None);
         let mut it = self.args.iter();
         while let Some(arg) = it.next() {
             let value = it.next().ok_or_else(|| format!("{arg} needs a value"))?;
@@ -84,6 +88,8 @@ impl FigureVisitor for Export<'_> {
                     params.set_text(key, text).map_err(|e| e.message)?;
                 }
                 "--out" => out = PathBuf::from(value),
+                "--load-run" => load = Some(PathBuf::from(value)),
+                "--save-run" => save = Some(PathBuf::from(value)),
                 "--scale" => {
                     scale =
                         value.parse::<f64>().ok().filter(|s| (0.5..=4.0).contains(s)).ok_or_else(|| {
@@ -94,8 +100,23 @@ impl FigureVisitor for Export<'_> {
             }
         }
         std::fs::create_dir_all(&out).map_err(|e| format!("cannot create {}: {e}", out.display()))?;
-        let mut fig = F::new(params);
+        let mut fig = match &load {
+            None => F::new(params),
+            Some(path) => {
+                if params != ParamValues::defaults(F::PARAMS) {
+                    return Err("--load-run takes the settings from the file: drop --set".into());
+                }
+                let text = std::fs::read_to_string(path).map_err(|e| format!("cannot read {}: {e}", path.display()))?;
+                F::from_run(&RunFile::parse(&text)?)?
+            }
+        };
         fig.finish();
+        if let Some(path) = &save {
+            let run =
+                fig.run_file().ok_or_else(|| format!("the figure \u{201c}{}\u{201d} has no run to save", F::ID))?;
+            std::fs::write(path, run.to_json()).map_err(|e| format!("cannot write {}: {e}", path.display()))?;
+            println!("wrote {}", path.display());
+        }
         for table in fig.tables() {
             let path = out.join(format!("{}-{}.csv", F::ID, table.name));
             std::fs::write(&path, table.to_csv()).map_err(|e| format!("cannot write {}: {e}", path.display()))?;

@@ -3,7 +3,7 @@
 //!
 //! ```text
 //! sgd-stability list
-//! sgd-stability <figure-id> [--set key=value]... [--out DIR] [--scale S]
+//! sgd-stability <figure-id> [--set key=value]... [--out DIR] [--scale S] [--load-run FILE] [--save-run FILE]
 //! sgd-stability bench [--out FILE]
 //! ```
 

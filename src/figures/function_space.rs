@@ -1,0 +1,968 @@
+//! `function-space`: what SGD's stability says about the function a ReLU network learns.
+//!
+//! The default is the experiment of Mulayoff et al.'s first figure: GD trains the lecture's
+//! ReLU network (k well above n, a clean target, a balanced random start) to interpolation at
+//! a small step size η₁; at the switch step η rises to η₂, past 2/λ_max of the minimum found.
+//! That minimum is then unstable: the loss spikes, GD leaves it and settles in a flatter one,
+//! whose function bends less in the weighted sense ∫|f''|g. The sweep trains the same data
+//! from the same start at several constant step sizes and overlays the results; runs that do
+//! not interpolate are reported as such (the corollary speaks only of interpolants).
+//!
+//! Panels: the data with the learned functions; the knots of f as stems (the mass of f'');
+//! the weight functions g⁻, g⁺, g of the sample and g of the population law; the loss; the
+//! sharpness with 2/η and Lemma 4's bound; and ∫|f''|g against η with the corollary's bound.
+//! The laws of the inputs and the targets are shared with `proof-lemma4`.
+
+use plotters::coord::types::RangedCoordf64;
+use plotters::coord::Shift;
+use plotters::element::DashedPathElement;
+use plotters::prelude::*;
+
+use super::params::{ParamError, ParamSpec, ParamValues, Scale};
+use super::plot::{self, format_tick, DrawResult, Theme};
+use super::{Activity, Figure, Panel, Preset, Table, Tone, Verdict};
+use crate::math::distribution::{Distribution, Empirical};
+use crate::math::function_space::{
+    balanced_init, conflicting_duplicate, g, gauss_newton_top, hessian_top_dense, knots, residual_part_norm,
+    sample_data, weighted_curvature, Knot, Target, WeightCurves, DENSE_GRAM_MAX,
+};
+use crate::math::interpolation_run::{InterpolationRun, Outcome, RunSettings};
+use crate::math::network::{Activation, Regression, ShallowNet};
+use crate::math::rng::seeded;
+use crate::math::sharpness::Schedule;
+
+/// The input laws, in the order of the `law` parameter's options.
+pub const LAW_NAMES: &[&str] = &["uniform", "gaussian", "laplace"];
+
+/// The targets, in the order of the `target` parameter's options.
+pub const TARGET_NAMES: &[&str] = &["abs", "sine", "square", "random"];
+
+pub const LAW: ParamSpec = ParamSpec {
+    key: "law",
+    label: "law of the inputs",
+    min: 0.0,
+    max: 2.0,
+    default: 0.0,
+    scale: Scale::Choice(LAW_NAMES),
+};
+
+pub const TARGET: ParamSpec = ParamSpec {
+    key: "target",
+    label: "target (abs = |x|, sine = sin \u{3c0}x)",
+    min: 0.0,
+    max: 3.0,
+    default: 0.0,
+    scale: Scale::Choice(TARGET_NAMES),
+};
+
+/// The law of option `index`: uniform on [−1, 1], or a Gaussian or Laplace law of the same
+/// standard deviation 1/√3, so the three spread their data alike.
+pub fn law(index: usize) -> Distribution {
+    let sd = 1.0 / 3f64.sqrt();
+    match index {
+        1 => Distribution::Gaussian { mean: 0.0, sd },
+        2 => Distribution::Laplace { location: 0.0, scale: sd / 2f64.sqrt() },
+        _ => Distribution::Uniform { lo: -1.0, hi: 1.0 },
+    }
+}
+
+/// The target of option `index`.
+pub fn target(index: usize) -> Target {
+    match index {
+        1 => Target::Sine,
+        2 => Target::Square,
+        3 => Target::RandomLabels,
+        _ => Target::Abs,
+    }
+}
+
+/// The two experiments of the figure, in the order of the `mode` parameter's options.
+const MODES: &[&str] = &["switch", "sweep"];
+
+/// Records per run at most (the record stride is chosen from the step cap).
+const RECORDS_PER_RUN: usize = 400;
+/// The dense Hessian is decomposed as a cross-check only up to this many parameters (3k + 1):
+/// Jacobi costs O(p³) per sweep, too much for one animation frame beyond it.
+const DENSE_HESSIAN_MAX_PARAMS: usize = 121;
+/// Neuron evaluations (k · n per step) a setting may ask for at most: about ten seconds of
+/// training in a browser.
+const MAX_WORK: f64 = 1e9;
+/// Points per drawn curve of f.
+const CURVE_POINTS: usize = 400;
+
+/// A legend swatch for a dashed or dotted series: `dashes` dashes across the usual length.
+fn broken_swatch(
+    theme: &Theme,
+    style: ShapeStyle,
+    dashes: u32,
+) -> impl Fn((i32, i32)) -> DashedPathElement<std::vec::IntoIter<(i32, i32)>, u32> {
+    let len = theme.px(18.0);
+    let dash = len / (2 * dashes - 1);
+    move |(x, y)| DashedPathElement::new(vec![(x, y), (x + len as i32, y)], dash, dash, style)
+}
+
+/// One training run and the step size(s) it uses.
+struct Run {
+    run: InterpolationRun,
+    /// The label of its step size in legends.
+    label: String,
+}
+
+/// The numbers of a finished run's last θ.
+#[derive(Clone, Copy, Debug)]
+struct Analysis {
+    /// λ_max(ΦΦᵀ/n), dense on the Gram matrix or Lanczos (see `gauss_newton_top`).
+    gauss_newton: f64,
+    /// λ_max(∇²L) of the dense Hessian, when small enough to decompose.
+    dense_hessian: Option<f64>,
+    /// ‖(1/n)Σ rⱼ∇²f(xⱼ)‖₂.
+    residual_part: f64,
+}
+
+pub struct FunctionSpace {
+    params: ParamValues,
+    problem: Regression,
+    empirical: Empirical,
+    weights: WeightCurves,
+    population: Vec<(f64, f64)>,
+    target: Target,
+    runs: Vec<Run>,
+    /// The run being trained.
+    current: usize,
+    /// One per finished run, in order (None for a diverged run).
+    analyses: Vec<Option<Analysis>>,
+    /// Why the settings cannot do what they ask (shown in the verdict).
+    warnings: Vec<String>,
+    /// What makes the data impossible to interpolate, if anything.
+    conflict: Option<f64>,
+}
+
+impl FunctionSpace {
+    fn switching(&self) -> bool {
+        self.params.get_usize("mode") == 0
+    }
+
+    /// The horizontal range of every x-axis: the data, padded.
+    fn x_range(&self) -> (f64, f64) {
+        plot::padded_range(self.problem.data.x.iter().copied(), 0.1)
+    }
+
+    fn curve(&self, theta: &[f64]) -> Vec<(f64, f64)> {
+        let (lo, hi) = self.x_range();
+        (0..=CURVE_POINTS)
+            .map(|s| lo + (hi - lo) * s as f64 / CURVE_POINTS as f64)
+            .map(|x| (x, self.problem.net.eval(theta, x)))
+            .filter(|p| p.1.is_finite())
+            .collect()
+    }
+
+    fn finished(&self) -> bool {
+        self.analyses.len() == self.runs.len()
+    }
+
+    /// The nets the panels compare, with their legend labels: in the switch experiment θ at the
+    /// switch (once reached) and θ now; in the sweep every run's θ.
+    fn shown_nets(&self) -> Vec<(String, &[f64], bool)> {
+        let mut out = Vec::new();
+        if self.switching() {
+            let run = &self.runs[0].run;
+            if let Some(theta) = run.theta_at_switch() {
+                out.push(("at the switch".to_string(), theta, true));
+            }
+            out.push(("now".to_string(), run.theta(), false));
+        } else {
+            for r in &self.runs[..=self.current.min(self.runs.len() - 1)] {
+                out.push((r.label.clone(), r.run.theta(), !matches!(r.run.outcome(), Outcome::Interpolated { .. })));
+            }
+        }
+        out
+    }
+
+    fn outcome_words(outcome: Outcome, run: &InterpolationRun) -> String {
+        match outcome {
+            Outcome::Running => format!("training, step {}", run.step()),
+            Outcome::Interpolated { step } => format!("interpolated at step {step}"),
+            Outcome::Capped => {
+                format!("did not interpolate in {} steps (loss {})", run.step(), format_tick(run.loss()))
+            }
+            Outcome::Diverged { step, loss } => format!("diverged at step {step} (loss {})", format_tick(loss)),
+        }
+    }
+
+    fn draw_fit<DB: DrawingBackend>(&self, area: &DrawingArea<DB, Shift>, theme: &Theme) -> DrawResult<DB>
+    where
+        DB::ErrorType: 'static,
+    {
+        plot::clear(area, theme)?;
+        let data = &self.problem.data;
+        let (x_lo, x_hi) = self.x_range();
+        let nets = self.shown_nets();
+        let curves: Vec<Vec<(f64, f64)>> = nets.iter().map(|(_, theta, _)| self.curve(theta)).collect();
+        // The data set the vertical range, with room above them for the legend.
+        let (d_lo, d_hi) = plot::padded_range(data.y.iter().copied(), 0.2);
+        let d_hi = d_hi + (0.1 + 0.22 * nets.len() as f64) * (d_hi - d_lo);
+        let mut chart = plot::frame(area, theme, "data and learned f").build_cartesian_2d(x_lo..x_hi, d_lo..d_hi)?;
+        plot::mesh(&mut chart, theme, "x", "f(x)")?;
+        if self.target != Target::RandomLabels {
+            let style = theme.line(theme.muted().mix(0.7), 1.0);
+            let target = self.target;
+            chart.draw_series(LineSeries::new(
+                (0..=CURVE_POINTS)
+                    .map(|s| x_lo + (x_hi - x_lo) * s as f64 / CURVE_POINTS as f64)
+                    .map(|x| (x, target.value(x).unwrap_or(0.0))),
+                style,
+            ))?;
+        }
+        let count = nets.len();
+        for (i, ((label, theta, dashed), curve)) in nets.iter().zip(&curves).enumerate() {
+            let color = self.net_color(theme, i, count);
+            let style = theme.line(color, if *dashed { 1.5 } else { 2.2 });
+            let clipped = curve.iter().map(|&(x, y)| (x, y.clamp(d_lo, d_hi)));
+            let curvature = weighted_curvature(&self.problem.net, theta, &data.x);
+            let legend = format!("{label}: \u{222b}|f''|g = {}", format_tick(curvature));
+            if *dashed {
+                chart
+                    .draw_series(DashedLineSeries::new(clipped, theme.px(6.0), theme.px(4.0), style))?
+                    .label(legend)
+                    .legend(plot::swatch(theme, style));
+            } else {
+                chart.draw_series(LineSeries::new(clipped, style))?.label(legend).legend(plot::swatch(theme, style));
+            }
+        }
+        let dot = theme.foreground();
+        chart
+            .draw_series(data.x.iter().zip(&data.y).map(|(&x, &y)| Circle::new((x, y), theme.px(3.5), dot.filled())))?;
+        // The legend names the learned functions only: the dots are the data and the thin grey
+        // line the target (the caption says so). Curves that leave the range are clipped.
+        plot::legend(&mut chart, theme, SeriesLabelPosition::UpperMiddle)?;
+        Ok(None)
+    }
+
+    /// The colour of net `i` of `count`: in the switch experiment the net at the switch is the
+    /// second series colour and the current one the first.
+    fn net_color(&self, theme: &Theme, i: usize, count: usize) -> RGBColor {
+        if self.switching() {
+            theme.series(if i + 1 == count { 0 } else { 1 })
+        } else {
+            theme.series(i)
+        }
+    }
+
+    fn draw_knots<DB: DrawingBackend>(&self, area: &DrawingArea<DB, Shift>, theme: &Theme) -> DrawResult<DB>
+    where
+        DB::ErrorType: 'static,
+    {
+        plot::clear(area, theme)?;
+        let (x_lo, x_hi) = self.x_range();
+        let nets = self.shown_nets();
+        let xs = &self.problem.data.x;
+        let all: Vec<Vec<Knot>> = nets
+            .iter()
+            .map(|(_, theta, _)| {
+                knots(&self.problem.net, theta, xs)
+                    .into_iter()
+                    .filter(|k| (x_lo..=x_hi).contains(&k.position))
+                    .collect()
+            })
+            .collect();
+        let top = all.iter().flatten().fold(0.0f64, |m, k| m.max(k.jump.abs())).max(1e-9) * 1.15;
+        // Room above the stems for the legend.
+        let mut chart = plot::frame(area, theme, "knots \u{3c4}\u{1d62}: the jumps of f'")
+            .build_cartesian_2d(x_lo..x_hi, -top..(1.3 + 0.2 * nets.len() as f64) * top)?;
+        plot::mesh(&mut chart, theme, "x", "jump of f' (\u{3a3} |w1\u{1d62}|w2\u{1d62})")?;
+        chart.draw_series(LineSeries::new([(x_lo, 0.0), (x_hi, 0.0)], theme.line(theme.muted(), 1.0)))?;
+        let count = nets.len();
+        for (i, ((label, _, _), list)) in nets.iter().zip(&all).enumerate() {
+            let color = self.net_color(theme, i, count);
+            let width = if i + 1 == count { 2.0 } else { 1.2 };
+            let stem = theme.line(color, width);
+            chart.draw_series(
+                list.iter().map(|k| PathElement::new(vec![(k.position, 0.0), (k.position, k.jump)], stem)),
+            )?;
+            chart
+                .draw_series(list.iter().map(|k| Circle::new((k.position, k.jump), theme.px(2.5), color.filled())))?
+                .label(format!("{label}: {} knots", list.len()))
+                .legend(plot::dot_swatch(theme, color));
+        }
+        plot::legend(&mut chart, theme, SeriesLabelPosition::UpperMiddle)?;
+        Ok(None)
+    }
+
+    fn draw_weights<DB: DrawingBackend>(&self, area: &DrawingArea<DB, Shift>, theme: &Theme) -> DrawResult<DB>
+    where
+        DB::ErrorType: 'static,
+    {
+        plot::clear(area, theme)?;
+        let (x_lo, x_hi) = self.x_range();
+        let w = &self.weights;
+        let top = w.g.iter().chain(&self.population).fold(0.0f64, |m, p| m.max(p.1)).max(1e-6);
+        // g⁻ and g⁺ grow far above g: the plot is scaled to g and they are clipped.
+        let y_hi = top * 1.6;
+        let mut chart = plot::frame(area, theme, "weights g\u{207b}, g\u{207a}, g = min(g\u{207b}, g\u{207a})")
+            .build_cartesian_2d(x_lo..x_hi, 0.0..y_hi)?;
+        plot::mesh(&mut chart, theme, "x", "weight")?;
+        let clip = |c: &[(f64, f64)]| c.iter().map(|&(x, y)| (x, y.min(y_hi))).collect::<Vec<_>>();
+        for (name, curve, color) in
+            [("g\u{207b}", &w.g_minus, theme.series(4)), ("g\u{207a}", &w.g_plus, theme.series(5))]
+        {
+            let style = theme.line(color, 1.2);
+            chart.draw_series(LineSeries::new(clip(curve), style))?.label(name).legend(plot::swatch(theme, style));
+        }
+        let g_style = theme.line(theme.series(0), 2.5);
+        chart
+            .draw_series(LineSeries::new(clip(&w.g), g_style))?
+            .label("g, sample")
+            .legend(plot::swatch(theme, g_style));
+        let pop_style = theme.line(theme.series(1), 1.8);
+        chart
+            .draw_series(DashedLineSeries::new(clip(&self.population), theme.px(6.0), theme.px(4.0), pop_style))?
+            .label(format!("g, {} law", LAW_NAMES[self.params.get_usize("law")]))
+            .legend(plot::swatch(theme, pop_style));
+        let dot = theme.foreground();
+        chart.draw_series(self.problem.data.x.iter().map(|&x| Circle::new((x, 0.0), theme.px(3.0), dot.filled())))?;
+        plot::legend(&mut chart, theme, SeriesLabelPosition::UpperRight)?;
+        Ok(None)
+    }
+
+    fn draw_loss<DB: DrawingBackend>(&self, area: &DrawingArea<DB, Shift>, theme: &Theme) -> DrawResult<DB>
+    where
+        DB::ErrorType: 'static,
+    {
+        plot::clear(area, theme)?;
+        let tolerance = self.params.get("tol");
+        let records = || self.runs.iter().flat_map(|r| r.run.records());
+        let t_max = records().map(|r| r.step).max().unwrap_or(1).max(1) as f64;
+        let (lo, hi) = plot::log_range(records().map(|r| r.loss).chain([tolerance]), 1e-14);
+        let hi = hi * (hi / lo).powf(0.5); // room above for the legend
+        let mut chart =
+            plot::frame(area, theme, "training loss").build_cartesian_2d(0.0..t_max, (lo..hi).log_scale())?;
+        plot::mesh(&mut chart, theme, "step", "L(\u{3b8})")?;
+        let tol_style = theme.line(theme.muted(), 1.2);
+        chart
+            .draw_series(DashedLineSeries::new(
+                [(0.0, tolerance), (t_max, tolerance)],
+                theme.px(5.0),
+                theme.px(4.0),
+                tol_style,
+            ))?
+            .label(format!("tolerance {}", format_tick(tolerance)))
+            .legend(plot::swatch(theme, tol_style));
+        self.draw_switch_line(&mut chart, theme, lo, hi)?;
+        for (i, r) in self.runs.iter().enumerate().take(self.current + 1) {
+            let color = theme.series(if self.switching() { 0 } else { i });
+            let style = theme.line(color, 1.6);
+            let points = r.run.records().iter().map(|rec| (rec.step as f64, rec.loss.max(lo)));
+            chart
+                .draw_series(LineSeries::new(points, style))?
+                .label(r.label.clone())
+                .legend(plot::swatch(theme, style));
+        }
+        plot::legend(&mut chart, theme, SeriesLabelPosition::UpperRight)?;
+        Ok(None)
+    }
+
+    /// The switch step as a vertical line, in the switch experiment.
+    fn draw_switch_line<DB: DrawingBackend, Y: Ranged<ValueType = f64>>(
+        &self,
+        chart: &mut ChartContext<'_, DB, Cartesian2d<RangedCoordf64, Y>>,
+        theme: &Theme,
+        lo: f64,
+        hi: f64,
+    ) -> Result<(), plot::DrawError<DB>>
+    where
+        DB::ErrorType: 'static,
+    {
+        let switch = self.runs[0].run.settings().schedule.switch_at;
+        if self.switching() && switch <= self.runs[0].run.step() {
+            let style = theme.line(theme.muted(), 1.2);
+            chart
+                .draw_series(LineSeries::new([(switch as f64, lo), (switch as f64, hi)], style))?
+                .label("\u{3b7}\u{2081} \u{2192} \u{3b7}\u{2082}")
+                .legend(plot::swatch(theme, style));
+        }
+        Ok(())
+    }
+
+    fn draw_sharpness<DB: DrawingBackend>(&self, area: &DrawingArea<DB, Shift>, theme: &Theme) -> DrawResult<DB>
+    where
+        DB::ErrorType: 'static,
+    {
+        plot::clear(area, theme)?;
+        let records = || self.runs.iter().take(self.current + 1).flat_map(|r| r.run.records());
+        let t_max = records().map(|r| r.step).max().unwrap_or(1).max(1) as f64;
+        let values = records().flat_map(|r| [r.sharpness, 2.0 / r.eta, 1.0 + 2.0 * r.curvature]);
+        let (lo, hi) = plot::log_range(values, 1e-6);
+        let hi = hi * (hi / lo).powf(0.7); // room above for the legend
+        let mut chart = plot::frame(area, theme, "sharpness against 2/\u{3b7} and Lemma 4")
+            .build_cartesian_2d(0.0..t_max, (lo..hi).log_scale())?;
+        plot::mesh(&mut chart, theme, "step", "eigenvalue scale")?;
+        self.draw_switch_line(&mut chart, theme, lo, hi)?;
+        // One colour per run; the line style tells the three quantities apart (in the legend,
+        // of the first run, in the foreground colour when there are several runs).
+        let switching = self.switching();
+        for (i, r) in self.runs.iter().enumerate().take(self.current + 1) {
+            let recs = r.run.records();
+            let color = |quantity: usize| if switching { theme.series([0, 3, 2][quantity]) } else { theme.series(i) };
+            let legend_color = |quantity: usize| if switching { color(quantity) } else { theme.foreground() };
+            let sharp = theme.line(color(0), 2.0);
+            let series = chart
+                .draw_series(LineSeries::new(recs.iter().map(|rec| (rec.step as f64, rec.sharpness.max(lo))), sharp))?;
+            if i == 0 {
+                series
+                    .label("\u{3bb}_max(\u{2207}\u{b2}L)")
+                    .legend(plot::swatch(theme, theme.line(legend_color(0), 2.0)));
+            }
+            // 2/η as a step function of t.
+            let mut steps: Vec<(f64, f64)> = Vec::with_capacity(2 * recs.len());
+            for rec in recs {
+                if let Some(&(_, last)) = steps.last() {
+                    steps.push((rec.step as f64, last));
+                }
+                steps.push((rec.step as f64, 2.0 / rec.eta));
+            }
+            let threshold = theme.line(color(1), 1.4);
+            let series = chart.draw_series(DashedLineSeries::new(steps, theme.px(7.0), theme.px(4.0), threshold))?;
+            if i == 0 {
+                series.label("2/\u{3b7}").legend(broken_swatch(theme, theme.line(legend_color(1), 1.4), 2));
+            }
+            let bound = theme.line(color(2), 1.4);
+            let dots = recs.iter().map(|rec| (rec.step as f64, 1.0 + 2.0 * rec.curvature));
+            let series = chart.draw_series(DashedLineSeries::new(dots, theme.px(2.0), theme.px(3.0), bound))?;
+            if i == 0 {
+                series.label("1 + 2\u{222b}|f''|g").legend(broken_swatch(theme, theme.line(legend_color(2), 1.4), 4));
+            }
+        }
+        plot::legend(&mut chart, theme, SeriesLabelPosition::UpperRight)?;
+        Ok(None)
+    }
+
+    fn draw_corollary<DB: DrawingBackend>(&self, area: &DrawingArea<DB, Shift>, theme: &Theme) -> DrawResult<DB>
+    where
+        DB::ErrorType: 'static,
+    {
+        plot::clear(area, theme)?;
+        let points = self.corollary_points();
+        let etas = points.iter().map(|p| p.0).chain([self.params.get("eta1"), self.params.get("eta2")]);
+        let (eta_lo, eta_hi) = etas.fold((f64::INFINITY, 0.0f64), |(lo, hi), e| (lo.min(e), hi.max(e)));
+        let (x_lo, x_hi) = (eta_lo / 3.0, (eta_hi * 3.0).min(1.9));
+        let x_lo = x_lo.min(x_hi / 10.0);
+        let bound = |eta: f64| 1.0 / eta - 0.5;
+        let (y_lo, y_hi) =
+            plot::log_range(points.iter().map(|p| p.1).chain([bound(x_lo), bound(x_hi).max(1e-3)]), 1e-4);
+        let y_hi = y_hi * (y_hi / y_lo).powf(0.6); // room above the curve for the legend
+        let mut chart = plot::frame(area, theme, "the corollary: \u{222b}|f''|g \u{2264} 1/\u{3b7} \u{2212} 1/2")
+            .build_cartesian_2d((x_lo..x_hi).log_scale(), (y_lo..y_hi).log_scale())?;
+        plot::mesh(&mut chart, theme, "step size \u{3b7}", "\u{222b}|f''| g")?;
+        let curve: Vec<(f64, f64)> = (0..=200)
+            .map(|s| (x_lo.ln() + (x_hi.ln() - x_lo.ln()) * s as f64 / 200.0).exp())
+            .map(|eta| (eta, bound(eta).clamp(y_lo, y_hi)))
+            .collect();
+        let mut above = curve.clone();
+        above.push((x_hi, y_hi));
+        above.push((x_lo, y_hi));
+        chart.draw_series(std::iter::once(Polygon::new(above, theme.unstable_fill().filled())))?;
+        let line = theme.line(theme.foreground(), 2.0);
+        chart
+            .draw_series(LineSeries::new(curve, line))?
+            .label("1/\u{3b7} \u{2212} 1/2")
+            .legend(plot::swatch(theme, line));
+        for (i, &(eta, value, interpolated, ref label)) in points.iter().enumerate() {
+            let color = theme.series(if self.switching() { 1 - i.min(1) } else { i });
+            let r = theme.px(5.0);
+            let marker: DynElement<'_, DB, (f64, f64)> = if interpolated {
+                Circle::new((eta, value.max(y_lo)), r, color.filled()).into_dyn()
+            } else {
+                Circle::new((eta, value.max(y_lo)), r, theme.line(color, 2.0)).into_dyn()
+            };
+            chart.draw_series(std::iter::once(marker))?.label(label.clone()).legend(move |(x, y)| {
+                Circle::new((x + 8, y), 4, if interpolated { color.filled() } else { ShapeStyle::from(color) })
+            });
+        }
+        plot::legend(&mut chart, theme, SeriesLabelPosition::UpperRight)?;
+        Ok(None)
+    }
+
+    /// (η, ∫|f''|g, interpolated, legend) for the corollary panel: in the switch experiment the
+    /// net at the switch (at η₁) and at the end (at η₂); in the sweep each run's last net.
+    /// Diverged runs have no function to speak of and are left out.
+    fn corollary_points(&self) -> Vec<(f64, f64, bool, String)> {
+        let xs = &self.problem.data.x;
+        let net = &self.problem.net;
+        let tolerance = self.params.get("tol");
+        let mut out = Vec::new();
+        for r in self.runs.iter().take(self.current + 1) {
+            let run = &r.run;
+            let schedule = run.settings().schedule;
+            if let Some(theta) = run.theta_at_switch().filter(|_| self.switching()) {
+                let at_switch = run.records().iter().rev().find(|rec| rec.step == schedule.switch_at);
+                let below = at_switch.is_some_and(|rec| rec.loss < tolerance && rec.sharpness <= 2.0 / schedule.eta);
+                let value = weighted_curvature(net, theta, xs);
+                out.push((schedule.eta, value, below, format!("at the switch: {}", format_tick(value))));
+            }
+            if matches!(run.outcome(), Outcome::Diverged { .. }) {
+                continue;
+            }
+            let eta = schedule.at(run.step());
+            let value = weighted_curvature(net, run.theta(), xs);
+            let interpolated = matches!(run.outcome(), Outcome::Interpolated { .. });
+            let label = if self.switching() {
+                format!("now: {}{}", format_tick(value), if interpolated { "" } else { " (not interpolating)" })
+            } else {
+                format!("{}: {}{}", r.label, format_tick(value), if interpolated { "" } else { " (not interpolating)" })
+            };
+            out.push((eta, value, interpolated, label));
+        }
+        out
+    }
+
+    /// The analysis of the last θ of a finished run.
+    fn analyse(&self, run: &InterpolationRun) -> Option<Analysis> {
+        if matches!(run.outcome(), Outcome::Diverged { .. }) {
+            return None;
+        }
+        let theta = run.theta();
+        let dense_hessian = if self.problem.num_params() <= DENSE_HESSIAN_MAX_PARAMS {
+            hessian_top_dense(&self.problem, theta)
+        } else {
+            None
+        };
+        Some(Analysis {
+            gauss_newton: gauss_newton_top(&self.problem, theta)?,
+            dense_hessian,
+            residual_part: residual_part_norm(&self.problem, theta),
+        })
+    }
+
+    /// The run whose numbers the readouts and the verdict give: the switch run, or in the
+    /// sweep the run being trained (the last one once all are done).
+    fn focus(&self) -> usize {
+        self.current.min(self.runs.len() - 1)
+    }
+}
+
+impl Figure for FunctionSpace {
+    const ID: &'static str = "function-space";
+    const TITLE: &'static str = "What stability says about the learned function";
+    const PARAMS: &'static [ParamSpec] = &[
+        ParamSpec { key: "mode", label: "experiment", min: 0.0, max: 1.0, default: 0.0, scale: Scale::Choice(MODES) },
+        ParamSpec {
+            key: "eta1",
+            label: "step size \u{3b7}\u{2081}",
+            min: 1e-4,
+            max: 2.0,
+            default: 0.01,
+            scale: Scale::Log,
+        },
+        ParamSpec {
+            key: "switch",
+            label: "switch to \u{3b7}\u{2082} at step",
+            min: 0.0,
+            max: 200_000.0,
+            default: 8000.0,
+            scale: Scale::Integer,
+        },
+        ParamSpec {
+            key: "eta2",
+            label: "step size \u{3b7}\u{2082}",
+            min: 1e-4,
+            max: 2.0,
+            default: 0.04,
+            scale: Scale::Log,
+        },
+        ParamSpec {
+            key: "steps",
+            label: "step cap",
+            min: 100.0,
+            max: 200_000.0,
+            default: 40_000.0,
+            scale: Scale::Integer,
+        },
+        ParamSpec {
+            key: "runs",
+            label: "runs of the sweep (\u{3b7}\u{2081} to \u{3b7}\u{2082})",
+            min: 2.0,
+            max: 6.0,
+            default: 4.0,
+            scale: Scale::Integer,
+        },
+        ParamSpec { key: "n", label: "data points n", min: 3.0, max: 200.0, default: 10.0, scale: Scale::Integer },
+        ParamSpec { key: "k", label: "neurons k", min: 1.0, max: 400.0, default: 200.0, scale: Scale::Integer },
+        LAW,
+        TARGET,
+        ParamSpec { key: "scale", label: "initial weight scale", min: 0.05, max: 3.0, default: 0.6, scale: Scale::Log },
+        ParamSpec {
+            key: "batch",
+            label: "batch size B (B \u{2265} n: GD)",
+            min: 1.0,
+            max: 200.0,
+            default: 200.0,
+            scale: Scale::Integer,
+        },
+        ParamSpec {
+            key: "tol",
+            label: "interpolation tolerance on the loss",
+            min: 1e-12,
+            max: 1e-2,
+            default: 1e-5,
+            scale: Scale::Log,
+        },
+        ParamSpec { key: "seed", label: "random seed", min: 0.0, max: 999.0, default: 1.0, scale: Scale::Integer },
+    ];
+    const PANELS: &'static [Panel] = &[
+        Panel { key: "fit", description: "The data points, the target and the learned function f: in the switch experiment at the switch (dashed) and now (solid); in the sweep one curve per step size" },
+        Panel { key: "knots", description: "The knots of f as stems: each knot's height is the jump of f' there, the mass of f'' = Σ|w1ᵢ|w2ᵢ δ(x − τᵢ)" },
+        Panel { key: "weights", description: "The weight functions g⁻, g⁺ and g = min(g⁻, g⁺) of the sample (step-like, jumping at the data) and g of the population law (dashed)" },
+        Panel { key: "loss", description: "The training loss against the step on a log scale, with the interpolation tolerance and the step size switch" },
+        Panel { key: "sharpness", description: "The sharpness λ_max of the Hessian against the step, with 2/η and Lemma 4's lower bound 1 + 2∫|f''|g, on a log scale" },
+        Panel { key: "corollary", description: "∫|f''|g against the step size η on log scales, with the corollary's bound 1/η − 1/2; filled markers interpolate, hollow ones do not" },
+    ];
+    const PACE: Option<f64> = None;
+    const PRESETS: &'static [Preset] = &[
+        Preset { label: "Sweep of \u{3b7}", values: &[("mode", 1.0), ("eta1", 0.005), ("eta2", 0.04)] },
+        Preset {
+            label: "SGD, B = 2",
+            values: &[("batch", 2.0), ("eta1", 0.005), ("eta2", 0.02), ("switch", 15_000.0), ("steps", 60_000.0)],
+        },
+        Preset { label: "Gaussian inputs, sin \u{3c0}x", values: &[("law", 1.0), ("target", 1.0)] },
+    ];
+
+    /// The switch must come before the step cap, and a run must fit in the page's time: at most
+    /// [`MAX_WORK`] neuron evaluations (k · n per step, times the cap, times the runs).
+    fn validate(p: &ParamValues) -> Result<(), ParamError> {
+        let (switch, cap) = (p.get_usize("switch"), p.get_usize("steps"));
+        let switching = p.get_usize("mode") == 0;
+        if switching && switch >= cap {
+            return Err(ParamError {
+                key: "switch".into(),
+                message: format!("the switch (step {switch}) must come before the step cap ({cap})"),
+            });
+        }
+        let runs = if switching { 1 } else { p.get_usize("runs") };
+        let work = (p.get_usize("k") * p.get_usize("n") * cap * runs) as f64;
+        if work > MAX_WORK {
+            return Err(ParamError {
+                key: "steps".into(),
+                message: format!(
+                    "k \u{b7} n \u{b7} step cap{} = {} is too much to train live in the page (at most {}): lower one of them",
+                    if switching { "" } else { " \u{b7} runs" },
+                    format_tick(work),
+                    format_tick(MAX_WORK)
+                ),
+            });
+        }
+        Ok(())
+    }
+
+    fn new(params: ParamValues) -> Self {
+        let (n, k) = (params.get_usize("n"), params.get_usize("k"));
+        let law = law(params.get_usize("law"));
+        let target = target(params.get_usize("target"));
+        let mut rng = seeded(params.get("seed") as u64);
+        let data = sample_data(&law, target, n, &mut rng);
+        let net = ShallowNet::new(k, Activation::Relu);
+        let theta = balanced_init(k, params.get("scale"), &mut rng);
+        let empirical = Empirical::new(&data.x).expect("sampled inputs are finite and at least 3");
+        let weights = WeightCurves::of(&empirical);
+        let (lo, hi) = plot::padded_range(data.x.iter().copied(), 0.1);
+        let population = (0..=CURVE_POINTS)
+            .map(|s| lo + (hi - lo) * s as f64 / CURVE_POINTS as f64)
+            .map(|x| (x, g(&law, x)))
+            .collect();
+        let (eta1, eta2, cap) = (params.get("eta1"), params.get("eta2"), params.get_usize("steps"));
+        let switching = params.get_usize("mode") == 0;
+        let settings = |schedule: Schedule| RunSettings {
+            schedule,
+            batch_size: params.get_usize("batch"),
+            tolerance: params.get("tol"),
+            max_steps: cap,
+            record_every: (cap / RECORDS_PER_RUN).max(10),
+            seed: params.get("seed") as u64,
+        };
+        let runs: Vec<Run> = if switching {
+            let schedule = Schedule { eta: eta1, switch_at: params.get_usize("switch"), eta_after: eta2 };
+            let label = format!("\u{3b7} = {} \u{2192} {}", format_tick(eta1), format_tick(eta2));
+            vec![Run { run: InterpolationRun::new(net, &data, theta.clone(), settings(schedule)), label }]
+        } else {
+            let count = params.get_usize("runs");
+            (0..count)
+                .map(|i| {
+                    let eta = eta1 * (eta2 / eta1).powf(i as f64 / (count - 1) as f64);
+                    let run = InterpolationRun::new(net, &data, theta.clone(), settings(Schedule::constant(eta)));
+                    Run { run, label: format!("\u{3b7} = {}", format_tick(eta)) }
+                })
+                .collect()
+        };
+        let mut warnings = Vec::new();
+        if switching && params.get_usize("switch") >= cap {
+            warnings.push(format!(
+                "the switch (step {}) is past the step cap ({cap}): \u{3b7} never changes",
+                params.get_usize("switch")
+            ));
+        }
+        if switching && eta2 <= eta1 {
+            warnings.push(
+                "\u{3b7}\u{2082} \u{2264} \u{3b7}\u{2081}: a smaller step size cannot make a stable minimum unstable"
+                    .to_string(),
+            );
+        }
+        if n > k + 1 {
+            warnings.push(format!(
+                "{k} neurons give at most {} features for {n} points: the net may not interpolate",
+                k + 1
+            ));
+        }
+        let conflict = conflicting_duplicate(&data.x, &data.y);
+        Self {
+            params,
+            problem: Regression::new(net, data),
+            empirical,
+            weights,
+            population,
+            target,
+            runs,
+            current: 0,
+            analyses: Vec::new(),
+            warnings,
+            conflict,
+        }
+    }
+
+    fn params(&self) -> &ParamValues {
+        &self.params
+    }
+
+    fn step(&mut self, units: usize) -> Activity {
+        if self.finished() {
+            return Activity::Idle;
+        }
+        let run = &mut self.runs[self.current].run;
+        if run.advance(units) == Outcome::Running {
+            return Activity::Running;
+        }
+        // A finished run is analysed in its own slice of work.
+        let analysis = self.analyse(&self.runs[self.current].run);
+        self.analyses.push(analysis);
+        if self.current + 1 < self.runs.len() {
+            self.current += 1;
+        }
+        if self.finished() {
+            Activity::Idle
+        } else {
+            Activity::Running
+        }
+    }
+
+    fn draw<DB: DrawingBackend>(&self, panel: usize, area: &DrawingArea<DB, Shift>, theme: &Theme) -> DrawResult<DB>
+    where
+        DB::ErrorType: 'static,
+    {
+        match panel {
+            0 => self.draw_fit(area, theme),
+            1 => self.draw_knots(area, theme),
+            2 => self.draw_weights(area, theme),
+            3 => self.draw_loss(area, theme),
+            4 => self.draw_sharpness(area, theme),
+            _ => self.draw_corollary(area, theme),
+        }
+    }
+
+    fn verdict(&self) -> Verdict {
+        let mut notes: Vec<String> = self.warnings.clone();
+        if let Some(x) = self.conflict {
+            notes.insert(
+                0,
+                format!(
+                    "two data points share x = {} with different targets, so no function interpolates them",
+                    format_tick(x)
+                ),
+            );
+        }
+        let notes = if notes.is_empty() { String::new() } else { format!(" Note: {}.", notes.join("; ")) };
+        let xs = &self.problem.data.x;
+        let net = &self.problem.net;
+        if self.switching() {
+            let run = &self.runs[0].run;
+            let schedule = run.settings().schedule;
+            let outcome = run.outcome();
+            let words = Self::outcome_words(outcome, run);
+            let tone = match outcome {
+                Outcome::Running => Tone::Neutral,
+                Outcome::Interpolated { .. } => Tone::Good,
+                _ => Tone::Bad,
+            };
+            let (Some(theta_switch), Some(at_switch)) =
+                (run.theta_at_switch(), run.records().iter().find(|r| r.step == schedule.switch_at))
+            else {
+                let text = format!("Training at \u{3b7}\u{2081} = {}: {words}.{notes}", format_tick(schedule.eta));
+                return Verdict { text, tone };
+            };
+            let before = weighted_curvature(net, theta_switch, xs);
+            let after = weighted_curvature(net, run.theta(), xs);
+            let tolerance = self.params.get("tol");
+            let state = if at_switch.loss < tolerance {
+                let stability = if 2.0 / at_switch.sharpness < schedule.eta_after {
+                    format!(
+                        "above 2/\u{3bb}_max = {}, so that minimum is unstable for \u{3b7}\u{2082}",
+                        format_tick(2.0 / at_switch.sharpness)
+                    )
+                } else {
+                    format!(
+                        "below 2/\u{3bb}_max = {}, so that minimum stays stable and GD need not move",
+                        format_tick(2.0 / at_switch.sharpness)
+                    )
+                };
+                format!(
+                    "an interpolant (loss {}). \u{3b7}\u{2082} = {} is {stability}",
+                    format_tick(at_switch.loss),
+                    format_tick(schedule.eta_after)
+                )
+            } else {
+                format!(
+                    "not an interpolant (loss {} \u{2265} {}), so there was no minimum to leave; \u{3b7} became {}",
+                    format_tick(at_switch.loss),
+                    format_tick(tolerance),
+                    format_tick(schedule.eta_after)
+                )
+            };
+            let peak = run.records().iter().filter(|r| r.step > schedule.switch_at).map(|r| r.loss).fold(0.0, f64::max);
+            let text = format!(
+                "At the switch (step {}) \u{3b8} was {state}. Since then the loss peaked at {}; {words}. \u{222b}|f''|g: {} at the switch, {} now (the corollary allows {} at \u{3b7}\u{2082}).{notes}",
+                schedule.switch_at,
+                format_tick(peak),
+                format_tick(before),
+                format_tick(after),
+                format_tick(1.0 / schedule.eta_after - 0.5)
+            );
+            let tone =
+                if tone == Tone::Good && (after >= before || self.conflict.is_some()) { Tone::Neutral } else { tone };
+            return Verdict { text, tone };
+        }
+        let parts: Vec<String> = self
+            .runs
+            .iter()
+            .take(self.current + 1)
+            .map(|r| {
+                let value = weighted_curvature(net, r.run.theta(), xs);
+                format!(
+                    "{}: {}, \u{222b}|f''|g = {}",
+                    r.label,
+                    Self::outcome_words(r.run.outcome(), &r.run),
+                    format_tick(value)
+                )
+            })
+            .collect();
+        let failed = self
+            .runs
+            .iter()
+            .filter(|r| !matches!(r.run.outcome(), Outcome::Interpolated { .. } | Outcome::Running))
+            .count();
+        let tone = if !self.finished() {
+            Tone::Neutral
+        } else if failed == 0 && self.conflict.is_none() {
+            Tone::Good
+        } else {
+            Tone::Bad
+        };
+        Verdict { text: format!("{}.{notes}", parts.join("; ")), tone }
+    }
+
+    fn readouts(&self) -> Vec<(String, String)> {
+        let focus = self.focus();
+        let run = &self.runs[focus].run;
+        let net = &self.problem.net;
+        let eta = run.settings().schedule.at(run.step());
+        let curvature = weighted_curvature(net, run.theta(), &self.problem.data.x);
+        let mut out = vec![
+            ("run".to_string(), self.runs[focus].label.clone()),
+            ("step".to_string(), format!("{} of at most {}", run.step(), run.settings().max_steps)),
+            ("training loss".to_string(), format_tick(run.loss())),
+            ("\u{222b}|f''| g".to_string(), format_tick(curvature)),
+            ("corollary's bound 1/\u{3b7} \u{2212} 1/2".to_string(), format_tick(1.0 / eta - 0.5)),
+            ("Lemma 4: 1 + 2\u{222b}|f''| g".to_string(), format_tick(1.0 + 2.0 * curvature)),
+            ("2/\u{3b7}".to_string(), format_tick(2.0 / eta)),
+        ];
+        if let Some(last) = run.records().last() {
+            out.push((
+                format!("\u{3bb}_max(\u{2207}\u{b2}L), Lanczos (step {})", last.step),
+                format_tick(last.sharpness),
+            ));
+        }
+        if let Some(Some(a)) = self.analyses.get(focus) {
+            // Past DENSE_HESSIAN_MAX_PARAMS the dense check is Weyl's bracket around the
+            // (dense) top eigenvalue of ΦΦᵀ/n: ∇²L differs from it by the residual part.
+            let dense = match a.dense_hessian {
+                Some(value) => format_tick(value),
+                None => format!(
+                    "in [{}, {}] (\u{3bb}_max(\u{3a6}\u{3a6}\u{1d40}/n) \u{b1} residual part)",
+                    format_tick(a.gauss_newton - a.residual_part),
+                    format_tick(a.gauss_newton + a.residual_part)
+                ),
+            };
+            out.push(("\u{3bb}_max(\u{2207}\u{b2}L), dense".to_string(), dense));
+            let how = if self.problem.data.len() <= DENSE_GRAM_MAX { "dense" } else { "Lanczos" };
+            out.push((format!("\u{3bb}_max(\u{3a6}\u{3a6}\u{1d40}/n), {how}"), format_tick(a.gauss_newton)));
+            out.push((
+                "\u{2016}\u{2207}\u{b2}L \u{2212} \u{3a6}\u{3a6}\u{1d40}/n\u{2016}\u{2082} (residual part)".to_string(),
+                format_tick(a.residual_part),
+            ));
+        }
+        let b = run.settings().batch_size;
+        let n = self.problem.data.len();
+        out.push((
+            "batch".to_string(),
+            if b >= n { format!("all {n} points (GD)") } else { format!("B = {b} of {n} (SGD)") },
+        ));
+        out
+    }
+
+    fn tables(&self) -> Vec<Table> {
+        let data = &self.problem.data;
+        let focus = &self.runs[self.focus()].run;
+        let switch_theta = focus.theta_at_switch();
+        let mut tables = vec![Table {
+            name: "data",
+            columns: vec!["x", "y", "f_now", "f_at_switch"],
+            rows: data
+                .x
+                .iter()
+                .zip(&data.y)
+                .map(|(&x, &y)| {
+                    let now = self.problem.net.eval(focus.theta(), x);
+                    vec![x, y, now, switch_theta.map_or(now, |t| self.problem.net.eval(t, x))]
+                })
+                .collect(),
+        }];
+        let records: Vec<Vec<f64>> =
+            self.runs
+                .iter()
+                .enumerate()
+                .flat_map(|(i, r)| {
+                    r.run.records().iter().map(move |rec| {
+                        vec![i as f64, rec.step as f64, rec.eta, rec.loss, rec.sharpness, rec.curvature]
+                    })
+                })
+                .filter(|row| row.iter().all(|v| v.is_finite()))
+                .collect();
+        if !records.is_empty() {
+            tables.push(Table {
+                name: "training",
+                columns: vec!["run", "step", "eta", "loss", "sharpness", "weighted_curvature"],
+                rows: records,
+            });
+        }
+        let knot_rows: Vec<Vec<f64>> = knots(&self.problem.net, focus.theta(), &data.x)
+            .iter()
+            .map(|k| vec![k.position, k.jump, k.weight])
+            .filter(|r| r.iter().all(|v| v.is_finite()))
+            .collect();
+        if !knot_rows.is_empty() {
+            tables.push(Table { name: "knots", columns: vec!["tau", "jump", "g_at_tau"], rows: knot_rows });
+        }
+        tables.push(Table {
+            name: "weights",
+            columns: vec!["x", "g_sample", "g_population"],
+            rows: self.population.iter().map(|&(x, pop)| vec![x, g(&self.empirical, x), pop]).collect(),
+        });
+        tables
+    }
+}

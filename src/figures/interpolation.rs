@@ -1,0 +1,607 @@
+//! `interpolation`: overparameterized networks fit anything, in many ways.
+//!
+//! Three runs of GD or SGD on a wide one-hidden-layer ReLU network (k ≫ n) fitting n points,
+//! side by side: three seeds of the start at one step size, or one start at three step sizes.
+//! The labels are a known target sin(πx) plus noise, or random. Panels: the training loss
+//! against the step (log scale), the three fitted functions over the data with the target,
+//! and the test error against the target. All runs drive the training loss to about zero; the
+//! functions they end at, and their test errors, differ: the lecture's question of which of
+//! the many global minima training finds.
+//!
+//! Step sizes are given in units of 1/λ_max(θ₀), the sharpness at each run's start (which
+//! grows with k for this family): below 2 the start is stable for GD.
+
+use plotters::coord::Shift;
+use plotters::prelude::*;
+
+use super::params::{ParamError, ParamSpec, ParamValues, Scale};
+use super::plot::{self, format_number, format_tick, DrawResult, Theme};
+use super::{Activity, Figure, Panel, Table, Tone, Verdict};
+use crate::math::interpolation::{
+    initial_theta, relu_problem, sharpness, target, training_data, Labels, Outcome, RunSettings, TrainingRun,
+    INPUT_RANGE,
+};
+use crate::math::network::Regression;
+
+/// Runs side by side.
+const RUNS: usize = 3;
+/// The step-size factors of the runs when step sizes are compared.
+const STEP_FACTORS: [f64; RUNS] = [0.25, 0.5, 1.0];
+/// A run stops once its training loss is below this.
+const TOLERANCE: f64 = 1e-10;
+/// Test inputs (evenly spaced) for the test error.
+const TEST_POINTS: usize = 201;
+/// Records per run, about.
+const RECORDS: usize = 400;
+/// Multiply-adds of work per unit of `step`.
+const WORK_PER_UNIT: usize = 25_000;
+/// The most work (multiply-adds) a setting may ask of the page: tens of seconds in a browser.
+const WORK_LIMIT: f64 = 2e10;
+
+pub struct Interpolation {
+    params: ParamValues,
+    state: Result<State, String>,
+}
+
+struct State {
+    problem: Regression,
+    labels: Labels,
+    /// Per run: its seed, its step-size factor, λ_max(θ₀) once measured, and the run.
+    runs: Vec<Slot>,
+    batch: usize,
+    max_steps: usize,
+    /// The run that goes first in the next slice of work.
+    turn: usize,
+}
+
+struct Slot {
+    seed: u64,
+    factor: f64,
+    start: Vec<f64>,
+    sharpness: Option<f64>,
+    run: Option<TrainingRun>,
+}
+
+impl Slot {
+    fn eta(&self) -> Option<f64> {
+        self.sharpness.map(|s| self.factor / s)
+    }
+}
+
+impl State {
+    fn has_target(&self) -> bool {
+        matches!(self.labels, Labels::Target { .. })
+    }
+
+    fn runs(&self) -> impl Iterator<Item = (usize, &TrainingRun)> {
+        self.runs.iter().enumerate().filter_map(|(i, s)| s.run.as_ref().map(|r| (i, r)))
+    }
+
+    /// The last recorded step of any run (the right end of the plots against the step).
+    fn last_step(&self) -> f64 {
+        self.runs().filter_map(|(_, r)| r.records().last()).map(|rec| rec.step).max().unwrap_or(0).max(1) as f64
+    }
+
+    fn label(&self, i: usize, compare_steps: bool) -> String {
+        let slot = &self.runs[i];
+        if compare_steps {
+            format!("\u{3b7} = {}/\u{3bb}\u{2080}", format_tick(slot.factor))
+        } else {
+            format!("seed {}", slot.seed)
+        }
+    }
+}
+
+impl Interpolation {
+    fn compare_steps(&self) -> bool {
+        self.params.get("compare") == 1.0
+    }
+
+    fn draw_loss<DB: DrawingBackend>(&self, s: &State, area: &DrawingArea<DB, Shift>, theme: &Theme) -> DrawResult<DB>
+    where
+        DB::ErrorType: 'static,
+    {
+        plot::clear(area, theme)?;
+        let x_hi = s.last_step();
+        let all = s.runs().flat_map(|(_, r)| r.records().iter().map(|rec| rec.loss));
+        let (lo, hi) = plot::log_range(all.chain([TOLERANCE]), 1e-16);
+        let mut chart = plot::frame(area, theme, "training loss against the step")
+            .build_cartesian_2d(0.0..x_hi, (lo..hi).log_scale())?;
+        plot::mesh(&mut chart, theme, "step t", "L(\u{3b8}\u{209c})")?;
+        let tol = theme.line(theme.muted(), 1.0);
+        chart
+            .draw_series(DashedLineSeries::new(
+                [(0.0, TOLERANCE), (x_hi, TOLERANCE)],
+                theme.px(4.0),
+                theme.px(4.0),
+                tol,
+            ))?
+            .label(format!("stop at L \u{2264} {}", format_tick(TOLERANCE)))
+            .legend(plot::swatch(theme, tol));
+        let mut points = Vec::new();
+        for (i, run) in s.runs() {
+            let style = theme.line(theme.series(i), 2.0);
+            let line: Vec<(f64, f64)> = run
+                .records()
+                .iter()
+                .filter(|r| r.loss.is_finite())
+                .map(|r| (r.step as f64, r.loss.clamp(lo, hi)))
+                .collect();
+            points.extend(line.iter().map(|&(t, v)| (t / x_hi, plot::fraction(v, lo, hi, true))));
+            chart
+                .draw_series(LineSeries::new(line, style))?
+                .label(s.label(i, self.compare_steps()))
+                .legend(plot::swatch(theme, style));
+        }
+        plot::legend(&mut chart, theme, plot::emptiest_corner(points))?;
+        Ok(None)
+    }
+
+    fn draw_fits<DB: DrawingBackend>(&self, s: &State, area: &DrawingArea<DB, Shift>, theme: &Theme) -> DrawResult<DB>
+    where
+        DB::ErrorType: 'static,
+    {
+        plot::clear(area, theme)?;
+        let (lo, hi) = INPUT_RANGE;
+        let grid: Vec<f64> = (0..=400).map(|i| lo + (hi - lo) * i as f64 / 400.0).collect();
+        let net = &s.problem.net;
+        let data = &s.problem.data;
+        let fits: Vec<(usize, Vec<(f64, f64)>)> =
+            s.runs().map(|(i, r)| (i, grid.iter().map(|&x| (x, net.eval(r.theta(), x))).collect())).collect();
+        // The view holds the data and the target; a fit that strays far is cut at the edges.
+        let (y_lo, y_hi) = plot::padded_range(data.y.iter().copied().chain([-1.0, 1.0]), 0.15);
+        // Headroom above the curves for the legend.
+        let y_hi = y_hi + 0.8 * (y_hi - y_lo);
+        let mut chart = plot::frame(area, theme, "the fitted functions").build_cartesian_2d(lo..hi, y_lo..y_hi)?;
+        plot::mesh(&mut chart, theme, "x", "f(x)")?;
+        if s.has_target() {
+            let style = theme.line(theme.muted(), 1.5);
+            chart
+                .draw_series(DashedLineSeries::new(
+                    grid.iter().map(|&x| (x, target(x))),
+                    theme.px(5.0),
+                    theme.px(4.0),
+                    style,
+                ))?
+                .label("target sin(\u{3c0}x)")
+                .legend(plot::swatch(theme, style));
+        }
+        for (i, fit) in &fits {
+            let style = theme.line(theme.series(*i), 2.0);
+            chart
+                .draw_series(LineSeries::new(fit.iter().map(|&(x, y)| (x, y.clamp(y_lo, y_hi))), style))?
+                .label(s.label(*i, self.compare_steps()))
+                .legend(plot::swatch(theme, style));
+        }
+        chart
+            .draw_series(
+                data.x
+                    .iter()
+                    .zip(&data.y)
+                    .map(|(&x, &y)| Circle::new((x, y), theme.px(3.5), theme.foreground().filled())),
+            )?
+            .label("data")
+            .legend(plot::dot_swatch(theme, theme.foreground()));
+        let points = fits
+            .iter()
+            .flat_map(|(_, f)| f.iter().step_by(8))
+            .map(|&(x, y)| (plot::fraction(x, lo, hi, false), plot::fraction(y, y_lo, y_hi, false)));
+        plot::legend(&mut chart, theme, plot::emptiest_corner(points))?;
+        Ok(None)
+    }
+
+    fn draw_test<DB: DrawingBackend>(&self, s: &State, area: &DrawingArea<DB, Shift>, theme: &Theme) -> DrawResult<DB>
+    where
+        DB::ErrorType: 'static,
+    {
+        if !s.has_target() {
+            plot::message_panel(
+                area,
+                theme,
+                "test error",
+                "Random labels come from no function: there is nothing to test against. Every fit memorizes noise.",
+            )?;
+            return Ok(None);
+        }
+        plot::clear(area, theme)?;
+        let x_hi = s.last_step();
+        let all = s.runs().flat_map(|(_, r)| r.records().iter().map(|rec| rec.test_error));
+        let (lo, hi) = plot::log_range(all, 1e-8);
+        let mut chart = plot::frame(area, theme, "test error against the target")
+            .build_cartesian_2d(0.0..x_hi, (lo..hi).log_scale())?;
+        plot::mesh(&mut chart, theme, "step t", "mean (f \u{2212} f*)\u{b2} on [\u{2212}1, 1]")?;
+        let mut points = Vec::new();
+        for (i, run) in s.runs() {
+            let style = theme.line(theme.series(i), 2.0);
+            let line: Vec<(f64, f64)> = run
+                .records()
+                .iter()
+                .filter(|r| r.test_error.is_finite())
+                .map(|r| (r.step as f64, r.test_error.clamp(lo, hi)))
+                .collect();
+            points.extend(line.iter().map(|&(t, v)| (t / x_hi, plot::fraction(v, lo, hi, true))));
+            let last = run.records().last().map_or(f64::NAN, |r| r.test_error);
+            chart
+                .draw_series(LineSeries::new(line, style))?
+                .label(format!("{}: {}", s.label(i, self.compare_steps()), format_number(last)))
+                .legend(plot::swatch(theme, style));
+        }
+        plot::legend(&mut chart, theme, plot::emptiest_corner(points))?;
+        Ok(None)
+    }
+}
+
+/// The batch size of the runs: n for GD, the parameter for SGD.
+fn batch_size(params: &ParamValues) -> usize {
+    if params.get("method") == 1.0 {
+        params.get_usize("batch")
+    } else {
+        params.get_usize("n")
+    }
+}
+
+impl Figure for Interpolation {
+    const ID: &'static str = "interpolation";
+    const TITLE: &'static str = "Wide networks interpolate, in many ways";
+    const PARAMS: &'static [ParamSpec] = &[
+        ParamSpec {
+            key: "compare",
+            label: "compare",
+            min: 0.0,
+            max: 1.0,
+            default: 0.0,
+            scale: Scale::Choice(&["seeds", "step sizes"]),
+        },
+        ParamSpec {
+            key: "labels",
+            label: "labels",
+            min: 0.0,
+            max: 1.0,
+            default: 0.0,
+            scale: Scale::Choice(&["target", "random"]),
+        },
+        ParamSpec {
+            key: "noise",
+            label: "label noise \u{3c3}",
+            min: 0.0,
+            max: 1.0,
+            default: 0.1,
+            scale: Scale::Linear,
+        },
+        ParamSpec {
+            key: "eta",
+            label: "step size \u{3b7}\u{b7}\u{3bb}max(\u{3b8}\u{2080})",
+            min: 0.01,
+            max: 3.0,
+            default: 1.5,
+            scale: Scale::Log,
+        },
+        ParamSpec {
+            key: "method",
+            label: "method",
+            min: 0.0,
+            max: 1.0,
+            default: 0.0,
+            scale: Scale::Choice(&["GD", "SGD"]),
+        },
+        ParamSpec {
+            key: "batch",
+            label: "SGD batch size B",
+            min: 1.0,
+            max: 200.0,
+            default: 4.0,
+            scale: Scale::Integer,
+        },
+        ParamSpec { key: "k", label: "width k", min: 2.0, max: 2000.0, default: 100.0, scale: Scale::Integer },
+        ParamSpec { key: "n", label: "samples n", min: 2.0, max: 200.0, default: 6.0, scale: Scale::Integer },
+        ParamSpec { key: "seed", label: "seed", min: 1.0, max: 999.0, default: 1.0, scale: Scale::Integer },
+        ParamSpec {
+            key: "steps",
+            label: "steps at most",
+            min: 100.0,
+            max: 50_000.0,
+            default: 10_000.0,
+            scale: Scale::Integer,
+        },
+    ];
+    const PANELS: &'static [Panel] = &[
+        Panel {
+            key: "loss",
+            description:
+                "The training loss of the three runs against the step on a log scale, with the stopping tolerance",
+        },
+        Panel { key: "fits", description: "The training points, the target function and the three fitted functions" },
+        Panel {
+            key: "test",
+            description: "The test error of the three runs against the known target, against the step on a log scale",
+        },
+    ];
+    const PACE: Option<f64> = None;
+
+    fn validate(params: &ParamValues) -> Result<(), ParamError> {
+        let (k, n, max_steps) = (params.get_usize("k"), params.get_usize("n"), params.get_usize("steps"));
+        let batch = batch_size(params);
+        if batch > n {
+            return Err(ParamError {
+                key: "batch".into(),
+                message: format!(
+                    "the batch size B = {batch} is larger than the number of samples n = {n}: choose B \u{2264} n"
+                ),
+            });
+        }
+        let work = RUNS as f64 * max_steps as f64 * batch as f64 * k as f64 * 12.0;
+        if work > WORK_LIMIT {
+            return Err(ParamError {
+                key: "k".into(),
+                message: format!(
+                    "{RUNS} runs \u{d7} {max_steps} steps \u{d7} B = {batch} samples \u{d7} k = {k} neurons is too much work for the page (about {} operations; at most {}): lower k, n, B or the steps",
+                    format_tick(work),
+                    format_tick(WORK_LIMIT)
+                ),
+            });
+        }
+        Ok(())
+    }
+
+    fn new(params: ParamValues) -> Self {
+        let (k, n, max_steps) = (params.get_usize("k"), params.get_usize("n"), params.get_usize("steps"));
+        let batch = batch_size(&params);
+        let state = if let Err(e) = Self::validate(&params) {
+            Err(e.message)
+        } else {
+            let seed = params.get("seed") as u64;
+            let labels = if params.get("labels") == 1.0 {
+                Labels::Random
+            } else {
+                Labels::Target { noise: params.get("noise") }
+            };
+            let problem = relu_problem(k, training_data(n, labels, seed));
+            let compare_steps = params.get("compare") == 1.0;
+            let runs = (0..RUNS)
+                .map(|i| {
+                    let (run_seed, factor) = if compare_steps {
+                        (seed, params.get("eta") * STEP_FACTORS[i])
+                    } else {
+                        (seed + i as u64, params.get("eta"))
+                    };
+                    // The data come from `seed`; the starts from seeds offset from it.
+                    Slot {
+                        seed: run_seed,
+                        factor,
+                        start: initial_theta(k, run_seed.wrapping_add(1000)),
+                        sharpness: None,
+                        run: None,
+                    }
+                })
+                .collect();
+            Ok(State { problem, labels, runs, batch, max_steps, turn: 0 })
+        };
+        Self { params, state }
+    }
+
+    fn params(&self) -> &ParamValues {
+        &self.params
+    }
+
+    fn step(&mut self, units: usize) -> Activity {
+        let Ok(s) = &mut self.state else { return Activity::Idle };
+        let budget = units.saturating_mul(WORK_PER_UNIT);
+        // First each run's start sharpness (one Lanczos run per call), then the runs in turn.
+        if let Some(slot) = s.runs.iter_mut().find(|slot| slot.sharpness.is_none()) {
+            slot.sharpness = Some(sharpness(&s.problem, &slot.start));
+            return Activity::Running;
+        }
+        let test_points = if s.has_target() { TEST_POINTS } else { 0 };
+        let record_every = (s.max_steps / RECORDS).max(1);
+        for slot in &mut s.runs {
+            if slot.run.is_none() {
+                let eta = slot.eta().unwrap_or(f64::NAN);
+                let settings = RunSettings {
+                    eta,
+                    batch_size: s.batch,
+                    tolerance: TOLERANCE,
+                    max_steps: s.max_steps,
+                    record_every,
+                    seed: slot.seed,
+                };
+                slot.run = Some(TrainingRun::new(&s.problem, slot.start.clone(), settings, test_points));
+            }
+        }
+        let running: Vec<usize> =
+            (0..RUNS).filter(|&i| s.runs[i].run.as_ref().is_some_and(|r| r.outcome() == Outcome::Running)).collect();
+        if running.is_empty() {
+            return Activity::Idle;
+        }
+        // The runs share the budget in turns; when one step of a large network exceeds the
+        // budget, a call takes that one step of one run, and the next call goes on with the next.
+        let mut left = budget;
+        for k in 0..running.len() {
+            let i = running[(s.turn + k) % running.len()];
+            if let Some(run) = s.runs[i].run.as_mut() {
+                let cost = TrainingRun::step_cost(&s.problem, run.settings(), test_points).max(1);
+                let steps = (left / running.len().saturating_sub(k).max(1) / cost).max(usize::from(k == 0));
+                if steps == 0 {
+                    break;
+                }
+                run.advance(&s.problem, steps);
+                left = left.saturating_sub(steps * cost);
+            }
+        }
+        s.turn = (s.turn + 1) % RUNS;
+        Activity::Running
+    }
+
+    fn draw<DB: DrawingBackend>(&self, panel: usize, area: &DrawingArea<DB, Shift>, theme: &Theme) -> DrawResult<DB>
+    where
+        DB::ErrorType: 'static,
+    {
+        let s = match &self.state {
+            Ok(s) => s,
+            Err(message) => {
+                plot::message_panel(area, theme, Self::PANELS[panel].key, message)?;
+                return Ok(None);
+            }
+        };
+        match panel {
+            0 => self.draw_loss(s, area, theme),
+            1 => self.draw_fits(s, area, theme),
+            _ => self.draw_test(s, area, theme),
+        }
+    }
+
+    fn verdict(&self) -> Verdict {
+        let s = match &self.state {
+            Ok(s) => s,
+            Err(message) => return Verdict { text: plot::refusal(message), tone: Tone::Bad },
+        };
+        let n = s.problem.data.len();
+        let method = if s.batch == n { "GD".to_string() } else { format!("SGD (B = {})", s.batch) };
+        let runs: Vec<(usize, &TrainingRun)> = s.runs().collect();
+        if runs.len() < RUNS || runs.iter().any(|(_, r)| r.outcome() == Outcome::Running) {
+            let steps: Vec<String> = runs.iter().map(|(_, r)| r.steps().to_string()).collect();
+            return Verdict {
+                text: format!(
+                    "{method} on k = {} neurons, n = {n} points: training ({} steps).",
+                    s.problem.net.width,
+                    if steps.is_empty() { "starting".into() } else { steps.join(", ") }
+                ),
+                tone: Tone::Neutral,
+            };
+        }
+        let compare_steps = self.compare_steps();
+        let parts: Vec<String> = runs
+            .iter()
+            .map(|(i, r)| {
+                let name = s.label(*i, compare_steps);
+                let loss = r.records().last().map_or(f64::NAN, |rec| rec.loss);
+                match r.outcome() {
+                    Outcome::Interpolated { step } => {
+                        format!("{name}: L \u{2264} {} at step {step}", format_tick(TOLERANCE))
+                    }
+                    Outcome::Capped => {
+                        format!("{name}: L = {} at the cap of {} steps", format_number(loss), s.max_steps)
+                    }
+                    Outcome::Diverged { step, .. } => format!("{name}: diverged at step {step}"),
+                    Outcome::Running => name,
+                }
+            })
+            .collect();
+        let all_fit = runs.iter().all(|(_, r)| matches!(r.outcome(), Outcome::Interpolated { .. }));
+        let mut text = format!("{method}, k = {} neurons, n = {n} points. {}.", s.problem.net.width, parts.join("; "));
+        if s.has_target() {
+            let errors: Vec<String> = runs
+                .iter()
+                .map(|(_, r)| format_number(r.records().last().map_or(f64::NAN, |rec| rec.test_error)))
+                .collect();
+            text.push_str(&format!(" Test errors against sin(\u{3c0}x): {}.", errors.join(", ")));
+            if all_fit {
+                text.push_str(" The same (near) zero training loss, different functions, different test errors.");
+            }
+        } else if all_fit {
+            text.push_str(" Random labels are fitted as well: zero training error says nothing about generalization.");
+        }
+        let diverged = runs.iter().any(|(_, r)| matches!(r.outcome(), Outcome::Diverged { .. }));
+        let tone = if diverged {
+            Tone::Bad
+        } else if all_fit {
+            Tone::Good
+        } else {
+            Tone::Neutral
+        };
+        Verdict { text, tone }
+    }
+
+    fn readouts(&self) -> Vec<(String, String)> {
+        let Ok(s) = &self.state else { return Vec::new() };
+        let compare_steps = self.compare_steps();
+        s.runs
+            .iter()
+            .enumerate()
+            .map(|(i, slot)| {
+                let mut value = match (slot.sharpness, slot.eta()) {
+                    (Some(l), Some(eta)) => {
+                        format!("\u{3bb}max(\u{3b8}\u{2080}) = {}, \u{3b7} = {}", format_number(l), format_number(eta))
+                    }
+                    _ => "measuring \u{3bb}max(\u{3b8}\u{2080})".to_string(),
+                };
+                if let Some(r) = &slot.run {
+                    if let Some(rec) = r.records().last() {
+                        value.push_str(&format!(", step {}, L = {}", rec.step, format_number(rec.loss)));
+                        if rec.test_error.is_finite() {
+                            value.push_str(&format!(", test {}", format_number(rec.test_error)));
+                        }
+                    }
+                }
+                (s.label(i, compare_steps), value)
+            })
+            .collect()
+    }
+
+    fn tables(&self) -> Vec<Table> {
+        let Ok(s) = &self.state else { return Vec::new() };
+        let names = ["run1", "run2", "run3"];
+        let mut tables: Vec<Table> = s
+            .runs()
+            .map(|(i, r)| Table {
+                name: names[i],
+                columns: vec!["step", "loss", "test_error"],
+                rows: r.records().iter().map(|rec| vec![rec.step as f64, rec.loss, rec.test_error]).collect(),
+            })
+            .collect();
+        let (lo, hi) = INPUT_RANGE;
+        let net = &s.problem.net;
+        let runs: Vec<&TrainingRun> = s.runs().map(|(_, r)| r).collect();
+        let fits = (0..=200)
+            .map(|j| {
+                let x = lo + (hi - lo) * j as f64 / 200.0;
+                let mut row = vec![x, if s.has_target() { target(x) } else { f64::NAN }];
+                row.extend(runs.iter().map(|r| net.eval(r.theta(), x)));
+                row
+            })
+            .collect();
+        let mut columns = vec!["x", "target"];
+        columns.extend(names.iter().take(runs.len()));
+        tables.push(Table { name: "fits", columns, rows: fits });
+        tables
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// On the defaults every run interpolates and the test errors differ.
+    #[test]
+    fn defaults_interpolate_in_different_ways() {
+        let mut fig = Interpolation::with_defaults();
+        fig.finish();
+        let s = fig.state.as_ref().unwrap();
+        let errors: Vec<f64> = s
+            .runs()
+            .map(|(_, r)| {
+                assert!(matches!(r.outcome(), Outcome::Interpolated { .. }), "{:?}", r.outcome());
+                r.records().last().unwrap().test_error
+            })
+            .collect();
+        assert_eq!(errors.len(), RUNS);
+        let (lo, hi) = errors.iter().fold((f64::INFINITY, 0.0f64), |(a, b), &e| (a.min(e), b.max(e)));
+        assert!(hi > 1.2 * lo, "test errors {errors:?} hardly differ");
+        assert_eq!(fig.verdict().tone, Tone::Good);
+    }
+
+    #[test]
+    fn too_much_work_and_big_batches_are_reported() {
+        let mut p = ParamValues::defaults(Interpolation::PARAMS);
+        p.set("k", 2000.0).unwrap();
+        p.set("n", 200.0).unwrap();
+        p.set("steps", 50_000.0).unwrap();
+        assert_eq!(Interpolation::validate(&p).unwrap_err().key, "k");
+        let v = Interpolation::new(p).verdict();
+        assert_eq!(v.tone, Tone::Bad);
+        assert!(v.text.contains("too much work"), "{}", v.text);
+        let mut p = ParamValues::defaults(Interpolation::PARAMS);
+        p.set("method", 1.0).unwrap();
+        p.set("batch", 13.0).unwrap();
+        assert!(Interpolation::new(p).verdict().text.contains("B = 13"));
+    }
+}

@@ -1,0 +1,780 @@
+//! `linear-stability`: Definition 1 and Theorem 1 (Wu et al.) on least squares, with the exact
+//! mean-square test beside Wu's criterion, the GD condition and simulated runs.
+//!
+//! Panels: the three tests against η at the current batch size (each is "≤ 1"); the error
+//! dynamics E‖θ_t − θ*‖² and ‖E[θ_t − θ*]‖ against t, exact and simulated; and the stability
+//! map over (η, B), coloured by the exact test, with the boundaries of the three tests. A click
+//! on the map or a drag on the first panel sets η (and B).
+//!
+//! The problem and the runs are shared with `proof-mean-dynamics` through [`Dynamics`], built
+//! from the same parameters, so both figures show the same numbers for the same settings.
+
+use std::cell::RefCell;
+
+use plotters::coord::Shift;
+use plotters::prelude::*;
+
+use super::params::{ParamError, ParamSpec, ParamValues, Scale};
+use super::plot::{self, format_number, format_tick, DrawResult, Theme};
+use super::{Activity, Figure, Grab, Panel, Preset, Table, Tone, Verdict};
+use crate::math::least_squares::{LeastSquares, ProblemSpec};
+use crate::math::linear_stability::{
+    gd_factor, wu_criterion, wu_threshold, MeanSquareOperator, RunSpec, StabilityMap, TopEigen, Trajectories,
+    DIVERGENCE_GROWTH,
+};
+
+pub const DIM: ParamSpec =
+    ParamSpec { key: "d", label: "dimension d", min: 2.0, max: 10.0, default: 4.0, scale: Scale::Integer };
+pub const SAMPLES: ParamSpec =
+    ParamSpec { key: "n", label: "samples n", min: 2.0, max: 50.0, default: 16.0, scale: Scale::Integer };
+pub const BATCH: ParamSpec =
+    ParamSpec { key: "batch", label: "batch size B", min: 1.0, max: 50.0, default: 2.0, scale: Scale::Integer };
+pub const ETA: ParamSpec =
+    ParamSpec { key: "eta", label: "step size \u{3b7}", min: 0.02, max: 5.0, default: 0.5, scale: Scale::Log };
+pub const LABELS: ParamSpec = ParamSpec {
+    key: "labels",
+    label: "labels",
+    min: 0.0,
+    max: 1.0,
+    default: 0.0,
+    scale: Scale::Choice(&["exact", "noisy"]),
+};
+pub const SEED: ParamSpec =
+    ParamSpec { key: "seed", label: "problem seed", min: 1.0, max: 999.0, default: 5.0, scale: Scale::Integer };
+pub const RUNS: ParamSpec =
+    ParamSpec { key: "runs", label: "simulated runs R", min: 10.0, max: 1000.0, default: 400.0, scale: Scale::Integer };
+pub const HORIZON: ParamSpec =
+    ParamSpec { key: "horizon", label: "steps T", min: 10.0, max: 500.0, default: 150.0, scale: Scale::Integer };
+
+/// Multiply-adds of work per unit of `step`: a unit is tens of microseconds in the browser.
+const WORK_PER_UNIT: usize = 25_000;
+
+/// Step-size columns of the stability map, spanning the range of η.
+const MAP_COLUMNS: usize = 64;
+
+/// The problem, its mean-square operator and the runs for one setting of the shared
+/// parameters: what `linear-stability` and `proof-mean-dynamics` both show.
+pub struct Dynamics {
+    pub spec: ProblemSpec,
+    pub problem: LeastSquares,
+    pub operator: MeanSquareOperator,
+    pub eta: f64,
+    pub batch: usize,
+    pub runs: usize,
+    pub trajectories: Trajectories,
+    /// ρ(T) at (η, B).
+    pub radius: f64,
+    /// The largest stable η at B of the exact test and of Wu's criterion.
+    pub exact_threshold: f64,
+    pub wu_threshold: f64,
+    /// λ_max((I − ηH)² + η²Σ_B).
+    pub wu_value: f64,
+    /// tr S_∞, the second moment SGD settles at when stable (0 with exact labels).
+    pub floor: Option<f64>,
+}
+
+impl Dynamics {
+    /// The dynamics for `params` (which hold the shared parameters), or the reason why the
+    /// parameters contradict each other.
+    pub fn from_params(params: &ParamValues) -> Result<Self, String> {
+        check_problem(params).map_err(|e| e.message)?;
+        let (d, n, batch) = (params.get_usize(DIM.key), params.get_usize(SAMPLES.key), params.get_usize(BATCH.key));
+        let spec =
+            ProblemSpec { dim: d, samples: n, noisy: params.get(LABELS.key) == 1.0, seed: params.get(SEED.key) as u64 };
+        let problem = LeastSquares::random(&spec).ok_or("This draw of the samples is degenerate: try another seed.")?;
+        let operator = MeanSquareOperator::new(&problem).ok_or("The mean-square operator could not be decomposed.")?;
+        let eta = params.get(ETA.key);
+        let mut eigen = TopEigen::new(operator.coords().len());
+        let radius = operator.spectral_radius(eta, batch, &mut eigen);
+        let runs = params.get_usize(RUNS.key);
+        let run = RunSpec { eta, batch, runs, horizon: params.get_usize(HORIZON.key), seed: spec.seed.wrapping_add(1) };
+        let trajectories = Trajectories::new(&problem, &operator, &problem.top_eigenvector(), &run);
+        let floor = (radius < 1.0)
+            .then(|| operator.stationary_second_moment(&problem, eta, batch))
+            .flatten()
+            .map(|s| s.trace());
+        Ok(Self {
+            exact_threshold: operator.threshold(batch, &mut eigen),
+            wu_threshold: wu_threshold(&problem, batch),
+            wu_value: wu_criterion(&problem, eta, batch),
+            spec,
+            eta,
+            batch,
+            runs,
+            radius,
+            trajectories,
+            floor,
+            operator,
+            problem,
+        })
+    }
+
+    /// Advances the runs within `budget` multiply-adds (at least one step). Returns the budget
+    /// left, or None when the runs are complete.
+    pub fn advance(&mut self, budget: usize) -> Option<usize> {
+        if self.trajectories.is_complete() {
+            return None;
+        }
+        let cost = Trajectories::step_cost(&self.problem, self.runs, self.batch);
+        let steps = (budget / cost).max(1);
+        self.trajectories.advance(&self.problem, steps);
+        Some(budget.saturating_sub(steps * cost))
+    }
+
+    /// The last step the exact moments and the simulated runs both reached.
+    pub fn last_step(&self) -> usize {
+        (self.trajectories.exact().len() - 1).min(self.trajectories.simulated().steps())
+    }
+
+    /// "stable"/"unstable" in words for the exact test, with ρ.
+    pub fn exact_words(&self) -> String {
+        let rho = format_number(self.radius);
+        if self.radius < 1.0 {
+            format!("mean-square stable: \u{3c1}(T) = {rho} < 1")
+        } else if self.radius == 1.0 {
+            "on the boundary: \u{3c1}(T) = 1".to_string()
+        } else {
+            format!("mean-square unstable: \u{3c1}(T) = {rho} > 1")
+        }
+    }
+}
+
+/// The combinations of the shared parameters that no problem fits, refused beside the control
+/// to change: fewer samples than dimensions (H singular), or a batch larger than the data.
+pub fn check_problem(params: &ParamValues) -> Result<(), ParamError> {
+    let (d, n, batch) = (params.get_usize(DIM.key), params.get_usize(SAMPLES.key), params.get_usize(BATCH.key));
+    if n < d {
+        return Err(ParamError {
+            key: SAMPLES.key.into(),
+            message: format!(
+                "n = {n} samples cannot pin down \u{3b8} in d = {d} dimensions (H would be singular): choose n \u{2265} d"
+            ),
+        });
+    }
+    if batch > n {
+        return Err(ParamError {
+            key: BATCH.key.into(),
+            message: format!(
+                "the batch size B = {batch} is larger than the number of samples n = {n}: choose B \u{2264} n"
+            ),
+        });
+    }
+    Ok(())
+}
+
+thread_local! {
+    /// The last completed stability map and the problem it belongs to: a click on the map
+    /// changes η and B only, and must not recompute a map of the same problem.
+    static FINISHED_MAP: RefCell<Option<(ProblemSpec, StabilityMap)>> = const { RefCell::new(None) };
+}
+
+pub struct LinearStability {
+    params: ParamValues,
+    state: Result<State, String>,
+}
+
+struct State {
+    dynamics: Dynamics,
+    map: StabilityMap,
+    /// λ_max(T(I)) (Wu) and max(1 − ηλᵢ)² (GD) at the map's step sizes, for the current B.
+    wu_curve: Vec<f64>,
+    gd_curve: Vec<f64>,
+}
+
+impl State {
+    fn row(&self) -> usize {
+        self.dynamics.batch - 1
+    }
+}
+
+/// One test's value against η on the first panel, with the largest η it passes.
+struct Curve {
+    label: String,
+    points: Vec<(f64, f64)>,
+    colour: usize,
+    threshold: f64,
+}
+
+/// One quantity of the error dynamics, exact and simulated, on the dynamics panel.
+struct Series {
+    label: String,
+    exact: Vec<(f64, f64)>,
+    simulated: Vec<(f64, f64)>,
+    colour: usize,
+    in_focus: bool,
+}
+
+impl LinearStability {
+    fn draw_tests<DB: DrawingBackend>(&self, s: &State, area: &DrawingArea<DB, Shift>, theme: &Theme) -> DrawResult<DB>
+    where
+        DB::ErrorType: 'static,
+    {
+        plot::clear(area, theme)?;
+        let dyn_ = &s.dynamics;
+        let etas = &s.map.etas;
+        let exact: Vec<(f64, f64)> = s.map.row(s.row()).collect();
+        let (x_lo, x_hi) = (etas[0], etas[etas.len() - 1]);
+        let all = exact.iter().map(|p| p.1).chain(s.wu_curve.iter().copied()).chain(s.gd_curve.iter().copied());
+        let (lo, hi) = plot::log_range(all.chain([1.0]), 1e-6);
+        let caption = format!("the three tests against \u{3b7} at B = {}", dyn_.batch);
+        let mut chart =
+            plot::frame(area, theme, &caption).build_cartesian_2d((x_lo..x_hi).log_scale(), (lo..hi).log_scale())?;
+        plot::mesh(&mut chart, theme, "step size \u{3b7}", "value (stable if \u{2264} 1)")?;
+        let threshold = dyn_.exact_threshold.clamp(x_lo, x_hi);
+        chart.draw_series(std::iter::once(Rectangle::new(
+            [(x_lo, lo), (threshold, hi)],
+            theme.stable_fill().filled(),
+        )))?;
+        chart.draw_series(std::iter::once(Rectangle::new(
+            [(threshold, lo), (x_hi, hi)],
+            theme.unstable_fill().filled(),
+        )))?;
+        chart.draw_series(LineSeries::new([(x_lo, 1.0), (x_hi, 1.0)], theme.line(theme.muted(), 1.0)))?;
+        let pair = |values: &[f64]| etas.iter().copied().zip(values.iter().copied()).collect();
+        let curves = [
+            Curve { label: "exact \u{3c1}(T)".into(), points: exact, colour: 0, threshold: dyn_.exact_threshold },
+            Curve {
+                label: "Wu: \u{3bb}max((I\u{2212}\u{3b7}H)\u{b2}+\u{3b7}\u{b2}\u{3a3}_B)".into(),
+                points: pair(&s.wu_curve),
+                colour: 1,
+                threshold: dyn_.wu_threshold,
+            },
+            Curve {
+                label: "GD: max(1\u{2212}\u{3b7}\u{3bb}\u{1d62})\u{b2}".into(),
+                points: pair(&s.gd_curve),
+                colour: 2,
+                threshold: 2.0 / dyn_.problem.sharpness(),
+            },
+        ];
+        for curve in &curves {
+            let style = theme.line(theme.series(curve.colour), 2.0);
+            chart
+                .draw_series(LineSeries::new(curve.points.iter().map(|&(x, y)| (x, y.clamp(lo, hi))), style))?
+                .label(format!("{}: \u{3b7} \u{2264} {}", curve.label, format_number(curve.threshold)))
+                .legend(plot::swatch(theme, style));
+            if (x_lo..=x_hi).contains(&curve.threshold) && !curve.points.is_empty() {
+                chart.draw_series(std::iter::once(Circle::new(
+                    (curve.threshold, 1.0),
+                    theme.px(4.5),
+                    theme.series(curve.colour).filled(),
+                )))?;
+            }
+        }
+        let now = theme.line(theme.foreground(), 1.5);
+        chart
+            .draw_series(LineSeries::new([(dyn_.eta, lo), (dyn_.eta, hi)], now))?
+            .label(format!("current \u{3b7} = {}", format_tick(dyn_.eta)))
+            .legend(plot::swatch(theme, now));
+        let corner = plot::emptiest_corner(curves.iter().flat_map(|curve| {
+            curve
+                .points
+                .iter()
+                .map(move |&(x, y)| (plot::fraction(x, x_lo, x_hi, true), plot::fraction(y, lo, hi, true)))
+        }));
+        plot::legend(&mut chart, theme, corner)?;
+        Ok(Some(plot::PlotMap::of(&chart, (x_lo, x_hi), (lo, hi), true, true)))
+    }
+
+    fn draw_map<DB: DrawingBackend>(&self, s: &State, area: &DrawingArea<DB, Shift>, theme: &Theme) -> DrawResult<DB>
+    where
+        DB::ErrorType: 'static,
+    {
+        plot::clear(area, theme)?;
+        let map = &s.map;
+        let etas = &map.etas;
+        let n = map.batches.len();
+        let (x_lo, x_hi) = (etas[0], etas[etas.len() - 1]);
+        let (y_lo, y_hi) = (0.5, n as f64 + 0.5);
+        let caption = if map.is_complete() {
+            "stability map: the exact test over (\u{3b7}, B)".to_string()
+        } else {
+            format!("stability map (computing: {:.0}%)", 100.0 * map.progress())
+        };
+        let mut chart = plot::frame(area, theme, &caption).build_cartesian_2d((x_lo..x_hi).log_scale(), y_lo..y_hi)?;
+        chart
+            .configure_mesh()
+            .x_desc("step size \u{3b7}")
+            .y_desc("batch size B")
+            .x_labels(6)
+            .y_labels(n.min(10))
+            .label_style(theme.text(11.0))
+            .axis_desc_style(theme.text(12.0))
+            .axis_style(theme.line(theme.muted(), 1.0))
+            .bold_line_style(theme.line(theme.grid(), 1.0))
+            .light_line_style(theme.line(theme.background(), 0.0))
+            .x_label_formatter(&|v| format_tick(*v))
+            .y_label_formatter(&|v| format!("{}", v.round()))
+            .draw()?;
+        // Cell edges: geometric midpoints between neighbouring step sizes.
+        let edges: Vec<f64> = std::iter::once(x_lo)
+            .chain(etas.windows(2).map(|w| (w[0] * w[1]).sqrt()))
+            .chain(std::iter::once(x_hi))
+            .collect();
+        let cells = (0..n).flat_map(|row| (0..etas.len()).map(move |col| (row, col)));
+        chart.draw_series(cells.filter_map(|(row, col)| {
+            let rho = map.radius(row, col)?;
+            let colour = if rho <= 1.0 { theme.series(2) } else { theme.series(1) };
+            // Darker the farther ρ is from 1: a factor 4 either way is full strength.
+            let strength = (rho.ln().abs() / 4f64.ln()).min(1.0);
+            let b = (row + 1) as f64;
+            Some(Rectangle::new(
+                [(edges[col], b - 0.5), (edges[col + 1], b + 0.5)],
+                colour.mix(0.12 + 0.6 * strength).filled(),
+            ))
+        }))?;
+        let boundary = |thresholds: &[f64]| -> Vec<(f64, f64)> {
+            let mut points = Vec::new();
+            for (row, &eta) in thresholds.iter().enumerate() {
+                if eta.is_finite() {
+                    let b = (row + 1) as f64;
+                    let eta = eta.clamp(x_lo, x_hi);
+                    points.push((eta, b - 0.5));
+                    points.push((eta, b + 0.5));
+                }
+            }
+            points
+        };
+        let exact_style = theme.line(theme.series(0), 2.5);
+        chart
+            .draw_series(LineSeries::new(boundary(&map.exact_thresholds), exact_style))?
+            .label("exact boundary \u{3c1}(T) = 1")
+            .legend(plot::swatch(theme, exact_style));
+        let wu_style = theme.line(theme.series(4), 2.0);
+        chart
+            .draw_series(DashedLineSeries::new(boundary(&map.wu_thresholds), theme.px(5.0), theme.px(4.0), wu_style))?
+            .label("Wu's criterion = 1")
+            .legend(plot::swatch(theme, wu_style));
+        let gd_style = theme.line(theme.foreground(), 1.5);
+        if map.gd_threshold <= x_hi {
+            chart
+                .draw_series(LineSeries::new([(map.gd_threshold, y_lo), (map.gd_threshold, y_hi)], gd_style))?
+                .label(format!("\u{3b7} = 2/\u{3bb}max(H) = {}", format_tick(map.gd_threshold)))
+                .legend(plot::swatch(theme, gd_style));
+        }
+        let here = (s.dynamics.eta, s.dynamics.batch as f64);
+        chart.draw_series(std::iter::once(Circle::new(here, theme.px(7.0), theme.line(theme.foreground(), 2.5))))?;
+        chart.draw_series(std::iter::once(Circle::new(here, theme.px(2.5), theme.foreground().filled())))?;
+        plot::legend(&mut chart, theme, SeriesLabelPosition::UpperLeft)?;
+        Ok(Some(plot::PlotMap::of(&chart, (x_lo, x_hi), (y_lo, y_hi), true, false)))
+    }
+}
+
+/// Draws the error dynamics of `dynamics` up to its last step: E‖e_t‖² and ‖E[e_t]‖ exact
+/// (lines) and simulated (dots), with the noise floor when there is one. `emphasis` mutes the
+/// series it does not name (the proof figure points at the ones its current line is about).
+pub fn draw_dynamics<DB: DrawingBackend>(
+    dynamics: &Dynamics,
+    area: &DrawingArea<DB, Shift>,
+    theme: &Theme,
+    emphasis: Emphasis,
+) -> DrawResult<DB>
+where
+    DB::ErrorType: 'static,
+{
+    plot::clear(area, theme)?;
+    let traj = &dynamics.trajectories;
+    let exact = traj.exact();
+    let simulated = traj.simulated().history();
+    let horizon = traj.horizon().max(1) as f64;
+    let exact_mean: Vec<(f64, f64)> = exact.iter().enumerate().map(|(t, s)| (t as f64, norm(&s.mean))).collect();
+    let exact_square: Vec<(f64, f64)> = exact.iter().enumerate().map(|(t, s)| (t as f64, s.mean_square_norm)).collect();
+    let sim_mean: Vec<(f64, f64)> = simulated.iter().enumerate().map(|(t, s)| (t as f64, norm(&s.mean))).collect();
+    let sim_square: Vec<(f64, f64)> =
+        simulated.iter().enumerate().map(|(t, s)| (t as f64, s.mean_square_norm)).collect();
+    let sim_norm: Vec<(f64, f64)> = simulated.iter().enumerate().map(|(t, s)| (t as f64, s.mean_norm)).collect();
+    let values =
+        exact_mean.iter().chain(&exact_square).chain(&sim_mean).chain(&sim_square).map(|p| p.1).chain(dynamics.floor);
+    let (lo, hi) = plot::log_range(values, 1e-16);
+    let mut chart = plot::frame(area, theme, "the error \u{3b8}\u{209c} \u{2212} \u{3b8}* against t")
+        .build_cartesian_2d(0.0..horizon, (lo..hi).log_scale())?;
+    plot::mesh(&mut chart, theme, "step t", "size of \u{3b8}\u{209c} \u{2212} \u{3b8}*")?;
+    // Dots every few steps, at most about 80 per series.
+    let every = (simulated.len() / 80).max(1);
+    let mut series = vec![
+        Series {
+            label: "E\u{2016}\u{3b8}\u{209c}\u{2212}\u{3b8}*\u{2016}\u{b2}".into(),
+            exact: exact_square,
+            simulated: sim_square,
+            colour: 1,
+            in_focus: emphasis.second_moment,
+        },
+        Series {
+            label: "\u{2016}E[\u{3b8}\u{209c}\u{2212}\u{3b8}*]\u{2016}".into(),
+            exact: exact_mean,
+            simulated: sim_mean,
+            colour: 0,
+            in_focus: emphasis.mean,
+        },
+    ];
+    if emphasis.mean_norm {
+        series.push(Series {
+            label: "E\u{2016}\u{3b8}\u{209c}\u{2212}\u{3b8}*\u{2016}".into(),
+            exact: Vec::new(),
+            simulated: sim_norm,
+            colour: 3,
+            in_focus: true,
+        });
+    }
+    let mut points_for_legend = Vec::new();
+    for line in &series {
+        let colour = theme.series(line.colour);
+        let alpha = if line.in_focus { 1.0 } else { 0.3 };
+        let style = ShapeStyle { color: colour.mix(alpha), filled: false, stroke_width: theme.px(2.0) };
+        // A curve that falls below the axis ends there (a log axis has no zero to clamp to).
+        let shown = line.exact.iter().take_while(|p| p.1 >= lo).copied();
+        let exact = chart.draw_series(LineSeries::new(shown, style))?;
+        // One legend entry per quantity: the line is exact, the dots are the runs.
+        if !line.exact.is_empty() {
+            exact.label(format!("{} (line: exact, dots: runs)", line.label)).legend(plot::swatch(theme, style));
+        }
+        let dots = line
+            .simulated
+            .iter()
+            .step_by(every)
+            .map(|&(t, v)| Circle::new((t, v.max(lo)), theme.px(2.5), colour.mix(alpha).filled()));
+        let simulated = chart.draw_series(dots)?;
+        if line.exact.is_empty() {
+            simulated.label(format!("{}, runs", line.label)).legend(plot::dot_swatch(theme, colour));
+        }
+        points_for_legend.extend(line.exact.iter().chain(&line.simulated).copied());
+    }
+    if emphasis.mean {
+        // The mean of R runs cannot resolve a mean below its standard error √(E‖e_t‖²/R).
+        let runs = dynamics.runs as f64;
+        let error: Vec<(f64, f64)> = series[0].exact.iter().map(|&(t, v)| (t, (v / runs).sqrt().max(lo))).collect();
+        let style = ShapeStyle { color: theme.series(0).mix(0.6), filled: false, stroke_width: theme.px(1.0) };
+        chart
+            .draw_series(DashedLineSeries::new(error, theme.px(2.0), theme.px(3.0), style))?
+            .label("its error \u{221a}(E\u{2016}\u{b7}\u{2016}\u{b2}/R)")
+            .legend(plot::swatch(theme, style));
+    }
+    if let Some(floor) = dynamics.floor.filter(|f| *f > 0.0) {
+        let style = theme.line(theme.series(2), 1.5);
+        chart
+            .draw_series(DashedLineSeries::new([(0.0, floor), (horizon, floor)], theme.px(6.0), theme.px(4.0), style))?
+            .label(format!("floor tr S\u{221e} = {}", format_number(floor)))
+            .legend(plot::swatch(theme, style));
+    }
+    if let Some(level) = emphasis.level {
+        let style = theme.line(theme.foreground(), 1.5);
+        chart
+            .draw_series(DashedLineSeries::new(
+                [(0.0, level.1), (horizon, level.1)],
+                theme.px(3.0),
+                theme.px(3.0),
+                style,
+            ))?
+            .label(level.0.to_string())
+            .legend(plot::swatch(theme, style));
+    }
+    let corner = plot::emptiest_corner(
+        points_for_legend.iter().map(|&(t, v)| (t / horizon, plot::fraction(v.max(lo), lo, hi, true))),
+    );
+    plot::legend(&mut chart, theme, corner)?;
+    Ok(None)
+}
+
+/// Which series of [`draw_dynamics`] are in focus, and an optional labelled level line.
+#[derive(Clone, Copy, Debug)]
+pub struct Emphasis {
+    pub mean: bool,
+    pub second_moment: bool,
+    /// Also draw the simulated E‖e_t‖ (the right side of Jensen's inequality).
+    pub mean_norm: bool,
+    pub level: Option<(&'static str, f64)>,
+}
+
+impl Emphasis {
+    pub const ALL: Emphasis = Emphasis { mean: true, second_moment: true, mean_norm: false, level: None };
+}
+
+fn norm(v: &[f64]) -> f64 {
+    v.iter().map(|x| x * x).sum::<f64>().sqrt()
+}
+
+impl Figure for LinearStability {
+    const ID: &'static str = "linear-stability";
+    const TITLE: &'static str = "Linear stability of SGD: the exact test, Wu's criterion and 2/\u{3b7}";
+    const PARAMS: &'static [ParamSpec] = &[ETA, BATCH, LABELS, DIM, SAMPLES, SEED, RUNS, HORIZON];
+    const PANELS: &'static [Panel] = &[
+        Panel { key: "tests", description: "The three stability tests against the step size at the current batch size: the exact spectral radius of the mean-square operator, Wu's criterion and the GD factor, each stable when at most 1; drag to set η" },
+        Panel { key: "dynamics", description: "The mean squared distance E‖θ_t − θ*‖² and the distance of the mean ‖E[θ_t − θ*]‖ against the step t on a log scale, exact (lines) and from simulated runs (dots)" },
+        Panel { key: "map", description: "Stability map over step size η and batch size B, coloured by the exact test, with the exact boundary, Wu's boundary and η = 2/λ_max(H); click to set η and B" },
+    ];
+    const PACE: Option<f64> = None;
+    const PRESETS: &'static [Preset] = &[
+        Preset { label: "Wu fails, yet stable", values: &[("eta", 0.79)] },
+        Preset { label: "GD-stable, SGD-unstable", values: &[("eta", 1.2)] },
+        Preset { label: "label noise", values: &[("labels", 1.0)] },
+        Preset { label: "GD (B = n)", values: &[("batch", 16.0), ("eta", 1.9)] },
+    ];
+
+    fn validate(params: &ParamValues) -> Result<(), ParamError> {
+        check_problem(params)
+    }
+
+    fn new(params: ParamValues) -> Self {
+        let state = Dynamics::from_params(&params).map(|dynamics| {
+            let map = FINISHED_MAP
+                .with(|cache| match &*cache.borrow() {
+                    Some((spec, map)) if *spec == dynamics.spec => Some(map.clone()),
+                    _ => None,
+                })
+                .unwrap_or_else(|| {
+                    StabilityMap::new(&dynamics.problem, (ETA.min, ETA.max), MAP_COLUMNS, dynamics.batch)
+                });
+            let wu_curve = map.etas.iter().map(|&eta| wu_criterion(&dynamics.problem, eta, dynamics.batch)).collect();
+            let gd_curve = map.etas.iter().map(|&eta| gd_factor(&dynamics.problem, eta)).collect();
+            State { dynamics, map, wu_curve, gd_curve }
+        });
+        Self { params, state }
+    }
+
+    fn params(&self) -> &ParamValues {
+        &self.params
+    }
+
+    fn step(&mut self, units: usize) -> Activity {
+        let Ok(s) = &mut self.state else { return Activity::Idle };
+        let m = s.dynamics.operator.coords().len();
+        // A cell is a Lanczos run on the m × m matrix of T: about 25 products of m² each, and a
+        // fixed overhead (setting up, the tridiagonal problems) measured at about 5,000.
+        let cell_cost = 25 * m * m + 5_000;
+        let mut budget = units.saturating_mul(WORK_PER_UNIT);
+        let row = s.row();
+        loop {
+            // The current batch size's row first (the first panel needs it), then the runs,
+            // then the rest of the map.
+            let left = if !s.map.row_is_complete(row) {
+                s.map.advance(&s.dynamics.problem, &s.dynamics.operator, 1);
+                Some(budget.saturating_sub(cell_cost))
+            } else if let Some(rest) = s.dynamics.advance(budget) {
+                Some(rest)
+            } else if !s.map.is_complete() {
+                s.map.advance(&s.dynamics.problem, &s.dynamics.operator, 1);
+                Some(budget.saturating_sub(cell_cost))
+            } else {
+                None
+            };
+            match left {
+                None => {
+                    FINISHED_MAP.with(|cache| *cache.borrow_mut() = Some((s.dynamics.spec, s.map.clone())));
+                    return Activity::Idle;
+                }
+                Some(0) => return Activity::Running,
+                Some(rest) => budget = rest,
+            }
+        }
+    }
+
+    fn draw<DB: DrawingBackend>(&self, panel: usize, area: &DrawingArea<DB, Shift>, theme: &Theme) -> DrawResult<DB>
+    where
+        DB::ErrorType: 'static,
+    {
+        let s = match &self.state {
+            Ok(s) => s,
+            Err(message) => {
+                plot::message_panel(area, theme, Self::PANELS[panel].key, message)?;
+                return Ok(None);
+            }
+        };
+        match panel {
+            0 => self.draw_tests(s, area, theme),
+            1 => draw_dynamics(&s.dynamics, area, theme, Emphasis::ALL),
+            _ => self.draw_map(s, area, theme),
+        }
+    }
+
+    fn verdict(&self) -> Verdict {
+        let s = match &self.state {
+            Ok(s) => s,
+            Err(message) => return Verdict { text: plot::refusal(message), tone: Tone::Bad },
+        };
+        let d = &s.dynamics;
+        let mut text = format!("B = {}, \u{3b7} = {}: {}.", d.batch, format_tick(d.eta), d.exact_words());
+        let wu_met = d.wu_value <= 1.0;
+        let gd_met = d.problem.sharpness() <= 2.0 / d.eta;
+        text.push_str(&format!(
+            " Wu's criterion {} {} 1 ({}); \u{3bb}max(H) = {} {} 2/\u{3b7} = {} ({}).",
+            format_number(d.wu_value),
+            if wu_met { "\u{2264}" } else { ">" },
+            if wu_met { "met" } else { "not met" },
+            format_number(d.problem.sharpness()),
+            if gd_met { "\u{2264}" } else { ">" },
+            format_number(2.0 / d.eta),
+            if gd_met { "met" } else { "not met" },
+        ));
+        if d.radius <= 1.0 && !wu_met {
+            text.push_str(" Wu's criterion is sufficient, not necessary.");
+        }
+        if d.radius > 1.0 && gd_met {
+            text.push_str(" \u{3bb}max \u{2264} 2/\u{3b7} is necessary, not sufficient: GD would converge here, SGD with this batch size does not.");
+        }
+        let traj = &d.trajectories;
+        if let Some(step) = traj.simulated().diverged_at() {
+            text.push_str(&format!(
+                " Simulated runs: E\u{2016}\u{3b8}\u{209c} \u{2212} \u{3b8}*\u{2016}\u{b2} passed {}\u{d7} its start at step {step}.",
+                format_tick(DIVERGENCE_GROWTH)
+            ));
+        } else if traj.is_complete() {
+            let t = d.last_step();
+            let simulated = traj.simulated().history()[t].mean_square_norm;
+            let exact = traj.exact()[t].mean_square_norm;
+            text.push_str(&format!(
+                " After {t} steps E\u{2016}\u{3b8}\u{209c} \u{2212} \u{3b8}*\u{2016}\u{b2} = {} exactly, {} over {} runs.",
+                format_number(exact),
+                format_number(simulated),
+                d.runs
+            ));
+            if exact > 100.0 * simulated {
+                text.push_str(" The simulated mean lags far behind the exact one: E\u{2016}\u{b7}\u{2016}\u{b2} is carried by rare runs that few of the R runs contain.");
+            }
+        }
+        if let Some(floor) = d.floor.filter(|f| *f > 0.0) {
+            text.push_str(&format!(
+                " With label noise the gradients at \u{3b8}* do not vanish: E\u{2016}\u{3b8}\u{209c} \u{2212} \u{3b8}*\u{2016}\u{b2} settles at tr S\u{221e} = {}, not at 0.",
+                format_number(floor)
+            ));
+        }
+        let tone = if d.radius < 1.0 {
+            Tone::Good
+        } else if d.radius > 1.0 {
+            Tone::Bad
+        } else {
+            Tone::Neutral
+        };
+        Verdict { text, tone }
+    }
+
+    fn readouts(&self) -> Vec<(String, String)> {
+        let Ok(s) = &self.state else { return Vec::new() };
+        let d = &s.dynamics;
+        let sigma_b = d.problem.batch_hessian_variance(d.batch);
+        let sigma_top = crate::math::dense::SymmetricEigen::new(&sigma_b).map_or(f64::NAN, |e| e.values[0]);
+        let mut out = vec![
+            ("\u{3bb}max(H)".to_string(), format_number(d.problem.sharpness())),
+            ("\u{3bb}max(\u{3a3}_B)".to_string(), format_number(sigma_top)),
+            ("exact \u{3c1}(T)".to_string(), format_number(d.radius)),
+            ("Wu \u{3bb}max((I\u{2212}\u{3b7}H)\u{b2}+\u{3b7}\u{b2}\u{3a3}_B)".to_string(), format_number(d.wu_value)),
+            (
+                format!("largest stable \u{3b7} at B = {}: exact / Wu / GD", d.batch),
+                format!(
+                    "{} / {} / {}",
+                    format_number(d.exact_threshold),
+                    format_number(d.wu_threshold),
+                    format_number(2.0 / d.problem.sharpness())
+                ),
+            ),
+        ];
+        if let Some(floor) = d.floor.filter(|f| *f > 0.0) {
+            out.push(("noise floor tr S\u{221e}".to_string(), format_number(floor)));
+        }
+        if !s.map.is_complete() {
+            out.push(("stability map".to_string(), format!("{:.0}% computed", 100.0 * s.map.progress())));
+        }
+        out
+    }
+
+    fn tables(&self) -> Vec<Table> {
+        let Ok(s) = &self.state else { return Vec::new() };
+        let d = &s.dynamics;
+        let traj = &d.trajectories;
+        let moments = (0..=d.last_step())
+            .map(|t| {
+                let (e, m) = (&traj.exact()[t], &traj.simulated().history()[t]);
+                vec![t as f64, norm(&e.mean), e.mean_square_norm, norm(&m.mean), m.mean_square_norm, m.mean_norm]
+            })
+            .collect();
+        let tests = s
+            .map
+            .etas
+            .iter()
+            .enumerate()
+            .map(|(c, &eta)| vec![eta, s.map.radius(s.row(), c).unwrap_or(f64::NAN), s.wu_curve[c], s.gd_curve[c]])
+            .collect();
+        let cells = (0..s.map.batches.len())
+            .flat_map(|row| (0..s.map.columns()).map(move |c| (row, c)))
+            .map(|(row, c)| vec![(row + 1) as f64, s.map.etas[c], s.map.radius(row, c).unwrap_or(f64::NAN)])
+            .collect();
+        let thresholds = (0..s.map.batches.len())
+            .map(|row| {
+                vec![(row + 1) as f64, s.map.exact_thresholds[row], s.map.wu_thresholds[row], s.map.gd_threshold]
+            })
+            .collect();
+        vec![
+            Table {
+                name: "dynamics",
+                columns: vec![
+                    "t",
+                    "exact_mean_norm",
+                    "exact_mean_square",
+                    "sim_mean_norm",
+                    "sim_mean_square",
+                    "sim_mean_of_norm",
+                ],
+                rows: moments,
+            },
+            Table { name: "tests", columns: vec!["eta", "exact_rho", "wu", "gd"], rows: tests },
+            Table { name: "map", columns: vec!["batch", "eta", "rho"], rows: cells },
+            Table { name: "thresholds", columns: vec!["batch", "exact_eta", "wu_eta", "gd_eta"], rows: thresholds },
+        ]
+    }
+
+    fn grab(&self, panel: usize, x: f64, y: f64) -> Option<Grab> {
+        if !(x.is_finite() && y.is_finite()) {
+            return None;
+        }
+        match panel {
+            0 => Some(Grab::X("eta")),
+            2 => Some(Grab::XY("eta", "batch")),
+            _ => None,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn with(values: &[(&str, f64)]) -> ParamValues {
+        let mut p = ParamValues::defaults(LinearStability::PARAMS);
+        for (k, v) in values {
+            p.set(k, *v).unwrap();
+        }
+        p
+    }
+
+    /// The presets land where their labels say, on the default problem.
+    #[test]
+    fn presets_show_what_they_say() {
+        let at = |values: &[(&'static str, f64)]| Dynamics::from_params(&with(values)).unwrap();
+        let base = at(&[]);
+        assert!(base.radius < 1.0 && base.wu_value <= 1.0, "defaults: all three tests agree on stable");
+        for preset in LinearStability::PRESETS {
+            let d = at(preset.values);
+            match preset.label {
+                "Wu fails, yet stable" => assert!(d.radius < 1.0 && d.wu_value > 1.0, "{}", preset.label),
+                "GD-stable, SGD-unstable" => {
+                    assert!(d.radius > 1.0 && d.problem.sharpness() <= 2.0 / d.eta, "{}", preset.label)
+                }
+                "label noise" => assert!(d.radius < 1.0 && d.floor.unwrap() > 1e-3, "{}", preset.label),
+                _ => assert!(d.batch == d.problem.len() && d.radius < 1.0, "{}", preset.label),
+            }
+        }
+    }
+
+    #[test]
+    fn contradictory_parameters_are_reported_not_drawn() {
+        let refusal = LinearStability::validate(&with(&[("batch", 30.0)])).unwrap_err();
+        assert_eq!(refusal.key, "batch");
+        assert_eq!(LinearStability::validate(&with(&[("d", 8.0), ("n", 5.0)])).unwrap_err().key, "n");
+        assert!(LinearStability::validate(&with(&[])).is_ok());
+        let fig = LinearStability::new(with(&[("batch", 30.0)]));
+        let v = fig.verdict();
+        assert_eq!(v.tone, Tone::Bad);
+        assert!(v.text.contains("B = 30") && v.text.contains("n = 16"), "{}", v.text);
+        assert!(fig.tables().is_empty());
+        let fig = LinearStability::new(with(&[("d", 8.0), ("n", 5.0), ("batch", 2.0)]));
+        assert!(fig.verdict().text.contains("n \u{2265} d"));
+    }
+}

@@ -1,0 +1,466 @@
+//! `rescaling`: flatness depends on the parameterization (Dinh et al.).
+//!
+//! A small ReLU network is first trained by GD to (near) interpolation of n samples of the
+//! target sin(πx); then one neuron (or every neuron) is rescaled, (w1ᵢ, b1ᵢ, w2ᵢ) ↦
+//! (αw1ᵢ, αb1ᵢ, w2ᵢ/α), for α on a log grid over [10⁻², 10²], and λ_max of the Hessian is
+//! computed at every rescaled point by Lanczos on exact Hessian-vector products. Panels: f
+//! before and after the rescaling at the chosen α (the same curve); λ_max against α with its
+//! minimum marked; the neuron's weights against α, whose product w1ᵢw2ᵢ (what f'' sees) stays
+//! put. GD runs with η = 1/λ_max(θ₀), safely below the stability limit 2/λ_max.
+
+use plotters::coord::Shift;
+use plotters::prelude::*;
+
+use super::params::{ParamError, ParamSpec, ParamValues, Scale};
+use super::plot::{self, format_number, format_tick, DrawResult, Theme};
+use super::{Activity, Figure, Grab, Panel, Table, Tone, Verdict};
+use crate::math::interpolation::{
+    initial_theta, relu_problem, sharpness, training_data, Labels, Outcome, RunSettings, TrainingRun, INPUT_RANGE,
+};
+use crate::math::network::Regression;
+use crate::math::rescaling::{max_output_change, rescale, Scope, SharpnessProfile};
+
+/// The range of α the profile spans.
+const ALPHA_RANGE: (f64, f64) = (1e-2, 1e2);
+/// Points of the profile (log-spaced; α = 1 is one of them).
+const PROFILE_POINTS: usize = 81;
+/// GD stops once the training loss is below this.
+const TOLERANCE: f64 = 1e-12;
+/// Multiply-adds of work per unit of `step`.
+const WORK_PER_UNIT: usize = 25_000;
+
+pub struct Rescaling {
+    params: ParamValues,
+    state: Result<State, String>,
+}
+
+struct State {
+    problem: Regression,
+    scope: Scope,
+    /// The neuron drawn and tabulated (the rescaled one, or neuron i when all are rescaled).
+    neuron: usize,
+    alpha: f64,
+    eta: f64,
+    run: TrainingRun,
+    profile: SharpnessProfile,
+}
+
+impl State {
+    fn trained(&self) -> bool {
+        self.run.outcome() != Outcome::Running
+    }
+
+    fn rescaled(&self) -> Vec<f64> {
+        rescale(&self.problem.net, self.run.theta(), self.scope, self.alpha)
+    }
+
+    /// (w1ᵢ, b1ᵢ, w2ᵢ) of the drawn neuron in θ.
+    fn neuron_weights(&self, theta: &[f64]) -> (f64, f64, f64) {
+        let (k, i) = (self.problem.net.width, self.neuron);
+        (theta[i], theta[k + i], theta[2 * k + i])
+    }
+}
+
+impl Rescaling {
+    fn draw_function<DB: DrawingBackend>(
+        &self,
+        s: &State,
+        area: &DrawingArea<DB, Shift>,
+        theme: &Theme,
+    ) -> DrawResult<DB>
+    where
+        DB::ErrorType: 'static,
+    {
+        plot::clear(area, theme)?;
+        let net = &s.problem.net;
+        let (lo, hi) = INPUT_RANGE;
+        let grid: Vec<f64> = (0..=300).map(|i| lo + (hi - lo) * i as f64 / 300.0).collect();
+        let theta = s.run.theta();
+        let rescaled = s.rescaled();
+        let before: Vec<(f64, f64)> = grid.iter().map(|&x| (x, net.eval(theta, x))).collect();
+        let after: Vec<(f64, f64)> = grid.iter().map(|&x| (x, net.eval(&rescaled, x))).collect();
+        let part = |t: &[f64], x: f64| {
+            let (w1, b1, w2) = s.neuron_weights(t);
+            w2 * (w1 * x + b1).max(0.0)
+        };
+        let contribution: Vec<(f64, f64)> = grid.iter().map(|&x| (x, part(theta, x))).collect();
+        let data = &s.problem.data;
+        let values = before.iter().chain(&contribution).map(|p| p.1).chain(data.y.iter().copied());
+        let (y_lo, y_hi) = plot::padded_range(values, 0.1);
+        // Headroom above the curves for the legend.
+        let y_hi = y_hi + 0.8 * (y_hi - y_lo);
+        let caption = if s.trained() {
+            format!("f before and after rescaling by \u{3b1} = {}", format_tick(s.alpha))
+        } else {
+            format!("training f (GD step {})", s.run.steps())
+        };
+        let mut chart = plot::frame(area, theme, &caption).build_cartesian_2d(lo..hi, y_lo..y_hi)?;
+        plot::mesh(&mut chart, theme, "x", "f(x)")?;
+        let neuron_style = ShapeStyle { color: theme.series(2).mix(0.8), filled: false, stroke_width: theme.px(1.5) };
+        chart
+            .draw_series(LineSeries::new(contribution, neuron_style))?
+            .label(format!("neuron {}", s.neuron + 1))
+            .legend(plot::swatch(theme, neuron_style));
+        let before_style = theme.line(theme.series(0), 4.0);
+        chart
+            .draw_series(LineSeries::new(before.clone(), before_style))?
+            .label("f, trained")
+            .legend(plot::swatch(theme, before_style));
+        if s.trained() {
+            let after_style = theme.line(theme.series(1), 1.5);
+            chart
+                .draw_series(DashedLineSeries::new(after.clone(), theme.px(6.0), theme.px(4.0), after_style))?
+                .label("f, rescaled")
+                .legend(plot::swatch(theme, after_style));
+        }
+        chart
+            .draw_series(
+                data.x
+                    .iter()
+                    .zip(&data.y)
+                    .map(|(&x, &y)| Circle::new((x, y), theme.px(4.0), theme.foreground().filled())),
+            )?
+            .label("data")
+            .legend(plot::dot_swatch(theme, theme.foreground()));
+        let corner = plot::emptiest_corner(
+            before
+                .iter()
+                .chain(data.x.iter().zip(&data.y).map(|(x, y)| (*x, *y)).collect::<Vec<_>>().iter())
+                .map(|&(x, y)| (plot::fraction(x, lo, hi, false), plot::fraction(y, y_lo, y_hi, false))),
+        );
+        plot::legend(&mut chart, theme, corner)?;
+        Ok(None)
+    }
+
+    fn draw_profile<DB: DrawingBackend>(
+        &self,
+        s: &State,
+        area: &DrawingArea<DB, Shift>,
+        theme: &Theme,
+    ) -> DrawResult<DB>
+    where
+        DB::ErrorType: 'static,
+    {
+        plot::clear(area, theme)?;
+        let profile = &s.profile;
+        let points: Vec<(f64, f64)> =
+            profile.alphas.iter().zip(&profile.values).filter(|(_, v)| v.is_finite()).map(|(&a, &v)| (a, v)).collect();
+        let (lo, hi) = plot::log_range(points.iter().map(|p| p.1), 1e-12);
+        let (x_lo, x_hi) = ALPHA_RANGE;
+        let what = match s.scope {
+            Scope::Neuron(i) => format!("neuron {}", i + 1),
+            Scope::All => "all neurons".to_string(),
+        };
+        let caption = format!("\u{3bb}max(\u{2207}\u{b2}L) after rescaling {what} by \u{3b1}");
+        let mut chart =
+            plot::frame(area, theme, &caption).build_cartesian_2d((x_lo..x_hi).log_scale(), (lo..hi).log_scale())?;
+        plot::mesh(&mut chart, theme, "rescaling factor \u{3b1}", "\u{3bb}max")?;
+        let style = theme.line(theme.series(0), 2.0);
+        chart
+            .draw_series(LineSeries::new(points.clone(), style))?
+            .label("\u{3bb}max at \u{3b8}(\u{3b1})")
+            .legend(plot::swatch(theme, style));
+        if let Some((alpha, value)) = profile.minimum().filter(|_| profile.is_complete()) {
+            let colour = theme.series(2);
+            chart
+                .draw_series(std::iter::once(Circle::new((alpha, value), theme.px(6.0), colour.filled())))?
+                .label(format!("min {} at \u{3b1} = {}", format_number(value), format_tick(alpha)))
+                .legend(plot::dot_swatch(theme, colour));
+        }
+        let now = theme.line(theme.series(1), 1.5);
+        chart
+            .draw_series(LineSeries::new([(s.alpha, lo), (s.alpha, hi)], now))?
+            .label(format!("\u{3b1} = {}", format_tick(s.alpha)))
+            .legend(plot::swatch(theme, now));
+        let trained = theme.line(theme.muted(), 1.0);
+        chart
+            .draw_series(DashedLineSeries::new([(1.0, lo), (1.0, hi)], theme.px(3.0), theme.px(3.0), trained))?
+            .label("trained (\u{3b1} = 1)")
+            .legend(plot::swatch(theme, trained));
+        let corner = plot::emptiest_corner(
+            points.iter().map(|&(a, v)| (plot::fraction(a, x_lo, x_hi, true), plot::fraction(v, lo, hi, true))),
+        );
+        plot::legend(&mut chart, theme, corner)?;
+        Ok(Some(plot::PlotMap::of(&chart, (x_lo, x_hi), (lo, hi), true, true)))
+    }
+
+    fn draw_weights<DB: DrawingBackend>(
+        &self,
+        s: &State,
+        area: &DrawingArea<DB, Shift>,
+        theme: &Theme,
+    ) -> DrawResult<DB>
+    where
+        DB::ErrorType: 'static,
+    {
+        plot::clear(area, theme)?;
+        let (x_lo, x_hi) = ALPHA_RANGE;
+        let (w1, b1, w2) = s.neuron_weights(s.run.theta());
+        let alphas: Vec<f64> =
+            (0..=40).map(|i| (x_lo.ln() + (x_hi.ln() - x_lo.ln()) * i as f64 / 40.0).exp()).collect();
+        let series: [(&str, f64, f64); 4] = [
+            ("|w1\u{1d62}|", w1.abs(), 1.0),
+            ("|b1\u{1d62}|", b1.abs(), 1.0),
+            ("|w2\u{1d62}|", w2.abs(), -1.0),
+            ("|w1\u{1d62} w2\u{1d62}| (unchanged)", (w1 * w2).abs(), 0.0),
+        ];
+        let all = series.iter().flat_map(|&(_, v, p)| [v * x_lo.powf(p), v * x_hi.powf(p)]);
+        let (lo, hi) = plot::log_range(all, 1e-12);
+        // Three decades of room below the lines for the legend.
+        let lo = lo / 1e3;
+        let caption = format!("the weights of neuron {} against \u{3b1}", s.neuron + 1);
+        let mut chart =
+            plot::frame(area, theme, &caption).build_cartesian_2d((x_lo..x_hi).log_scale(), (lo..hi).log_scale())?;
+        plot::mesh(&mut chart, theme, "rescaling factor \u{3b1}", "size")?;
+        for (i, &(label, value, power)) in series.iter().enumerate() {
+            if value <= 0.0 {
+                continue;
+            }
+            let style = theme.line(theme.series(i), if power == 0.0 { 3.0 } else { 2.0 });
+            chart
+                .draw_series(LineSeries::new(alphas.iter().map(|&a| (a, value * a.powf(power))), style))?
+                .label(label)
+                .legend(plot::swatch(theme, style));
+        }
+        let now = theme.line(theme.foreground(), 1.0);
+        chart.draw_series(LineSeries::new([(s.alpha, lo), (s.alpha, hi)], now))?;
+        plot::legend(&mut chart, theme, SeriesLabelPosition::LowerMiddle)?;
+        Ok(None)
+    }
+}
+
+impl Figure for Rescaling {
+    const ID: &'static str = "rescaling";
+    const TITLE: &'static str = "Rescaling a ReLU neuron: the same function, another sharpness";
+    const PARAMS: &'static [ParamSpec] = &[
+        ParamSpec {
+            key: "alpha",
+            label: "rescaling factor \u{3b1}",
+            min: 0.01,
+            max: 100.0,
+            default: 10.0,
+            scale: Scale::Log,
+        },
+        ParamSpec {
+            key: "scope",
+            label: "rescale",
+            min: 0.0,
+            max: 1.0,
+            default: 0.0,
+            scale: Scale::Choice(&["one neuron", "all neurons"]),
+        },
+        ParamSpec { key: "neuron", label: "neuron i", min: 1.0, max: 40.0, default: 1.0, scale: Scale::Integer },
+        ParamSpec { key: "k", label: "width k", min: 2.0, max: 40.0, default: 12.0, scale: Scale::Integer },
+        ParamSpec { key: "n", label: "samples n", min: 2.0, max: 20.0, default: 6.0, scale: Scale::Integer },
+        ParamSpec { key: "seed", label: "seed", min: 1.0, max: 999.0, default: 1.0, scale: Scale::Integer },
+        ParamSpec {
+            key: "steps",
+            label: "GD steps at most",
+            min: 100.0,
+            max: 50_000.0,
+            default: 20_000.0,
+            scale: Scale::Integer,
+        },
+    ];
+    const PANELS: &'static [Panel] = &[
+        Panel { key: "function", description: "The data, the trained network's function and the function after rescaling (the same curve), and the rescaled neuron's contribution" },
+        Panel { key: "sharpness", description: "The top Hessian eigenvalue against the rescaling factor α on log axes, with its minimum and the current α marked; drag to set α" },
+        Panel { key: "weights", description: "The rescaled neuron's weights |w1|, |b1|, |w2| and the product |w1 w2| against α on log axes" },
+    ];
+    const PACE: Option<f64> = None;
+
+    fn validate(params: &ParamValues) -> Result<(), ParamError> {
+        let (k, neuron) = (params.get_usize("k"), params.get_usize("neuron"));
+        if neuron > k {
+            return Err(ParamError {
+                key: "neuron".into(),
+                message: format!(
+                    "neuron i = {neuron} does not exist in a network of width k = {k}: choose i \u{2264} k"
+                ),
+            });
+        }
+        Ok(())
+    }
+
+    fn new(params: ParamValues) -> Self {
+        let (k, n, neuron) = (params.get_usize("k"), params.get_usize("n"), params.get_usize("neuron"));
+        let state = if let Err(e) = Self::validate(&params) {
+            Err(e.message)
+        } else {
+            let seed = params.get("seed") as u64;
+            let problem = relu_problem(k, training_data(n, Labels::Target { noise: 0.0 }, seed));
+            let theta = initial_theta(k, seed.wrapping_add(1));
+            let eta = 1.0 / sharpness(&problem, &theta);
+            if !eta.is_finite() {
+                Err("The sharpness at the start could not be computed.".to_string())
+            } else {
+                let scope = if params.get("scope") == 1.0 { Scope::All } else { Scope::Neuron(neuron - 1) };
+                let settings = RunSettings {
+                    eta,
+                    batch_size: n,
+                    tolerance: TOLERANCE,
+                    max_steps: params.get_usize("steps"),
+                    record_every: 100,
+                    seed,
+                };
+                let run = TrainingRun::new(&problem, theta, settings, 0);
+                let profile = SharpnessProfile::new(&problem, scope, ALPHA_RANGE, PROFILE_POINTS);
+                Ok(State { problem, scope, neuron: neuron - 1, alpha: params.get("alpha"), eta, run, profile })
+            }
+        };
+        Self { params, state }
+    }
+
+    fn params(&self) -> &ParamValues {
+        &self.params
+    }
+
+    fn step(&mut self, units: usize) -> Activity {
+        let Ok(s) = &mut self.state else { return Activity::Idle };
+        let budget = units.saturating_mul(WORK_PER_UNIT);
+        if !s.trained() {
+            let cost = TrainingRun::step_cost(&s.problem, s.run.settings(), 0);
+            s.run.advance(&s.problem, (budget / cost).max(1));
+            return Activity::Running;
+        }
+        // A Lanczos run costs up to p Hessian-vector products of about 10nk operations each.
+        let p = s.problem.num_params();
+        let per_point = p * s.problem.data.len() * s.problem.net.width * 10;
+        let theta = s.run.theta().to_vec();
+        if s.profile.advance(&s.problem, &theta, (budget / per_point.max(1)).max(1)) {
+            Activity::Running
+        } else {
+            Activity::Idle
+        }
+    }
+
+    fn draw<DB: DrawingBackend>(&self, panel: usize, area: &DrawingArea<DB, Shift>, theme: &Theme) -> DrawResult<DB>
+    where
+        DB::ErrorType: 'static,
+    {
+        let s = match &self.state {
+            Ok(s) => s,
+            Err(message) => {
+                plot::message_panel(area, theme, Self::PANELS[panel].key, message)?;
+                return Ok(None);
+            }
+        };
+        match panel {
+            0 => self.draw_function(s, area, theme),
+            1 => self.draw_profile(s, area, theme),
+            _ => self.draw_weights(s, area, theme),
+        }
+    }
+
+    fn verdict(&self) -> Verdict {
+        let s = match &self.state {
+            Ok(s) => s,
+            Err(message) => return Verdict { text: plot::refusal(message), tone: Tone::Bad },
+        };
+        let loss = s.run.records().last().map_or(f64::NAN, |r| r.loss);
+        let training = match s.run.outcome() {
+            Outcome::Running => return Verdict { text: format!("Training by GD: step {}, loss {}.", s.run.steps(), format_number(loss)), tone: Tone::Neutral },
+            Outcome::Interpolated { step } => format!("GD (\u{3b7} = 1/\u{3bb}max(\u{3b8}\u{2080}) = {}) interpolated: L = {} after {step} steps.", format_number(s.eta), format_number(loss)),
+            Outcome::Capped => format!("GD stopped at its cap of {} steps with L = {} (not yet interpolating; the Hessian then has a residual part).", s.run.steps(), format_number(loss)),
+            Outcome::Diverged { step, .. } => {
+                return Verdict { text: format!("GD diverged at step {step}: nothing to rescale."), tone: Tone::Bad }
+            }
+        };
+        let change = max_output_change(&s.problem.net, s.run.theta(), &s.rescaled(), &s.problem.data.x);
+        let mut text = format!(
+            "{training} Rescaling by \u{3b1} = {}: max |\u{394}f| over the data = {}.",
+            format_tick(s.alpha),
+            format_number(change)
+        );
+        if s.profile.is_complete() {
+            let finite = s.profile.values.iter().copied().filter(|v| v.is_finite());
+            let largest = finite.fold(0.0, f64::max);
+            let at_one = s.profile.values[PROFILE_POINTS / 2];
+            if let Some((alpha, smallest)) = s.profile.minimum() {
+                text.push_str(&format!(
+                    " The same function has \u{3bb}max from {} (at \u{3b1} = {}) to {} over \u{3b1} \u{2208} [0.01, 100]; the trained \u{3b8} has {}. Sharpness is a property of the parameters, not of f.",
+                    format_number(smallest),
+                    format_tick(alpha),
+                    format_number(largest),
+                    format_number(at_one)
+                ));
+            }
+        } else {
+            text.push_str(&format!(" Computing \u{3bb}max(\u{3b1}): {} of {PROFILE_POINTS}.", s.profile.computed()));
+        }
+        let tone = if matches!(s.run.outcome(), Outcome::Interpolated { .. }) { Tone::Good } else { Tone::Neutral };
+        Verdict { text, tone }
+    }
+
+    fn readouts(&self) -> Vec<(String, String)> {
+        let Ok(s) = &self.state else { return Vec::new() };
+        let mut out = vec![
+            ("training loss".to_string(), format_number(s.run.records().last().map_or(f64::NAN, |r| r.loss))),
+            ("GD steps".to_string(), s.run.steps().to_string()),
+        ];
+        if s.trained() {
+            let change = max_output_change(&s.problem.net, s.run.theta(), &s.rescaled(), &s.problem.data.x);
+            out.push(("max |\u{394}f| over the data".to_string(), format_number(change)));
+            let index = s.profile.alphas.iter().position(|&a| a >= s.alpha * (1.0 - 1e-9));
+            if let Some(v) = index.map(|i| s.profile.values[i]).filter(|v| v.is_finite()) {
+                out.push((
+                    format!("\u{3bb}max at the grid \u{3b1} \u{2265} {}", format_tick(s.alpha)),
+                    format_number(v),
+                ));
+            }
+            if let Some((alpha, value)) = s.profile.minimum().filter(|_| s.profile.is_complete()) {
+                out.push((
+                    "smallest \u{3bb}max over \u{3b1}".to_string(),
+                    format!("{} at \u{3b1} = {}", format_number(value), format_tick(alpha)),
+                ));
+            }
+        }
+        out
+    }
+
+    fn tables(&self) -> Vec<Table> {
+        let Ok(s) = &self.state else { return Vec::new() };
+        let profile = s.profile.alphas.iter().zip(&s.profile.values).map(|(&a, &v)| vec![a, v]).collect();
+        let training = s.run.records().iter().map(|r| vec![r.step as f64, r.loss]).collect();
+        vec![
+            Table { name: "sharpness", columns: vec!["alpha", "lambda_max"], rows: profile },
+            Table { name: "training", columns: vec!["step", "loss"], rows: training },
+        ]
+    }
+
+    fn grab(&self, panel: usize, x: f64, _y: f64) -> Option<Grab> {
+        (panel == 1 && x.is_finite()).then_some(Grab::X("alpha"))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// On the defaults GD interpolates, f does not move under rescaling, and λ_max varies by
+    /// orders of magnitude over α with an interior minimum.
+    #[test]
+    fn defaults_interpolate_and_the_sharpness_moves() {
+        let mut fig = Rescaling::with_defaults();
+        fig.finish();
+        let s = fig.state.as_ref().unwrap();
+        assert!(matches!(s.run.outcome(), Outcome::Interpolated { .. }), "{:?}", s.run.outcome());
+        assert!(max_output_change(&s.problem.net, s.run.theta(), &s.rescaled(), &s.problem.data.x) < 1e-12);
+        let (alpha, smallest) = s.profile.minimum().unwrap();
+        let (first, last) = (s.profile.values[0], s.profile.values[PROFILE_POINTS - 1]);
+        assert!(first > 10.0 * smallest && last > 10.0 * smallest, "{first} {smallest} {last}");
+        assert!(alpha > ALPHA_RANGE.0 && alpha < ALPHA_RANGE.1);
+        assert_eq!(fig.verdict().tone, Tone::Good);
+    }
+
+    #[test]
+    fn a_neuron_beyond_the_width_is_reported() {
+        let mut p = ParamValues::defaults(Rescaling::PARAMS);
+        p.set("neuron", 20.0).unwrap();
+        assert_eq!(Rescaling::validate(&p).unwrap_err().key, "neuron");
+        let fig = Rescaling::new(p);
+        let v = fig.verdict();
+        assert_eq!(v.tone, Tone::Bad);
+        assert!(v.text.contains("k = 12"), "{}", v.text);
+    }
+}

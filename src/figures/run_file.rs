@@ -1,0 +1,114 @@
+//! Saved runs: a training figure's settings, data and parameters θ as one JSON document, so a
+//! run can be shared, reloaded in the page, or resumed from the command line.
+//!
+//! The format (version 1):
+//!
+//! ```json
+//! {
+//!   "format": "sgd-stability run",
+//!   "version": 1,
+//!   "figure": "edge-of-stability",
+//!   "params": { "eta": "0.06", "activation": "tanh", ... },
+//!   "data": { "input_dim": 1, "x": [-1.0, ...], "y": [1.0, ...] },
+//!   "theta": [0.12, ...],
+//!   "step": 0
+//! }
+//! ```
+//!
+//! `params` holds every parameter as the text a link would carry (choices by name); each goes
+//! through the same validation as a slider or a link. `data.x` is row-major, `input_dim` values
+//! per point. `theta` is laid out as the figure's network documents, and `step` says how many
+//! updates produced it. Reading never panics: oversized, malformed or inconsistent documents
+//! are refused with a message.
+
+use std::collections::BTreeMap;
+
+use serde::{Deserialize, Serialize};
+
+use super::params::ParamValues;
+use super::Figure;
+use crate::math::datasets::Dataset;
+
+/// The `format` field of every run file.
+pub const FORMAT: &str = "sgd-stability run";
+/// Documents longer than this are refused before parsing (the largest network and data set
+/// the page trains fit in far less).
+pub const MAX_LEN: usize = 16 << 20;
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct RunFile {
+    pub format: String,
+    pub version: u32,
+    pub figure: String,
+    pub params: BTreeMap<String, String>,
+    pub data: DataFile,
+    pub theta: Vec<f64>,
+    pub step: usize,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct DataFile {
+    pub input_dim: usize,
+    pub x: Vec<f64>,
+    pub y: Vec<f64>,
+}
+
+impl RunFile {
+    /// A run of figure `F` with these settings, data and parameters.
+    pub fn new<F: Figure>(params: &ParamValues, data: &Dataset, theta: &[f64], step: usize) -> Self {
+        Self {
+            format: FORMAT.to_string(),
+            version: 1,
+            figure: F::ID.to_string(),
+            params: params.iter().map(|(spec, v)| (spec.key.to_string(), spec.format(v))).collect(),
+            data: DataFile { input_dim: data.input_dim, x: data.x.clone(), y: data.y.clone() },
+            theta: theta.to_vec(),
+            step,
+        }
+    }
+
+    /// Parses and checks a document: format, version and that it names a figure.
+    pub fn parse(text: &str) -> Result<Self, String> {
+        if text.len() > MAX_LEN {
+            return Err(format!("the run file is too large ({} bytes; at most {MAX_LEN})", text.len()));
+        }
+        let run: RunFile = serde_json::from_str(text).map_err(|e| format!("not a run file: {e}"))?;
+        if run.format != FORMAT {
+            return Err(format!("not a run file: its format is \u{201c}{}\u{201d}", run.format));
+        }
+        if run.version != 1 {
+            return Err(format!("run files of version {} are not supported (this build reads version 1)", run.version));
+        }
+        if !run.theta.iter().all(|t| t.is_finite()) {
+            return Err("the run file's parameters θ are not all finite".into());
+        }
+        Ok(run)
+    }
+
+    pub fn to_json(&self) -> String {
+        serde_json::to_string_pretty(self).expect("a run file serializes")
+    }
+
+    /// The settings for figure `F`, validated one by one like link values; a parameter the
+    /// file leaves out keeps its default.
+    pub fn params_for<F: Figure>(&self) -> Result<ParamValues, String> {
+        if self.figure != F::ID {
+            return Err(format!(
+                "this run file is for the figure \u{201c}{}\u{201d}, not \u{201c}{}\u{201d}",
+                self.figure,
+                F::ID
+            ));
+        }
+        let mut params = ParamValues::defaults(F::PARAMS);
+        for (key, text) in &self.params {
+            params.set_text(key, text).map_err(|e| e.message)?;
+        }
+        F::validate(&params).map_err(|e| e.message)?;
+        Ok(params)
+    }
+
+    /// The data set, checked (dimensions, lengths, finite values).
+    pub fn dataset(&self) -> Result<Dataset, String> {
+        Dataset::new(self.data.input_dim, self.data.x.clone(), self.data.y.clone())
+    }
+}

@@ -1,0 +1,309 @@
+//! `sharpness-vs-lr`: the lecture's figure "(c) sharpness versus learning rate". The lecture's
+//! ReLU network, from one θ₀, trained by full-batch GD at each step size of a log-spaced grid
+//! until its loss is below a tolerance; where each run stops, its sharpness against 2/η and
+//! Lemma 4's lower bound 1 + 2∫|f''|g. Runs that did not converge or diverged are drawn as such.
+//!
+//! The data: n evenly spaced points of [−1, 1] with targets y = ½T₂(x) + 0.3x, a smooth curve
+//! a small network interpolates quickly. θ₀ is balanced (|w2ᵢ| = ‖(w1ᵢ, b1ᵢ)‖), see
+//! [`balanced_init`].
+
+use plotters::coord::Shift;
+use plotters::prelude::*;
+
+use super::params::{ParamError, ParamSpec, ParamValues, Scale};
+use super::plot::{self, format_tick, DrawResult, Theme};
+use super::run_file::RunFile;
+use super::{Activity, Figure, Panel, Table, Tone, Verdict};
+use crate::math::datasets::Dataset;
+use crate::math::function_space::balanced_init;
+use crate::math::lr_sweep::{log_grid, LearningRateSweep, Outcome, SweepResult};
+use crate::math::network::{Activation, ShallowNet};
+use crate::math::rng::seeded;
+
+pub struct SharpnessVsLr {
+    params: ParamValues,
+    sweep: LearningRateSweep,
+    data: Dataset,
+}
+
+/// The sweep's data set: ½T₂(x) + 0.3x at n evenly spaced points.
+fn data(n: usize) -> Dataset {
+    let x: Vec<f64> = (0..n).map(|j| -1.0 + 2.0 * j as f64 / (n - 1) as f64).collect();
+    let y = x.iter().map(|&x| 0.5 * (2.0 * x * x - 1.0) + 0.3 * x).collect();
+    Dataset::new(1, x, y).expect("evenly spaced points and a polynomial are a valid data set")
+}
+
+/// A result's numbers for a table row: NaN where not measured, never an infinity.
+fn row(r: &SweepResult) -> Vec<f64> {
+    let (code, at) = match r.outcome {
+        Outcome::Converged => (0.0, f64::NAN),
+        Outcome::NotConverged => (1.0, f64::NAN),
+        Outcome::Diverged { step } => (2.0, step as f64),
+    };
+    let finite = |v: f64| if v.is_finite() { v } else { f64::NAN };
+    vec![r.eta, 2.0 / r.eta, code, r.steps as f64, at, finite(r.loss), finite(r.sharpness), finite(r.lemma4_bound)]
+}
+
+impl SharpnessVsLr {
+    /// The sweep for `params` on `data` from θ₀.
+    fn start(params: ParamValues, data: Dataset, theta0: Vec<f64>) -> Self {
+        let net = ShallowNet::new(params.get_usize("width"), Activation::Relu);
+        let etas = log_grid(params.get("eta_min"), params.get("eta_max"), params.get_usize("count"));
+        let shallow = data.to_shallow_data().expect("the sweep's data are one-dimensional");
+        let sweep =
+            LearningRateSweep::new(net, &shallow, theta0, etas, params.get_usize("steps"), params.get("tolerance"));
+        Self { params, sweep, data }
+    }
+
+    fn draw_sharpness<DB: DrawingBackend>(&self, area: &DrawingArea<DB, Shift>, theme: &Theme) -> DrawResult<DB>
+    where
+        DB::ErrorType: 'static,
+    {
+        plot::clear(area, theme)?;
+        let etas = self.sweep.etas();
+        let (e_lo, e_hi) = (etas[0] / 1.15, etas[etas.len() - 1] * 1.15);
+        let results = self.sweep.results();
+        let values = results.iter().flat_map(|r| [r.sharpness, r.lemma4_bound]).chain([2.0 / e_lo, 2.0 / e_hi]);
+        let (lo, hi) = plot::log_range(values, 1e-6);
+        let mut chart = plot::frame(area, theme, "sharpness where each run stopped, against \u{3b7}")
+            .build_cartesian_2d((e_lo..e_hi).log_scale(), (lo..hi).log_scale())?;
+        plot::mesh(&mut chart, theme, "step size \u{3b7}", "eigenvalue")?;
+        let curve = (0..=100).map(|i| {
+            let eta = (e_lo.ln() + (e_hi.ln() - e_lo.ln()) * i as f64 / 100.0).exp();
+            (eta, (2.0 / eta).clamp(lo, hi))
+        });
+        let curve_style = theme.line(theme.series(1), 1.5);
+        chart
+            .draw_series(LineSeries::new(curve, curve_style))?
+            .label("2/\u{3b7}")
+            .legend(plot::swatch(theme, curve_style));
+        let r = theme.px(4.0);
+        let (good, open, bound) = (theme.series(0), theme.series(4), theme.series(2));
+        let at = |v: f64| v.clamp(lo, hi);
+        chart
+            .draw_series(
+                results
+                    .iter()
+                    .filter(|r| r.outcome == Outcome::Converged)
+                    .map(|s| Circle::new((s.eta, at(s.sharpness)), r, good.filled())),
+            )?
+            .label("sharpness, converged")
+            .legend(plot::dot_swatch(theme, good));
+        chart
+            .draw_series(
+                results
+                    .iter()
+                    .filter(|r| r.outcome == Outcome::NotConverged && r.sharpness.is_finite())
+                    .map(|s| Circle::new((s.eta, at(s.sharpness)), r, theme.line(open, 1.5))),
+            )?
+            .label("sharpness, not converged")
+            .legend(move |(x, y)| {
+                Circle::new((x + 9, y), 4, ShapeStyle { color: open.into(), filled: false, stroke_width: 2 })
+            });
+        chart
+            .draw_series(
+                results
+                    .iter()
+                    .filter(|r| r.lemma4_bound.is_finite())
+                    .map(|s| TriangleMarker::new((s.eta, at(s.lemma4_bound)), r, bound.filled())),
+            )?
+            .label("Lemma 4: 1 + 2\u{222b}|f''|g")
+            .legend(move |(x, y)| TriangleMarker::new((x + 9, y), 4, bound.filled()));
+        let diverged = theme.series(1);
+        chart
+            .draw_series(
+                results
+                    .iter()
+                    .filter(|r| matches!(r.outcome, Outcome::Diverged { .. }))
+                    .map(|s| Cross::new((s.eta, hi / 1.5), r, theme.line(diverged, 2.0))),
+            )?
+            .label("diverged")
+            .legend(move |(x, y)| {
+                Cross::new((x + 9, y), 4, ShapeStyle { color: diverged.into(), filled: false, stroke_width: 2 })
+            });
+        plot::legend(&mut chart, theme, SeriesLabelPosition::LowerLeft)?;
+        Ok(None)
+    }
+
+    fn draw_loss<DB: DrawingBackend>(&self, area: &DrawingArea<DB, Shift>, theme: &Theme) -> DrawResult<DB>
+    where
+        DB::ErrorType: 'static,
+    {
+        plot::clear(area, theme)?;
+        let etas = self.sweep.etas();
+        let (e_lo, e_hi) = (etas[0] / 1.15, etas[etas.len() - 1] * 1.15);
+        let tolerance = self.params.get("tolerance");
+        let results = self.sweep.results();
+        let losses: Vec<(f64, f64)> = results
+            .iter()
+            .filter(|r| r.loss.is_finite() && !matches!(r.outcome, Outcome::Diverged { .. }))
+            .map(|r| (r.eta, r.loss))
+            .collect();
+        let (lo, hi) = plot::log_range(losses.iter().map(|p| p.1).chain([tolerance]), 1e-12);
+        let mut chart = plot::frame(area, theme, "training loss where each run stopped")
+            .build_cartesian_2d((e_lo..e_hi).log_scale(), (lo..hi).log_scale())?;
+        plot::mesh(&mut chart, theme, "step size \u{3b7}", "loss")?;
+        let tol_style = theme.line(theme.muted(), 1.0);
+        chart
+            .draw_series(LineSeries::new([(e_lo, tolerance), (e_hi, tolerance)], tol_style))?
+            .label("tolerance")
+            .legend(plot::swatch(theme, tol_style));
+        let color = theme.series(0);
+        chart
+            .draw_series(losses.iter().map(|&(e, l)| Circle::new((e, l.clamp(lo, hi)), theme.px(4.0), color.filled())))?
+            .label("final loss")
+            .legend(plot::dot_swatch(theme, color));
+        plot::legend(&mut chart, theme, SeriesLabelPosition::UpperLeft)?;
+        Ok(None)
+    }
+}
+
+impl Figure for SharpnessVsLr {
+    const ID: &'static str = "sharpness-vs-lr";
+    const TITLE: &'static str = "Sharpness versus learning rate";
+    const PARAMS: &'static [ParamSpec] = &[
+        ParamSpec { key: "eta_min", label: "smallest \u{3b7}", min: 1e-4, max: 1.0, default: 0.005, scale: Scale::Log },
+        ParamSpec { key: "eta_max", label: "largest \u{3b7}", min: 1e-4, max: 5.0, default: 0.08, scale: Scale::Log },
+        ParamSpec { key: "count", label: "step sizes", min: 2.0, max: 40.0, default: 30.0, scale: Scale::Integer },
+        ParamSpec {
+            key: "steps",
+            label: "step cap per run",
+            min: 100.0,
+            max: 100_000.0,
+            default: 30_000.0,
+            scale: Scale::Integer,
+        },
+        ParamSpec {
+            key: "tolerance",
+            label: "loss tolerance",
+            min: 1e-10,
+            max: 1e-2,
+            default: 1e-6,
+            scale: Scale::Log,
+        },
+        ParamSpec { key: "width", label: "neurons k", min: 2.0, max: 200.0, default: 40.0, scale: Scale::Integer },
+        ParamSpec { key: "points", label: "points n", min: 3.0, max: 50.0, default: 8.0, scale: Scale::Integer },
+        ParamSpec { key: "scale", label: "initial weight scale", min: 0.1, max: 3.0, default: 1.0, scale: Scale::Log },
+        ParamSpec { key: "seed", label: "seed", min: 0.0, max: 999_999.0, default: 0.0, scale: Scale::Integer },
+    ];
+    const PANELS: &'static [Panel] = &[
+        Panel { key: "sharpness", description: "Sharpness where each run stopped against the step size, with 2/η and Lemma 4's lower bound; hollow markers did not converge, crosses diverged" },
+        Panel { key: "loss", description: "Training loss where each run stopped against the step size, with the tolerance" },
+    ];
+    const PACE: Option<f64> = None;
+
+    fn validate(p: &ParamValues) -> Result<(), ParamError> {
+        if p.get("eta_min") >= p.get("eta_max") {
+            return Err(ParamError {
+                key: "eta_max".into(),
+                message: "the largest \u{3b7} must exceed the smallest".into(),
+            });
+        }
+        Ok(())
+    }
+
+    fn new(params: ParamValues) -> Self {
+        let width = params.get_usize("width");
+        let theta0 = balanced_init(width, params.get("scale"), &mut seeded(params.get("seed") as u64));
+        let data = data(params.get_usize("points"));
+        Self::start(params, data, theta0)
+    }
+
+    fn run_file(&self) -> Option<RunFile> {
+        Some(RunFile::new::<Self>(&self.params, &self.data, self.sweep.theta0(), 0))
+    }
+
+    fn from_run(run: &RunFile) -> Result<Self, String> {
+        let mut params = run.params_for::<Self>()?;
+        let data = run.dataset()?;
+        if data.input_dim != 1 {
+            return Err("the sweep's network takes one input: the run file's data are two-dimensional".into());
+        }
+        params.set("points", data.len() as f64).map_err(|e| e.message)?;
+        let expected = 3 * params.get_usize("width") + 1;
+        if run.theta.len() != expected {
+            return Err(format!(
+                "the saved parameters have {} entries, a network of this width has {expected}",
+                run.theta.len()
+            ));
+        }
+        Ok(Self::start(params, data, run.theta.clone()))
+    }
+
+    fn params(&self) -> &ParamValues {
+        &self.params
+    }
+
+    fn step(&mut self, units: usize) -> Activity {
+        // One unit is one GD step; a run's final measurement comes with its last step.
+        if self.sweep.advance(units.saturating_mul(4)) {
+            Activity::Running
+        } else {
+            Activity::Idle
+        }
+    }
+
+    fn draw<DB: DrawingBackend>(&self, panel: usize, area: &DrawingArea<DB, Shift>, theme: &Theme) -> DrawResult<DB>
+    where
+        DB::ErrorType: 'static,
+    {
+        match panel {
+            0 => self.draw_sharpness(area, theme),
+            _ => self.draw_loss(area, theme),
+        }
+    }
+
+    fn verdict(&self) -> Verdict {
+        let results = self.sweep.results();
+        let total = self.sweep.etas().len();
+        let converged: Vec<&SweepResult> = results.iter().filter(|r| r.outcome == Outcome::Converged).collect();
+        let not_converged = results.iter().filter(|r| r.outcome == Outcome::NotConverged).count();
+        let diverged = results.iter().filter(|r| matches!(r.outcome, Outcome::Diverged { .. })).count();
+        let worst = converged.iter().map(|r| r.sharpness * r.eta / 2.0).fold(0.0, f64::max);
+        let summary = format!(
+            "{} converged (largest sharpness/(2/\u{3b7}) = {:.3}), {not_converged} did not converge within {} steps, {diverged} diverged",
+            converged.len(),
+            worst,
+            self.params.get_usize("steps")
+        );
+        if !self.sweep.is_done() {
+            return Verdict {
+                text: format!("Sweep running: {} of {total} runs done; {summary}.", results.len()),
+                tone: Tone::Neutral,
+            };
+        }
+        let tone = if worst <= 1.0 + 1e-6 { Tone::Good } else { Tone::Bad };
+        let claim = if worst <= 1.0 + 1e-6 {
+            "every converged run ends at sharpness \u{2264} 2/\u{3b7}"
+        } else {
+            "a converged run ends above 2/\u{3b7}"
+        };
+        Verdict { text: format!("{total} runs: {summary}; {claim}."), tone }
+    }
+
+    fn readouts(&self) -> Vec<(String, String)> {
+        let results = self.sweep.results();
+        let mut out = vec![("progress".to_string(), format!("{} of {} runs", results.len(), self.sweep.etas().len()))];
+        let bounded = results.iter().filter(|r| r.outcome == Outcome::Converged && r.lemma4_bound.is_finite());
+        let (count, holds) =
+            bounded.fold((0, 0), |(c, h), r| (c + 1, h + (r.lemma4_bound <= r.sharpness * (1.0 + 1e-9)) as usize));
+        if count > 0 {
+            out.push(("Lemma 4 bound \u{2264} sharpness (converged runs)".into(), format!("{holds} of {count}")));
+        }
+        if let Some(last) = results.last() {
+            out.push((
+                "last run".into(),
+                format!("\u{3b7} = {}, {:?} after {} steps", format_tick(last.eta), last.outcome, last.steps),
+            ));
+        }
+        out
+    }
+
+    fn tables(&self) -> Vec<Table> {
+        let rows: Vec<Vec<f64>> = self.sweep.results().iter().map(row).collect();
+        let columns =
+            vec!["eta", "two_over_eta", "outcome", "steps", "diverged_at", "loss", "sharpness", "lemma4_bound"];
+        let rows = if rows.is_empty() { vec![vec![f64::NAN; columns.len()]] } else { rows };
+        vec![Table { name: "sweep", columns, rows }]
+    }
+}

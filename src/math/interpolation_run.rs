@@ -1,0 +1,228 @@
+//! GD or SGD on the lecture's ReLU network until it interpolates, optionally raising the step
+//! size mid-run (the experiment of Mulayoff et al.'s first figure), with the function-space
+//! quantities recorded along the way.
+//!
+//! A run has *interpolated* once the training loss is below the tolerance **and** the minimum
+//! it sits in is stable for the current step size, λ_max(∇²L) ≤ 2/η. The second condition
+//! matters right after a switch to a larger η: the loss is still tiny there, but the minimum is
+//! too sharp for the new step size, and GD is about to leave it (the loss spikes). Failure is a
+//! result: a run that reaches its step cap first is reported as such, and one whose loss blows
+//! up as diverged at its step.
+
+use super::function_space::weighted_curvature;
+use super::network::{Data, ShallowNet};
+use super::optimizer::DIVERGENCE_LOSS_GROWTH;
+use super::rng::{sample_without_replacement, seeded, Rng};
+use super::shallow_tables::ShallowTables;
+use super::sharpness::{Schedule, SharpnessMeter, SharpnessMode};
+
+/// Relative accuracy of the sharpness measurements (warm-started Lanczos).
+const SHARPNESS_TOLERANCE: f64 = 1e-7;
+/// Lanczos iterations per sharpness measurement, at most.
+const SHARPNESS_MAX_ITER: usize = 40;
+
+/// Where a run stands.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum Outcome {
+    Running,
+    /// The loss fell below the tolerance at a minimum stable for the step size, at this step.
+    Interpolated {
+        step: usize,
+    },
+    /// The step cap came first.
+    Capped,
+    /// The loss blew up (or stopped being a number) at this step.
+    Diverged {
+        step: usize,
+        loss: f64,
+    },
+}
+
+/// One recorded iterate.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Record {
+    pub step: usize,
+    /// The step size in force at this step.
+    pub eta: f64,
+    /// The full training loss L(θ_t).
+    pub loss: f64,
+    /// λ_max(∇²L(θ_t)), by Lanczos.
+    pub sharpness: f64,
+    /// ∫|f''| g for the empirical law of the inputs.
+    pub curvature: f64,
+}
+
+/// The settings of a run.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct RunSettings {
+    pub schedule: Schedule,
+    /// Samples per step (clamped to 1..=n; n is full-batch GD).
+    pub batch_size: usize,
+    /// The training loss below which the network counts as interpolating.
+    pub tolerance: f64,
+    /// No more steps than this.
+    pub max_steps: usize,
+    /// A record every this many steps (and at the switch and the end).
+    pub record_every: usize,
+    pub seed: u64,
+}
+
+/// A training run that advances in bounded slices.
+#[derive(Clone, Debug)]
+pub struct InterpolationRun {
+    tables: ShallowTables,
+    xs: Vec<f64>,
+    theta: Vec<f64>,
+    settings: RunSettings,
+    grad: Vec<f64>,
+    rng: Rng,
+    pool: Vec<usize>,
+    batch: Vec<usize>,
+    meter: SharpnessMeter,
+    step: usize,
+    loss: f64,
+    initial_loss: f64,
+    outcome: Outcome,
+    records: Vec<Record>,
+    /// θ just before the step size changed.
+    theta_at_switch: Option<Vec<f64>>,
+}
+
+impl InterpolationRun {
+    /// A run from θ₀ on `data` (a ReLU network; another activation trains but records NaN
+    /// curvature).
+    pub fn new(net: ShallowNet, data: &Data, theta: Vec<f64>, settings: RunSettings) -> Self {
+        let p = net.num_params();
+        assert_eq!(theta.len(), p, "θ has the wrong length");
+        let n = data.len();
+        let batch_size = settings.batch_size.clamp(1, n.max(1));
+        let settings = RunSettings { batch_size, record_every: settings.record_every.max(1), ..settings };
+        let start: Vec<f64> = (0..p).map(|i| 1.0 + 0.37 * ((i * 7919) % 13) as f64).collect();
+        let mut run = Self {
+            tables: ShallowTables::new(net, data),
+            xs: data.x.clone(),
+            theta,
+            settings,
+            grad: vec![0.0; p],
+            rng: seeded(settings.seed),
+            pool: (0..n).collect(),
+            batch: vec![0; batch_size],
+            meter: SharpnessMeter::new(
+                p,
+                SharpnessMode::WarmStart { tolerance: SHARPNESS_TOLERANCE, max_iter: SHARPNESS_MAX_ITER, start },
+                1,
+            ),
+            step: 0,
+            loss: f64::NAN,
+            initial_loss: f64::NAN,
+            outcome: Outcome::Running,
+            records: Vec::new(),
+            theta_at_switch: None,
+        };
+        run.loss = run.tables.evaluate(&run.theta, &mut run.grad, false);
+        run.initial_loss = run.loss;
+        if !run.loss.is_finite() {
+            run.outcome = Outcome::Diverged { step: 0, loss: f64::INFINITY };
+        } else {
+            run.record();
+        }
+        if settings.schedule.switch_at == 0 {
+            run.theta_at_switch = Some(run.theta.clone());
+        }
+        run
+    }
+
+    pub fn outcome(&self) -> Outcome {
+        self.outcome
+    }
+
+    pub fn theta(&self) -> &[f64] {
+        &self.theta
+    }
+
+    pub fn step(&self) -> usize {
+        self.step
+    }
+
+    /// L(θ) at the current step.
+    pub fn loss(&self) -> f64 {
+        self.loss
+    }
+
+    pub fn records(&self) -> &[Record] {
+        &self.records
+    }
+
+    pub fn settings(&self) -> &RunSettings {
+        &self.settings
+    }
+
+    /// θ as it was when the step size changed, once it has.
+    pub fn theta_at_switch(&self) -> Option<&[f64]> {
+        self.theta_at_switch.as_deref()
+    }
+
+    /// The sharpness at the current θ (prepares the tables' curvature). None when Lanczos fails.
+    fn sharpness(&mut self) -> Option<f64> {
+        self.loss = self.tables.evaluate(&self.theta, &mut self.grad, true);
+        self.meter.measure(&mut self.tables).map(|s| s.value)
+    }
+
+    /// Records the current iterate (sharpness and ∫|f''| g); returns the sharpness.
+    fn record(&mut self) -> Option<f64> {
+        let sharpness = self.sharpness()?;
+        let curvature = weighted_curvature(&self.tables.net(), &self.theta, &self.xs);
+        let eta = self.settings.schedule.at(self.step);
+        self.records.push(Record { step: self.step, eta, loss: self.loss, sharpness, curvature });
+        Some(sharpness)
+    }
+
+    /// Takes up to `steps` steps (each evaluates the loss and its gradient once; every
+    /// `record_every` steps a Lanczos run measures the sharpness); returns where the run stands.
+    pub fn advance(&mut self, steps: usize) -> Outcome {
+        let n = self.pool.len();
+        let schedule = self.settings.schedule;
+        for _ in 0..steps {
+            if self.outcome != Outcome::Running {
+                break;
+            }
+            if self.step >= self.settings.max_steps {
+                self.outcome = Outcome::Capped;
+                break;
+            }
+            let eta = schedule.at(self.step);
+            if self.settings.batch_size < n {
+                sample_without_replacement(&mut self.rng, &mut self.pool, &mut self.batch);
+                self.tables.batch_gradient(&self.batch, &mut self.grad);
+            }
+            for (t, g) in self.theta.iter_mut().zip(&self.grad) {
+                *t -= eta * g;
+            }
+            self.step += 1;
+            self.loss = self.tables.evaluate(&self.theta, &mut self.grad, false);
+            let limit = DIVERGENCE_LOSS_GROWTH * self.initial_loss.max(1.0);
+            if self.loss.is_nan() || self.loss > limit {
+                let loss = if self.loss.is_nan() { f64::INFINITY } else { self.loss };
+                self.outcome = Outcome::Diverged { step: self.step, loss };
+                break;
+            }
+            let at_switch = self.step == schedule.switch_at;
+            if at_switch {
+                self.theta_at_switch = Some(self.theta.clone());
+            }
+            if self.step % self.settings.record_every == 0 || at_switch || self.step == self.settings.max_steps {
+                let Some(sharpness) = self.record() else {
+                    self.outcome = Outcome::Diverged { step: self.step, loss: self.loss };
+                    break;
+                };
+                // Interpolated: below the tolerance, past any switch, and stable for the step
+                // size in force from here on.
+                let past_switch = self.step >= schedule.switch_at || schedule.eta == schedule.eta_after;
+                if self.loss < self.settings.tolerance && past_switch && sharpness <= 2.0 / schedule.at(self.step) {
+                    self.outcome = Outcome::Interpolated { step: self.step };
+                }
+            }
+        }
+        self.outcome
+    }
+}

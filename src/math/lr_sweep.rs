@@ -1,0 +1,186 @@
+//! The sweep behind "sharpness versus learning rate": the same network from the same θ₀,
+//! trained by full-batch GD at each step size of a grid until the loss falls below a tolerance
+//! (or a step cap, or divergence), then measured: the sharpness λ_max(∇²L) of where it stopped
+//! and, for the lecture's ReLU network, Lemma 4's lower bound 1 + 2∫|f''|g of the function it
+//! learned. Stability says a run that converges at step size η ends with sharpness ≤ 2/η (up to
+//! the tolerance), and at interpolation Lemma 4 puts the bound below that sharpness.
+//!
+//! Work comes in slices ([`LearningRateSweep::advance`]), so a page can run it between frames.
+
+use super::function_space::lemma4_lower_bound;
+use super::lanczos::{Lanczos, Ritz, StopRule};
+use super::network::{Activation, Data, ShallowNet};
+use super::shallow_tables::ShallowTables;
+
+/// A run whose loss grows past this many times max(initial loss, 1) has diverged.
+const DIVERGENCE_GROWTH: f64 = 1e10;
+/// Relative accuracy of the final sharpness.
+const SHARPNESS_TOLERANCE: f64 = 1e-10;
+
+/// How one run of the sweep ended.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum Outcome {
+    /// The loss fell below the tolerance.
+    Converged,
+    /// The step cap came first.
+    NotConverged,
+    /// The loss blew up at this step.
+    Diverged { step: usize },
+}
+
+/// One step size's result. `sharpness` and `lemma4_bound` are NaN for a diverged run.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct SweepResult {
+    pub eta: f64,
+    pub outcome: Outcome,
+    pub steps: usize,
+    pub loss: f64,
+    pub sharpness: f64,
+    pub lemma4_bound: f64,
+}
+
+/// The run in progress.
+struct Current {
+    index: usize,
+    theta: Vec<f64>,
+    step: usize,
+    initial_loss: f64,
+}
+
+pub struct LearningRateSweep {
+    net: ShallowNet,
+    xs: Vec<f64>,
+    tables: ShallowTables,
+    theta0: Vec<f64>,
+    etas: Vec<f64>,
+    max_steps: usize,
+    tolerance: f64,
+    current: Option<Current>,
+    results: Vec<SweepResult>,
+    grad: Vec<f64>,
+    lanczos: Lanczos,
+    ritz: Ritz,
+}
+
+impl LearningRateSweep {
+    /// A sweep over `etas` from θ₀, each run capped at `max_steps` GD steps and stopped once
+    /// the loss is below `tolerance`.
+    pub fn new(
+        net: ShallowNet,
+        data: &Data,
+        theta0: Vec<f64>,
+        etas: Vec<f64>,
+        max_steps: usize,
+        tolerance: f64,
+    ) -> Self {
+        let p = net.num_params();
+        assert_eq!(theta0.len(), p, "θ₀ has the wrong length");
+        Self {
+            net,
+            xs: data.x.clone(),
+            tables: ShallowTables::new(net, data),
+            theta0,
+            etas,
+            max_steps,
+            tolerance,
+            current: None,
+            results: Vec::new(),
+            grad: vec![0.0; p],
+            lanczos: Lanczos::new(p, p),
+            ritz: Ritz::default(),
+        }
+    }
+
+    /// The parameters every run starts from.
+    pub fn theta0(&self) -> &[f64] {
+        &self.theta0
+    }
+
+    pub fn etas(&self) -> &[f64] {
+        &self.etas
+    }
+
+    pub fn results(&self) -> &[SweepResult] {
+        &self.results
+    }
+
+    pub fn is_done(&self) -> bool {
+        self.results.len() == self.etas.len()
+    }
+
+    /// Does up to `steps` GD steps of work; returns whether work remains.
+    pub fn advance(&mut self, steps: usize) -> bool {
+        let mut budget = steps;
+        while budget > 0 && !self.is_done() {
+            let index = self.results.len();
+            let current = self.current.get_or_insert_with(|| Current {
+                index,
+                theta: self.theta0.clone(),
+                step: 0,
+                initial_loss: f64::NAN,
+            });
+            let eta = self.etas[current.index];
+            let mut finished = None;
+            while budget > 0 {
+                let loss = self.tables.evaluate(&current.theta, &mut self.grad, false);
+                if current.step == 0 {
+                    current.initial_loss = loss;
+                }
+                if !(loss.is_finite() && loss <= DIVERGENCE_GROWTH * current.initial_loss.max(1.0)) {
+                    finished = Some((Outcome::Diverged { step: current.step }, loss));
+                    break;
+                }
+                if loss < self.tolerance {
+                    finished = Some((Outcome::Converged, loss));
+                    break;
+                }
+                if current.step == self.max_steps {
+                    finished = Some((Outcome::NotConverged, loss));
+                    break;
+                }
+                for (t, g) in current.theta.iter_mut().zip(&self.grad) {
+                    *t -= eta * g;
+                }
+                current.step += 1;
+                budget -= 1;
+            }
+            if let Some((outcome, loss)) = finished {
+                let current = self.current.take().expect("a run is in progress");
+                let result = self.measure(eta, outcome, current.step, loss, &current.theta);
+                self.results.push(result);
+            }
+        }
+        !self.is_done()
+    }
+
+    /// The sharpness and Lemma 4's bound where a run stopped.
+    fn measure(&mut self, eta: f64, outcome: Outcome, steps: usize, loss: f64, theta: &[f64]) -> SweepResult {
+        if matches!(outcome, Outcome::Diverged { .. }) {
+            return SweepResult { eta, outcome, steps, loss, sharpness: f64::NAN, lemma4_bound: f64::NAN };
+        }
+        self.tables.evaluate(theta, &mut self.grad, true);
+        let p = theta.len();
+        let start: Vec<f64> = (0..p).map(|i| 1.0 + ((i * 7919) % 13) as f64 / 13.0).collect();
+        let rule = StopRule::Converged { tolerance: SHARPNESS_TOLERANCE, max_iter: p };
+        let tables = &mut self.tables;
+        let sharpness = if self.lanczos.run(1, &start, rule, |v, out| tables.hessian_vec(v, out), &mut self.ritz) {
+            self.ritz.values[0]
+        } else {
+            f64::NAN
+        };
+        let lemma4_bound = if self.net.activation == Activation::Relu {
+            lemma4_lower_bound(&self.net, theta, &self.xs)
+        } else {
+            f64::NAN
+        };
+        SweepResult { eta, outcome, steps, loss, sharpness, lemma4_bound }
+    }
+}
+
+/// `count` step sizes spaced evenly in log scale from `lo` to `hi`.
+pub fn log_grid(lo: f64, hi: f64, count: usize) -> Vec<f64> {
+    if count <= 1 {
+        return vec![lo];
+    }
+    (0..count).map(|i| (lo.ln() + (hi.ln() - lo.ln()) * i as f64 / (count - 1) as f64).exp()).collect()
+}

@@ -1,0 +1,155 @@
+//! Rescaling ReLU neurons (Dinh et al.): the same function, a different sharpness.
+//!
+//! ReLU is positively homogeneous, σ(αz) = ασ(z) for α > 0, so the map
+//!   (w1ᵢ, b1ᵢ, w2ᵢ) ↦ (α w1ᵢ, α b1ᵢ, w2ᵢ/α)
+//! leaves neuron i's output w2ᵢσ(w1ᵢx + b1ᵢ), and so f, unchanged for every x. With D the
+//! diagonal matrix of the map, L(Dθ) = L(θ) for all θ, and differentiating twice gives
+//! ∇²L(Dθ) = D⁻¹ ∇²L(θ) D⁻¹: the Hessian at the rescaled point is the old one with the rows and
+//! columns of the neuron's input weights divided by α and its output weight's multiplied by α.
+//! Its top eigenvalue therefore grows without bound as α → 0 or α → ∞ (for a neuron active on
+//! the data) and has a minimum in between: the sharpness of a minimum is a property of its
+//! parameterization, not of the function it computes. Minimizing over this family bounds the
+//! lecture's min over Ω(f) of λ_max from above (rescalings are only part of Ω(f)).
+
+use super::lanczos::{Lanczos, Ritz, StopRule};
+use super::network::{Regression, ShallowNet};
+
+/// Relative accuracy of each λ_max on a profile.
+const SHARPNESS_TOLERANCE: f64 = 1e-10;
+
+/// Which neurons a rescaling acts on.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Scope {
+    /// Neuron i (counting from 0).
+    Neuron(usize),
+    /// Every neuron by the same α.
+    All,
+}
+
+/// θ with the neurons of `scope` rescaled by α > 0: (w1ᵢ, b1ᵢ, w2ᵢ) ↦ (αw1ᵢ, αb1ᵢ, w2ᵢ/α).
+pub fn rescale(net: &ShallowNet, theta: &[f64], scope: Scope, alpha: f64) -> Vec<f64> {
+    let k = net.width;
+    let mut out = theta.to_vec();
+    let neurons = match scope {
+        Scope::Neuron(i) => i..i + 1,
+        Scope::All => 0..k,
+    };
+    for i in neurons {
+        out[i] *= alpha;
+        out[k + i] *= alpha;
+        out[2 * k + i] /= alpha;
+    }
+    out
+}
+
+/// max over `xs` of |f_a(x) − f_b(x)|.
+pub fn max_output_change(net: &ShallowNet, theta_a: &[f64], theta_b: &[f64], xs: &[f64]) -> f64 {
+    xs.iter().map(|&x| (net.eval(theta_a, x) - net.eval(theta_b, x)).abs()).fold(0.0, f64::max)
+}
+
+/// λ_max(∇²L) at the rescalings θ(α) of one trained θ, over a log-spaced grid of α, computed a
+/// few α at a time by [`HessianTop`], each started from the previous α's top eigenvector.
+#[derive(Clone, Debug)]
+pub struct SharpnessProfile {
+    pub scope: Scope,
+    pub alphas: Vec<f64>,
+    /// λ_max per α; NaN until computed (or when Lanczos failed).
+    pub values: Vec<f64>,
+    done: usize,
+    meter: HessianTop,
+}
+
+impl SharpnessProfile {
+    /// A profile over `points` values of α spanning `range` (log-spaced).
+    pub fn new(problem: &Regression, scope: Scope, range: (f64, f64), points: usize) -> Self {
+        let p = problem.num_params();
+        let points = points.max(2);
+        let (lo, hi) = (range.0.ln(), range.1.ln());
+        let alphas = (0..points).map(|i| (lo + (hi - lo) * i as f64 / (points - 1) as f64).exp()).collect();
+        Self {
+            scope,
+            alphas,
+            values: vec![f64::NAN; points],
+            done: 0,
+            // Small networks: Lanczos may run to the full dimension, where it is exact.
+            meter: HessianTop::new(p, p, SHARPNESS_TOLERANCE),
+        }
+    }
+
+    pub fn is_complete(&self) -> bool {
+        self.done == self.alphas.len()
+    }
+
+    /// The number of α computed so far (from the smallest).
+    pub fn computed(&self) -> usize {
+        self.done
+    }
+
+    /// Computes up to `count` more points for the trained `theta`. Returns whether any remain.
+    pub fn advance(&mut self, problem: &Regression, theta: &[f64], count: usize) -> bool {
+        for _ in 0..count {
+            if self.is_complete() {
+                break;
+            }
+            let rescaled = rescale(&problem.net, theta, self.scope, self.alphas[self.done]);
+            self.values[self.done] = self.meter.measure(problem, &rescaled);
+            self.done += 1;
+        }
+        !self.is_complete()
+    }
+
+    /// The computed point with the smallest λ_max, as (α, λ_max).
+    pub fn minimum(&self) -> Option<(f64, f64)> {
+        self.alphas
+            .iter()
+            .zip(&self.values)
+            .filter(|(_, v)| v.is_finite())
+            .min_by(|a, b| a.1.total_cmp(b.1))
+            .map(|(&a, &v)| (a, v))
+    }
+}
+
+/// λ_max(∇²L(θ)) by Lanczos on exact Hessian-vector products, run until accurate to a relative
+/// tolerance; each run starts from the previous run's top eigenvector (plus a little of every
+/// direction), since nearby θ have nearly the same one. The workspace is reused.
+#[derive(Clone, Debug)]
+pub struct HessianTop {
+    lanczos: Lanczos,
+    ritz: Ritz,
+    start: Vec<f64>,
+    scratch: Vec<f64>,
+    tolerance: f64,
+    max_iter: usize,
+}
+
+impl HessianTop {
+    /// For θ of `dim` entries, at most `max_iter` Lanczos iterations (the workspace holds that
+    /// many vectors of `dim` entries).
+    pub fn new(dim: usize, max_iter: usize, tolerance: f64) -> Self {
+        Self {
+            lanczos: Lanczos::new(dim, max_iter),
+            ritz: Ritz::default(),
+            start: (0..dim).map(|i| 1.0 + 0.1 * (i as f64 * 0.7).sin()).collect(),
+            scratch: vec![0.0; dim],
+            tolerance,
+            max_iter,
+        }
+    }
+
+    /// λ_max(∇²L(θ)); NaN when Lanczos fails (θ or the products not finite).
+    pub fn measure(&mut self, problem: &Regression, theta: &[f64]) -> f64 {
+        let rule = StopRule::Converged { tolerance: self.tolerance, max_iter: self.max_iter };
+        let scratch = &mut self.scratch;
+        let ok =
+            self.lanczos.run(1, &self.start, rule, |v, hv| problem.hessian_vec(theta, v, hv, scratch), &mut self.ritz);
+        if !ok {
+            return f64::NAN;
+        }
+        let top = &self.ritz.vectors[0];
+        let norm = top.iter().map(|v| v * v).sum::<f64>().sqrt().max(f64::MIN_POSITIVE);
+        for (s, v) in self.start.iter_mut().zip(top) {
+            *s = v / norm + 1e-3;
+        }
+        self.ritz.values[0]
+    }
+}

@@ -1,0 +1,75 @@
+// The browser half of `make bench`: EOS-1 as WebAssembly in headless Chromium (release build in
+// dist/), the 30-point sharpness-versus-learning-rate sweep as the page runs it, and the
+// longest main-thread task while figures train. Merges the native figures (given as a JSON
+// file) and writes target/bench/eos1.json.
+
+import { readFileSync, writeFileSync, mkdirSync } from "node:fs";
+import { serve } from "./server.mjs";
+import { launch, openPage, settle } from "./browser.mjs";
+
+const nativeFile = process.argv[2] ?? "target/bench/eos1-native.json";
+const native = JSON.parse(readFileSync(nativeFile, "utf8"));
+const server = await serve(process.env.SITE_DIR ?? "dist");
+const browser = await launch();
+try {
+  const { page, context } = await openPage(browser, server, "", { deviceScaleFactor: 1 });
+  await settle(page, 120000);
+  const wasm = JSON.parse(await page.evaluate(() => window.wasmBindings.bench_eos1()));
+
+  // The page's default sweep, timed from a replay to its last run, while recording long tasks.
+  await page.evaluate(() => {
+    window.longestTask = 0;
+    new PerformanceObserver((list) => {
+      for (const e of list.getEntries()) window.longestTask = Math.max(window.longestTask, e.duration);
+    }).observe({ type: "longtask", buffered: false });
+  });
+  const sweepSeconds = await page.evaluate(async () => {
+    const figure = document.getElementById("sharpness-vs-lr");
+    const replay = [...figure.querySelectorAll(".fig-buttons button")].find((b) => b.textContent === "Replay");
+    const start = performance.now();
+    replay.click();
+    await new Promise((done) => {
+      const check = () => (figure.querySelector(".fig-verdict").textContent.startsWith("30 runs") ? done() : setTimeout(check, 10));
+      setTimeout(check, 50);
+    });
+    return (performance.now() - start) / 1000;
+  });
+  // Train the edge-of-stability preset with the most work and keep recording long tasks.
+  await page.evaluate(() => [...document.querySelectorAll("#edge-of-stability .fig-buttons button")].find((b) => b.textContent === "Learning-rate switch").click());
+  await settle(page, 120000);
+  const longestTaskMs = await page.evaluate(() => window.longestTask);
+  await context.close();
+
+  const result = {
+    workload: "EOS-1: tanh network of width 100 (301 parameters), n = 20, eta = 0.06, 2000 steps",
+    native_sharpness_steps_per_s: native.sharpness_steps_per_s,
+    native_gd_steps_per_s: native.gd_steps_per_s,
+    native_adaptive_steps_per_s: native.adaptive_steps_per_s,
+    wasm_sharpness_steps_per_s: wasm.sharpness_steps_per_s,
+    wasm_gd_steps_per_s: wasm.gd_steps_per_s,
+    wasm_adaptive_steps_per_s: wasm.adaptive_steps_per_s,
+    adaptive_products_per_step: wasm.adaptive_products_per_step,
+    sharpness_step_0: wasm.sharpness_step_0,
+    sharpness_step_2000: wasm.sharpness_step_2000,
+    native_sharpness_step_2000: native.sharpness_step_2000,
+    browser_sweep_30_seconds: sweepSeconds,
+    browser_longest_main_thread_task_ms: longestTaskMs,
+  };
+  mkdirSync("target/bench", { recursive: true });
+  writeFileSync("target/bench/eos1.json", JSON.stringify(result, null, 2) + "\n");
+  const row = (label, value, unit = "") => console.log(`  ${label.padEnd(58)} ${String(value).padStart(12)} ${unit}`);
+  console.log("EOS-1 and the page, measured:");
+  row("GD + 20-iteration sharpness, native", Math.round(result.native_sharpness_steps_per_s), "steps/s");
+  row("GD + 20-iteration sharpness, wasm in Chromium", Math.round(result.wasm_sharpness_steps_per_s), "steps/s");
+  row("GD + warm-started sharpness (1e-10), native", Math.round(result.native_adaptive_steps_per_s), "steps/s");
+  row("GD + warm-started sharpness (1e-10), wasm", Math.round(result.wasm_adaptive_steps_per_s), "steps/s");
+  row("plain GD, native", Math.round(result.native_gd_steps_per_s), "steps/s");
+  row("plain GD, wasm", Math.round(result.wasm_gd_steps_per_s), "steps/s");
+  row("30-point sharpness-vs-eta sweep in the page", sweepSeconds.toFixed(2), "s");
+  row("longest main-thread task while training", longestTaskMs.toFixed(0), "ms");
+  row("sharpness at step 0 / 2000 (wasm)", `${result.sharpness_step_0.toFixed(12)} / ${result.sharpness_step_2000.toFixed(9)}`);
+  console.log("wrote target/bench/eos1.json");
+} finally {
+  await browser.close();
+  await server.close();
+}

@@ -1,0 +1,106 @@
+// End-to-end tests of the edge-of-stability and sharpness-versus-learning-rate figures: they
+// draw, the presets work, the sweep completes and can be stopped, and refused combinations
+// leave the figure as it was.
+
+import { after, before, describe, test } from "node:test";
+import assert from "node:assert/strict";
+import { serve } from "./server.mjs";
+import { readFile } from "node:fs/promises";
+import { canvasFingerprint, canvasStats, launch, openPage, settle, watch } from "./browser.mjs";
+
+const SHOTS = "target/e2e";
+let server;
+let browser;
+
+before(async () => {
+  server = await serve(process.env.SITE_DIR ?? "dist");
+  browser = await launch();
+});
+
+after(async () => {
+  await browser?.close();
+  await server?.close();
+});
+
+const button = (page, figure, label) => page.locator(`#${figure} .fig-buttons button`, { hasText: label });
+const verdict = (page, figure) => page.locator(`#${figure} .fig-verdict`).textContent();
+
+describe("edge of stability", () => {
+  test("the reference run finishes at the edge, and a preset re-runs with its settings", async () => {
+    const { context, page, problems } = await openPage(browser, server);
+    await settle(page, 120000);
+    assert.match(await verdict(page, "edge-of-stability"), /^Done, step 2000: sharpness 32\.99/);
+    for (const panel of ["loss", "sharpness", "lanczos"]) {
+      assert.ok((await canvasStats(page, `#edge-of-stability-${panel}`)).colours > 20, `${panel} is blank`);
+    }
+    const before = await canvasFingerprint(page, "#edge-of-stability-sharpness");
+    await button(page, "edge-of-stability", "Learning-rate switch").click();
+    await page.waitForFunction(() => location.hash.includes("edge-of-stability.switch=1500"));
+    await settle(page, 120000);
+    assert.match(await verdict(page, "edge-of-stability"), /^Done, step 6000/);
+    assert.equal(await page.locator("#edge-of-stability-eta").inputValue(), "0.08");
+    assert.notEqual(await canvasFingerprint(page, "#edge-of-stability-sharpness"), before);
+    await page.locator("#edge-of-stability").screenshot({ path: `${SHOTS}/edge-of-stability-switch.png` });
+    assert.deepEqual(problems, []);
+    await context.close();
+  });
+
+  test("a batch larger than the data set is refused beside its control", async () => {
+    const { context, page, problems } = await openPage(browser, server);
+    await settle(page, 120000);
+    const text = await verdict(page, "edge-of-stability");
+    await page.locator("#edge-of-stability-batch").fill("50");
+    await page.locator("#edge-of-stability-batch").press("Enter");
+    assert.match(await page.locator("#edge-of-stability-batch-msg").textContent(), /exceeds the 20 data points/);
+    assert.equal(await verdict(page, "edge-of-stability"), text);
+    assert.equal(await page.evaluate(() => location.hash.includes("edge-of-stability.batch")), false);
+    assert.deepEqual(problems, []);
+    await context.close();
+  });
+});
+
+describe("sharpness versus learning rate", () => {
+  test("the sweep completes, and Pause stops it part-way", async () => {
+    const { context, page, problems } = await openPage(browser, server);
+    await settle(page, 120000);
+    assert.match(await verdict(page, "sharpness-vs-lr"), /^30 runs: \d+ converged/);
+    assert.ok((await canvasStats(page, "#sharpness-vs-lr-sharpness")).colours > 20);
+    await button(page, "sharpness-vs-lr", "Replay").click();
+    await button(page, "sharpness-vs-lr", "Pause").click();
+    const progress = await page.locator("#sharpness-vs-lr .fig-readouts dd").first().textContent();
+    assert.doesNotMatch(progress, /^30 of 30/);
+    await page.waitForTimeout(1000);
+    assert.equal(await page.locator("#sharpness-vs-lr .fig-readouts dd").first().textContent(), progress, "the sweep went on after Pause");
+    await page.locator("#sharpness-vs-lr").screenshot({ path: `${SHOTS}/sharpness-vs-lr-paused.png` });
+    assert.deepEqual(problems, []);
+    await context.close();
+  });
+});
+
+describe("exports", () => {
+  test("CSV, PNG and a saved run download, and the run loads back", async () => {
+    const context = await browser.newContext({ viewport: { width: 1280, height: 900 }, acceptDownloads: true });
+    const page = await context.newPage();
+    const problems = watch(page, server.origin);
+    await page.goto(server.url);
+    await settle(page, 120000);
+    const [csv] = await Promise.all([page.waitForEvent("download"), button(page, "edge-of-stability", "CSV").click()]);
+    assert.equal(csv.suggestedFilename(), "edge-of-stability.csv");
+    const csvText = await readFile(await csv.path(), "utf8");
+    assert.match(csvText.split("\n")[0], /^step,eta,loss,sharpness/);
+    assert.equal(csvText.trim().split("\n").length, 2002);
+    const [png] = await Promise.all([page.waitForEvent("download"), button(page, "quadratic-1d", "PNG").click()]);
+    assert.equal(png.suggestedFilename(), "quadratic-1d.png");
+    const [run] = await Promise.all([page.waitForEvent("download"), button(page, "edge-of-stability", "Save run").click()]);
+    const runPath = await run.path();
+    assert.match(await readFile(runPath, "utf8"), /"format": "sgd-stability run"/);
+    await page.locator("#edge-of-stability-load-run").setInputFiles(runPath);
+    await page.waitForFunction(() => document.querySelector("#edge-of-stability .fig-note").textContent === "Loaded the run.");
+    await settle(page, 120000);
+    assert.match(await verdict(page, "edge-of-stability"), /^Done, step 2000/);
+    await page.locator("#edge-of-stability-load-run").setInputFiles({ name: "bad.json", mimeType: "application/json", buffer: Buffer.from('{"format": 1}') });
+    await page.waitForFunction(() => document.querySelector("#edge-of-stability .fig-note").textContent.startsWith("The run was not loaded"));
+    assert.deepEqual(problems, []);
+    await context.close();
+  });
+});
