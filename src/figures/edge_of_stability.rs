@@ -367,6 +367,7 @@ impl Figure for EdgeOfStability {
         },
     ];
     const PACE: Option<f64> = None;
+    const UNIT: &'static str = "GD steps, each with its sharpness,";
     const PRESETS: &'static [Preset] = &[
         Preset {
             label: "Progressive sharpening",

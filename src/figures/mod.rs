@@ -156,6 +156,8 @@ pub trait Figure: Sized {
     /// How many steps of work per second to animate, when the work is meant to be watched at a
     /// reading pace; `None` runs as fast as the frame budget allows.
     const PACE: Option<f64>;
+    /// What one unit of `step`'s work is, for the page's speed readout (plural).
+    const UNIT: &'static str = "steps";
     /// One-click settings shown as buttons.
     const PRESETS: &'static [Preset] = &[];
     /// For a step-by-step figure (a proof), the integer parameter that is the current step:
@@ -165,7 +167,7 @@ pub trait Figure: Sized {
 
     /// Checks what single-parameter ranges cannot (say, a batch larger than the data set).
     /// A refused combination leaves the figure as it was, with the message beside the control
-    /// named by the error's key.
+    /// being changed (for a link, beside the control the error's key names).
     fn validate(_params: &ParamValues) -> Result<(), params::ParamError> {
         Ok(())
     }

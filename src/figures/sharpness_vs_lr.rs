@@ -191,6 +191,7 @@ impl Figure for SharpnessVsLr {
         Panel { key: "loss", description: "Training loss where each run stopped against the step size, with the tolerance" },
     ];
     const PACE: Option<f64> = None;
+    const UNIT: &'static str = "GD steps";
 
     fn validate(p: &ParamValues) -> Result<(), ParamError> {
         if p.get("eta_min") >= p.get("eta_max") {
@@ -236,7 +237,7 @@ impl Figure for SharpnessVsLr {
 
     fn step(&mut self, units: usize) -> Activity {
         // One unit is one GD step; a run's final measurement comes with its last step.
-        if self.sweep.advance(units.saturating_mul(4)) {
+        if self.sweep.advance(units) {
             Activity::Running
         } else {
             Activity::Idle

@@ -38,6 +38,8 @@ struct State<F> {
     owed: f64,
     maps: Vec<Option<PlotMap>>,
     dragging: Option<Grab>,
+    /// Work units per second of an unpaced figure while it runs (smoothed over frames).
+    rate: f64,
 }
 
 pub struct FigureView<F: Figure> {
@@ -146,6 +148,7 @@ impl<F: Figure + 'static> FigureView<F> {
                 owed: 0.0,
                 maps: vec![None; F::PANELS.len()],
                 dragging: None,
+                rate: 0.0,
             }),
             canvases,
             controls,
@@ -450,6 +453,7 @@ impl<F: Figure + 'static> FigureView<F> {
         s.figure = figure;
         s.playing = playing;
         s.owed = 0.0;
+        s.rate = 0.0;
         s.last_frame = None;
         s.dirty = true;
         drop(s);
@@ -476,7 +480,11 @@ impl<F: Figure + 'static> FigureView<F> {
                 }
             }
         }
-        self.show_readouts(&s.figure.readouts());
+        let mut readouts = s.figure.readouts();
+        if F::PACE.is_none() && s.playing && s.rate > 0.0 {
+            readouts.push(("speed".to_string(), format!("{:.0} {} per second", s.rate, F::UNIT)));
+        }
+        self.show_readouts(&readouts);
         if let (Some(list), Some(key)) = (&self.steps, F::STEPPER) {
             mark_step(list, s.figure.params().get(key) as u32);
         }
@@ -548,13 +556,20 @@ impl<F: Figure + 'static> Live for FigureView<F> {
                     let clock = dom::window().performance();
                     let start = clock.as_ref().map_or(now_ms, |p| p.now());
                     s.dirty = true;
-                    loop {
+                    let mut units = 0;
+                    let activity = loop {
                         let a = s.figure.step(UNITS_PER_CALL);
+                        units += UNITS_PER_CALL;
                         let spent = clock.as_ref().map_or(budget_ms, |p| p.now() - start);
                         if a == Activity::Idle || spent >= budget_ms {
                             break a;
                         }
+                    };
+                    if let Some(last) = s.last_frame {
+                        let frame_rate = units as f64 * 1000.0 / (now_ms - last).max(1.0);
+                        s.rate = if s.rate == 0.0 { frame_rate } else { 0.8 * s.rate + 0.2 * frame_rate };
                     }
+                    activity
                 }
             };
             s.last_frame = Some(now_ms);
