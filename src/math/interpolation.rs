@@ -13,6 +13,7 @@
 //! **The data.** Inputs are evenly spaced on [−1, 1]: random inputs put some pairs very close,
 //! and fitting independent labels at nearby points is what makes GD slow.
 
+pub use super::interpolation_run::Outcome;
 use super::network::{Activation, Data, Regression, ShallowNet};
 use super::optimizer::{RunStatus, Sgd};
 use super::rescaling::HessianTop;
@@ -87,23 +88,6 @@ const SHARPNESS_TOLERANCE: f64 = 1e-6;
 /// λ_max(∇²L(θ)) by Lanczos on exact Hessian-vector products, from a fixed start.
 pub fn sharpness(problem: &Regression, theta: &[f64]) -> f64 {
     HessianTop::new(problem.num_params(), SHARPNESS_MAX_ITER, SHARPNESS_TOLERANCE).measure(problem, theta)
-}
-
-/// How a training run stands.
-#[derive(Clone, Copy, Debug, PartialEq)]
-pub enum Outcome {
-    Running,
-    /// The training loss fell below the tolerance at this step.
-    Interpolated {
-        step: usize,
-    },
-    /// The step cap came first.
-    Capped,
-    /// The loss blew up at this step.
-    Diverged {
-        step: usize,
-        loss: f64,
-    },
 }
 
 /// One recorded point of a run.

@@ -21,11 +21,13 @@ const SHARPNESS_TOLERANCE: f64 = 1e-7;
 /// Lanczos iterations per sharpness measurement, at most.
 const SHARPNESS_MAX_ITER: usize = 40;
 
-/// Where a run stands.
+/// Where a training run stands (this module's runs and those of
+/// [`TrainingRun`](super::interpolation::TrainingRun)).
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub enum Outcome {
     Running,
-    /// The loss fell below the tolerance at a minimum stable for the step size, at this step.
+    /// The run counts as interpolating from this step on: the loss fell below the tolerance
+    /// (for [`InterpolationRun`], also at a minimum stable for the step size).
     Interpolated {
         step: usize,
     },
