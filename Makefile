@@ -10,7 +10,7 @@ CHROMEDRIVER ?= /usr/bin/chromedriver
 # The site's path on its web server, for `make site` (e.g. /courses/ml/sgd-stability/).
 PUBLIC_URL ?= /
 
-.PHONY: serve test lint test-native test-wasm test-e2e site bench figures
+.PHONY: serve test lint test-native test-wasm test-e2e site bench figures fuzz soak
 
 ## Install what is missing, then serve the explorable on http://127.0.0.1:8080 (offline).
 serve:
@@ -33,9 +33,11 @@ test-native:
 test-wasm:
 	CHROMEDRIVER=$(CHROMEDRIVER) cargo test --target wasm32-unknown-unknown --test web
 
+# The e2e tests also embed figures from a build for a sub-path (tests/e2e/embed.test.mjs).
 test-e2e:
 	trunk build --release --offline
-	node --test tests/e2e/
+	trunk build --release --offline --public-url /course/sgd/ --dist target/site-subpath
+	SUBPATH_SITE_DIR=target/site-subpath node --test tests/e2e/
 
 ## The static site in dist/, for serving under PUBLIC_URL.
 site:
@@ -49,6 +51,16 @@ bench:
 	cargo run --release --quiet -- bench --out target/bench/eos1-native.json
 	trunk build --release --offline
 	node tests/e2e/bench.mjs target/bench/eos1-native.json
+
+## Fuzz the link and run-file parsers with FUZZ_CASES (default 1,000,000) mutated inputs each.
+fuzz:
+	FUZZ_CASES=$(or $(FUZZ_CASES),1000000) cargo test --test fuzz_parsers -- --nocapture
+
+## Animate a training figure for SOAK_SECONDS (default 600); fail if wasm or JS memory grows.
+soak:
+	scripts/setup.sh test
+	trunk build --release --offline
+	SOAK_SECONDS=$(or $(SOAK_SECONDS),600) node tests/e2e/soak.mjs
 
 ## Every figure's CSV, PNG and SVG at its defaults, into target/figures/.
 figures:

@@ -145,6 +145,7 @@ fn every_figure_at_its_defaults() {
 fn random_valid(rng: &mut Rng, spec: &ParamSpec) -> f64 {
     match spec.scale {
         Scale::Integer | Scale::Choice(_) => uniform(rng, spec.min, spec.max).round(),
+        Scale::Points => 0.0,
         _ => uniform(rng, spec.min, spec.max),
     }
 }

@@ -263,6 +263,7 @@ fn random_valid(rng: &mut Rng, spec: &ParamSpec) -> f64 {
         Scale::Log => uniform(rng, spec.min.ln(), spec.max.ln()).exp().clamp(spec.min, spec.max),
         Scale::Linear => uniform(rng, spec.min, spec.max),
         Scale::Integer | Scale::Choice(_) => uniform(rng, spec.min, spec.max).round(),
+        Scale::Points => 0.0,
     }
 }
 
@@ -389,7 +390,7 @@ fn slider_map_round_trips_within_one_step() {
                     let step = (spec.max - spec.min) / steps;
                     assert!((back - v).abs() <= step, "{}: {v} → {back}", spec.key);
                 }
-                Scale::Integer | Scale::Choice(_) => assert_eq!(back, v, "{}", spec.key),
+                Scale::Integer | Scale::Choice(_) | Scale::Points => assert_eq!(back, v, "{}", spec.key),
             }
         }
     }

@@ -222,6 +222,7 @@ fn random_parameters_draw_and_export() {
                     Scale::Integer | Scale::Choice(_) => uniform(&mut rng, spec.min, spec.max).round(),
                     Scale::Log => uniform(&mut rng, spec.min.ln(), spec.max.ln()).exp().clamp(spec.min, spec.max),
                     Scale::Linear => uniform(&mut rng, spec.min, spec.max),
+                    Scale::Points => 0.0,
                 };
                 let cap = caps.iter().find(|(k, _)| *k == spec.key).map_or(f64::INFINITY, |c| c.1);
                 values.set(spec.key, v.min(cap)).unwrap();

@@ -37,6 +37,7 @@ fn random_valid(rng: &mut Rng, spec: &ParamSpec) -> f64 {
         Scale::Log => uniform(rng, spec.min.ln(), spec.max.ln()).exp().clamp(spec.min, spec.max),
         Scale::Linear => uniform(rng, spec.min, spec.max),
         Scale::Integer | Scale::Choice(_) => uniform(rng, spec.min, spec.max).round(),
+        Scale::Points => 0.0,
     }
 }
 
@@ -172,7 +173,7 @@ fn invalid_entries_are_refused_and_change_nothing() {
             (format!("{id}.zzz=1"), None),
             (format!("{id}.=1"), None),
             (format!("{id}.ETA=1"), None),
-            (format!("#{}", "x".repeat(10_000)), None),
+            (format!("#{}", "x".repeat(MAX_FRAGMENT_LEN + 1)), None),
             (format!("{id}.eta=0.5&{}", "y".repeat(MAX_FRAGMENT_LEN)), None),
         ];
         for (fragment, label) in cases {

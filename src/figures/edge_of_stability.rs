@@ -425,6 +425,17 @@ impl Figure for EdgeOfStability {
         let data = run.dataset()?;
         params.set("points", data.len() as f64).map_err(|e| e.message)?;
         Self::validate(&params).map_err(|e| e.message)?;
+        // The data setting decides the network's shape (and whether the EOS-1 start vector
+        // fits it), so the saved data must have that setting's dimension.
+        let named = dataset(&params);
+        if data.input_dim != named.input_dim {
+            return Err(format!(
+                "the saved data are {}-dimensional, but the run's data setting \u{201c}{}\u{201d} is {}-dimensional",
+                data.input_dim,
+                DATA_SETS[params.get_usize("data")],
+                named.input_dim
+            ));
+        }
         let mut figure = Self::start(params, data, Some(run.theta.clone()))?;
         figure.description.push_str(&format!("; resumed from a saved run after {} steps", run.step));
         Ok(figure)

@@ -19,15 +19,16 @@ use plotters::element::DashedPathElement;
 use plotters::prelude::*;
 
 use super::params::{ParamError, ParamSpec, ParamValues, Scale};
+use super::plot::PlotMap;
 use super::plot::{self, format_tick, DrawResult, Theme};
-use super::{Activity, Figure, Panel, Preset, Table, Tone, Verdict};
+use super::{Activity, Figure, Grab, Panel, Preset, Table, Tone, Verdict};
 use crate::math::distribution::{Distribution, Empirical};
 use crate::math::function_space::{
     balanced_init, conflicting_duplicate, g, gauss_newton_top, hessian_top_dense, knots, residual_part_norm,
     sample_data, weighted_curvature, Knot, Target, WeightCurves, DENSE_GRAM_MAX,
 };
 use crate::math::interpolation_run::{InterpolationRun, Outcome, RunSettings};
-use crate::math::network::{Activation, Regression, ShallowNet};
+use crate::math::network::{Activation, Data, Regression, ShallowNet};
 use crate::math::rng::seeded;
 use crate::math::sharpness::Schedule;
 
@@ -75,6 +76,20 @@ pub fn target(index: usize) -> Target {
         _ => Target::Abs,
     }
 }
+
+/// Data points placed by the reader: dragging a sampled point turns the sample into placed
+/// points, a click on the data panel adds one, a double click removes one.
+const POINTS: ParamSpec = ParamSpec {
+    key: "points",
+    label: "data placed by hand (x:y, \u{2026}; empty: sampled)",
+    min: -10.0,
+    max: 10.0,
+    default: 0.0,
+    scale: Scale::Points,
+};
+
+/// A pointer this close to a data point grabs it, as a share of the panel's x and y spans.
+const PICK_RADIUS: (f64, f64) = (0.03, 0.05);
 
 /// The two experiments of the figure, in the order of the `mode` parameter's options.
 const MODES: &[&str] = &["switch", "sweep"];
@@ -147,6 +162,17 @@ impl FunctionSpace {
         plot::padded_range(self.problem.data.x.iter().copied(), 0.1)
     }
 
+    /// The vertical range of the data panel: the data, with room above them for the legend.
+    fn fit_y_range(&self) -> (f64, f64) {
+        let (lo, hi) = plot::padded_range(self.problem.data.y.iter().copied(), 0.2);
+        (lo, hi + (0.1 + 0.22 * self.shown_nets().len() as f64) * (hi - lo))
+    }
+
+    /// Whether the data are the reader's placed points rather than a sample.
+    fn placed(&self) -> bool {
+        !self.params.points(POINTS.key).is_empty()
+    }
+
     fn curve(&self, theta: &[f64]) -> Vec<(f64, f64)> {
         let (lo, hi) = self.x_range();
         (0..=CURVE_POINTS)
@@ -198,9 +224,7 @@ impl FunctionSpace {
         let (x_lo, x_hi) = self.x_range();
         let nets = self.shown_nets();
         let curves: Vec<Vec<(f64, f64)>> = nets.iter().map(|(_, theta, _)| self.curve(theta)).collect();
-        // The data set the vertical range, with room above them for the legend.
-        let (d_lo, d_hi) = plot::padded_range(data.y.iter().copied(), 0.2);
-        let d_hi = d_hi + (0.1 + 0.22 * nets.len() as f64) * (d_hi - d_lo);
+        let (d_lo, d_hi) = self.fit_y_range();
         let mut chart = plot::frame(area, theme, "data and learned f").build_cartesian_2d(x_lo..x_hi, d_lo..d_hi)?;
         plot::mesh(&mut chart, theme, "x", "f(x)")?;
         if self.target != Target::RandomLabels {
@@ -235,7 +259,7 @@ impl FunctionSpace {
         // The legend names the learned functions only: the dots are the data and the thin grey
         // line the target (the caption says so). Curves that leave the range are clipped.
         plot::legend(&mut chart, theme, SeriesLabelPosition::UpperMiddle)?;
-        Ok(None)
+        Ok(Some(PlotMap::of(&chart, (x_lo, x_hi), (d_lo, d_hi), false, false)))
     }
 
     /// The colour of net `i` of `count`: in the switch experiment the net at the switch is the
@@ -313,11 +337,13 @@ impl FunctionSpace {
             .draw_series(LineSeries::new(clip(&w.g), g_style))?
             .label("g, sample")
             .legend(plot::swatch(theme, g_style));
-        let pop_style = theme.line(theme.series(1), 1.8);
-        chart
-            .draw_series(DashedLineSeries::new(clip(&self.population), theme.px(6.0), theme.px(4.0), pop_style))?
-            .label(format!("g, {} law", LAW_NAMES[self.params.get_usize("law")]))
-            .legend(plot::swatch(theme, pop_style));
+        if !self.population.is_empty() {
+            let pop_style = theme.line(theme.series(1), 1.8);
+            chart
+                .draw_series(DashedLineSeries::new(clip(&self.population), theme.px(6.0), theme.px(4.0), pop_style))?
+                .label(format!("g, {} law", LAW_NAMES[self.params.get_usize("law")]))
+                .legend(plot::swatch(theme, pop_style));
+        }
         let dot = theme.foreground();
         chart.draw_series(self.problem.data.x.iter().map(|&x| Circle::new((x, 0.0), theme.px(3.0), dot.filled())))?;
         plot::legend(&mut chart, theme, SeriesLabelPosition::UpperRight)?;
@@ -589,6 +615,7 @@ impl Figure for FunctionSpace {
         ParamSpec { key: "k", label: "neurons k", min: 1.0, max: 400.0, default: 200.0, scale: Scale::Integer },
         LAW,
         TARGET,
+        POINTS,
         ParamSpec { key: "scale", label: "initial weight scale", min: 0.05, max: 3.0, default: 0.6, scale: Scale::Log },
         ParamSpec {
             key: "batch",
@@ -628,7 +655,20 @@ impl Figure for FunctionSpace {
 
     /// The switch must come before the step cap, and a run must fit in the page's time: at most
     /// [`MAX_WORK`] neuron evaluations (k · n per step, times the cap, times the runs).
+    /// Placed points must be at least 3, at two or more places on the x-axis.
     fn validate(p: &ParamValues) -> Result<(), ParamError> {
+        let placed = p.points(POINTS.key);
+        let refuse_points = |message: String| Err(ParamError { key: POINTS.key.into(), message });
+        if !placed.is_empty() && placed.len() < 3 {
+            return refuse_points(format!("place at least 3 data points (there are {})", placed.len()));
+        }
+        if let Some(&(x, _)) = placed.first().filter(|first| placed.iter().all(|p| p.0 == first.0)) {
+            return refuse_points(format!(
+                "all placed points share x = {}: the weights g need data at two or more places",
+                format_tick(x)
+            ));
+        }
+        let n = if placed.is_empty() { p.get_usize("n") } else { placed.len() };
         let (switch, cap) = (p.get_usize("switch"), p.get_usize("steps"));
         let switching = p.get_usize("mode") == 0;
         if switching && switch >= cap {
@@ -638,7 +678,7 @@ impl Figure for FunctionSpace {
             });
         }
         let runs = if switching { 1 } else { p.get_usize("runs") };
-        let work = (p.get_usize("k") * p.get_usize("n") * cap * runs) as f64;
+        let work = (p.get_usize("k") * n * cap * runs) as f64;
         if work > MAX_WORK {
             return Err(ParamError {
                 key: "steps".into(),
@@ -654,20 +694,34 @@ impl Figure for FunctionSpace {
     }
 
     fn new(params: ParamValues) -> Self {
-        let (n, k) = (params.get_usize("n"), params.get_usize("k"));
+        let k = params.get_usize("k");
         let law = law(params.get_usize("law"));
         let target = target(params.get_usize("target"));
         let mut rng = seeded(params.get("seed") as u64);
-        let data = sample_data(&law, target, n, &mut rng);
+        // The sample is drawn even when points are placed, so that the start θ₀ stays the
+        // same when the reader turns the sample into placed points.
+        let sampled = sample_data(&law, target, params.get_usize("n"), &mut rng);
+        let placed = params.points(POINTS.key);
+        let data = if placed.is_empty() {
+            sampled
+        } else {
+            Data { x: placed.iter().map(|p| p.0).collect(), y: placed.iter().map(|p| p.1).collect() }
+        };
+        let n = data.len();
         let net = ShallowNet::new(k, Activation::Relu);
         let theta = balanced_init(k, params.get("scale"), &mut rng);
-        let empirical = Empirical::new(&data.x).expect("sampled inputs are finite and at least 3");
+        let empirical = Empirical::new(&data.x).expect("validated inputs are finite and at least 3");
         let weights = WeightCurves::of(&empirical);
         let (lo, hi) = plot::padded_range(data.x.iter().copied(), 0.1);
-        let population = (0..=CURVE_POINTS)
-            .map(|s| lo + (hi - lo) * s as f64 / CURVE_POINTS as f64)
-            .map(|x| (x, g(&law, x)))
-            .collect();
+        // Placed points come from no law, so there is no population g to compare with.
+        let population = if placed.is_empty() {
+            (0..=CURVE_POINTS)
+                .map(|s| lo + (hi - lo) * s as f64 / CURVE_POINTS as f64)
+                .map(|x| (x, g(&law, x)))
+                .collect()
+        } else {
+            Vec::new()
+        };
         let (eta1, eta2, cap) = (params.get("eta1"), params.get("eta2"), params.get_usize("steps"));
         let switching = params.get_usize("mode") == 0;
         let settings = |schedule: Schedule| RunSettings {
@@ -909,6 +963,14 @@ impl Figure for FunctionSpace {
         let b = run.settings().batch_size;
         let n = self.problem.data.len();
         out.push((
+            "data".to_string(),
+            if self.placed() {
+                format!("{n} points placed by hand")
+            } else {
+                format!("{n} points from the {} law", LAW_NAMES[self.params.get_usize("law")])
+            },
+        ));
+        out.push((
             "batch".to_string(),
             if b >= n { format!("all {n} points (GD)") } else { format!("B = {b} of {n} (SGD)") },
         ));
@@ -964,5 +1026,26 @@ impl Figure for FunctionSpace {
             rows: self.population.iter().map(|&(x, pop)| vec![x, g(&self.empirical, x), pop]).collect(),
         });
         tables
+    }
+
+    /// On the data panel: a point near the pointer is grabbed, elsewhere a new point is placed.
+    fn grab(&self, panel: usize, x: f64, y: f64) -> Option<Grab> {
+        if panel != 0 {
+            return None;
+        }
+        let (x_lo, x_hi) = self.x_range();
+        let (y_lo, y_hi) = self.fit_y_range();
+        let (rx, ry) = (PICK_RADIUS.0 * (x_hi - x_lo), PICK_RADIUS.1 * (y_hi - y_lo));
+        let distance = |&(px, py): &(f64, f64)| ((px - x) / rx).hypot((py - y) / ry);
+        let nearest = self.points().iter().map(distance).enumerate().min_by(|a, b| a.1.total_cmp(&b.1));
+        Some(match nearest {
+            Some((index, d)) if d <= 1.0 => Grab::Point { key: POINTS.key, index },
+            _ => Grab::NewPoint(POINTS.key),
+        })
+    }
+
+    fn points(&self) -> Vec<(f64, f64)> {
+        let data = &self.problem.data;
+        data.x.iter().copied().zip(data.y.iter().copied()).collect()
     }
 }

@@ -9,6 +9,7 @@ pub mod edge_of_stability;
 pub mod function_space;
 pub mod interpolation;
 pub mod linear_stability;
+pub mod page_mode;
 pub mod params;
 pub mod plot;
 pub mod proof_lemma4;
@@ -20,6 +21,7 @@ pub mod run_file;
 pub mod sharpness_vs_lr;
 pub mod switching;
 pub mod url_state;
+pub mod walkthrough;
 
 use plotters::coord::Shift;
 use plotters::prelude::*;
@@ -140,6 +142,12 @@ pub enum Grab {
     X(&'static str),
     /// These two parameters follow the pointer's x and y coordinates.
     XY(&'static str, &'static str),
+    /// Point `index` of the figure's data (see [`Figure::points`]) follows the pointer; the
+    /// data become the points of the point-list parameter `key`.
+    Point { key: &'static str, index: usize },
+    /// A new point is added to the point-list parameter `key` where the pointer went down,
+    /// and then follows it.
+    NewPoint(&'static str),
 }
 
 /// What every figure provides. `Sized` figures are mounted generically by the web layer and the
@@ -220,5 +228,11 @@ pub trait Figure: Sized {
     /// What a drag starting at data point (x, y) of `panel` moves, if anything.
     fn grab(&self, _panel: usize, _x: f64, _y: f64) -> Option<Grab> {
         None
+    }
+
+    /// The data points that [`Grab::Point`] indexes: the placed points of a point-list
+    /// parameter, or the sampled data, which a first drag turns into placed points.
+    fn points(&self) -> Vec<(f64, f64)> {
+        Vec::new()
     }
 }

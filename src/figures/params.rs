@@ -1,7 +1,10 @@
 //! Figure parameters: each has a range and a default, and every value, whatever its source
-//! (slider, typed number, URL), goes through the one validation path [`ParamSpec::parse`].
+//! (slider, typed number, URL, saved run, command line), goes through the one validation path
+//! [`ParamValues::with_changes`]: each value alone, then the figure's rules for combinations.
 
 use std::fmt;
+
+use super::Figure;
 
 /// How a parameter's slider maps to its value.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -15,7 +18,18 @@ pub enum Scale {
     /// One of named options; the value is the option's index (min 0, max count − 1), and
     /// texts may name the option.
     Choice(&'static [&'static str]),
+    /// A list of (x, y) points placed by the reader, each coordinate in [min, max]. The value
+    /// is how many there are (the default 0: none), the points themselves are held by
+    /// [`ParamValues`], and their text is `x:y,x:y,…`. A figure has at most one such parameter.
+    Points,
 }
+
+/// Points a [`Scale::Points`] parameter may hold at most.
+pub const MAX_POINTS: usize = 200;
+
+/// Text of a point list longer than this is refused before parsing: [`MAX_POINTS`] points
+/// written to full precision fit.
+const MAX_POINTS_TEXT_LEN: usize = MAX_POINTS * 50;
 
 /// One settable parameter of a figure.
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -49,8 +63,12 @@ impl std::error::Error for ParamError {}
 const MAX_TEXT_LEN: usize = 64;
 
 impl ParamSpec {
-    /// Parses and validates a typed or URL-borne value.
+    /// Parses and validates a typed or URL-borne value (for a point list, its count: the
+    /// points themselves go through [`ParamSpec::parse_points`]).
     pub fn parse(&self, text: &str) -> Result<f64, ParamError> {
+        if self.scale == Scale::Points {
+            return self.parse_points(text).map(|points| points.len() as f64);
+        }
         let text = text.trim();
         if text.is_empty() {
             return Err(self.error("is empty: type a number".to_string()));
@@ -70,8 +88,69 @@ impl ParamSpec {
         self.check(value)
     }
 
-    /// Validates a number from any source: finite, in range, whole where it must be.
+    /// Parses a point list `x:y,x:y,…` (spaces allowed; empty for none) and validates it.
+    pub fn parse_points(&self, text: &str) -> Result<Vec<(f64, f64)>, ParamError> {
+        let text = text.trim();
+        if text.len() > MAX_POINTS_TEXT_LEN {
+            return Err(self.error(format!("is too long ({} characters)", text.len())));
+        }
+        if text.is_empty() {
+            return Ok(Vec::new());
+        }
+        let points = text
+            .split(',')
+            .enumerate()
+            .map(|(i, item)| {
+                let coordinate = |c: Option<&str>| c.map(str::trim).and_then(|c| c.parse::<f64>().ok());
+                let mut parts = item.split(':');
+                match (coordinate(parts.next()), coordinate(parts.next()), parts.next()) {
+                    (Some(x), Some(y), None) => Ok((x, y)),
+                    _ => Err(self.error(format!(
+                        "must be points written x:y and separated by commas (point {} is \u{201c}{}\u{201d})",
+                        i + 1,
+                        item.trim().chars().take(24).collect::<String>()
+                    ))),
+                }
+            })
+            .collect::<Result<Vec<_>, _>>()?;
+        self.check_points(&points)?;
+        Ok(points)
+    }
+
+    /// Validates a point list from any source: at most [`MAX_POINTS`], every coordinate finite
+    /// and in range.
+    pub fn check_points(&self, points: &[(f64, f64)]) -> Result<(), ParamError> {
+        if points.len() > MAX_POINTS {
+            return Err(self.error(format!("may hold at most {MAX_POINTS} points (got {})", points.len())));
+        }
+        for (i, &(x, y)) in points.iter().enumerate() {
+            if !(x.is_finite() && y.is_finite()) {
+                return Err(self.error(format!("point {} is not finite", i + 1)));
+            }
+            if [x, y].iter().any(|c| *c < self.min || *c > self.max) {
+                return Err(self.error(format!(
+                    "point {} ({}, {}) must have coordinates between {} and {}",
+                    i + 1,
+                    format_value(x),
+                    format_value(y),
+                    format_value(self.min),
+                    format_value(self.max)
+                )));
+            }
+        }
+        Ok(())
+    }
+
+    /// Validates a number from any source: finite, in range, whole where it must be. A point
+    /// list takes the number 0 only (no points); its points are set as a list.
     pub fn check(&self, value: f64) -> Result<f64, ParamError> {
+        if self.scale == Scale::Points {
+            return if value == 0.0 {
+                Ok(0.0)
+            } else {
+                Err(self.error("is a list of points x:y, not a number".to_string()))
+            };
+        }
         if value.is_nan() {
             return Err(self.error("is not a number (NaN)".to_string()));
         }
@@ -113,6 +192,7 @@ impl ParamSpec {
         let u = match self.scale {
             Scale::Log => (value.ln() - self.min.ln()) / (self.max.ln() - self.min.ln()),
             Scale::Linear | Scale::Integer | Scale::Choice(_) => (value - self.min) / (self.max - self.min),
+            Scale::Points => 0.0,
         };
         u.clamp(0.0, 1.0)
     }
@@ -127,6 +207,7 @@ impl ParamSpec {
             }
             Scale::Linear => round_sig(self.min + u * (self.max - self.min), 4).clamp(self.min, self.max),
             Scale::Integer | Scale::Choice(_) => (self.min + u * (self.max - self.min)).round(),
+            Scale::Points => 0.0,
         }
     }
 }
@@ -152,17 +233,30 @@ pub fn format_value(value: f64) -> String {
     format!("{value}")
 }
 
-/// The current values of a figure's parameters, in the order of its spec list.
+/// A new value for a parameter, as its source gives it.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum Input<'a> {
+    /// Text typed in a box or carried by a link, a saved run or the command line.
+    Text(&'a str),
+    /// A number from a slider, a drag or a preset.
+    Number(f64),
+    /// The points of a point-list parameter, placed on a panel.
+    Points(&'a [(f64, f64)]),
+}
+
+/// The current values of a figure's parameters, in the order of its spec list, and the points
+/// of its point-list parameter, if it has one.
 #[derive(Clone, Debug, PartialEq)]
 pub struct ParamValues {
     specs: &'static [ParamSpec],
     values: Vec<f64>,
+    points: Vec<(f64, f64)>,
 }
 
 impl ParamValues {
     /// Every parameter at its default.
     pub fn defaults(specs: &'static [ParamSpec]) -> Self {
-        Self { specs, values: specs.iter().map(|s| s.default).collect() }
+        Self { specs, values: specs.iter().map(|s| s.default).collect(), points: Vec::new() }
     }
 
     pub fn specs(&self) -> &'static [ParamSpec] {
@@ -185,24 +279,92 @@ impl ParamValues {
         self.get(key) as usize
     }
 
-    /// Sets `key` after validation; on error nothing changes.
-    pub fn set(&mut self, key: &str, value: f64) -> Result<(), ParamError> {
-        let i = self.specs.iter().position(|s| s.key == key).ok_or_else(|| ParamError {
+    /// The index of `key`, or the error for an unknown key.
+    fn position(&self, key: &str) -> Result<usize, ParamError> {
+        self.specs.iter().position(|s| s.key == key).ok_or_else(|| ParamError {
             key: key.to_string(),
             message: format!("unknown parameter \u{201c}{key}\u{201d}"),
-        })?;
+        })
+    }
+
+    /// Sets `key` after validation; on error nothing changes. (A point list takes 0 only,
+    /// which removes its points.)
+    pub fn set(&mut self, key: &str, value: f64) -> Result<(), ParamError> {
+        let i = self.position(key)?;
         self.values[i] = self.specs[i].check(value)?;
+        if self.specs[i].scale == Scale::Points {
+            self.points.clear();
+        }
         Ok(())
     }
 
     /// Parses `text` for `key` and sets it; on error nothing changes.
     pub fn set_text(&mut self, key: &str, text: &str) -> Result<(), ParamError> {
-        let spec = self.spec(key).ok_or_else(|| ParamError {
-            key: key.to_string(),
-            message: format!("unknown parameter \u{201c}{key}\u{201d}"),
-        })?;
+        let spec = &self.specs[self.position(key)?];
+        if spec.scale == Scale::Points {
+            let points = spec.parse_points(text)?;
+            return self.set_points(key, points);
+        }
         let value = spec.parse(text)?;
         self.set(key, value)
+    }
+
+    /// The points of the point-list parameter `key` (empty for none or another kind of key).
+    pub fn points(&self, key: &str) -> &[(f64, f64)] {
+        match self.spec(key) {
+            Some(spec) if spec.scale == Scale::Points => &self.points,
+            _ => &[],
+        }
+    }
+
+    /// Sets the points of the point-list parameter `key` after validation; on error nothing
+    /// changes.
+    pub fn set_points(&mut self, key: &str, points: Vec<(f64, f64)>) -> Result<(), ParamError> {
+        let i = self.position(key)?;
+        let spec = &self.specs[i];
+        if spec.scale != Scale::Points {
+            return Err(spec.error("is a number, not a list of points".to_string()));
+        }
+        spec.check_points(&points)?;
+        self.values[i] = points.len() as f64;
+        self.points = points;
+        Ok(())
+    }
+
+    /// The one validation path for changes from any source (a slider, a typed number, a link,
+    /// a saved run, the command line): each change is checked on its own ([`ParamSpec::check`],
+    /// [`ParamSpec::parse`], [`ParamSpec::check_points`]), then the result as a whole by figure
+    /// `F`'s own rules ([`Figure::validate`]). The rules see all the changes at once, so the
+    /// order of several settings does not matter. Returns the new values; on a refusal `self`
+    /// is untouched and the error names the parameter.
+    pub fn with_changes<'a, F: Figure>(
+        &self,
+        changes: impl IntoIterator<Item = (&'a str, Input<'a>)>,
+    ) -> Result<Self, ParamError> {
+        let mut next = self.clone();
+        for (key, input) in changes {
+            match input {
+                Input::Text(text) => next.set_text(key, text),
+                Input::Number(value) => next.set(key, value),
+                Input::Points(points) => next.set_points(key, points.to_vec()),
+            }?;
+        }
+        F::validate(&next)?;
+        Ok(next)
+    }
+
+    /// The text of `spec`'s value for URLs and files ([`ParamSpec::format`], or the point
+    /// list as `x:y,x:y,…`).
+    pub fn text(&self, spec: &ParamSpec) -> String {
+        match spec.scale {
+            Scale::Points => self
+                .points
+                .iter()
+                .map(|&(x, y)| format!("{}:{}", format_value(x), format_value(y)))
+                .collect::<Vec<_>>()
+                .join(","),
+            _ => spec.format(self.get(spec.key)),
+        }
     }
 
     /// (key, value) pairs of the parameters that differ from their defaults.

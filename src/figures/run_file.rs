@@ -25,7 +25,7 @@ use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
-use super::params::ParamValues;
+use super::params::{Input, ParamValues};
 use super::Figure;
 use crate::math::datasets::Dataset;
 
@@ -60,7 +60,7 @@ impl RunFile {
             format: FORMAT.to_string(),
             version: 1,
             figure: F::ID.to_string(),
-            params: params.iter().map(|(spec, v)| (spec.key.to_string(), spec.format(v))).collect(),
+            params: params.iter().map(|(spec, _)| (spec.key.to_string(), params.text(spec))).collect(),
             data: DataFile { input_dim: data.input_dim, x: data.x.clone(), y: data.y.clone() },
             theta: theta.to_vec(),
             step,
@@ -89,8 +89,8 @@ impl RunFile {
         serde_json::to_string_pretty(self).expect("a run file serializes")
     }
 
-    /// The settings for figure `F`, validated one by one like link values; a parameter the
-    /// file leaves out keeps its default.
+    /// The settings for figure `F`, validated like every other source's
+    /// ([`ParamValues::with_changes`]); a parameter the file leaves out keeps its default.
     pub fn params_for<F: Figure>(&self) -> Result<ParamValues, String> {
         if self.figure != F::ID {
             return Err(format!(
@@ -99,12 +99,8 @@ impl RunFile {
                 F::ID
             ));
         }
-        let mut params = ParamValues::defaults(F::PARAMS);
-        for (key, text) in &self.params {
-            params.set_text(key, text).map_err(|e| e.message)?;
-        }
-        F::validate(&params).map_err(|e| e.message)?;
-        Ok(params)
+        let settings = self.params.iter().map(|(key, text)| (key.as_str(), Input::Text(text)));
+        ParamValues::defaults(F::PARAMS).with_changes::<F>(settings).map_err(|e| e.message)
     }
 
     /// The data set, checked (dimensions, lengths, finite values).

@@ -7,8 +7,8 @@
 
 use super::params::{ParamError, ParamValues};
 
-/// Fragments longer than this are ignored as a whole (no state needs a fraction of it).
-pub const MAX_FRAGMENT_LEN: usize = 4096;
+/// Fragments longer than this are ignored as a whole (room for a list of 200 placed points).
+pub const MAX_FRAGMENT_LEN: usize = 16_384;
 
 /// The entries of `fragment` (with or without its leading '#') that belong to figure `id`, in
 /// order: a (key, raw value) pair, percent-decoded, or the key of an entry that has no '='.
@@ -67,17 +67,18 @@ pub fn write(fragment: &str, id: &str, values: &ParamValues) -> String {
         values
             .iter()
             .filter(|(spec, v)| *v != spec.default)
-            .map(|(spec, v)| format!("{id}.{}={}", spec.key, percent_encode(&spec.format(v)))),
+            .map(|(spec, _)| format!("{id}.{}={}", spec.key, percent_encode(&values.text(spec)))),
     );
     parts.join("&")
 }
 
-/// Escapes everything but unreserved characters, so a value (a choice's name may hold spaces)
+/// Escapes everything but unreserved characters and the separators of a point list (':' and
+/// ',', which a fragment may hold as they are), so a value (a choice's name may hold spaces)
 /// survives in a URL.
 fn percent_encode(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
     for b in s.bytes() {
-        if b.is_ascii_alphanumeric() || b"-_.~+".contains(&b) {
+        if b.is_ascii_alphanumeric() || b"-_.~+:,".contains(&b) {
             out.push(b as char);
         } else {
             out.push_str(&format!("%{b:02X}"));
@@ -93,13 +94,12 @@ fn percent_decode(s: &str) -> String {
     let mut out = Vec::with_capacity(bytes.len());
     let mut i = 0;
     while i < bytes.len() {
-        if bytes[i] == b'%' && i + 2 < bytes.len() {
-            let hex = std::str::from_utf8(&bytes[i + 1..i + 3]).ok().and_then(|h| u8::from_str_radix(h, 16).ok());
-            if let Some(b) = hex {
-                out.push(b);
-                i += 3;
-                continue;
-            }
+        // Exactly two hex digits: `from_str_radix` alone would also take a sign ("%+5").
+        let hex = bytes.get(i + 1..i + 3).filter(|h| bytes[i] == b'%' && h.iter().all(u8::is_ascii_hexdigit));
+        if let Some(b) = hex.and_then(|h| u8::from_str_radix(std::str::from_utf8(h).ok()?, 16).ok()) {
+            out.push(b);
+            i += 3;
+            continue;
         }
         out.push(bytes[i]);
         i += 1;

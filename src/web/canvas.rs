@@ -44,7 +44,7 @@ pub fn draw_panel<F: Figure>(
 }
 
 /// Device-pixel coordinates of a pointer event on `canvas`.
-pub fn event_pixels(canvas: &HtmlCanvasElement, event: &web_sys::PointerEvent) -> (f64, f64) {
+pub fn event_pixels(canvas: &HtmlCanvasElement, event: &web_sys::MouseEvent) -> (f64, f64) {
     let rect = canvas.get_bounding_client_rect();
     let sx = canvas.width() as f64 / rect.width().max(1.0);
     let sy = canvas.height() as f64 / rect.height().max(1.0);

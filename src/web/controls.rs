@@ -1,6 +1,7 @@
 //! The controls of a figure, built from its parameter list: per numeric parameter a label, a
 //! slider (log-spaced where the parameter spans decades) and a text box for exact values; per
-//! choice a drop-down; and for each a message line for refused input.
+//! choice a drop-down; per point list a text box (`x:y, x:y, …`, the keyboard's way to place
+//! points that are otherwise dragged on a panel); and for each a message line for refused input.
 
 use wasm_bindgen::prelude::*;
 use web_sys::{Element, HtmlInputElement, HtmlLabelElement, HtmlOptionElement, HtmlSelectElement};
@@ -15,6 +16,7 @@ pub const SLIDER_STEPS: f64 = 1000.0;
 pub enum Widgets {
     Number { slider: HtmlInputElement, text: HtmlInputElement },
     Choice { select: HtmlSelectElement },
+    Points { text: HtmlInputElement },
 }
 
 /// The DOM of one parameter's control.
@@ -59,16 +61,19 @@ impl Control {
                 slider.set_step("1");
                 slider.set_id(&format!("{id}-slider"));
                 slider.set_attribute("aria-label", &format!("{} (slider)", spec.label))?;
-                let text: HtmlInputElement = dom::typed("input", "")?;
-                text.set_type("text");
-                text.set_id(&id);
+                let text = Self::text_field(&id, &message)?;
                 text.set_attribute("inputmode", "decimal")?;
-                text.set_attribute("autocomplete", "off")?;
-                text.set_attribute("spellcheck", "false")?;
-                text.set_attribute("aria-describedby", &message.id())?;
                 row.append_child(&slider)?;
                 row.append_child(&text)?;
                 Widgets::Number { slider, text }
+            }
+            Scale::Points => {
+                wrap.class_list().add_1("control-wide")?;
+                let text = Self::text_field(&id, &message)?;
+                text.set_class_name("points");
+                text.set_placeholder("sampled (drag a point in the plot, or type x:y, x:y, \u{2026})");
+                row.append_child(&text)?;
+                Widgets::Points { text }
             }
         };
         wrap.append_child(&label)?;
@@ -78,9 +83,21 @@ impl Control {
         Ok(Self { spec, widgets, message })
     }
 
-    /// Shows `value` and clears any message. A slider already at `value` is left where it is,
-    /// so that a slider's own moves are never snapped back.
-    pub fn show(&self, value: f64) {
+    /// A text box for typed values, with the id `id`, described by `message`.
+    fn text_field(id: &str, message: &Element) -> Result<HtmlInputElement, JsValue> {
+        let text: HtmlInputElement = dom::typed("input", "")?;
+        text.set_type("text");
+        text.set_id(id);
+        text.set_attribute("autocomplete", "off")?;
+        text.set_attribute("spellcheck", "false")?;
+        text.set_attribute("aria-describedby", &message.id())?;
+        Ok(text)
+    }
+
+    /// Shows the parameter's value in `values` and clears any message. A slider already at
+    /// the value is left where it is, so that a slider's own moves are never snapped back.
+    pub fn show(&self, values: &ParamValues) {
+        let value = values.get(self.spec.key);
         match &self.widgets {
             Widgets::Number { slider, text } => {
                 if self.slider_value() != Some(value) {
@@ -89,6 +106,7 @@ impl Control {
                 text.set_value(&self.spec.format(value));
             }
             Widgets::Choice { select } => select.set_value(&(value as usize).to_string()),
+            Widgets::Points { text } => text.set_value(&values.text(self.spec).replace(',', ", ")),
         }
         self.set_message("");
     }
@@ -97,7 +115,7 @@ impl Control {
     pub fn set_message(&self, message: &str) {
         self.message.set_text_content(Some(message));
         let field: &Element = match &self.widgets {
-            Widgets::Number { text, .. } => text,
+            Widgets::Number { text, .. } | Widgets::Points { text } => text,
             Widgets::Choice { select } => select,
         };
         if message.is_empty() {
@@ -114,7 +132,7 @@ impl Control {
                 let position: f64 = slider.value().parse().unwrap_or(0.0);
                 Some(self.spec.from_unit(position / SLIDER_STEPS))
             }
-            Widgets::Choice { .. } => None,
+            Widgets::Choice { .. } | Widgets::Points { .. } => None,
         }
     }
 }
@@ -122,6 +140,6 @@ impl Control {
 /// Shows every value of `values` in its control.
 pub fn show_all(controls: &[Control], values: &ParamValues) {
     for c in controls {
-        c.show(values.get(c.spec.key));
+        c.show(values);
     }
 }

@@ -4,6 +4,8 @@ use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 use web_sys::{Document, Element, Window};
 
+use super::isolation;
+
 pub fn window() -> Window {
     web_sys::window().expect("the page has a window")
 }
@@ -26,13 +28,21 @@ pub fn typed<T: JsCast>(tag: &str, class: &str) -> Result<T, JsValue> {
     element(tag, class)?.dyn_into::<T>().map_err(|_| JsValue::from_str("unexpected element type"))
 }
 
-/// Calls `handler` on every `event` of `target`, for the life of the page.
+/// Calls `handler` on every `event` of `target`, for the life of the page. A listener added
+/// while a figure runs (as its controls are when it mounts) belongs to that figure: it runs as
+/// that figure, and not at all once the figure has failed (see `isolation`).
 pub fn listen<E: wasm_bindgen::convert::FromWasmAbi + 'static>(
     target: &web_sys::EventTarget,
     event: &str,
-    handler: impl FnMut(E) + 'static,
+    mut handler: impl FnMut(E) + 'static,
 ) -> Result<(), JsValue> {
-    let closure = Closure::<dyn FnMut(E)>::new(handler);
+    let owner = isolation::running();
+    let closure = Closure::<dyn FnMut(E)>::new(move |event: E| match owner {
+        Some(id) => {
+            isolation::run_as(id, || handler(event));
+        }
+        None => handler(event),
+    });
     target.add_event_listener_with_callback(event, closure.as_ref().unchecked_ref())?;
     closure.forget(); // page-lifetime listener
     Ok(())
@@ -43,19 +53,27 @@ pub fn on_window_event(event: &str, mut handler: impl FnMut() + 'static) -> Resu
     listen::<web_sys::Event>(&window(), event, move |_| handler())
 }
 
-/// Replaces a figure's content by an error box naming what failed.
+/// Replaces a figure's content by an alert box that says `message`.
 pub fn show_failure(container: &Element, message: &str) {
-    let id = container.id();
-    web_sys::console::error_1(&JsValue::from_str(&format!("figure {id} failed: {message}")));
-    if let Ok(box_) = element("p", "fig-error") {
-        box_.set_text_content(Some(&format!("The figure \u{201c}{id}\u{201d} could not start: {message}")));
-        box_.set_attribute("role", "alert").ok();
+    if let Ok(alert) = element("p", "fig-error") {
+        alert.set_text_content(Some(message));
+        let _ = alert.set_attribute("role", "alert");
         container.set_text_content(None);
-        let _ = container.append_child(&box_);
+        let _ = container.append_child(&alert);
     }
 }
 
-/// Whether the reader's system asks for a dark colour scheme.
+const DARK_SCHEME: &str = "(prefers-color-scheme: dark)";
+
+/// Whether the reader's system asks for a dark colour scheme now.
 pub fn prefers_dark() -> bool {
-    window().match_media("(prefers-color-scheme: dark)").ok().flatten().map(|m| m.matches()).unwrap_or(false)
+    window().match_media(DARK_SCHEME).ok().flatten().is_some_and(|m| m.matches())
+}
+
+/// Calls `handler` whenever the reader's colour scheme changes (the plots then redraw in it).
+pub fn on_color_scheme_change(mut handler: impl FnMut() + 'static) -> Result<(), JsValue> {
+    match window().match_media(DARK_SCHEME)? {
+        Some(scheme) => listen::<web_sys::Event>(&scheme, "change", move |_| handler()),
+        None => Ok(()),
+    }
 }

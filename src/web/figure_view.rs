@@ -2,16 +2,16 @@
 //! to the figure's state. Every change of parameters, from a control, a drag or the URL, goes
 //! through `ParamValues`' validation; a refused value leaves the figure as it was.
 
-use std::cell::RefCell;
+use std::cell::{Cell, RefCell};
 use std::rc::Rc;
 
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
-use web_sys::{Element, HtmlButtonElement, HtmlCanvasElement, HtmlInputElement, PointerEvent};
+use web_sys::{Element, HtmlButtonElement, HtmlCanvasElement, HtmlInputElement, MouseEvent, PointerEvent};
 
 use super::controls::{show_all, Control, Widgets, SLIDER_STEPS};
 use super::{canvas, dom, export, url};
-use crate::figures::params::{round_sig, ParamValues, Scale};
+use crate::figures::params::{round_sig, Input, ParamValues, Scale};
 use crate::figures::plot::PlotMap;
 use crate::figures::run_file::RunFile;
 use crate::figures::{url_state, Activity, Figure, Grab, Tone};
@@ -37,7 +37,10 @@ struct State<F> {
     /// Fractional work units owed to a paced animation.
     owed: f64,
     maps: Vec<Option<PlotMap>>,
-    dragging: Option<Grab>,
+    /// What a drag in progress holds, with the panel's map as it was when the drag began: the
+    /// map stays fixed while the drag lasts, so that a panel whose axes follow its data does
+    /// not run away under the pointer.
+    dragging: Option<(Grab, PlotMap)>,
     /// Work units per second of an unpaced figure while it runs (smoothed over frames).
     rate: f64,
 }
@@ -53,13 +56,9 @@ pub struct FigureView<F: Figure> {
     steps: Option<Element>,
     /// A line for what the export buttons did (or why they could not).
     note: Element,
-    dark: bool,
-}
-
-/// Where a new parameter value comes from.
-enum Input {
-    Text(String),
-    Value(f64),
+    /// The CSS width of the first canvas when the figure was last drawn: a figure whose
+    /// canvases changed size (say, shown again by the walkthrough) is drawn again.
+    drawn_width: Cell<i32>,
 }
 
 impl<F: Figure + 'static> FigureView<F> {
@@ -157,7 +156,7 @@ impl<F: Figure + 'static> FigureView<F> {
             play,
             steps: dom::document().get_element_by_id(&format!("{}-steps", F::ID)),
             note,
-            dark: dom::prefers_dark(),
+            drawn_width: Cell::new(0),
         });
         view.apply_url();
         view.wire(&step, &replay, &defaults)?;
@@ -184,19 +183,26 @@ impl<F: Figure + 'static> FigureView<F> {
                     let source = slider.clone();
                     dom::listen::<web_sys::Event>(slider, "input", move |_| {
                         let position: f64 = source.value().parse().unwrap_or(0.0);
-                        view.set_param(key, Input::Value(spec.from_unit(position / SLIDER_STEPS)));
+                        view.set_param(key, Input::Number(spec.from_unit(position / SLIDER_STEPS)));
                     })?;
                     let view = self.clone();
                     let source = text.clone();
                     dom::listen::<web_sys::Event>(text, "change", move |_| {
-                        view.set_param(key, Input::Text(source.value()))
+                        view.set_param(key, Input::Text(&source.value()))
                     })?;
                 }
                 Widgets::Choice { select } => {
                     let view = self.clone();
                     let source = select.clone();
                     dom::listen::<web_sys::Event>(select, "change", move |_| {
-                        view.set_param(key, Input::Text(source.value()))
+                        view.set_param(key, Input::Text(&source.value()))
+                    })?;
+                }
+                Widgets::Points { text } => {
+                    let view = self.clone();
+                    let source = text.clone();
+                    dom::listen::<web_sys::Event>(text, "change", move |_| {
+                        view.set_param(key, Input::Text(&source.value()))
                     })?;
                 }
             }
@@ -234,20 +240,37 @@ impl<F: Figure + 'static> FigureView<F> {
             let view = self.clone();
             let target = canvas.clone();
             dom::listen::<PointerEvent>(canvas, "pointerdown", move |event| {
-                let Some((x, y)) = view.pointer_data(panel, &target, &event) else { return };
+                let Some(map) = view.panel_map(panel) else { return };
+                let (x, y) = pointer_data(&map, &target, &event);
                 let grabbed = view.state.borrow().figure.grab(panel, x, y);
                 if let Some(grab) = grabbed {
                     let _ = target.set_pointer_capture(event.pointer_id());
-                    view.state.borrow_mut().dragging = Some(grab);
-                    view.drag_to(grab, x, y);
+                    // A grabbed point stays put until the pointer moves, so that a click (or
+                    // the double click that removes it) does not nudge it.
+                    let held = if matches!(grab, Grab::Point { .. }) { grab } else { view.drag_to(grab, x, y) };
+                    view.state.borrow_mut().dragging = Some((held, map));
                 }
             })?;
             let view = self.clone();
             let target = canvas.clone();
             dom::listen::<PointerEvent>(canvas, "pointermove", move |event| {
-                let Some(grab) = view.state.borrow().dragging else { return };
-                if let Some((x, y)) = view.pointer_data(panel, &target, &event) {
-                    view.drag_to(grab, x, y);
+                let Some((grab, map)) = view.state.borrow().dragging else { return };
+                let (x, y) = pointer_data(&map, &target, &event);
+                let held = view.drag_to(grab, x, y);
+                view.state.borrow_mut().dragging = Some((held, map));
+            })?;
+            let view = self.clone();
+            let target = canvas.clone();
+            dom::listen::<MouseEvent>(canvas, "dblclick", move |event| {
+                let Some(map) = view.panel_map(panel) else { return };
+                let (x, y) = pointer_data(&map, &target, &event);
+                let grabbed = view.state.borrow().figure.grab(panel, x, y);
+                if let Some(Grab::Point { key, index }) = grabbed {
+                    let mut points = view.state.borrow().figure.points();
+                    if index < points.len() {
+                        points.remove(index);
+                        view.set_param(key, Input::Points(&points));
+                    }
                 }
             })?;
             for end in ["pointerup", "pointercancel"] {
@@ -258,23 +281,39 @@ impl<F: Figure + 'static> FigureView<F> {
         Ok(())
     }
 
-    /// Data coordinates of a pointer event on a draggable panel.
-    fn pointer_data(&self, panel: usize, target: &HtmlCanvasElement, event: &PointerEvent) -> Option<(f64, f64)> {
-        let map = self.state.borrow().maps.get(panel).copied().flatten()?;
-        let (px, py) = canvas::event_pixels(target, event);
-        Some(map.to_data(px, py))
+    /// The pixel ↔ data map of a panel with draggable handles, as last drawn.
+    fn panel_map(&self, panel: usize) -> Option<PlotMap> {
+        self.state.borrow().maps.get(panel).copied().flatten()
     }
 
     /// Dragged parameters follow the pointer, held inside their ranges (whole numbers where
-    /// they must be).
-    fn drag_to(&self, grab: Grab, x: f64, y: f64) {
+    /// they must be). Returns what the drag holds from now on (a new point, once added, is
+    /// moved as a point).
+    fn drag_to(&self, grab: Grab, x: f64, y: f64) -> Grab {
         let follow = |key: &'static str, v: f64| {
             let Some(spec) = F::PARAMS.iter().find(|s| s.key == key) else { return };
             let v = match spec.scale {
                 Scale::Integer | Scale::Choice(_) => v.round(),
                 Scale::Linear | Scale::Log => round_sig(v, 3),
+                Scale::Points => return,
             };
-            self.set_param(key, Input::Value(v.clamp(spec.min, spec.max)));
+            self.set_param(key, Input::Number(v.clamp(spec.min, spec.max)));
+        };
+        let place = |key: &'static str, index: Option<usize>| {
+            let Some(spec) = F::PARAMS.iter().find(|s| s.key == key) else { return grab };
+            let point = (round_sig(x, 3).clamp(spec.min, spec.max), round_sig(y, 3).clamp(spec.min, spec.max));
+            let mut points = self.state.borrow().figure.points();
+            let index = match index {
+                Some(i) if i < points.len() => i,
+                Some(_) => return grab,
+                None => {
+                    points.push(point);
+                    points.len() - 1
+                }
+            };
+            points[index] = point;
+            self.set_param(key, Input::Points(&points));
+            Grab::Point { key, index }
         };
         match grab {
             Grab::X(key) => follow(key, x),
@@ -282,7 +321,10 @@ impl<F: Figure + 'static> FigureView<F> {
                 follow(kx, x);
                 follow(ky, y);
             }
+            Grab::Point { key, index } => return place(key, Some(index)),
+            Grab::NewPoint(key) => return place(key, None),
         }
+        grab
     }
 
     fn wire_exports(
@@ -298,7 +340,7 @@ impl<F: Figure + 'static> FigureView<F> {
         })?;
         let view = self.clone();
         dom::listen::<web_sys::Event>(png, "click", move |_| {
-            let result = export::download_png(&view.state.borrow().figure, &view.canvases, view.dark);
+            let result = export::download_png(&view.state.borrow().figure, &view.canvases, dom::prefers_dark());
             view.report(result.map(|()| "Saved the figure as PNG (2\u{d7} resolution).".to_string()));
         })?;
         let view = self.clone();
@@ -361,17 +403,15 @@ impl<F: Figure + 'static> FigureView<F> {
         for (preset, button) in F::PRESETS.iter().zip(buttons) {
             let view = self.clone();
             dom::listen::<web_sys::Event>(button, "click", move |_| {
-                let mut params = ParamValues::defaults(F::PARAMS);
-                for (key, value) in preset.values {
-                    if let Err(e) = params.set(key, *value) {
-                        web_sys::console::error_1(&JsValue::from_str(&format!(
-                            "{}: preset {}: {e}",
-                            F::ID,
-                            preset.label
-                        )));
+                let changes = preset.values.iter().map(|&(key, value)| (key, Input::Number(value)));
+                let params = match ParamValues::defaults(F::PARAMS).with_changes::<F>(changes) {
+                    Ok(params) => params,
+                    Err(e) => {
+                        let message = format!("{}: preset {}: {e}", F::ID, preset.label);
+                        web_sys::console::error_1(&JsValue::from_str(&message));
                         return;
                     }
-                }
+                };
                 show_all(&view.controls, &params);
                 view.restart(params, true);
                 view.write_url();
@@ -417,23 +457,19 @@ impl<F: Figure + 'static> FigureView<F> {
         let current = self.state.borrow().figure.params().get(key);
         let target = (current + delta).clamp(spec.min, spec.max);
         if target != current {
-            self.set_param(key, Input::Value(target));
+            self.set_param(key, Input::Number(target));
         }
     }
 
-    /// Validates and applies one parameter; a refused value shows its message and changes
-    /// nothing else.
-    fn set_param(&self, key: &str, input: Input) {
+    /// Validates and applies one parameter through the one validation path
+    /// ([`ParamValues::with_changes`]); a refused value shows its message and changes nothing
+    /// else.
+    fn set_param(&self, key: &str, input: Input<'_>) {
         let Some(control) = self.controls.iter().find(|c| c.spec.key == key) else { return };
-        let mut params = self.state.borrow().figure.params().clone();
-        let result = match input {
-            Input::Text(text) => params.set_text(key, &text),
-            Input::Value(value) => params.set(key, value),
-        }
-        .and_then(|()| F::validate(&params));
+        let result = self.state.borrow().figure.params().with_changes::<F>([(key, input)]);
         match result {
-            Ok(()) => {
-                control.show(params.get(key));
+            Ok(params) => {
+                control.show(&params);
                 self.restart(params, false);
                 self.write_url();
             }
@@ -472,8 +508,9 @@ impl<F: Figure + 'static> FigureView<F> {
 
     fn draw(&self) {
         let mut s = self.state.borrow_mut();
+        let dark = dom::prefers_dark();
         for (i, canvas) in self.canvases.iter().enumerate() {
-            match canvas::draw_panel(&s.figure, i, canvas, self.dark) {
+            match canvas::draw_panel(&s.figure, i, canvas, dark) {
                 Ok(map) => s.maps[i] = map,
                 Err(e) => {
                     web_sys::console::error_1(&JsValue::from_str(&format!("{}: drawing panel {i} failed: {e}", F::ID)))
@@ -539,7 +576,16 @@ fn mark_step(list: &Element, current: u32) {
 
 impl<F: Figure + 'static> Live for FigureView<F> {
     fn frame(&self, now_ms: f64, budget_ms: f64) {
+        // A figure that is not displayed (the walkthrough shows one at a time) neither works
+        // nor draws; it goes on where it was when it shows again.
+        let width = self.canvases.first().map_or(0, |canvas| canvas.client_width());
+        if width == 0 {
+            return;
+        }
         let mut s = self.state.borrow_mut();
+        if width != self.drawn_width.replace(width) {
+            s.dirty = true;
+        }
         if s.playing {
             let activity = match F::PACE {
                 Some(rate) => {
@@ -587,18 +633,21 @@ impl<F: Figure + 'static> Live for FigureView<F> {
         }
     }
 
+    /// A link states the whole state (what it leaves out is at its default). Entries refused
+    /// on their own keep their defaults; settings that contradict each other are refused as a
+    /// whole and the figure stays as it was.
     fn apply_url(&self) {
         let mut params = ParamValues::defaults(F::PARAMS);
         let mut refused = url_state::apply(&url::fragment(), F::ID, &mut params);
         if let Err(e) = F::validate(&params) {
-            params = ParamValues::defaults(F::PARAMS);
+            params = self.state.borrow().figure.params().clone();
             refused.push(e);
         }
         show_all(&self.controls, &params);
         for error in &refused {
             match self.controls.iter().find(|c| c.spec.key == error.key) {
                 Some(control) => {
-                    control.set_message(&format!("{} (from the link; the default is kept)", error.message))
+                    control.set_message(&format!("{} (from the link; not applied)", error.message))
                 }
                 None => web_sys::console::warn_1(&JsValue::from_str(&format!("{}: {}", F::ID, error.message))),
             }
@@ -611,4 +660,10 @@ impl<F: Figure + 'static> Live for FigureView<F> {
     fn invalidate(&self) {
         self.state.borrow_mut().dirty = true;
     }
+}
+
+/// Data coordinates of a pointer event on a panel drawn with `map`.
+fn pointer_data(map: &PlotMap, target: &HtmlCanvasElement, event: &MouseEvent) -> (f64, f64) {
+    let (px, py) = canvas::event_pixels(target, event);
+    map.to_data(px, py)
 }

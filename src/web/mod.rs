@@ -7,9 +7,12 @@ pub mod controls;
 pub mod dom;
 pub mod export;
 pub mod figure_view;
+pub mod isolation;
+pub mod modes;
 pub mod url;
+pub mod walkthrough;
 
-use std::cell::RefCell;
+use std::cell::{OnceCell, RefCell};
 use std::rc::Rc;
 
 use wasm_bindgen::prelude::*;
@@ -21,37 +24,71 @@ use figure_view::{FigureView, Live};
 /// Share of a 60 Hz frame that figures may spend computing, so the page stays responsive.
 pub const FRAME_BUDGET_MS: f64 = 8.0;
 
-/// Mounts every figure whose container is on the page and starts the animation loop.
+/// Shapes the page for its reading (`modes`: the whole page, one figure, the walkthrough),
+/// finds every figure's container on it and starts the animation loop, which mounts the
+/// figures on its first frame (see `Slot`).
 #[wasm_bindgen(start)]
 pub fn start() -> Result<(), JsValue> {
-    std::panic::set_hook(Box::new(report_panic));
+    std::panic::set_hook(Box::new(isolation::report_panic));
+    let mode = modes::prepare()?;
     let document = dom::document();
-    let mut views: Vec<Rc<dyn Live>> = Vec::new();
-    for id in ALL_IDS {
-        if let Some(container) = document.get_element_by_id(id) {
-            match figures::visit(id, Mount { container: container.clone() }) {
-                Some(Ok(view)) => views.push(view),
-                Some(Err(e)) => dom::show_failure(&container, &format!("{e:?}")),
-                None => {}
+    let slots: Rc<[Slot]> = ALL_IDS
+        .iter()
+        .filter_map(|&id| Some(Slot { id, container: document.get_element_by_id(id)?, view: OnceCell::new() }))
+        .collect();
+    if slots.is_empty() {
+        if let Some(loading) = document.get_element_by_id("loading") {
+            loading.remove();
+        }
+        return Ok(());
+    }
+    let apply_url = {
+        let slots = slots.clone();
+        move || slots.iter().for_each(|slot| slot.run(|view| view.apply_url()))
+    };
+    url::on_hash_change(apply_url.clone())?;
+    let redraw = {
+        let slots = slots.clone();
+        move || slots.iter().for_each(|slot| slot.run(|view| view.invalidate()))
+    };
+    dom::on_window_event("resize", redraw.clone())?;
+    dom::on_color_scheme_change(redraw)?;
+    run_animation(slots);
+    modes::start(mode, apply_url)
+}
+
+/// A figure's container and, once the animation loop has mounted the figure there, its view.
+/// Mounting runs the figure's first computation, so it runs as the figure (see `isolation`),
+/// like everything else the figure does: a panic while mounting stops that figure alone.
+struct Slot {
+    id: &'static str,
+    container: web_sys::Element,
+    /// `None` when mounting failed with an error (shown in the container).
+    view: OnceCell<Option<Rc<dyn Live>>>,
+}
+
+impl Slot {
+    /// Runs `work` on the figure's view, as the figure, mounting it first if need be. Does
+    /// nothing once the figure has failed.
+    fn run(&self, work: impl FnOnce(&dyn Live)) {
+        isolation::run_as(self.id, || {
+            if let Some(view) = self.view.get_or_init(|| self.mount()) {
+                work(view.as_ref());
+            }
+        });
+    }
+
+    fn mount(&self) -> Option<Rc<dyn Live>> {
+        match figures::visit(self.id, Mount { container: self.container.clone() })? {
+            Ok(view) => Some(view),
+            Err(e) => {
+                let message = format!("The figure \u{201c}{}\u{201d} could not start: {e:?}", self.id);
+                web_sys::console::error_1(&JsValue::from_str(&message));
+                dom::show_failure(&self.container, &message);
+                None
             }
         }
     }
-    if let Some(loading) = document.get_element_by_id("loading") {
-        loading.remove();
-    }
-    if views.is_empty() {
-        return Ok(());
-    }
-    url::on_hash_change({
-        let views = views.clone();
-        move || views.iter().for_each(|v| v.apply_url())
-    })?;
-    dom::on_window_event("resize", {
-        let views = views.clone();
-        move || views.iter().for_each(|v| v.invalidate())
-    })?;
-    run_animation(views);
-    Ok(())
 }
 
 /// Mounts a figure type in its container.
@@ -68,18 +105,28 @@ impl FigureVisitor for Mount {
     }
 }
 
-/// One requestAnimationFrame loop for all figures: each gets a slice of the frame budget.
-fn run_animation(views: Vec<Rc<dyn Live>>) {
+/// One requestAnimationFrame loop for all figures: each gets a slice of the frame budget. It
+/// asks for the next frame before it runs the figures, so that a figure that panics (which
+/// ends the call with a trap) does not stop the loop. The loading line goes once every figure
+/// has been mounted or has failed.
+fn run_animation(slots: Rc<[Slot]>) {
     type Callback = Closure<dyn FnMut(f64)>;
     let callback: Rc<RefCell<Option<Callback>>> = Rc::new(RefCell::new(None));
     let again = callback.clone();
+    let mut loading = dom::document().get_element_by_id("loading");
     *callback.borrow_mut() = Some(Closure::new(move |now: f64| {
-        let budget = FRAME_BUDGET_MS / views.len() as f64;
-        for view in &views {
-            view.frame(now, budget);
-        }
         if let Some(cb) = again.borrow().as_ref() {
             request_frame(cb);
+        }
+        // Figures that are not displayed (the walkthrough shows one at a time) do no work, so
+        // they take no share of the budget.
+        let displayed = slots.iter().filter(|slot| slot.container.client_width() > 0).count();
+        let budget = FRAME_BUDGET_MS / displayed.max(1) as f64;
+        for slot in slots.iter() {
+            slot.run(|view| view.frame(now, budget));
+        }
+        if let Some(line) = loading.take() {
+            line.remove();
         }
     }));
     let first = callback.borrow();
@@ -91,19 +138,4 @@ fn run_animation(views: Vec<Rc<dyn Live>>) {
 fn request_frame(callback: &Closure<dyn FnMut(f64)>) {
     // Failing to schedule a frame only stops the animation; there is nothing better to do.
     let _ = dom::window().request_animation_frame(callback.as_ref().unchecked_ref());
-}
-
-/// Logs a panic with its message and shows it in place of the loading line, so that a failure
-/// is never a silently dead page.
-fn report_panic(info: &std::panic::PanicHookInfo<'_>) {
-    let message = format!("The figures stopped with an internal error: {info}");
-    web_sys::console::error_1(&JsValue::from_str(&message));
-    let document = dom::document();
-    if let Some(body) = document.body() {
-        if let Ok(banner) = dom::element("p", "fig-error") {
-            banner.set_text_content(Some(&message));
-            banner.set_attribute("role", "alert").ok();
-            let _ = body.prepend_with_node_1(&banner);
-        }
-    }
 }

@@ -87,3 +87,15 @@ export async function openPage(browser, server, hash = "", options = {}) {
 export async function settle(page, timeout = 60000) {
   await page.waitForFunction(() => [...document.querySelectorAll("button.fig-play")].every((b) => b.textContent === "Play"), null, { timeout });
 }
+
+/** Waits until the canvas `selector` of `target` (a page or a frame) shows a drawing: more than
+ *  20 colours and 2 % ink. Returns its statistics; fails with them after `timeout` ms. */
+export async function waitForDrawing(target, selector, timeout = 20000) {
+  const end = Date.now() + timeout;
+  for (;;) {
+    const stats = await canvasStats(target, selector);
+    if (stats.colours > 20 && stats.inkShare > 0.02) return stats;
+    if (Date.now() > end) throw new Error(`${selector} stays blank: ${JSON.stringify(stats)}`);
+    await new Promise((done) => setTimeout(done, 200));
+  }
+}

@@ -148,6 +148,57 @@ describe("part III", () => {
     await context.close();
   });
 
+  test("function-space's data can be placed, dragged and removed, and the link keeps them", async () => {
+    const fast = "#function-space.steps=3000&function-space.switch=1500";
+    const { context, page, problems } = await open(fast);
+    await settle(page, SETTLE_MS);
+    const field = page.locator("#function-space-points");
+    assert.equal(await field.inputValue(), "", "sampled data: no placed points");
+    const pairs = async () => (await field.inputValue()).split(",").filter((p) => p.trim() !== "");
+    // A click on an empty spot of the data panel adds a point: the sample becomes placed points.
+    const canvas = page.locator("#function-space-fit");
+    await canvas.scrollIntoViewIfNeeded();
+    const box = await canvas.boundingBox();
+    const spot = { x: box.x + box.width * 0.62, y: box.y + box.height * 0.72 };
+    await page.mouse.click(spot.x, spot.y);
+    assert.equal((await pairs()).length, 11);
+    assert.match(await page.evaluate(() => location.hash), /function-space\.points=[-\d.e]+:[-\d.e]+(,|%2C)/);
+    // Dragging it moves that point and no other.
+    const before = await pairs();
+    await page.mouse.move(spot.x, spot.y);
+    await page.mouse.down();
+    await page.mouse.move(spot.x + 10, spot.y - 30, { steps: 5 });
+    await page.mouse.up();
+    const after = await pairs();
+    assert.equal(after.length, 11);
+    assert.deepEqual(after.slice(0, 10), before.slice(0, 10));
+    assert.notEqual(after[10], before[10]);
+    const [x0, y0] = before[10].split(":").map(Number);
+    const [x1, y1] = after[10].split(":").map(Number);
+    assert.ok(x1 > x0 && y1 > y0, `the point moved right and up: ${before[10]} → ${after[10]}`);
+    // A double click on it removes it.
+    await page.mouse.dblclick(spot.x + 10, spot.y - 30);
+    assert.deepEqual(await pairs(), before.slice(0, 10));
+    await settle(page, SETTLE_MS);
+    const readouts = await page.locator("#function-space .fig-readouts").textContent();
+    assert.match(readouts, /10 points placed by hand/);
+    const placed = await field.inputValue();
+    const link = await page.evaluate(() => location.hash);
+    // Typed points go through the same validation: refused text leaves the data as they were.
+    await type(page, "function-space", "points", "0:0, 1:2:3");
+    assert.match(await page.locator("#function-space-points-msg").textContent(), /written x:y/);
+    await type(page, "function-space", "points", "0.5:0, 0.5:1, 0.5:2");
+    assert.match(await page.locator("#function-space-points-msg").textContent(), /share x = 0\.5/);
+    assert.equal(await page.evaluate(() => location.hash), link);
+    // The link restores the placed points exactly.
+    const again = await open(link);
+    assert.equal(await again.page.locator("#function-space-points").inputValue(), placed);
+    await page.locator("#function-space").screenshot({ path: `${SHOTS}/function-space-placed.png` });
+    assert.deepEqual([...problems, ...again.problems], []);
+    await again.context.close();
+    await context.close();
+  });
+
   test("a malformed link shows messages and keeps the defaults", async () => {
     const { context, page, problems } = await open("#function-space.k=abc&switching.eps=5&proof-lemma4.line=11&function-space.law=cauchy");
     assert.match(await page.locator("#function-space-k-msg").textContent(), /not a number/);

@@ -6,8 +6,8 @@ use std::time::Instant;
 
 use plotters::prelude::*;
 use sgd_stability::bench::time_eos1;
-use sgd_stability::figures::params::ParamValues;
-use sgd_stability::figures::plot::Theme;
+use sgd_stability::figures::params::{Input, ParamValues, Scale};
+use sgd_stability::figures::plot::{format_tick, Theme};
 use sgd_stability::figures::run_file::RunFile;
 use sgd_stability::figures::{self, Figure, FigureVisitor, ALL_IDS};
 
@@ -55,7 +55,19 @@ fn list() {
         fn visit<F: Figure + 'static>(self) {
             println!("{}  ({})", F::ID, F::TITLE);
             for p in F::PARAMS {
-                println!("  {:<8} {} in [{}, {}], default {}", p.key, p.label, p.min, p.max, p.default);
+                let values = match p.scale {
+                    Scale::Choice(options) => format!("one of {}", options.join(", ")),
+                    Scale::Points => {
+                        format!(
+                            "points x:y,x:y,\u{2026} with coordinates in [{}, {}]",
+                            format_tick(p.min),
+                            format_tick(p.max)
+                        )
+                    }
+                    _ => format!("in [{}, {}]", format_tick(p.min), format_tick(p.max)),
+                };
+                let default = if p.scale == Scale::Points { "none".to_string() } else { p.format(p.default) };
+                println!("  {:<8} {}: {values}, default {default}", p.key, p.label);
             }
         }
     }
@@ -73,7 +85,7 @@ impl FigureVisitor for Export<'_> {
     type Output = Result<(), String>;
 
     fn visit<F: Figure + 'static>(self) -> Result<(), String> {
-        let mut params = ParamValues::defaults(F::PARAMS);
+        let mut settings: Vec<(&str, &str)> = Vec::new();
         let mut out = PathBuf::from("target/figures");
         let mut scale = 2.0;
         let (mut load, mut save) = (None, None);
@@ -82,10 +94,11 @@ impl FigureVisitor for Export<'_> {
             let value = it.next().ok_or_else(|| format!("{arg} needs a value"))?;
             match arg.as_str() {
                 "--set" => {
-                    let (key, text) = value
-                        .split_once('=')
-                        .ok_or_else(|| format!("--set takes key=value, got \u{201c}{value}\u{201d}"))?;
-                    params.set_text(key, text).map_err(|e| e.message)?;
+                    settings.push(
+                        value
+                            .split_once('=')
+                            .ok_or_else(|| format!("--set takes key=value, got \u{201c}{value}\u{201d}"))?,
+                    );
                 }
                 "--out" => out = PathBuf::from(value),
                 "--load-run" => load = Some(PathBuf::from(value)),
@@ -99,11 +112,16 @@ impl FigureVisitor for Export<'_> {
                 other => return Err(format!("unknown option \u{201c}{other}\u{201d}")),
             }
         }
+        // The settings go through the page's validation, the figure's rules for combinations
+        // included, before anything is computed.
+        let params = ParamValues::defaults(F::PARAMS)
+            .with_changes::<F>(settings.iter().map(|&(key, text)| (key, Input::Text(text))))
+            .map_err(|e| e.message)?;
         std::fs::create_dir_all(&out).map_err(|e| format!("cannot create {}: {e}", out.display()))?;
         let mut fig = match &load {
             None => F::new(params),
             Some(path) => {
-                if params != ParamValues::defaults(F::PARAMS) {
+                if !settings.is_empty() {
                     return Err("--load-run takes the settings from the file: drop --set".into());
                 }
                 let text = std::fs::read_to_string(path).map_err(|e| format!("cannot read {}: {e}", path.display()))?;

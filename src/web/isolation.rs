@@ -1,0 +1,95 @@
+//! Panic isolation between figures. A panic in WebAssembly aborts: it cannot be caught, and the
+//! call into the module ends with a trap. So every call into a figure (its mounting, each
+//! animation frame, each of its events) runs through [`run_as`], which records the figure that
+//! runs. The panic hook, [`report_panic`], marks that figure failed and shows the message in its
+//! container; a failed figure is never called again, and the other figures keep working (the
+//! animation loop asks for its next frame before it runs the figures).
+
+use std::cell::{Cell, RefCell};
+
+use wasm_bindgen::prelude::*;
+
+use super::dom;
+use crate::figures::ALL_IDS;
+
+thread_local! {
+    /// The figure whose code runs now, if any.
+    static RUNNING: Cell<Option<&'static str>> = const { Cell::new(None) };
+    /// Figures that panicked.
+    static FAILED: RefCell<Vec<&'static str>> = const { RefCell::new(Vec::new()) };
+    /// Figures asked by [`fail_figure_for_test`] to panic the next time they run.
+    static TO_FAIL: RefCell<Vec<&'static str>> = const { RefCell::new(Vec::new()) };
+}
+
+/// Runs `work` on behalf of figure `id` and returns its result; returns `None` without running
+/// it if that figure has failed.
+pub fn run_as<T>(id: &'static str, work: impl FnOnce() -> T) -> Option<T> {
+    if FAILED.with_borrow(|failed| failed.contains(&id)) {
+        return None;
+    }
+    let outer = RUNNING.replace(Some(id));
+    if TO_FAIL.with_borrow_mut(|to_fail| take(to_fail, id)) {
+        panic!("the test asked this figure to fail (fail_figure_for_test)");
+    }
+    let result = work();
+    RUNNING.set(outer);
+    Some(result)
+}
+
+/// The figure whose code runs now, if any.
+pub fn running() -> Option<&'static str> {
+    RUNNING.get()
+}
+
+/// Removes `id` from `list`; returns whether it was there.
+fn take(list: &mut Vec<&'static str>, id: &str) -> bool {
+    let before = list.len();
+    list.retain(|&other| other != id);
+    list.len() != before
+}
+
+/// The panic hook: logs the panic with its message and place, and shows the message in place
+/// of the figure that panicked (or, for a panic outside any figure, at the top of the page), so
+/// that a failure is never a silently dead page.
+pub fn report_panic(info: &std::panic::PanicHookInfo<'_>) {
+    let payload = info.payload();
+    let what = payload
+        .downcast_ref::<&str>()
+        .copied()
+        .or_else(|| payload.downcast_ref::<String>().map(String::as_str))
+        .unwrap_or("no message");
+    // The place is for developers: the console only.
+    let place = info.location().map(|l| format!(" (at {}:{})", l.file(), l.line())).unwrap_or_default();
+    let document = dom::document();
+    match RUNNING.take() {
+        Some(id) => {
+            FAILED.with_borrow_mut(|failed| failed.push(id));
+            let message = format!("The figure \u{201c}{id}\u{201d} stopped with an internal error: {what}.");
+            web_sys::console::error_1(&JsValue::from_str(&format!("{message}{place}")));
+            if let Some(container) = document.get_element_by_id(id) {
+                let advice = "The other figures keep working; reloading the page restarts this one.";
+                dom::show_failure(&container, &format!("{message} {advice}"));
+            }
+        }
+        None => {
+            let message =
+                format!("An internal error occurred: {what}. If a figure stopped, reloading the page restarts it.");
+            web_sys::console::error_1(&JsValue::from_str(&format!("{message}{place}")));
+            if let (Some(body), Ok(banner)) = (document.body(), dom::element("p", "fig-error")) {
+                banner.set_text_content(Some(&message));
+                let _ = banner.set_attribute("role", "alert");
+                let _ = body.prepend_with_node_1(&banner);
+            }
+        }
+    }
+}
+
+/// Makes figure `id` panic the next time it runs, so that the end-to-end test can check that a
+/// panic stops that figure alone. Nothing on the page calls it; it is reachable only from
+/// JavaScript, as `window.wasmBindings.fail_figure_for_test(id)`.
+#[wasm_bindgen]
+pub fn fail_figure_for_test(id: &str) -> Result<(), JsValue> {
+    let known = ALL_IDS.iter().find(|&&known| known == id).ok_or_else(|| format!("no figure has the id {id:?}"))?;
+    TO_FAIL.with_borrow_mut(|to_fail| to_fail.push(known));
+    Ok(())
+}

@@ -1,0 +1,170 @@
+//! The page's readings, chosen by the URL's query (see `figures::page_mode`): the whole page,
+//! one figure alone for an iframe, and the walkthrough (`super::walkthrough`).
+//!
+//! [`prepare`] reshapes the page before the figures are found and mounted (an embedded figure
+//! is the only one left on its page, so it is the only one that runs); [`start`] wires what
+//! needs the running figures.
+//!
+//! Links back to the whole page carry the figure's id before its state, as in
+//! `#quadratic-1d&quadratic-1d.eta=2`: the page scrolls to that element once the figures are
+//! mounted (the fragment as a whole names no element, so the browser would not).
+
+use std::rc::Rc;
+
+use wasm_bindgen::prelude::*;
+use wasm_bindgen::JsCast;
+use web_sys::{Element, HtmlAnchorElement};
+
+use super::walkthrough::Walkthrough;
+use super::{dom, url};
+use crate::figures::page_mode::{ModeError, PageMode};
+use crate::figures::{visit, Figure, FigureVisitor, ALL_IDS};
+
+/// What [`prepare`] found, for [`start`] to continue.
+pub enum Prepared {
+    Page,
+    Embed,
+    Walk { index: usize, present: bool, notice: Option<String> },
+}
+
+/// Reads the query and reshapes the page for it. Runs before the figures are looked for.
+pub fn prepare() -> Result<Prepared, JsValue> {
+    let query = dom::window().location().search().unwrap_or_default();
+    match PageMode::parse(&query) {
+        Ok(PageMode::Page) => Ok(Prepared::Page),
+        Ok(PageMode::Embed(id)) => {
+            embed(id)?;
+            Ok(Prepared::Embed)
+        }
+        Err(error @ ModeError::UnknownFigure(_)) => {
+            embed_failure(&error.to_string())?;
+            Ok(Prepared::Embed)
+        }
+        Ok(PageMode::Walk { index, present }) => Ok(Prepared::Walk { index, present, notice: None }),
+        Err(error @ ModeError::UnknownStep(_)) => {
+            Ok(Prepared::Walk { index: 0, present: false, notice: Some(error.to_string()) })
+        }
+    }
+}
+
+/// Wires the reading once the figures' animation loop runs; `apply_url` makes every figure
+/// take its state from the URL again.
+pub fn start(prepared: Prepared, apply_url: impl Fn() + 'static) -> Result<(), JsValue> {
+    match prepared {
+        Prepared::Page => scroll_to_named_element(),
+        Prepared::Embed => Ok(()),
+        Prepared::Walk { index, present, notice } => Walkthrough::start(index, present, notice, apply_url),
+    }
+}
+
+/// The page becomes figure `id` alone: its title, the current line of its proof if it steps
+/// through one, the figure, and a link to the whole page.
+fn embed(id: &'static str) -> Result<(), JsValue> {
+    let document = dom::document();
+    let figure = document
+        .get_element_by_id(id)
+        .ok_or_else(|| JsValue::from_str(&format!("the page has no container for the figure {id}")))?;
+    let title_text = visit(id, Title).unwrap_or(id);
+    let title = dom::element("h1", "embed-title")?;
+    title.set_text_content(Some(title_text));
+    let link: HtmlAnchorElement = dom::typed("a", "")?;
+    link.set_text_content(Some("Open in the full explorable"));
+    // In a new tab: the iframe is too small for the page, and the course page should stay.
+    link.set_target("_blank");
+    link.set_rel("noopener");
+    keep_href_current(&link, move || full_page_href(id))?;
+    let footer = dom::element("p", "embed-full")?;
+    footer.append_child(&link)?;
+    match document.get_element_by_id(&format!("{id}-steps")) {
+        Some(proof) => replace_page(&[&title, &proof, &figure, &footer])?,
+        None => replace_page(&[&title, &figure, &footer])?,
+    }
+    document.set_title(&format!("{title_text} \u{2014} SGD: A Stability Perspective"));
+    Ok(())
+}
+
+/// The page becomes `message` and a link to each figure alone.
+fn embed_failure(message: &str) -> Result<(), JsValue> {
+    let title = dom::element("h1", "embed-title")?;
+    title.set_text_content(Some("No figure to embed"));
+    let text = dom::element("p", "fig-error")?;
+    text.set_attribute("role", "alert")?;
+    text.set_text_content(Some(message));
+    let list = dom::element("ul", "embed-choices")?;
+    for id in ALL_IDS {
+        let link: HtmlAnchorElement = dom::typed("a", "")?;
+        link.set_href(&PageMode::Embed(id).query());
+        link.set_text_content(Some(id));
+        let item = dom::element("li", "")?;
+        item.append_child(&link)?;
+        list.append_child(&item)?;
+    }
+    replace_page(&[&title, &text, &list])
+}
+
+/// Replaces the page's header, main part and footer by `parts`, in a compact layout.
+fn replace_page(parts: &[&Element]) -> Result<(), JsValue> {
+    let document = dom::document();
+    for selector in [".page-header", ".page-footer", ".skip-link"] {
+        if let Some(element) = document.query_selector(selector)? {
+            element.remove();
+        }
+    }
+    let main = document.get_element_by_id("main").ok_or_else(|| JsValue::from_str("the page has no main part"))?;
+    // The parts may be inside the old content (the figure is): they are kept, the rest goes.
+    main.set_text_content(None);
+    for part in parts {
+        main.append_child(part)?;
+    }
+    if let Some(body) = document.body() {
+        body.class_list().add_1("mode-embed")?;
+    }
+    Ok(())
+}
+
+/// The whole page, scrolled to figure `id`, with the figures' current state: a relative link,
+/// so that it stays inside the site's path on its server.
+pub fn full_page_href(id: &str) -> String {
+    let fragment = url::fragment();
+    let state = fragment.split('&').filter(|entry| !entry.is_empty() && *entry != id);
+    let entries: Vec<&str> = std::iter::once(id).chain(state).collect();
+    format!("./#{}", entries.join("&"))
+}
+
+/// Sets `link`'s address now and again whenever it is about to be used, since the state it
+/// carries changes as the reader works the figure.
+pub fn keep_href_current(link: &HtmlAnchorElement, href: impl Fn() -> String + 'static) -> Result<(), JsValue> {
+    link.set_href(&href());
+    let href = Rc::new(href);
+    for event in ["pointerenter", "focus", "click", "auxclick", "contextmenu"] {
+        let (target, href) = (link.clone(), href.clone());
+        dom::listen::<web_sys::Event>(link, event, move |_| target.set_href(&href()))?;
+    }
+    Ok(())
+}
+
+/// Scrolls to the element whose id the fragment starts with, if any, once the figures above it
+/// have their size (the animation loop mounts them on its first frame, which runs before this
+/// callback).
+fn scroll_to_named_element() -> Result<(), JsValue> {
+    let fragment = url::fragment();
+    let first = fragment.split('&').next().unwrap_or_default();
+    if first.is_empty() || first.contains('=') {
+        return Ok(());
+    }
+    let Some(target) = dom::document().get_element_by_id(first) else { return Ok(()) };
+    let scroll = Closure::once_into_js(move || target.scroll_into_view());
+    dom::window().request_animation_frame(scroll.unchecked_ref())?;
+    Ok(())
+}
+
+/// A figure's title.
+struct Title;
+
+impl FigureVisitor for Title {
+    type Output = &'static str;
+
+    fn visit<F: Figure + 'static>(self) -> Self::Output {
+        F::TITLE
+    }
+}

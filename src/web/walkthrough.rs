@@ -1,0 +1,288 @@
+//! The walkthrough and its presentation layout: the page shows one step of
+//! `figures::walkthrough::STEPS` at a time, its statement above the step's live figure, which
+//! stays in its section of the page (the rest of the page is hidden by the stylesheet through
+//! the body's classes `mode-walk` and `mode-present`).
+//!
+//! Entering a step puts its figure in the step's state through the URL fragment, so the
+//! figure's own validation applies, and writes the step into the query (`?walk=7`, see
+//! `figures::page_mode`). A link with a fragment for the step's figure keeps that state.
+//!
+//! Keys: ArrowRight / PageDown go to the next step, ArrowLeft / PageUp to the previous one,
+//! Escape leaves the presentation layout. The walkthrough takes these keys before anything
+//! else on the page, except while the focus is in a text box, a slider or a drop-down, which
+//! use the arrow keys themselves. A proof's walkthrough steps are its lines: its own
+//! Previous / Next buttons and its arrow keys up and down move the same line, and the
+//! walkthrough follows the figure to the step of that line.
+
+use std::cell::Cell;
+use std::rc::Rc;
+
+use wasm_bindgen::prelude::*;
+use wasm_bindgen::JsCast;
+use web_sys::{Element, HtmlAnchorElement, HtmlButtonElement, KeyboardEvent};
+
+use super::modes::{full_page_href, keep_href_current};
+use super::{dom, url};
+use crate::figures::page_mode::PageMode;
+use crate::figures::url_state;
+use crate::figures::walkthrough::{proof_line_in, state_of, step_showing_line, STEPS};
+
+/// The walkthrough's elements and where it is. It lives as long as the page: its listeners
+/// hold it.
+pub struct Walkthrough {
+    /// The current step, counting from 0.
+    index: Cell<usize>,
+    /// Whether the presentation layout is on.
+    present: Cell<bool>,
+    /// The text "Step 7 of 43".
+    count: Element,
+    /// A `<progress>` bar.
+    progress: Element,
+    previous: HtmlButtonElement,
+    next: HtmlButtonElement,
+    present_button: HtmlButtonElement,
+    /// The statement and, after a link that named no step, why the walkthrough opened at step
+    /// 1. Moved into the section of the current figure.
+    step_box: Element,
+    notice: Element,
+    statement: Element,
+    /// Makes every figure take its state from the URL again.
+    apply_url: Box<dyn Fn()>,
+}
+
+impl Walkthrough {
+    /// Builds the walkthrough's bar and statement, opens step `index` and wires the keys.
+    pub fn start(
+        index: usize,
+        present: bool,
+        notice: Option<String>,
+        apply_url: impl Fn() + 'static,
+    ) -> Result<(), JsValue> {
+        let document = dom::document();
+        let body = document.body().ok_or_else(|| JsValue::from_str("the page has no body"))?;
+        body.class_list().add_1("mode-walk")?;
+
+        let bar = dom::element("nav", "walk-bar")?;
+        bar.set_attribute("aria-label", "Walkthrough")?;
+        let button = |label: &str, class: &str| -> Result<HtmlButtonElement, JsValue> {
+            let b: HtmlButtonElement = dom::typed("button", class)?;
+            b.set_type("button");
+            b.set_text_content(Some(label));
+            Ok(b)
+        };
+        let previous = button("\u{2190} Previous", "walk-previous")?;
+        let next = button("Next \u{2192}", "walk-next")?;
+        let position = dom::element("div", "walk-position")?;
+        let count = dom::element("span", "walk-count")?;
+        let progress = dom::element("progress", "walk-progress")?;
+        progress.set_attribute("max", &STEPS.len().to_string())?;
+        progress.set_attribute("aria-label", "Progress through the walkthrough")?;
+        position.append_child(&count)?;
+        position.append_child(&progress)?;
+        let present_button = button("Present", "walk-present")?;
+        let leave: HtmlAnchorElement = dom::typed("a", "walk-leave")?;
+        leave.set_text_content(Some("Full page"));
+        for part in [previous.as_ref(), &position, next.as_ref(), present_button.as_ref(), leave.as_ref()] {
+            bar.append_child(part)?;
+        }
+        body.prepend_with_node_1(&bar)?;
+        // The page's heading is hidden with its header; a screen reader still finds one.
+        let heading = dom::element("h1", "visually-hidden")?;
+        heading.set_text_content(Some("SGD: A Stability Perspective, as a walkthrough"));
+        let main = document.get_element_by_id("main").ok_or_else(|| JsValue::from_str("the page has no main part"))?;
+        main.prepend_with_node_1(&heading)?;
+
+        let step_box = dom::element("div", "walk-step")?;
+        let notice_line = dom::element("p", "walk-notice")?;
+        notice_line.set_attribute("role", "status")?;
+        notice_line.set_text_content(notice.as_deref());
+        let statement = dom::element("p", "walk-statement")?;
+        statement.set_attribute("aria-live", "polite")?;
+        step_box.append_child(&notice_line)?;
+        step_box.append_child(&statement)?;
+
+        let walk = Rc::new(Self {
+            index: Cell::new(index),
+            present: Cell::new(false),
+            count,
+            progress,
+            previous,
+            next,
+            present_button,
+            step_box,
+            notice: notice_line,
+            statement,
+            apply_url: Box::new(apply_url),
+        });
+        keep_href_current(&leave, {
+            let walk = walk.clone();
+            move || full_page_href(STEPS[walk.index.get()].figure)
+        })?;
+        walk.wire()?;
+        walk.set_present(present)?;
+        walk.open(index, Opening::First)?;
+        Ok(())
+    }
+
+    fn wire(self: &Rc<Self>) -> Result<(), JsValue> {
+        let walk = self.clone();
+        dom::listen::<web_sys::Event>(&self.previous, "click", move |_| walk.step_by(-1))?;
+        let walk = self.clone();
+        dom::listen::<web_sys::Event>(&self.next, "click", move |_| walk.step_by(1))?;
+        let walk = self.clone();
+        dom::listen::<web_sys::Event>(&self.present_button, "click", move |_| {
+            walk.report(walk.set_present(!walk.present.get()));
+        })?;
+        // Keys first, in the capture phase, so that a focused figure does not also act on them.
+        let walk = self.clone();
+        let keys = Closure::<dyn FnMut(KeyboardEvent)>::new(move |event: KeyboardEvent| walk.key(&event));
+        dom::window().add_event_listener_with_callback_and_bool("keydown", keys.as_ref().unchecked_ref(), true)?;
+        keys.forget(); // page-lifetime listener
+                       // After a figure has handled an event (bubbling ends at the window), see whether a proof
+                       // figure moved its line.
+        for event in ["click", "keydown", "change", "input"] {
+            let walk = self.clone();
+            dom::on_window_event(event, move || walk.follow_proof_line())?;
+        }
+        Ok(())
+    }
+
+    fn key(&self, event: &KeyboardEvent) {
+        if event.alt_key() || event.ctrl_key() || event.meta_key() || event.shift_key() || typing_in(event) {
+            return;
+        }
+        match event.key().as_str() {
+            "ArrowRight" | "PageDown" => self.step_by(1),
+            "ArrowLeft" | "PageUp" => self.step_by(-1),
+            "Escape" if self.present.get() => self.report(self.set_present(false)),
+            _ => return,
+        }
+        event.prevent_default();
+        event.stop_propagation();
+    }
+
+    /// Goes `delta` steps forward or back, within the walkthrough.
+    fn step_by(&self, delta: isize) {
+        let target = self.index.get().saturating_add_signed(delta).min(STEPS.len() - 1);
+        if target != self.index.get() {
+            self.notice.set_text_content(None);
+            self.report(self.open(target, Opening::Move));
+        }
+    }
+
+    /// Puts step `index`'s figure in the step's state (unless the page was opened with a
+    /// state for it) and shows the step.
+    fn open(&self, index: usize, opening: Opening) -> Result<(), JsValue> {
+        let step = &STEPS[index];
+        let fragment = url::fragment();
+        let linked_state = !url_state::entries_for(&fragment, step.figure).is_empty();
+        let fragment = if opening == Opening::First && linked_state {
+            fragment
+        } else {
+            state_of(step).map_err(|e| JsValue::from_str(&format!("step {}: {e}", index + 1)))?.fragment
+        };
+        replace_url(&PageMode::Walk { index, present: self.present.get() }.query(), &fragment);
+        if opening == Opening::Move {
+            (self.apply_url)();
+        }
+        self.show(index)
+    }
+
+    /// Shows step `index`'s statement, position and figure, leaving the figure as it is.
+    fn show(&self, index: usize) -> Result<(), JsValue> {
+        let step = &STEPS[index];
+        let document = dom::document();
+        let figure = document
+            .get_element_by_id(step.figure)
+            .ok_or_else(|| JsValue::from_str(&format!("the page has no figure {}", step.figure)))?;
+        let section = figure.closest("section")?.unwrap_or_else(|| figure.clone());
+        if let Some(previous) = document.query_selector(".walk-current")? {
+            previous.class_list().remove_1("walk-current")?;
+        }
+        section.class_list().add_1("walk-current")?;
+        match section.query_selector(":scope > h2")? {
+            Some(heading) => heading.after_with_node_1(&self.step_box)?,
+            None => section.prepend_with_node_1(&self.step_box)?,
+        }
+        self.statement.set_text_content(Some(step.statement));
+        self.count.set_text_content(Some(&format!("Step {} of {}", index + 1, STEPS.len())));
+        self.progress.set_attribute("value", &(index + 1).to_string())?;
+        self.previous.set_disabled(index == 0);
+        self.next.set_disabled(index + 1 == STEPS.len());
+        self.index.set(index);
+        dom::window().scroll_to_with_x_and_y(0.0, 0.0);
+        Ok(())
+    }
+
+    /// After the reader moved a proof figure's line with its own controls: shows the step of
+    /// that line, so that statement and figure agree.
+    fn follow_proof_line(&self) {
+        let step = &STEPS[self.index.get()];
+        let Some(line) = proof_line_in(&url::fragment(), step.figure) else { return };
+        let current = state_of(step).ok().and_then(|state| state.proof_line).map(|(l, _)| l);
+        if current == Some(line) {
+            return;
+        }
+        if let Some(index) = step_showing_line(step.figure, line) {
+            self.notice.set_text_content(None);
+            self.index.set(index);
+            self.write_query();
+            self.report(self.show(index));
+        }
+    }
+
+    /// Switches the presentation layout on or off.
+    fn set_present(&self, present: bool) -> Result<(), JsValue> {
+        self.present.set(present);
+        let body = dom::document().body().ok_or_else(|| JsValue::from_str("the page has no body"))?;
+        body.class_list().toggle_with_force("mode-present", present)?;
+        self.present_button.set_text_content(Some(if present { "Leave presentation" } else { "Present" }));
+        self.present_button.set_attribute("aria-pressed", if present { "true" } else { "false" })?;
+        self.write_query();
+        dom::window().scroll_to_with_x_and_y(0.0, 0.0);
+        Ok(())
+    }
+
+    /// Writes the current step and layout into the URL's query, keeping the fragment.
+    fn write_query(&self) {
+        let mode = PageMode::Walk { index: self.index.get(), present: self.present.get() };
+        replace_url(&mode.query(), &url::fragment());
+    }
+
+    /// Shows a failure in the notice line (they come from the DOM, and should not happen).
+    fn report(&self, result: Result<(), JsValue>) {
+        if let Err(e) = result {
+            let message =
+                format!("The walkthrough could not do that: {}", e.as_string().unwrap_or_else(|| format!("{e:?}")));
+            web_sys::console::error_1(&JsValue::from_str(&message));
+            self.notice.set_text_content(Some(&message));
+        }
+    }
+}
+
+/// How a step is opened.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Opening {
+    /// The page was opened at this step: a state the link gives its figure is kept, and the
+    /// figures read the URL when they are mounted, on the animation loop's first frame.
+    First,
+    /// The reader moved to this step: its figure takes the step's state now.
+    Move,
+}
+
+/// Whether the key went to a control that uses the arrow keys itself.
+fn typing_in(event: &KeyboardEvent) -> bool {
+    let Some(target) = event.target().and_then(|t| t.dyn_into::<Element>().ok()) else { return false };
+    matches!(target.tag_name().as_str(), "INPUT" | "SELECT" | "TEXTAREA")
+        || target.dyn_ref::<web_sys::HtmlElement>().is_some_and(|t| t.is_content_editable())
+}
+
+/// Replaces the URL's query and fragment (no new history entry, no hashchange event).
+fn replace_url(query: &str, fragment: &str) {
+    let window = dom::window();
+    let path = window.location().pathname().unwrap_or_default();
+    let url = if fragment.is_empty() { format!("{path}{query}") } else { format!("{path}{query}#{fragment}") };
+    if let Ok(history) = window.history() {
+        let _ = history.replace_state_with_url(&JsValue::NULL, "", Some(&url));
+    }
+}

@@ -1,0 +1,146 @@
+// Accessibility of the built page: an axe-core audit of the whole page after the figures have
+// drawn, in light and dark colour schemes, wide and phone-narrow; nothing wider than a phone's
+// screen; plots in the reader's colour scheme, following it when it changes; every control
+// reachable with the keyboard; and a live text summary in every figure. Full-page screenshots
+// at phone width go to target/e2e/ for people to look at.
+
+import { after, before, describe, test } from "node:test";
+import assert from "node:assert/strict";
+import { mkdirSync, readFileSync } from "node:fs";
+import { serve } from "./server.mjs";
+import { launch, openPage, settle } from "./browser.mjs";
+
+const SITE = process.env.SITE_DIR ?? "dist";
+const SHOTS = "target/e2e";
+const AXE = readFileSync("node_modules/axe-core/axe.min.js", "utf8");
+const PHONE = 375;
+
+let server;
+let browser;
+
+before(async () => {
+  mkdirSync(SHOTS, { recursive: true });
+  server = await serve(SITE);
+  browser = await launch();
+});
+
+after(async () => {
+  await browser?.close();
+  await server?.close();
+});
+
+/** axe-core's serious and critical findings on the page, one line per rule. axe is injected as
+ *  an inline script, which the page's own policy rightly refuses: the audit's browser context
+ *  is opened with bypassCSP. */
+async function seriousFindings(page) {
+  await page.addScriptTag({ content: AXE });
+  const violations = await page.evaluate(async () => (await window.axe.run(document, { resultTypes: ["violations"] })).violations);
+  return violations
+    .filter((v) => v.impact === "serious" || v.impact === "critical")
+    .map((v) => `${v.impact} ${v.id} (${v.help}): ${v.nodes.slice(0, 3).map((n) => n.target.join(" ")).join(", ")}`);
+}
+
+/** The relative luminance (0 black, 1 white) of the top-left pixel of every canvas. */
+async function canvasBackgrounds(page) {
+  return page.$$eval("figure.explorable canvas", (canvases) =>
+    canvases.map((c) => {
+      const [r, g, b] = c.getContext("2d").getImageData(0, 0, 1, 1).data;
+      return (0.2126 * r + 0.7152 * g + 0.0722 * b) / 255;
+    }),
+  );
+}
+
+describe("the accessibility audit", () => {
+  for (const colorScheme of ["light", "dark"]) {
+    for (const width of [1280, PHONE]) {
+      test(`${colorScheme}, ${width} px wide: no serious finding, nothing too wide, plots in the scheme`, async () => {
+        const { context, page, problems } = await openPage(browser, server, "", {
+          viewport: { width, height: 900 },
+          deviceScaleFactor: 1,
+          colorScheme,
+          bypassCSP: true,
+        });
+        await settle(page);
+        assert.deepEqual(await seriousFindings(page), []);
+        const scrollWidth = await page.evaluate(() => document.documentElement.scrollWidth);
+        assert.ok(scrollWidth <= width + 1, `the page is ${scrollWidth} px wide in a ${width} px window`);
+        const backgrounds = await canvasBackgrounds(page);
+        assert.ok(backgrounds.length > 10, "too few plots");
+        for (const luminance of backgrounds) {
+          if (colorScheme === "dark") assert.ok(luminance < 0.2, `a plot is light in dark mode (${luminance})`);
+          else assert.ok(luminance > 0.8, `a plot is dark in light mode (${luminance})`);
+        }
+        if (width === PHONE) await page.screenshot({ path: `${SHOTS}/phone-${colorScheme}.png`, fullPage: true });
+        assert.deepEqual(problems, []);
+        await context.close();
+      });
+    }
+  }
+
+  test("the page without WebAssembly: no serious finding, and the message is shown", async () => {
+    const context = await browser.newContext({ viewport: { width: PHONE, height: 900 }, bypassCSP: true });
+    const page = await context.newPage();
+    await page.addInitScript(() => delete window.WebAssembly);
+    await page.goto(server.url);
+    await page.locator("#loading.failed").waitFor();
+    assert.deepEqual(await seriousFindings(page), []);
+    await context.close();
+  });
+});
+
+describe("reading and operating the figures", () => {
+  test("the plots follow a change of the colour scheme", async () => {
+    const { context, page } = await openPage(browser, server, "", { colorScheme: "light" });
+    await settle(page);
+    assert.ok((await canvasBackgrounds(page)).every((l) => l > 0.8));
+    await page.emulateMedia({ colorScheme: "dark" });
+    await page.waitForFunction(() =>
+      [...document.querySelectorAll("figure.explorable canvas")].every((c) => {
+        const [r, g, b] = c.getContext("2d").getImageData(0, 0, 1, 1).data;
+        return r + g + b < 3 * 60;
+      }),
+    );
+    await context.close();
+  });
+
+  test("every control of every figure is reached with the Tab key, in order", async () => {
+    const { context, page, problems } = await openPage(browser, server);
+    await settle(page);
+    const figures = await page.$$eval("figure.explorable", (els) => els.map((f) => f.id));
+    for (const id of figures) {
+      const controls = await page.$$eval(`#${id} :is(input, select, button)`, (els) => els.map((el, i) => el.id || `${el.tagName}:${i}`));
+      // Tab from the element just before the figure's first control.
+      await page.$eval(`#${id} :is(input, select, button)`, (first) => {
+        const all = [...document.querySelectorAll("a[href], input, select, button, [tabindex]")];
+        const before = all[all.indexOf(first) - 1];
+        before.focus();
+      });
+      const reached = [];
+      for (let i = 0; i < controls.length * 2 && reached.length < controls.length; i++) {
+        await page.keyboard.press("Tab");
+        const here = await page.evaluate((figureId) => {
+          const el = document.activeElement;
+          if (!el.closest(`#${figureId}`) || !el.matches("input, select, button")) return null;
+          const all = [...document.querySelectorAll(`#${figureId} :is(input, select, button)`)];
+          return el.id || `${el.tagName}:${all.indexOf(el)}`;
+        }, id);
+        if (here !== null) reached.push(here);
+      }
+      assert.deepEqual(reached, controls, `${id}: the Tab key does not reach every control in order`);
+    }
+    assert.deepEqual(problems, []);
+    await context.close();
+  });
+
+  test("every figure has a live text summary with its numbers", async () => {
+    const { context, page } = await openPage(browser, server);
+    const summaries = await page.$$eval("figure.explorable", (els) =>
+      els.map((f) => {
+        const live = f.querySelector('[aria-live="polite"][role="status"]');
+        return { id: f.id, text: live?.textContent ?? "" };
+      }),
+    );
+    for (const { id, text } of summaries) assert.match(text, /\d/, `${id} has no live summary with numbers`);
+    await context.close();
+  });
+});
