@@ -646,9 +646,7 @@ impl<F: Figure + 'static> Live for FigureView<F> {
         show_all(&self.controls, &params);
         for error in &refused {
             match self.controls.iter().find(|c| c.spec.key == error.key) {
-                Some(control) => {
-                    control.set_message(&format!("{} (from the link; not applied)", error.message))
-                }
+                Some(control) => control.set_message(&format!("{} (from the link; not applied)", error.message)),
                 None => web_sys::console::warn_1(&JsValue::from_str(&format!("{}: {}", F::ID, error.message))),
             }
         }
