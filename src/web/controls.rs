@@ -111,13 +111,26 @@ impl Control {
         self.set_message("");
     }
 
+    /// The element that takes typed (or chosen) text and carries the refusal state.
+    pub fn field(&self) -> &Element {
+        match &self.widgets {
+            Widgets::Number { text, .. } | Widgets::Points { text } => text,
+            Widgets::Choice { select } => select,
+        }
+    }
+
+    /// The text in [`Control::field`]: what was typed, or the chosen option's index.
+    pub fn field_text(&self) -> String {
+        match &self.widgets {
+            Widgets::Number { text, .. } | Widgets::Points { text } => text.value(),
+            Widgets::Choice { select } => select.value(),
+        }
+    }
+
     /// Shows (or, with "", clears) the message of a refused value.
     pub fn set_message(&self, message: &str) {
         self.message.set_text_content(Some(message));
-        let field: &Element = match &self.widgets {
-            Widgets::Number { text, .. } | Widgets::Points { text } => text,
-            Widgets::Choice { select } => select,
-        };
+        let field = self.field();
         if message.is_empty() {
             let _ = field.remove_attribute("aria-invalid");
         } else {

@@ -174,38 +174,21 @@ impl<F: Figure + 'static> FigureView<F> {
         replay: &HtmlButtonElement,
         defaults: &HtmlButtonElement,
     ) -> Result<(), JsValue> {
-        for control in &self.controls {
+        for (index, control) in self.controls.iter().enumerate() {
             let key = control.spec.key;
-            match &control.widgets {
-                Widgets::Number { slider, text } => {
-                    let view = self.clone();
-                    let spec = control.spec;
-                    let source = slider.clone();
-                    dom::listen::<web_sys::Event>(slider, "input", move |_| {
-                        let position: f64 = source.value().parse().unwrap_or(0.0);
-                        view.set_param(key, Input::Number(spec.from_unit(position / SLIDER_STEPS)));
-                    })?;
-                    let view = self.clone();
-                    let source = text.clone();
-                    dom::listen::<web_sys::Event>(text, "change", move |_| {
-                        view.set_param(key, Input::Text(&source.value()))
-                    })?;
-                }
-                Widgets::Choice { select } => {
-                    let view = self.clone();
-                    let source = select.clone();
-                    dom::listen::<web_sys::Event>(select, "change", move |_| {
-                        view.set_param(key, Input::Text(&source.value()))
-                    })?;
-                }
-                Widgets::Points { text } => {
-                    let view = self.clone();
-                    let source = text.clone();
-                    dom::listen::<web_sys::Event>(text, "change", move |_| {
-                        view.set_param(key, Input::Text(&source.value()))
-                    })?;
-                }
+            if let Widgets::Number { slider, .. } = &control.widgets {
+                let view = self.clone();
+                let spec = control.spec;
+                let source = slider.clone();
+                dom::listen::<web_sys::Event>(slider, "input", move |_| {
+                    let position: f64 = source.value().parse().unwrap_or(0.0);
+                    view.set_param(key, Input::Number(spec.from_unit(position / SLIDER_STEPS)));
+                })?;
             }
+            let view = self.clone();
+            dom::listen::<web_sys::Event>(control.field(), "change", move |_| {
+                view.set_param(key, Input::Text(&view.controls[index].field_text()))
+            })?;
         }
         let view = self.clone();
         dom::listen::<web_sys::Event>(&self.play, "click", move |_| {

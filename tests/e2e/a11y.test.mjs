@@ -6,9 +6,8 @@
 
 import { after, before, describe, test } from "node:test";
 import assert from "node:assert/strict";
-import { mkdirSync, readFileSync } from "node:fs";
-import { serve } from "./server.mjs";
-import { launch, openPage, settle } from "./browser.mjs";
+import { readFileSync } from "node:fs";
+import { openPage, settle, startSite, stopSite } from "./browser.mjs";
 
 const SITE = process.env.SITE_DIR ?? "dist";
 const SHOTS = "target/e2e";
@@ -18,16 +17,8 @@ const PHONE = 375;
 let server;
 let browser;
 
-before(async () => {
-  mkdirSync(SHOTS, { recursive: true });
-  server = await serve(SITE);
-  browser = await launch();
-});
-
-after(async () => {
-  await browser?.close();
-  await server?.close();
-});
+before(async () => ({ server, browser } = await startSite(SITE)));
+after(() => stopSite(server, browser));
 
 /** axe-core's serious and critical findings on the page, one line per rule. axe is injected as
  *  an inline script, which the page's own policy rightly refuses: the audit's browser context

@@ -2,7 +2,9 @@
 // with the flags a headless run as root on a machine without outside network needs, and watches a page for console errors, failed
 // requests and requests that leave the origin.
 
+import { mkdirSync } from "node:fs";
 import { chromium } from "playwright-core";
+import { serve } from "./server.mjs";
 
 export const CHROMIUM = process.env.CHROMIUM ?? "/usr/bin/chromium";
 
@@ -98,4 +100,17 @@ export async function waitForDrawing(target, selector, timeout = 20000) {
     if (Date.now() > end) throw new Error(`${selector} stays blank: ${JSON.stringify(stats)}`);
     await new Promise((done) => setTimeout(done, 200));
   }
+}
+
+/** What a test file starts with: the built site (SITE_DIR, default dist) served on a free port,
+ *  Chromium launched, and the screenshot folder target/e2e made. Returns { server, browser }. */
+export async function startSite(root = process.env.SITE_DIR ?? "dist") {
+  mkdirSync("target/e2e", { recursive: true });
+  return { server: await serve(root), browser: await launch() };
+}
+
+/** Closes what `startSite` opened (either may be missing when it failed half-way). */
+export async function stopSite(server, browser) {
+  await browser?.close();
+  await server?.close();
 }

@@ -4,23 +4,15 @@
 
 import { after, before, describe, test } from "node:test";
 import assert from "node:assert/strict";
-import { serve } from "./server.mjs";
 import { readFile } from "node:fs/promises";
-import { canvasFingerprint, canvasStats, launch, openPage, settle, watch } from "./browser.mjs";
+import { canvasFingerprint, canvasStats, openPage, settle, startSite, stopSite, watch } from "./browser.mjs";
 
 const SHOTS = "target/e2e";
 let server;
 let browser;
 
-before(async () => {
-  server = await serve(process.env.SITE_DIR ?? "dist");
-  browser = await launch();
-});
-
-after(async () => {
-  await browser?.close();
-  await server?.close();
-});
+before(async () => ({ server, browser } = await startSite()));
+after(() => stopSite(server, browser));
 
 const button = (page, figure, label) => page.locator(`#${figure} .fig-buttons button`, { hasText: label });
 const verdict = (page, figure) => page.locator(`#${figure} .fig-verdict`).textContent();

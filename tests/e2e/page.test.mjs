@@ -5,9 +5,7 @@
 
 import { after, before, describe, test } from "node:test";
 import assert from "node:assert/strict";
-import { mkdirSync } from "node:fs";
-import { serve } from "./server.mjs";
-import { canvasFingerprint, canvasStats, launch, openPage, settle } from "./browser.mjs";
+import { canvasFingerprint, canvasStats, openPage, settle, startSite, stopSite } from "./browser.mjs";
 
 const SITE = process.env.SITE_DIR ?? "dist";
 const SHOTS = "target/e2e";
@@ -15,16 +13,8 @@ const SHOTS = "target/e2e";
 let server;
 let browser;
 
-before(async () => {
-  mkdirSync(SHOTS, { recursive: true });
-  server = await serve(SITE);
-  browser = await launch();
-});
-
-after(async () => {
-  await browser?.close();
-  await server?.close();
-});
+before(async () => ({ server, browser } = await startSite(SITE)));
+after(() => stopSite(server, browser));
 
 const open = (hash = "", options = {}) => openPage(browser, server, hash, options);
 describe("the page", () => {

@@ -5,9 +5,7 @@
 
 import { after, before, describe, test } from "node:test";
 import assert from "node:assert/strict";
-import { mkdirSync } from "node:fs";
-import { serve } from "./server.mjs";
-import { canvasFingerprint, canvasStats, launch, openPage, settle } from "./browser.mjs";
+import { canvasFingerprint, canvasStats, openPage, settle, startSite, stopSite } from "./browser.mjs";
 
 const SHOTS = "target/e2e";
 const FIGURES = {
@@ -20,16 +18,8 @@ const FIGURES = {
 let server;
 let browser;
 
-before(async () => {
-  mkdirSync(SHOTS, { recursive: true });
-  server = await serve(process.env.SITE_DIR ?? "dist");
-  browser = await launch();
-});
-
-after(async () => {
-  await browser?.close();
-  await server?.close();
-});
+before(async () => ({ server, browser } = await startSite()));
+after(() => stopSite(server, browser));
 
 const open = (hash = "") => openPage(browser, server, hash);
 const verdict = (page, figure) => page.locator(`#${figure} .fig-verdict`).textContent();

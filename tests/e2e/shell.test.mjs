@@ -8,23 +8,15 @@ import { after, before, describe, test } from "node:test";
 import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
-import { serve } from "./server.mjs";
-import { canvasFingerprint, launch, openPage, settle, watch } from "./browser.mjs";
+import { canvasFingerprint, openPage, settle, startSite, stopSite, watch } from "./browser.mjs";
 
 const SITE = process.env.SITE_DIR ?? "dist";
 
 let server;
 let browser;
 
-before(async () => {
-  server = await serve(SITE);
-  browser = await launch();
-});
-
-after(async () => {
-  await browser?.close();
-  await server?.close();
-});
+before(async () => ({ server, browser } = await startSite(SITE)));
+after(() => stopSite(server, browser));
 
 /** A page of the site at `hash` whose console shows every Content-Security-Policy violation as
  *  an error, with `prepare(page)` run before it loads. Returns { context, page, problems }. */

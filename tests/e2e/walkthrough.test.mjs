@@ -6,25 +6,15 @@
 
 import { after, before, describe, test } from "node:test";
 import assert from "node:assert/strict";
-import { mkdirSync } from "node:fs";
-import { serve } from "./server.mjs";
-import { launch, openPage, waitForDrawing, watch } from "./browser.mjs";
+import { openPage, startSite, stopSite, waitForDrawing, watch } from "./browser.mjs";
 
 const SHOTS = "target/e2e";
 
 let server;
 let browser;
 
-before(async () => {
-  mkdirSync(SHOTS, { recursive: true });
-  server = await serve(process.env.SITE_DIR ?? "dist");
-  browser = await launch();
-});
-
-after(async () => {
-  await browser?.close();
-  await server?.close();
-});
+before(async () => ({ server, browser } = await startSite()));
+after(() => stopSite(server, browser));
 
 /** Opens the page at `path` (a query and fragment) and waits for the walkthrough's first step. */
 async function openWalk(path, options = {}) {
