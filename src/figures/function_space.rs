@@ -227,7 +227,8 @@ impl FunctionSpace {
         let (d_lo, d_hi) = self.fit_y_range();
         let mut chart = plot::frame(area, theme, "data and learned f").build_cartesian_2d(x_lo..x_hi, d_lo..d_hi)?;
         plot::mesh(&mut chart, theme, "x", "f(x)")?;
-        if self.target != Target::RandomLabels {
+        // Placed points follow no target, so none is drawn for them.
+        if self.target != Target::RandomLabels && !self.placed() {
             let style = theme.line(theme.muted().mix(0.7), 1.0);
             let target = self.target;
             chart.draw_series(LineSeries::new(
