@@ -384,3 +384,21 @@ fn workspace_reuse_and_budget_cap() {
     let a = with_spectrum(&random_orthogonal(&mut rng, 4), &[1.0, 2.0, 3.0, 4.0]);
     assert!((matrix_of(4, apply_dense(&a)) - &a).amax() <= 1e-15 * 4.0);
 }
+
+/// A workspace that skips the Ritz vectors gives the same values, residuals and error bounds,
+/// and no vectors.
+#[test]
+fn ritz_vectors_can_be_left_out() {
+    let mut rng = seeded(21);
+    let d = 40;
+    let a = with_spectrum(&random_orthogonal(&mut rng, d), &(0..d).map(|i| i as f64 / 3.0 - 2.0).collect::<Vec<_>>());
+    let start = random_vec(&mut rng, d);
+    let with = Lanczos::new(d, 15).top(2, &start, apply_dense(&a)).unwrap();
+    let without = Lanczos::new(d, 15).without_ritz_vectors().top(2, &start, apply_dense(&a)).unwrap();
+    assert_eq!(with.vectors.len(), 2);
+    assert!(without.vectors.is_empty());
+    assert_eq!(
+        (&with.values, &with.residuals, &with.error_bounds, with.iterations),
+        (&without.values, &without.residuals, &without.error_bounds, without.iterations)
+    );
+}

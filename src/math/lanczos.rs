@@ -4,7 +4,10 @@
 //! never formed. Full reorthogonalization (after the three-term recurrence, a Gram–Schmidt pass
 //! against every earlier basis vector, four basis vectors per sweep over memory) keeps the basis
 //! orthonormal to working precision, so no spurious copies of converged eigenvalues appear. The
-//! workspace is allocated once and reused: a run allocates nothing.
+//! last iteration skips it, and the adaptive stopping test comes before it: the new direction
+//! is then never used, and its norm β, which only scales the residuals, would change by
+//! rounding squared. The workspace is allocated once and reused, with rows padded to whole SIMD
+//! groups ([`padded`]): a run allocates nothing.
 //!
 //! Two ways to stop ([`StopRule`]): after a fixed number of iterations, or adaptively once the
 //! requested top Ritz values are accurate to a relative tolerance. The adaptive test uses for
@@ -14,7 +17,7 @@
 //! Krylov space closes early (a start vector that is already an eigenvector), the iteration
 //! goes on in a fresh orthogonal direction if more pairs are asked for.
 
-use super::kernels::{axpy, dot, dot4, subtract4};
+use super::kernels::{axpy, dot, dot4, groups, groups_mut, padded, subtract4, subtract4_dot4, AlignedVec, Lanes};
 use super::tridiagonal::{Tridiagonal, TridiagonalWork};
 
 /// A relative size of the new direction below which the Krylov space is taken to be invariant
@@ -44,18 +47,24 @@ impl StopRule {
 #[derive(Clone, Debug)]
 pub struct Lanczos {
     dim: usize,
+    /// `dim` rounded up to whole SIMD groups: the length of the stored vectors, whose padding
+    /// stays zero.
+    stride: usize,
     capacity: usize,
-    /// Orthonormal basis vectors q₀, q₁, …, stored row after row.
-    basis: Vec<f64>,
-    w: Vec<f64>,
+    /// Orthonormal basis vectors q₀, q₁, …, stored row after row (`stride` apart).
+    basis: AlignedVec,
+    w: AlignedVec,
     alpha: Vec<f64>,
     beta: Vec<f64>,
     tri_values: Vec<f64>,
     tri_vectors: Vec<f64>,
     tri_work: TridiagonalWork,
+    /// Whether runs write the Ritz vectors (m·dim multiply-adds each).
+    ritz_vectors: bool,
 }
 
-/// Ritz pairs, largest value first, with their residual norms ‖Ay − θy‖.
+/// Ritz pairs, largest value first, with their residual norms ‖Ay − θy‖ (the vectors only
+/// when the workspace writes them: see [`Lanczos::without_ritz_vectors`]).
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct Ritz {
     pub values: Vec<f64>,
@@ -73,17 +82,27 @@ impl Lanczos {
     /// `dim`: beyond it the Krylov space cannot grow).
     pub fn new(dim: usize, capacity: usize) -> Self {
         let capacity = capacity.clamp(1, dim.max(1));
+        let stride = padded(dim);
         Self {
             dim,
+            stride,
             capacity,
-            basis: vec![0.0; capacity * dim],
-            w: vec![0.0; dim],
+            basis: AlignedVec::zeros(capacity * stride),
+            w: AlignedVec::zeros(stride),
             alpha: Vec::with_capacity(capacity),
             beta: Vec::with_capacity(capacity),
             tri_values: Vec::with_capacity(capacity),
             tri_vectors: Vec::with_capacity(capacity * capacity),
             tri_work: TridiagonalWork::default(),
+            ritz_vectors: true,
         }
+    }
+
+    /// The same workspace, but its runs leave [`Ritz::vectors`] empty: for callers that need
+    /// only the values, residuals and error bounds.
+    pub fn without_ritz_vectors(mut self) -> Self {
+        self.ritz_vectors = false;
+        self
     }
 
     pub fn dim(&self) -> usize {
@@ -108,7 +127,7 @@ impl Lanczos {
         mut apply: impl FnMut(&[f64], &mut [f64]),
         out: &mut Ritz,
     ) -> bool {
-        let dim = self.dim;
+        let (dim, stride) = (self.dim, self.stride);
         assert_eq!(start.len(), dim, "start vector has the wrong dimension");
         out.values.clear();
         out.residuals.clear();
@@ -126,74 +145,91 @@ impl Lanczos {
         self.beta.clear();
         let max_iter = rule.max_iter().clamp(1, self.capacity);
         let mut m = 0;
-        while m < max_iter {
-            let (done, rest) = self.basis.split_at_mut((m + 1) * dim);
-            apply(&done[m * dim..], &mut self.w);
-            let a = dot(&done[m * dim..], &self.w);
+        // The largest |α| so far: the scale of T for the breakdown test.
+        let mut alpha_size = 0.0f64;
+        // Whether the stopping test already left T_m's Ritz pairs in the tri_ buffers.
+        let mut pairs_ready = false;
+        loop {
+            let (done, rest) = self.basis.split_at_mut((m + 1) * stride);
+            let q = &done[m * stride..];
+            apply(&q[..dim], &mut self.w[..dim]);
+            let a = dot(q, &self.w);
             if !a.is_finite() {
                 out.vectors.clear();
                 return false;
             }
             self.alpha.push(a);
+            alpha_size = alpha_size.max(a.abs());
             m += 1;
-            // The three-term recurrence, then one pass of classical Gram–Schmidt against the
-            // whole basis: what the recurrence leaves of earlier directions is already at
-            // rounding level, so a single pass brings it to working precision.
-            axpy(-a, &done[(m - 1) * dim..], &mut self.w);
-            if m >= 2 {
-                axpy(-self.beta[m - 2], &done[(m - 2) * dim..(m - 1) * dim], &mut self.w);
+            // The three-term recurrence.
+            match m {
+                1 => axpy(-a, q, &mut self.w),
+                _ => recurrence(&mut self.w, a, q, self.beta[m - 2], &done[(m - 2) * stride..(m - 1) * stride]),
             }
-            orthogonalize(&done[..m * dim], dim, &mut self.w);
+            if m == max_iter {
+                self.beta.push(dot(&self.w, &self.w).sqrt());
+                break;
+            }
+            if let StopRule::Converged { tolerance, .. } = rule {
+                let b = dot(&self.w, &self.w).sqrt();
+                let t = Tridiagonal { diagonal: &self.alpha, off: &self.beta };
+                if m >= k
+                    && converged(&t, tolerance, k, b, &mut self.tri_values, &mut self.tri_vectors, &mut self.tri_work)
+                {
+                    self.beta.push(b);
+                    pairs_ready = true;
+                    break;
+                }
+            }
+            // One pass of classical Gram–Schmidt against the whole basis: what the recurrence
+            // leaves of earlier directions is already at rounding level, so a single pass
+            // brings it to working precision.
+            orthogonalize(&done[..m * stride], stride, &mut self.w);
             let mut b = dot(&self.w, &self.w).sqrt();
-            let scale = self.alpha.iter().fold(b, |s, v| s.max(v.abs()));
-            if b <= BREAKDOWN * scale && m < k.min(max_iter) {
+            if b <= BREAKDOWN * alpha_size.max(b) {
+                if m >= k {
+                    self.beta.push(b);
+                    break;
+                }
                 // The Krylov space is invariant but fewer than k pairs are known: go on in a
                 // fresh direction orthogonal to it (T then decouples exactly, β = 0).
-                fresh_direction(&done[..m * dim], dim, m, &mut self.w);
+                fresh_direction(&done[..m * stride], dim, stride, m, &mut self.w);
                 self.beta.push(0.0);
                 b = dot(&self.w, &self.w).sqrt();
             } else {
                 self.beta.push(b);
-                if m == max_iter
-                    || b <= BREAKDOWN * scale
-                    || converged(
-                        rule,
-                        k,
-                        &self.alpha,
-                        &self.beta,
-                        &mut self.tri_values,
-                        &mut self.tri_vectors,
-                        &mut self.tri_work,
-                    )
-                {
-                    break;
-                }
             }
-            for (qn, wj) in rest[..dim].iter_mut().zip(&self.w) {
-                *qn = wj / b;
+            let inv_b = 1.0 / b;
+            for (qn, wj) in rest[..stride].iter_mut().zip(self.w.iter()) {
+                *qn = wj * inv_b;
             }
         }
-        self.write_ritz(k.min(m), m, out)
+        self.write_ritz(k.min(m), m, pairs_ready, out)
     }
 
-    /// Ritz pairs from the m × m tridiagonal matrix T built so far.
-    fn write_ritz(&mut self, k: usize, m: usize, out: &mut Ritz) -> bool {
-        let t = Tridiagonal { diagonal: &self.alpha[..m], off: &self.beta[..m - 1] };
-        if t.top((k + 1).min(m), &mut self.tri_values, &mut self.tri_vectors, &mut self.tri_work).is_none() {
-            out.vectors.clear();
-            return false;
+    /// Ritz pairs from the m × m tridiagonal matrix T built so far (its eigenpairs are already
+    /// in the tri_ buffers when `pairs_ready`).
+    fn write_ritz(&mut self, k: usize, m: usize, pairs_ready: bool, out: &mut Ritz) -> bool {
+        if !pairs_ready {
+            let t = Tridiagonal { diagonal: &self.alpha[..m], off: &self.beta[..m - 1] };
+            if t.top_values((k + 1).min(m), &mut self.tri_values).is_none() {
+                out.vectors.clear();
+                return false;
+            }
+            t.eigenvectors(&self.tri_values[..k], &mut self.tri_vectors, &mut self.tri_work);
         }
         out.iterations = m;
         out.error_bounds.clear();
-        out.vectors.resize_with(k, Vec::new);
+        out.vectors.resize_with(if self.ritz_vectors { k } else { 0 }, Vec::new);
         let last_beta = self.beta[m - 1];
         for c in 0..k {
             let y = &self.tri_vectors[c * m..(c + 1) * m];
-            let v = &mut out.vectors[c];
-            v.clear();
-            v.resize(self.dim, 0.0);
-            for (i, &yi) in y.iter().enumerate() {
-                axpy(yi, &self.basis[i * self.dim..(i + 1) * self.dim], v);
+            if let Some(v) = out.vectors.get_mut(c) {
+                // Σᵢ yᵢqᵢ, accumulated in the padded scratch vector.
+                self.w.fill(0.0);
+                combine(&self.basis[..m * self.stride], self.stride, y, &mut self.w);
+                v.clear();
+                v.extend_from_slice(&self.w[..self.dim]);
             }
             out.values.push(self.tri_values[c]);
             out.residuals.push((last_beta * y[m - 1]).abs());
@@ -203,28 +239,25 @@ impl Lanczos {
     }
 }
 
-/// The adaptive stopping test on the tridiagonal matrix (α, β) built so far: every one of the
-/// top `k` Ritz values within `tolerance` of the largest in magnitude.
+/// The adaptive stopping test on the tridiagonal matrix T built so far (m × m, m ≥ k), with
+/// `last_beta` the norm of the newest direction: every one of the top `k` Ritz values within
+/// `tolerance` of the largest in magnitude. Leaves T's top pairs in `values` and `vectors`.
 fn converged(
-    rule: StopRule,
+    t: &Tridiagonal,
+    tolerance: f64,
     k: usize,
-    alpha: &[f64],
-    beta: &[f64],
+    last_beta: f64,
     values: &mut Vec<f64>,
     vectors: &mut Vec<f64>,
     work: &mut TridiagonalWork,
 ) -> bool {
-    let StopRule::Converged { tolerance, .. } = rule else { return false };
-    let m = alpha.len();
-    if m < k {
+    let m = t.diagonal.len();
+    if t.top_values((k + 1).min(m), values).is_none() {
         return false;
     }
-    let t = Tridiagonal { diagonal: alpha, off: &beta[..m - 1] };
-    if t.top((k + 1).min(m), values, vectors, work).is_none() {
-        return false;
-    }
+    t.eigenvectors(&values[..k], vectors, work);
     let scale = values.iter().fold(0.0f64, |s, v| s.max(v.abs()));
-    (0..k).all(|i| error_bound(values, vectors, beta[m - 1], m, i) <= tolerance * scale)
+    (0..k).all(|i| error_bound(values, vectors, last_beta, m, i) <= tolerance * scale)
 }
 
 /// min(r, r²/g) for Ritz pair `i` of the tridiagonal matrix's `values` and `vectors` (m each).
@@ -243,34 +276,65 @@ fn error_bound(values: &[f64], vectors: &[f64], last_beta: f64, m: usize, i: usi
     }
 }
 
-/// A deterministic direction orthogonal to the `m` basis vectors, for going on after the Krylov
-/// space closed.
-fn fresh_direction(basis: &[f64], dim: usize, m: usize, w: &mut [f64]) {
-    for (i, wi) in w.iter_mut().enumerate() {
-        *wi = (((i + 1) * (m + 3) * 2_654_435_761) % 1_000_003) as f64 / 1_000_003.0 - 0.5;
-    }
-    for _ in 0..2 {
-        orthogonalize(basis, dim, w);
+/// w ← w − αq − βp, the three-term recurrence, in one sweep over w (lengths multiples of
+/// [`LANES`]).
+fn recurrence(w: &mut [f64], alpha: f64, q: &[f64], beta: f64, p: &[f64]) {
+    let (minus_alpha, minus_beta) = (Lanes::splat(-alpha), Lanes::splat(-beta));
+    for ((wc, qc), pc) in groups_mut(w).zip(groups(q)).zip(groups(p)) {
+        let both = Lanes::load(qc).mul_add(minus_alpha, Lanes::load(pc) * minus_beta);
+        (Lanes::load(wc) + both).store(wc);
     }
 }
 
-/// w ← w − Σᵢ ⟨qᵢ, w⟩ qᵢ over the basis vectors stored row after row in `basis`, four at a
-/// time.
-fn orthogonalize(basis: &[f64], dim: usize, w: &mut [f64]) {
-    let mut rows = basis.chunks_exact(dim);
-    let groups = rows.len() / 4;
-    for _ in 0..groups {
-        let q = [
-            rows.next().unwrap_or(&[]),
-            rows.next().unwrap_or(&[]),
-            rows.next().unwrap_or(&[]),
-            rows.next().unwrap_or(&[]),
-        ];
-        let c = dot4(q, w);
-        subtract4(q, c, w);
+/// A deterministic direction orthogonal to the `m` basis vectors, for going on after the Krylov
+/// space closed.
+fn fresh_direction(basis: &[f64], dim: usize, stride: usize, m: usize, w: &mut [f64]) {
+    for (i, wi) in w[..dim].iter_mut().enumerate() {
+        *wi = (((i + 1) * (m + 3) * 2_654_435_761) % 1_000_003) as f64 / 1_000_003.0 - 0.5;
+    }
+    for _ in 0..2 {
+        orthogonalize(basis, stride, w);
+    }
+}
+
+/// w ← w − Σᵢ ⟨qᵢ, w⟩ qᵢ over the basis vectors stored row after row in `basis`: classical
+/// Gram–Schmidt within groups of four (dot products with the four, then their subtraction),
+/// group after group. Each sweep over w subtracts one group and takes the dot products of the
+/// next ([`subtract4_dot4`]): each basis vector is read once from memory, and w once per group
+/// instead of twice.
+fn orthogonalize(basis: &[f64], stride: usize, w: &mut [f64]) {
+    let mut rows = basis.chunks_exact(stride);
+    let mut pending = None;
+    while rows.len() >= 4 {
+        let q = next_four(&mut rows);
+        let c = match pending {
+            None => dot4(q, w),
+            Some((p, c)) => subtract4_dot4(p, c, q, w),
+        };
+        pending = Some((q, c));
+    }
+    if let Some((p, c)) = pending {
+        subtract4(p, c, w);
     }
     for q in rows {
         let c = dot(q, w);
         axpy(-c, q, w);
     }
+}
+
+/// out ← out + Σᵢ yᵢqᵢ over the rows of `basis`, four rows per sweep over out.
+fn combine(basis: &[f64], stride: usize, y: &[f64], out: &mut [f64]) {
+    let mut rows = basis.chunks_exact(stride);
+    let mut coefficients = y.chunks_exact(4);
+    for c in coefficients.by_ref() {
+        subtract4(next_four(&mut rows), [-c[0], -c[1], -c[2], -c[3]], out);
+    }
+    for (q, &c) in rows.zip(coefficients.remainder()) {
+        axpy(c, q, out);
+    }
+}
+
+/// The next four rows.
+fn next_four<'a>(rows: &mut std::slice::ChunksExact<'a, f64>) -> [&'a [f64]; 4] {
+    std::array::from_fn(|_| rows.next().unwrap_or_default())
 }

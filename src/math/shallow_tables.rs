@@ -2,19 +2,21 @@
 //! every Hessian-vector product at the same θ.
 //!
 //! One forward pass at θ fills, for every data point j and neuron i with zⱼᵢ = w1ᵢxⱼ + b1ᵢ, the
-//! tables σ(zⱼᵢ), σ'(zⱼᵢ), Dⱼᵢ = w2ᵢσ'(zⱼᵢ) and Eⱼᵢ = w2ᵢσ''(zⱼᵢ) (rows by data point, so the
-//! inner loops run over neurons and vectorize). With them the Hessian of
+//! tables σ(zⱼᵢ) and Dⱼᵢ = w2ᵢσ'(zⱼᵢ) (a row per data point, so the inner loops run over
+//! neurons and vectorize; rows padded to whole SIMD groups with neurons of zero weight, which
+//! add nothing anywhere; rows stored in blocks, see [`RowBlocks`]). With them the Hessian of
 //! L = (1/2n)Σⱼ rⱼ² splits into
-//! - the Gauss–Newton part JᵀJ/n, applied as two passes over the tables: (Jv)ⱼ is three dot
-//!   products per row, and Jᵀ(Jv/n) three fused axpys per row;
+//! - the Gauss–Newton part JᵀJ/n: row j of J is (xⱼDⱼ, Dⱼ, σⱼ, 1), so (Jv)ⱼ is a dot product
+//!   with row j and Jᵀ(Jv/n) a sum of rows;
 //! - the residual part (1/n)Σⱼ rⱼ∇²f(xⱼ), which couples only the three parameters
 //!   (w1ᵢ, b1ᵢ, w2ᵢ) of each neuron: k symmetric 3 × 3 blocks with five distinct entries,
-//!   summed once per θ.
+//!   summed once per θ in the forward pass.
 //!
-//! So a Hessian-vector product costs about 6nk multiply-adds and allocates nothing. The plain
-//! implementation in [`super::network`] is the reference it is tested against.
+//! So a Hessian-vector product costs 6nk multiply-adds (the least a product with J and one with
+//! Jᵀ can cost) and allocates nothing. The plain implementation in [`super::network`] is the
+//! reference it is tested against.
 
-use super::kernels::{dot, f64x4, load4, quads, store4};
+use super::kernels::{dot, groups, groups_mut, mul_add, padded, AlignedVec, Lanes, LANES};
 use super::network::{Activation, Data, ShallowNet};
 use super::special::tanh_with_derivatives;
 
@@ -37,9 +39,70 @@ impl Sigma for TanhSigma {
 impl Sigma for ReluSigma {
     #[inline(always)]
     fn eval(z: f64) -> (f64, f64, f64) {
-        (z.max(0.0), if z > 0.0 { 1.0 } else { 0.0 }, 0.0)
+        // Selections rather than f64::max, which WebAssembly has no instruction for.
+        if z > 0.0 {
+            (z, 1.0, 0.0)
+        } else {
+            (0.0, 0.0, 0.0)
+        }
     }
 }
+
+/// P per-neuron vectors, each padded to the table stride with zeros, in one aligned buffer,
+/// taken apart by destructuring (`let [w, b, a] = v.parts();`).
+#[derive(Clone, Debug)]
+struct Padded<const P: usize> {
+    data: AlignedVec,
+    stride: usize,
+}
+
+impl<const P: usize> Padded<P> {
+    fn zeros(stride: usize) -> Self {
+        Self { data: AlignedVec::zeros(P * stride), stride }
+    }
+
+    fn parts(&self) -> [&[f64]; P] {
+        let mut rest: &[f64] = &self.data;
+        std::array::from_fn(|_| {
+            let (part, tail) = rest.split_at(self.stride);
+            rest = tail;
+            part
+        })
+    }
+
+    fn parts_mut(&mut self) -> [&mut [f64]; P] {
+        let stride = self.stride;
+        let mut rest: &mut [f64] = &mut self.data;
+        std::array::from_fn(|_| {
+            let (part, tail) = std::mem::take(&mut rest).split_at_mut(stride);
+            rest = tail;
+            part
+        })
+    }
+}
+
+/// The three neuron blocks of a parameter vector laid out [w1, b1, w2, b2]: w1, b1, w2.
+type NeuronBlocks = Padded<3>;
+
+impl NeuronBlocks {
+    /// Copies the three neuron blocks of a parameter vector in.
+    fn load(&mut self, k: usize, theta: &[f64]) {
+        for (i, part) in self.parts_mut().into_iter().enumerate() {
+            part[..k].copy_from_slice(&theta[i * k..(i + 1) * k]);
+        }
+    }
+
+    /// Copies the three blocks out into a parameter vector's first 3k entries.
+    fn store(&self, k: usize, theta: &mut [f64]) {
+        for (i, part) in self.parts().into_iter().enumerate() {
+            theta[i * k..(i + 1) * k].copy_from_slice(&part[..k]);
+        }
+    }
+}
+
+/// The five distinct entries of each neuron's symmetric 3 × 3 residual-Hessian block, in
+/// (w1ᵢ, b1ᵢ, w2ᵢ) order (the w2–w2 entry is zero): ww, wb, bb, wa, ba.
+type ResidualBlocks = Padded<5>;
 
 /// Tables of the network on one data set, for the θ last passed to [`ShallowTables::evaluate`].
 #[derive(Clone, Debug)]
@@ -47,42 +110,40 @@ pub struct ShallowTables {
     net: ShallowNet,
     x: Vec<f64>,
     y: Vec<f64>,
-    /// σ(zⱼᵢ), row j.
-    sigma: Vec<f64>,
-    /// σ'(zⱼᵢ).
-    dsigma: Vec<f64>,
-    /// w2ᵢσ'(zⱼᵢ): the rows of J's w1 and b1 blocks, up to the factor xⱼ.
-    d_out: Vec<f64>,
-    /// w2ᵢσ''(zⱼᵢ).
-    e_out: Vec<f64>,
+    /// The width rounded up to whole SIMD groups: the length of every table row.
+    stride: usize,
+    /// θ's neuron blocks (w1, b1, w2), padded.
+    weights: NeuronBlocks,
+    /// σ(zⱼᵢ), in the block layout of [`RowBlocks`].
+    sigma: AlignedVec,
+    /// w2ᵢσ'(zⱼᵢ): the rows of J's w1 and b1 blocks, up to the factor xⱼ; block layout.
+    d_out: AlignedVec,
+    /// The current row of σ, w2σ', σ' and w2σ'' (the last two are only summed into the
+    /// residual blocks).
+    row: Padded<4>,
     residual: Vec<f64>,
-    /// The five distinct entries of each neuron's 3 × 3 residual-Hessian block.
-    block_ww: Vec<f64>,
-    block_wb: Vec<f64>,
-    block_bb: Vec<f64>,
-    block_wa: Vec<f64>,
-    block_ba: Vec<f64>,
-    jv: Vec<f64>,
+    blocks: ResidualBlocks,
+    /// The vector and the product of [`ShallowTables::hessian_vec`], padded.
+    v: NeuronBlocks,
+    out: NeuronBlocks,
 }
 
 impl ShallowTables {
     pub fn new(net: ShallowNet, data: &Data) -> Self {
-        let (n, k) = (data.len(), net.width);
+        let (n, stride) = (data.len(), padded(net.width));
         Self {
             net,
             x: data.x.clone(),
             y: data.y.clone(),
-            sigma: vec![0.0; n * k],
-            dsigma: vec![0.0; n * k],
-            d_out: vec![0.0; n * k],
-            e_out: vec![0.0; n * k],
+            stride,
+            weights: NeuronBlocks::zeros(stride),
+            sigma: AlignedVec::zeros(n.next_multiple_of(ROWS) * stride),
+            d_out: AlignedVec::zeros(n.next_multiple_of(ROWS) * stride),
+            row: Padded::zeros(stride),
             residual: vec![0.0; n],
-            block_ww: vec![0.0; k],
-            block_wb: vec![0.0; k],
-            block_bb: vec![0.0; k],
-            block_wa: vec![0.0; k],
-            block_ba: vec![0.0; k],
-            jv: vec![0.0; n],
+            blocks: ResidualBlocks::zeros(stride),
+            v: NeuronBlocks::zeros(stride),
+            out: NeuronBlocks::zeros(stride),
         }
     }
 
@@ -108,39 +169,11 @@ impl ShallowTables {
     }
 
     fn evaluate_with<S: Sigma>(&mut self, theta: &[f64], grad: &mut [f64], curvature: bool) -> f64 {
-        let k = self.net.width;
-        let n = self.x.len();
-        let p = self.net.layout(theta);
-        // Slices re-cut to length k let the compiler drop bounds checks and vectorize.
-        let (w1, b1, w2, b2) = (&p.w1[..k], &p.b1[..k], &p.w2[..k], p.b2);
-        let mut loss = 0.0;
-        for j in 0..n {
-            let xj = self.x[j];
-            let row = j * k..(j + 1) * k;
-            let s_row = &mut self.sigma[row.clone()][..k];
-            let d_row = &mut self.d_out[row.clone()][..k];
-            if curvature {
-                let ds_row = &mut self.dsigma[row.clone()][..k];
-                let e_row = &mut self.e_out[row][..k];
-                for i in 0..k {
-                    let (s, ds, dds) = S::eval(w1[i] * xj + b1[i]);
-                    s_row[i] = s;
-                    ds_row[i] = ds;
-                    d_row[i] = w2[i] * ds;
-                    e_row[i] = w2[i] * dds;
-                }
-            } else {
-                for i in 0..k {
-                    let (s, ds, _) = S::eval(w1[i] * xj + b1[i]);
-                    s_row[i] = s;
-                    d_row[i] = w2[i] * ds;
-                }
-            }
-            let r = dot(w2, s_row) + b2 - self.y[j];
-            self.residual[j] = r;
-            loss += r * r;
-        }
-        let inv_n = 1.0 / n as f64;
+        let (k, n, stride) = (self.net.width, self.x.len(), self.stride);
+        self.weights.load(k, theta);
+        let b2 = theta[3 * k];
+        // Cut to the row length, so that the loops below need no bounds checks.
+        let [w1, b1, w2] = self.weights.parts().map(|part| &part[..stride]);
         let (g_w1, rest) = grad.split_at_mut(k);
         let (g_b1, rest) = rest.split_at_mut(k);
         let (g_w2, g_b2) = rest.split_at_mut(k);
@@ -148,32 +181,44 @@ impl ShallowTables {
         g_b1.fill(0.0);
         g_w2.fill(0.0);
         g_b2[0] = 0.0;
+        let mut blocks = self.blocks.parts_mut();
         if curvature {
-            for block in
-                [&mut self.block_ww, &mut self.block_wb, &mut self.block_bb, &mut self.block_wa, &mut self.block_ba]
-            {
-                block.fill(0.0);
-            }
+            blocks.iter_mut().for_each(|block| block.fill(0.0));
         }
+        let inv_n = 1.0 / n as f64;
+        let mut loss = 0.0;
+        // Row by row: the activations, the residual, then the row's share of the gradient and
+        // of the residual blocks while the row is still in cache, and the row into the tables.
+        let [s_row, d_row, ds_row, e_row] = self.row.parts_mut().map(|part| &mut part[..stride]);
+        let tables = RowBlocks { stride };
         for j in 0..n {
-            let rho = self.residual[j] * inv_n;
             let xj = self.x[j];
-            let row = j * k..(j + 1) * k;
-            accumulate_gradient(rho, xj, &self.sigma[row.clone()], &self.d_out[row.clone()], g_w1, g_b1, g_w2);
-            g_b2[0] += rho;
             if curvature {
-                let (ds_row, e_row) = (&self.dsigma[row.clone()][..k], &self.e_out[row][..k]);
-                let (rx, rxx) = (rho * xj, rho * xj * xj);
-                let (ww, wb, bb) = (&mut self.block_ww[..k], &mut self.block_wb[..k], &mut self.block_bb[..k]);
-                let (wa, ba) = (&mut self.block_wa[..k], &mut self.block_ba[..k]);
-                for i in 0..k {
-                    ww[i] += rxx * e_row[i];
-                    wb[i] += rx * e_row[i];
-                    bb[i] += rho * e_row[i];
-                    wa[i] += rx * ds_row[i];
-                    ba[i] += rho * ds_row[i];
+                for i in 0..stride {
+                    let (s, ds, dds) = S::eval(mul_add(w1[i], xj, b1[i]));
+                    s_row[i] = s;
+                    d_row[i] = w2[i] * ds;
+                    ds_row[i] = ds;
+                    e_row[i] = w2[i] * dds;
+                }
+            } else {
+                for i in 0..stride {
+                    let (s, ds, _) = S::eval(mul_add(w1[i], xj, b1[i]));
+                    s_row[i] = s;
+                    d_row[i] = w2[i] * ds;
                 }
             }
+            let r = dot(w2, s_row) + b2 - self.y[j];
+            self.residual[j] = r;
+            loss += r * r;
+            let rho = r * inv_n;
+            accumulate_gradient(rho, xj, groups(s_row).zip(groups(d_row)), g_w1, g_b1, g_w2);
+            g_b2[0] += rho;
+            if curvature {
+                accumulate_residual_blocks(rho, xj, ds_row, e_row, &mut blocks);
+            }
+            tables.row_groups_mut(&mut self.sigma, j).zip(groups(s_row)).for_each(|(t, s)| Lanes::load(s).store(t));
+            tables.row_groups_mut(&mut self.d_out, j).zip(groups(d_row)).for_each(|(t, d)| Lanes::load(d).store(t));
         }
         loss * 0.5 * inv_n
     }
@@ -182,113 +227,262 @@ impl ShallowTables {
     /// the θ of the last [`Self::evaluate`] (for SGD, which evaluates the full loss and
     /// sharpness but steps along a batch).
     pub fn batch_gradient(&self, batch: &[usize], grad: &mut [f64]) {
-        let k = self.net.width;
+        let (k, stride) = (self.net.width, self.stride);
         grad.fill(0.0);
         let scale = 1.0 / batch.len() as f64;
         let (g_w1, rest) = grad.split_at_mut(k);
         let (g_b1, rest) = rest.split_at_mut(k);
         let (g_w2, g_b2) = rest.split_at_mut(k);
+        let tables = RowBlocks { stride };
         for &j in batch {
             let rho = self.residual[j] * scale;
-            let row = j * k..(j + 1) * k;
-            accumulate_gradient(rho, self.x[j], &self.sigma[row.clone()], &self.d_out[row], g_w1, g_b1, g_w2);
+            let row = tables.row_groups(&self.sigma, j).zip(tables.row_groups(&self.d_out, j));
+            accumulate_gradient(rho, self.x[j], row, g_w1, g_b1, g_w2);
             g_b2[0] += rho;
         }
     }
 
     /// ∇²L(θ)v at the θ of the last [`Self::evaluate`] with `curvature`.
+    ///
+    /// The residual blocks first, then the Gauss–Newton part in one sweep over the tables, a
+    /// block of [`ROWS`] rows at a time: the block's entries of Jv (dot products with the
+    /// rows), then the block's rows, so weighted, added into the product. Working on several
+    /// rows at once loads each group of v and of the product once for all of them, and gives
+    /// independent sums. When the width fills whole SIMD groups, the kernels work on v and the
+    /// product in place; otherwise on padded copies.
     pub fn hessian_vec(&mut self, v: &[f64], out: &mut [f64]) {
-        let k = self.net.width;
-        let n = self.x.len();
-        let (v_w1, rest) = v.split_at(k);
-        let (v_b1, rest) = rest.split_at(k);
-        let (v_w2, v_b2) = rest.split_at(k);
-        let v_b2 = v_b2[0];
-        // Jv: three dot products per data point, reading each table row once.
-        for j in 0..n {
-            let row = j * k..(j + 1) * k;
-            let [dw, db, sa] = dot3(&self.d_out[row.clone()], v_w1, v_b1, &self.sigma[row], v_w2);
-            self.jv[j] = self.x[j] * dw + db + sa + v_b2;
-        }
-        // The residual blocks first (they overwrite), then Jᵀ(Jv)/n accumulated row by row.
-        let (o_w1, rest) = out.split_at_mut(k);
-        let (o_b1, rest) = rest.split_at_mut(k);
-        let (o_w2, o_b2) = rest.split_at_mut(k);
-        let (ww, wb, bb) = (&self.block_ww[..k], &self.block_wb[..k], &self.block_bb[..k]);
-        let (wa, ba) = (&self.block_wa[..k], &self.block_ba[..k]);
-        let (v_w1, v_b1, v_w2) = (&v_w1[..k], &v_b1[..k], &v_w2[..k]);
-        let (o_w1, o_b1, o_w2) = (&mut o_w1[..k], &mut o_b1[..k], &mut o_w2[..k]);
-        for i in 0..k {
-            let (vw, vb, va) = (v_w1[i], v_b1[i], v_w2[i]);
-            o_w1[i] = ww[i] * vw + wb[i] * vb + wa[i] * va;
-            o_b1[i] = wb[i] * vw + bb[i] * vb + ba[i] * va;
-            o_w2[i] = wa[i] * vw + ba[i] * vb;
-        }
-        let inv_n = 1.0 / n as f64;
-        let mut sum_g = 0.0;
-        for j in 0..n {
-            let g = self.jv[j] * inv_n;
-            sum_g += g;
-            let row = j * k..(j + 1) * k;
-            accumulate_gradient(g, self.x[j], &self.sigma[row.clone()], &self.d_out[row], o_w1, o_b1, o_w2);
-        }
-        o_b2[0] = sum_g;
+        let (k, stride) = (self.net.width, self.stride);
+        let v_b2 = v[3 * k];
+        let sweep = Sweep { x: &self.x, sigma: &self.sigma, d: &self.d_out, blocks: self.blocks.parts(), stride };
+        out[3 * k] = if k == stride {
+            let (v_w1, rest) = v.split_at(k);
+            let (v_b1, v_w2) = rest.split_at(k);
+            let (o_w1, rest) = out.split_at_mut(k);
+            let (o_b1, rest) = rest.split_at_mut(k);
+            sweep.product(v_b2, [v_w1, v_b1, &v_w2[..k]], &mut [o_w1, o_b1, &mut rest[..k]])
+        } else {
+            self.v.load(k, v);
+            let sum_g = sweep.product(v_b2, self.v.parts(), &mut self.out.parts_mut());
+            self.out.store(k, out);
+            sum_g
+        };
     }
 }
 
-/// Adds ρ times one data point's gradient row to the three neuron blocks:
-/// g_w1 += ρx·D, g_b1 += ρ·D, g_w2 += ρ·σ (the rows of Jᵀ, weighted).
+/// What a Hessian-vector product reads: the tables and the residual blocks at one θ.
+struct Sweep<'a> {
+    x: &'a [f64],
+    sigma: &'a [f64],
+    d: &'a [f64],
+    blocks: [&'a [f64]; 5],
+    stride: usize,
+}
+
+impl Sweep<'_> {
+    /// The product's three neuron blocks into `outs`, from v's three (`vs`, of the stride's
+    /// length) and its b2 entry; returns the product's b2 entry.
+    fn product(&self, v_b2: f64, vs: [&[f64]; 3], outs: &mut [&mut [f64]; 3]) -> f64 {
+        let (n, stride) = (self.x.len(), self.stride);
+        apply_residual_blocks(self.blocks, vs, outs);
+        let inv_n = 1.0 / n as f64;
+        let mut sum_g = 0.0;
+        let blocks = self.sigma.chunks_exact(ROWS * stride).zip(self.d.chunks_exact(ROWS * stride));
+        for (b, (sigma, d)) in blocks.enumerate() {
+            // The padding rows of a short last block are zero and weighted zero.
+            let row = |r: usize| b * ROWS + r;
+            let x = std::array::from_fn(|r| self.x.get(row(r)).copied().unwrap_or(0.0));
+            let weights = std::array::from_fn(|r| if row(r) < n { inv_n } else { 0.0 });
+            sum_g += gauss_newton_block(x, sigma, d, weights, v_b2, vs, outs);
+        }
+        sum_g
+    }
+}
+
+/// The layout of the tables: rows in blocks of [`ROWS`], and within a block group by group,
+/// the block's rows side by side ([`ROWS`] · [`LANES`] values per group). So the Hessian-vector
+/// product, which works on a block at a time, walks each table in order, one chunk per group.
+struct RowBlocks {
+    /// The padded row length.
+    stride: usize,
+}
+
+impl RowBlocks {
+    /// Where row j's groups lie: its block, and its slot in each group of the block.
+    fn place(&self, j: usize) -> (std::ops::Range<usize>, std::ops::Range<usize>) {
+        let (block, slot) = (j / ROWS, j % ROWS);
+        (block * ROWS * self.stride..(block + 1) * ROWS * self.stride, slot * LANES..(slot + 1) * LANES)
+    }
+
+    fn row_groups<'a>(&self, table: &'a [f64], j: usize) -> impl Iterator<Item = &'a [f64]> {
+        let (block, slot) = self.place(j);
+        table[block].chunks_exact(ROWS * LANES).map(move |group| &group[slot.clone()])
+    }
+
+    fn row_groups_mut<'a>(&self, table: &'a mut [f64], j: usize) -> impl Iterator<Item = &'a mut [f64]> {
+        let (block, slot) = self.place(j);
+        table[block].chunks_exact_mut(ROWS * LANES).map(move |group| &mut group[slot.clone()])
+    }
+}
+
+/// out ← (residual blocks)·v, neuron by neuron.
+fn apply_residual_blocks(blocks: [&[f64]; 5], v: [&[f64]; 3], out: &mut [&mut [f64]; 3]) {
+    let [ww, wb, bb, wa, ba] = blocks.map(groups);
+    let [vw, vb, va] = v.map(groups);
+    let [ow, ob, oa] = out.each_mut().map(|part| groups_mut(part));
+    let blocks = ww.zip(wb).zip(bb).zip(wa).zip(ba);
+    for (((((ww, wb), bb), wa), ba), (((vw, vb), va), ((ow, ob), oa))) in
+        blocks.zip(vw.zip(vb).zip(va).zip(ow.zip(ob).zip(oa)))
+    {
+        let [ww, wb, bb, wa, ba, vw, vb, va] = [ww, wb, bb, wa, ba, vw, vb, va].map(Lanes::load);
+        ww.mul_add(vw, wb.mul_add(vb, wa * va)).store(ow);
+        wb.mul_add(vw, bb.mul_add(vb, ba * va)).store(ob);
+        wa.mul_add(vw, ba * vb).store(oa);
+    }
+}
+
+/// Rows (data points) per block of the Hessian-vector product's sweep: the wider the block, the
+/// fewer loads and stores of v and of the product per row, as long as the block's 2·ROWS sums
+/// and 2·ROWS weights fit in the SIMD registers (32 with AVX-512, 16 otherwise; measured best:
+/// five with AVX-512, whose 20 fit with room, and two elsewhere).
+const ROWS: usize = if LANES == 8 { 5 } else { 2 };
+
+/// The Gauss–Newton part of the Hessian-vector product for one block of rows (data points), in
+/// the [`RowBlocks`] layout: their entries gⱼ = weightⱼ·(Jv)ⱼ, then out += Σⱼ gⱼ·(row j of J)
+/// over the three neuron blocks. Returns Σⱼ gⱼ, the rows' share of the b2 entry.
 #[inline(always)]
-fn accumulate_gradient(
-    rho: f64,
-    x: f64,
+fn gauss_newton_block(
+    x: [f64; ROWS],
     sigma: &[f64],
     d: &[f64],
+    weights: [f64; ROWS],
+    v_b2: f64,
+    v: [&[f64]; 3],
+    out: &mut [&mut [f64]; 3],
+) -> f64 {
+    const BLOCK: usize = ROWS * LANES;
+    let lanes = |group: &[f64], r: usize| Lanes::load(&group[r * LANES..(r + 1) * LANES]);
+    // (Jv)ⱼ = Σᵢ Dⱼᵢ(xⱼv_w1ᵢ + v_b1ᵢ) + σⱼᵢv_w2ᵢ + v_b2: each group of v is loaded once for the
+    // whole block, into 2·ROWS independent sums.
+    let xs = x.map(Lanes::splat);
+    let (mut acc_d, mut acc_s) = ([Lanes::ZERO; ROWS], [Lanes::ZERO; ROWS]);
+    let [vw, vb, va] = v.map(groups);
+    for (((vw, vb), va), (dc, sc)) in vw.zip(vb).zip(va).zip(d.chunks_exact(BLOCK).zip(sigma.chunks_exact(BLOCK))) {
+        let [vw, vb, va] = [vw, vb, va].map(Lanes::load);
+        for r in 0..ROWS {
+            acc_d[r] = lanes(dc, r).mul_add(xs[r].mul_add(vw, vb), acc_d[r]);
+            acc_s[r] = lanes(sc, r).mul_add(va, acc_s[r]);
+        }
+    }
+    let g: [f64; ROWS] = std::array::from_fn(|r| ((acc_d[r] + acc_s[r]).sum() + v_b2) * weights[r]);
+    let gs = g.map(Lanes::splat);
+    let gxs: [Lanes; ROWS] = std::array::from_fn(|r| Lanes::splat(g[r] * x[r]));
+    let [ow, ob, oa] = out.each_mut().map(|part| groups_mut(part));
+    for (((ow, ob), oa), (dc, sc)) in ow.zip(ob).zip(oa).zip(d.chunks_exact(BLOCK).zip(sigma.chunks_exact(BLOCK))) {
+        let (mut w, mut b, mut a) = (Lanes::load(ow), Lanes::load(ob), Lanes::load(oa));
+        for r in 0..ROWS {
+            let (dv, sv) = (lanes(dc, r), lanes(sc, r));
+            w = gxs[r].mul_add(dv, w);
+            b = gs[r].mul_add(dv, b);
+            a = gs[r].mul_add(sv, a);
+        }
+        w.store(ow);
+        b.store(ob);
+        a.store(oa);
+    }
+    g.iter().sum()
+}
+
+/// Adds ρ times one data point's gradient row to the three neuron blocks:
+/// g_w1 += ρx·D, g_b1 += ρ·D, g_w2 += ρ·σ (the rows of Jᵀ, weighted). The row comes as its
+/// groups of (σ, D) values, covering at least the blocks' length.
+#[inline(always)]
+fn accumulate_gradient<'a>(
+    rho: f64,
+    x: f64,
+    mut row: impl Iterator<Item = (&'a [f64], &'a [f64])>,
     g_w1: &mut [f64],
     g_b1: &mut [f64],
     g_w2: &mut [f64],
 ) {
     let k = g_w1.len();
-    let split = k / 4 * 4;
-    let (r, rx) = (f64x4::splat(rho), f64x4::splat(rho * x));
-    let lanes = g_w1[..split]
-        .chunks_exact_mut(4)
-        .zip(g_b1[..split].chunks_exact_mut(4))
-        .zip(g_w2[..split].chunks_exact_mut(4))
-        .zip(d[..split].chunks_exact(4))
-        .zip(sigma[..split].chunks_exact(4));
-    for ((((w1, b1), w2), dc), sc) in lanes {
-        let (dv, sv) = (load4(dc), load4(sc));
-        let (nw1, nb1, nw2) = (rx.mul_add(dv, load4(w1)), r.mul_add(dv, load4(b1)), r.mul_add(sv, load4(w2)));
-        store4(w1, nw1);
-        store4(b1, nb1);
-        store4(w2, nw2);
+    let split = k / LANES * LANES;
+    let (r, rx) = (Lanes::splat(rho), Lanes::splat(rho * x));
+    let blocks = groups_mut(&mut g_w1[..split]).zip(groups_mut(&mut g_b1[..split])).zip(groups_mut(&mut g_w2[..split]));
+    for (((w1, b1), w2), (sc, dc)) in blocks.zip(row.by_ref()) {
+        let (sv, dv) = (Lanes::load(sc), Lanes::load(dc));
+        rx.mul_add(dv, Lanes::load(w1)).store(w1);
+        r.mul_add(dv, Lanes::load(b1)).store(b1);
+        r.mul_add(sv, Lanes::load(w2)).store(w2);
     }
-    for i in split..k {
-        g_w1[i] += rho * x * d[i];
-        g_b1[i] += rho * d[i];
-        g_w2[i] += rho * sigma[i];
+    // The part of the blocks in the row's last, partly used group.
+    if let Some((sc, dc)) = row.next().filter(|_| split < k) {
+        for (i, (s, d)) in (split..k).zip(sc.iter().zip(dc)) {
+            g_w1[i] = mul_add(rho * x, *d, g_w1[i]);
+            g_b1[i] = mul_add(rho, *d, g_b1[i]);
+            g_w2[i] = mul_add(rho, *s, g_w2[i]);
+        }
     }
 }
 
-/// (⟨d, a⟩, ⟨d, b⟩, ⟨s, c⟩) in one pass over the five vectors.
-#[inline]
-fn dot3(d: &[f64], a: &[f64], b: &[f64], s: &[f64], c: &[f64]) -> [f64; 3] {
-    let k = d.len();
-    let split = k / 4 * 4;
-    let mut acc = [f64x4::ZERO; 3];
-    let chunks = |v| quads(v, split);
-    for ((((dc, ac), bc), sc), cc) in chunks(d).zip(chunks(a)).zip(chunks(b)).zip(chunks(s)).zip(chunks(c)) {
-        let dv = load4(dc);
-        acc[0] = dv.mul_add(load4(ac), acc[0]);
-        acc[1] = dv.mul_add(load4(bc), acc[1]);
-        acc[2] = load4(sc).mul_add(load4(cc), acc[2]);
+/// Adds one data point's share ρ∇²f(x) to the residual blocks, from its σ' and w2σ'' rows:
+/// ww += ρx²E, wb += ρxE, bb += ρE, wa += ρxσ', ba += ρσ'.
+#[inline(always)]
+fn accumulate_residual_blocks(rho: f64, x: f64, dsigma: &[f64], e: &[f64], blocks: &mut [&mut [f64]; 5]) {
+    let (r, rx, rxx) = (Lanes::splat(rho), Lanes::splat(rho * x), Lanes::splat(rho * x * x));
+    let [ww, wb, bb, wa, ba] = blocks.each_mut().map(|block| groups_mut(block));
+    let sums = ww.zip(wb).zip(bb).zip(wa).zip(ba);
+    for (((((ww, wb), bb), wa), ba), (ec, dc)) in sums.zip(groups(e).zip(groups(dsigma))) {
+        let (ev, dv) = (Lanes::load(ec), Lanes::load(dc));
+        rxx.mul_add(ev, Lanes::load(ww)).store(ww);
+        rx.mul_add(ev, Lanes::load(wb)).store(wb);
+        r.mul_add(ev, Lanes::load(bb)).store(bb);
+        rx.mul_add(dv, Lanes::load(wa)).store(wa);
+        r.mul_add(dv, Lanes::load(ba)).store(ba);
     }
-    let mut out = acc.map(|v| v.reduce_add());
-    for i in split..k {
-        out[0] += d[i] * a[i];
-        out[1] += d[i] * b[i];
-        out[2] += s[i] * c[i];
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::math::network::Regression;
+    use crate::math::rng::{normal, seeded};
+
+    /// Sizes that leave the row blocks short and the SIMD groups partly padded (n and k not
+    /// multiples of ROWS or LANES, down to one point and one neuron), and widths that fill
+    /// whole groups (products in place): loss, gradient, batch gradient and Hessian-vector
+    /// products against the plain implementation.
+    #[test]
+    fn awkward_sizes_agree_with_the_plain_implementation() {
+        let mut rng = seeded(3);
+        for activation in [Activation::Tanh, Activation::Relu] {
+            for (n, k) in [(1, 1), (3, 5), (7, 13), (11, 9), (6, 8), (5, 16)] {
+                let net = ShallowNet::new(k, activation);
+                let p = net.num_params();
+                let data = Data {
+                    x: (0..n).map(|_| normal(&mut rng)).collect(),
+                    y: (0..n).map(|_| normal(&mut rng)).collect(),
+                };
+                let theta: Vec<f64> = (0..p).map(|_| normal(&mut rng)).collect();
+                let v: Vec<f64> = (0..p).map(|_| normal(&mut rng)).collect();
+                let plain = Regression::new(net, data.clone());
+                let mut tables = ShallowTables::new(net, &data);
+                let (mut grad, mut fast, mut slow, mut scratch) =
+                    (vec![0.0; p], vec![0.0; p], vec![0.0; p], vec![0.0; p]);
+                let loss = tables.evaluate(&theta, &mut grad, true);
+                let close = |a: &[f64], b: &[f64]| {
+                    let norm = b.iter().map(|x| x * x).sum::<f64>().sqrt();
+                    a.iter().zip(b).map(|(x, y)| (x - y).powi(2)).sum::<f64>().sqrt() <= 1e-13 * (1.0 + norm)
+                };
+                assert!((loss - plain.loss(&theta)).abs() <= 1e-13 * (1.0 + loss), "{activation:?} n={n} k={k}: loss");
+                assert!(close(&grad, &plain.gradient(&theta)), "{activation:?} n={n} k={k}: gradient");
+                tables.hessian_vec(&v, &mut fast);
+                plain.hessian_vec(&theta, &v, &mut slow, &mut scratch);
+                assert!(close(&fast, &slow), "{activation:?} n={n} k={k}: Hessian-vector product");
+                let batch: Vec<usize> = (0..n).rev().step_by(2).collect();
+                tables.batch_gradient(&batch, &mut fast);
+                plain.batch_gradient(&theta, &batch, &mut slow, &mut scratch);
+                assert!(close(&fast, &slow), "{activation:?} n={n} k={k}: batch gradient");
+            }
+        }
     }
-    out
 }

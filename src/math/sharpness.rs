@@ -95,12 +95,15 @@ pub struct SharpnessMeter {
 impl SharpnessMeter {
     /// `top` eigenvalues (1 to 3) are reported per measurement.
     pub fn new(dim: usize, mode: SharpnessMode, top: usize) -> Self {
-        let (capacity, start) = match &mode {
-            SharpnessMode::Fixed { iterations, start } => (*iterations, start.clone()),
-            SharpnessMode::WarmStart { max_iter, start, .. } => (*max_iter, start.clone()),
+        // Only a warm start needs the top Ritz vector.
+        let (lanczos, start) = match &mode {
+            SharpnessMode::Fixed { iterations, start } => {
+                (Lanczos::new(dim, *iterations).without_ritz_vectors(), start.clone())
+            }
+            SharpnessMode::WarmStart { max_iter, start, .. } => (Lanczos::new(dim, *max_iter), start.clone()),
         };
         assert_eq!(start.len(), dim, "the start vector has the wrong dimension");
-        Self { mode, lanczos: Lanczos::new(dim, capacity), ritz: Ritz::default(), start, top: top.clamp(1, 3) }
+        Self { mode, lanczos, ritz: Ritz::default(), start, top: top.clamp(1, 3) }
     }
 
     /// The sharpness of `model` at its last evaluation (with curvature). None when Lanczos
