@@ -52,7 +52,7 @@ pub fn prepare() -> Result<Prepared, JsValue> {
 pub fn start(prepared: Prepared, apply_url: impl Fn() + 'static) -> Result<(), JsValue> {
     match prepared {
         Prepared::Page => scroll_to_named_element(),
-        Prepared::Embed => Ok(()),
+        Prepared::Embed => report_height_to_host(),
         Prepared::Walk { index, present, notice } => Walkthrough::start(index, present, notice, apply_url),
     }
 }
@@ -82,6 +82,38 @@ fn embed(id: &'static str) -> Result<(), JsValue> {
     document.set_title(&format!("{title_text} \u{2014} SGD: A Stability Perspective"));
     Ok(())
 }
+
+/// Tells the page that embeds this one how tall its content is, now and whenever that changes,
+/// so that the iframe can fit it (`embed-resize.js`, next to the page, does that for the host).
+/// The message holds the height and nothing else, since the host may be any site.
+fn report_height_to_host() -> Result<(), JsValue> {
+    let window = dom::window();
+    let Some(host) = window.parent()? else { return Ok(()) };
+    if JsValue::from(host.clone()) == JsValue::from(window) {
+        return Ok(()); // not in a frame
+    }
+    let root = dom::document().document_element().ok_or_else(|| JsValue::from_str("the page has no root element"))?;
+    let measured = root.clone();
+    let report = Closure::<dyn FnMut()>::new(move || {
+        let message = js_sys::Object::new();
+        let height = measured.get_bounding_client_rect().height().ceil();
+        let sent = js_sys::Reflect::set(&message, &"type".into(), &HEIGHT_MESSAGE.into())
+            .and_then(|_| js_sys::Reflect::set(&message, &"height".into(), &height.into()))
+            .and_then(|_| host.post_message(&message, "*"));
+        if let Err(e) = sent {
+            web_sys::console::warn_2(&"the embedding page could not be told the figure's height:".into(), &e);
+        }
+    });
+    let observer = web_sys::ResizeObserver::new(report.as_ref().unchecked_ref())?;
+    observer.observe(&root);
+    // Both live as long as the page.
+    report.forget();
+    std::mem::forget(observer);
+    Ok(())
+}
+
+/// The `type` of the message that carries an embedded page's height to its host.
+const HEIGHT_MESSAGE: &str = "sgd-stability:height";
 
 /// The page becomes `message` and a link to each figure alone.
 fn embed_failure(message: &str) -> Result<(), JsValue> {

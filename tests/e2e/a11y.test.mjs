@@ -1,17 +1,16 @@
 // Accessibility of the built page: an axe-core audit of the whole page after the figures have
-// drawn, in light and dark colour schemes, wide and phone-narrow; nothing wider than a phone's
-// screen; plots in the reader's colour scheme, following it when it changes; every control
-// reachable with the keyboard; and a live text summary in every figure. Full-page screenshots
-// at phone width go to target/e2e/ for people to look at.
+// drawn, in light and dark colour schemes, wide and phone-narrow, and of the walkthrough, its
+// presentation layout and embedded figures; nothing wider than a phone's screen; plots in the
+// reader's colour scheme, following it when it changes; every control reachable with the
+// keyboard; and a live text summary in every figure. Full-page screenshots at phone width go to
+// target/e2e/ for people to look at.
 
 import { after, before, describe, test } from "node:test";
 import assert from "node:assert/strict";
-import { readFileSync } from "node:fs";
-import { openPage, settle, startSite, stopSite } from "./browser.mjs";
+import { axeFindings, openPage, settle, startSite, stopSite, watch } from "./browser.mjs";
 
 const SITE = process.env.SITE_DIR ?? "dist";
 const SHOTS = "target/e2e";
-const AXE = readFileSync("node_modules/axe-core/axe.min.js", "utf8");
 const PHONE = 375;
 
 let server;
@@ -19,17 +18,6 @@ let browser;
 
 before(async () => ({ server, browser } = await startSite(SITE)));
 after(() => stopSite(server, browser));
-
-/** axe-core's serious and critical findings on the page, one line per rule. axe is injected as
- *  an inline script, which the page's own policy rightly refuses: the audit's browser context
- *  is opened with bypassCSP. */
-async function seriousFindings(page) {
-  await page.addScriptTag({ content: AXE });
-  const violations = await page.evaluate(async () => (await window.axe.run(document, { resultTypes: ["violations"] })).violations);
-  return violations
-    .filter((v) => v.impact === "serious" || v.impact === "critical")
-    .map((v) => `${v.impact} ${v.id} (${v.help}): ${v.nodes.slice(0, 3).map((n) => n.target.join(" ")).join(", ")}`);
-}
 
 /** The relative luminance (0 black, 1 white) of the top-left pixel of every canvas. */
 async function canvasBackgrounds(page) {
@@ -44,7 +32,7 @@ async function canvasBackgrounds(page) {
 describe("the accessibility audit", () => {
   for (const colorScheme of ["light", "dark"]) {
     for (const width of [1280, PHONE]) {
-      test(`${colorScheme}, ${width} px wide: no serious finding, nothing too wide, plots in the scheme`, async () => {
+      test(`${colorScheme}, ${width} px wide: no finding, nothing too wide, plots in the scheme`, async () => {
         const { context, page, problems } = await openPage(browser, server, "", {
           viewport: { width, height: 900 },
           deviceScaleFactor: 1,
@@ -52,7 +40,7 @@ describe("the accessibility audit", () => {
           bypassCSP: true,
         });
         await settle(page);
-        assert.deepEqual(await seriousFindings(page), []);
+        assert.deepEqual(await axeFindings(page), []);
         const scrollWidth = await page.evaluate(() => document.documentElement.scrollWidth);
         assert.ok(scrollWidth <= width + 1, `the page is ${scrollWidth} px wide in a ${width} px window`);
         const backgrounds = await canvasBackgrounds(page);
@@ -68,15 +56,46 @@ describe("the accessibility audit", () => {
     }
   }
 
-  test("the page without WebAssembly: no serious finding, and the message is shown", async () => {
+  test("the page without WebAssembly: no finding, and the message is shown", async () => {
     const context = await browser.newContext({ viewport: { width: PHONE, height: 900 }, bypassCSP: true });
     const page = await context.newPage();
     await page.addInitScript(() => delete window.WebAssembly);
     await page.goto(server.url);
     await page.locator("#loading.failed").waitFor();
-    assert.deepEqual(await seriousFindings(page), []);
+    assert.deepEqual(await axeFindings(page), []);
     await context.close();
   });
+});
+
+describe("the accessibility audit of the other readings", () => {
+  // A walkthrough step with a figure, a proof's step in the presentation layout, a figure and a
+  // proof figure embedded alone, and the message for an embed of no figure.
+  const READINGS = [
+    { query: "?walk=1", ready: ".walk-current .fig-verdict" },
+    { query: "?walk=30&present", ready: ".walk-current .fig-verdict" },
+    { query: "?embed=edge-of-stability", ready: "#edge-of-stability .fig-verdict" },
+    { query: "?embed=proof-lemma4#proof-lemma4.line=2", ready: "#proof-lemma4 .fig-verdict" },
+    { query: "?embed=no-such-figure", ready: ".fig-error" },
+  ];
+  for (const colorScheme of ["light", "dark"]) {
+    for (const { query, ready } of READINGS) {
+      test(`${query}, ${colorScheme}: no finding, nothing too wide`, async () => {
+        // Not openPage: the walkthrough draws only the figure of its step, so the others have no
+        // verdict to wait for.
+        const context = await browser.newContext({ viewport: { width: 1280, height: 900 }, colorScheme, bypassCSP: true });
+        const page = await context.newPage();
+        const problems = watch(page, server.origin);
+        await page.goto(server.url + query);
+        await page.waitForSelector("#loading", { state: "detached", timeout: 20000 });
+        await page.waitForFunction((selector) => document.querySelector(selector)?.textContent.length > 0, ready);
+        assert.deepEqual(await axeFindings(page), []);
+        const overflow = await page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
+        assert.ok(overflow <= 0, `the page scrolls sideways by ${overflow} px`);
+        assert.deepEqual(problems, []);
+        await context.close();
+      });
+    }
+  }
 });
 
 describe("reading and operating the figures", () => {

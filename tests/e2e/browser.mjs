@@ -2,7 +2,7 @@
 // with the flags a headless run as root on a machine without outside network needs, and watches a page for console errors, failed
 // requests and requests that leave the origin.
 
-import { mkdirSync } from "node:fs";
+import { mkdirSync, readFileSync } from "node:fs";
 import { chromium } from "playwright-core";
 import { serve } from "./server.mjs";
 
@@ -113,4 +113,12 @@ export async function startSite(root = process.env.SITE_DIR ?? "dist") {
 export async function stopSite(server, browser) {
   await browser?.close();
   await server?.close();
+}
+
+/** axe-core's findings on `page`, of any impact, one line per rule. axe is injected as an inline
+ *  script, which the page's own policy rightly refuses: open the page's context with bypassCSP. */
+export async function axeFindings(page) {
+  await page.addScriptTag({ content: readFileSync("node_modules/axe-core/axe.min.js", "utf8") });
+  const violations = await page.evaluate(async () => (await window.axe.run(document, { resultTypes: ["violations"] })).violations);
+  return violations.map((v) => `${v.impact} ${v.id} (${v.help}): ${v.nodes.slice(0, 3).map((n) => n.target.join(" ")).join(", ")}`);
 }

@@ -1,9 +1,10 @@
 // End-to-end tests of embedding (`?embed=<figure id>`), on a build for a sub-path of its server:
 // $SUBPATH_SITE_DIR, built with `trunk build --public-url /course/sgd/` (`make test-e2e` builds
-// it), served under /course/sgd/. A course page at another path of the same server embeds two
-// figures in iframes; both draw, in the state their links give, alone on their page; nothing
-// fails or leaves the origin; and each one's link to the full explorable stays inside the
-// sub-path and carries the figure's current state. Screenshots go to target/e2e/.
+// it), served under /course/sgd/. A course page at another path of the same server embeds three
+// figures in iframes; all draw, in the state their links give, alone on their page; nothing
+// fails or leaves the origin; each one's link to the full explorable stays inside the sub-path
+// and carries the figure's current state; and the site's embed-resize.js fits an iframe without
+// a height to its figure. Screenshots go to target/e2e/.
 
 import { after, before, describe, test } from "node:test";
 import assert from "node:assert/strict";
@@ -17,18 +18,21 @@ const BASE = "/course/sgd/";
 const COURSE_PAGE = "/lectures/stability.html";
 const SHOTS = "target/e2e";
 
-/** The lecturer's page: two figures, each in the state the lecture talks about. */
+/** The lecturer's page: three figures, each in the state the lecture talks about. */
 const EMBEDS = [
   { frame: "parabola", figure: "quadratic-1d", state: "quadratic-1d.eta=1.4", control: "quadratic-1d-eta", value: "1.4" },
   { frame: "lemma", figure: "proof-lemma4", state: "proof-lemma4.line=3", control: "proof-lemma4-line", value: "3", proofLine: 3 },
+  // No height given: the site's embed-resize.js fits the iframe to its figure.
+  { frame: "fitted", figure: "quadratic-nd", state: "quadratic-nd.a1=4", control: "quadratic-nd-a1", value: "4", fitted: true },
 ];
 const COURSE_HTML = `<!DOCTYPE html>
 <html lang="en">
 <head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1"><link rel="icon" href="data:,"><title>Lecture 7: stability of SGD</title></head>
 <body style="font-family: sans-serif; max-width: 60rem; margin: 0 auto; padding: 0 0.5rem">
 <h1>Lecture 7: stability of SGD</h1>
-${EMBEDS.map(({ frame, figure, state }) => `<p>The figure ${figure}:</p>
-<iframe id="${frame}" title="${figure}" src="${BASE}?embed=${figure}#${state}" style="width: 100%; height: 760px; border: 1px solid #ccc"></iframe>`).join("\n")}
+${EMBEDS.map(({ frame, figure, state, fitted }) => `<p>The figure ${figure}:</p>
+<iframe id="${frame}" title="${figure}" src="${BASE}?embed=${figure}#${state}" style="width: 100%;${fitted ? "" : " height: 760px;"} border: 1px solid #ccc"></iframe>`).join("\n")}
+<script src="${BASE}embed-resize.js" defer></script>
 </body>
 </html>`;
 
@@ -73,7 +77,7 @@ async function frameOf(page, id) {
 const fullLink = (frame) => frame.locator("a", { hasText: "Open in the full explorable" });
 
 describe("embedded figures", { skip }, () => {
-  test("two figures embedded in a course page draw, alone, in their linked state, from the sub-path only", async () => {
+  test("figures embedded in a course page draw, alone, in their linked state, from the sub-path only", async () => {
     const { context, page, problems, paths } = await open(COURSE_PAGE);
     for (const { frame: id, figure, state, control, value, proofLine } of EMBEDS) {
       const frame = await frameOf(page, id);
@@ -127,6 +131,39 @@ describe("embedded figures", { skip }, () => {
       return box.top >= -1 && box.top < innerHeight / 2;
     });
     assert.deepEqual([...problems, ...fullProblems], []);
+    await context.close();
+  });
+
+  test("embed-resize.js fits an iframe to its figure, and follows it when the figure's height changes", async () => {
+    const { context, page, problems } = await open(COURSE_PAGE);
+    const frame = await frameOf(page, "fitted");
+    await waitForDrawing(frame, "#quadratic-nd-contours");
+    /** Waits until the iframe's inner height is its document's height; returns that height. */
+    const fitted = async () => {
+      const iframe = await page.$("iframe#fitted");
+      await page.waitForFunction(
+        ([element]) => {
+          const inner = element.contentDocument.documentElement;
+          return Math.abs(element.clientHeight - Math.ceil(inner.getBoundingClientRect().height)) <= 1;
+        },
+        [iframe],
+        { timeout: 10000 },
+      );
+      const [outer, scrolls] = await iframe.evaluate((element) => {
+        const inner = element.contentDocument.documentElement;
+        return [element.clientHeight, inner.scrollHeight > inner.clientHeight + 1];
+      });
+      assert.ok(!scrolls, "the fitted iframe still scrolls");
+      return outer;
+    };
+    const wide = await fitted();
+    assert.ok(wide > 400, `the fitted iframe is only ${wide} px high`);
+    // Narrower, the panels stack and the figure grows; the iframe follows.
+    await page.setViewportSize({ width: 420, height: 900 });
+    const narrow = await fitted();
+    assert.ok(narrow > wide + 100, `the iframe did not grow with its figure (${wide} px, then ${narrow} px)`);
+    await page.screenshot({ path: `${SHOTS}/embed-fitted-narrow.png`, fullPage: true });
+    assert.deepEqual(problems, []);
     await context.close();
   });
 
