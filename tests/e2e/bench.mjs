@@ -1,6 +1,6 @@
 // The browser half of `make bench`: EOS-1 as WebAssembly in headless Chromium (release build in
-// dist/), the 30-point sharpness-versus-learning-rate sweep as the page runs it, and the
-// longest main-thread task while figures train. Merges the native figures (given as a JSON
+// dist/), the 30-point sharpness-versus-learning-rate sweep as the page runs it, and how long
+// the main thread stays busy at a stretch while figures work. Merges the native figures (given as a JSON
 // file) and writes target/bench/eos1.json.
 
 import { readFileSync, writeFileSync, mkdirSync } from "node:fs";
@@ -16,12 +16,22 @@ try {
   await settle(page, 120000);
   const wasm = JSON.parse(await page.evaluate(() => window.wasmBindings.bench_eos1()));
 
-  // The page's default sweep, timed from a replay to its last run, while recording long tasks.
+  // The page's default sweep, timed from a replay to its last run. Meanwhile, the browser's
+  // long tasks (it reports only those of 50 ms or more) and the longest gap between two
+  // animation frames, which bounds every task in between, are recorded.
   await page.evaluate(() => {
     window.longestTask = 0;
     new PerformanceObserver((list) => {
       for (const e of list.getEntries()) window.longestTask = Math.max(window.longestTask, e.duration);
     }).observe({ type: "longtask", buffered: false });
+    window.longestFrameGap = 0;
+    let last = null;
+    const tick = (now) => {
+      if (last !== null) window.longestFrameGap = Math.max(window.longestFrameGap, now - last);
+      last = now;
+      requestAnimationFrame(tick);
+    };
+    requestAnimationFrame(tick);
   });
   const sweepSeconds = await page.evaluate(async () => {
     const figure = document.getElementById("sharpness-vs-lr");
@@ -37,7 +47,7 @@ try {
   // Train the edge-of-stability preset with the most work and keep recording long tasks.
   await page.evaluate(() => [...document.querySelectorAll("#edge-of-stability .fig-buttons button")].find((b) => b.textContent === "Learning-rate switch").click());
   await settle(page, 120000);
-  const longestTaskMs = await page.evaluate(() => window.longestTask);
+  const [longestTaskMs, longestFrameGapMs] = await page.evaluate(() => [window.longestTask, window.longestFrameGap]);
   await context.close();
 
   const result = {
@@ -54,6 +64,7 @@ try {
     native_sharpness_step_2000: native.sharpness_step_2000,
     browser_sweep_30_seconds: sweepSeconds,
     browser_longest_main_thread_task_ms: longestTaskMs,
+    browser_longest_frame_gap_ms: longestFrameGapMs,
   };
   mkdirSync("target/bench", { recursive: true });
   writeFileSync("target/bench/eos1.json", JSON.stringify(result, null, 2) + "\n");
@@ -66,7 +77,8 @@ try {
   row("plain GD, native", Math.round(result.native_gd_steps_per_s), "steps/s");
   row("plain GD, wasm", Math.round(result.wasm_gd_steps_per_s), "steps/s");
   row("30-point sharpness-vs-eta sweep in the page", sweepSeconds.toFixed(2), "s");
-  row("longest main-thread task while training", longestTaskMs.toFixed(0), "ms");
+  row("longest task of 50 ms or more while working (0: none)", longestTaskMs.toFixed(0), "ms");
+  row("longest gap between animation frames while working", longestFrameGapMs.toFixed(1), "ms");
   row("sharpness at step 0 / 2000 (wasm)", `${result.sharpness_step_0.toFixed(12)} / ${result.sharpness_step_2000.toFixed(9)}`);
   console.log("wrote target/bench/eos1.json");
 } finally {
