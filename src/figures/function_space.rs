@@ -786,25 +786,26 @@ impl Figure for FunctionSpace {
         &self.params
     }
 
+    /// One unit is one training step. The steps a finished run leaves unused go on to the
+    /// next run, so what is done depends only on the units granted in all, not on how they
+    /// were sliced.
     fn step(&mut self, units: usize) -> Activity {
-        if self.finished() {
-            return Activity::Idle;
+        let mut left = units;
+        while !self.finished() {
+            let run = &mut self.runs[self.current].run;
+            let before = run.step();
+            let outcome = run.advance(left);
+            left -= run.step() - before;
+            if outcome == Outcome::Running {
+                return Activity::Running;
+            }
+            let analysis = self.analyse(&self.runs[self.current].run);
+            self.analyses.push(analysis);
+            if self.current + 1 < self.runs.len() {
+                self.current += 1;
+            }
         }
-        let run = &mut self.runs[self.current].run;
-        if run.advance(units) == Outcome::Running {
-            return Activity::Running;
-        }
-        // A finished run is analysed in its own slice of work.
-        let analysis = self.analyse(&self.runs[self.current].run);
-        self.analyses.push(analysis);
-        if self.current + 1 < self.runs.len() {
-            self.current += 1;
-        }
-        if self.finished() {
-            Activity::Idle
-        } else {
-            Activity::Running
-        }
+        Activity::Idle
     }
 
     fn draw<DB: DrawingBackend>(&self, panel: usize, area: &DrawingArea<DB, Shift>, theme: &Theme) -> DrawResult<DB>

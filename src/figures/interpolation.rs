@@ -16,7 +16,7 @@ use plotters::prelude::*;
 
 use super::params::{ParamError, ParamSpec, ParamValues, Scale};
 use super::plot::{self, format_number, format_tick, DrawResult, Theme};
-use super::{Activity, Figure, Panel, Table, Tone, Verdict};
+use super::{Activity, Figure, Panel, Table, Tone, Verdict, WORK_PER_UNIT, WORK_UNIT_NAME};
 use crate::math::interpolation::{
     initial_theta, relu_problem, sharpness, target, training_data, Labels, Outcome, RunSettings, TrainingRun,
     INPUT_RANGE,
@@ -33,8 +33,9 @@ const TOLERANCE: f64 = 1e-10;
 const TEST_POINTS: usize = 201;
 /// Records per run, about.
 const RECORDS: usize = 400;
-/// Multiply-adds of work per unit of `step`.
-const WORK_PER_UNIT: usize = 25_000;
+/// Hessian-vector products of a start's sharpness at most (its Lanczos iterations), each
+/// about 10nk multiply-adds, for budgeting.
+const SHARPNESS_PRODUCTS: usize = 30;
 /// The most work (multiply-adds) a setting may ask of the page: tens of seconds in a browser.
 const WORK_LIMIT: f64 = 2e10;
 
@@ -50,8 +51,10 @@ struct State {
     runs: Vec<Slot>,
     batch: usize,
     max_steps: usize,
-    /// The run that goes first in the next slice of work.
+    /// The run that takes the next step.
     turn: usize,
+    /// Multiply-adds granted by `step` and not yet spent.
+    credit: usize,
 }
 
 struct Slot {
@@ -317,6 +320,7 @@ impl Figure for Interpolation {
         },
     ];
     const PACE: Option<f64> = None;
+    const UNIT: &'static str = WORK_UNIT_NAME;
 
     fn validate(params: &ParamValues) -> Result<(), ParamError> {
         let (k, n, max_steps) = (params.get_usize("k"), params.get_usize("n"), params.get_usize("steps"));
@@ -374,7 +378,7 @@ impl Figure for Interpolation {
                     }
                 })
                 .collect();
-            Ok(State { problem, labels, runs, batch, max_steps, turn: 0 })
+            Ok(State { problem, labels, runs, batch, max_steps, turn: 0, credit: 0 })
         };
         Self { params, state }
     }
@@ -385,11 +389,17 @@ impl Figure for Interpolation {
 
     fn step(&mut self, units: usize) -> Activity {
         let Ok(s) = &mut self.state else { return Activity::Idle };
-        let budget = units.saturating_mul(WORK_PER_UNIT);
-        // First each run's start sharpness (one Lanczos run per call), then the runs in turn.
-        if let Some(slot) = s.runs.iter_mut().find(|slot| slot.sharpness.is_none()) {
+        s.credit = s.credit.saturating_add(units.saturating_mul(WORK_PER_UNIT));
+        // First each run's start sharpness, then one step of each running run in turn. Each
+        // piece of work is done once the credit covers its cost, so what is done depends only
+        // on the units granted in all, not on how they were sliced.
+        let sharpness_cost = SHARPNESS_PRODUCTS * 10 * s.problem.data.len() * s.problem.net.width;
+        while let Some(slot) = s.runs.iter_mut().find(|slot| slot.sharpness.is_none()) {
+            if s.credit < sharpness_cost {
+                return Activity::Running;
+            }
+            s.credit -= sharpness_cost;
             slot.sharpness = Some(sharpness(&s.problem, &slot.start));
-            return Activity::Running;
         }
         let test_points = if s.has_target() { TEST_POINTS } else { 0 };
         let record_every = (s.max_steps / RECORDS).max(1);
@@ -407,28 +417,18 @@ impl Figure for Interpolation {
                 slot.run = Some(TrainingRun::new(&s.problem, slot.start.clone(), settings, test_points));
             }
         }
-        let running: Vec<usize> =
-            (0..RUNS).filter(|&i| s.runs[i].run.as_ref().is_some_and(|r| r.outcome() == Outcome::Running)).collect();
-        if running.is_empty() {
-            return Activity::Idle;
-        }
-        // The runs share the budget in turns; when one step of a large network exceeds the
-        // budget, a call takes that one step of one run, and the next call goes on with the next.
-        let mut left = budget;
-        for k in 0..running.len() {
-            let i = running[(s.turn + k) % running.len()];
-            if let Some(run) = s.runs[i].run.as_mut() {
-                let cost = TrainingRun::step_cost(&s.problem, run.settings(), test_points).max(1);
-                let steps = (left / running.len().saturating_sub(k).max(1) / cost).max(usize::from(k == 0));
-                if steps == 0 {
-                    break;
-                }
-                run.advance(&s.problem, steps);
-                left = left.saturating_sub(steps * cost);
+        loop {
+            let running = |i: &usize| s.runs[*i].run.as_ref().is_some_and(|r| r.outcome() == Outcome::Running);
+            let Some(i) = (0..RUNS).map(|k| (s.turn + k) % RUNS).find(running) else { return Activity::Idle };
+            let Some(run) = s.runs[i].run.as_mut() else { return Activity::Idle };
+            let cost = TrainingRun::step_cost(&s.problem, run.settings(), test_points).max(1);
+            if s.credit < cost {
+                return Activity::Running;
             }
+            s.credit -= cost;
+            run.advance(&s.problem, 1);
+            s.turn = (i + 1) % RUNS;
         }
-        s.turn = (s.turn + 1) % RUNS;
-        Activity::Running
     }
 
     fn draw<DB: DrawingBackend>(&self, panel: usize, area: &DrawingArea<DB, Shift>, theme: &Theme) -> DrawResult<DB>

@@ -16,7 +16,7 @@ use plotters::prelude::*;
 
 use super::params::{ParamError, ParamSpec, ParamValues, Scale};
 use super::plot::{self, format_number, format_tick, DrawResult, Theme};
-use super::{Activity, Figure, Grab, Panel, Preset, Table, Tone, Verdict};
+use super::{Activity, Figure, Grab, Panel, Preset, Table, Tone, Verdict, WORK_PER_UNIT, WORK_UNIT_NAME};
 use crate::math::least_squares::{LeastSquares, ProblemSpec};
 use crate::math::linear_stability::{
     gd_factor, wu_criterion, wu_threshold, MeanSquareOperator, RunSpec, StabilityMap, TopEigen, Trajectories,
@@ -45,9 +45,6 @@ pub const RUNS: ParamSpec =
     ParamSpec { key: "runs", label: "simulated runs R", min: 10.0, max: 1000.0, default: 400.0, scale: Scale::Integer };
 pub const HORIZON: ParamSpec =
     ParamSpec { key: "horizon", label: "steps T", min: 10.0, max: 500.0, default: 150.0, scale: Scale::Integer };
-
-/// Multiply-adds of work per unit of `step`: a unit is tens of microseconds in the browser.
-const WORK_PER_UNIT: usize = 25_000;
 
 /// Step-size columns of the stability map, spanning the range of η.
 const MAP_COLUMNS: usize = 64;
@@ -109,16 +106,13 @@ impl Dynamics {
         })
     }
 
-    /// Advances the runs within `budget` multiply-adds (at least one step). Returns the budget
-    /// left, or None when the runs are complete.
-    pub fn advance(&mut self, budget: usize) -> Option<usize> {
-        if self.trajectories.is_complete() {
-            return None;
-        }
+    /// Advances the runs by as many steps as `credit` multiply-adds pay for (no more than
+    /// remain) and returns the credit left. Slicing the credit differently does the same steps.
+    pub fn advance(&mut self, credit: usize) -> usize {
         let cost = Trajectories::step_cost(&self.problem, self.runs, self.batch);
-        let steps = (budget / cost).max(1);
-        self.trajectories.advance(&self.problem, steps);
-        Some(budget.saturating_sub(steps * cost))
+        let before = self.trajectories.simulated().steps();
+        self.trajectories.advance(&self.problem, credit / cost);
+        credit - (self.trajectories.simulated().steps() - before) * cost
     }
 
     /// The last step the exact moments and the simulated runs both reached.
@@ -179,6 +173,10 @@ struct State {
     /// λ_max(T(I)) (Wu) and max(1 − ηλᵢ)² (GD) at the map's step sizes, for the current B.
     wu_curve: Vec<f64>,
     gd_curve: Vec<f64>,
+    /// Multiply-adds granted by `step` and not yet spent.
+    credit: usize,
+    /// Cells of the map paid for (computed, or taken from the cache), in the map's order.
+    cells_paid: usize,
 }
 
 impl State {
@@ -502,6 +500,7 @@ impl Figure for LinearStability {
         Panel { key: "map", description: "Stability map over step size η and batch size B, coloured by the exact test, with the exact boundary, Wu's boundary and η = 2/λ_max(H); click to set η and B" },
     ];
     const PACE: Option<f64> = None;
+    const UNIT: &'static str = WORK_UNIT_NAME;
     const PRESETS: &'static [Preset] = &[
         Preset { label: "Wu fails, yet stable", values: &[("eta", 0.79)] },
         Preset { label: "GD-stable, SGD-unstable", values: &[("eta", 1.2)] },
@@ -525,7 +524,7 @@ impl Figure for LinearStability {
                 });
             let wu_curve = map.etas.iter().map(|&eta| wu_criterion(&dynamics.problem, eta, dynamics.batch)).collect();
             let gd_curve = map.etas.iter().map(|&eta| gd_factor(&dynamics.problem, eta)).collect();
-            State { dynamics, map, wu_curve, gd_curve }
+            State { dynamics, map, wu_curve, gd_curve, credit: 0, cells_paid: 0 }
         });
         Self { params, state }
     }
@@ -536,33 +535,33 @@ impl Figure for LinearStability {
 
     fn step(&mut self, units: usize) -> Activity {
         let Ok(s) = &mut self.state else { return Activity::Idle };
+        s.credit = s.credit.saturating_add(units.saturating_mul(WORK_PER_UNIT));
         let m = s.dynamics.operator.coords().len();
         // A cell is a Lanczos run on the m × m matrix of T: about 25 products of m² each, and a
         // fixed overhead (setting up, the tridiagonal problems) measured at about 5,000.
         let cell_cost = 25 * m * m + 5_000;
-        let mut budget = units.saturating_mul(WORK_PER_UNIT);
-        let row = s.row();
+        let (columns, cells) = (s.map.columns(), s.map.columns() * s.map.batches.len());
+        // The current batch size's row first (the first panel needs it), then the runs, then
+        // the rest of the map. Each piece of work is done once the credit covers its cost, so
+        // what is done depends only on the units granted in all, not on how they were sliced.
+        // The cells of a map taken from the cache are paid for as if computed, so that the
+        // runs get as far for the same units whether the map was there or not.
         loop {
-            // The current batch size's row first (the first panel needs it), then the runs,
-            // then the rest of the map.
-            let left = if !s.map.row_is_complete(row) {
-                s.map.advance(&s.dynamics.problem, &s.dynamics.operator, 1);
-                Some(budget.saturating_sub(cell_cost))
-            } else if let Some(rest) = s.dynamics.advance(budget) {
-                Some(rest)
-            } else if !s.map.is_complete() {
-                s.map.advance(&s.dynamics.problem, &s.dynamics.operator, 1);
-                Some(budget.saturating_sub(cell_cost))
-            } else {
-                None
-            };
-            match left {
-                None => {
-                    FINISHED_MAP.with(|cache| *cache.borrow_mut() = Some((s.dynamics.spec, s.map.clone())));
-                    return Activity::Idle;
+            if s.cells_paid >= columns && !s.dynamics.trajectories.is_complete() {
+                s.credit = s.dynamics.advance(s.credit);
+                if !s.dynamics.trajectories.is_complete() {
+                    return Activity::Running;
                 }
-                Some(0) => return Activity::Running,
-                Some(rest) => budget = rest,
+            } else if s.cells_paid < cells {
+                if s.credit < cell_cost {
+                    return Activity::Running;
+                }
+                s.credit -= cell_cost;
+                s.cells_paid += 1;
+                s.map.advance(&s.dynamics.problem, &s.dynamics.operator, 1);
+            } else {
+                FINISHED_MAP.with(|cache| *cache.borrow_mut() = Some((s.dynamics.spec, s.map.clone())));
+                return Activity::Idle;
             }
         }
     }

@@ -128,6 +128,14 @@ pub fn visit<V: FigureVisitor>(id: &str, visitor: V) -> Option<V::Output> {
     }
 }
 
+/// Multiply-adds of work per unit of `step`, for the figures that budget their work rather
+/// than count steps (many runs at once, a map of cells): a unit is tens of microseconds in the
+/// browser, so that a frame's budget is spent in many small pieces.
+pub const WORK_PER_UNIT: usize = 25_000;
+
+/// What such a unit is, for the speed readout.
+pub const WORK_UNIT_NAME: &str = "slices of 25,000 multiply-adds";
+
 /// A named set of parameter values a reader can pick in one click (the rest at defaults).
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub struct Preset {
@@ -190,7 +198,16 @@ pub trait Figure: Sized {
 
     fn params(&self) -> &ParamValues;
 
-    /// Does up to `units` steps of work.
+    /// Does up to `units` steps of work; `Idle` once there is none left.
+    ///
+    /// The contract: while the figure is `Running`, `step(a)` followed by `step(b)` leaves it
+    /// exactly as `step(a + b)` does (so `step(0)` only tells whether work is left). What is
+    /// done depends only on the units granted in all, never on how they were sliced: a figure
+    /// whose pieces of work cost more than a unit keeps the units granted and not yet spent,
+    /// and the units a finished piece (a run) leaves go on to the next. The page counts the
+    /// units it asks for, and a link to a paused run (`<id>.at=N`) replays N units in other
+    /// slices, so the contract is what makes the link show the state the reader paused on
+    /// (`tests/progress.rs` checks it for every figure).
     fn step(&mut self, units: usize) -> Activity;
 
     /// Does all remaining work (the command line and the tests draw the finished state).

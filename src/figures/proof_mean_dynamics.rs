@@ -16,7 +16,7 @@ use super::linear_stability::{
 };
 use super::params::{ParamError, ParamSpec, ParamValues, Scale};
 use super::plot::{self, format_number, DrawResult, Theme};
-use super::{Activity, Figure, Panel, Table, Tone, Verdict};
+use super::{Activity, Figure, Panel, Table, Tone, Verdict, WORK_PER_UNIT, WORK_UNIT_NAME};
 
 /// The proof's steps, in the order of the page's list `#proof-mean-dynamics-steps`: the
 /// equation numbers each covers.
@@ -32,13 +32,12 @@ pub const LINE: ParamSpec = ParamSpec {
     scale: Scale::Integer,
 };
 
-/// Multiply-adds of work per unit of `step` (as in `linear-stability`).
-const WORK_PER_UNIT: usize = 25_000;
-
 pub struct ProofMeanDynamics {
     params: ParamValues,
     line: usize,
     dynamics: Result<Dynamics, String>,
+    /// Multiply-adds granted by `step` and not yet spent on the runs.
+    credit: usize,
 }
 
 /// ε = ‖θ₀ − θ*‖: the start is the unit top eigenvector.
@@ -283,6 +282,7 @@ impl Figure for ProofMeanDynamics {
         Panel { key: "contraction", description: "The contraction factor 1 − ηλ against λ with the eigenvalues of H marked and the threshold λ = 2/η" },
     ];
     const PACE: Option<f64> = None;
+    const UNIT: &'static str = WORK_UNIT_NAME;
     const STEPPER: Option<&'static str> = Some("line");
 
     fn validate(params: &ParamValues) -> Result<(), ParamError> {
@@ -292,7 +292,7 @@ impl Figure for ProofMeanDynamics {
     fn new(params: ParamValues) -> Self {
         let line = params.get_usize(LINE.key);
         let dynamics = Dynamics::from_params(&params);
-        Self { params, line, dynamics }
+        Self { params, line, dynamics, credit: 0 }
     }
 
     fn params(&self) -> &ParamValues {
@@ -301,9 +301,11 @@ impl Figure for ProofMeanDynamics {
 
     fn step(&mut self, units: usize) -> Activity {
         let Ok(d) = &mut self.dynamics else { return Activity::Idle };
-        match d.advance(units.saturating_mul(WORK_PER_UNIT)) {
-            Some(_) if !d.trajectories.is_complete() => Activity::Running,
-            _ => Activity::Idle,
+        self.credit = d.advance(self.credit.saturating_add(units.saturating_mul(WORK_PER_UNIT)));
+        if d.trajectories.is_complete() {
+            Activity::Idle
+        } else {
+            Activity::Running
         }
     }
 

@@ -13,7 +13,7 @@ use plotters::prelude::*;
 
 use super::params::{ParamError, ParamSpec, ParamValues, Scale};
 use super::plot::{self, format_number, format_tick, DrawResult, Theme};
-use super::{Activity, Figure, Grab, Panel, Table, Tone, Verdict};
+use super::{Activity, Figure, Grab, Panel, Table, Tone, Verdict, WORK_PER_UNIT, WORK_UNIT_NAME};
 use crate::math::interpolation::{
     initial_theta, relu_problem, sharpness, training_data, Labels, Outcome, RunSettings, TrainingRun, INPUT_RANGE,
 };
@@ -26,8 +26,6 @@ const ALPHA_RANGE: (f64, f64) = (1e-2, 1e2);
 const PROFILE_POINTS: usize = 81;
 /// GD stops once the training loss is below this.
 const TOLERANCE: f64 = 1e-12;
-/// Multiply-adds of work per unit of `step`.
-const WORK_PER_UNIT: usize = 25_000;
 
 pub struct Rescaling {
     params: ParamValues,
@@ -43,6 +41,8 @@ struct State {
     eta: f64,
     run: TrainingRun,
     profile: SharpnessProfile,
+    /// Multiply-adds granted by `step` and not yet spent.
+    credit: usize,
 }
 
 impl State {
@@ -268,6 +268,7 @@ impl Figure for Rescaling {
         Panel { key: "weights", description: "The rescaled neuron's weights |w1|, |b1|, |w2| and the product |w1 w2| against α on log axes" },
     ];
     const PACE: Option<f64> = None;
+    const UNIT: &'static str = WORK_UNIT_NAME;
 
     fn validate(params: &ParamValues) -> Result<(), ParamError> {
         let (k, neuron) = (params.get_usize("k"), params.get_usize("neuron"));
@@ -305,7 +306,16 @@ impl Figure for Rescaling {
                 };
                 let run = TrainingRun::new(&problem, theta, settings, 0);
                 let profile = SharpnessProfile::new(&problem, scope, ALPHA_RANGE, PROFILE_POINTS);
-                Ok(State { problem, scope, neuron: neuron - 1, alpha: params.get("alpha"), eta, run, profile })
+                Ok(State {
+                    problem,
+                    scope,
+                    neuron: neuron - 1,
+                    alpha: params.get("alpha"),
+                    eta,
+                    run,
+                    profile,
+                    credit: 0,
+                })
             }
         };
         Self { params, state }
@@ -317,20 +327,32 @@ impl Figure for Rescaling {
 
     fn step(&mut self, units: usize) -> Activity {
         let Ok(s) = &mut self.state else { return Activity::Idle };
-        let budget = units.saturating_mul(WORK_PER_UNIT);
+        s.credit = s.credit.saturating_add(units.saturating_mul(WORK_PER_UNIT));
+        // Training, then the profile's points. Each step and each point is done once the
+        // credit covers its cost, so what is done depends only on the units granted in all,
+        // not on how they were sliced.
         if !s.trained() {
-            let cost = TrainingRun::step_cost(&s.problem, s.run.settings(), 0);
-            s.run.advance(&s.problem, (budget / cost).max(1));
-            return Activity::Running;
+            let cost = TrainingRun::step_cost(&s.problem, s.run.settings(), 0).max(1);
+            let before = s.run.steps();
+            s.run.advance(&s.problem, s.credit / cost);
+            s.credit -= (s.run.steps() - before) * cost;
+            if !s.trained() {
+                return Activity::Running;
+            }
         }
         // A Lanczos run costs up to p Hessian-vector products of about 10nk operations each.
         let p = s.problem.num_params();
-        let per_point = p * s.problem.data.len() * s.problem.net.width * 10;
-        let theta = s.run.theta().to_vec();
-        if s.profile.advance(&s.problem, &theta, (budget / per_point.max(1)).max(1)) {
-            Activity::Running
-        } else {
+        let per_point = (p * s.problem.data.len() * s.problem.net.width * 10).max(1);
+        let points = (s.credit / per_point).min(s.profile.alphas.len() - s.profile.computed());
+        if points > 0 {
+            s.credit -= points * per_point;
+            let theta = s.run.theta().to_vec();
+            s.profile.advance(&s.problem, &theta, points);
+        }
+        if s.profile.is_complete() {
             Activity::Idle
+        } else {
+            Activity::Running
         }
     }
 

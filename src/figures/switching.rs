@@ -413,6 +413,7 @@ impl Figure for Switching {
         Panel { key: "trajectories", description: "E‖θ_t − θ*‖ against the step t at the chosen ε, from θ* ± εq and from random points at distance ε" },
     ];
     const PACE: Option<f64> = None;
+    const UNIT: &'static str = "simulated runs";
 
     fn new(params: ParamValues) -> Self {
         let minimum = KinkMinimum::new(params.get_usize("kinks"), params.get("noise"));
