@@ -11,9 +11,10 @@
 //! inputs; one input in ten is random text. Half the run files are edited as JSON documents
 //! instead (settings dropped or changed, figure, dimensions and numbers changed), so that many
 //! are well-formed and reach the figures' checks of consistency. Every input is parsed, and
-//! what parses is validated and built into its figure (the figures of a link; `from_run` and
-//! one training step for a run file), inside `catch_unwind`, so that a panic is reported with
-//! the input that caused it. Values a parser lets through must pass validation.
+//! what parses is validated and built into its figure (the figures of a link, whose progress
+//! entries must also survive a rewrite; `from_run` and one training step for a run file),
+//! inside `catch_unwind`, so that a panic is reported with the input that caused it. Values a
+//! parser lets through must pass validation.
 //!
 //! `cargo test` runs 50,000 inputs per parser; `make fuzz` runs 1,000,000
 //! (`FUZZ_CASES=1000000 cargo test --test fuzz_parsers -- --nocapture`; the test profile is
@@ -319,7 +320,12 @@ impl FigureVisitor for WriteState<'_> {
 
     fn visit<F: Figure + 'static>(self) -> String {
         let share = uniform(self.rng, 0.1, 0.8);
-        url_state::write(&self.fragment, F::ID, &random_state::<F>(self.rng, share))
+        let fragment = url_state::write(&self.fragment, F::ID, &random_state::<F>(self.rng, share));
+        // A run paused somewhere, some of the time.
+        match pick(self.rng, 3) {
+            0 => url_state::write_progress(&fragment, F::ID, Some(pick(self.rng, 100_000))),
+            _ => fragment,
+        }
     }
 }
 
@@ -372,6 +378,11 @@ impl FigureVisitor for ApplyFragment<'_> {
         let mut values = defaults.clone();
         url_state::apply(self.fragment, F::ID, &mut values);
         assert_all_valid(&values, F::ID);
+        if let Ok(Some(units)) = url_state::progress_from(self.fragment, F::ID) {
+            assert!(units <= url_state::MAX_PROGRESS, "{}: a link replays {units} units", F::ID);
+            let written = url_state::write_progress(self.fragment, F::ID, Some(units));
+            assert_eq!(url_state::progress_from(&written, F::ID), Ok(Some(units)), "{}: progress lost", F::ID);
+        }
         let state = url_state::write(self.fragment, F::ID, &values);
         let changed = values != defaults;
         if !changed || F::validate(&values).is_err() || !self.builds.take(F::ID, state) {

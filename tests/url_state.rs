@@ -5,7 +5,9 @@
 use sgd_stability::figures::params::{ParamSpec, ParamValues, Scale};
 use sgd_stability::figures::quadratic_1d::Quadratic1d;
 use sgd_stability::figures::quadratic_nd::QuadraticNd;
-use sgd_stability::figures::url_state::{apply, entries_for, write, MAX_FRAGMENT_LEN};
+use sgd_stability::figures::url_state::{
+    apply, entries_for, progress_from, write, write_progress, MAX_FRAGMENT_LEN, MAX_PROGRESS, PROGRESS_KEY,
+};
 use sgd_stability::figures::{visit, Figure, FigureVisitor, ALL_IDS};
 use sgd_stability::math::rng::{normal, seeded, uniform, Rng};
 
@@ -309,7 +311,153 @@ fn random_fragments_never_panic_and_values_stay_valid() {
             let mut again = ParamValues::defaults(specs);
             let refused = apply(&rewritten, id, &mut again);
             assert!(refused.is_empty() || rewritten.len() > MAX_FRAGMENT_LEN, "{rewritten:?}: {refused:?}");
+            if let Ok(Some(units)) = progress_from(&fragment, id) {
+                assert!(units <= MAX_PROGRESS);
+            }
+            let units = pick(&mut rng, 1000);
+            let with_progress = write_progress(&fragment, id, Some(units));
+            if with_progress.len() <= MAX_FRAGMENT_LEN {
+                assert_eq!(progress_from(&with_progress, id), Ok(Some(units)), "{with_progress:?}");
+            }
+            assert_eq!(progress_from(&write_progress(&fragment, id, None), id), Ok(None));
         }
     }
     assert!(changed > 500, "only {changed} values changed: the generator must also make valid entries");
+}
+
+/// A fragment of entries of both quadratic figures and unrelated ones, some of them progress
+/// entries of other figures.
+fn mixed_fragment(rng: &mut Rng) -> String {
+    let pool = [
+        "quadratic-1d.eta=1.4",
+        "quadratic-nd.a1=4",
+        "quadratic-nd.at=12",
+        "quadratic-1d.steps=50",
+        "edge-of-stability.at=900",
+        "utm_source=x",
+        "plain",
+        "a=b=c",
+    ];
+    let n = pick(rng, 6);
+    (0..n).map(|_| pool[pick(rng, pool.len())]).collect::<Vec<_>>().join("&")
+}
+
+/// The entries of `fragment` other than figure `id`'s progress entries, in order.
+fn without_progress(fragment: &str, id: &str) -> Vec<String> {
+    let own = format!("{id}.{PROGRESS_KEY}");
+    fragment
+        .trim_start_matches('#')
+        .split('&')
+        .filter(|e| !e.is_empty() && e.split('=').next() != Some(own.as_str()))
+        .map(str::to_string)
+        .collect()
+}
+
+/// How far a paused run had got round-trips through the fragment: written, read back exactly,
+/// replaced in place, removed; every other entry, other figures' progress among them, stays as
+/// it was and in its order.
+#[test]
+fn progress_round_trips_and_leaves_other_entries_alone() {
+    let mut rng = seeded(4);
+    let id = Quadratic1d::ID;
+    for case in 0..3000 {
+        let fragment = mixed_fragment(&mut rng);
+        let fragment = if case % 2 == 0 { format!("#{fragment}") } else { fragment };
+        let units = match case % 4 {
+            0 => 0,
+            1 => MAX_PROGRESS,
+            _ => pick(&mut rng, 100_000),
+        };
+        let written = write_progress(&fragment, id, Some(units));
+        assert_eq!(progress_from(&written, id), Ok(Some(units)), "{written:?}");
+        assert_eq!(without_progress(&written, id), without_progress(&fragment, id), "{fragment:?} → {written:?}");
+        assert_eq!(written.matches(&format!("{id}.{PROGRESS_KEY}=")).count(), 1);
+        // Its parameters are untouched, and the other figure's progress is its own.
+        let mut values = ParamValues::defaults(Quadratic1d::PARAMS);
+        assert!(apply(&written, id, &mut values).is_empty(), "{written:?}");
+        assert_eq!(progress_from(&written, QuadraticNd::ID), progress_from(&fragment, QuadraticNd::ID));
+        // Writing again is idempotent; another value takes the same place.
+        assert_eq!(write_progress(&written, id, Some(units)), written);
+        let other = if units == 0 { 1 } else { units - 1 };
+        let moved = write_progress(&written, id, Some(other));
+        let place = |f: &str| f.split('&').position(|e| e.starts_with(&format!("{id}.{PROGRESS_KEY}=")));
+        assert_eq!(place(&moved), place(&written));
+        assert_eq!(progress_from(&moved, id), Ok(Some(other)));
+        // Removed, the fragment is what it was without it.
+        let removed = write_progress(&written, id, None);
+        assert_eq!(progress_from(&removed, id), Ok(None));
+        assert_eq!(removed.split('&').filter(|e| !e.is_empty()).collect::<Vec<_>>(), without_progress(&fragment, id));
+    }
+}
+
+/// A new progress entry follows the figure's own entries; a change of settings (`write`)
+/// drops it, since new settings restart the run.
+#[test]
+fn progress_follows_the_figures_entries_and_goes_with_new_settings() {
+    let id = Quadratic1d::ID;
+    let fragment = format!("{id}.eta=1.4&quadratic-nd.a1=4&{id}.steps=50&keep=1");
+    let written = write_progress(&fragment, id, Some(7));
+    assert_eq!(written, format!("{id}.eta=1.4&quadratic-nd.a1=4&{id}.steps=50&{id}.at=7&keep=1"));
+    assert_eq!(write_progress("keep=1", id, Some(7)), format!("keep=1&{id}.at=7"));
+    assert_eq!(write_progress("", id, Some(0)), format!("{id}.at=0"));
+    assert_eq!(write_progress(&format!("#{id}.at=3"), id, None), "");
+    let mut values = ParamValues::defaults(Quadratic1d::PARAMS);
+    values.set("eta", 0.5).unwrap();
+    let rewritten = write(&written, id, &values);
+    assert_eq!(progress_from(&rewritten, id), Ok(None));
+    assert_eq!(rewritten, format!("quadratic-nd.a1=4&keep=1&{id}.eta=0.5"));
+    // Several entries (a hand-edited link): the last one counts, and writing leaves one.
+    let twice = format!("{id}.at=5&{id}.eta=1&{id}.at=9");
+    assert_eq!(progress_from(&twice, id), Ok(Some(9)));
+    assert_eq!(write_progress(&twice, id, Some(2)), format!("{id}.at=2&{id}.eta=1"));
+    // A percent-escaped key is the same key.
+    assert_eq!(progress_from(&format!("{id}.%61t=4"), id), Ok(Some(4)));
+    assert_eq!(write_progress(&format!("{id}.%61t=4&x=1"), id, None), "x=1");
+}
+
+/// A value that is not a whole number from 0 to the cap is refused with a message naming the
+/// entry; it never panics, and the figure's parameters beside it still apply.
+#[test]
+fn malformed_progress_is_refused() {
+    let id = Quadratic1d::ID;
+    let too_many = (MAX_PROGRESS + 1).to_string();
+    let bad = [
+        "",
+        "-1",
+        "+5",
+        "1.5",
+        "1e3",
+        "abc",
+        " 5",
+        "5%20",
+        "0x10",
+        "NaN",
+        "inf",
+        "%",
+        "%zz",
+        "\u{661}",
+        "12abc",
+        &too_many,
+        "99999999999999999999999999999",
+    ];
+    for value in bad {
+        let fragment = format!("{id}.eta=1.4&{id}.{PROGRESS_KEY}={value}&quadratic-nd.a1=4");
+        let error = progress_from(&fragment, id).expect_err(value);
+        assert_eq!(error.key, PROGRESS_KEY);
+        assert!(error.message.contains(&format!("\u{201c}{PROGRESS_KEY}=")), "{value:?}: {}", error.message);
+        let mut values = ParamValues::defaults(Quadratic1d::PARAMS);
+        assert!(apply(&fragment, id, &mut values).is_empty(), "{value:?}: the progress entry is no parameter");
+        assert_eq!(values.get("eta"), 1.4);
+        // Rewriting it replaces the malformed entry.
+        assert_eq!(progress_from(&write_progress(&fragment, id, Some(3)), id), Ok(Some(3)));
+    }
+    let no_value = progress_from(&format!("{id}.{PROGRESS_KEY}&{id}.eta=1"), id).expect_err("no value");
+    assert_eq!(no_value.key, PROGRESS_KEY);
+    assert_eq!(progress_from(&format!("{id}.{PROGRESS_KEY}={MAX_PROGRESS}"), id), Ok(Some(MAX_PROGRESS)));
+    assert_eq!(progress_from(&format!("{id}.{PROGRESS_KEY}=007"), id), Ok(Some(7)));
+    // Other figures' malformed progress is not this figure's business.
+    assert_eq!(progress_from(&format!("quadratic-nd.{PROGRESS_KEY}=x&{id}.eta=1"), id), Ok(None));
+    // A fragment too long to read is ignored as a whole.
+    let long = format!("{id}.{PROGRESS_KEY}=5&{}", "z".repeat(MAX_FRAGMENT_LEN));
+    assert_eq!(progress_from(&long, id), Ok(None));
 }

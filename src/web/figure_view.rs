@@ -1,6 +1,11 @@
 //! A figure mounted in its container: canvases, controls, buttons and the verdict line, wired
 //! to the figure's state. Every change of parameters, from a control, a drag or the URL, goes
 //! through `ParamValues`' validation; a refused value leaves the figure as it was.
+//!
+//! The view counts the work units it asks of a running figure. When the reader pauses a run
+//! (Pause, or Step) before it has finished, the URL says how far it got (`<id>.at=<units>`,
+//! see `url_state`), and a link with that entry replays as many units, in slices within the
+//! frame budget, and pauses there. `Figure::step`'s contract makes the replay exact.
 
 use std::cell::{Cell, RefCell};
 use std::rc::Rc;
@@ -14,7 +19,8 @@ use super::{canvas, dom, export, url};
 use crate::figures::params::{round_sig, Input, ParamValues, Scale};
 use crate::figures::plot::PlotMap;
 use crate::figures::run_file::RunFile;
-use crate::figures::{url_state, Activity, Figure, Grab, Tone};
+use crate::figures::url_state::{self, MAX_PROGRESS, PROGRESS_KEY};
+use crate::figures::{Activity, Figure, Grab, Tone};
 
 /// What the animation loop and the window's events need of a mounted figure.
 pub trait Live {
@@ -43,6 +49,24 @@ struct State<F> {
     dragging: Option<(Grab, PlotMap)>,
     /// Work units per second of an unpaced figure while it runs (smoothed over frames).
     rate: f64,
+    /// Work units asked of the figure since it started: how far its run has got.
+    units_done: usize,
+    /// Whether the figure has no work left (its last `step` said so).
+    finished: bool,
+    /// Whether a link can replay the run: not for a run loaded from a file, which links do not
+    /// carry.
+    replayable: bool,
+    /// The units a link asked to replay, while the figure fast-forwards to them.
+    restore_to: Option<usize>,
+}
+
+impl<F> State<F> {
+    /// How far a run the reader paused before its end had got, for the link; None while it
+    /// plays, once it has finished, and when a link could not replay it.
+    fn paused_progress(&self) -> Option<usize> {
+        let paused = !self.playing && !self.finished && self.replayable;
+        (paused && self.units_done <= MAX_PROGRESS).then_some(self.units_done)
+    }
 }
 
 pub struct FigureView<F: Figure> {
@@ -148,6 +172,10 @@ impl<F: Figure + 'static> FigureView<F> {
                 maps: vec![None; F::PANELS.len()],
                 dragging: None,
                 rate: 0.0,
+                units_done: 0,
+                finished: false,
+                replayable: true,
+                restore_to: None,
             }),
             canvases,
             controls,
@@ -194,23 +222,30 @@ impl<F: Figure + 'static> FigureView<F> {
         dom::listen::<web_sys::Event>(&self.play, "click", move |_| {
             let mut s = view.state.borrow_mut();
             s.playing = !s.playing;
+            s.restore_to = None;
             s.last_frame = None;
+            // Redrawn, so that the readouts lose the speed of a paused run.
+            s.dirty = true;
             drop(s);
             view.show_play_state();
+            view.write_progress();
         })?;
         let view = self.clone();
         dom::listen::<web_sys::Event>(step, "click", move |_| {
             let mut s = view.state.borrow_mut();
             s.playing = false;
-            s.figure.step(1);
+            s.restore_to = None;
+            step_to_visible_change(&mut s);
             s.dirty = true;
             drop(s);
             view.show_play_state();
+            view.write_progress();
         })?;
         let view = self.clone();
         dom::listen::<web_sys::Event>(replay, "click", move |_| {
             let params = view.state.borrow().figure.params().clone();
             view.restart(params, true);
+            view.write_progress();
         })?;
         let view = self.clone();
         dom::listen::<web_sys::Event>(defaults, "click", move |_| {
@@ -362,6 +397,10 @@ impl<F: Figure + 'static> FigureView<F> {
                 s.playing = true;
                 s.last_frame = None;
                 s.dirty = true;
+                s.units_done = 0;
+                s.finished = false;
+                s.replayable = false;
+                s.restore_to = None;
                 drop(s);
                 self.show_play_state();
                 self.write_url();
@@ -475,13 +514,56 @@ impl<F: Figure + 'static> FigureView<F> {
         s.rate = 0.0;
         s.last_frame = None;
         s.dirty = true;
+        s.units_done = 0;
+        s.finished = !playing;
+        s.replayable = true;
+        s.restore_to = None;
         drop(s);
         self.show_play_state();
     }
 
+    /// Fast-forwards the figure, just restarted from a link's settings, by the link's `units`
+    /// of work and pauses it there (see `frame`). A figure that has no run to replay says so.
+    fn restore(&self, units: usize) {
+        let mut s = self.state.borrow_mut();
+        if s.figure.step(0) == Activity::Idle {
+            drop(s);
+            self.refuse_progress(&format!(
+                "\u{201c}{PROGRESS_KEY}={units}\u{201d} asks to replay a run, but this figure shows its result at once"
+            ));
+            return;
+        }
+        s.restore_to = Some(units);
+        s.playing = true;
+        drop(s);
+        self.show_play_state();
+    }
+
+    /// Whether the figure has `params` and is paused at, or on its way to, `units` of work.
+    fn is_at_progress(&self, params: &ParamValues, units: usize) -> bool {
+        let s = self.state.borrow();
+        s.figure.params() == params && (s.restore_to == Some(units) || s.paused_progress() == Some(units))
+    }
+
+    /// Says why a link's progress entry was not applied; the rest of the link applies.
+    fn refuse_progress(&self, message: &str) {
+        self.note.set_text_content(Some(&format!("{message} (from the link; not applied)")));
+    }
+
+    /// Writes the settings into the URL. A restarted run has no progress to keep, so the
+    /// figure's progress entry goes too (see `url_state::write`).
     fn write_url(&self) {
         let fragment = url_state::write(&url::fragment(), F::ID, self.state.borrow().figure.params());
         url::set_fragment(&fragment);
+    }
+
+    /// Writes how far a paused run had got into the URL, or removes it.
+    fn write_progress(&self) {
+        let current = url::fragment();
+        let fragment = url_state::write_progress(&current, F::ID, self.state.borrow().paused_progress());
+        if fragment != current {
+            url::set_fragment(&fragment);
+        }
     }
 
     fn show_play_state(&self) {
@@ -503,6 +585,9 @@ impl<F: Figure + 'static> FigureView<F> {
         let mut readouts = s.figure.readouts();
         if F::PACE.is_none() && s.playing && s.rate > 0.0 {
             readouts.push(("speed".to_string(), format!("{:.0} {} per second", s.rate, F::UNIT)));
+        }
+        if let Some(target) = s.restore_to {
+            readouts.push(("restoring the link".to_string(), format!("{} of {target} {} done", s.units_done, F::UNIT)));
         }
         self.show_readouts(&readouts);
         if let (Some(list), Some(key)) = (&self.steps, F::STEPPER) {
@@ -570,8 +655,8 @@ impl<F: Figure + 'static> Live for FigureView<F> {
             s.dirty = true;
         }
         if s.playing {
-            let activity = match F::PACE {
-                Some(rate) => {
+            let activity = match (F::PACE, s.restore_to) {
+                (Some(rate), None) => {
                     let elapsed = s.last_frame.map_or(0.0, |t| (now_ms - t).clamp(0.0, 250.0));
                     s.owed += elapsed * rate / 1000.0;
                     let units = s.owed.floor();
@@ -579,33 +664,22 @@ impl<F: Figure + 'static> Live for FigureView<F> {
                     if units >= 1.0 {
                         s.dirty = true;
                     }
+                    s.units_done = s.units_done.saturating_add(units as usize);
                     s.figure.step(units as usize)
                 }
-                None => {
-                    let clock = dom::window().performance();
-                    let start = clock.as_ref().map_or(now_ms, |p| p.now());
-                    s.dirty = true;
-                    let mut units = 0;
-                    let activity = loop {
-                        let a = s.figure.step(UNITS_PER_CALL);
-                        units += UNITS_PER_CALL;
-                        let spent = clock.as_ref().map_or(budget_ms, |p| p.now() - start);
-                        if a == Activity::Idle || spent >= budget_ms {
-                            break a;
-                        }
-                    };
-                    if let Some(last) = s.last_frame {
-                        let frame_rate = units as f64 * 1000.0 / (now_ms - last).max(1.0);
-                        s.rate = if s.rate == 0.0 { frame_rate } else { 0.8 * s.rate + 0.2 * frame_rate };
-                    }
-                    activity
-                }
+                // A link's progress is replayed as fast as the budget allows, paced or not.
+                _ => run_slices(&mut s, now_ms, budget_ms),
             };
             s.last_frame = Some(now_ms);
-            if activity == Activity::Idle {
+            let restored = s.restore_to.is_some_and(|target| s.units_done >= target);
+            if activity == Activity::Idle || restored {
                 s.playing = false;
+                s.finished = activity == Activity::Idle;
+                s.restore_to = None;
+                s.dirty = true;
                 drop(s);
                 self.show_play_state();
+                self.write_progress();
                 s = self.state.borrow_mut();
             }
         }
@@ -618,11 +692,16 @@ impl<F: Figure + 'static> Live for FigureView<F> {
 
     /// A link states the whole state (what it leaves out is at its default). Entries refused
     /// on their own keep their defaults; settings that contradict each other are refused as a
-    /// whole and the figure stays as it was.
+    /// whole and the figure stays as it was. A link's progress entry restarts the figure from
+    /// the link's settings and replays as many units; a refused one is reported and the rest of
+    /// the link applies.
     fn apply_url(&self) {
+        let fragment = url::fragment();
         let mut params = ParamValues::defaults(F::PARAMS);
-        let mut refused = url_state::apply(&url::fragment(), F::ID, &mut params);
-        if let Err(e) = F::validate(&params) {
+        let mut refused = url_state::apply(&fragment, F::ID, &mut params);
+        let contradictory = F::validate(&params).err();
+        let settings_apply = contradictory.is_none();
+        if let Some(e) = contradictory {
             params = self.state.borrow().figure.params().clone();
             refused.push(e);
         }
@@ -633,13 +712,78 @@ impl<F: Figure + 'static> Live for FigureView<F> {
                 None => web_sys::console::warn_1(&JsValue::from_str(&format!("{}: {}", F::ID, error.message))),
             }
         }
-        if &params != self.state.borrow().figure.params() {
-            self.restart(params, true);
+        let progress = url_state::progress_from(&fragment, F::ID).unwrap_or_else(|e| {
+            self.refuse_progress(&e.message);
+            None
+        });
+        // Progress belongs to the link's settings: it means nothing when they were refused.
+        match progress.filter(|_| settings_apply) {
+            Some(units) if !self.is_at_progress(&params, units) => {
+                self.restart(params, true);
+                self.restore(units);
+            }
+            Some(_) => {}
+            None if &params != self.state.borrow().figure.params() => self.restart(params, true),
+            None => {}
         }
     }
 
     fn invalidate(&self) {
         self.state.borrow_mut().dirty = true;
+    }
+}
+
+/// Steps an unpaced figure, or one that a link fast-forwards, [`UNITS_PER_CALL`] units at a time
+/// until the frame's budget is spent, the work is done or the link's units are reached; counts
+/// the units and measures the speed.
+fn run_slices<F: Figure>(s: &mut State<F>, now_ms: f64, budget_ms: f64) -> Activity {
+    let clock = dom::window().performance();
+    let start = clock.as_ref().map_or(now_ms, |p| p.now());
+    s.dirty = true;
+    let mut units = 0;
+    let activity = loop {
+        let slice =
+            s.restore_to.map_or(UNITS_PER_CALL, |target| UNITS_PER_CALL.min(target.saturating_sub(s.units_done)));
+        if slice == 0 {
+            break Activity::Running;
+        }
+        let a = s.figure.step(slice);
+        units += slice;
+        s.units_done = s.units_done.saturating_add(slice);
+        let spent = clock.as_ref().map_or(budget_ms, |p| p.now() - start);
+        if a == Activity::Idle || spent >= budget_ms {
+            break a;
+        }
+    };
+    if let Some(last) = s.last_frame {
+        let frame_rate = units as f64 * 1000.0 / (now_ms - last).max(1.0);
+        s.rate = if s.rate == 0.0 { frame_rate } else { 0.8 * s.rate + 0.2 * frame_rate };
+    }
+    activity
+}
+
+/// The longest a click on Step may work, in milliseconds.
+const STEP_TIME_MS: f64 = 100.0;
+
+/// Steps a paused figure one unit at a time until what it shows (its tables, verdict or
+/// readouts) changes, counting the units: a unit of the figures that budget their work is a
+/// small slice that may show nothing by itself. Stops after [`STEP_TIME_MS`], so that a click
+/// never freezes the page.
+fn step_to_visible_change<F: Figure>(s: &mut State<F>) {
+    let shown = |figure: &F| (figure.tables(), figure.verdict(), figure.readouts());
+    let before = shown(&s.figure);
+    let clock = dom::window().performance();
+    let start = clock.as_ref().map_or(0.0, |p| p.now());
+    loop {
+        if s.figure.step(1) == Activity::Idle {
+            s.finished = true;
+            return;
+        }
+        s.units_done = s.units_done.saturating_add(1);
+        let spent = clock.as_ref().map_or(STEP_TIME_MS, |p| p.now() - start);
+        if spent >= STEP_TIME_MS || shown(&s.figure) != before {
+            return;
+        }
     }
 }
 
