@@ -37,12 +37,7 @@ pub fn listen<E: wasm_bindgen::convert::FromWasmAbi + 'static>(
     mut handler: impl FnMut(E) + 'static,
 ) -> Result<(), JsValue> {
     let owner = isolation::running();
-    let closure = Closure::<dyn FnMut(E)>::new(move |event: E| match owner {
-        Some(id) => {
-            isolation::run_as(id, || handler(event));
-        }
-        None => handler(event),
-    });
+    let closure = Closure::<dyn FnMut(E)>::new(move |event: E| isolation::run_for(owner, || handler(event)));
     target.add_event_listener_with_callback(event, closure.as_ref().unchecked_ref())?;
     closure.forget(); // page-lifetime listener
     Ok(())

@@ -8,7 +8,7 @@ use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 use web_sys::{Blob, BlobPropertyBag, HtmlAnchorElement, HtmlCanvasElement, HtmlInputElement, Url};
 
-use super::dom;
+use super::{dom, isolation};
 use crate::figures::plot::Theme;
 use crate::figures::Figure;
 
@@ -67,15 +67,18 @@ pub fn copy_to_clipboard(text: &str) {
     let _ = dom::window().navigator().clipboard().write_text(text);
 }
 
-/// Calls `loaded` with the text of the file the reader picks in `input`.
+/// Calls `loaded` with the text of the file the reader picks in `input`. Asked for on behalf of
+/// a figure, `loaded` runs as that figure too (see `isolation`), so that a panic while loading
+/// stops that figure alone.
 pub fn read_picked_file(input: &HtmlInputElement, loaded: impl FnOnce(String) + 'static) -> Result<(), JsValue> {
     let Some(file) = input.files().and_then(|files| files.get(0)) else { return Ok(()) };
     let reader = web_sys::FileReader::new()?;
     let source = reader.clone();
+    let owner = isolation::running();
     let mut loaded = Some(loaded);
     let on_load = Closure::<dyn FnMut()>::new(move || {
         if let (Some(text), Some(done)) = (source.result().ok().and_then(|r| r.as_string()), loaded.take()) {
-            done(text);
+            isolation::run_for(owner, || done(text));
         }
     });
     reader.set_onload(Some(on_load.as_ref().unchecked_ref()));

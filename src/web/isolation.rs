@@ -36,6 +36,17 @@ pub fn run_as<T>(id: &'static str, work: impl FnOnce() -> T) -> Option<T> {
     Some(result)
 }
 
+/// Runs `work` as figure `owner` (see [`run_as`]), or plainly when it belongs to no figure. For
+/// callbacks: `owner` is what [`running`] said when the callback was set up.
+pub fn run_for(owner: Option<&'static str>, work: impl FnOnce()) {
+    match owner {
+        Some(id) => {
+            run_as(id, work);
+        }
+        None => work(),
+    }
+}
+
 /// The figure whose code runs now, if any.
 pub fn running() -> Option<&'static str> {
     RUNNING.get()
