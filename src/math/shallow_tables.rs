@@ -118,14 +118,15 @@ pub struct ShallowTables {
     sigma: AlignedVec,
     /// w2ᵢσ'(zⱼᵢ): the rows of J's w1 and b1 blocks, up to the factor xⱼ; block layout.
     d_out: AlignedVec,
-    /// The current row of σ, w2σ', σ' and w2σ'' (the last two are only summed into the
-    /// residual blocks).
-    row: Padded<4>,
+    /// σ, w2σ', σ' and w2σ'' row after row (the last two are only summed into the residual
+    /// blocks), as the forward pass computes them.
+    rows: Padded<4>,
     residual: Vec<f64>,
+    /// ρⱼ = rⱼ/n, ρⱼxⱼ and ρⱼxⱼ² of each row: its weights in the gradient and residual blocks.
+    row_weights: Vec<[f64; 3]>,
+    /// The gradient's neuron blocks, padded.
+    gradient: NeuronBlocks,
     blocks: ResidualBlocks,
-    /// The vector and the product of [`ShallowTables::hessian_vec`], padded.
-    v: NeuronBlocks,
-    out: NeuronBlocks,
 }
 
 impl ShallowTables {
@@ -139,11 +140,11 @@ impl ShallowTables {
             weights: NeuronBlocks::zeros(stride),
             sigma: AlignedVec::zeros(n.next_multiple_of(ROWS) * stride),
             d_out: AlignedVec::zeros(n.next_multiple_of(ROWS) * stride),
-            row: Padded::zeros(stride),
+            rows: Padded::zeros(n * stride),
             residual: vec![0.0; n],
+            row_weights: vec![[0.0; 3]; n],
+            gradient: NeuronBlocks::zeros(stride),
             blocks: ResidualBlocks::zeros(stride),
-            v: NeuronBlocks::zeros(stride),
-            out: NeuronBlocks::zeros(stride),
         }
     }
 
@@ -174,25 +175,19 @@ impl ShallowTables {
         let b2 = theta[3 * k];
         // Cut to the row length, so that the loops below need no bounds checks.
         let [w1, b1, w2] = self.weights.parts().map(|part| &part[..stride]);
-        let (g_w1, rest) = grad.split_at_mut(k);
-        let (g_b1, rest) = rest.split_at_mut(k);
-        let (g_w2, g_b2) = rest.split_at_mut(k);
-        g_w1.fill(0.0);
-        g_b1.fill(0.0);
-        g_w2.fill(0.0);
-        g_b2[0] = 0.0;
+        let mut g_b2 = 0.0;
         let mut blocks = self.blocks.parts_mut();
-        if curvature {
-            blocks.iter_mut().for_each(|block| block.fill(0.0));
-        }
         let inv_n = 1.0 / n as f64;
         let mut loss = 0.0;
-        // Row by row: the activations, the residual, then the row's share of the gradient and
-        // of the residual blocks while the row is still in cache, and the row into the tables.
-        let [s_row, d_row, ds_row, e_row] = self.row.parts_mut().map(|part| &mut part[..stride]);
-        let tables = RowBlocks { stride };
-        for j in 0..n {
-            let xj = self.x[j];
+        // The activations of every row first, then the residuals, then the gradient and the
+        // residual blocks as sums over the rows: group by group, each sum in a register for all
+        // the rows, where adding row after row into the blocks would read and write every sum
+        // once per row.
+        let rows = self.rows.parts_mut();
+        let [s_all, d_all, ds_all, e_all] = rows.map(|part| &mut part[..n * stride]);
+        let all_rows = s_all.chunks_exact_mut(stride).zip(d_all.chunks_exact_mut(stride));
+        let all_rows = all_rows.zip(ds_all.chunks_exact_mut(stride).zip(e_all.chunks_exact_mut(stride)));
+        for (&xj, ((s_row, d_row), (ds_row, e_row))) in self.x.iter().zip(all_rows) {
             if curvature {
                 for i in 0..stride {
                     let (s, ds, dds) = S::eval(mul_add(w1[i], xj, b1[i]));
@@ -208,18 +203,32 @@ impl ShallowTables {
                     d_row[i] = w2[i] * ds;
                 }
             }
+        }
+        // The residuals and the rows' weights, and the rows into the tables.
+        let rows = self.rows.parts().map(|part| &part[..n * stride]);
+        let [s_all, d_all, _, _] = rows;
+        let tables = RowBlocks { stride };
+        for j in 0..n {
+            let xj = self.x[j];
+            let row = j * stride..(j + 1) * stride;
+            let (s_row, d_row) = (&s_all[row.clone()], &d_all[row]);
             let r = dot(w2, s_row) + b2 - self.y[j];
             self.residual[j] = r;
             loss += r * r;
             let rho = r * inv_n;
-            accumulate_gradient(rho, xj, groups(s_row).zip(groups(d_row)), g_w1, g_b1, g_w2);
-            g_b2[0] += rho;
-            if curvature {
-                accumulate_residual_blocks(rho, xj, ds_row, e_row, &mut blocks);
-            }
+            self.row_weights[j] = [rho, rho * xj, rho * xj * xj];
+            g_b2 += rho;
             tables.row_groups_mut(&mut self.sigma, j).zip(groups(s_row)).for_each(|(t, s)| Lanes::load(s).store(t));
             tables.row_groups_mut(&mut self.d_out, j).zip(groups(d_row)).for_each(|(t, d)| Lanes::load(d).store(t));
         }
+        let mut gradient = self.gradient.parts_mut();
+        if curvature {
+            sum_rows::<true>(&self.row_weights, rows, stride, &mut gradient, &mut blocks);
+        } else {
+            sum_rows::<false>(&self.row_weights, rows, stride, &mut gradient, &mut blocks);
+        }
+        self.gradient.store(k, grad);
+        grad[3 * k] = g_b2;
         loss * 0.5 * inv_n
     }
 
@@ -248,24 +257,34 @@ impl ShallowTables {
     /// block of [`ROWS`] rows at a time: the block's entries of Jv (dot products with the
     /// rows), then the block's rows, so weighted, added into the product. Working on several
     /// rows at once loads each group of v and of the product once for all of them, and gives
-    /// independent sums. When the width fills whole SIMD groups, the kernels work on v and the
-    /// product in place; otherwise on padded copies.
+    /// independent sums. The kernels read v and write the product in place, group by group;
+    /// only the last, partly used group of each neuron block (when the width does not fill
+    /// whole groups) goes through zero-padded copies on the stack, which costs less than
+    /// padded copies of the whole vectors.
     pub fn hessian_vec(&mut self, v: &[f64], out: &mut [f64]) {
         let (k, stride) = (self.net.width, self.stride);
-        let v_b2 = v[3 * k];
+        let full = k / LANES * LANES;
         let sweep = Sweep { x: &self.x, sigma: &self.sigma, d: &self.d_out, blocks: self.blocks.parts(), stride };
-        out[3 * k] = if k == stride {
-            let (v_w1, rest) = v.split_at(k);
-            let (v_b1, v_w2) = rest.split_at(k);
-            let (o_w1, rest) = out.split_at_mut(k);
-            let (o_b1, rest) = rest.split_at_mut(k);
-            sweep.product(v_b2, [v_w1, v_b1, &v_w2[..k]], &mut [o_w1, o_b1, &mut rest[..k]])
-        } else {
-            self.v.load(k, v);
-            let sum_g = sweep.product(v_b2, self.v.parts(), &mut self.out.parts_mut());
-            self.out.store(k, out);
-            sum_g
-        };
+        let vs: [&[f64]; 3] = std::array::from_fn(|i| &v[i * k..(i + 1) * k]);
+        let v_tail = (full < k).then(|| {
+            vs.map(|part| {
+                Lanes::load(&std::array::from_fn::<f64, LANES, _>(|l| part.get(full + l).copied().unwrap_or(0.0)))
+            })
+        });
+        let (o_w1, rest) = out.split_at_mut(k);
+        let (o_b1, rest) = rest.split_at_mut(k);
+        let (o_w2, o_b2) = rest.split_at_mut(k);
+        let mut outs = [o_w1, o_b1, o_w2];
+        let mut out_tail = [[0.0; LANES]; 3];
+        let mut bodies = outs.each_mut().map(|part| &mut part[..full]);
+        o_b2[0] = sweep.product(v[3 * k], vs.map(|part| &part[..full]), v_tail, &mut bodies, &mut out_tail);
+        if full < k {
+            for (part, tail) in outs.iter_mut().zip(&out_tail) {
+                for (o, t) in part[full..].iter_mut().zip(tail) {
+                    *o = *t;
+                }
+            }
+        }
     }
 }
 
@@ -279,11 +298,20 @@ struct Sweep<'a> {
 }
 
 impl Sweep<'_> {
-    /// The product's three neuron blocks into `outs`, from v's three (`vs`, of the stride's
-    /// length) and its b2 entry; returns the product's b2 entry.
-    fn product(&self, v_b2: f64, vs: [&[f64]; 3], outs: &mut [&mut [f64]; 3]) -> f64 {
+    /// The product's three neuron blocks into `outs` and `out_tail`, from v's three and its b2
+    /// entry; returns the product's b2 entry. `vs` and `outs` are the blocks' whole groups,
+    /// `v_tail` and `out_tail` their last, partly used groups (none when the width fills whole
+    /// groups).
+    fn product(
+        &self,
+        v_b2: f64,
+        vs: [&[f64]; 3],
+        v_tail: Option<[Lanes; 3]>,
+        outs: &mut [&mut [f64]; 3],
+        out_tail: &mut [[f64; LANES]; 3],
+    ) -> f64 {
         let (n, stride) = (self.x.len(), self.stride);
-        apply_residual_blocks(self.blocks, vs, outs);
+        apply_residual_blocks(self.blocks, vs, v_tail, outs, out_tail);
         let inv_n = 1.0 / n as f64;
         let mut sum_g = 0.0;
         let blocks = self.sigma.chunks_exact(ROWS * stride).zip(self.d.chunks_exact(ROWS * stride));
@@ -292,7 +320,7 @@ impl Sweep<'_> {
             let row = |r: usize| b * ROWS + r;
             let x = std::array::from_fn(|r| self.x.get(row(r)).copied().unwrap_or(0.0));
             let weights = std::array::from_fn(|r| if row(r) < n { inv_n } else { 0.0 });
-            sum_g += gauss_newton_block(x, sigma, d, weights, v_b2, vs, outs);
+            sum_g += gauss_newton_block(x, sigma, d, weights, v_b2, (vs, v_tail), (outs, out_tail));
         }
         sum_g
     }
@@ -324,19 +352,34 @@ impl RowBlocks {
     }
 }
 
-/// out ← (residual blocks)·v, neuron by neuron.
-fn apply_residual_blocks(blocks: [&[f64]; 5], v: [&[f64]; 3], out: &mut [&mut [f64]; 3]) {
+/// out ← (residual blocks)·v, neuron by neuron: over the whole groups of v and out, then their
+/// last, partly used groups (as [`Sweep::product`] passes them).
+fn apply_residual_blocks(
+    blocks: [&[f64]; 5],
+    v: [&[f64]; 3],
+    v_tail: Option<[Lanes; 3]>,
+    out: &mut [&mut [f64]; 3],
+    out_tail: &mut [[f64; LANES]; 3],
+) {
+    let apply = |[ww, wb, bb, wa, ba]: [&[f64]; 5], [vw, vb, va]: [Lanes; 3]| {
+        let [ww, wb, bb, wa, ba] = [ww, wb, bb, wa, ba].map(Lanes::load);
+        [ww.mul_add(vw, wb.mul_add(vb, wa * va)), wb.mul_add(vw, bb.mul_add(vb, ba * va)), wa.mul_add(vw, ba * vb)]
+    };
     let [ww, wb, bb, wa, ba] = blocks.map(groups);
     let [vw, vb, va] = v.map(groups);
     let [ow, ob, oa] = out.each_mut().map(|part| groups_mut(part));
-    let blocks = ww.zip(wb).zip(bb).zip(wa).zip(ba);
-    for (((((ww, wb), bb), wa), ba), (((vw, vb), va), ((ow, ob), oa))) in
-        blocks.zip(vw.zip(vb).zip(va).zip(ow.zip(ob).zip(oa)))
-    {
-        let [ww, wb, bb, wa, ba, vw, vb, va] = [ww, wb, bb, wa, ba, vw, vb, va].map(Lanes::load);
-        ww.mul_add(vw, wb.mul_add(vb, wa * va)).store(ow);
-        wb.mul_add(vw, bb.mul_add(vb, ba * va)).store(ob);
-        wa.mul_add(vw, ba * vb).store(oa);
+    let mut blocks = ww.zip(wb).zip(bb).zip(wa).zip(ba).map(|((((ww, wb), bb), wa), ba)| [ww, wb, bb, wa, ba]);
+    // The blocks last in the zip, so that it stops before taking the tail's group from them.
+    for ((((vw, vb), va), ((ow, ob), oa)), block) in vw.zip(vb).zip(va).zip(ow.zip(ob).zip(oa)).zip(blocks.by_ref()) {
+        let [w, b, a] = apply(block, [vw, vb, va].map(Lanes::load));
+        w.store(ow);
+        b.store(ob);
+        a.store(oa);
+    }
+    if let (Some(v), Some(block)) = (v_tail, blocks.next()) {
+        for (product, tail) in apply(block, v).into_iter().zip(out_tail) {
+            product.store(tail);
+        }
     }
 }
 
@@ -348,7 +391,8 @@ const ROWS: usize = if LANES == 8 { 5 } else { 2 };
 
 /// The Gauss–Newton part of the Hessian-vector product for one block of rows (data points), in
 /// the [`RowBlocks`] layout: their entries gⱼ = weightⱼ·(Jv)ⱼ, then out += Σⱼ gⱼ·(row j of J)
-/// over the three neuron blocks. Returns Σⱼ gⱼ, the rows' share of the b2 entry.
+/// over the three neuron blocks. Returns Σⱼ gⱼ, the rows' share of the b2 entry. v and out come
+/// as their whole groups and their last, partly used ones (as [`Sweep::product`] passes them).
 #[inline(always)]
 fn gauss_newton_block(
     x: [f64; ROWS],
@@ -356,8 +400,8 @@ fn gauss_newton_block(
     d: &[f64],
     weights: [f64; ROWS],
     v_b2: f64,
-    v: [&[f64]; 3],
-    out: &mut [&mut [f64]; 3],
+    (v, v_tail): ([&[f64]; 3], Option<[Lanes; 3]>),
+    (out, out_tail): (&mut [&mut [f64]; 3], &mut [[f64; LANES]; 3]),
 ) -> f64 {
     const BLOCK: usize = ROWS * LANES;
     let lanes = |group: &[f64], r: usize| Lanes::load(&group[r * LANES..(r + 1) * LANES]);
@@ -365,19 +409,24 @@ fn gauss_newton_block(
     // whole block, into 2·ROWS independent sums.
     let xs = x.map(Lanes::splat);
     let (mut acc_d, mut acc_s) = ([Lanes::ZERO; ROWS], [Lanes::ZERO; ROWS]);
-    let [vw, vb, va] = v.map(groups);
-    for (((vw, vb), va), (dc, sc)) in vw.zip(vb).zip(va).zip(d.chunks_exact(BLOCK).zip(sigma.chunks_exact(BLOCK))) {
-        let [vw, vb, va] = [vw, vb, va].map(Lanes::load);
+    let mut dot = |[vw, vb, va]: [Lanes; 3], (dc, sc): (&[f64], &[f64])| {
         for r in 0..ROWS {
             acc_d[r] = lanes(dc, r).mul_add(xs[r].mul_add(vw, vb), acc_d[r]);
             acc_s[r] = lanes(sc, r).mul_add(va, acc_s[r]);
         }
+    };
+    let mut tables = d.chunks_exact(BLOCK).zip(sigma.chunks_exact(BLOCK));
+    let [vw, vb, va] = v.map(groups);
+    for (((vw, vb), va), chunks) in vw.zip(vb).zip(va).zip(tables.by_ref()) {
+        dot([vw, vb, va].map(Lanes::load), chunks);
+    }
+    if let (Some(v), Some(chunks)) = (v_tail, tables.next()) {
+        dot(v, chunks);
     }
     let g: [f64; ROWS] = std::array::from_fn(|r| ((acc_d[r] + acc_s[r]).sum() + v_b2) * weights[r]);
     let gs = g.map(Lanes::splat);
     let gxs: [Lanes; ROWS] = std::array::from_fn(|r| Lanes::splat(g[r] * x[r]));
-    let [ow, ob, oa] = out.each_mut().map(|part| groups_mut(part));
-    for (((ow, ob), oa), (dc, sc)) in ow.zip(ob).zip(oa).zip(d.chunks_exact(BLOCK).zip(sigma.chunks_exact(BLOCK))) {
+    let add = |[ow, ob, oa]: [&mut [f64]; 3], (dc, sc): (&[f64], &[f64])| {
         let (mut w, mut b, mut a) = (Lanes::load(ow), Lanes::load(ob), Lanes::load(oa));
         for r in 0..ROWS {
             let (dv, sv) = (lanes(dc, r), lanes(sc, r));
@@ -388,6 +437,15 @@ fn gauss_newton_block(
         w.store(ow);
         b.store(ob);
         a.store(oa);
+    };
+    let mut tables = d.chunks_exact(BLOCK).zip(sigma.chunks_exact(BLOCK));
+    let [ow, ob, oa] = out.each_mut().map(|part| groups_mut(part));
+    for (((ow, ob), oa), chunks) in ow.zip(ob).zip(oa).zip(tables.by_ref()) {
+        add([ow, ob, oa], chunks);
+    }
+    if let (true, Some(chunks)) = (v_tail.is_some(), tables.next()) {
+        let [ow, ob, oa] = out_tail.each_mut().map(|tail| &mut tail[..]);
+        add([ow, ob, oa], chunks);
     }
     g.iter().sum()
 }
@@ -424,20 +482,48 @@ fn accumulate_gradient<'a>(
     }
 }
 
-/// Adds one data point's share ρ∇²f(x) to the residual blocks, from its σ' and w2σ'' rows:
-/// ww += ρx²E, wb += ρxE, bb += ρE, wa += ρxσ', ba += ρσ'.
+/// The gradient's three neuron blocks, Σⱼ ρⱼ(xⱼDⱼ, Dⱼ, σⱼ) (the rows of Jᵀ, weighted), and with
+/// `CURVATURE` the residual blocks, Σⱼ ρⱼ∇²f(xⱼ): ww = Σ ρx²E, wb = Σ ρxE, bb = Σ ρE,
+/// wa = Σ ρxσ', ba = Σ ρσ' with E = w2σ''. From the rows of σ, D, σ' and E stored one after the
+/// other; group by group, each sum stays in a register while it runs over the rows (in order),
+/// and is written once.
 #[inline(always)]
-fn accumulate_residual_blocks(rho: f64, x: f64, dsigma: &[f64], e: &[f64], blocks: &mut [&mut [f64]; 5]) {
-    let (r, rx, rxx) = (Lanes::splat(rho), Lanes::splat(rho * x), Lanes::splat(rho * x * x));
-    let [ww, wb, bb, wa, ba] = blocks.each_mut().map(|block| groups_mut(block));
-    let sums = ww.zip(wb).zip(bb).zip(wa).zip(ba);
-    for (((((ww, wb), bb), wa), ba), (ec, dc)) in sums.zip(groups(e).zip(groups(dsigma))) {
-        let (ev, dv) = (Lanes::load(ec), Lanes::load(dc));
-        rxx.mul_add(ev, Lanes::load(ww)).store(ww);
-        rx.mul_add(ev, Lanes::load(wb)).store(wb);
-        r.mul_add(ev, Lanes::load(bb)).store(bb);
-        rx.mul_add(dv, Lanes::load(wa)).store(wa);
-        r.mul_add(dv, Lanes::load(ba)).store(ba);
+fn sum_rows<const CURVATURE: bool>(
+    row_weights: &[[f64; 3]],
+    [s_all, d_all, ds_all, e_all]: [&[f64]; 4],
+    stride: usize,
+    gradient: &mut [&mut [f64]; 3],
+    blocks: &mut [&mut [f64]; 5],
+) {
+    let rows = s_all.chunks_exact(stride).zip(d_all.chunks_exact(stride));
+    let rows = rows.zip(ds_all.chunks_exact(stride).zip(e_all.chunks_exact(stride))).zip(row_weights);
+    for g in 0..stride / LANES {
+        let at = g * LANES..(g + 1) * LANES;
+        let (mut grad, mut curv) = ([Lanes::ZERO; 3], [Lanes::ZERO; 5]);
+        for (((s_row, d_row), (ds_row, e_row)), &[rho, rho_x, rho_xx]) in rows.clone() {
+            let (r, rx) = (Lanes::splat(rho), Lanes::splat(rho_x));
+            let (sv, dv) = (Lanes::load(&s_row[at.clone()]), Lanes::load(&d_row[at.clone()]));
+            grad = [rx.mul_add(dv, grad[0]), r.mul_add(dv, grad[1]), r.mul_add(sv, grad[2])];
+            if CURVATURE {
+                let rxx = Lanes::splat(rho_xx);
+                let (ev, dsv) = (Lanes::load(&e_row[at.clone()]), Lanes::load(&ds_row[at.clone()]));
+                curv = [
+                    rxx.mul_add(ev, curv[0]),
+                    rx.mul_add(ev, curv[1]),
+                    r.mul_add(ev, curv[2]),
+                    rx.mul_add(dsv, curv[3]),
+                    r.mul_add(dsv, curv[4]),
+                ];
+            }
+        }
+        for (sum, part) in grad.into_iter().zip(gradient.iter_mut()) {
+            sum.store(&mut part[at.clone()]);
+        }
+        if CURVATURE {
+            for (sum, block) in curv.into_iter().zip(blocks.iter_mut()) {
+                sum.store(&mut block[at.clone()]);
+            }
+        }
     }
 }
 
@@ -468,11 +554,13 @@ mod tests {
                 let mut tables = ShallowTables::new(net, &data);
                 let (mut grad, mut fast, mut slow, mut scratch) =
                     (vec![0.0; p], vec![0.0; p], vec![0.0; p], vec![0.0; p]);
-                let loss = tables.evaluate(&theta, &mut grad, true);
                 let close = |a: &[f64], b: &[f64]| {
                     let norm = b.iter().map(|x| x * x).sum::<f64>().sqrt();
                     a.iter().zip(b).map(|(x, y)| (x - y).powi(2)).sum::<f64>().sqrt() <= 1e-13 * (1.0 + norm)
                 };
+                tables.evaluate(&theta, &mut grad, false);
+                assert!(close(&grad, &plain.gradient(&theta)), "{activation:?} n={n} k={k}: gradient alone");
+                let loss = tables.evaluate(&theta, &mut grad, true);
                 assert!((loss - plain.loss(&theta)).abs() <= 1e-13 * (1.0 + loss), "{activation:?} n={n} k={k}: loss");
                 assert!(close(&grad, &plain.gradient(&theta)), "{activation:?} n={n} k={k}: gradient");
                 tables.hessian_vec(&v, &mut fast);
