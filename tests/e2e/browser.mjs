@@ -85,9 +85,17 @@ export async function openPage(browser, server, hash = "", options = {}) {
   return { context, page, problems };
 }
 
-/** Waits until every figure has finished its animation. */
+/** Waits until the figures have been mounted (the loading line goes then) and every one has
+ *  finished its animation. */
 export async function settle(page, timeout = 60000) {
-  await page.waitForFunction(() => [...document.querySelectorAll("button.fig-play")].every((b) => b.textContent === "Play"), null, { timeout });
+  await page.waitForFunction(
+    () => {
+      const buttons = [...document.querySelectorAll("button.fig-play")];
+      return !document.getElementById("loading") && buttons.length > 0 && buttons.every((b) => b.textContent === "Play");
+    },
+    null,
+    { timeout },
+  );
 }
 
 /** Waits until the canvas `selector` of `target` (a page or a frame) shows a drawing: more than
