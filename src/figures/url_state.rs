@@ -32,8 +32,7 @@ pub fn entries_for(fragment: &str, id: &str) -> Vec<Result<(String, String), Str
     fragment
         .split('&')
         .filter_map(|entry| {
-            let name = entry.split_once('=').map_or(entry, |(name, _)| name);
-            let key = percent_decode(name.strip_prefix(&prefix)?);
+            let key = percent_decode(entry_name(entry).strip_prefix(&prefix)?);
             Some(match entry.split_once('=') {
                 Some((_, value)) => Ok((key, percent_decode(value))),
                 None => Err(key),
@@ -97,17 +96,10 @@ pub fn progress_from(fragment: &str, id: &str) -> Result<Option<usize>, ParamErr
 /// entry (or ends the fragment); every other entry stays in its order. Returns the new
 /// fragment without '#'.
 pub fn write_progress(fragment: &str, id: &str, units: Option<usize>) -> String {
-    let fragment = fragment.strip_prefix('#').unwrap_or(fragment);
     let prefix = format!("{id}.");
-    let mut parts: Vec<String> = if fragment.len() > MAX_FRAGMENT_LEN {
-        Vec::new()
-    } else {
-        fragment.split('&').filter(|e| !e.is_empty() && !e.starts_with('#')).map(str::to_string).collect()
-    };
-    let is_progress = |entry: &str| {
-        let name = entry.split_once('=').map_or(entry, |(name, _)| name);
-        name.strip_prefix(&prefix).is_some_and(|key| percent_decode(key) == PROGRESS_KEY)
-    };
+    let mut parts: Vec<String> = kept_entries(fragment).map(str::to_string).collect();
+    let is_progress =
+        |entry: &str| entry_name(entry).strip_prefix(&prefix).is_some_and(|key| percent_decode(key) == PROGRESS_KEY);
     let place = parts.iter().position(|e| is_progress(e));
     parts.retain(|e| !is_progress(e));
     if let Some(units) = units {
@@ -123,19 +115,10 @@ pub fn write_progress(fragment: &str, id: &str, units: Option<usize>) -> String 
 /// keeping other figures' entries in their order. The figure's [`PROGRESS_KEY`] entry goes
 /// too: new settings restart its run. Returns the new fragment without '#'.
 pub fn write(fragment: &str, id: &str, values: &ParamValues) -> String {
-    let fragment = fragment.strip_prefix('#').unwrap_or(fragment);
     let prefix = format!("{id}.");
-    let mut parts: Vec<String> = if fragment.len() > MAX_FRAGMENT_LEN {
-        Vec::new()
-    } else {
-        // Other figures' entries stay; entries starting with '#' cannot be this format's and
-        // would turn into a figure's entry once the fragment's own '#' is stripped.
-        fragment
-            .split('&')
-            .filter(|e| !e.is_empty() && !e.starts_with(&prefix) && !e.starts_with('#'))
-            .map(str::to_string)
-            .collect()
-    };
+    // Other figures' entries stay.
+    let mut parts: Vec<String> =
+        kept_entries(fragment).filter(|e| !e.starts_with(&prefix)).map(str::to_string).collect();
     parts.extend(
         values
             .iter()
@@ -143,6 +126,21 @@ pub fn write(fragment: &str, id: &str, values: &ParamValues) -> String {
             .map(|(spec, _)| format!("{id}.{}={}", spec.key, percent_encode(&values.text(spec)))),
     );
     parts.join("&")
+}
+
+/// The entries of `fragment` (with or without its leading '#') that a rewrite keeps: none when
+/// the fragment is too long to be read; never an empty one, nor one starting with '#', which
+/// cannot be this format's and would turn into a figure's entry once the fragment's own '#' is
+/// stripped.
+fn kept_entries(fragment: &str) -> impl Iterator<Item = &str> {
+    let fragment = fragment.strip_prefix('#').unwrap_or(fragment);
+    let readable = fragment.len() <= MAX_FRAGMENT_LEN;
+    fragment.split('&').filter(move |e| readable && !e.is_empty() && !e.starts_with('#'))
+}
+
+/// The part of an entry before its '=' (all of it when it has none).
+fn entry_name(entry: &str) -> &str {
+    entry.split_once('=').map_or(entry, |(name, _)| name)
 }
 
 /// Escapes everything but unreserved characters and the separators of a point list (':' and

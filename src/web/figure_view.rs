@@ -258,10 +258,7 @@ impl<F: Figure + 'static> FigureView<F> {
             let view = self.clone();
             let target = canvas.clone();
             dom::listen::<PointerEvent>(canvas, "pointerdown", move |event| {
-                let Some(map) = view.panel_map(panel) else { return };
-                let (x, y) = pointer_data(&map, &target, &event);
-                let grabbed = view.state.borrow().figure.grab(panel, x, y);
-                if let Some(grab) = grabbed {
+                if let Some((grab, map, x, y)) = view.grab_at(panel, &target, &event) {
                     let _ = target.set_pointer_capture(event.pointer_id());
                     // A grabbed point stays put until the pointer moves, so that a click (or
                     // the double click that removes it) does not nudge it.
@@ -280,10 +277,7 @@ impl<F: Figure + 'static> FigureView<F> {
             let view = self.clone();
             let target = canvas.clone();
             dom::listen::<MouseEvent>(canvas, "dblclick", move |event| {
-                let Some(map) = view.panel_map(panel) else { return };
-                let (x, y) = pointer_data(&map, &target, &event);
-                let grabbed = view.state.borrow().figure.grab(panel, x, y);
-                if let Some(Grab::Point { key, index }) = grabbed {
+                if let Some((Grab::Point { key, index }, ..)) = view.grab_at(panel, &target, &event) {
                     let mut points = view.state.borrow().figure.points();
                     if index < points.len() {
                         points.remove(index);
@@ -297,6 +291,20 @@ impl<F: Figure + 'static> FigureView<F> {
             }
         }
         Ok(())
+    }
+
+    /// What a pointer event on `canvas` (panel `panel`) would grab, with the panel's map and the
+    /// event's data coordinates.
+    fn grab_at(
+        &self,
+        panel: usize,
+        canvas: &HtmlCanvasElement,
+        event: &MouseEvent,
+    ) -> Option<(Grab, PlotMap, f64, f64)> {
+        let map = self.panel_map(panel)?;
+        let (x, y) = pointer_data(&map, canvas, event);
+        let grab = self.state.borrow().figure.grab(panel, x, y)?;
+        Some((grab, map, x, y))
     }
 
     /// The pixel ↔ data map of a panel with draggable handles, as last drawn.
