@@ -22,6 +22,303 @@
 // The edge of stability and sharpness versus learning rate
 // ============================================================================================
 
+/// Claims of `sec-edge-of-stability` and `sec-sharpness-vs-lr`: what the figures show at their
+/// defaults and presets. The words are defined numerically here, once:
+///
+/// - the sharpness *reaches* 2/η at the first step t at which λ_max(∇²L(θ_t)) ≥ 2/η (the
+///   figure's "first at 2/η" readout);
+/// - it *hovers* at 2/η over a stretch of steps when at least 90% of them have a sharpness
+///   within 15% of 2/η and their median is within 5% of it;
+/// - a run *starts well below* 2/η when its sharpness at step 0 is below 0.7 × 2/η.
+mod edge_of_stability {
+    use sgd_stability::figures::edge_of_stability::EdgeOfStability;
+    use sgd_stability::figures::params::ParamValues;
+    use sgd_stability::figures::sharpness_vs_lr::SharpnessVsLr;
+    use sgd_stability::figures::{Figure, Tone};
+
+    /// One recorded step of an edge-of-stability run.
+    #[derive(Clone, Copy, Debug)]
+    struct Step {
+        step: usize,
+        eta: f64,
+        loss: f64,
+        /// Sharpness over 2/η at this step.
+        ratio: f64,
+    }
+
+    fn settings<F: Figure>(preset: Option<&str>) -> ParamValues {
+        let mut params = ParamValues::defaults(F::PARAMS);
+        if let Some(label) = preset {
+            let preset = F::PRESETS.iter().find(|p| p.label == label).unwrap_or_else(|| panic!("no preset {label}"));
+            for &(key, value) in preset.values {
+                params.set(key, value).unwrap();
+            }
+        }
+        F::validate(&params).unwrap();
+        params
+    }
+
+    /// The finished run at the defaults or a preset, and its steps.
+    fn edge_run(preset: Option<&str>) -> (EdgeOfStability, Vec<Step>) {
+        let mut figure = EdgeOfStability::new(settings::<EdgeOfStability>(preset));
+        figure.finish();
+        let table = &figure.tables()[0];
+        let column = |name: &str| table.columns.iter().position(|c| *c == name).unwrap();
+        let (step, eta, loss, sharpness) = (column("step"), column("eta"), column("loss"), column("sharpness"));
+        let steps = table
+            .rows
+            .iter()
+            .map(|r| Step { step: r[step] as usize, eta: r[eta], loss: r[loss], ratio: r[sharpness] * r[eta] / 2.0 })
+            .collect();
+        (figure, steps)
+    }
+
+    /// The first step of `steps` at which the sharpness is at least 2/η.
+    fn reaches(steps: &[Step]) -> Option<usize> {
+        steps.iter().find(|s| s.ratio >= 1.0).map(|s| s.step)
+    }
+
+    /// Whether the sharpness hovers at 2/η over `steps` (see the section's doc), with the
+    /// fraction within 15% and the median ratio for the message.
+    fn hovers(steps: &[Step]) -> (bool, f64, f64) {
+        let mut ratios: Vec<f64> = steps.iter().map(|s| s.ratio).collect();
+        ratios.sort_by(f64::total_cmp);
+        let within = ratios.iter().filter(|r| (*r - 1.0).abs() <= 0.15).count() as f64 / ratios.len() as f64;
+        let median = ratios[ratios.len() / 2];
+        (within >= 0.9 && (median - 1.0).abs() <= 0.05, within, median)
+    }
+
+    fn readout(figure: &impl Figure, label: &str) -> String {
+        figure.readouts().into_iter().find(|(l, _)| l.starts_with(label)).unwrap_or_else(|| panic!("no {label}")).1
+    }
+
+    /// "By default … the run starts at a sharpness of about 8.9, a quarter of 2/η ≈ 33.3; the
+    /// sharpness grows for about 2,300 steps, reaches 2/η, and then hovers around it for the rest
+    /// of the run, while the loss goes on falling, though not monotonically."
+    #[test]
+    fn the_default_run_sharpens_progressively_then_hovers_at_two_over_eta() {
+        let (figure, steps) = edge_run(None);
+        assert_eq!(steps.len(), 6001);
+        let start = steps[0];
+        assert!((2.0 / start.eta - 33.33).abs() < 0.01);
+        assert!(start.ratio < 0.7, "starts at {:.3} × 2/η: not well below", start.ratio);
+        assert!((start.ratio * 2.0 / start.eta - 8.9).abs() < 0.05 && (0.25..0.3).contains(&start.ratio));
+        let at = reaches(&steps).expect("never reaches 2/η");
+        assert!((2100..=2500).contains(&at), "reaches 2/η at step {at}, not after about 2,300");
+        // Growing: below 2/η until then, and higher every 500 steps on the way.
+        assert!(steps[..at]
+            .iter()
+            .step_by(500)
+            .zip(steps[500..at].iter().step_by(500))
+            .all(|(a, b)| b.ratio > a.ratio));
+        let (hover, within, median) = hovers(&steps[at..]);
+        assert!(hover, "after step {at}: {within:.3} of the steps within 15%, median ratio {median:.3}");
+        let reached = steps[at];
+        let end = steps[steps.len() - 1];
+        assert!(end.loss < reached.loss / 5.0, "loss {} at step {at}, {} at the end", reached.loss, end.loss);
+        let rises = steps[at..].windows(2).filter(|w| w[1].loss > w[0].loss).count();
+        assert!(rises > 100, "the loss rose at only {rises} steps after reaching 2/η");
+        assert_eq!(readout(&figure, "sharpness first at 2/"), format!("at step {at} (\u{3b7} = 0.06)"));
+        let verdict = figure.verdict();
+        assert!(
+            verdict.text.contains(&format!("reached 2/\u{3b7} at step {at} and ends within 10% of it")),
+            "{}",
+            verdict.text
+        );
+        assert_eq!(verdict.tone, Tone::Good);
+    }
+
+    /// "EOS-1 reference … starts at 2/η and stays there: its sharpness is within 3% of 2/η at
+    /// every one of its 2,000 steps."
+    #[test]
+    fn eos1_is_at_the_edge_from_its_first_step() {
+        let (figure, steps) = edge_run(Some("EOS-1 reference"));
+        assert_eq!(steps.len(), 2001);
+        assert!(readout(&figure, "network").contains("EOS-1 reference parameters"));
+        assert_eq!(reaches(&steps), Some(0));
+        let worst = steps.iter().map(|s| (s.ratio - 1.0).abs()).fold(0.0, f64::max);
+        assert!(worst <= 0.03, "the sharpness strays {worst:.4} from 2/η");
+        // The reference's own numbers (tests/eos1.rs): 32.99 at step 2,000.
+        assert!((steps[2000].ratio * 2.0 / 0.06 - 32.9905).abs() < 1e-3);
+    }
+
+    /// "Learning-rate switch: η = 0.09, lowered at step 2,000 to 0.06, the same drop by a third
+    /// as the lecture's 2/200 → 2/300, which raises the threshold by half, from 22.2 to 33.3. The
+    /// sharpness reaches 2/η₁ and hovers there; after the switch it climbs to the new 2/η₂ within
+    /// about 2,600 steps and hovers there to the end."
+    #[test]
+    fn after_the_switch_the_sharpness_climbs_to_the_new_threshold_and_hovers() {
+        let (figure, steps) = edge_run(Some("Learning-rate switch"));
+        let (before, after) = steps.split_at(2000);
+        let (eta1, eta2) = (before[0].eta, after[0].eta);
+        assert_eq!((eta1, eta2), (0.09, 0.06));
+        assert!((eta2 / eta1 - (2.0 / 300.0) / (2.0 / 200.0)).abs() < 1e-12, "not the lecture's drop by a third");
+        assert!((2.0 / eta1 - 22.2).abs() < 0.05 && (2.0 / eta2 - 33.3).abs() < 0.05);
+        assert!(before[0].ratio < 0.7, "starts at {:.3} × 2/η₁", before[0].ratio);
+        let first = reaches(before).expect("never reaches 2/η₁ before the switch");
+        let (hover, within, median) = hovers(&before[first..]);
+        assert!(hover, "before the switch, from step {first}: {within:.3} within 15%, median {median:.3}");
+        assert!(after[0].ratio < 0.75, "the switch leaves the sharpness at {:.3} × 2/η₂", after[0].ratio);
+        let second = reaches(after).expect("never reaches 2/η₂ after the switch");
+        assert!((2400..=2800).contains(&(second - 2000)), "reaches 2/η₂ {} steps after the switch", second - 2000);
+        let (hover, within, median) = hovers(&after[second - 2000..]);
+        assert!(hover, "after step {second}: {within:.3} within 15%, median {median:.3}");
+        assert_eq!(
+            readout(&figure, "sharpness first at 2/"),
+            format!("at step {first} (\u{3b7} = 0.09); at step {second} (\u{3b7} = 0.06)")
+        );
+    }
+
+    /// "Stable run: η = 0.02, and the sharpness never comes near 2/η = 100: it stays below a
+    /// seventh of it, and the loss falls at every step."
+    #[test]
+    fn the_stable_run_stays_far_below_two_over_eta() {
+        let (figure, steps) = edge_run(Some("Stable run"));
+        assert_eq!(steps[0].eta, 0.02);
+        let highest = steps.iter().map(|s| s.ratio).fold(0.0, f64::max);
+        assert!(highest < 1.0 / 7.0, "the sharpness reaches {highest:.3} × 2/η");
+        assert!(steps.windows(2).all(|w| w[1].loss < w[0].loss), "the loss rose");
+        assert!(figure.verdict().text.contains("stayed below 2/\u{3b7}"), "{}", figure.verdict().text);
+    }
+
+    /// The sweep at its defaults, finished, and its table's rows as
+    /// (η, outcome code, sharpness, Lemma 4's bound).
+    fn sweep(settings: &[(&str, &str)]) -> (SharpnessVsLr, Vec<(f64, u8, f64, f64)>) {
+        let mut params = ParamValues::defaults(SharpnessVsLr::PARAMS);
+        for (key, text) in settings {
+            params.set_text(key, text).unwrap();
+        }
+        let mut figure = SharpnessVsLr::new(params);
+        figure.finish();
+        let table = &figure.tables()[0];
+        let column = |name: &str| table.columns.iter().position(|c| *c == name).unwrap();
+        let (eta, outcome, sharpness, bound) =
+            (column("eta"), column("outcome"), column("sharpness"), column("lemma4_bound"));
+        let rows = table.rows.iter().map(|r| (r[eta], r[outcome] as u8, r[sharpness], r[bound])).collect();
+        (figure, rows)
+    }
+
+    const CONVERGED: u8 = 0;
+    const CAPPED: u8 = 1;
+
+    /// The sharpness of the sweep's start θ₀ (every run starts there), from its saved run.
+    fn start_sharpness(figure: &SharpnessVsLr) -> f64 {
+        use sgd_stability::math::network::{Activation, Data, ShallowNet};
+        use sgd_stability::math::shallow_tables::ShallowTables;
+        use sgd_stability::math::sharpness::{SharpnessMeter, SharpnessMode};
+        let run = figure.run_file().unwrap();
+        let net = ShallowNet::new(40, Activation::Relu);
+        let data = Data { x: run.data.x.clone(), y: run.data.y.clone() };
+        let mut tables = ShallowTables::new(net, &data);
+        let p = net.num_params();
+        let mut grad = vec![0.0; p];
+        tables.evaluate(&run.theta, &mut grad, true);
+        let mode = SharpnessMode::WarmStart { tolerance: 1e-12, max_iter: p, start: vec![1.0; p] };
+        SharpnessMeter::new(p, mode, 1).measure(&mut tables).unwrap().value
+    }
+
+    /// "Every run that converges ends with its sharpness on or below the ceiling 2/η", and the
+    /// caption's account of the defaults: "Up to η ≈ 0.034 the runs end at about 53, within 3% of
+    /// the sharpness of their start, 54, under a ceiling that does not bind them; from 0.036 to 0.042
+    /// they end just under the curve, within 6% of it; larger step sizes end lower still, or stop
+    /// at the step cap without converging. Between neighbouring converged runs the sharpness
+    /// rises in a few places, by less than 0.2%; the readout names the largest rise." Also
+    /// Lemma 4's bound under the sharpness of every converged run, and the last run told in words.
+    #[test]
+    fn the_default_sweep_ends_under_the_ceiling_and_pressed_against_it_from_0_036() {
+        let (figure, rows) = sweep(&[]);
+        assert_eq!(rows.len(), 30);
+        assert!((rows[0].0 - 0.01).abs() < 1e-12 && (rows[29].0 - 0.08).abs() < 1e-12);
+        let converged: Vec<_> = rows.iter().filter(|r| r.1 == CONVERGED).collect();
+        for &&(eta, _, sharpness, bound) in &converged {
+            assert!(sharpness * eta / 2.0 <= 1.0 + 1e-6, "η = {eta}: sharpness {sharpness} above 2/η");
+            assert!(bound <= sharpness, "η = {eta}: Lemma 4's bound {bound} above the sharpness {sharpness}");
+        }
+        let verdict = figure.verdict();
+        assert!(
+            verdict.text.ends_with("every converged run ends at sharpness \u{2264} 2/\u{3b7}."),
+            "{}",
+            verdict.text
+        );
+        assert_eq!(verdict.tone, Tone::Good);
+        let start = start_sharpness(&figure);
+        assert!((start - 54.0).abs() < 0.5, "θ₀'s sharpness is {start}");
+        for &(eta, outcome, sharpness, _) in rows.iter().filter(|r| r.0 <= 0.0345) {
+            assert_eq!(outcome, CONVERGED, "η = {eta}");
+            assert!((sharpness - 53.0).abs() < 0.5, "η = {eta}: {sharpness}, not about 53");
+            assert!((sharpness / start - 1.0).abs() < 0.03, "η = {eta}: {sharpness} against {start} at the start");
+            assert!(sharpness * eta / 2.0 < 0.9, "η = {eta}: the ceiling binds");
+        }
+        let pressed: Vec<_> = rows.iter().filter(|r| (0.036..=0.043).contains(&r.0)).collect();
+        assert_eq!(pressed.len(), 3);
+        for &&(eta, outcome, sharpness, _) in &pressed {
+            assert_eq!(outcome, CONVERGED, "η = {eta}");
+            assert!(sharpness * eta / 2.0 >= 0.94, "η = {eta}: {:.3} × 2/η", sharpness * eta / 2.0);
+        }
+        let lowest_pressed = pressed.iter().map(|r| r.2).fold(f64::INFINITY, f64::min);
+        let larger: Vec<_> = rows.iter().filter(|r| r.0 > 0.043).collect();
+        assert!(larger.iter().any(|r| r.1 == CAPPED), "no larger step size stops at the cap");
+        for &&(eta, outcome, sharpness, _) in &larger {
+            assert!(outcome == CAPPED || (outcome == CONVERGED && sharpness < lowest_pressed), "η = {eta}");
+        }
+        let rises: Vec<f64> = converged.windows(2).map(|w| w[1].2 / w[0].2 - 1.0).filter(|r| *r > 0.0).collect();
+        assert!((1..=5).contains(&rises.len()), "{} rises", rises.len());
+        assert!(rises.iter().all(|r| *r < 0.002), "{rises:?}");
+        let told = readout(&figure, "sharpness of the converged runs");
+        assert!(
+            told.starts_with(&format!("not monotone: rises at {} of {}", rises.len(), converged.len() - 1)),
+            "{told}"
+        );
+        assert_eq!(readout(&figure, "Lemma 4 bound"), format!("{0} of {0}", converged.len()));
+        // The last run is told in words, never by a program's name for its outcome.
+        assert_eq!(rows[29].1, CAPPED);
+        let last = readout(&figure, "last run");
+        assert!(
+            last.starts_with("\u{3b7} = 0.08: stopped at the step cap of 30000 steps without converging, loss"),
+            "{last}"
+        );
+        assert!(["NotConverged", "Converged", "Diverged", "{", "}"].iter().all(|name| !last.contains(name)), "{last}");
+    }
+
+    /// The walkthrough's steps on these two figures open on the states the tests above check:
+    /// the finished default run, the finished switch, and the finished sweep without Lemma 4's
+    /// bound (the lemma is stated later).
+    #[test]
+    fn the_walkthrough_opens_these_figures_on_the_finished_runs() {
+        use scraper::{Html, Selector};
+        use sgd_stability::figures::walkthrough::Step;
+        let page = Html::parse_document(include_str!("../www/index.html"));
+        let items = Selector::parse("li[data-figure]").unwrap();
+        let steps: Vec<(Step, String)> = page
+            .select(&items)
+            .map(|item| {
+                (Step::from_attributes(|name| item.value().attr(name).map(str::to_string)).unwrap(), item.inner_html())
+            })
+            .filter(|(step, _)| step.figure == "edge-of-stability" || step.figure == "sharpness-vs-lr")
+            .collect();
+        assert_eq!(steps.len(), 3);
+        let (edge, switch, sweep_step) = (&steps[0].0, &steps[1].0, &steps[2].0);
+        // A unit of work is one recorded step: θ₀ … θ_steps make a finished run (the tests above
+        // check these runs to the end).
+        for step in [edge, switch] {
+            let params = settings::<EdgeOfStability>(step.preset.as_deref());
+            assert!(step.settings.is_empty());
+            assert_eq!(step.at, Some(params.get_usize("steps") + 1), "not opened on the finished run");
+        }
+        assert_eq!(edge.preset, None);
+        assert!(steps[0].1.contains("after about 2,300 steps"));
+        assert_eq!(switch.preset.as_deref(), Some("Learning-rate switch"));
+        assert!(steps[1].1.contains("0.09 \\to 0.06") && steps[1].1.contains("step 2,000"));
+        assert_eq!(sweep_step.settings, [("lemma4".to_string(), "hidden".to_string())]);
+        let mut params = ParamValues::defaults(SharpnessVsLr::PARAMS);
+        params.set_text("lemma4", "hidden").unwrap();
+        let mut figure = SharpnessVsLr::new(params);
+        figure.step(sweep_step.at.unwrap());
+        assert!(figure.verdict().text.starts_with("30 runs:"), "{}", figure.verdict().text);
+        assert!(figure.readouts().iter().all(|(label, _)| !label.contains("Lemma 4")));
+    }
+}
+
 // ============================================================================================
 // Non-differentiable minima: switching systems and Lemma 3
 // ============================================================================================
