@@ -2,8 +2,8 @@
 //! loss Hessian, measured at every step by Lanczos on exact Hessian-vector products.
 //!
 //! The default shows both of Cohen et al.'s regularities in one short run: a tanh network with
-//! two hidden layers of 30 units fitting T₄ starts at about a quarter of 2/η, sharpens
-//! progressively, reaches 2/η and then hovers around it. Presets give the reference workload
+//! two hidden layers of 30 units fitting T₄ starts at about a third of 2/η, sharpens
+//! progressively, reaches 2/η and then hovers around it, in about three seconds in the page. Presets give the reference workload
 //! EOS-1 (bench/README.md), at the edge of stability from its first step; the lecture's
 //! learning-rate switch η → 2η/3 (the sharpness climbs to the new 2/η); and a run far below
 //! 2/η. One hidden layer on a line with tanh or ReLU runs on the fast tables of
@@ -347,7 +347,7 @@ impl Figure for EdgeOfStability {
     const ID: &'static str = "edge-of-stability";
     const TITLE: &'static str = "GD at the edge of stability: sharpness at every step";
     const PARAMS: &'static [ParamSpec] = &[
-        ParamSpec { key: "eta", label: "step size \u{3b7}", min: 1e-4, max: 2.0, default: 0.06, scale: Scale::Log },
+        ParamSpec { key: "eta", label: "step size \u{3b7}", min: 1e-4, max: 2.0, default: 0.07, scale: Scale::Log },
         ParamSpec {
             key: "switch",
             label: "switch step (0: none)",
@@ -364,7 +364,7 @@ impl Figure for EdgeOfStability {
             default: 0.04,
             scale: Scale::Log,
         },
-        ParamSpec { key: "steps", label: "steps", min: 10.0, max: 20000.0, default: 6000.0, scale: Scale::Integer },
+        ParamSpec { key: "steps", label: "steps", min: 10.0, max: 20000.0, default: 4000.0, scale: Scale::Integer },
         ParamSpec {
             key: "batch",
             label: "batch size B (0: full batch)",
@@ -573,7 +573,7 @@ impl Figure for EdgeOfStability {
             let products: usize = self.run.records.iter().map(|r| r.sharpness.iterations).sum();
             let mode = match self.params.get_usize("mode") {
                 0 => format!(
-                    "warm start, stop at relative accuracy {DEFAULT_TOLERANCE:e} (error bound min(r, r\u{b2}/gap))"
+                    "warm start, stop when the error bound min(r, r\u{b2}/gap) is below {DEFAULT_TOLERANCE:e} \u{d7} the largest Ritz value in size"
                 ),
                 _ => "20 Lanczos iterations from a fixed vector".to_string(),
             };

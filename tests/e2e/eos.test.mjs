@@ -22,7 +22,7 @@ describe("edge of stability", () => {
   test("the default run sharpens up to 2/η, and the presets re-run with their settings", async () => {
     const { context, page, problems } = await openPage(browser, server);
     await settle(page, 120000);
-    assert.match(await verdict(page, "edge-of-stability"), /^Done, step 6000: .*: at the edge of stability: the sharpness reached 2\/η at step \d+/);
+    assert.match(await verdict(page, "edge-of-stability"), /^Done, step 4000: .*: at the edge of stability: the sharpness reached 2\/η at step \d+/);
     await page.locator("#edge-of-stability").screenshot({ path: `${SHOTS}/edge-of-stability-default.png` });
     for (const panel of ["loss", "sharpness", "lanczos"]) {
       assert.ok((await canvasStats(page, `#edge-of-stability-${panel}`)).colours > 20, `${panel} is blank`);
@@ -91,7 +91,7 @@ describe("exports", () => {
     assert.equal(csv.suggestedFilename(), "edge-of-stability.csv");
     const csvText = await readFile(await csv.path(), "utf8");
     assert.match(csvText.split("\n")[0], /^step,eta,loss,sharpness/);
-    assert.equal(csvText.trim().split("\n").length, 6002);
+    assert.equal(csvText.trim().split("\n").length, 4002);
     const [png] = await Promise.all([page.waitForEvent("download"), button(page, "quadratic-1d", "PNG").click()]);
     assert.equal(png.suggestedFilename(), "quadratic-1d.png");
     const [run] = await Promise.all([page.waitForEvent("download"), button(page, "edge-of-stability", "Save run").click()]);
@@ -100,9 +100,9 @@ describe("exports", () => {
     await page.locator("#edge-of-stability-load-run").setInputFiles(runPath);
     await page.waitForFunction(() => document.querySelector("#edge-of-stability .fig-note").textContent === "Loaded the run.");
     await settle(page, 120000);
-    // The loaded run continues from step 6000 for another 6000 steps, and says so.
-    assert.match(await verdict(page, "edge-of-stability"), /^Done, step 12000/);
-    assert.match(await page.locator("#edge-of-stability .fig-readouts").textContent(), /from a saved run at step 6000/);
+    // The loaded run continues from step 4000 for another 4000 steps, and says so.
+    assert.match(await verdict(page, "edge-of-stability"), /^Done, step 8000/);
+    assert.match(await page.locator("#edge-of-stability .fig-readouts").textContent(), /from a saved run at step 4000/);
     await page.locator("#edge-of-stability").screenshot({ path: `${SHOTS}/edge-of-stability-resumed.png` });
     await page.locator("#edge-of-stability-load-run").setInputFiles({ name: "bad.json", mimeType: "application/json", buffer: Buffer.from('{"format": 1}') });
     await page.waitForFunction(() => document.querySelector("#edge-of-stability .fig-note").textContent.startsWith("The run was not loaded"));
