@@ -106,7 +106,7 @@ const MAX_WORK: f64 = 1e9;
 const CURVE_POINTS: usize = 400;
 
 /// A legend swatch for a dashed or dotted series: `dashes` dashes across the usual length.
-fn broken_swatch(
+pub(crate) fn broken_swatch(
     theme: &Theme,
     style: ShapeStyle,
     dashes: u32,
