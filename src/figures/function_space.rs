@@ -872,11 +872,12 @@ impl FunctionSpace {
             Outcome::Running => Tone::Neutral,
             Outcome::Interpolated { step } => {
                 let after = run.records().last().map_or(before, |r| r.curvature);
-                text.push_str(&format!(
-                    " At step {step}: {} (at the switch \u{222b}|f''|g was {}).",
-                    self.chain_words(run),
-                    format_tick(before)
-                ));
+                let then = if step == schedule.switch_at {
+                    String::new()
+                } else {
+                    format!(" (at the switch \u{222b}|f''|g was {})", format_tick(before))
+                };
+                text.push_str(&format!(" At step {step}: {}{then}.", self.chain_words(run)));
                 if after < before || step == schedule.switch_at {
                     Tone::Good
                 } else {
