@@ -207,6 +207,19 @@ mod function_space_and_lemma4 {
         assert!(fig.verdict().text.contains("needs interpolation"), "{}", fig.verdict().text);
     }
 
+    /// Walkthrough, Lemma 4 at line 3: "the dashed line sits just below the top eigenvalue of
+    /// ΦΦᵀ/n"; at line 6: "This is where the chain loses most here".
+    #[test]
+    fn at_the_lemma_4_defaults_line_3_is_just_below_and_am_gm_loses_most() {
+        let fig: ProofLemma4 = finished(None, &[]);
+        let lines = table(&fig, "lines");
+        let value: Vec<f64> = lines.rows.iter().map(|r| r[column(&lines, "value")]).collect();
+        let loss = (value[1] - value[2]) / value[1];
+        assert!(loss > 0.0 && loss < 0.05, "line 3 is {:.1}% below line 2", 100.0 * loss);
+        let largest = (1..value.len()).max_by(|&a, &b| (value[a - 1] - value[a]).total_cmp(&(value[b - 1] - value[b])));
+        assert_eq!(largest, Some(5), "the largest step is into line 6: {value:?}");
+    }
+
     /// Corollary section, at the Lemma 4 figure's defaults: "1 + 2∫|f''|g = 1.33 and the
     /// network's sharpness is 17.0, so the chain holds with its numbers for every
     /// η ≤ 2/17.0 ≈ 0.118 … Past η = 2/1.33 ≈ 1.50 no implementation of f is".

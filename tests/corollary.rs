@@ -37,10 +37,10 @@ fn random_case(rng: &mut Rng, case: usize) -> (Data, ShallowNet, Vec<f64>) {
 ///
 /// A run counts as interpolated only when its loss is below 1e-4 at a minimum stable for its η
 /// (λ_max(∇²L) ≤ 2/η), so on those runs ∫|f''|g ≤ 1/η − 1/2 is Lemma 4 plus the stopping rule:
-/// what this checks there is Lemma 4 at the trained θ, 1 + 2∫|f''|g ≤ λ_max(ΦΦᵀ/n) ≤ λ_max(∇²L)
-/// + ‖residual part‖. Theorem 1.1's half is checked where it has content: at the runs whose loss
-/// reached the tolerance at λ_max > 2/η (a minimum too sharp for η), counted apart with what GD
-/// did there. Lemma 4 holds at those points too; the corollary's inequality may or may not.
+/// what this checks there is Lemma 4 at the trained θ, 1 + 2∫|f''|g ≤ λ_max(ΦΦᵀ/n), which is
+/// within the residual part's norm of λ_max(∇²L). Theorem 1.1's half is checked where it has
+/// content: at the runs whose loss reached the tolerance at λ_max > 2/η (a minimum too sharp for
+/// η), counted apart with what GD did there.
 ///
 /// Measured (and asserted, since the page quotes it): 130 of 240 runs end at a stable
 /// interpolant (the page says "about half"; the other 110 do not interpolate within the step

@@ -267,7 +267,9 @@ impl InterpolationRun {
             self.peak_since_record = self.peak_since_record.max(self.loss);
             if let Some(sharp) = self.sharp.as_mut() {
                 sharp.peak_loss = sharp.peak_loss.max(self.loss);
-                if sharp.left_at.is_none() && !(self.loss < self.settings.tolerance) {
+                // A NaN loss has left as well.
+                let below = self.loss < self.settings.tolerance;
+                if sharp.left_at.is_none() && !below {
                     sharp.left_at = Some(self.step);
                 }
             }
