@@ -521,7 +521,7 @@ impl FunctionSpace {
         let x_lo = x_lo.min(x_hi / 10.0);
         let bound = |eta: f64| 1.0 / eta - 0.5;
         let (y_lo, y_hi) =
-            plot::log_range(points.iter().map(|p| p.value).chain([bound(x_lo), bound(x_hi).max(1e-3)]), 1e-4);
+            plot::log_range(points.iter().map(|p| p.value).chain([bound(x_lo), bound(x_hi).max(1e-3)]), 1e-7);
         let y_hi = y_hi * (y_hi / y_lo).powf(0.6); // room above the curve for the legend
         let mut chart = plot::frame(area, theme, "the corollary: \u{222b}|f''|g \u{2264} 1/\u{3b7} \u{2212} 1/2")
             .build_cartesian_2d((x_lo..x_hi).log_scale(), (y_lo..y_hi).log_scale())?;
@@ -613,16 +613,16 @@ impl FunctionSpace {
             }
             let value = weighted_curvature(net, run.theta(), xs);
             let interpolated = matches!(run.outcome(), Outcome::Interpolated { .. });
-            let now = if switching { "now" } else { "last" };
+            let name = if switching { "now".to_string() } else { r.label.clone() };
             out.push(CorollaryPoint {
                 eta: schedule.at(run.step()),
                 value,
                 kind: if interpolated { PointKind::Stable } else { PointKind::NotInterpolated },
                 color,
                 label: format!(
-                    "{prefix}{now}: {}{}",
+                    "{name}: {}{}",
                     format_tick(value),
-                    if interpolated { "" } else { " (not an interpolant)" }
+                    if interpolated { "" } else { " (last iterate, not an interpolant)" }
                 ),
             });
         }
