@@ -673,7 +673,7 @@ impl FunctionSpace {
             "\u{3a6} = [\u{2207}\u{3b8}f(x\u{2081}) \u{2026} \u{2207}\u{3b8}f(x\u{2099})] at \u{3b8} now",
         )
         .y_label_area_size(theme.px(104.0))
-        .build_cartesian_2d(0.5..(n as f64 + 0.5), -0.35..4.45)?;
+        .build_cartesian_2d(0.5..(n as f64 + 0.5), -0.35..4.6)?;
         let sorted_x: Vec<f64> = columns.iter().map(|&j| data.x[j]).collect();
         let x_label = |v: &f64| {
             let j = v.round();
