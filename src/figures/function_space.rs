@@ -661,7 +661,6 @@ impl FunctionSpace {
         neurons.sort_by(|&a, &b| side(a).cmp(&side(b)).then(knot(a).total_cmp(&knot(b))));
         // A neuron inactive at every data point has rows of zeros: it is counted, not drawn.
         neurons.retain(|&i| data.x.iter().any(|&x| p.w1[i] * x + p.b1[i] > 0.0));
-        let silent = k - neurons.len();
         // At most PHI_CELLS cells in all: beyond, every stride-th neuron.
         let stride = (3 * neurons.len() * n).div_ceil(PHI_CELLS).max(1);
         let shown: Vec<usize> = neurons.iter().copied().step_by(stride).collect();
@@ -700,7 +699,7 @@ impl FunctionSpace {
         chart
             .configure_mesh()
             .x_desc("data points x\u{2c7c}, one column each")
-            .x_labels(n.min(10))
+            .x_labels(n.min(5))
             .y_labels(6)
             .label_style(theme.text(11.0))
             .axis_desc_style(theme.text(12.0))
@@ -735,35 +734,32 @@ impl FunctionSpace {
         for y in [0.5, 1.5, 2.5] {
             chart.draw_series(LineSeries::new([(0.5, y), (n as f64 + 0.5, y)], rule))?;
         }
-        let sharpness = match run.records().last() {
-            Some(last) if last.step == run.step() => {
-                format!("\u{3bb}_max(\u{2207}\u{b2}L) = {}", format_tick(last.sharpness))
-            }
-            Some(last) => {
-                format!("\u{3bb}_max(\u{2207}\u{b2}L) = {} at step {}", format_tick(last.sharpness), last.step)
-            }
-            None => String::new(),
-        };
-        let first = format!(
-            "\u{3bb}_max(\u{3a6}\u{3a6}\u{1d40}/n) = {}   {sharpness}",
+        // Three short lines above the blocks (the readouts carry the rest).
+        let gauss_newton = format!(
+            "\u{3bb}_max(\u{3a6}\u{3a6}\u{1d40}/n) = {}",
             gauss_newton.map_or("\u{2013}".to_string(), format_tick)
         );
-        let second = format!(
-            "\u{2016}\u{2207}\u{b2}L \u{2212} \u{3a6}\u{3a6}\u{1d40}/n\u{2016}\u{2082} = {} (0 at interpolation)",
-            format_tick(residual)
-        );
-        let third = format!(
-            "rows: {} neurons active at some x\u{2c7c}{}; {silent} inactive at all (rows of 0) not drawn",
+        let sharpness = match run.records().last() {
+            Some(last) => format!(
+                "\u{3bb}_max(\u{2207}\u{b2}L) = {}{}, residual part {}",
+                format_tick(last.sharpness),
+                if last.step == run.step() { String::new() } else { format!(" (step {})", last.step) },
+                format_tick(residual)
+            ),
+            None => String::new(),
+        };
+        let rows = format!(
+            "rows: the {} of {k} neurons active on the data{}",
             neurons.len(),
-            if stride > 1 { format!(", every {stride}th drawn") } else { String::new() }
+            if stride > 1 { format!(", every {stride}th") } else { String::new() }
         );
         let style = theme.text(11.0).pos(Pos::new(HPos::Left, VPos::Top));
         let (dx, dy, line_height) = (theme.px(4.0) as i32, theme.px(2.0) as i32, theme.px(15.0) as i32);
         chart.draw_series(std::iter::once(
             EmptyElement::at((0.5, 4.6))
-                + Text::new(first, (dx, dy), style.clone())
-                + Text::new(second, (dx, dy + line_height), style.clone())
-                + Text::new(third, (dx, dy + 2 * line_height), style),
+                + Text::new(gauss_newton, (dx, dy), style.clone())
+                + Text::new(sharpness, (dx, dy + line_height), style.clone())
+                + Text::new(rows, (dx, dy + 2 * line_height), style),
         ))?;
         Ok(None)
     }
@@ -1056,7 +1052,7 @@ impl Figure for FunctionSpace {
         Panel { key: "loss", description: "The training loss against the step on a log scale, with the interpolation tolerance and the step size switch" },
         Panel { key: "sharpness", description: "The sharpness λ_max of the Hessian against the step, with 2/η and Lemma 4's lower bound 1 + 2∫|f''|g, on a log scale" },
         Panel { key: "corollary", description: "∫|f''|g against the step size η on log scales, with the corollary's bound 1/η − 1/2 and the region above it shaded; filled dots are interpolants at minima stable for their η, crosses are points where the loss reached the tolerance at a sharpness above 2/η, hollow dots the last iterates of runs that did not interpolate" },
-        Panel { key: "phi", description: "Φ = [∇θf(x₁) … ∇θf(xₙ)] at the current θ as a colour map: one column per data point in increasing x, one row per parameter in four blocks (x·w⁽²⁾·ℐ, w⁽²⁾·ℐ, ℐ·(xw⁽¹⁾ + b⁽¹⁾) and 1), with the neurons active at some data point sorted by the side and position of their knots; positive entries orange, negative blue, each block scaled to its largest entry, blank where the neuron is inactive (ℐ = 0); above it λ_max(ΦΦᵀ/n) beside λ_max(∇²L) and the norm of their difference" },
+        Panel { key: "phi", description: "Φ = [∇θf(x₁) … ∇θf(xₙ)] at the current θ as a colour map: one column per data point in increasing x, one row per parameter in four blocks (x·w⁽²⁾·ℐ, w⁽²⁾·ℐ, ℐ·(xw⁽¹⁾ + b⁽¹⁾) and 1), with the neurons active at some data point sorted by the side and position of their knots (the others have rows of zeros and are left out); positive entries orange, negative blue, each block scaled to its largest entry, blank where the neuron is inactive (ℐ = 0); above it λ_max(ΦΦᵀ/n) beside λ_max(∇²L) and the norm of their difference" },
     ];
     const PACE: Option<f64> = None;
     const PRESETS: &'static [Preset] = &[
