@@ -387,7 +387,7 @@ impl ProofLemma4 {
         let bound = |eta: f64| 1.0 / eta - 0.5;
         let smallest =
             corollary.theta_stable_up_to.unwrap_or(corollary.f_accessible_up_to).min(corollary.f_accessible_up_to);
-        let (x_lo, x_hi) = (smallest / 4.0, (4.0 * corollary.f_accessible_up_to).min(1.99));
+        let (x_lo, x_hi) = (smallest / 4.0, (3.0 * corollary.f_accessible_up_to).min(1.8));
         let y_hi = 2.0 * bound(x_lo);
         let y_lo = (corollary.curvature.min(bound(x_hi)) / 4.0).max(y_hi * 1e-7);
         let mut chart =
@@ -424,25 +424,22 @@ impl ProofLemma4 {
             let stable = theme.line(theme.series(2), 3.0);
             chart
                 .draw_series(LineSeries::new([(x_lo, c), (eta_theta, c)], stable))?
-                .label(format!(
-                    "this f, \u{3b8} stable: \u{3b7} \u{2264} 2/\u{3bb}_max(\u{3b8}) = {}",
-                    format_tick(eta)
-                ))
+                .label(format!("\u{3b8} stable: \u{3b7} \u{2264} 2/\u{3bb}_max = {}", format_tick(eta)))
                 .legend(plot::swatch(theme, stable));
         }
         let open = theme.line(theme.series(0), 2.0);
         chart
             .draw_series(DashedLineSeries::new([(eta_theta, c), (eta_f, c)], theme.px(7.0), theme.px(4.0), open))?
             .label(if corollary.theta_stable_up_to.is_some() {
-                "this f, \u{3b8} too sharp: a flatter \u{3b8}' \u{2208} \u{3a9}(f) not ruled out".to_string()
+                "\u{3b8} too sharp, f not ruled out".to_string()
             } else {
-                format!("this f (\u{3b8} is no minimum): \u{222b}|f''|g = {}", format_tick(corollary.curvature))
+                format!("f (\u{3b8} no minimum): {}", format_tick(corollary.curvature))
             })
             .legend(broken_swatch(theme, open, 2));
         let closed = theme.line(theme.series(1), 2.0);
         chart
             .draw_series(DashedLineSeries::new([(eta_f, c), (x_hi, c)], theme.px(2.0), theme.px(3.0), closed))?
-            .label(format!("f not accessible: \u{3b7} > 2/(1 + 2\u{222b}|f''|g) = {}", format_tick(eta_f)))
+            .label(format!("f not accessible: \u{3b7} > {}", format_tick(eta_f)))
             .legend(broken_swatch(theme, closed, 4));
         plot::legend(&mut chart, theme, SeriesLabelPosition::UpperRight)?;
         Ok(None)
@@ -494,7 +491,7 @@ impl Figure for ProofLemma4 {
         Panel { key: "ladder", description: "Every line of the chain of inequalities evaluated on the current network, as bars on a log scale, each labelled with its value and what it loses against the line above; the current line is highlighted, and the line it follows from half as strongly" },
         Panel { key: "step", description: "The step into the current line: at line 1 the eigenvalues of the Hessian, at line 2 those of the Hessian beside those of ΦΦᵀ/n, at line 3 those of ΦΦᵀ/n with the Rayleigh quotient at u = (1, …, 1)/√n; from line 4 on each neuron's term in the line before and in the current line" },
         Panel { key: "net", description: "The network's function f with the data points and its knots as vertical lines" },
-        Panel { key: "corollary", description: "The corollary for this f against the step size η, on log scales: the bound 1/η − 1/2 with the region above it shaded, f's ∫|f''|g as a horizontal line, the step sizes up to 2/λ_max(θ) shaded where this θ is linearly stable for gradient descent, and 2/(1 + 2∫|f''|g) dashed, beyond which no implementation of f is" },
+        Panel { key: "corollary", description: "The corollary for this f against the step size η, on log scales: the bound 1/η − 1/2 with the region above it shaded, and f's ∫|f''|g as a horizontal line, solid where this θ is linearly stable for gradient descent (η ≤ 2/λ_max(θ)), dashed where θ is too sharp but a flatter implementation of f is not ruled out, dotted beyond 2/(1 + 2∫|f''|g), where no implementation of f is linearly stable" },
     ];
     const PACE: Option<f64> = None;
     const STEPPER: Option<&'static str> = Some("line");
