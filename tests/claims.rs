@@ -197,6 +197,51 @@ mod function_space_and_lemma4 {
         assert!((lanczos - 1.503).abs() < 5e-4 && (gauss_newton - 1.503).abs() < 5e-4, "{lanczos} {gauss_newton}");
     }
 
+    /// Walkthrough, the switch step (function-space at its defaults): "Back to uniform inputs
+    /// and the target |x|. Gradient descent interpolates at η₁ = 0.01; at step 8,000 the step
+    /// size rises to η₂ = 0.04 … That minimum is now too sharp for the step size (the cross in
+    /// the sixth panel): the loss spikes, and gradient descent leaves it and settles where
+    /// λ_max ≈ 1.5 ≤ 2/η₂ = 50."
+    #[test]
+    fn the_switch_step_is_the_defaults_and_its_minimum_is_too_sharp_for_eta_2() {
+        use sgd_stability::figures::function_space::{LAW_NAMES, TARGET_NAMES};
+        let defaults = ParamValues::defaults(FunctionSpace::PARAMS);
+        assert_eq!(LAW_NAMES[defaults.get_usize("law")], "uniform");
+        assert_eq!(TARGET_NAMES[defaults.get_usize("target")], "abs");
+        assert!(defaults.get("batch") >= defaults.get("n"), "full batch: gradient descent");
+        let (eta1, eta2) = (defaults.get("eta1"), defaults.get("eta2"));
+        assert_eq!((eta1, eta2, defaults.get("switch")), (0.01, 0.04, 8000.0));
+        let fig: FunctionSpace = finished(None, &[]);
+        let training = table(&fig, "training");
+        let (loss, sharpness) = (column(&training, "loss"), column(&training, "sharpness"));
+        let (at_switch, end, _) = switch_and_end(&fig, 8000.0);
+        let tolerance = defaults.get("tol");
+        assert!(at_switch[loss] < tolerance && at_switch[sharpness] <= 2.0 / eta1, "{at_switch:?}");
+        assert!(at_switch[sharpness] > 2.0 / eta2, "{at_switch:?}");
+        assert!(fig.verdict().text.contains("too sharp"), "{}", fig.verdict().text);
+        assert!(end[loss] < tolerance && end[sharpness] <= 2.0 / eta2, "{end:?}");
+    }
+
+    /// Walkthrough, Lemma 4 at line 2: "the second panel puts the Hessian's eigenvalues beside
+    /// those of ΦΦᵀ/n: at this interpolating network they agree"; at lines 4 and 5 (identities)
+    /// each neuron's term is the same in both lines.
+    #[test]
+    fn at_the_lemma_4_defaults_line_2_is_exact_and_lines_4_and_5_are_identities() {
+        let fig: ProofLemma4 = finished(None, &[("line", 2.0)]);
+        let number = |label: &str| readout(&fig, label).parse::<f64>().unwrap();
+        let lines = table(&fig, "lines");
+        let (one, two) = (lines.rows[0][column(&lines, "value")], lines.rows[1][column(&lines, "value")]);
+        let residual_part = number("\u{2016}residual part");
+        assert!(residual_part <= 1e-9 * one, "the residual part of the Hessian {residual_part}");
+        assert!((one - two).abs() <= 1e-9 * one, "line 1 = {one}, line 2 = {two}");
+        let neurons = table(&fig, "neurons");
+        let (three, four, five) = (column(&neurons, "line3"), column(&neurons, "line4"), column(&neurons, "line5"));
+        for row in &neurons.rows {
+            assert!((row[three] - row[four]).abs() <= 1e-9 * row[three].abs().max(1e-12), "{row:?}");
+            assert!((row[four] - row[five]).abs() <= 1e-9 * row[four].abs().max(1e-12), "{row:?}");
+        }
+    }
+
     /// Lemma 4 caption: "Choose a random output layer and the Hessian is no longer ΦΦᵀ/n: at
     /// line 2, line 1 can then fall below line 2 (seed 4 shows it)".
     #[test]
