@@ -342,3 +342,42 @@ fn figures_animate_then_idle() {
     nd.finish();
     assert_eq!(nd.step(usize::MAX), Activity::Idle);
 }
+
+/// `plot::clip_polyline` over 2,000 random polylines and boxes: every piece lies in the box
+/// and on the polyline (each of its points is a point of some segment), every vertex inside
+/// the box appears in some piece, and a polyline wholly inside comes back unchanged.
+#[test]
+fn clipped_polylines_keep_what_is_inside_and_nothing_else() {
+    use sgd_stability::figures::plot::clip_polyline;
+    let mut rng = seeded(17);
+    for case in 0..2000 {
+        let points: Vec<(f64, f64)> =
+            (0..2 + case % 9).map(|_| (uniform(&mut rng, -3.0, 3.0), uniform(&mut rng, -3.0, 3.0))).collect();
+        let (x0, y0) = (uniform(&mut rng, -2.0, 1.0), uniform(&mut rng, -2.0, 1.0));
+        let (xs, ys) = ((x0, x0 + uniform(&mut rng, 0.1, 2.0)), (y0, y0 + uniform(&mut rng, 0.1, 2.0)));
+        let inside =
+            |p: (f64, f64), tol: f64| p.0 >= xs.0 - tol && p.0 <= xs.1 + tol && p.1 >= ys.0 - tol && p.1 <= ys.1 + tol;
+        let on_polyline = |p: (f64, f64)| {
+            points.windows(2).any(|w| {
+                let (a, b) = (w[0], w[1]);
+                let (dx, dy) = (b.0 - a.0, b.1 - a.1);
+                let t = (((p.0 - a.0) * dx + (p.1 - a.1) * dy) / (dx * dx + dy * dy)).clamp(0.0, 1.0);
+                ((a.0 + t * dx - p.0).powi(2) + (a.1 + t * dy - p.1).powi(2)).sqrt() < 1e-9
+            })
+        };
+        let pieces = clip_polyline(&points, xs, ys);
+        for piece in &pieces {
+            assert!(!piece.is_empty());
+            for &p in piece {
+                assert!(inside(p, 1e-12), "case {case}: {p:?} outside {xs:?} × {ys:?}");
+                assert!(on_polyline(p), "case {case}: {p:?} is not on the polyline");
+            }
+        }
+        for &p in points.iter().filter(|p| inside(**p, 0.0)) {
+            assert!(pieces.iter().flatten().any(|&q| q == p), "case {case}: vertex {p:?} lost");
+        }
+        if points.iter().all(|p| inside(*p, 0.0)) {
+            assert_eq!(pieces, vec![points.clone()], "case {case}");
+        }
+    }
+}

@@ -6,7 +6,7 @@ use nalgebra::DMatrix;
 use sgd_stability::math::dense::SymmetricEigen;
 use sgd_stability::math::interpolation::{initial_theta, relu_problem, training_data, Labels};
 use sgd_stability::math::network::{Activation, Data, Regression, ShallowNet};
-use sgd_stability::math::rescaling::{max_output_change, rescale, Scope, SharpnessProfile};
+use sgd_stability::math::rescaling::{active_count, max_output_change, rescale, Scope, Sharp, SharpnessProfile};
 use sgd_stability::math::rng::{normal, seeded, uniform, Rng};
 
 fn random_relu_problem(rng: &mut Rng, k: usize, n: usize) -> (Regression, Vec<f64>) {
@@ -97,4 +97,50 @@ fn profile_agrees_with_dense_hessians() {
             assert!(ends.0 > 5.0 * smallest && ends.1 > 5.0 * smallest, "{scope:?}: ends {ends:?}, minimum {smallest}");
         }
     }
+}
+
+/// Which ends blow up, over 300 random networks and neurons (some made inactive on the data,
+/// some with a zero output weight, all at random residuals): λ_max of the dense exact Hessian
+/// at α = 10⁻⁶ is over 10⁶ times that at α = 1 exactly when [`Sharp::of`] says the small end
+/// blows up, and otherwise λ_max has settled (α = 10⁻⁶ and 10⁻⁸ agree); the same at 10⁶ and
+/// 10⁸ for the large end. A neuron active on no data point leaves the Hessian unchanged.
+#[test]
+fn the_ends_blow_up_exactly_when_the_neuron_reaches_the_data() {
+    let mut rng = seeded(3);
+    let mut seen = [[0usize; 2]; 2];
+    for case in 0..300 {
+        let (problem, mut theta) = random_relu_problem(&mut rng, 2 + case % 4, 3 + case % 4);
+        let k = problem.net.width;
+        let i = case % k;
+        match case % 4 {
+            0 => theta[k + i] = -100.0, // inactive on every input in [−2, 2]
+            1 => theta[2 * k + i] = 0.0,
+            _ => {}
+        }
+        let scope = if case % 7 == 0 { Scope::All } else { Scope::Neuron(i) };
+        let sharp = Sharp::of(&problem.net, &theta, scope, &problem.data.x);
+        let top = |alpha: f64| {
+            let h = problem.hessian_parts(&rescale(&problem.net, &theta, scope, alpha)).full();
+            SymmetricEigen::new(&h).unwrap().values[0]
+        };
+        let base = top(1.0).abs().max(1e-3);
+        for (end, blows, near, far) in [(0, sharp.small_alpha, 1e-6, 1e-8), (1, sharp.large_alpha, 1e6, 1e8)] {
+            seen[end][blows as usize] += 1;
+            let (a, b) = (top(near), top(far));
+            if blows {
+                assert!(a > 1e6 * base, "case {case}, {scope:?}, end {end}: λ_max {a} against {base} at α = 1");
+            } else {
+                assert!((a - b).abs() <= 1e-6 * (1.0 + a.abs()), "case {case}, {scope:?}, end {end}: {a} then {b}");
+            }
+        }
+        if let Scope::Neuron(i) = scope {
+            if active_count(&problem.net, &theta, i, &problem.data.x) == 0 {
+                assert!(!sharp.small_alpha && !sharp.large_alpha);
+                let h = problem.hessian_parts(&theta).full();
+                let moved = problem.hessian_parts(&rescale(&problem.net, &theta, scope, 37.0)).full();
+                assert!((&h - &moved).amax() <= 1e-12 * (1.0 + moved.amax()), "case {case}: the Hessian moved");
+            }
+        }
+    }
+    assert!(seen.iter().all(|end| end[0] > 20 && end[1] > 20), "both outcomes at both ends: {seen:?}");
 }

@@ -2,13 +2,18 @@
 //! (points exactly on knots, zero gradients in every mode), the mode gradients and Hessians
 //! match finite differences of the mode losses, the modes reproduce the true loss near θ*, and
 //! Lemma 3 holds over random settings: whenever λ_lower > 2/η + δ + γ/ε, one step from
-//! θ* ± εq already leaves the ε-ball in expectation (computed exactly over all batches).
+//! θ* ± εq already leaves the ε-ball in expectation (computed exactly over all batches). The
+//! radius ε_flip at which another activation first changes is exact: inside it the network's
+//! loss is a mode loss, just past it not; and the paired runs of the local model and of the
+//! network use the same batches and say when a run was stopped.
 
 use nalgebra::DVector;
 use sgd_stability::math::dense::SymmetricEigen;
 use sgd_stability::math::network::Regression;
 use sgd_stability::math::rng::{normal, seeded, uniform};
-use sgd_stability::math::switching::{add_run_distances, all_batches, BatchSampler, KinkMinimum, Lemma3, Ssds, DIM};
+use sgd_stability::math::switching::{
+    add_paired_run, all_batches, BatchSampler, Distances, KinkMinimum, Lemma3, Ssds, Sup, DIM,
+};
 
 const SETTINGS: [(usize, f64); 5] = [(1, 0.0), (1, 0.2), (2, 0.0), (2, 0.1), (2, 0.45)];
 
@@ -221,19 +226,146 @@ fn lemma3_one_step_escape_whenever_the_condition_holds() {
 }
 
 /// With B = n the SSDS is deterministic, and one run's distances are those of the linear
-/// iteration d ← d − η(H_m d) in the mode of each iterate.
+/// iteration d ← d − η(H_m d) in the mode of each iterate; the network's run beside it is GD on
+/// the network's loss.
 #[test]
 fn full_batch_runs_are_the_mode_switching_gd() {
     let ssds = Ssds::new(KinkMinimum::new(2, 0.0));
+    let network = ssds.minimum.network();
     let mut sampler = BatchSampler::new(10, 10, seeded(2));
     let start: [f64; DIM] = std::array::from_fn(|i| 0.01 * (i as f64 - 3.0));
-    let mut sums = vec![0.0; 51];
-    add_run_distances(&ssds, &start, 0.3, 1e9, &mut sampler, &mut sums);
+    let (mut model, mut real) = (Distances::new(50), Distances::new(50));
+    add_paired_run(&ssds, &network, &start, 0.3, 1e9, &mut sampler, &mut model, &mut real);
     let mut d = DVector::from_column_slice(&start);
-    for (t, &s) in sums.iter().enumerate() {
-        assert!((d.norm() - s).abs() < 1e-14, "step {t}");
-        let theta: Vec<f64> = ssds.minimum.theta_star.iter().zip(d.iter()).map(|(a, b)| a + b).collect();
-        let mode = ssds.minimum.mode_of(&theta);
+    let mut theta: Vec<f64> = ssds.minimum.theta_star.iter().zip(&start).map(|(a, b)| a + b).collect();
+    for (t, (m, r)) in model.means().zip(real.means()).enumerate() {
+        assert!((d.norm() - m).abs() < 1e-14, "step {t}");
+        let real_d: f64 = theta.iter().zip(&ssds.minimum.theta_star).map(|(a, b)| (a - b).powi(2)).sum::<f64>().sqrt();
+        assert!((real_d - r).abs() < 1e-14, "step {t}");
+        let here: Vec<f64> = ssds.minimum.theta_star.iter().zip(d.iter()).map(|(a, b)| a + b).collect();
+        let mode = ssds.minimum.mode_of(&here);
         d = &d - &ssds.hessians[mode] * &d * 0.3;
+        let g = network.gradient(&theta);
+        theta.iter_mut().zip(&g).for_each(|(th, gi)| *th -= 0.3 * gi);
     }
+    assert_eq!((model.runs(), real.runs()), (1, 1));
+    assert_eq!(model.sup(), Some(Sup::Measured(model.means().fold(0.0, f64::max))));
+}
+
+/// ε_flip is exact. Inside the open ball of that radius every activation but the knot points'
+/// is that of θ*, so the network's loss is the mode loss ψ_m of the iterate's mode (checked at
+/// 2,000 random points of the ball, many near its surface); at the nearest point of the
+/// flipping hyperplane, a hair past it along the same line, the flipping pair's activation
+/// has changed, and further out the network's loss is none of the mode losses.
+#[test]
+fn the_flip_radius_bounds_where_the_modes_are_the_network() {
+    let mut rng = seeded(21);
+    for (kinks, noise) in SETTINGS {
+        let ssds = Ssds::new(KinkMinimum::new(kinks, noise));
+        let m = &ssds.minimum;
+        let network = m.network();
+        let flip = m.first_flip();
+        let star = m.net.layout(&m.theta_star);
+        let pre = |theta: &[f64], j: usize, i: usize| {
+            let p = m.net.layout(theta);
+            p.w1[i] * m.data.x[j] + p.b1[i]
+        };
+        let expected = if kinks == 2 { 0.5 / 3.25f64.sqrt() } else { 0.25 / 1.5625f64.sqrt() };
+        assert!((flip.radius - expected).abs() < 1e-15, "ε_flip = {}, by hand {expected}", flip.radius);
+        assert!(!m.on_knot.contains(&(flip.point, flip.neuron)));
+        for case in 0..2000 {
+            let direction: Vec<f64> = (0..DIM).map(|_| normal(&mut rng)).collect();
+            let norm = direction.iter().map(|v| v * v).sum::<f64>().sqrt();
+            let r = flip.radius * if case % 2 == 0 { 1.0 - 1e-9 } else { uniform(&mut rng, 0.0, 1.0) };
+            let theta: Vec<f64> = m.theta_star.iter().zip(&direction).map(|(t, v)| t + r * v / norm).collect();
+            for j in 0..m.data.len() {
+                for i in 0..2 {
+                    if !m.on_knot.contains(&(j, i)) {
+                        let at_star = star.w1[i] * m.data.x[j] + star.b1[i];
+                        assert_eq!(pre(&theta, j, i) > 0.0, at_star > 0.0, "pair ({j}, {i}) flipped inside the ball");
+                    }
+                }
+            }
+            let (loss, mode_loss) = (network.loss(&theta), m.mode_loss(&theta, m.mode_of(&theta)));
+            assert!((loss - mode_loss).abs() <= 1e-13 * (1.0 + loss), "{loss} vs {mode_loss}");
+        }
+        // The nearest point of the hyperplane w1ᵢxⱼ + b1ᵢ = 0, pushed a hair beyond it.
+        let (j, i) = (flip.point, flip.neuron);
+        let (x, z) = (m.data.x[j], pre(&m.theta_star, j, i));
+        let scale = z / (x * x + 1.0) * (1.0 + 1e-6);
+        let mut beyond = m.theta_star.clone();
+        beyond[i] -= scale * x;
+        beyond[2 + i] -= scale;
+        let distance = beyond.iter().zip(&m.theta_star).map(|(a, b)| (a - b).powi(2)).sum::<f64>().sqrt();
+        assert!((distance / flip.radius - 1.0 - 1e-6).abs() < 1e-9);
+        assert_ne!(pre(&beyond, j, i) > 0.0, z > 0.0, "the pair has not flipped");
+        // Half as far again, the network's output at xⱼ has moved off every mode's.
+        let further: Vec<f64> = m.theta_star.iter().zip(&beyond).map(|(s, b)| s + 1.5 * (b - s)).collect();
+        let loss = network.loss(&further);
+        let nearest =
+            (0..ssds.mode_count()).map(|mode| (m.mode_loss(&further, mode) - loss).abs()).fold(f64::INFINITY, f64::min);
+        assert!(nearest > 1e-12, "beyond ε_flip a mode loss still equals the network's ({nearest})");
+    }
+}
+
+/// Inside the ball the network's SGD step is the SSDS step up to second order: for
+/// d = s·u with ‖u‖ = 1 and s shrinking tenfold, the difference of the two updates shrinks a
+/// hundredfold (the network's gradient is a polynomial of degree 3 in θ within a mode).
+#[test]
+fn inside_the_ball_the_network_step_is_the_ssds_step_to_second_order() {
+    let mut rng = seeded(5);
+    for (kinks, noise) in SETTINGS {
+        let ssds = Ssds::new(KinkMinimum::new(kinks, noise));
+        let m = &ssds.minimum;
+        let network = m.network();
+        for case in 0..50 {
+            let u: Vec<f64> = (0..DIM).map(|_| normal(&mut rng)).collect();
+            let norm = u.iter().map(|v| v * v).sum::<f64>().sqrt();
+            let batch: Vec<usize> = (0..10).filter(|j| (case + j) % 3 != 0).collect();
+            let gap = |s: f64| {
+                let d: [f64; DIM] = std::array::from_fn(|i| s * u[i] / norm);
+                let mut model = d;
+                ssds.step(&mut model, &batch, 1.0, &mut [[0.0; DIM]; 2]);
+                let theta: Vec<f64> = m.theta_star.iter().zip(&d).map(|(a, b)| a + b).collect();
+                let (mut g, mut scratch) = (vec![0.0; DIM], vec![0.0; DIM]);
+                network.batch_gradient(&theta, &batch, &mut g, &mut scratch);
+                (0..DIM).map(|i| (d[i] - g[i] - model[i]).powi(2)).sum::<f64>().sqrt()
+            };
+            let (coarse, fine) = (gap(0.02), gap(0.002));
+            assert!(fine <= 0.011 * coarse + 1e-15, "{kinks} kinks, case {case}: {coarse} then {fine}");
+        }
+    }
+}
+
+/// A run that passes its escape distance is stopped: from its stop on it counts at that
+/// distance, `first_stop` says where, and the sup is marked as a lower bound. The network and
+/// the model see the same batches: with one start and one seed, replacing the network's run by
+/// another start changes nothing in the model's sums.
+#[test]
+fn stopped_runs_are_lower_bounds_and_batches_are_shared() {
+    let ssds = Ssds::new(KinkMinimum::new(2, 0.1));
+    let network = ssds.minimum.network();
+    let lemma = Lemma3::choose(&ssds, 5).unwrap();
+    let start: [f64; DIM] = std::array::from_fn(|i| 0.2 * lemma.q[i]);
+    let run = |escape: f64| {
+        let mut sampler = BatchSampler::new(10, 5, seeded(4));
+        let (mut model, mut real) = (Distances::new(200), Distances::new(200));
+        for _ in 0..3 {
+            add_paired_run(&ssds, &network, &start, 0.75, escape, &mut sampler, &mut model, &mut real);
+        }
+        (model, real)
+    };
+    let (model, _) = run(50.0);
+    let stop = model.first_stop().expect("at η = 0.75 the local model leaves any ball");
+    let means: Vec<f64> = model.means().collect();
+    assert!(means[stop] <= 50.0 + 1e-12 && means[..stop].iter().all(|&v| v <= 50.0));
+    assert_eq!(*means.last().unwrap(), 50.0, "all three runs end stopped, counted at 50");
+    assert!(matches!(model.sup(), Some(Sup::AtLeast(v)) if v == 50.0));
+    // The same batches, whatever the escape distance: before any stop the sums agree.
+    let (wide, _) = run(1e300);
+    assert!(wide.first_stop().is_none());
+    let wide_means: Vec<f64> = wide.means().collect();
+    assert_eq!(&wide_means[..stop], &means[..stop]);
+    assert!(matches!(wide.sup(), Some(Sup::Measured(v)) if v > 1e6));
+    assert_eq!(Distances::new(10).sup(), None);
 }

@@ -151,7 +151,7 @@ impl Interpolation {
         let data = &s.problem.data;
         let fits: Vec<(usize, Vec<(f64, f64)>)> =
             s.runs().map(|(i, r)| (i, grid.iter().map(|&x| (x, net.eval(r.theta(), x))).collect())).collect();
-        // The view holds the data and the target; a fit that strays far is cut at the edges.
+        // The view holds the data and the target; a fit that strays far leaves it.
         let (y_lo, y_hi) = plot::padded_range(data.y.iter().copied().chain([-1.0, 1.0]), 0.15);
         // Headroom above the curves for the legend.
         let y_hi = y_hi + 0.8 * (y_hi - y_lo);
@@ -171,8 +171,11 @@ impl Interpolation {
         }
         for (i, fit) in &fits {
             let style = theme.line(theme.series(*i), 2.0);
+            // Where a fit strays beyond the view it leaves the plot (pulled onto the edge, it
+            // would look like a value there).
+            let pieces = plot::clip_polyline(fit, (lo, hi), (y_lo, y_hi));
             chart
-                .draw_series(LineSeries::new(fit.iter().map(|&(x, y)| (x, y.clamp(y_lo, y_hi))), style))?
+                .draw_series(pieces.into_iter().map(|piece| PathElement::new(piece, style)))?
                 .label(s.label(*i, self.compare_steps()))
                 .legend(plot::swatch(theme, style));
         }

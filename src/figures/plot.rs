@@ -427,6 +427,68 @@ pub fn message_panel<DB: DrawingBackend>(
     Ok(())
 }
 
+/// The parts of the polyline `points` inside the box x ∈ `xs`, y ∈ `ys` (linear axes), cut
+/// exactly where it crosses the border. Plotters pulls every point outside a chart onto its
+/// edge, which bends lines and draws values that are not there; draw these pieces instead.
+pub fn clip_polyline(points: &[(f64, f64)], xs: (f64, f64), ys: (f64, f64)) -> Vec<Vec<(f64, f64)>> {
+    let mut pieces: Vec<Vec<(f64, f64)>> = Vec::new();
+    let mut open = false;
+    for pair in points.windows(2) {
+        let Some((a, b)) = clip_segment(pair[0], pair[1], xs, ys) else {
+            open = false;
+            continue;
+        };
+        match pieces.last_mut() {
+            Some(piece) if open && piece.last() == Some(&a) => piece.push(b),
+            _ => pieces.push(vec![a, b]),
+        }
+        // The next segment continues this piece only if this one ends inside, uncut.
+        open = b == pair[1];
+    }
+    if let [single] = points {
+        if (xs.0..=xs.1).contains(&single.0) && (ys.0..=ys.1).contains(&single.1) {
+            pieces.push(vec![*single]);
+        }
+    }
+    pieces
+}
+
+/// The part of the segment from `a` to `b` inside the box (Liang–Barsky), if any.
+fn clip_segment(a: (f64, f64), b: (f64, f64), xs: (f64, f64), ys: (f64, f64)) -> Option<((f64, f64), (f64, f64))> {
+    if ![a.0, a.1, b.0, b.1].iter().all(|v| v.is_finite()) {
+        return None;
+    }
+    let (dx, dy) = (b.0 - a.0, b.1 - a.1);
+    let (mut t0, mut t1) = (0.0f64, 1.0f64);
+    for (p, q) in [(-dx, a.0 - xs.0), (dx, xs.1 - a.0), (-dy, a.1 - ys.0), (dy, ys.1 - a.1)] {
+        if p == 0.0 {
+            if q < 0.0 {
+                return None;
+            }
+        } else {
+            let r = q / p;
+            if p < 0.0 {
+                t0 = t0.max(r);
+            } else {
+                t1 = t1.min(r);
+            }
+        }
+    }
+    if t0 > t1 {
+        return None;
+    }
+    let at = |t: f64| {
+        if t == 0.0 {
+            a
+        } else if t == 1.0 {
+            b
+        } else {
+            (a.0 + t * dx, a.1 + t * dy)
+        }
+    };
+    Some((at(t0), at(t1)))
+}
+
 /// At most about `max` points of a long series for drawing: the first and last point of each
 /// bucket and its lowest and highest, so oscillations keep their envelope.
 pub fn thin(points: &[(f64, f64)], max: usize) -> Vec<(f64, f64)> {

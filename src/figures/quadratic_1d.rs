@@ -97,11 +97,12 @@ impl Quadratic1d {
             .label("x\u{209c}\u{208a}\u{2081} = x\u{209c}")
             .legend(plot::swatch(theme, theme.line(theme.muted(), 2.0)));
         let map_style = theme.line(theme.foreground(), 1.5);
+        // The map's line is steeper than the diagonal when GD diverges: cut it at the frame.
+        let map = [(lo, self.f.gd_step(lo, self.eta)), (hi, self.f.gd_step(hi, self.eta))];
         chart
-            .draw_series(LineSeries::new(
-                [(lo, self.f.gd_step(lo, self.eta)), (hi, self.f.gd_step(hi, self.eta))],
-                map_style,
-            ))?
+            .draw_series(
+                plot::clip_polyline(&map, (lo, hi), (lo, hi)).into_iter().map(|p| PathElement::new(p, map_style)),
+            )?
             .label("x \u{21a6} x \u{2212} \u{3b7}(ax + b)")
             .legend(plot::swatch(theme, map_style));
         let revealed = self.revealed();

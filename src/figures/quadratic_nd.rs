@@ -70,8 +70,9 @@ impl QuadraticNd {
         let (w, h) = area.dim_in_pixel();
         let aspect = (w as f64 / h.max(1) as f64).clamp(0.5, 3.0);
         let (rx, ry) = (reach * aspect.max(1.0), reach * (1.0 / aspect).max(1.0));
+        let view = ((cx - rx, cx + rx), (cy - ry, cy + ry));
         let mut chart = plot::frame(area, theme, "contours of f and the GD path")
-            .build_cartesian_2d(cx - rx..cx + rx, cy - ry..cy + ry)?;
+            .build_cartesian_2d(view.0 .0..view.0 .1, view.1 .0..view.1 .1)?;
         plot::mesh(&mut chart, theme, "x\u{2081}", "x\u{2082}")?;
         let q = self.f.eigenvectors();
         let a = self.f.eigenvalues();
@@ -80,24 +81,24 @@ impl QuadraticNd {
         for level in 1..=12 {
             let c = c_max * (level as f64 / 12.0).powi(2);
             let (s1, s2) = ((2.0 * c / a[0]).sqrt(), (2.0 * c / a[1]).sqrt());
-            let ring = (0..=120).map(|k| {
-                let phi = k as f64 / 120.0 * std::f64::consts::TAU;
-                let (u, v) = (s1 * phi.cos(), s2 * phi.sin());
-                (cx + u * q[(0, 0)] + v * q[(0, 1)], cy + u * q[(1, 0)] + v * q[(1, 1)])
-            });
-            chart.draw_series(LineSeries::new(
-                ring,
-                ShapeStyle { color: theme.muted().mix(0.45), filled: false, stroke_width: theme.px(1.0) },
-            ))?;
+            let ring: Vec<(f64, f64)> = (0..=120)
+                .map(|k| {
+                    let phi = k as f64 / 120.0 * std::f64::consts::TAU;
+                    let (u, v) = (s1 * phi.cos(), s2 * phi.sin());
+                    (cx + u * q[(0, 0)] + v * q[(0, 1)], cy + u * q[(1, 0)] + v * q[(1, 1)])
+                })
+                .collect();
+            let style = ShapeStyle { color: theme.muted().mix(0.45), filled: false, stroke_width: theme.px(1.0) };
+            let pieces = plot::clip_polyline(&ring, view.0, view.1);
+            chart.draw_series(pieces.into_iter().map(|piece| PathElement::new(piece, style)))?;
         }
         for (i, name) in ["q\u{2081}", "q\u{2082}"].iter().enumerate() {
             let d = (q[(0, i)], q[(1, i)]);
             let len = 3.0 * reach;
             let style = ShapeStyle { color: theme.series(i * 2).mix(0.8), filled: false, stroke_width: theme.px(1.0) };
-            chart.draw_series(LineSeries::new(
-                [(cx - len * d.0, cy - len * d.1), (cx + len * d.0, cy + len * d.1)],
-                style,
-            ))?;
+            let axis = [(cx - len * d.0, cy - len * d.1), (cx + len * d.0, cy + len * d.1)];
+            let pieces = plot::clip_polyline(&axis, view.0, view.1);
+            chart.draw_series(pieces.into_iter().map(|piece| PathElement::new(piece, style)))?;
             let tip = (cx + 0.8 * reach * d.0, cy + 0.8 * reach * d.1);
             chart.draw_series(std::iter::once(Text::new(
                 format!("{name} (a = {})", format_tick(a[i])),
@@ -106,7 +107,9 @@ impl QuadraticNd {
             )))?;
         }
         let path_style = theme.line(theme.foreground(), 1.5);
-        chart.draw_series(LineSeries::new(path.clone(), path_style))?;
+        // Segment by segment: the path doubles back on itself when GD oscillates, and a thick
+        // polyline's mitred corners there would shoot far beyond the turning points.
+        chart.draw_series(path.windows(2).map(|w| PathElement::new(w.to_vec(), path_style)))?;
         chart.draw_series(path.iter().map(|&p| Circle::new(p, theme.px(3.0), theme.foreground().filled())))?;
         chart.draw_series(std::iter::once(Cross::new((cx, cy), theme.px(5.0), theme.line(theme.series(1), 2.0))))?;
         Ok(None)
@@ -130,8 +133,12 @@ impl QuadraticNd {
             let color = theme.series(i * 2);
             let start = all[i][0];
             let factor = (1.0 - self.eta * a[i]).abs();
-            let closed: Vec<(f64, f64)> =
-                (0..shown[i].len()).map(|t| (t as f64, (start * factor.powi(t as i32)).max(lo))).collect();
+            // Values below the axis (a component that is zero, or has converged past it) are
+            // left out rather than drawn on the bottom edge.
+            let closed: Vec<(f64, f64)> = (0..shown[i].len())
+                .map(|t| (t as f64, start * factor.powi(t as i32)))
+                .take_while(|p| p.1 >= lo)
+                .collect();
             let closed_style = ShapeStyle { color: color.mix(0.55), filled: false, stroke_width: theme.px(1.5) };
             chart
                 .draw_series(LineSeries::new(closed, closed_style))?
@@ -142,7 +149,8 @@ impl QuadraticNd {
                     shown[i]
                         .iter()
                         .enumerate()
-                        .map(|(t, &v)| Circle::new((t as f64, v.max(lo)), theme.px(3.0), color.filled())),
+                        .filter(|(_, &v)| v >= lo)
+                        .map(|(t, &v)| Circle::new((t as f64, v), theme.px(3.0), color.filled())),
                 )?
                 .label(format!("q{}\u{1d40}(x\u{209c} \u{2212} x*), GD", ["\u{2081}", "\u{2082}"][i]))
                 .legend(plot::dot_swatch(theme, color));

@@ -18,7 +18,7 @@ use crate::math::interpolation::{
     initial_theta, relu_problem, sharpness, training_data, Labels, Outcome, RunSettings, TrainingRun, INPUT_RANGE,
 };
 use crate::math::network::Regression;
-use crate::math::rescaling::{max_output_change, rescale, Scope, SharpnessProfile};
+use crate::math::rescaling::{active_count, max_output_change, rescale, Scope, Sharp, SharpnessProfile};
 
 /// The range of α the profile spans.
 const ALPHA_RANGE: (f64, f64) = (1e-2, 1e2);
@@ -52,6 +52,43 @@ impl State {
 
     fn rescaled(&self) -> Vec<f64> {
         rescale(&self.problem.net, self.run.theta(), self.scope, self.alpha)
+    }
+
+    /// Which ends of the profile blow up, and why, in words (see [`Sharp::of`]).
+    fn ends(&self) -> String {
+        let (net, theta, xs) = (&self.problem.net, self.run.theta(), &self.problem.data.x);
+        let sharp = Sharp::of(net, theta, self.scope, xs);
+        // The small end blows up only when the large one does (both need an active neuron).
+        let grows = match (sharp.small_alpha, sharp.large_alpha) {
+            (true, _) => "\u{3bb}max grows without bound both as \u{3b1} \u{2192} 0 and as \u{3b1} \u{2192} \u{221e}",
+            (false, true) => "\u{3bb}max grows without bound as \u{3b1} \u{2192} \u{221e} only",
+            (false, false) => "rescaling leaves the Hessian, and \u{3bb}max, unchanged",
+        };
+        let n = xs.len();
+        let why = match self.scope {
+            Scope::Neuron(i) => {
+                let (active, w2) = (active_count(net, theta, i, xs), theta[2 * net.width + i]);
+                match (active, w2 == 0.0) {
+                    (0, _) => format!("Neuron {} is active on no data point", i + 1),
+                    (a, true) => format!("Neuron {} is active on {a} of {n} data points, with output weight 0", i + 1),
+                    (a, false) => format!(
+                        "Neuron {} is active on {a} of {n} data points, with output weight w2 = {}",
+                        i + 1,
+                        format_number(w2)
+                    ),
+                }
+            }
+            Scope::All => {
+                let active: Vec<usize> = (0..net.width).filter(|&i| active_count(net, theta, i, xs) > 0).collect();
+                let weighted = active.iter().filter(|&&i| theta[2 * net.width + i] != 0.0).count();
+                format!(
+                    "{} of the {} neurons are active on the data, {weighted} of them with a nonzero output weight",
+                    active.len(),
+                    net.width
+                )
+            }
+        };
+        format!("{why}: {grows}.")
     }
 
     /// (w1ᵢ, b1ᵢ, w2ᵢ) of the drawn neuron in θ.
@@ -407,6 +444,8 @@ impl Figure for Rescaling {
                     format_number(at_one)
                 ));
             }
+            text.push(' ');
+            text.push_str(&s.ends());
         } else {
             text.push_str(&format!(" Computing \u{3bb}max(\u{3b1}): {} of {PROFILE_POINTS}.", s.profile.computed()));
         }

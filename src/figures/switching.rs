@@ -2,14 +2,19 @@
 //! the switching system of Definition 2, and Lemma 3's condition, evaluated live and set
 //! against simulation.
 //!
-//! Panels: the network at θ* with its data, the points on knots marked; the spectra of the
-//! mode Hessians H_m with λ_m, λ_lower and the threshold 2/η + δ + γ/ε; the simulated
-//! sup_t E‖θ_t − θ*‖ against ε with the line sup = ε (above it: not strongly stable) and the
-//! range of ε where Lemma 3 guarantees instability; and E‖θ_t − θ*‖ against t at the chosen ε.
-//! The simulation starts at θ* ± εq (the lemma's own start) and at random points of the
-//! sphere of radius ε; every expectation is a mean over Monte Carlo runs.
+//! Panels: the network at θ* with its data, the points on knots marked, and the point whose
+//! activation flips first away from θ*; the mode Hessians' top eigenvalues with λ_m, λ_lower,
+//! 2/η and the threshold 2/η + δ + γ/ε taken apart, on an axis zoomed to tell them apart; the
+//! simulated sup_t E‖θ_t − θ*‖ against ε with the line sup = ε (above it: not strongly
+//! stable), the range of ε where Lemma 3 applies and the radius ε_flip beyond which the ball
+//! leaves A; and E‖θ_t − θ*‖ against t at the chosen ε. Two systems run from every start on the
+//! same batches: the local model (the SSDS, other activations frozen) and SGD on the ReLU
+//! network itself. The starts are θ* ± εq (the lemma's own) and random points of the sphere of
+//! radius ε; every expectation is a mean over Monte Carlo runs, and a run that passes 10⁴ε is
+//! stopped, so what is drawn after that is a lower bound, marked as such.
 
 use plotters::coord::Shift;
+use plotters::element::DashedPathElement;
 use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
 
@@ -17,23 +22,52 @@ use super::params::{ParamSpec, ParamValues, Scale};
 use super::plot::{self, format_tick, DrawResult, Theme};
 use super::{Activity, Figure, Panel, Table, Tone, Verdict};
 use crate::math::dense::SymmetricEigen;
+use crate::math::network::Regression;
 use crate::math::rng::{normal, seeded, Rng};
-use crate::math::switching::{add_run_distances, mode_name, BatchSampler, KinkMinimum, Lemma3, Ssds, DIM};
+use crate::math::switching::{
+    add_paired_run, mode_name, BatchSampler, Distances, Flip, KinkMinimum, Lemma3, Ssds, Sup, DIM,
+};
 
 /// The ε of the sweep: 13 values, three per decade from 1e-4 to 1.
 const SWEEP_EPSILONS: usize = 13;
 /// Starting points per ε: θ* + εq, θ* − εq and random points of the sphere of radius ε.
 const STARTS: usize = 8;
-/// A run farther than this many times ε from θ* has escaped; it counts as this far from then on.
+/// A run farther than this many times ε from θ*, and farther than [`ESCAPE_MIN`], is stopped:
+/// it has left the ball for good.
 const ESCAPE: f64 = 1e4;
+/// The least distance at which a run is stopped: far beyond the scale of θ* (‖θ*‖ ≈ 2.3), so
+/// that a network run which settles elsewhere is measured, not stopped.
+const ESCAPE_MIN: f64 = 100.0;
 
-/// The simulation of one ε: per start the running sums of ‖θ_t − θ*‖ over runs.
+/// The distance from θ* at which a run from the ε-ball is stopped.
+fn escape(epsilon: f64) -> f64 {
+    (ESCAPE * epsilon).max(ESCAPE_MIN)
+}
+
+/// The two dynamics run from every start.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum System {
+    /// The SSDS with every activation but the knot points' frozen at θ*.
+    Model,
+    /// SGD on the ReLU network itself.
+    Network,
+}
+
+impl System {
+    fn name(self) -> &'static str {
+        match self {
+            System::Model => "the local model (SSDS)",
+            System::Network => "the ReLU network (SGD)",
+        }
+    }
+}
+
+/// The simulation of one ε: per start and system, the distances summed over runs.
 struct EpsilonRuns {
     epsilon: f64,
     starts: Vec<[f64; DIM]>,
-    sums: Vec<Vec<f64>>,
-    /// Runs finished per start.
-    done: Vec<usize>,
+    model: Vec<Distances>,
+    network: Vec<Distances>,
 }
 
 impl EpsilonRuns {
@@ -57,24 +91,92 @@ impl EpsilonRuns {
             }
             starts.push(start);
         }
-        Self { epsilon, starts, sums: vec![vec![0.0; steps + 1]; STARTS], done: vec![0; STARTS] }
+        Self {
+            epsilon,
+            starts,
+            model: vec![Distances::new(steps); STARTS],
+            network: vec![Distances::new(steps); STARTS],
+        }
     }
 
-    /// E‖θ_t − θ*‖ of start s so far.
-    fn means(&self, s: usize) -> impl Iterator<Item = f64> + '_ {
-        let runs = self.done[s].max(1) as f64;
-        self.sums[s].iter().map(move |v| v / runs)
+    fn distances(&self, system: System) -> &[Distances] {
+        match system {
+            System::Model => &self.model,
+            System::Network => &self.network,
+        }
     }
 
-    /// sup over t and the starts with runs of E‖θ_t − θ*‖.
-    fn worst(&self) -> Option<f64> {
-        (0..STARTS).filter(|&s| self.done[s] > 0).map(|s| self.means(s).fold(0.0, f64::max)).reduce(f64::max)
+    /// sup over t and the starts run so far of E‖θ_t − θ*‖: a lower bound as soon as one
+    /// start's is.
+    fn sup(&self, system: System) -> Option<Sup> {
+        let sups: Vec<Sup> = self.distances(system).iter().filter_map(Distances::sup).collect();
+        let largest = sups.iter().map(|s| s.value()).reduce(f64::max)?;
+        Some(if sups.iter().any(|s| matches!(s, Sup::AtLeast(_))) {
+            Sup::AtLeast(largest)
+        } else {
+            Sup::Measured(largest)
+        })
     }
+}
+
+/// Whether a sup leaves the ε-ball.
+fn leaves(sup: Sup, epsilon: f64) -> bool {
+    sup.value() > epsilon
+}
+
+/// A sup in words, for the verdict.
+fn describe(sup: Sup, epsilon: f64) -> String {
+    match sup {
+        Sup::AtLeast(_) => format!(
+            "left the ball (runs passed {} and were stopped there)",
+            format_tick(escape(epsilon))
+        ),
+        Sup::Measured(v) if v > epsilon => format!(
+            "sup\u{209c} E\u{2016}\u{3b8}\u{209c} \u{2212} \u{3b8}*\u{2016} = {} > \u{3b5}: left the ball",
+            format_tick(v)
+        ),
+        Sup::Measured(v) => format!(
+            "sup\u{209c} E\u{2016}\u{3b8}\u{209c} \u{2212} \u{3b8}*\u{2016} = {} \u{2264} \u{3b5}: stayed within \u{3b5} from these starts",
+            format_tick(v)
+        ),
+    }
+}
+
+/// A legend marker: a circle (a dot or a ring) in `style`, the size of the plot's.
+fn circle_swatch(theme: &Theme, style: ShapeStyle) -> impl Fn((i32, i32)) -> Circle<(i32, i32), u32> {
+    let (dx, r) = (theme.px(9.0) as i32, theme.px(4.5));
+    move |(x, y)| Circle::new((x + dx, y), r, style)
+}
+
+/// A legend marker: the upward triangle of a lower bound.
+fn triangle_swatch(theme: &Theme, colour: RGBColor) -> impl Fn((i32, i32)) -> TriangleMarker<(i32, i32), u32> {
+    let (dx, r) = (theme.px(9.0) as i32, theme.px(6.0));
+    move |(x, y)| TriangleMarker::new((x + dx, y), r, colour.filled())
+}
+
+/// A legend marker: a short dashed line.
+fn dashed_swatch(
+    theme: &Theme,
+    style: ShapeStyle,
+) -> impl Fn((i32, i32)) -> DashedPathElement<std::array::IntoIter<(i32, i32), 2>, u32> {
+    let (len, dash, gap) = (theme.px(18.0) as i32, theme.px(5.0), theme.px(3.0));
+    move |(x, y)| DashedPathElement::new([(x, y), (x + len, y)], dash, gap, style)
+}
+
+/// One start's mean distance against the step, as far as it is known.
+struct MeanCurve {
+    start: usize,
+    points: Vec<(f64, f64)>,
+    /// Whether a run was stopped at the last point (which is then a lower bound).
+    stopped: bool,
 }
 
 pub struct Switching {
     params: ParamValues,
     ssds: Ssds,
+    /// The ReLU network on the same data, for SGD on the real loss.
+    network: Regression,
+    flip: Flip,
     lemma: Option<Lemma3>,
     eta: f64,
     epsilon: f64,
@@ -93,6 +195,21 @@ impl Switching {
 
     fn kinks(&self) -> usize {
         self.ssds.minimum.on_knot.len()
+    }
+
+    /// Whether the ε-ball lies in A, the union of the regions of the modes in 𝓜.
+    fn ball_in_a(&self) -> bool {
+        self.epsilon <= self.flip.radius
+    }
+
+    /// The first flip in words: which point, which neuron, how far.
+    fn flip_words(&self) -> String {
+        format!(
+            "\u{3b5}_flip = {}, where x = {} changes side of neuron {}'s knot",
+            format_tick(self.flip.radius),
+            format_tick(self.ssds.minimum.data.x[self.flip.point]),
+            self.flip.neuron + 1
+        )
     }
 
     fn draw_minimum<DB: DrawingBackend>(&self, area: &DrawingArea<DB, Shift>, theme: &Theme) -> DrawResult<DB>
@@ -141,11 +258,24 @@ impl Switching {
                     .map(|&(j, _)| Circle::new((m.data.x[j], m.data.y[j]), theme.px(8.0), theme.line(ring, 2.0))),
             )?
             .label("on a knot (w1x + b1 = 0)")
-            .legend(move |(x, y)| Circle::new((x + 9, y), 5, ShapeStyle::from(ring).stroke_width(2)));
+            .legend(circle_swatch(theme, theme.line(ring, 2.0)));
+        let flip_colour = theme.series(3);
+        let (fx, fy) = (m.data.x[self.flip.point], m.data.y[self.flip.point]);
+        chart
+            .draw_series(std::iter::once(Circle::new((fx, fy), theme.px(8.0), theme.line(flip_colour, 2.0))))?
+            .label(format!(
+                "first other point to switch: neuron {}, at \u{2016}\u{3b8} \u{2212} \u{3b8}*\u{2016} = {}",
+                self.flip.neuron + 1,
+                format_tick(self.flip.radius)
+            ))
+            .legend(circle_swatch(theme, theme.line(flip_colour, 2.0)));
         plot::legend(&mut chart, theme, SeriesLabelPosition::UpperLeft)?;
         Ok(None)
     }
 
+    /// λ_m of every mode, the top eigenvalue of each H_m, λ_lower, 2/η and the threshold on an
+    /// axis zoomed to them; the threshold is also drawn as a stack 2/η, + δ, + γ/ε in the last
+    /// column, so that each term is seen where it is used.
     fn draw_modes<DB: DrawingBackend>(
         &self,
         area: &DrawingArea<DB, Shift>,
@@ -159,20 +289,31 @@ impl Switching {
         let modes = self.ssds.mode_count();
         let spectra: Vec<Vec<f64>> =
             self.ssds.hessians.iter().map(|h| SymmetricEigen::new(h).map_or_else(Vec::new, |e| e.values)).collect();
-        let threshold = 2.0 / self.eta + lemma.delta + lemma.gamma / self.epsilon;
-        let top = spectra.iter().flatten().copied().chain([threshold, 2.0 / self.eta]).fold(0.0f64, f64::max);
-        // The upper part of the plot is left free for the legend.
-        let y_hi = top.min(4.0 * lemma.lambda_lower.max(1.0)) * 1.9;
+        let two_over_eta = 2.0 / self.eta;
+        let noise = lemma.gamma / self.epsilon;
+        let threshold = two_over_eta + lemma.delta + noise;
+        // The axis covers λ_m, the top eigenvalues, 2/η and 2/η + δ; the threshold too unless
+        // γ/ε alone would squeeze the rest into a sliver, in which case it leaves the plot.
+        let tops = spectra.iter().filter_map(|v| v.first().copied());
+        let core: Vec<f64> =
+            lemma.lambdas.iter().copied().chain(tops).chain([two_over_eta, two_over_eta + lemma.delta]).collect();
+        let (core_lo, core_hi) =
+            core.iter().fold((f64::INFINITY, f64::NEG_INFINITY), |(a, b), &v| (a.min(v), b.max(v)));
+        let span = (core_hi - core_lo).max(0.05 * core_hi.abs()).max(1e-3);
+        let top = if threshold <= core_hi + 2.0 * span { threshold.max(core_hi) } else { core_hi };
+        let (y_lo, y_hi) = (core_lo - 0.25 * span, top + 0.25 * span + 0.6 * (top - core_lo + 0.5 * span));
+        let threshold_shown = threshold <= y_hi;
+        let slots = modes + 1;
         let mut chart =
             plot::frame(area, theme, "Lemma 3: \u{3bb}_lower against 2/\u{3b7} + \u{3b4} + \u{3b3}/\u{3b5}")
-                .build_cartesian_2d(-0.5..(modes as f64 - 0.5), 0.0..y_hi)?;
+                .build_cartesian_2d(-0.5..(slots as f64 - 0.5), y_lo..y_hi)?;
         let kinks = self.kinks();
         chart
             .configure_mesh()
             .x_desc("mode m (knot points: + active, \u{2212} inactive)")
             .y_desc("eigenvalue")
-            .x_labels(modes)
-            .y_labels(6)
+            .x_labels(slots)
+            .y_labels(10)
             .label_style(theme.text(11.0))
             .axis_desc_style(theme.text(12.0))
             .axis_style(theme.line(theme.muted(), 1.0))
@@ -181,21 +322,27 @@ impl Switching {
             .disable_x_mesh()
             .x_label_formatter(&|v| {
                 let m = v.round();
-                if (v - m).abs() < 1e-9 && m >= 0.0 {
+                if (v - m).abs() > 1e-9 || m < 0.0 {
+                    String::new()
+                } else if (m as usize) < modes {
                     mode_name(m as usize, kinks)
                 } else {
-                    String::new()
+                    "threshold".to_string()
                 }
             })
             .y_label_formatter(&|v| format_tick(*v))
             .draw()?;
         let eig = theme.line(theme.series(0), 1.5);
-        for (m, values) in spectra.iter().enumerate() {
-            let x = m as f64;
-            chart.draw_series(
-                values.iter().filter(|v| **v <= y_hi).map(|&v| PathElement::new(vec![(x - 0.3, v), (x + 0.3, v)], eig)),
-            )?;
-        }
+        chart
+            .draw_series(spectra.iter().enumerate().flat_map(|(m, values)| {
+                let x = m as f64;
+                values
+                    .iter()
+                    .filter(|v| (y_lo..=y_hi).contains(*v))
+                    .map(move |&v| PathElement::new(vec![(x - 0.3, v), (x + 0.3, v)], eig))
+            }))?
+            .label("eigenvalues of H_m")
+            .legend(plot::swatch(theme, eig));
         let lambda_color = theme.series(2);
         chart
             .draw_series(
@@ -203,46 +350,67 @@ impl Switching {
                     .lambdas
                     .iter()
                     .enumerate()
-                    .map(|(m, &l)| Circle::new((m as f64, l.min(y_hi)), theme.px(5.0), lambda_color.filled())),
+                    .map(|(m, &l)| Circle::new((m as f64, l), theme.px(5.0), lambda_color.filled())),
             )?
             .label("\u{3bb}_m = q\u{1d40}H_m q")
             .legend(plot::dot_swatch(theme, lambda_color));
-        let level = |chart: &mut ChartContext<'_, DB, _>,
-                     value: f64,
-                     style: ShapeStyle,
-                     label: String|
-         -> Result<(), plot::DrawError<DB>> {
-            chart
-                .draw_series(LineSeries::new([(-0.5, value.min(y_hi)), (modes as f64 - 0.5, value.min(y_hi))], style))?
-                .label(label)
-                .legend(plot::swatch(theme, style));
-            Ok(())
-        };
-        level(
-            &mut chart,
-            lemma.lambda_lower,
-            theme.line(theme.series(2), 1.5),
-            format!("\u{3bb}_lower = {}", format_tick(lemma.lambda_lower)),
-        )?;
-        level(
-            &mut chart,
-            2.0 / self.eta,
-            theme.line(theme.muted(), 1.2),
-            format!("2/\u{3b7} = {}", format_tick(2.0 / self.eta)),
-        )?;
+        let across = [(-0.5, 0.0), (slots as f64 - 0.5, 0.0)];
+        let level = |value: f64| across.map(|(x, _)| (x, value));
+        let lower_style = theme.line(theme.series(2), 1.5);
+        chart
+            .draw_series(LineSeries::new(level(lemma.lambda_lower), lower_style))?
+            .label(format!("\u{3bb}_lower = min\u{2098} \u{3bb}_m = {}", format_tick(lemma.lambda_lower)))
+            .legend(plot::swatch(theme, lower_style));
+        let eta_style = theme.line(theme.muted(), 1.2);
+        chart
+            .draw_series(LineSeries::new(level(two_over_eta), eta_style))?
+            .label(format!("2/\u{3b7} = {}", format_tick(two_over_eta)))
+            .legend(plot::swatch(theme, eta_style));
         let holds = lemma.margin(self.eta, self.epsilon) > 0.0;
-        let color = if holds { theme.series(1) } else { theme.foreground() };
-        level(
-            &mut chart,
-            threshold,
-            theme.line(color, 2.5),
-            format!(
+        let threshold_style = theme.line(if holds { theme.series(1) } else { theme.foreground() }, 2.5);
+        let shown_at = threshold.min(y_hi);
+        chart
+            .draw_series(LineSeries::new(level(shown_at), threshold_style))?
+            .label(format!(
                 "2/\u{3b7} + \u{3b4} + \u{3b3}/\u{3b5} = {}{}",
                 format_tick(threshold),
-                if threshold > y_hi { " (off the plot)" } else { "" }
+                if threshold_shown { "" } else { " (above the plot)" }
+            ))
+            .legend(plot::swatch(theme, threshold_style));
+        // The stack: 2/η, then δ = max_m ‖H_m q − λ_m q‖, then γ/ε with γ = max_m E|qᵀĝ_m|.
+        let x = modes as f64;
+        let parts = [
+            (
+                two_over_eta,
+                two_over_eta + lemma.delta,
+                theme.series(4),
+                format!("\u{3b4} = {}", format_tick(lemma.delta)),
             ),
-        )?;
-        plot::legend(&mut chart, theme, SeriesLabelPosition::UpperMiddle)?;
+            (
+                two_over_eta + lemma.delta,
+                threshold,
+                theme.series(1),
+                format!("\u{3b3}/\u{3b5} = {}", format_tick(noise)),
+            ),
+        ];
+        if (y_lo..=y_hi).contains(&two_over_eta) {
+            let style = theme.text(11.0).pos(Pos::new(HPos::Right, VPos::Top));
+            let at = (x - 0.24, two_over_eta);
+            chart.draw_series(std::iter::once(Text::new("2/\u{3b7}", at, style)))?;
+        }
+        for (from, to, colour, label) in parts {
+            if to <= from {
+                continue;
+            }
+            let (from, to) = (from.clamp(y_lo, y_hi), to.clamp(y_lo, y_hi));
+            chart.draw_series(std::iter::once(Rectangle::new(
+                [(x - 0.2, from), (x + 0.2, to)],
+                colour.mix(0.6).filled(),
+            )))?;
+            let style = theme.text(11.0).pos(Pos::new(HPos::Right, VPos::Center));
+            chart.draw_series(std::iter::once(Text::new(label, (x - 0.24, 0.5 * (from + to)), style)))?;
+        }
+        plot::legend(&mut chart, theme, SeriesLabelPosition::UpperLeft)?;
         Ok(None)
     }
 
@@ -257,52 +425,75 @@ impl Switching {
     {
         plot::clear(area, theme)?;
         let (e_lo, e_hi) = (1e-4f64.min(self.epsilon) / 1.5, 1.5);
-        let points: Vec<(f64, f64)> = self.sims.iter().filter_map(|s| s.worst().map(|w| (s.epsilon, w))).collect();
-        let (y_lo, y_hi) = plot::log_range(points.iter().map(|p| p.1).chain([e_lo, e_hi]), 1e-9);
+        let sups = |system: System| -> Vec<(f64, Sup)> {
+            self.sims.iter().filter_map(|s| s.sup(system).map(|w| (s.epsilon, w))).collect()
+        };
+        let (model, network) = (sups(System::Model), sups(System::Network));
+        let values = model.iter().chain(&network).map(|p| p.1.value());
+        let (y_lo, y_hi) = plot::log_range(values.chain([e_lo, e_hi]), 1e-9);
         // Half as many decades again above the data, for the legend.
         let y_hi = y_hi * (y_hi / y_lo).sqrt();
         let mut chart = plot::frame(
             area,
             theme,
-            "the SSDS: sup\u{209c} E\u{2016}\u{3b8}\u{209c} \u{2212} \u{3b8}*\u{2016} from the \u{3b5}-ball",
+            "sup\u{209c} E\u{2016}\u{3b8}\u{209c} \u{2212} \u{3b8}*\u{2016} from the \u{3b5}-ball",
         )
         .build_cartesian_2d((e_lo..e_hi).log_scale(), (y_lo..y_hi).log_scale())?;
         plot::mesh(&mut chart, theme, "\u{3b5}", "sup\u{209c} E\u{2016}\u{3b8}\u{209c} \u{2212} \u{3b8}*\u{2016}")?;
+        let flip = self.flip.radius;
         if let Some(floor) = lemma.epsilon_floor(self.eta).filter(|&f| f < e_hi) {
+            let (from, to) = (floor.max(e_lo), flip.min(e_hi));
+            if from < to {
+                let fill = theme.unstable_fill();
+                chart
+                    .draw_series(std::iter::once(Rectangle::new([(from, y_lo), (to, y_hi)], fill.filled())))?
+                    .label("Lemma 3 applies: not strongly stable")
+                    .legend(move |(x, y)| Rectangle::new([(x, y - 5), (x + 16, y + 5)], fill.filled()));
+            }
+            let from = floor.max(flip).max(e_lo);
+            if from < e_hi {
+                let fill = theme.muted().mix(0.14);
+                chart
+                    .draw_series(std::iter::once(Rectangle::new([(from, y_lo), (e_hi, y_hi)], fill.filled())))?
+                    .label("Lemma 3 for the local model only (the \u{3b5}-ball \u{2284} A)")
+                    .legend(move |(x, y)| Rectangle::new([(x, y - 5), (x + 16, y + 5)], fill.filled()));
+            }
+        }
+        if flip < e_hi {
+            let style = theme.line(theme.series(3), 1.5);
             chart
-                .draw_series(std::iter::once(Rectangle::new(
-                    [(floor.max(e_lo), y_lo), (e_hi, y_hi)],
-                    theme.unstable_fill().filled(),
-                )))?
-                .label("Lemma 3: not strongly stable")
-                .legend(move |(x, y)| Rectangle::new([(x, y - 5), (x + 16, y + 5)], theme.unstable_fill().filled()));
+                .draw_series(DashedLineSeries::new([(flip, y_lo), (flip, y_hi)], theme.px(5.0), theme.px(4.0), style))?
+                .label(format!("\u{3b5}_flip = {}: another activation flips", format_tick(flip)))
+                .legend(plot::swatch(theme, style));
         }
         let diagonal = theme.line(theme.foreground(), 1.5);
         chart
             .draw_series(LineSeries::new([(e_lo, e_lo), (e_hi, e_hi)], diagonal))?
-            .label("sup = \u{3b5}")
+            .label("sup = \u{3b5} (above: left the ball)")
             .legend(plot::swatch(theme, diagonal));
         let chosen = theme.line(theme.muted(), 1.2);
         chart.draw_series(LineSeries::new([(self.epsilon, y_lo), (self.epsilon, y_hi)], chosen))?;
-        let (out, inside) = (theme.series(1), theme.series(2));
+        let size = theme.px(4.5);
+        for (system, points, colour) in
+            [(System::Model, &model, theme.series(0)), (System::Network, &network, theme.series(3))]
+        {
+            let hollow = system == System::Network;
+            let measured = points.iter().filter_map(|&(e, s)| matches!(s, Sup::Measured(_)).then_some((e, s.value())));
+            let style = if hollow { theme.line(colour, 2.0) } else { colour.filled() };
+            chart
+                .draw_series(measured.map(|p| Circle::new(p, size, style)))?
+                .label(system.name())
+                .legend(circle_swatch(theme, style));
+            let bounds = points.iter().filter_map(|&(e, s)| matches!(s, Sup::AtLeast(_)).then_some((e, s.value())));
+            chart.draw_series(bounds.map(|p| {
+                TriangleMarker::new(p, theme.px(6.0), colour.mix(if hollow { 0.55 } else { 1.0 }).filled())
+            }))?;
+        }
+        let bound_colour = theme.foreground();
         chart
-            .draw_series(
-                points
-                    .iter()
-                    .filter(|p| p.1 > p.0)
-                    .map(|&(e, w)| Circle::new((e, w.min(y_hi)), theme.px(4.5), out.filled())),
-            )?
-            .label("simulated: leaves the ball")
-            .legend(plot::dot_swatch(theme, out));
-        chart
-            .draw_series(
-                points
-                    .iter()
-                    .filter(|p| p.1 <= p.0)
-                    .map(|&(e, w)| Circle::new((e, w.max(y_lo)), theme.px(4.5), inside.filled())),
-            )?
-            .label("simulated: stays in it")
-            .legend(plot::dot_swatch(theme, inside));
+            .draw_series(std::iter::empty::<Circle<(f64, f64), u32>>())?
+            .label("runs stopped at max(10\u{2074}\u{3b5}, 100): at least this")
+            .legend(triangle_swatch(theme, bound_colour));
         plot::legend(&mut chart, theme, SeriesLabelPosition::UpperLeft)?;
         Ok(None)
     }
@@ -313,15 +504,35 @@ impl Switching {
     {
         plot::clear(area, theme)?;
         let sim = &self.sims[0];
-        let steps = sim.sums[0].len() - 1;
-        let curves: Vec<Vec<(f64, f64)>> = (0..STARTS)
-            .filter(|&s| sim.done[s] > 0)
-            .map(|s| sim.means(s).enumerate().map(|(t, v)| (t as f64, v)).collect())
-            .collect();
-        let (lo, hi) = plot::log_range(curves.iter().flatten().map(|p| p.1).chain([self.epsilon]), 1e-9);
+        let steps = self.params.get_usize("steps");
+        // Each start's mean curve, up to the first step at which one of its runs was stopped
+        // (there the mean is a lower bound, and beyond it nothing is known).
+        let curves = |system: System| -> Vec<MeanCurve> {
+            sim.distances(system)
+                .iter()
+                .enumerate()
+                .filter(|(_, d)| d.runs() > 0)
+                .map(|(start, d)| MeanCurve {
+                    start,
+                    points: d
+                        .means()
+                        .take(d.first_stop().map_or(steps + 1, |t| t + 1))
+                        .enumerate()
+                        .map(|(t, v)| (t as f64, v))
+                        .collect(),
+                    stopped: d.first_stop().is_some(),
+                })
+                .collect()
+        };
+        let (model, network) = (curves(System::Model), curves(System::Network));
+        let values = model.iter().chain(&network).flat_map(|c| c.points.iter().map(|p| p.1));
+        let stopped_at = escape(self.epsilon);
+        let any_stopped = model.iter().chain(&network).any(|c| c.stopped);
+        let extra = [self.epsilon, self.flip.radius].into_iter().chain(any_stopped.then_some(stopped_at));
+        let (lo, hi) = plot::log_range(values.chain(extra), 1e-9);
         // The legend goes on the side of ε the curves leave free: below it when they grow,
         // above it when they shrink, with as many decades there as on the curves' side.
-        let grows = curves.iter().filter_map(|c| c.last()).any(|&(_, v)| v > self.epsilon);
+        let grows = model.iter().chain(&network).filter_map(|c| c.points.last()).any(|&(_, v)| v > self.epsilon);
         let (lo, hi, corner) = if grows {
             (lo.min(self.epsilon * self.epsilon / hi), hi, SeriesLabelPosition::LowerRight)
         } else {
@@ -334,24 +545,69 @@ impl Switching {
         )
         .build_cartesian_2d(0.0..steps.max(1) as f64, (lo..hi).log_scale())?;
         plot::mesh(&mut chart, theme, "step t", "E\u{2016}\u{3b8}\u{209c} \u{2212} \u{3b8}*\u{2016}")?;
+        let t_end = steps as f64;
         let eps_style = theme.line(theme.foreground(), 1.5);
         chart
-            .draw_series(LineSeries::new([(0.0, self.epsilon), (steps as f64, self.epsilon)], eps_style))?
+            .draw_series(LineSeries::new([(0.0, self.epsilon), (t_end, self.epsilon)], eps_style))?
             .label("\u{3b5}")
             .legend(plot::swatch(theme, eps_style));
-        for (s, curve) in curves.iter().enumerate() {
-            let style = if s < 2 { theme.line(theme.series(s), 2.0) } else { theme.line(theme.muted().mix(0.7), 1.0) };
-            let series = chart.draw_series(LineSeries::new(curve.iter().map(|&(t, v)| (t, v.max(lo))), style))?;
-            match s {
-                0 => series.label("from \u{3b8}* + \u{3b5}q").legend(plot::swatch(theme, style)),
-                1 => series.label("from \u{3b8}* \u{2212} \u{3b5}q").legend(plot::swatch(theme, style)),
-                2 => series.label("from random starts").legend(plot::swatch(theme, style)),
+        let flip_style = theme.line(theme.series(3), 1.5);
+        chart
+            .draw_series(DashedLineSeries::new(
+                [(0.0, self.flip.radius), (t_end, self.flip.radius)],
+                theme.px(5.0),
+                theme.px(4.0),
+                flip_style,
+            ))?
+            .label("\u{3b5}_flip: beyond, the model is no longer the network")
+            .legend(plot::swatch(theme, flip_style));
+        let start_style = |s: usize| {
+            if s < 2 {
+                theme.line(theme.series(s), 2.0)
+            } else {
+                theme.line(theme.muted().mix(0.7), 1.0)
+            }
+        };
+        for curve in &model {
+            // A curve that falls below the axis (a run converging to θ*) ends where it leaves it.
+            let points = curve.points.iter().copied().take_while(|p| p.1 >= lo);
+            let series = chart.draw_series(LineSeries::new(points, start_style(curve.start)))?;
+            match curve.start {
+                0 => series.label("from \u{3b8}* + \u{3b5}q").legend(plot::swatch(theme, start_style(0))),
+                1 => series.label("from \u{3b8}* \u{2212} \u{3b5}q").legend(plot::swatch(theme, start_style(1))),
+                2 => series.label("from random starts").legend(plot::swatch(theme, start_style(2))),
                 _ => series,
             };
         }
+        for curve in &network {
+            let points = curve.points.iter().copied().take_while(|p| p.1 >= lo);
+            let style = start_style(curve.start);
+            chart.draw_series(DashedLineSeries::new(points, theme.px(6.0), theme.px(4.0), style))?;
+        }
+        let key = theme.line(theme.muted(), 1.5);
+        chart
+            .draw_series(std::iter::empty::<Circle<(f64, f64), u32>>())?
+            .label("solid: the local model (SSDS)")
+            .legend(plot::swatch(theme, key));
+        chart
+            .draw_series(std::iter::empty::<Circle<(f64, f64), u32>>())?
+            .label("dashed: the ReLU network (SGD)")
+            .legend(dashed_swatch(theme, key));
+        let ends = model.iter().chain(&network).filter(|c| c.stopped).filter_map(|c| c.points.last().copied());
+        let bound_colour = theme.foreground();
+        let series =
+            chart.draw_series(ends.map(|(t, v)| TriangleMarker::new((t, v), theme.px(6.0), bound_colour.filled())))?;
+        if any_stopped {
+            series
+                .label(format!(
+                    "a run passed {} and was stopped: the mean is unknown from here",
+                    format_tick(stopped_at)
+                ))
+                .legend(triangle_swatch(theme, bound_colour));
+        }
         if !self.finished() && self.cursor.0 == 0 {
             let style = theme.text(11.0).pos(Pos::new(HPos::Right, VPos::Bottom));
-            chart.draw_series(std::iter::once(Text::new("running\u{2026}", (steps as f64, lo), style)))?;
+            chart.draw_series(std::iter::once(Text::new("running\u{2026}", (t_end, lo), style)))?;
         }
         plot::legend(&mut chart, theme, corner)?;
         Ok(None)
@@ -363,7 +619,7 @@ impl Figure for Switching {
     const TITLE: &'static str = "A minimum on a kink: the switching system and Lemma 3";
     const PARAMS: &'static [ParamSpec] = &[
         ParamSpec { key: "eta", label: "step size \u{3b7}", min: 0.05, max: 2.0, default: 0.75, scale: Scale::Log },
-        ParamSpec { key: "eps", label: "radius \u{3b5}", min: 1e-4, max: 1.0, default: 0.5, scale: Scale::Log },
+        ParamSpec { key: "eps", label: "radius \u{3b5}", min: 1e-4, max: 1.0, default: 0.2, scale: Scale::Log },
         ParamSpec {
             key: "batch",
             label: "batch size B (10: GD)",
@@ -377,7 +633,7 @@ impl Figure for Switching {
             label: "residual size at \u{3b8}* (0: interpolation)",
             min: 0.0,
             max: 0.5,
-            default: 0.1,
+            default: 0.05,
             scale: Scale::Linear,
         },
         ParamSpec {
@@ -407,16 +663,17 @@ impl Figure for Switching {
         ParamSpec { key: "seed", label: "random seed", min: 0.0, max: 999.0, default: 1.0, scale: Scale::Integer },
     ];
     const PANELS: &'static [Panel] = &[
-        Panel { key: "minimum", description: "The network at the minimum θ* with its data and residuals; the data points that sit exactly on a knot are ringed" },
-        Panel { key: "modes", description: "For every mode (activation pattern of the knot points) the eigenvalues of its Hessian H_m and λ_m = qᵀH_m q, with λ_lower, 2/η and Lemma 3's threshold 2/η + δ + γ/ε as horizontal lines" },
-        Panel { key: "sweep", description: "The simulated sup over t of E‖θ_t − θ*‖ against ε on log scales, with the line sup = ε and the range of ε where Lemma 3 guarantees instability shaded" },
-        Panel { key: "trajectories", description: "E‖θ_t − θ*‖ against the step t at the chosen ε, from θ* ± εq and from random points at distance ε" },
+        Panel { key: "minimum", description: "The network at the minimum θ* with its data and residuals; the data points that sit exactly on a knot are ringed, and so is the point whose activation changes first when θ moves away from θ*" },
+        Panel { key: "modes", description: "For every mode (activation pattern of the knot points) the top eigenvalues of its Hessian H_m and λ_m = qᵀH_m q, with λ_lower, 2/η and Lemma 3's threshold 2/η + δ + γ/ε as horizontal lines on an axis zoomed to them, and the threshold's three terms stacked in the last column" },
+        Panel { key: "sweep", description: "The simulated sup over t of E‖θ_t − θ*‖ against ε on log scales, for the local model and for the ReLU network, with the line sup = ε, the range of ε where Lemma 3 applies shaded, and the radius ε_flip beyond which another activation flips" },
+        Panel { key: "trajectories", description: "E‖θ_t − θ*‖ against the step t at the chosen ε, from θ* ± εq and from random points at distance ε, for the local model (solid) and the ReLU network (dashed)" },
     ];
     const PACE: Option<f64> = None;
     const UNIT: &'static str = "simulated runs";
 
     fn new(params: ParamValues) -> Self {
         let minimum = KinkMinimum::new(params.get_usize("kinks"), params.get("noise"));
+        let (network, flip) = (minimum.network(), minimum.first_flip());
         let ssds = Ssds::new(minimum);
         let n = ssds.minimum.data.len();
         let b = params.get_usize("batch").clamp(1, n);
@@ -434,6 +691,8 @@ impl Figure for Switching {
             runs: params.get_usize("runs"),
             params,
             ssds,
+            network,
+            flip,
             lemma,
             eta,
             epsilon,
@@ -447,7 +706,7 @@ impl Figure for Switching {
         &self.params
     }
 
-    /// One unit is one run of T steps from one start.
+    /// One unit is one run of T steps from one start, of both systems on the same batches.
     fn step(&mut self, units: usize) -> Activity {
         for _ in 0..units {
             if self.finished() {
@@ -455,10 +714,17 @@ impl Figure for Switching {
             }
             let (e, s) = self.cursor;
             let sim = &mut self.sims[e];
-            let escape = ESCAPE * sim.epsilon;
-            add_run_distances(&self.ssds, &sim.starts[s], self.eta, escape, &mut self.sampler, &mut sim.sums[s]);
-            sim.done[s] += 1;
-            if sim.done[s] >= self.runs {
+            add_paired_run(
+                &self.ssds,
+                &self.network,
+                &sim.starts[s],
+                self.eta,
+                escape(sim.epsilon),
+                &mut self.sampler,
+                &mut sim.model[s],
+                &mut sim.network[s],
+            );
+            if sim.model[s].runs() >= self.runs {
                 self.cursor = if s + 1 < STARTS { (e, s + 1) } else { (e + 1, 0) };
             }
         }
@@ -500,26 +766,31 @@ impl Figure for Switching {
             format_tick(lemma.gamma / self.epsilon),
             format_tick(threshold)
         );
-        let lemma_says = if holds {
-            "so Lemma 3 says \u{3b8}* is not strongly stable".to_string()
-        } else {
-            "so Lemma 3 says nothing here".to_string()
+        let lemma_says = match (holds, self.ball_in_a()) {
+            (false, _) => "so Lemma 3 says nothing here".to_string(),
+            (true, true) => format!(
+                "and \u{3b5} \u{2264} {} (B_\u{3b5}(\u{3b8}*) \u{2282} A), so Lemma 3 says \u{3b8}* is not strongly stable",
+                self.flip_words()
+            ),
+            (true, false) => format!(
+                "but \u{3b5} > {}: B_\u{3b5}(\u{3b8}*) \u{2284} A, so Lemma 3 holds for the local model only",
+                self.flip_words()
+            ),
         };
         let sim = &self.sims[0];
-        let simulated = match sim.worst() {
-            None => "the simulation has not started".to_string(),
-            Some(w) => {
-                let partial = if self.cursor.0 == 0 { " so far" } else { "" };
-                let escaped = if w > sim.epsilon {
-                    "escapes the \u{3b5}-ball: not strongly stable"
-                } else {
-                    "stays within \u{3b5} from these starts"
-                };
-                format!("simulated{partial}: sup\u{209c} E\u{2016}\u{3b8}\u{209c} \u{2212} \u{3b8}*\u{2016} = {} ({escaped})", format_tick(w))
-            }
+        let partial = if self.cursor.0 == 0 { " so far" } else { "" };
+        let simulated = match (sim.sup(System::Model), sim.sup(System::Network)) {
+            (Some(model), Some(network)) => format!(
+                "simulated{partial}: {} {}; {} on the same batches and starts {}",
+                System::Model.name(),
+                describe(model, self.epsilon),
+                System::Network.name(),
+                describe(network, self.epsilon)
+            ),
+            _ => "the simulation has not started".to_string(),
         };
-        let escaped = sim.worst().is_some_and(|w| w > sim.epsilon);
-        let tone = match (holds, escaped, self.cursor.0 > 0) {
+        let model_left = sim.sup(System::Model).is_some_and(|w| leaves(w, self.epsilon));
+        let tone = match (holds && self.ball_in_a(), model_left, self.cursor.0 > 0) {
             (_, _, false) => Tone::Neutral,
             (true, true, _) => Tone::Good,
             (true, false, _) => Tone::Bad,
@@ -542,7 +813,7 @@ impl Figure for Switching {
         let Some(lemma) = &self.lemma else { return Vec::new() };
         let kinks = self.kinks();
         let mut out = vec![(
-            "modes I".to_string(),
+            "modes \u{1d4dc}".to_string(),
             (0..self.ssds.mode_count()).map(|m| mode_name(m, kinks)).collect::<Vec<_>>().join(", "),
         )];
         for (m, l) in lemma.lambdas.iter().enumerate() {
@@ -551,18 +822,34 @@ impl Figure for Switching {
         out.extend([
             ("q".to_string(), lemma.source.clone()),
             ("\u{3b4} = max\u{2098} \u{2016}H_m q \u{2212} \u{3bb}_m q\u{2016}".to_string(), format_tick(lemma.delta)),
-            ("\u{3bb}_lower".to_string(), format_tick(lemma.lambda_lower)),
+            ("\u{3bb}_lower = min\u{2098} \u{3bb}_m".to_string(), format_tick(lemma.lambda_lower)),
             ("\u{3b3} = max\u{2098} E|q\u{1d40}\u{11d}_m|".to_string(), format_tick(lemma.gamma)),
             (
                 "margin \u{3bb}_lower \u{2212} 2/\u{3b7} \u{2212} \u{3b4} \u{2212} \u{3b3}/\u{3b5}".to_string(),
                 format_tick(lemma.margin(self.eta, self.epsilon)),
             ),
             (
-                "Lemma 3 applies for \u{3b5} >".to_string(),
+                "\u{3b5}_flip (the ball leaves A beyond it)".to_string(),
+                format!(
+                    "{} (x = {}, neuron {})",
+                    format_tick(self.flip.radius),
+                    format_tick(self.ssds.minimum.data.x[self.flip.point]),
+                    self.flip.neuron + 1
+                ),
+            ),
+            (
+                "Lemma 3 applies for".to_string(),
                 match lemma.epsilon_floor(self.eta) {
                     None => "no \u{3b5} (\u{3bb}_lower \u{2264} 2/\u{3b7} + \u{3b4})".to_string(),
-                    Some(0.0) => "0: every \u{3b5} (\u{3b3} = 0)".to_string(),
-                    Some(e) => format_tick(e),
+                    Some(floor) if floor >= self.flip.radius => {
+                        format!("no \u{3b5} \u{2264} \u{3b5}_flip (it needs \u{3b5} > {})", format_tick(floor))
+                    }
+                    Some(floor) => format!(
+                        "{} < \u{3b5} \u{2264} {} (the local model: every \u{3b5} > {})",
+                        format_tick(floor),
+                        format_tick(self.flip.radius),
+                        format_tick(floor)
+                    ),
                 },
             ),
             (
@@ -592,9 +879,28 @@ impl Figure for Switching {
                 })
                 .collect(),
         }];
-        let rows: Vec<Vec<f64>> = self.sims.iter().filter_map(|s| s.worst().map(|w| vec![s.epsilon, w])).collect();
+        // A sup whose runs were stopped is a lower bound: the column after it says so (1).
+        let flagged = |s: Sup| [s.value(), if matches!(s, Sup::AtLeast(_)) { 1.0 } else { 0.0 }];
+        let rows: Vec<Vec<f64>> = self
+            .sims
+            .iter()
+            .filter_map(|s| {
+                let (model, network) = (s.sup(System::Model)?, s.sup(System::Network)?);
+                Some([[s.epsilon].as_slice(), &flagged(model), &flagged(network)].concat())
+            })
+            .collect();
         if !rows.is_empty() {
-            tables.push(Table { name: "sweep", columns: vec!["epsilon", "sup_mean_distance"], rows });
+            tables.push(Table {
+                name: "sweep",
+                columns: vec![
+                    "epsilon",
+                    "model_sup_mean_distance",
+                    "model_stopped_lower_bound",
+                    "network_sup_mean_distance",
+                    "network_stopped_lower_bound",
+                ],
+                rows,
+            });
         }
         if let Some(lemma) = &self.lemma {
             tables.push(Table {

@@ -6,10 +6,12 @@
 //! diagonal matrix of the map, L(Dθ) = L(θ) for all θ, and differentiating twice gives
 //! ∇²L(Dθ) = D⁻¹ ∇²L(θ) D⁻¹: the Hessian at the rescaled point is the old one with the rows and
 //! columns of the neuron's input weights divided by α and its output weight's multiplied by α.
-//! Its top eigenvalue therefore grows without bound as α → 0 or α → ∞ (for a neuron active on
-//! the data) and has a minimum in between: the sharpness of a minimum is a property of its
-//! parameterization, not of the function it computes. Minimizing over this family bounds the
-//! lecture's min over Ω(f) of λ_max from above (rescalings are only part of Ω(f)).
+//! Which ends blow up depends on the neuron (see [`Sharp::of`]): as α → ∞ when it is active on
+//! some data point, as α → 0 when besides its output weight is not zero; a neuron active on no
+//! data point leaves the Hessian unchanged. Where both ends blow up there is a minimum in
+//! between: the sharpness of a minimum is a property of its parameterization, not of the
+//! function it computes. Minimizing over this family bounds the lecture's min over Ω(f) of
+//! λ_max from above (rescalings are only part of Ω(f)).
 
 use super::lanczos::{Lanczos, Ritz, StopRule};
 use super::network::{Regression, ShallowNet};
@@ -40,6 +42,50 @@ pub fn rescale(net: &ShallowNet, theta: &[f64], scope: Scope, alpha: f64) -> Vec
         out[2 * k + i] /= alpha;
     }
     out
+}
+
+/// Which ends of a rescaling family have an unbounded sharpness.
+///
+/// For neuron i with pre-activations zⱼ = w1ᵢxⱼ + b1ᵢ, the Hessian's diagonal entry of w2ᵢ is
+/// (1/n)Σⱼ σ(zⱼ)² (σ'' = 0 leaves no residual term there) and its block of (w1ᵢ, b1ᵢ) is
+/// (w2ᵢ²/n)Σⱼ [zⱼ > 0] (xⱼ, 1)(xⱼ, 1)ᵀ. Rescaled, the first is multiplied by α² and the second
+/// divided by α², and λ_max is at least every diagonal entry: so λ_max → ∞ as α → ∞ when the
+/// neuron is active on some data point, and as α → 0 when it is and w2ᵢ ≠ 0. Otherwise the
+/// rows that rescaling scales up are zero (every term of the w2ᵢ row carries σ(zⱼ) or [zⱼ > 0];
+/// every term of the w1ᵢ, b1ᵢ rows carries w2ᵢ[zⱼ > 0], but for the residual coupling to w2ᵢ,
+/// which rescaling leaves as it is), every entry stays bounded, and so does λ_max. Rescaling
+/// several neurons by one α blows up an end when one of them does.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Sharp {
+    /// λ_max → ∞ as α → 0.
+    pub small_alpha: bool,
+    /// λ_max → ∞ as α → ∞.
+    pub large_alpha: bool,
+}
+
+impl Sharp {
+    /// The ends that blow up when the neurons of `scope` are rescaled, at parameters `theta`
+    /// and inputs `xs` (a point exactly on a knot counts as inactive, σ'(0) = 0).
+    pub fn of(net: &ShallowNet, theta: &[f64], scope: Scope, xs: &[f64]) -> Self {
+        let neurons = match scope {
+            Scope::Neuron(i) => i..i + 1,
+            Scope::All => 0..net.width,
+        };
+        let w2 = net.layout(theta).w2;
+        let mut sharp = Sharp { small_alpha: false, large_alpha: false };
+        for i in neurons {
+            let active = active_count(net, theta, i, xs) > 0;
+            sharp.large_alpha |= active;
+            sharp.small_alpha |= active && w2[i] != 0.0;
+        }
+        sharp
+    }
+}
+
+/// The number of `xs` on which neuron i is active (w1ᵢx + b1ᵢ > 0).
+pub fn active_count(net: &ShallowNet, theta: &[f64], neuron: usize, xs: &[f64]) -> usize {
+    let p = net.layout(theta);
+    xs.iter().filter(|&&x| p.w1[neuron] * x + p.b1[neuron] > 0.0).count()
 }
 
 /// max over `xs` of |f_a(x) − f_b(x)|.

@@ -12,27 +12,46 @@
 //! what makes γ positive for SGD.
 //!
 //! **Modes.** Near θ* the only activations that can change are those of the knot points: a mode
-//! m ∈ I is one activation pattern of them (bit b of m set: knot point b active), S_m the set of
-//! θ with that pattern, and ψ_m the loss with those activations held fixed, a smooth function
+//! m ∈ 𝓜 is one activation pattern of them (bit b of m set: knot point b active), S_m the set
+//! of θ with that pattern, and ψ_m the loss with those activations held fixed, a smooth function
 //! that equals L on S_m. With σ'(0) = 0, θ* itself lies in the mode with every knot point
-//! inactive; it is on the boundary of all of them.
+//! inactive; it is on the boundary of all of them. (The slides call this set 𝓘, the letter
+//! they also give the activation pattern of the function-space part; here it is 𝓜.)
+//!
+//! **The local model.** "Near" has a size: every other (point, neuron) pair keeps its activation
+//! only within [`KinkMinimum::first_flip`] of θ*. The SSDS here freezes those activations
+//! everywhere, so it is the network's SSDS only inside that ball, where A = ∪_{m ∈ 𝓜} S_m
+//! contains B_ε(θ*). [`add_paired_run`] therefore runs SGD on the network itself beside it,
+//! on the same batches from the same start.
 //!
 //! **SSDS.** θ_{t+1} = θ_t − η(ĝ_m + Ĥ_m(θ_t − θ*)) with m the mode of θ_t and ĝ_m, Ĥ_m the
 //! batch gradient and Hessian of ψ_m at θ*. **Lemma 3.** For a unit q with ‖H_m q − λ_m q‖ ≤ δ
 //! in every mode (H_m = ∇²ψ_m(θ*)), λ_lower = min λ_m and γ = max_m E|qᵀĝ_m|: if
-//! λ_lower > 2/η + δ + γ/ε, then θ* is not strongly stable (some start in the ε-ball has
-//! sup_t E‖θ_t − θ*‖ > ε). It says nothing otherwise.
+//! λ_lower > 2/η + δ + γ/ε and B_ε(θ*) ⊂ A, then θ* is not strongly stable (some start in the
+//! ε-ball has sup_t E‖θ_t − θ*‖ > ε). It says nothing otherwise. Since λ_lower is the minimum
+//! over the modes, the condition asks every mode to be sharp along the same direction q.
 
 use nalgebra::{DMatrix, DVector};
 
 use super::dense::SymmetricEigen;
-use super::network::{Data, ShallowNet};
+use super::network::{Data, Regression, ShallowNet};
 use super::rng::{sample_without_replacement, Rng};
 
 /// Hidden neurons of the network.
 pub const WIDTH: usize = 2;
 /// Parameters 3k + 1.
 pub const DIM: usize = 3 * WIDTH + 1;
+
+/// Where the first activation other than the knot points' changes, moving away from θ*.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Flip {
+    /// The distance from θ*.
+    pub radius: f64,
+    /// The data point whose activation changes.
+    pub point: usize,
+    /// The neuron it changes for.
+    pub neuron: usize,
+}
 
 /// The minimum with a data point on a knot.
 #[derive(Clone, Debug)]
@@ -66,7 +85,36 @@ impl KinkMinimum {
         Self { net, theta_star, data: Data { x, y }, residuals, on_knot }
     }
 
-    /// The number of modes |I| = 2^(knot points).
+    /// The ReLU network itself on these data, for SGD on the real loss.
+    pub fn network(&self) -> Regression {
+        Regression::new(self.net, self.data.clone())
+    }
+
+    /// The nearest θ to θ* at which an activation other than the knot points' own changes:
+    /// the distance from θ* to the closest hyperplane w1ᵢxⱼ + b1ᵢ = 0 over every (point j,
+    /// neuron i) pair that is not a knot pair, |w1ᵢxⱼ + b1ᵢ| / √(xⱼ² + 1) (the hyperplane
+    /// involves only the coordinates w1ᵢ and b1ᵢ of θ, with normal (xⱼ, 1)). Inside the open
+    /// ball of this radius only the knot points switch, so the ball lies in A = ∪_{m ∈ 𝓜} S_m
+    /// and the network's loss there is exactly the mode losses ψ_m; a larger ball reaches
+    /// modes outside 𝓜.
+    pub fn first_flip(&self) -> Flip {
+        let p = self.net.layout(&self.theta_star);
+        let mut nearest = Flip { radius: f64::INFINITY, point: 0, neuron: 0 };
+        for (j, &x) in self.data.x.iter().enumerate() {
+            for i in 0..WIDTH {
+                if self.on_knot.contains(&(j, i)) {
+                    continue;
+                }
+                let radius = (p.w1[i] * x + p.b1[i]).abs() / (x * x + 1.0).sqrt();
+                if radius < nearest.radius {
+                    nearest = Flip { radius, point: j, neuron: i };
+                }
+            }
+        }
+        nearest
+    }
+
+    /// The number of modes |𝓜| = 2^(knot points).
     pub fn mode_count(&self) -> usize {
         1 << self.on_knot.len()
     }
@@ -362,27 +410,115 @@ impl BatchSampler {
     }
 }
 
-/// One run of the SSDS from θ* + `start`: adds ‖θ_t − θ*‖ for t = 0 … T to `sums` (length
-/// T + 1), so that several calls and a division estimate E‖θ_t − θ*‖. A run that grows past
-/// `escape` stops and counts as `escape` from then on. Allocates nothing.
-pub fn add_run_distances(
+/// ‖θ_t − θ*‖ for t = 0 … T summed over runs, so that a division estimates E‖θ_t − θ*‖. A run
+/// that passes its escape distance is stopped and counts as that distance from then on: past
+/// the first stop the mean is only a lower bound, and [`Distances::sup`] says so.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Distances {
+    sums: Vec<f64>,
+    runs: usize,
+    first_stop: Option<usize>,
+}
+
+/// sup_t E‖θ_t − θ*‖ as far as the runs tell it.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum Sup {
+    /// No run was stopped: the Monte Carlo estimate itself.
+    Measured(f64),
+    /// Some run passed the escape distance and was stopped: the true value is larger than this
+    /// (the stopped runs counted at the escape distance).
+    AtLeast(f64),
+}
+
+impl Sup {
+    /// The number: the estimate, or the lower bound.
+    pub fn value(self) -> f64 {
+        match self {
+            Sup::Measured(v) | Sup::AtLeast(v) => v,
+        }
+    }
+}
+
+impl Distances {
+    /// Sums for runs of `steps` steps (T + 1 distances each).
+    pub fn new(steps: usize) -> Self {
+        Self { sums: vec![0.0; steps + 1], runs: 0, first_stop: None }
+    }
+
+    /// The runs added so far.
+    pub fn runs(&self) -> usize {
+        self.runs
+    }
+
+    /// The first step at which some run was stopped, if any was.
+    pub fn first_stop(&self) -> Option<usize> {
+        self.first_stop
+    }
+
+    /// The mean distance at every step (stopped runs at their escape distance).
+    pub fn means(&self) -> impl Iterator<Item = f64> + '_ {
+        let runs = self.runs.max(1) as f64;
+        self.sums.iter().map(move |v| v / runs)
+    }
+
+    /// sup over t of the mean distance; None before the first run.
+    pub fn sup(&self) -> Option<Sup> {
+        let sup = self.means().fold(0.0, f64::max);
+        match (self.runs, self.first_stop) {
+            (0, _) => None,
+            (_, None) => Some(Sup::Measured(sup)),
+            (_, Some(_)) => Some(Sup::AtLeast(sup)),
+        }
+    }
+}
+
+/// One run of the local model (the SSDS of [`Ssds`]) and one of SGD on the ReLU network itself,
+/// `network`, from θ* + `start`, on the same batches: the batch of step t is drawn once and used
+/// by both. Each adds its distances to its sums; a run farther than `escape` from θ* (or not a
+/// number) stops there. Allocates nothing.
+#[allow(clippy::too_many_arguments)]
+pub fn add_paired_run(
     ssds: &Ssds,
+    network: &Regression,
     start: &[f64; DIM],
     eta: f64,
     escape: f64,
     sampler: &mut BatchSampler,
-    sums: &mut [f64],
+    model: &mut Distances,
+    real: &mut Distances,
 ) {
-    let mut scratch = [[0.0; DIM]; 2];
+    assert_eq!(model.sums.len(), real.sums.len(), "both runs have the same length");
+    let theta_star = &ssds.minimum.theta_star;
     let norm = |d: &[f64; DIM]| d.iter().map(|v| v * v).sum::<f64>().sqrt();
+    let mut scratch = [[0.0; DIM]; 2];
+    let (mut gradient, mut per_sample) = ([0.0; DIM], [0.0; DIM]);
     let mut d = *start;
-    let mut escaped = false;
-    for (t, sum) in sums.iter_mut().enumerate() {
-        if t > 0 && !escaped {
-            ssds.step(&mut d, sampler.next_batch(), eta, &mut scratch);
-            let distance = norm(&d);
-            escaped = distance.is_nan() || distance > escape;
+    let mut theta: [f64; DIM] = std::array::from_fn(|i| theta_star[i] + start[i]);
+    let (mut model_stopped, mut real_stopped) = (false, false);
+    for t in 0..model.sums.len() {
+        if t > 0 {
+            let batch = sampler.next_batch();
+            if !model_stopped {
+                ssds.step(&mut d, batch, eta, &mut scratch);
+            }
+            if !real_stopped {
+                network.batch_gradient(&theta, batch, &mut gradient, &mut per_sample);
+                for (th, g) in theta.iter_mut().zip(&gradient) {
+                    *th -= eta * g;
+                }
+            }
         }
-        *sum += if escaped { escape } else { norm(&d) };
+        let real_d: [f64; DIM] = std::array::from_fn(|i| theta[i] - theta_star[i]);
+        for (stopped, sums, distance) in
+            [(&mut model_stopped, &mut *model, norm(&d)), (&mut real_stopped, &mut *real, norm(&real_d))]
+        {
+            if !*stopped && (distance.is_nan() || distance > escape) {
+                *stopped = true;
+                sums.first_stop = Some(sums.first_stop.map_or(t, |s| s.min(t)));
+            }
+            sums.sums[t] += if *stopped { escape } else { distance };
+        }
     }
+    model.runs += 1;
+    real.runs += 1;
 }
