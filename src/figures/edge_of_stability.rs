@@ -247,8 +247,7 @@ impl EdgeOfStability {
                 .label(names[i])
                 .legend(plot::swatch(theme, style));
         }
-        let corner = plot::emptiest_corner(series[0].iter().map(|&(x, y)| (x / end, plot::fraction(y, lo, hi, false))));
-        plot::legend(&mut chart, theme, corner)?;
+        plot::legend(&mut chart, theme)?;
         Ok(None)
     }
 
@@ -285,10 +284,7 @@ impl EdgeOfStability {
                 .label("tolerance")
                 .legend(plot::swatch(theme, tol));
         }
-        let corner = plot::emptiest_corner(
-            residuals.iter().chain(&bounds).map(|&(x, y)| (x / end, plot::fraction(y.max(lo), lo, hi, true))),
-        );
-        plot::legend(&mut chart, theme, corner)?;
+        plot::legend(&mut chart, theme)?;
         Ok(None)
     }
 }

@@ -259,7 +259,7 @@ impl FunctionSpace {
             .draw_series(data.x.iter().zip(&data.y).map(|(&x, &y)| Circle::new((x, y), theme.px(3.5), dot.filled())))?;
         // The legend names the learned functions only: the dots are the data and the thin grey
         // line the target (the caption says so). Curves that leave the range are clipped.
-        plot::legend(&mut chart, theme, SeriesLabelPosition::UpperMiddle)?;
+        plot::legend(&mut chart, theme)?;
         Ok(Some(PlotMap::of(&chart, (x_lo, x_hi), (d_lo, d_hi), false, false)))
     }
 
@@ -309,7 +309,7 @@ impl FunctionSpace {
                 .label(format!("{label}: {} knots", list.len()))
                 .legend(plot::dot_swatch(theme, color));
         }
-        plot::legend(&mut chart, theme, SeriesLabelPosition::UpperMiddle)?;
+        plot::legend(&mut chart, theme)?;
         Ok(None)
     }
 
@@ -347,7 +347,7 @@ impl FunctionSpace {
         }
         let dot = theme.foreground();
         chart.draw_series(self.problem.data.x.iter().map(|&x| Circle::new((x, 0.0), theme.px(3.0), dot.filled())))?;
-        plot::legend(&mut chart, theme, SeriesLabelPosition::UpperRight)?;
+        plot::legend(&mut chart, theme)?;
         Ok(None)
     }
 
@@ -384,7 +384,7 @@ impl FunctionSpace {
                 .label(r.label.clone())
                 .legend(plot::swatch(theme, style));
         }
-        plot::legend(&mut chart, theme, SeriesLabelPosition::UpperRight)?;
+        plot::legend(&mut chart, theme)?;
         Ok(None)
     }
 
@@ -459,7 +459,7 @@ impl FunctionSpace {
                 series.label("1 + 2\u{222b}|f''|g").legend(broken_swatch(theme, theme.line(legend_color(2), 1.4), 4));
             }
         }
-        plot::legend(&mut chart, theme, SeriesLabelPosition::UpperRight)?;
+        plot::legend(&mut chart, theme)?;
         Ok(None)
     }
 
@@ -505,7 +505,7 @@ impl FunctionSpace {
                 Circle::new((x + 8, y), 4, if interpolated { color.filled() } else { ShapeStyle::from(color) })
             });
         }
-        plot::legend(&mut chart, theme, SeriesLabelPosition::UpperRight)?;
+        plot::legend(&mut chart, theme)?;
         Ok(None)
     }
 

@@ -121,7 +121,6 @@ impl Interpolation {
             ))?
             .label(format!("stop at L \u{2264} {}", format_tick(TOLERANCE)))
             .legend(plot::swatch(theme, tol));
-        let mut points = Vec::new();
         for (i, run) in s.runs() {
             let style = theme.line(theme.series(i), 2.0);
             let line: Vec<(f64, f64)> = run
@@ -130,13 +129,12 @@ impl Interpolation {
                 .filter(|r| r.loss.is_finite())
                 .map(|r| (r.step as f64, r.loss.clamp(lo, hi)))
                 .collect();
-            points.extend(line.iter().map(|&(t, v)| (t / x_hi, plot::fraction(v, lo, hi, true))));
             chart
                 .draw_series(LineSeries::new(line, style))?
                 .label(s.label(i, self.compare_steps()))
                 .legend(plot::swatch(theme, style));
         }
-        plot::legend(&mut chart, theme, plot::emptiest_corner(points))?;
+        plot::legend(&mut chart, theme)?;
         Ok(None)
     }
 
@@ -185,11 +183,7 @@ impl Interpolation {
             )?
             .label("data")
             .legend(plot::dot_swatch(theme, theme.foreground()));
-        let points = fits
-            .iter()
-            .flat_map(|(_, f)| f.iter().step_by(8))
-            .map(|&(x, y)| (plot::fraction(x, lo, hi, false), plot::fraction(y, y_lo, y_hi, false)));
-        plot::legend(&mut chart, theme, plot::emptiest_corner(points))?;
+        plot::legend(&mut chart, theme)?;
         Ok(None)
     }
 
@@ -213,7 +207,6 @@ impl Interpolation {
         let mut chart = plot::frame(area, theme, "test error against the target")
             .build_cartesian_2d(0.0..x_hi, (lo..hi).log_scale())?;
         plot::mesh(&mut chart, theme, "step t", "mean (f \u{2212} f*)\u{b2} on [\u{2212}1, 1]")?;
-        let mut points = Vec::new();
         for (i, run) in s.runs() {
             let style = theme.line(theme.series(i), 2.0);
             let line: Vec<(f64, f64)> = run
@@ -222,14 +215,13 @@ impl Interpolation {
                 .filter(|r| r.test_error.is_finite())
                 .map(|r| (r.step as f64, r.test_error.clamp(lo, hi)))
                 .collect();
-            points.extend(line.iter().map(|&(t, v)| (t / x_hi, plot::fraction(v, lo, hi, true))));
             let last = run.records().last().map_or(f64::NAN, |r| r.test_error);
             chart
                 .draw_series(LineSeries::new(line, style))?
                 .label(format!("{}: {}", s.label(i, self.compare_steps()), format_number(last)))
                 .legend(plot::swatch(theme, style));
         }
-        plot::legend(&mut chart, theme, plot::emptiest_corner(points))?;
+        plot::legend(&mut chart, theme)?;
         Ok(None)
     }
 }

@@ -263,13 +263,7 @@ impl LinearStability {
             .draw_series(LineSeries::new([(dyn_.eta, lo), (dyn_.eta, hi)], now))?
             .label(format!("current \u{3b7} = {}", format_tick(dyn_.eta)))
             .legend(plot::swatch(theme, now));
-        let corner = plot::emptiest_corner(curves.iter().flat_map(|curve| {
-            curve
-                .points
-                .iter()
-                .map(move |&(x, y)| (plot::fraction(x, x_lo, x_hi, true), plot::fraction(y, lo, hi, true)))
-        }));
-        plot::legend(&mut chart, theme, corner)?;
+        plot::legend(&mut chart, theme)?;
         Ok(Some(plot::PlotMap::of(&chart, (x_lo, x_hi), (lo, hi), true, true)))
     }
 
@@ -352,7 +346,7 @@ impl LinearStability {
         let here = (s.dynamics.eta, s.dynamics.batch as f64);
         chart.draw_series(std::iter::once(Circle::new(here, theme.px(7.0), theme.line(theme.foreground(), 2.5))))?;
         chart.draw_series(std::iter::once(Circle::new(here, theme.px(2.5), theme.foreground().filled())))?;
-        plot::legend(&mut chart, theme, SeriesLabelPosition::UpperLeft)?;
+        plot::legend(&mut chart, theme)?;
         Ok(Some(plot::PlotMap::of(&chart, (x_lo, x_hi), (y_lo, y_hi), true, false)))
     }
 }
@@ -413,7 +407,6 @@ where
             in_focus: true,
         });
     }
-    let mut points_for_legend = Vec::new();
     for line in &series {
         let colour = theme.series(line.colour);
         let alpha = if line.in_focus { 1.0 } else { 0.3 };
@@ -434,7 +427,6 @@ where
         if line.exact.is_empty() {
             simulated.label(format!("{}, runs", line.label)).legend(plot::dot_swatch(theme, colour));
         }
-        points_for_legend.extend(line.exact.iter().chain(&line.simulated).copied());
     }
     if emphasis.mean {
         // The mean of R runs cannot resolve a mean below its standard error √(E‖e_t‖²/R).
@@ -465,10 +457,7 @@ where
             .label(level.0.to_string())
             .legend(plot::swatch(theme, style));
     }
-    let corner = plot::emptiest_corner(
-        points_for_legend.iter().map(|&(t, v)| (t / horizon, plot::fraction(v.max(lo), lo, hi, true))),
-    );
-    plot::legend(&mut chart, theme, corner)?;
+    plot::legend(&mut chart, theme)?;
     Ok(None)
 }
 

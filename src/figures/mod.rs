@@ -16,6 +16,7 @@ pub mod proof_lemma4;
 pub mod proof_mean_dynamics;
 pub mod quadratic_1d;
 pub mod quadratic_nd;
+pub mod recording;
 pub mod rescaling;
 pub mod run_file;
 pub mod sharpness_vs_lr;

@@ -228,10 +228,7 @@ impl ProofLemma4 {
                 .label(format!("line {next}"))
                 .legend(move |(x, y)| Rectangle::new([(x, y - 5), (x + 14, y + 5)], style));
         }
-        let corner = plot::emptiest_corner(
-            current.iter().chain(&following).enumerate().map(|(r, &v)| ((r % order.len()) as f64 / k, v / top)),
-        );
-        plot::legend(&mut chart, theme, corner)?;
+        plot::legend(&mut chart, theme)?;
         Ok(None)
     }
 
@@ -328,13 +325,7 @@ impl ProofLemma4 {
             .draw_series(data.x.iter().zip(&data.y).map(|(&x, &y)| Circle::new((x, y), theme.px(4.0), dot.filled())))?
             .label("data")
             .legend(plot::dot_swatch(theme, dot));
-        let corner = plot::emptiest_corner(
-            curve
-                .iter()
-                .chain(data.x.iter().zip(&data.y).map(|(x, y)| (*x, *y)).collect::<Vec<_>>().iter())
-                .map(|&(x, y)| (plot::fraction(x, x_lo, x_hi, false), plot::fraction(y, y_lo, y_hi, false))),
-        );
-        plot::legend(&mut chart, theme, corner)?;
+        plot::legend(&mut chart, theme)?;
         Ok(None)
     }
 }

@@ -256,7 +256,6 @@ impl ProofMeanDynamics {
             .draw_series(std::iter::once(Circle::new(mean, theme.px(4.5), theme.series(0).filled())))?
             .label("their mean")
             .legend(plot::dot_swatch(theme, theme.series(0)));
-        plot::legend(&mut chart, theme, SeriesLabelPosition::LowerLeft)?;
         let outside = points.len() - points.iter().filter(|p| inside(p)).count();
         if outside > 0 {
             let (_, py) = chart.plotting_area().get_pixel_range();
@@ -268,6 +267,7 @@ impl ProofMeanDynamics {
                 (px.start + theme.px(6.0) as i32, py.end - theme.px(20.0) as i32),
             )?;
         }
+        plot::legend(&mut chart, theme)?;
         Ok(None)
     }
 }

@@ -71,14 +71,7 @@ impl Quadratic1d {
             )?
             .label("GD iterates (1)")
             .legend(plot::dot_swatch(theme, dot));
-        let corner = plot::emptiest_corner(
-            revealed
-                .iter()
-                .enumerate()
-                .map(|(t, &x)| (t as f64 / t_max, plot::fraction(x, lo, hi, false)))
-                .chain((0..=20).map(|i| (i as f64 / 20.0, plot::fraction(x_star, lo, hi, false)))),
-        );
-        plot::legend(&mut chart, theme, corner)?;
+        plot::legend(&mut chart, theme)?;
         Ok(None)
     }
 
@@ -112,23 +105,9 @@ impl Quadratic1d {
             web.push((w[1], w[1]));
         }
         let web_style = theme.line(theme.series(0), 1.5);
-        chart
-            .draw_series(LineSeries::new(web.clone(), web_style))?
-            .label("GD path")
-            .legend(plot::swatch(theme, web_style));
+        chart.draw_series(LineSeries::new(web, web_style))?.label("GD path").legend(plot::swatch(theme, web_style));
         chart.draw_series(std::iter::once(Circle::new((x_star, x_star), theme.px(4.0), theme.series(1).filled())))?;
-        // The diagonal and the map's line cross the plot too: sample them with the web.
-        let lines = (0..=20).flat_map(|i| {
-            let x = lo + (hi - lo) * i as f64 / 20.0;
-            [(x, x), (x, self.f.gd_step(x, self.eta))]
-        });
-        let corner = plot::emptiest_corner(
-            web.iter()
-                .copied()
-                .chain(lines)
-                .map(|(x, y)| (plot::fraction(x, lo, hi, false), plot::fraction(y, lo, hi, false))),
-        );
-        plot::legend(&mut chart, theme, corner)?;
+        plot::legend(&mut chart, theme)?;
         Ok(None)
     }
 }

@@ -147,10 +147,7 @@ impl QuadraticNd {
                 .label(format!("q{}\u{1d40}(x\u{209c} \u{2212} x*), GD", ["\u{2081}", "\u{2082}"][i]))
                 .legend(plot::dot_swatch(theme, color));
         }
-        let corner = plot::emptiest_corner(all.iter().flat_map(|series| {
-            series.iter().enumerate().map(|(t, &v)| (t as f64 / t_max, plot::fraction(v, lo, hi, true)))
-        }));
-        plot::legend(&mut chart, theme, corner)?;
+        plot::legend(&mut chart, theme)?;
         Ok(None)
     }
 }

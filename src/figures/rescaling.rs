@@ -122,13 +122,7 @@ impl Rescaling {
             )?
             .label("data")
             .legend(plot::dot_swatch(theme, theme.foreground()));
-        let corner = plot::emptiest_corner(
-            before
-                .iter()
-                .chain(data.x.iter().zip(&data.y).map(|(x, y)| (*x, *y)).collect::<Vec<_>>().iter())
-                .map(|&(x, y)| (plot::fraction(x, lo, hi, false), plot::fraction(y, y_lo, y_hi, false))),
-        );
-        plot::legend(&mut chart, theme, corner)?;
+        plot::legend(&mut chart, theme)?;
         Ok(None)
     }
 
@@ -177,10 +171,7 @@ impl Rescaling {
             .draw_series(DashedLineSeries::new([(1.0, lo), (1.0, hi)], theme.px(3.0), theme.px(3.0), trained))?
             .label("trained (\u{3b1} = 1)")
             .legend(plot::swatch(theme, trained));
-        let corner = plot::emptiest_corner(
-            points.iter().map(|&(a, v)| (plot::fraction(a, x_lo, x_hi, true), plot::fraction(v, lo, hi, true))),
-        );
-        plot::legend(&mut chart, theme, corner)?;
+        plot::legend(&mut chart, theme)?;
         Ok(Some(plot::PlotMap::of(&chart, (x_lo, x_hi), (lo, hi), true, true)))
     }
 
@@ -224,7 +215,7 @@ impl Rescaling {
         }
         let now = theme.line(theme.foreground(), 1.0);
         chart.draw_series(LineSeries::new([(s.alpha, lo), (s.alpha, hi)], now))?;
-        plot::legend(&mut chart, theme, SeriesLabelPosition::LowerMiddle)?;
+        plot::legend(&mut chart, theme)?;
         Ok(None)
     }
 }

@@ -121,7 +121,7 @@ impl SharpnessVsLr {
             .legend(move |(x, y)| {
                 Cross::new((x + 9, y), 4, ShapeStyle { color: diverged.into(), filled: false, stroke_width: 2 })
             });
-        plot::legend(&mut chart, theme, SeriesLabelPosition::LowerLeft)?;
+        plot::legend(&mut chart, theme)?;
         Ok(None)
     }
 
@@ -153,7 +153,7 @@ impl SharpnessVsLr {
             .draw_series(losses.iter().map(|&(e, l)| Circle::new((e, l.clamp(lo, hi)), theme.px(4.0), color.filled())))?
             .label("final loss")
             .legend(plot::dot_swatch(theme, color));
-        plot::legend(&mut chart, theme, SeriesLabelPosition::UpperLeft)?;
+        plot::legend(&mut chart, theme)?;
         Ok(None)
     }
 }

@@ -142,7 +142,7 @@ impl Switching {
             )?
             .label("on a knot (w1x + b1 = 0)")
             .legend(move |(x, y)| Circle::new((x + 9, y), 5, ShapeStyle::from(ring).stroke_width(2)));
-        plot::legend(&mut chart, theme, SeriesLabelPosition::UpperLeft)?;
+        plot::legend(&mut chart, theme)?;
         Ok(None)
     }
 
@@ -242,7 +242,7 @@ impl Switching {
                 if threshold > y_hi { " (off the plot)" } else { "" }
             ),
         )?;
-        plot::legend(&mut chart, theme, SeriesLabelPosition::UpperMiddle)?;
+        plot::legend(&mut chart, theme)?;
         Ok(None)
     }
 
@@ -303,7 +303,7 @@ impl Switching {
             )?
             .label("simulated: stays in it")
             .legend(plot::dot_swatch(theme, inside));
-        plot::legend(&mut chart, theme, SeriesLabelPosition::UpperLeft)?;
+        plot::legend(&mut chart, theme)?;
         Ok(None)
     }
 
@@ -322,10 +322,10 @@ impl Switching {
         // The legend goes on the side of ε the curves leave free: below it when they grow,
         // above it when they shrink, with as many decades there as on the curves' side.
         let grows = curves.iter().filter_map(|c| c.last()).any(|&(_, v)| v > self.epsilon);
-        let (lo, hi, corner) = if grows {
-            (lo.min(self.epsilon * self.epsilon / hi), hi, SeriesLabelPosition::LowerRight)
+        let (lo, hi) = if grows {
+            (lo.min(self.epsilon * self.epsilon / hi), hi)
         } else {
-            (lo, hi.max(self.epsilon * self.epsilon / lo), SeriesLabelPosition::UpperRight)
+            (lo, hi.max(self.epsilon * self.epsilon / lo))
         };
         let mut chart = plot::frame(
             area,
@@ -353,7 +353,7 @@ impl Switching {
             let style = theme.text(11.0).pos(Pos::new(HPos::Right, VPos::Bottom));
             chart.draw_series(std::iter::once(Text::new("running\u{2026}", (steps as f64, lo), style)))?;
         }
-        plot::legend(&mut chart, theme, corner)?;
+        plot::legend(&mut chart, theme)?;
         Ok(None)
     }
 }

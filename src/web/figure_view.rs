@@ -584,7 +584,7 @@ impl<F: Figure + 'static> FigureView<F> {
         let dark = dom::prefers_dark();
         for (i, canvas) in self.canvases.iter().enumerate() {
             match canvas::draw_panel(&s.figure, i, canvas, dark) {
-                Ok(map) => s.maps[i] = map,
+                Ok(drawn) => s.maps[i] = drawn.map,
                 Err(e) => {
                     web_sys::console::error_1(&JsValue::from_str(&format!("{}: drawing panel {i} failed: {e}", F::ID)))
                 }
