@@ -501,7 +501,10 @@ where
         let r = theme.px(6.0);
         let at = (*a, 1.0 - eta * a);
         self::markers(&mut chart, label, [at], |p| Circle::new(p, r, color.filled()))?;
-        let name = Text::new(label.to_string(), (theme.px(7.0) as i32, -(theme.px(20.0) as i32)), theme.text(13.0));
+        // The name goes above the marker, or below it where above would leave the plot.
+        let room = chart.backend_coord(&at).1 - plot_area(&chart).y0;
+        let rise = if room > theme.px(24.0) as i32 { -(theme.px(20.0) as i32) } else { theme.px(6.0) as i32 };
+        let name = Text::new(label.to_string(), (theme.px(7.0) as i32, rise), theme.text(13.0));
         chart.draw_series(std::iter::once(EmptyElement::at(at) + name))?;
     }
     legend(&mut chart, theme)?;
