@@ -107,8 +107,12 @@ impl QuadraticNd {
         }
         let path_style = theme.line(theme.foreground(), 1.5);
         chart.draw_series(LineSeries::new(path.clone(), path_style))?;
-        chart.draw_series(path.iter().map(|&p| Circle::new(p, theme.px(3.0), theme.foreground().filled())))?;
-        chart.draw_series(std::iter::once(Cross::new((cx, cy), theme.px(5.0), theme.line(theme.series(1), 2.0))))?;
+        plot::markers(&mut chart, "GD iterates x\u{209c}", path, |p| {
+            Circle::new(p, theme.px(3.0), theme.foreground().filled())
+        })?;
+        plot::markers(&mut chart, "minimizer x*", [(cx, cy)], |p| {
+            Cross::new(p, theme.px(5.0), theme.line(theme.series(1), 2.0))
+        })?;
         Ok(None)
     }
 
@@ -133,18 +137,14 @@ impl QuadraticNd {
             let closed: Vec<(f64, f64)> =
                 (0..shown[i].len()).map(|t| (t as f64, (start * factor.powi(t as i32)).max(lo))).collect();
             let closed_style = ShapeStyle { color: color.mix(0.55), filled: false, stroke_width: theme.px(1.5) };
-            chart
-                .draw_series(LineSeries::new(closed, closed_style))?
-                .label(format!("|1 \u{2212} \u{3b7}a{}|\u{1d57} = {:.3}\u{1d57}", ["\u{2081}", "\u{2082}"][i], factor))
+            let direction = ["\u{2081}", "\u{2082}"][i];
+            plot::line(&mut chart, &format!("closed form, direction q{direction}"), closed, closed_style)?
+                .label(format!("|1 \u{2212} \u{3b7}a{direction}|\u{1d57} = {factor:.3}\u{1d57}"))
                 .legend(plot::swatch(theme, closed_style));
-            chart
-                .draw_series(
-                    shown[i]
-                        .iter()
-                        .enumerate()
-                        .map(|(t, &v)| Circle::new((t as f64, v.max(lo)), theme.px(3.0), color.filled())),
-                )?
-                .label(format!("q{}\u{1d40}(x\u{209c} \u{2212} x*), GD", ["\u{2081}", "\u{2082}"][i]))
+            let name = format!("q{direction}\u{1d40}(x\u{209c} \u{2212} x*), GD");
+            let points = shown[i].iter().enumerate().map(|(t, &v)| (t as f64, v.max(lo)));
+            plot::markers(&mut chart, &name, points, |p| Circle::new(p, theme.px(3.0), color.filled()))?
+                .label(&name)
                 .legend(plot::dot_swatch(theme, color));
         }
         plot::legend(&mut chart, theme)?;
