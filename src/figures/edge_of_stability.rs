@@ -185,10 +185,8 @@ impl EdgeOfStability {
         let mut chart = plot::frame(area, theme, "training loss").build_cartesian_2d(0.0..end, (lo..hi).log_scale())?;
         plot::mesh(&mut chart, theme, "step t", "L(\u{3b8}\u{209c})")?;
         let style = theme.line(theme.series(0), 1.5);
-        chart.draw_series(LineSeries::new(
-            plot::thin(&losses, DRAWN_POINTS).into_iter().map(|(x, y)| (x, y.clamp(lo, hi))),
-            style,
-        ))?;
+        let shown = plot::thin(&losses, DRAWN_POINTS).into_iter().map(|(x, y)| (x, y.clamp(lo, hi)));
+        plot::line(&mut chart, "loss", shown, style)?;
         self.mark_switch(&mut chart, theme, (lo, hi))?;
         Ok(None)
     }
@@ -202,7 +200,7 @@ impl EdgeOfStability {
         let at = self.run.schedule.switch_at as f64;
         if at < self.params.get("steps") {
             let style = ShapeStyle { color: theme.muted().mix(0.8), filled: false, stroke_width: theme.px(1.0) };
-            chart.draw_series(LineSeries::new([(at, lo), (at, hi)], style))?;
+            plot::line(chart, "learning-rate switch", [(at, lo), (at, hi)], style)?;
         }
         Ok(())
     }
@@ -233,8 +231,7 @@ impl EdgeOfStability {
                 .build_cartesian_2d(0.0..end, lo..hi.max(lo + 1e-9))?;
         plot::mesh(&mut chart, theme, "step t", "eigenvalue")?;
         let threshold_style = ShapeStyle { color: theme.series(1).into(), filled: false, stroke_width: theme.px(1.5) };
-        chart
-            .draw_series(LineSeries::new(eta_line, threshold_style))?
+        plot::line(&mut chart, "2/\u{3b7}", eta_line, threshold_style)?
             .label("2/\u{3b7}")
             .legend(plot::swatch(theme, threshold_style));
         let names = ["\u{3bb}\u{2081} (sharpness)", "\u{3bb}\u{2082}", "\u{3bb}\u{2083}"];
@@ -242,8 +239,7 @@ impl EdgeOfStability {
             let color =
                 if i == 0 { theme.series(0).into() } else { theme.series(0).mix(0.45 - 0.15 * (i as f64 - 1.0)) };
             let style = ShapeStyle { color, filled: false, stroke_width: theme.px(if i == 0 { 1.6 } else { 1.0 }) };
-            chart
-                .draw_series(LineSeries::new(plot::thin(s, DRAWN_POINTS), style))?
+            plot::line(&mut chart, names[i], plot::thin(s, DRAWN_POINTS), style)?
                 .label(names[i])
                 .legend(plot::swatch(theme, style));
         }
@@ -275,12 +271,11 @@ impl EdgeOfStability {
         ];
         for (points, style, label) in series {
             let points = plot::thin(points, DRAWN_POINTS).into_iter().map(|(x, y)| (x, y.clamp(lo, hi)));
-            chart.draw_series(LineSeries::new(points, style))?.label(label).legend(plot::swatch(theme, style));
+            plot::line(&mut chart, label, points, style)?.label(label).legend(plot::swatch(theme, style));
         }
         if self.params.get_usize("mode") == 0 {
             let tol = ShapeStyle { color: theme.muted().into(), filled: false, stroke_width: theme.px(1.0) };
-            chart
-                .draw_series(LineSeries::new([(0.0, DEFAULT_TOLERANCE), (end, DEFAULT_TOLERANCE)], tol))?
+            plot::line(&mut chart, "tolerance", [(0.0, DEFAULT_TOLERANCE), (end, DEFAULT_TOLERANCE)], tol)?
                 .label("tolerance")
                 .legend(plot::swatch(theme, tol));
         }
