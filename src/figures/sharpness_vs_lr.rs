@@ -73,43 +73,34 @@ impl SharpnessVsLr {
             (eta, (2.0 / eta).clamp(lo, hi))
         });
         let curve_style = theme.line(theme.series(1), 1.5);
-        chart
-            .draw_series(LineSeries::new(curve, curve_style))?
+        plot::line(&mut chart, "2/\u{3b7}", curve, curve_style)?
             .label("2/\u{3b7}")
             .legend(plot::swatch(theme, curve_style));
         let r = theme.px(4.0);
         let (good, open, bound) = (theme.series(0), theme.series(4), theme.series(2));
         let at = |v: f64| v.clamp(lo, hi);
-        chart
-            .draw_series(
-                results
-                    .iter()
-                    .filter(|r| r.outcome == Outcome::Converged)
-                    .map(|s| Circle::new((s.eta, at(s.sharpness)), r, good.filled())),
-            )?
+        let converged = results.iter().filter(|r| r.outcome == Outcome::Converged).map(|s| (s.eta, at(s.sharpness)));
+        plot::markers(&mut chart, "sharpness, converged", converged, |p| Circle::new(p, r, good.filled()))?
             .label("sharpness, converged")
             .legend(plot::dot_swatch(theme, good));
-        chart
-            .draw_series(
-                results
-                    .iter()
-                    .filter(|r| r.outcome == Outcome::NotConverged && r.sharpness.is_finite())
-                    .map(|s| Circle::new((s.eta, at(s.sharpness)), r, theme.line(open, 1.5))),
-            )?
+        let capped = results
+            .iter()
+            .filter(|r| r.outcome == Outcome::NotConverged && r.sharpness.is_finite())
+            .map(|s| (s.eta, at(s.sharpness)));
+        plot::markers(&mut chart, "sharpness, not converged", capped, |p| Circle::new(p, r, theme.line(open, 1.5)))?
             .label("sharpness, not converged")
             .legend(move |(x, y)| {
                 Circle::new((x + 9, y), 4, ShapeStyle { color: open.into(), filled: false, stroke_width: 2 })
             });
-        chart
-            .draw_series(
-                results
-                    .iter()
-                    .filter(|r| r.lemma4_bound.is_finite())
-                    .map(|s| TriangleMarker::new((s.eta, at(s.lemma4_bound)), r, bound.filled())),
-            )?
-            .label("Lemma 4: 1 + 2\u{222b}|f''|g")
-            .legend(move |(x, y)| TriangleMarker::new((x + 9, y), 4, bound.filled()));
+        let bounds = results.iter().filter(|r| r.lemma4_bound.is_finite()).map(|s| (s.eta, at(s.lemma4_bound)));
+        plot::markers(&mut chart, "Lemma 4: 1 + 2\u{222b}|f''|g", bounds, |p| {
+            TriangleMarker::new(p, r, bound.filled())
+        })?
+        .label("Lemma 4: 1 + 2\u{222b}|f''|g")
+        .legend(move |(x, y)| TriangleMarker::new((x + 9, y), 4, bound.filled()));
         let diverged = theme.series(1);
+        // Crosses only mark where a run diverged: their height is no value, so they are not
+        // read out by pointing.
         chart
             .draw_series(
                 results
@@ -144,13 +135,12 @@ impl SharpnessVsLr {
             .build_cartesian_2d((e_lo..e_hi).log_scale(), (lo..hi).log_scale())?;
         plot::mesh(&mut chart, theme, "step size \u{3b7}", "loss")?;
         let tol_style = theme.line(theme.muted(), 1.0);
-        chart
-            .draw_series(LineSeries::new([(e_lo, tolerance), (e_hi, tolerance)], tol_style))?
+        plot::line(&mut chart, "tolerance", [(e_lo, tolerance), (e_hi, tolerance)], tol_style)?
             .label("tolerance")
             .legend(plot::swatch(theme, tol_style));
         let color = theme.series(0);
-        chart
-            .draw_series(losses.iter().map(|&(e, l)| Circle::new((e, l.clamp(lo, hi)), theme.px(4.0), color.filled())))?
+        let shown = losses.iter().map(|&(e, l)| (e, l.clamp(lo, hi)));
+        plot::markers(&mut chart, "final loss", shown, |p| Circle::new(p, theme.px(4.0), color.filled()))?
             .label("final loss")
             .legend(plot::dot_swatch(theme, color));
         plot::legend(&mut chart, theme)?;
