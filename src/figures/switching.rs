@@ -117,7 +117,9 @@ impl Switching {
             chart.draw_series(std::iter::once(PathElement::new(vec![(tau, y_lo), (tau, y_hi)], knot_style)))?;
         }
         let f_style = theme.line(theme.series(0), 2.0);
-        chart.draw_series(LineSeries::new(curve, f_style))?.label("f at \u{3b8}*").legend(plot::swatch(theme, f_style));
+        plot::line(&mut chart, "f at \u{3b8}*", curve, f_style)?
+            .label("f at \u{3b8}*")
+            .legend(plot::swatch(theme, f_style));
         let residual_style = theme.line(theme.series(1), 1.2);
         chart.draw_series(
             m.data
@@ -127,21 +129,17 @@ impl Switching {
                 .map(|(&x, &y)| PathElement::new(vec![(x, y), (x, m.net.eval(&m.theta_star, x))], residual_style)),
         )?;
         let dot = theme.foreground();
-        chart
-            .draw_series(
-                m.data.x.iter().zip(&m.data.y).map(|(&x, &y)| Circle::new((x, y), theme.px(3.5), dot.filled())),
-            )?
+        let data = m.data.x.iter().zip(&m.data.y).map(|(&x, &y)| (x, y));
+        plot::markers(&mut chart, "data", data, |p| Circle::new(p, theme.px(3.5), dot.filled()))?
             .label("data (segments: residuals)")
             .legend(plot::dot_swatch(theme, dot));
         let ring = theme.series(1);
-        chart
-            .draw_series(
-                m.on_knot
-                    .iter()
-                    .map(|&(j, _)| Circle::new((m.data.x[j], m.data.y[j]), theme.px(8.0), theme.line(ring, 2.0))),
-            )?
-            .label("on a knot (w1x + b1 = 0)")
-            .legend(move |(x, y)| Circle::new((x + 9, y), 5, ShapeStyle::from(ring).stroke_width(2)));
+        let on_knot = m.on_knot.iter().map(|&(j, _)| (m.data.x[j], m.data.y[j]));
+        plot::markers(&mut chart, "data point on a knot", on_knot, |p| {
+            Circle::new(p, theme.px(8.0), theme.line(ring, 2.0))
+        })?
+        .label("on a knot (w1x + b1 = 0)")
+        .legend(move |(x, y)| Circle::new((x + 9, y), 5, ShapeStyle::from(ring).stroke_width(2)));
         plot::legend(&mut chart, theme)?;
         Ok(None)
     }
@@ -167,55 +165,52 @@ impl Switching {
             plot::frame(area, theme, "Lemma 3: \u{3bb}_lower against 2/\u{3b7} + \u{3b4} + \u{3b3}/\u{3b5}")
                 .build_cartesian_2d(-0.5..(modes as f64 - 0.5), 0.0..y_hi)?;
         let kinks = self.kinks();
-        chart
-            .configure_mesh()
-            .x_desc("mode m (knot points: + active, \u{2212} inactive)")
-            .y_desc("eigenvalue")
-            .x_labels(modes)
-            .y_labels(6)
-            .label_style(theme.text(11.0))
-            .axis_desc_style(theme.text(12.0))
-            .axis_style(theme.line(theme.muted(), 1.0))
-            .bold_line_style(theme.line(theme.grid(), 1.0))
-            .light_line_style(theme.line(theme.background(), 0.0))
-            .disable_x_mesh()
-            .x_label_formatter(&|v| {
-                let m = v.round();
-                if (v - m).abs() < 1e-9 && m >= 0.0 {
-                    mode_name(m as usize, kinks)
-                } else {
-                    String::new()
-                }
-            })
-            .y_label_formatter(&|v| format_tick(*v))
-            .draw()?;
+        plot::custom_mesh(("mode m", "eigenvalue"), || {
+            chart
+                .configure_mesh()
+                .x_desc("mode m (knot points: + active, \u{2212} inactive)")
+                .y_desc("eigenvalue")
+                .x_labels(modes)
+                .y_labels(6)
+                .label_style(theme.text(11.0))
+                .axis_desc_style(theme.text(12.0))
+                .axis_style(theme.line(theme.muted(), 1.0))
+                .bold_line_style(theme.line(theme.grid(), 1.0))
+                .light_line_style(theme.line(theme.background(), 0.0))
+                .disable_x_mesh()
+                .x_label_formatter(&|v| {
+                    let m = v.round();
+                    if (v - m).abs() < 1e-9 && m >= 0.0 {
+                        mode_name(m as usize, kinks)
+                    } else {
+                        String::new()
+                    }
+                })
+                .y_label_formatter(&|v| format_tick(*v))
+                .draw()
+        })?;
         let eig = theme.line(theme.series(0), 1.5);
         for (m, values) in spectra.iter().enumerate() {
             let x = m as f64;
-            chart.draw_series(
-                values.iter().filter(|v| **v <= y_hi).map(|&v| PathElement::new(vec![(x - 0.3, v), (x + 0.3, v)], eig)),
-            )?;
+            let shown = values.iter().filter(|v| **v <= y_hi).map(|&v| (x, v));
+            plot::markers(&mut chart, &format!("eigenvalue of H at mode {m}"), shown, |(x, v)| {
+                PathElement::new(vec![(x - 0.3, v), (x + 0.3, v)], eig)
+            })?;
         }
         let lambda_color = theme.series(2);
-        chart
-            .draw_series(
-                lemma
-                    .lambdas
-                    .iter()
-                    .enumerate()
-                    .map(|(m, &l)| Circle::new((m as f64, l.min(y_hi)), theme.px(5.0), lambda_color.filled())),
-            )?
-            .label("\u{3bb}_m = q\u{1d40}H_m q")
-            .legend(plot::dot_swatch(theme, lambda_color));
+        let lambdas = lemma.lambdas.iter().enumerate().map(|(m, &l)| (m as f64, l.min(y_hi)));
+        plot::markers(&mut chart, "\u{3bb}_m = q\u{1d40}H_m q", lambdas, |p| {
+            Circle::new(p, theme.px(5.0), lambda_color.filled())
+        })?
+        .label("\u{3bb}_m = q\u{1d40}H_m q")
+        .legend(plot::dot_swatch(theme, lambda_color));
         let level = |chart: &mut ChartContext<'_, DB, _>,
                      value: f64,
                      style: ShapeStyle,
                      label: String|
          -> Result<(), plot::DrawError<DB>> {
-            chart
-                .draw_series(LineSeries::new([(-0.5, value.min(y_hi)), (modes as f64 - 0.5, value.min(y_hi))], style))?
-                .label(label)
-                .legend(plot::swatch(theme, style));
+            let line = [(-0.5, value.min(y_hi)), (modes as f64 - 0.5, value.min(y_hi))];
+            plot::line(chart, &label, line, style)?.label(label).legend(plot::swatch(theme, style));
             Ok(())
         };
         level(
@@ -269,40 +264,35 @@ impl Switching {
         .build_cartesian_2d((e_lo..e_hi).log_scale(), (y_lo..y_hi).log_scale())?;
         plot::mesh(&mut chart, theme, "\u{3b5}", "sup\u{209c} E\u{2016}\u{3b8}\u{209c} \u{2212} \u{3b8}*\u{2016}")?;
         if let Some(floor) = lemma.epsilon_floor(self.eta).filter(|&f| f < e_hi) {
-            chart
-                .draw_series(std::iter::once(Rectangle::new(
+            plot::shade(
+                &mut chart,
+                std::iter::once(Rectangle::new(
                     [(floor.max(e_lo), y_lo), (e_hi, y_hi)],
                     theme.unstable_fill().filled(),
-                )))?
-                .label("Lemma 3: not strongly stable")
-                .legend(move |(x, y)| Rectangle::new([(x, y - 5), (x + 16, y + 5)], theme.unstable_fill().filled()));
+                )),
+            )?
+            .label("Lemma 3: not strongly stable")
+            .legend(move |(x, y)| Rectangle::new([(x, y - 5), (x + 16, y + 5)], theme.unstable_fill().filled()));
         }
         let diagonal = theme.line(theme.foreground(), 1.5);
-        chart
-            .draw_series(LineSeries::new([(e_lo, e_lo), (e_hi, e_hi)], diagonal))?
+        plot::line(&mut chart, "sup = \u{3b5}", [(e_lo, e_lo), (e_hi, e_hi)], diagonal)?
             .label("sup = \u{3b5}")
             .legend(plot::swatch(theme, diagonal));
         let chosen = theme.line(theme.muted(), 1.2);
-        chart.draw_series(LineSeries::new([(self.epsilon, y_lo), (self.epsilon, y_hi)], chosen))?;
+        plot::line(&mut chart, "chosen \u{3b5}", [(self.epsilon, y_lo), (self.epsilon, y_hi)], chosen)?;
         let (out, inside) = (theme.series(1), theme.series(2));
-        chart
-            .draw_series(
-                points
-                    .iter()
-                    .filter(|p| p.1 > p.0)
-                    .map(|&(e, w)| Circle::new((e, w.min(y_hi)), theme.px(4.5), out.filled())),
-            )?
-            .label("simulated: leaves the ball")
-            .legend(plot::dot_swatch(theme, out));
-        chart
-            .draw_series(
-                points
-                    .iter()
-                    .filter(|p| p.1 <= p.0)
-                    .map(|&(e, w)| Circle::new((e, w.max(y_lo)), theme.px(4.5), inside.filled())),
-            )?
-            .label("simulated: stays in it")
-            .legend(plot::dot_swatch(theme, inside));
+        let leaving = points.iter().filter(|p| p.1 > p.0).map(|&(e, w)| (e, w.min(y_hi)));
+        plot::markers(&mut chart, "simulated: leaves the ball", leaving, |p| {
+            Circle::new(p, theme.px(4.5), out.filled())
+        })?
+        .label("simulated: leaves the ball")
+        .legend(plot::dot_swatch(theme, out));
+        let staying = points.iter().filter(|p| p.1 <= p.0).map(|&(e, w)| (e, w.max(y_lo)));
+        plot::markers(&mut chart, "simulated: stays in the ball", staying, |p| {
+            Circle::new(p, theme.px(4.5), inside.filled())
+        })?
+        .label("simulated: stays in it")
+        .legend(plot::dot_swatch(theme, inside));
         plot::legend(&mut chart, theme)?;
         Ok(None)
     }
@@ -335,13 +325,17 @@ impl Switching {
         .build_cartesian_2d(0.0..steps.max(1) as f64, (lo..hi).log_scale())?;
         plot::mesh(&mut chart, theme, "step t", "E\u{2016}\u{3b8}\u{209c} \u{2212} \u{3b8}*\u{2016}")?;
         let eps_style = theme.line(theme.foreground(), 1.5);
-        chart
-            .draw_series(LineSeries::new([(0.0, self.epsilon), (steps as f64, self.epsilon)], eps_style))?
+        plot::line(&mut chart, "\u{3b5}", [(0.0, self.epsilon), (steps as f64, self.epsilon)], eps_style)?
             .label("\u{3b5}")
             .legend(plot::swatch(theme, eps_style));
         for (s, curve) in curves.iter().enumerate() {
             let style = if s < 2 { theme.line(theme.series(s), 2.0) } else { theme.line(theme.muted().mix(0.7), 1.0) };
-            let series = chart.draw_series(LineSeries::new(curve.iter().map(|&(t, v)| (t, v.max(lo))), style))?;
+            let name = match s {
+                0 => "from \u{3b8}* + \u{3b5}q".to_string(),
+                1 => "from \u{3b8}* \u{2212} \u{3b5}q".to_string(),
+                _ => format!("from random start {}", s - 1),
+            };
+            let series = plot::line(&mut chart, &name, curve.iter().map(|&(t, v)| (t, v.max(lo))), style)?;
             match s {
                 0 => series.label("from \u{3b8}* + \u{3b5}q").legend(plot::swatch(theme, style)),
                 1 => series.label("from \u{3b8}* \u{2212} \u{3b5}q").legend(plot::swatch(theme, style)),
