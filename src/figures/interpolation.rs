@@ -112,15 +112,15 @@ impl Interpolation {
             .build_cartesian_2d(0.0..x_hi, (lo..hi).log_scale())?;
         plot::mesh(&mut chart, theme, "step t", "L(\u{3b8}\u{209c})")?;
         let tol = theme.line(theme.muted(), 1.0);
-        chart
-            .draw_series(DashedLineSeries::new(
-                [(0.0, TOLERANCE), (x_hi, TOLERANCE)],
-                theme.px(4.0),
-                theme.px(4.0),
-                tol,
-            ))?
-            .label(format!("stop at L \u{2264} {}", format_tick(TOLERANCE)))
-            .legend(plot::swatch(theme, tol));
+        plot::dashed(
+            &mut chart,
+            "tolerance",
+            [(0.0, TOLERANCE), (x_hi, TOLERANCE)],
+            (theme.px(4.0), theme.px(4.0)),
+            tol,
+        )?
+        .label(format!("stop at L \u{2264} {}", format_tick(TOLERANCE)))
+        .legend(plot::swatch(theme, tol));
         for (i, run) in s.runs() {
             let style = theme.line(theme.series(i), 2.0);
             let line: Vec<(f64, f64)> = run
@@ -129,10 +129,8 @@ impl Interpolation {
                 .filter(|r| r.loss.is_finite())
                 .map(|r| (r.step as f64, r.loss.clamp(lo, hi)))
                 .collect();
-            chart
-                .draw_series(LineSeries::new(line, style))?
-                .label(s.label(i, self.compare_steps()))
-                .legend(plot::swatch(theme, style));
+            let name = s.label(i, self.compare_steps());
+            plot::line(&mut chart, &name, line, style)?.label(name).legend(plot::swatch(theme, style));
         }
         plot::legend(&mut chart, theme)?;
         Ok(None)
@@ -157,30 +155,20 @@ impl Interpolation {
         plot::mesh(&mut chart, theme, "x", "f(x)")?;
         if s.has_target() {
             let style = theme.line(theme.muted(), 1.5);
-            chart
-                .draw_series(DashedLineSeries::new(
-                    grid.iter().map(|&x| (x, target(x))),
-                    theme.px(5.0),
-                    theme.px(4.0),
-                    style,
-                ))?
+            let curve = grid.iter().map(|&x| (x, target(x)));
+            plot::dashed(&mut chart, "target sin(\u{3c0}x)", curve, (theme.px(5.0), theme.px(4.0)), style)?
                 .label("target sin(\u{3c0}x)")
                 .legend(plot::swatch(theme, style));
         }
         for (i, fit) in &fits {
             let style = theme.line(theme.series(*i), 2.0);
-            chart
-                .draw_series(LineSeries::new(fit.iter().map(|&(x, y)| (x, y.clamp(y_lo, y_hi))), style))?
-                .label(s.label(*i, self.compare_steps()))
+            let name = s.label(*i, self.compare_steps());
+            plot::line(&mut chart, &name, fit.iter().map(|&(x, y)| (x, y.clamp(y_lo, y_hi))), style)?
+                .label(name)
                 .legend(plot::swatch(theme, style));
         }
-        chart
-            .draw_series(
-                data.x
-                    .iter()
-                    .zip(&data.y)
-                    .map(|(&x, &y)| Circle::new((x, y), theme.px(3.5), theme.foreground().filled())),
-            )?
+        let points = data.x.iter().zip(&data.y).map(|(&x, &y)| (x, y));
+        plot::markers(&mut chart, "data", points, |p| Circle::new(p, theme.px(3.5), theme.foreground().filled()))?
             .label("data")
             .legend(plot::dot_swatch(theme, theme.foreground()));
         plot::legend(&mut chart, theme)?;
@@ -216,9 +204,9 @@ impl Interpolation {
                 .map(|r| (r.step as f64, r.test_error.clamp(lo, hi)))
                 .collect();
             let last = run.records().last().map_or(f64::NAN, |r| r.test_error);
-            chart
-                .draw_series(LineSeries::new(line, style))?
-                .label(format!("{}: {}", s.label(i, self.compare_steps()), format_number(last)))
+            let name = s.label(i, self.compare_steps());
+            plot::line(&mut chart, &name, line, style)?
+                .label(format!("{name}: {}", format_number(last)))
                 .legend(plot::swatch(theme, style));
         }
         plot::legend(&mut chart, theme)?;
