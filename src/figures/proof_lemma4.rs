@@ -135,34 +135,38 @@ impl ProofLemma4 {
         let mut chart = plot::frame(area, theme, "every line of the chain on this network")
             .y_label_area_size(theme.px(62.0))
             .build_cartesian_2d((x_lo..x_hi).log_scale(), 0.3..(CHAIN_LINES as f64 + 0.7))?;
-        chart
-            .configure_mesh()
-            .x_desc("value (log scale)")
-            .x_labels(6)
-            .y_labels(CHAIN_LINES)
-            .label_style(theme.text(11.0))
-            .axis_desc_style(theme.text(12.0))
-            .axis_style(theme.line(theme.muted(), 1.0))
-            .bold_line_style(theme.line(theme.grid(), 1.0))
-            .light_line_style(theme.line(theme.background(), 0.0))
-            .disable_y_mesh()
-            .x_label_formatter(&|v| format_tick(*v))
-            .y_label_formatter(&|v| {
-                let line = CHAIN_LINES as f64 + 1.0 - v.round();
-                if (1.0..=CHAIN_LINES as f64).contains(&line) && (v - v.round()).abs() < 1e-9 {
-                    format!("line {line}")
-                } else {
-                    String::new()
-                }
-            })
-            .draw()?;
+        plot::custom_mesh(("value", ""), || {
+            chart
+                .configure_mesh()
+                .x_desc("value (log scale)")
+                .x_labels(6)
+                .y_labels(CHAIN_LINES)
+                .label_style(theme.text(11.0))
+                .axis_desc_style(theme.text(12.0))
+                .axis_style(theme.line(theme.muted(), 1.0))
+                .bold_line_style(theme.line(theme.grid(), 1.0))
+                .light_line_style(theme.line(theme.background(), 0.0))
+                .disable_y_mesh()
+                .x_label_formatter(&|v| format_tick(*v))
+                .y_label_formatter(&|v| {
+                    let line = CHAIN_LINES as f64 + 1.0 - v.round();
+                    if (1.0..=CHAIN_LINES as f64).contains(&line) && (v - v.round()).abs() < 1e-9 {
+                        format!("line {line}")
+                    } else {
+                        String::new()
+                    }
+                })
+                .draw()
+        })?;
         let current = self.line();
         for (index, &value) in lines.iter().enumerate() {
             let line = index + 1;
             let y = (CHAIN_LINES + 1 - line) as f64;
             let color = if line == current { theme.series(1) } else { theme.series(0) };
             let fill = if line == current { color.filled() } else { color.mix(0.45).filled() };
-            chart.draw_series(std::iter::once(Rectangle::new([(x_lo, y - 0.32), (value, y + 0.32)], fill)))?;
+            plot::markers(&mut chart, &format!("line {line}"), [(value, y)], |(value, y)| {
+                Rectangle::new([(x_lo, y - 0.32), (value, y + 0.32)], fill)
+            })?;
             let label = match index.checked_sub(1).map(|previous| lines[previous] - value) {
                 None => format_tick(value),
                 Some(gap) if gap.abs() <= ROUNDING * value.abs().max(1.0) => {
@@ -209,24 +213,21 @@ impl ProofLemma4 {
         let mut chart = plot::frame(area, theme, &caption).build_cartesian_2d(-0.6..(k - 0.4), 0.0..top)?;
         plot::mesh(&mut chart, theme, "neurons in the order of their knots \u{3c4}\u{1d62}", "term")?;
         let solid = theme.series(1);
-        chart
-            .draw_series(
-                current
-                    .iter()
-                    .enumerate()
-                    .map(|(r, &v)| Rectangle::new([(r as f64 - 0.38, 0.0), (r as f64, v)], solid.filled())),
-            )?
-            .label(format!("line {line}"))
-            .legend(move |(x, y)| Rectangle::new([(x, y - 5), (x + 14, y + 5)], solid.filled()));
+        let bars = current.iter().enumerate().map(|(r, &v)| (r as f64, v));
+        plot::markers(&mut chart, &format!("line {line}"), bars, |(r, v)| {
+            Rectangle::new([(r - 0.38, 0.0), (r, v)], solid.filled())
+        })?
+        .label(format!("line {line}"))
+        .legend(move |(x, y)| Rectangle::new([(x, y - 5), (x + 14, y + 5)], solid.filled()));
         if line < CHAIN_LINES {
             let outline = theme.series(0);
             let style = outline.mix(0.35).filled();
-            chart
-                .draw_series(following.iter().enumerate().map(|(r, &v)| {
-                    Rectangle::new([(r as f64, 0.0), (r as f64 + 0.38, v)], outline.mix(0.35).filled())
-                }))?
-                .label(format!("line {next}"))
-                .legend(move |(x, y)| Rectangle::new([(x, y - 5), (x + 14, y + 5)], style));
+            let bars = following.iter().enumerate().map(|(r, &v)| (r as f64, v));
+            plot::markers(&mut chart, &format!("line {next}"), bars, |(r, v)| {
+                Rectangle::new([(r, 0.0), (r + 0.38, v)], style)
+            })?
+            .label(format!("line {next}"))
+            .legend(move |(x, y)| Rectangle::new([(x, y - 5), (x + 14, y + 5)], style));
         }
         plot::legend(&mut chart, theme)?;
         Ok(None)
@@ -250,22 +251,24 @@ impl ProofLemma4 {
         let (lo, hi) = plot::log_range(h.iter().chain(&gn).copied().chain([line3]), 1e-6);
         let mut chart = plot::frame(area, theme, "lines 1\u{2013}3: spectra and u = 1/\u{221a}n")
             .build_cartesian_2d(0.0..3.0, (lo..hi).log_scale())?;
-        chart
-            .configure_mesh()
-            .y_desc("eigenvalue (log scale)")
-            .x_labels(3)
-            .y_labels(6)
-            .label_style(theme.text(11.0))
-            .axis_desc_style(theme.text(12.0))
-            .axis_style(theme.line(theme.muted(), 1.0))
-            .bold_line_style(theme.line(theme.grid(), 1.0))
-            .light_line_style(theme.line(theme.background(), 0.0))
-            .disable_x_mesh()
-            .x_label_formatter(&|_| String::new())
-            .y_label_formatter(&|v| format_tick(*v))
-            .draw()?;
+        plot::custom_mesh(("", "eigenvalue"), || {
+            chart
+                .configure_mesh()
+                .y_desc("eigenvalue (log scale)")
+                .x_labels(3)
+                .y_labels(6)
+                .label_style(theme.text(11.0))
+                .axis_desc_style(theme.text(12.0))
+                .axis_style(theme.line(theme.muted(), 1.0))
+                .bold_line_style(theme.line(theme.grid(), 1.0))
+                .light_line_style(theme.line(theme.background(), 0.0))
+                .disable_x_mesh()
+                .x_label_formatter(&|_| String::new())
+                .y_label_formatter(&|v| format_tick(*v))
+                .draw()
+        })?;
         let dash = theme.line(theme.series(1), 1.5);
-        chart.draw_series(LineSeries::new([(0.0, line3), (3.0, line3)], dash))?;
+        plot::line(&mut chart, "line 3: u\u{1d40}(\u{3a6}\u{3a6}\u{1d40}/n)u", [(0.0, line3), (3.0, line3)], dash)?;
         // Between the two columns, where nothing else is drawn.
         let centred = theme.text(11.0).pos(Pos::new(HPos::Center, VPos::Top));
         chart.draw_series(std::iter::once(
@@ -283,12 +286,12 @@ impl ProofLemma4 {
                     + Text::new(name.to_string(), (0, theme.px(6.0) as i32), below.clone())
                     + Text::new(format!("\u{3bb}_max {top}"), (0, theme.px(6.0) as i32 + line_height), below),
             ))?;
-            chart.draw_series(values.iter().map(|&v| {
+            plot::markers(&mut chart, &format!("eigenvalue of {name}"), values.iter().map(|&v| (x, v)), |(x, v)| {
                 PathElement::new(
                     vec![(x - 0.3, v), (x + 0.3, v)],
                     theme.line(color, if v == values[0] { 3.0 } else { 1.2 }),
                 )
-            }))?;
+            })?;
         }
         Ok(None)
     }
@@ -319,10 +322,10 @@ impl ProofLemma4 {
             )?;
         }
         let f_style = theme.line(theme.series(0), 2.0);
-        chart.draw_series(LineSeries::new(curve.clone(), f_style))?.label("f").legend(plot::swatch(theme, f_style));
+        plot::line(&mut chart, "f", curve, f_style)?.label("f").legend(plot::swatch(theme, f_style));
         let dot = theme.series(1);
-        chart
-            .draw_series(data.x.iter().zip(&data.y).map(|(&x, &y)| Circle::new((x, y), theme.px(4.0), dot.filled())))?
+        let points = data.x.iter().zip(&data.y).map(|(&x, &y)| (x, y));
+        plot::markers(&mut chart, "data", points, |p| Circle::new(p, theme.px(4.0), dot.filled()))?
             .label("data")
             .legend(plot::dot_swatch(theme, dot));
         plot::legend(&mut chart, theme)?;
