@@ -44,6 +44,11 @@ pub fn draw_panel<F: Figure>(
     Ok(drawn)
 }
 
+/// Device pixels per CSS pixel of `canvas`'s content, across.
+pub fn pixels_per_css_pixel(canvas: &HtmlCanvasElement) -> f64 {
+    buffer_scale(canvas).0
+}
+
 /// Device pixels per CSS pixel of `canvas`'s content (its buffer over its size on screen).
 fn buffer_scale(canvas: &HtmlCanvasElement) -> (f64, f64) {
     (
@@ -60,4 +65,11 @@ pub fn event_pixels(canvas: &HtmlCanvasElement, event: &web_sys::MouseEvent) -> 
     let left = rect.left() + canvas.client_left() as f64;
     let top = rect.top() + canvas.client_top() as f64;
     ((event.client_x() as f64 - left) * sx, (event.client_y() as f64 - top) * sy)
+}
+
+/// CSS-pixel coordinates, from the top-left corner of `canvas`'s border box, of the device
+/// pixel `(x, y)` of its drawing.
+pub fn css_position(canvas: &HtmlCanvasElement, (x, y): (f64, f64)) -> (f64, f64) {
+    let (sx, sy) = buffer_scale(canvas);
+    (canvas.client_left() as f64 + x / sx, canvas.client_top() as f64 + y / sy)
 }
