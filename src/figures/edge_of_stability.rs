@@ -460,21 +460,22 @@ impl Figure for EdgeOfStability {
                 RunState::Diverged { .. } => {
                     Verdict { text: "The loss is not finite at the start: nothing to train.".into(), tone: Tone::Bad }
                 }
-                _ => Verdict { text: "Starting\u{2026}".into(), tone: Tone::Neutral },
+                _ => Verdict { text: "nothing computed yet.".into(), tone: Tone::Neutral },
             };
         };
         let threshold = 2.0 / last.eta;
         let ratio = last.sharpness.value / threshold;
-        let head = format!(
-            "step {}: sharpness {:.4}, 2/\u{3b7} = {:.4} (ratio {:.3}), loss {:.3e}",
-            last.step, last.sharpness.value, threshold, ratio, last.loss
+        let numbers = format!(
+            "sharpness {:.4}, 2/\u{3b7} = {:.4} (ratio {:.3}), loss {:.3e}",
+            last.sharpness.value, threshold, ratio, last.loss
         );
+        let head = format!("step {}: {numbers}", last.step);
         match self.run.state() {
             RunState::Diverged { step, loss } => {
                 let loss = if loss.is_finite() { format!("{loss:.3e}") } else { "not finite".into() };
                 Verdict { text: format!("Diverged at step {step}, loss {loss}; before that, {head}."), tone: Tone::Bad }
             }
-            RunState::Running => Verdict { text: format!("Running: {head}."), tone: Tone::Neutral },
+            RunState::Running => Verdict { text: format!("{numbers}."), tone: Tone::Neutral },
             RunState::Finished => {
                 let (what, tone) = if ratio > 1.05 {
                     ("above 2/\u{3b7}", Tone::Bad)
@@ -486,6 +487,11 @@ impl Figure for EdgeOfStability {
                 Verdict { text: format!("Done, {head}: {what}."), tone }
             }
         }
+    }
+
+    fn progress(&self) -> Option<String> {
+        let step = self.run.records.last().map_or(0, |r| r.step);
+        matches!(self.run.state(), RunState::Running).then(|| format!("step {step}"))
     }
 
     fn readouts(&self) -> Vec<(String, String)> {

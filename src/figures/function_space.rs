@@ -206,7 +206,7 @@ impl FunctionSpace {
 
     fn outcome_words(outcome: Outcome, run: &InterpolationRun) -> String {
         match outcome {
-            Outcome::Running => format!("training, step {}", run.step()),
+            Outcome::Running => "not interpolating yet".to_string(),
             Outcome::Interpolated { step } => format!("interpolated at step {step}"),
             Outcome::Capped => {
                 format!("did not interpolate in {} steps (loss {})", run.step(), format_tick(run.loss()))
@@ -844,7 +844,7 @@ impl Figure for FunctionSpace {
             let (Some(theta_switch), Some(at_switch)) =
                 (run.theta_at_switch(), run.records().iter().find(|r| r.step == schedule.switch_at))
             else {
-                let text = format!("Training at \u{3b7}\u{2081} = {}: {words}.{notes}", format_tick(schedule.eta));
+                let text = format!("GD at \u{3b7}\u{2081} = {}, {words}.{notes}", format_tick(schedule.eta));
                 return Verdict { text, tone };
             };
             let before = weighted_curvature(net, theta_switch, xs);
@@ -915,6 +915,15 @@ impl Figure for FunctionSpace {
             Tone::Bad
         };
         Verdict { text: format!("{}.{notes}", parts.join("; ")), tone }
+    }
+
+    fn progress(&self) -> Option<String> {
+        let run = &self.runs[self.current].run;
+        match (self.finished(), self.switching()) {
+            (true, _) => None,
+            (false, true) => Some(format!("step {}", run.step())),
+            (false, false) => Some(format!("run {} of {}, step {}", self.current + 1, self.runs.len(), run.step())),
+        }
     }
 
     fn readouts(&self) -> Vec<(String, String)> {

@@ -80,6 +80,12 @@ impl State {
         self.runs.iter().enumerate().filter_map(|(i, s)| s.run.as_ref().map(|r| (i, r)))
     }
 
+    /// While a run is unstarted or still training, the steps each has taken.
+    fn steps_under_way(&self) -> Option<Vec<usize>> {
+        let under_way = self.runs.iter().any(|s| s.run.as_ref().is_none_or(|r| r.outcome() == Outcome::Running));
+        under_way.then(|| self.runs.iter().map(|s| s.run.as_ref().map_or(0, |r| r.steps())).collect())
+    }
+
     /// The last recorded step of any run (the right end of the plots against the step).
     fn last_step(&self) -> f64 {
         self.runs().filter_map(|(_, r)| r.records().last()).map(|rec| rec.step).max().unwrap_or(0).max(1) as f64
@@ -429,6 +435,14 @@ impl Figure for Interpolation {
         }
     }
 
+    fn progress(&self) -> Option<String> {
+        let steps: Vec<String> = self.state.as_ref().ok()?.steps_under_way()?.iter().map(|t| t.to_string()).collect();
+        Some(match steps.split_last()? {
+            (last, []) => format!("step {last}"),
+            (last, rest) => format!("steps {} and {last}", rest.join(", ")),
+        })
+    }
+
     fn verdict(&self) -> Verdict {
         let s = match &self.state {
             Ok(s) => s,
@@ -437,16 +451,9 @@ impl Figure for Interpolation {
         let n = s.problem.data.len();
         let method = if s.batch == n { "GD".to_string() } else { format!("SGD (B = {})", s.batch) };
         let runs: Vec<(usize, &TrainingRun)> = s.runs().collect();
-        if runs.len() < RUNS || runs.iter().any(|(_, r)| r.outcome() == Outcome::Running) {
-            let steps: Vec<String> = runs.iter().map(|(_, r)| r.steps().to_string()).collect();
-            return Verdict {
-                text: format!(
-                    "{method} on k = {} neurons, n = {n} points: training ({} steps).",
-                    s.problem.net.width,
-                    if steps.is_empty() { "starting".into() } else { steps.join(", ") }
-                ),
-                tone: Tone::Neutral,
-            };
+        if s.steps_under_way().is_some() {
+            let text = format!("{method} on k = {} neurons, n = {n} points.", s.problem.net.width);
+            return Verdict { text, tone: Tone::Neutral };
         }
         let compare_steps = self.compare_steps();
         let parts: Vec<String> = runs

@@ -276,7 +276,7 @@ impl LinearStability {
         let caption = if map.is_complete() {
             "stability map: the exact test over (\u{3b7}, B)".to_string()
         } else {
-            format!("stability map (computing: {:.0}%)", 100.0 * map.progress())
+            format!("stability map ({:.0}% computed)", 100.0 * map.progress())
         };
         let mut chart = plot::frame(area, theme, &caption).build_cartesian_2d((x_lo..x_hi).log_scale(), y_lo..y_hi)?;
         plot::custom_mesh(("step size \u{3b7}", "batch size B"), || {

@@ -92,7 +92,7 @@ impl Rescaling {
         let caption = if s.trained() {
             format!("f before and after rescaling by \u{3b1} = {}", format_tick(s.alpha))
         } else {
-            format!("training f (GD step {})", s.run.steps())
+            format!("f at GD step {}", s.run.steps())
         };
         let mut chart = plot::frame(area, theme, &caption).build_cartesian_2d(lo..hi, y_lo..y_hi)?;
         plot::mesh(&mut chart, theme, "x", "f(x)")?;
@@ -355,6 +355,16 @@ impl Figure for Rescaling {
         }
     }
 
+    fn progress(&self) -> Option<String> {
+        let s = self.state.as_ref().ok()?;
+        match s.run.outcome() {
+            Outcome::Running => Some(format!("GD step {}", s.run.steps())),
+            Outcome::Diverged { .. } => None,
+            _ => (!s.profile.is_complete())
+                .then(|| format!("{} of {PROFILE_POINTS} points of \u{3bb}max(\u{3b1})", s.profile.computed())),
+        }
+    }
+
     fn verdict(&self) -> Verdict {
         let s = match &self.state {
             Ok(s) => s,
@@ -362,7 +372,7 @@ impl Figure for Rescaling {
         };
         let loss = s.run.records().last().map_or(f64::NAN, |r| r.loss);
         let training = match s.run.outcome() {
-            Outcome::Running => return Verdict { text: format!("Training by GD: step {}, loss {}.", s.run.steps(), format_number(loss)), tone: Tone::Neutral },
+            Outcome::Running => return Verdict { text: format!("loss {}, not interpolating yet.", format_number(loss)), tone: Tone::Neutral },
             Outcome::Interpolated { step } => format!("GD (\u{3b7} = 1/\u{3bb}max(\u{3b8}\u{2080}) = {}) interpolated: L = {} after {step} steps.", format_number(s.eta), format_number(loss)),
             Outcome::Capped => format!("GD stopped at its cap of {} steps with L = {} (not yet interpolating; the Hessian then has a residual part).", s.run.steps(), format_number(loss)),
             Outcome::Diverged { step, .. } => {
@@ -388,8 +398,6 @@ impl Figure for Rescaling {
                     format_number(at_one)
                 ));
             }
-        } else {
-            text.push_str(&format!(" Computing \u{3bb}max(\u{3b1}): {} of {PROFILE_POINTS}.", s.profile.computed()));
         }
         let tone = if matches!(s.run.outcome(), Outcome::Interpolated { .. }) { Tone::Good } else { Tone::Neutral };
         Verdict { text, tone }

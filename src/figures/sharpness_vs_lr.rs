@@ -244,6 +244,11 @@ impl Figure for SharpnessVsLr {
         }
     }
 
+    fn progress(&self) -> Option<String> {
+        let (done, total) = (self.sweep.results().len(), self.sweep.etas().len());
+        (!self.sweep.is_done()).then(|| format!("run {} of {total}", (done + 1).min(total)))
+    }
+
     fn verdict(&self) -> Verdict {
         let results = self.sweep.results();
         let total = self.sweep.etas().len();
@@ -258,10 +263,7 @@ impl Figure for SharpnessVsLr {
             self.params.get_usize("steps")
         );
         if !self.sweep.is_done() {
-            return Verdict {
-                text: format!("Sweep running: {} of {total} runs done; {summary}.", results.len()),
-                tone: Tone::Neutral,
-            };
+            return Verdict { text: format!("so far {summary}."), tone: Tone::Neutral };
         }
         let tone = if worst <= 1.0 + 1e-6 { Tone::Good } else { Tone::Bad };
         let claim = if worst <= 1.0 + 1e-6 {

@@ -345,7 +345,7 @@ impl Switching {
         }
         if !self.finished() && self.cursor.0 == 0 {
             let style = theme.text(11.0).pos(Pos::new(HPos::Right, VPos::Bottom));
-            chart.draw_series(std::iter::once(Text::new("running\u{2026}", (steps as f64, lo), style)))?;
+            chart.draw_series(std::iter::once(Text::new("so far\u{2026}", (steps as f64, lo), style)))?;
         }
         plot::legend(&mut chart, theme)?;
         Ok(None)

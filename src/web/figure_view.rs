@@ -22,7 +22,7 @@ use crate::figures::plot::PlotMap;
 use crate::figures::recording::{Reading, Readings, Rect};
 use crate::figures::run_file::RunFile;
 use crate::figures::url_state::{self, MAX_PROGRESS, PROGRESS_KEY};
-use crate::figures::{Activity, Figure, Grab, Tone};
+use crate::figures::{self, Activity, Figure, Grab, Play, Tone};
 
 /// What the animation loop and the window's events need of a mounted figure.
 pub trait Live {
@@ -676,7 +676,8 @@ impl<F: Figure + 'static> FigureView<F> {
         if let (Some(list), Some(key)) = (&self.steps, F::STEPPER) {
             mark_step(list, s.figure.params().get(key) as u32);
         }
-        let verdict = s.figure.verdict();
+        let play = if s.playing { Play::Playing } else { Play::Paused };
+        let verdict = figures::shown_verdict(&s.figure, play);
         if self.verdict.text_content().as_deref() != Some(verdict.text.as_str()) {
             self.verdict.set_text_content(Some(&verdict.text));
         }
@@ -855,7 +856,7 @@ const STEP_TIME_MS: f64 = 100.0;
 /// small slice that may show nothing by itself. Stops after [`STEP_TIME_MS`], so that a click
 /// never freezes the page.
 fn step_to_visible_change<F: Figure>(s: &mut State<F>) {
-    let shown = |figure: &F| (figure.tables(), figure.verdict(), figure.readouts());
+    let shown = |figure: &F| (figure.tables(), figure.verdict(), figure.progress(), figure.readouts());
     let before = shown(&s.figure);
     let clock = dom::window().performance();
     let start = clock.as_ref().map_or(0.0, |p| p.now());
