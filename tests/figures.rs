@@ -15,6 +15,7 @@ use sgd_stability::figures::params::{ParamSpec, ParamValues, Scale};
 use sgd_stability::figures::plot::Theme;
 use sgd_stability::figures::quadratic_1d::Quadratic1d;
 use sgd_stability::figures::quadratic_nd::QuadraticNd;
+use sgd_stability::figures::recording::{self, RecordingBackend};
 use sgd_stability::figures::{self, Activity, Figure, FigureVisitor, Table, Tone, ALL_IDS};
 use sgd_stability::math::rng::{seeded, uniform, Rng};
 
@@ -35,8 +36,8 @@ fn render<F: Figure>(fig: &F, panel: usize, size: (u32, u32)) -> Vec<u8> {
     register_font();
     let mut buffer = vec![0u8; (size.0 * size.1 * 3) as usize];
     {
-        let area = BitMapBackend::with_buffer(&mut buffer, size).into_drawing_area();
-        fig.draw(panel, &area, &Theme::light(1.0))
+        let area = RecordingBackend::new(BitMapBackend::with_buffer(&mut buffer, size)).into_drawing_area();
+        recording::draw_panel(fig, panel, &area, &Theme::light(1.0))
             .unwrap_or_else(|e| panic!("{} panel {panel}: drawing failed: {e:?}", F::ID));
         area.present().unwrap();
     }

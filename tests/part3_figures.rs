@@ -11,6 +11,7 @@ use sgd_stability::figures::function_space::FunctionSpace;
 use sgd_stability::figures::params::{ParamValues, Scale};
 use sgd_stability::figures::plot::Theme;
 use sgd_stability::figures::proof_lemma4::ProofLemma4;
+use sgd_stability::figures::recording::{self, RecordingBackend};
 use sgd_stability::figures::switching::Switching;
 use sgd_stability::figures::{Activity, Figure, Tone};
 use sgd_stability::math::rng::{seeded, uniform};
@@ -31,8 +32,9 @@ fn exercise<F: Figure>(fig: &F, size: (u32, u32), what: &str) {
     for (i, panel) in F::PANELS.iter().enumerate() {
         let mut buffer = vec![0u8; (size.0 * size.1 * 3) as usize];
         {
-            let area = BitMapBackend::with_buffer(&mut buffer, size).into_drawing_area();
-            fig.draw(i, &area, &Theme::light(1.0)).unwrap_or_else(|e| panic!("{what}, panel {}: {e:?}", panel.key));
+            let area = RecordingBackend::new(BitMapBackend::with_buffer(&mut buffer, size)).into_drawing_area();
+            recording::draw_panel(fig, i, &area, &Theme::light(1.0))
+                .unwrap_or_else(|e| panic!("{what}, panel {}: {e:?}", panel.key));
             area.present().unwrap();
         }
         let mut colours: Vec<&[u8]> = buffer.chunks_exact(3).collect();

@@ -5,14 +5,19 @@
 //!
 //! For every figure, at its defaults and at random valid settings: random splits (a, b), and
 //! random runs of many slices such as the animation asks for, each against one call for the
-//! same total. Compared exactly: the tables (NaN-aware), the verdict, the readouts, the saved
-//! run of a training figure and whether the figure is still running.
+//! same total. Compared exactly: the tables (NaN-aware), the verdict and how far the work has
+//! got, the readouts, the saved run of a training figure and whether the figure is still
+//! running.
+//!
+//! And the words of a paused run: a figure whose verdict follows its work says where it has
+//! got, "Running: step N: …" while it plays and "Paused at step N: …" once paused, and no other
+//! words of its verdict claim that it runs.
 
 #![cfg(not(target_arch = "wasm32"))]
 
 use sgd_stability::figures::linear_stability::LinearStability;
 use sgd_stability::figures::params::{Input, ParamSpec, ParamValues, Scale};
-use sgd_stability::figures::{self, Activity, Figure, FigureVisitor, Table, Verdict, ALL_IDS};
+use sgd_stability::figures::{self, Activity, Figure, FigureVisitor, Play, Table, Verdict, ALL_IDS};
 use sgd_stability::math::rng::{seeded, uniform, Rng};
 
 /// Random valid settings per figure besides its defaults: near its minimum, and anywhere.
@@ -34,6 +39,7 @@ struct Snapshot {
     activity: Activity,
     tables: Vec<Table>,
     verdict: Verdict,
+    progress: Option<String>,
     readouts: Vec<(String, String)>,
     run: Option<String>,
 }
@@ -44,6 +50,7 @@ impl Snapshot {
             activity,
             tables: figure.tables(),
             verdict: figure.verdict(),
+            progress: figure.progress(),
             readouts: figure.readouts(),
             run: figure.run_file().map(|run| run.to_json()),
         }
@@ -62,6 +69,9 @@ impl Snapshot {
         }
         if self.verdict != other.verdict {
             return Some(format!("verdict {:?} vs {:?}", self.verdict, other.verdict));
+        }
+        if self.progress != other.progress {
+            return Some(format!("progress {:?} vs {:?}", self.progress, other.progress));
         }
         if self.readouts != other.readouts {
             return Some(format!("readouts {:?} vs {:?}", self.readouts, other.readouts));
@@ -258,4 +268,63 @@ fn linear_stability_runs_get_as_far_with_a_cached_map() {
         partial += usize::from((2..=horizon).contains(&runs.rows.len()));
     }
     assert!(partial >= 2, "the units chosen must stop the runs part-way");
+}
+
+/// Words that say a figure is at work; a verdict must leave them to the page, which knows
+/// whether it plays the figure or has paused it.
+const AT_WORK: [&str; 6] = ["running", "training,", "training (", "computing", "starting", "sweep running"];
+
+/// Each figure at its defaults, part-way through its work and at its end.
+struct PausedWords;
+
+impl FigureVisitor for PausedWords {
+    type Output = usize;
+    fn visit<F: Figure + 'static>(self) -> usize {
+        let mut unfinished = 0;
+        for units in [1, 40, 400] {
+            let (activity, verdict, progress, playing, paused) = on_fresh_thread(|| {
+                let mut figure = F::with_defaults();
+                let activity = figure.step(units);
+                let shown = |play| figures::shown_verdict(&figure, play);
+                (activity, figure.verdict(), figure.progress(), shown(Play::Playing), shown(Play::Paused))
+            });
+            let what = format!("{} after {units} units", F::ID);
+            let lower = verdict.text.to_lowercase();
+            assert!(!AT_WORK.iter().any(|w| lower.contains(w)), "{what}: the verdict claims work: {verdict:?}");
+            match progress {
+                Some(at) => {
+                    assert_eq!(activity, Activity::Running, "{what}: progress {at:?} once the work is done");
+                    unfinished += 1;
+                    assert_eq!(playing.text, format!("Running: {at}: {}", verdict.text), "{what}");
+                    assert_eq!(paused.text, format!("Paused at {at}: {}", verdict.text), "{what}");
+                    assert_eq!((playing.tone, paused.tone), (verdict.tone, verdict.tone), "{what}");
+                    assert!(!paused.text.to_lowercase().contains("running"), "{what}: {paused:?}");
+                }
+                None => assert!(playing == verdict && paused == verdict, "{what}: worded without progress"),
+            }
+        }
+        let mut figure = F::with_defaults();
+        figure.finish();
+        assert_eq!(figure.progress(), None, "{}: progress once finished", F::ID);
+        unfinished
+    }
+}
+
+/// A paused figure says so: for every figure, the verdict the page shows while it plays and
+/// once it is paused, part-way through its work. The training figures are caught part-way.
+#[test]
+fn a_paused_figure_says_where_it_paused() {
+    let mut unfinished = Vec::new();
+    for id in ALL_IDS {
+        if figures::visit(id, PausedWords).unwrap() > 0 {
+            unfinished.push(*id);
+        }
+    }
+    for id in ["edge-of-stability", "sharpness-vs-lr", "function-space", "interpolation", "rescaling"] {
+        assert!(unfinished.contains(&id), "{id} was never caught part-way: {unfinished:?}");
+    }
+    let mut eos = sgd_stability::figures::edge_of_stability::EdgeOfStability::with_defaults();
+    eos.step(41);
+    let paused = figures::shown_verdict(&eos, Play::Paused).text;
+    assert!(paused.starts_with("Paused at step 40: sharpness "), "{paused}");
 }

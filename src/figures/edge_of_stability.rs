@@ -230,10 +230,8 @@ impl EdgeOfStability {
             plot::frame(area, theme, "training loss").build_cartesian_2d(start..end, (lo..hi).log_scale())?;
         plot::mesh(&mut chart, theme, "step t", "L(\u{3b8}\u{209c})")?;
         let style = theme.line(theme.series(0), 1.5);
-        chart.draw_series(LineSeries::new(
-            plot::thin(&losses, DRAWN_POINTS).into_iter().map(|(x, y)| (x, y.clamp(lo, hi))),
-            style,
-        ))?;
+        let shown = plot::thin(&losses, DRAWN_POINTS).into_iter().map(|(x, y)| (x, y.clamp(lo, hi)));
+        plot::line(&mut chart, "loss", shown, style)?;
         self.mark_switch(&mut chart, theme, (lo, hi))?;
         Ok(None)
     }
@@ -247,7 +245,7 @@ impl EdgeOfStability {
         if let Some(at) = self.switch_inside() {
             let at = at as f64;
             let style = ShapeStyle { color: theme.muted().mix(0.8), filled: false, stroke_width: theme.px(1.0) };
-            chart.draw_series(LineSeries::new([(at, lo), (at, hi)], style))?;
+            plot::line(chart, "learning-rate switch", [(at, lo), (at, hi)], style)?;
         }
         Ok(())
     }
@@ -278,8 +276,7 @@ impl EdgeOfStability {
                 .build_cartesian_2d(start..end, lo..hi.max(lo + 1e-9))?;
         plot::mesh(&mut chart, theme, "step t", "eigenvalue")?;
         let threshold_style = ShapeStyle { color: theme.series(1).into(), filled: false, stroke_width: theme.px(1.5) };
-        chart
-            .draw_series(LineSeries::new(eta_line, threshold_style))?
+        plot::line(&mut chart, "2/\u{3b7}", eta_line, threshold_style)?
             .label("2/\u{3b7}")
             .legend(plot::swatch(theme, threshold_style));
         let names = ["\u{3bb}\u{2081} (sharpness)", "\u{3bb}\u{2082}", "\u{3bb}\u{2083}"];
@@ -287,15 +284,11 @@ impl EdgeOfStability {
             let color =
                 if i == 0 { theme.series(0).into() } else { theme.series(0).mix(0.45 - 0.15 * (i as f64 - 1.0)) };
             let style = ShapeStyle { color, filled: false, stroke_width: theme.px(if i == 0 { 1.6 } else { 1.0 }) };
-            chart
-                .draw_series(LineSeries::new(plot::thin(s, DRAWN_POINTS), style))?
+            plot::line(&mut chart, names[i], plot::thin(s, DRAWN_POINTS), style)?
                 .label(names[i])
                 .legend(plot::swatch(theme, style));
         }
-        let corner = plot::emptiest_corner(
-            series[0].iter().map(|&(x, y)| ((x - start) / (end - start), plot::fraction(y, lo, hi, false))),
-        );
-        plot::legend(&mut chart, theme, corner)?;
+        plot::legend(&mut chart, theme)?;
         Ok(None)
     }
 
@@ -323,22 +316,15 @@ impl EdgeOfStability {
         ];
         for (points, style, label) in series {
             let points = plot::thin(points, DRAWN_POINTS).into_iter().map(|(x, y)| (x, y.clamp(lo, hi)));
-            chart.draw_series(LineSeries::new(points, style))?.label(label).legend(plot::swatch(theme, style));
+            plot::line(&mut chart, label, points, style)?.label(label).legend(plot::swatch(theme, style));
         }
         if self.params.get_usize("mode") == 0 {
             let tol = ShapeStyle { color: theme.muted().into(), filled: false, stroke_width: theme.px(1.0) };
-            chart
-                .draw_series(LineSeries::new([(start, DEFAULT_TOLERANCE), (end, DEFAULT_TOLERANCE)], tol))?
+            plot::line(&mut chart, "tolerance", [(start, DEFAULT_TOLERANCE), (end, DEFAULT_TOLERANCE)], tol)?
                 .label("tolerance")
                 .legend(plot::swatch(theme, tol));
         }
-        let corner = plot::emptiest_corner(
-            residuals
-                .iter()
-                .chain(&bounds)
-                .map(|&(x, y)| ((x - start) / (end - start), plot::fraction(y.max(lo), lo, hi, true))),
-        );
-        plot::legend(&mut chart, theme, corner)?;
+        plot::legend(&mut chart, theme)?;
         Ok(None)
     }
 }
@@ -505,21 +491,22 @@ impl Figure for EdgeOfStability {
                 RunState::Diverged { .. } => {
                     Verdict { text: "The loss is not finite at the start: nothing to train.".into(), tone: Tone::Bad }
                 }
-                _ => Verdict { text: "Starting\u{2026}".into(), tone: Tone::Neutral },
+                _ => Verdict { text: "nothing computed yet.".into(), tone: Tone::Neutral },
             };
         };
         let threshold = 2.0 / last.eta;
         let ratio = last.sharpness.value / threshold;
-        let head = format!(
-            "step {}: sharpness {:.4}, 2/\u{3b7} = {:.4} (ratio {:.3}), loss {:.3e}",
-            last.step, last.sharpness.value, threshold, ratio, last.loss
+        let numbers = format!(
+            "sharpness {:.4}, 2/\u{3b7} = {:.4} (ratio {:.3}), loss {:.3e}",
+            last.sharpness.value, threshold, ratio, last.loss
         );
+        let head = format!("step {}: {numbers}", last.step);
         match self.run.state() {
             RunState::Diverged { step, loss } => {
                 let loss = if loss.is_finite() { format!("{loss:.3e}") } else { "not finite".into() };
                 Verdict { text: format!("Diverged at step {step}, loss {loss}; before that, {head}."), tone: Tone::Bad }
             }
-            RunState::Running => Verdict { text: format!("Running: {head}."), tone: Tone::Neutral },
+            RunState::Running => Verdict { text: format!("{numbers}."), tone: Tone::Neutral },
             RunState::Finished => {
                 // The last stretch of constant η: since the switch, if the run switched.
                 let since = if self.switch_inside().is_some() { " since the switch" } else { "" };
@@ -536,6 +523,11 @@ impl Figure for EdgeOfStability {
                 Verdict { text: format!("Done, {head}: {what}."), tone }
             }
         }
+    }
+
+    fn progress(&self) -> Option<String> {
+        let step = self.run.records.last().map_or(0, |r| r.step);
+        matches!(self.run.state(), RunState::Running).then(|| format!("step {step}"))
     }
 
     fn readouts(&self) -> Vec<(String, String)> {

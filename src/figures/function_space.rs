@@ -238,7 +238,7 @@ impl FunctionSpace {
 
     fn outcome_words(outcome: Outcome, run: &InterpolationRun) -> String {
         match outcome {
-            Outcome::Running => format!("training, step {}", run.step()),
+            Outcome::Running => "not interpolating yet".to_string(),
             Outcome::Interpolated { step } => format!("interpolated at step {step}"),
             Outcome::Capped => {
                 format!("did not interpolate in {} steps (loss {})", run.step(), format_tick(run.loss()))
@@ -263,12 +263,10 @@ impl FunctionSpace {
         if self.target != Target::RandomLabels && !self.placed() {
             let style = theme.line(theme.muted().mix(0.7), 1.0);
             let target = self.target;
-            chart.draw_series(LineSeries::new(
-                (0..=CURVE_POINTS)
-                    .map(|s| x_lo + (x_hi - x_lo) * s as f64 / CURVE_POINTS as f64)
-                    .map(|x| (x, target.value(x).unwrap_or(0.0))),
-                style,
-            ))?;
+            let curve = (0..=CURVE_POINTS)
+                .map(|s| x_lo + (x_hi - x_lo) * s as f64 / CURVE_POINTS as f64)
+                .map(|x| (x, target.value(x).unwrap_or(0.0)));
+            plot::line(&mut chart, "target", curve, style)?;
         }
         let count = nets.len();
         for (i, ((label, theta, dashed), curve)) in nets.iter().zip(&curves).enumerate() {
@@ -284,20 +282,19 @@ impl FunctionSpace {
                 if unfinished { " (not an interpolant)" } else { "" }
             );
             if *dashed {
-                chart
-                    .draw_series(DashedLineSeries::new(clipped, theme.px(6.0), theme.px(4.0), style))?
+                plot::dashed(&mut chart, label, clipped, (theme.px(6.0), theme.px(4.0)), style)?
                     .label(legend)
                     .legend(plot::swatch(theme, style));
             } else {
-                chart.draw_series(LineSeries::new(clipped, style))?.label(legend).legend(plot::swatch(theme, style));
+                plot::line(&mut chart, label, clipped, style)?.label(legend).legend(plot::swatch(theme, style));
             }
         }
         let dot = theme.foreground();
-        chart
-            .draw_series(data.x.iter().zip(&data.y).map(|(&x, &y)| Circle::new((x, y), theme.px(3.5), dot.filled())))?;
+        let points = data.x.iter().zip(&data.y).map(|(&x, &y)| (x, y));
+        plot::markers(&mut chart, "data", points, |p| Circle::new(p, theme.px(3.5), dot.filled()))?;
         // The legend names the learned functions only: the dots are the data and the thin grey
         // line the target (the caption says so). Curves that leave the range are clipped.
-        plot::legend(&mut chart, theme, SeriesLabelPosition::UpperMiddle)?;
+        plot::legend(&mut chart, theme)?;
         Ok(Some(PlotMap::of(&chart, (x_lo, x_hi), (d_lo, d_hi), false, false)))
     }
 
@@ -333,7 +330,7 @@ impl FunctionSpace {
         let mut chart = plot::frame(area, theme, "knots \u{3c4}\u{1d62}: the jumps of f'")
             .build_cartesian_2d(x_lo..x_hi, -top..(1.3 + 0.2 * nets.len() as f64) * top)?;
         plot::mesh(&mut chart, theme, "x", "jump of f' (\u{3a3} |w1\u{1d62}|w2\u{1d62})")?;
-        chart.draw_series(LineSeries::new([(x_lo, 0.0), (x_hi, 0.0)], theme.line(theme.muted(), 1.0)))?;
+        plot::line(&mut chart, "zero", [(x_lo, 0.0), (x_hi, 0.0)], theme.line(theme.muted(), 1.0))?;
         let count = nets.len();
         for (i, ((label, _, _), list)) in nets.iter().zip(&all).enumerate() {
             let color = self.net_color(theme, i, count);
@@ -342,12 +339,14 @@ impl FunctionSpace {
             chart.draw_series(
                 list.iter().map(|k| PathElement::new(vec![(k.position, 0.0), (k.position, k.jump)], stem)),
             )?;
-            chart
-                .draw_series(list.iter().map(|k| Circle::new((k.position, k.jump), theme.px(2.5), color.filled())))?
-                .label(format!("{label}: {} knots", list.len()))
-                .legend(plot::dot_swatch(theme, color));
+            let tops = list.iter().map(|k| (k.position, k.jump));
+            plot::markers(&mut chart, &format!("{label}: knots"), tops, |p| {
+                Circle::new(p, theme.px(2.5), color.filled())
+            })?
+            .label(format!("{label}: {} knots", list.len()))
+            .legend(plot::dot_swatch(theme, color));
         }
-        plot::legend(&mut chart, theme, SeriesLabelPosition::UpperMiddle)?;
+        plot::legend(&mut chart, theme)?;
         Ok(None)
     }
 
@@ -369,23 +368,23 @@ impl FunctionSpace {
             [("g\u{207b}", &w.g_minus, theme.series(4)), ("g\u{207a}", &w.g_plus, theme.series(5))]
         {
             let style = theme.line(color, 1.2);
-            chart.draw_series(LineSeries::new(clip(curve), style))?.label(name).legend(plot::swatch(theme, style));
+            plot::line(&mut chart, name, clip(curve), style)?.label(name).legend(plot::swatch(theme, style));
         }
         let g_style = theme.line(theme.series(0), 2.5);
-        chart
-            .draw_series(LineSeries::new(clip(&w.g), g_style))?
+        plot::line(&mut chart, "g, sample", clip(&w.g), g_style)?
             .label("g, sample")
             .legend(plot::swatch(theme, g_style));
         if !self.population.is_empty() {
             let pop_style = theme.line(theme.series(1), 1.8);
-            chart
-                .draw_series(DashedLineSeries::new(clip(&self.population), theme.px(6.0), theme.px(4.0), pop_style))?
-                .label(format!("g, {} law", LAW_NAMES[self.params.get_usize("law")]))
+            let name = format!("g, {} law", LAW_NAMES[self.params.get_usize("law")]);
+            plot::dashed(&mut chart, &name, clip(&self.population), (theme.px(6.0), theme.px(4.0)), pop_style)?
+                .label(&name)
                 .legend(broken_swatch(theme, pop_style, 2));
         }
         let dot = theme.foreground();
-        chart.draw_series(self.problem.data.x.iter().map(|&x| Circle::new((x, 0.0), theme.px(3.0), dot.filled())))?;
-        plot::legend(&mut chart, theme, SeriesLabelPosition::UpperRight)?;
+        let inputs = self.problem.data.x.iter().map(|&x| (x, 0.0));
+        plot::markers(&mut chart, "data inputs", inputs, |p| Circle::new(p, theme.px(3.0), dot.filled()))?;
+        plot::legend(&mut chart, theme)?;
         Ok(None)
     }
 
@@ -403,13 +402,8 @@ impl FunctionSpace {
             plot::frame(area, theme, "training loss").build_cartesian_2d(0.0..t_max, (lo..hi).log_scale())?;
         plot::mesh(&mut chart, theme, "step", "L(\u{3b8})")?;
         let tol_style = theme.line(theme.muted(), 1.2);
-        chart
-            .draw_series(DashedLineSeries::new(
-                [(0.0, tolerance), (t_max, tolerance)],
-                theme.px(5.0),
-                theme.px(4.0),
-                tol_style,
-            ))?
+        let dashes = (theme.px(5.0), theme.px(4.0));
+        plot::dashed(&mut chart, "tolerance", [(0.0, tolerance), (t_max, tolerance)], dashes, tol_style)?
             .label(format!("tolerance {}", format_tick(tolerance)))
             .legend(broken_swatch(theme, tol_style, 2));
         self.draw_switch_line(&mut chart, theme, lo, hi)?;
@@ -425,12 +419,9 @@ impl FunctionSpace {
             }
             let style = theme.line(color, 1.6);
             let points = r.run.records().iter().map(|rec| (rec.step as f64, rec.loss.max(lo)));
-            chart
-                .draw_series(LineSeries::new(points, style))?
-                .label(r.label.clone())
-                .legend(plot::swatch(theme, style));
+            plot::line(&mut chart, &r.label, points, style)?.label(r.label.clone()).legend(plot::swatch(theme, style));
         }
-        plot::legend(&mut chart, theme, SeriesLabelPosition::UpperRight)?;
+        plot::legend(&mut chart, theme)?;
         Ok(None)
     }
 
@@ -448,10 +439,14 @@ impl FunctionSpace {
         let switch = self.runs[0].run.settings().schedule.switch_at;
         if self.switching() && switch <= self.runs[0].run.step() {
             let style = theme.line(theme.muted(), 1.2);
-            chart
-                .draw_series(LineSeries::new([(switch as f64, lo), (switch as f64, hi)], style))?
-                .label("\u{3b7}\u{2081} \u{2192} \u{3b7}\u{2082}")
-                .legend(plot::swatch(theme, style));
+            plot::line(
+                chart,
+                "switch \u{3b7}\u{2081} \u{2192} \u{3b7}\u{2082}",
+                [(switch as f64, lo), (switch as f64, hi)],
+                style,
+            )?
+            .label("\u{3b7}\u{2081} \u{2192} \u{3b7}\u{2082}")
+            .legend(plot::swatch(theme, style));
         }
         Ok(())
     }
@@ -478,8 +473,9 @@ impl FunctionSpace {
             let color = |quantity: usize| if switching { theme.series([0, 3, 2][quantity]) } else { theme.series(i) };
             let legend_color = |quantity: usize| if switching { color(quantity) } else { theme.foreground() };
             let sharp = theme.line(color(0), 2.0);
-            let series = chart
-                .draw_series(LineSeries::new(recs.iter().map(|rec| (rec.step as f64, rec.sharpness.max(lo))), sharp))?;
+            let name = |quantity: &str| format!("{quantity}, {}", r.label);
+            let sharpness = recs.iter().map(|rec| (rec.step as f64, rec.sharpness.max(lo)));
+            let series = plot::line(&mut chart, &name("\u{3bb}_max(\u{2207}\u{b2}L)"), sharpness, sharp)?;
             if i == 0 {
                 series
                     .label("\u{3bb}_max(\u{2207}\u{b2}L)")
@@ -494,18 +490,20 @@ impl FunctionSpace {
                 steps.push((rec.step as f64, 2.0 / rec.eta));
             }
             let threshold = theme.line(color(1), 1.4);
-            let series = chart.draw_series(DashedLineSeries::new(steps, theme.px(7.0), theme.px(4.0), threshold))?;
+            let series =
+                plot::dashed(&mut chart, &name("2/\u{3b7}"), steps, (theme.px(7.0), theme.px(4.0)), threshold)?;
             if i == 0 {
                 series.label("2/\u{3b7}").legend(broken_swatch(theme, theme.line(legend_color(1), 1.4), 2));
             }
             let bound = theme.line(color(2), 1.4);
             let dots = recs.iter().map(|rec| (rec.step as f64, 1.0 + 2.0 * rec.curvature));
-            let series = chart.draw_series(DashedLineSeries::new(dots, theme.px(2.0), theme.px(3.0), bound))?;
+            let series =
+                plot::dashed(&mut chart, &name("1 + 2\u{222b}|f''|g"), dots, (theme.px(2.0), theme.px(3.0)), bound)?;
             if i == 0 {
                 series.label("1 + 2\u{222b}|f''|g").legend(broken_swatch(theme, theme.line(legend_color(2), 1.4), 4));
             }
         }
-        plot::legend(&mut chart, theme, SeriesLabelPosition::UpperRight)?;
+        plot::legend(&mut chart, theme)?;
         Ok(None)
     }
 
@@ -533,10 +531,9 @@ impl FunctionSpace {
         let mut above = curve.clone();
         above.push((x_hi, y_hi));
         above.push((x_lo, y_hi));
-        chart.draw_series(std::iter::once(Polygon::new(above, theme.unstable_fill().filled())))?;
+        plot::shade(&mut chart, std::iter::once(Polygon::new(above, theme.unstable_fill().filled())))?;
         let line = theme.line(theme.foreground(), 2.0);
-        chart
-            .draw_series(LineSeries::new(curve, line))?
+        plot::line(&mut chart, "1/\u{3b7} \u{2212} 1/2", curve, line)?
             .label("1/\u{3b7} \u{2212} 1/2")
             .legend(plot::swatch(theme, line));
         let r = theme.px(5.0);
@@ -547,12 +544,14 @@ impl FunctionSpace {
                 PointKind::Sharp => theme.line(color, 2.5),
                 PointKind::NotInterpolated => theme.line(color, 2.0),
             };
-            let marker: DynElement<'_, DB, (f64, f64)> = match point.kind {
-                PointKind::Sharp => Cross::new(at, r + 1, style).into_dyn(),
-                _ => Circle::new(at, r, style).into_dyn(),
-            };
             let kind = point.kind;
-            chart.draw_series(std::iter::once(marker))?.label(point.label.clone()).legend(move |(x, y)| {
+            let marker = move |at: (f64, f64)| -> DynElement<'_, DB, (f64, f64)> {
+                match kind {
+                    PointKind::Sharp => Cross::new(at, r + 1, style).into_dyn(),
+                    _ => Circle::new(at, r, style).into_dyn(),
+                }
+            };
+            plot::markers(&mut chart, &point.label, [at], marker)?.label(point.label.clone()).legend(move |(x, y)| {
                 let at = (x + 8, y);
                 match kind {
                     PointKind::Sharp => Cross::new(at, 5, style).into_dyn(),
@@ -560,7 +559,7 @@ impl FunctionSpace {
                 }
             });
         }
-        plot::legend(&mut chart, theme, SeriesLabelPosition::UpperRight)?;
+        plot::legend(&mut chart, theme)?;
         Ok(None)
     }
 
@@ -819,7 +818,7 @@ impl FunctionSpace {
         let tolerance = self.params.get("tol");
         let (eta1, eta2) = (format_tick(schedule.eta), format_tick(schedule.eta_after));
         let Some(at_switch) = run.records().iter().find(|r| r.step == schedule.switch_at) else {
-            let text = format!("Training at \u{3b7}\u{2081} = {eta1}: {}.", Self::outcome_words(outcome, run));
+            let text = format!("GD at \u{3b7}\u{2081} = {eta1}, {}.", Self::outcome_words(outcome, run));
             let tone = if matches!(outcome, Outcome::Running) { Tone::Neutral } else { Tone::Bad };
             return (text, tone);
         };
@@ -1248,6 +1247,15 @@ impl Figure for FunctionSpace {
         let (text, tone) = if self.switching() { self.switch_verdict() } else { self.sweep_verdict() };
         let tone = if self.conflict.is_some() && tone == Tone::Good { Tone::Neutral } else { tone };
         Verdict { text: format!("{text}{notes}"), tone }
+    }
+
+    fn progress(&self) -> Option<String> {
+        let run = &self.runs[self.current].run;
+        match (self.finished(), self.switching()) {
+            (true, _) => None,
+            (false, true) => Some(format!("step {}", run.step())),
+            (false, false) => Some(format!("run {} of {}, step {}", self.current + 1, self.runs.len(), run.step())),
+        }
     }
 
     fn readouts(&self) -> Vec<(String, String)> {

@@ -80,6 +80,12 @@ impl State {
         self.runs.iter().enumerate().filter_map(|(i, s)| s.run.as_ref().map(|r| (i, r)))
     }
 
+    /// While a run is unstarted or still training, the steps each has taken.
+    fn steps_under_way(&self) -> Option<Vec<usize>> {
+        let under_way = self.runs.iter().any(|s| s.run.as_ref().is_none_or(|r| r.outcome() == Outcome::Running));
+        under_way.then(|| self.runs.iter().map(|s| s.run.as_ref().map_or(0, |r| r.steps())).collect())
+    }
+
     /// The last recorded step of any run (the right end of the plots against the step).
     fn last_step(&self) -> f64 {
         self.runs().filter_map(|(_, r)| r.records().last()).map(|rec| rec.step).max().unwrap_or(0).max(1) as f64
@@ -112,16 +118,15 @@ impl Interpolation {
             .build_cartesian_2d(0.0..x_hi, (lo..hi).log_scale())?;
         plot::mesh(&mut chart, theme, "step t", "L(\u{3b8}\u{209c})")?;
         let tol = theme.line(theme.muted(), 1.0);
-        chart
-            .draw_series(DashedLineSeries::new(
-                [(0.0, TOLERANCE), (x_hi, TOLERANCE)],
-                theme.px(4.0),
-                theme.px(4.0),
-                tol,
-            ))?
-            .label(format!("stop at L \u{2264} {}", format_tick(TOLERANCE)))
-            .legend(plot::swatch(theme, tol));
-        let mut points = Vec::new();
+        plot::dashed(
+            &mut chart,
+            "tolerance",
+            [(0.0, TOLERANCE), (x_hi, TOLERANCE)],
+            (theme.px(4.0), theme.px(4.0)),
+            tol,
+        )?
+        .label(format!("stop at L \u{2264} {}", format_tick(TOLERANCE)))
+        .legend(plot::swatch(theme, tol));
         for (i, run) in s.runs() {
             let style = theme.line(theme.series(i), 2.0);
             let line: Vec<(f64, f64)> = run
@@ -130,13 +135,10 @@ impl Interpolation {
                 .filter(|r| r.loss.is_finite())
                 .map(|r| (r.step as f64, r.loss.clamp(lo, hi)))
                 .collect();
-            points.extend(line.iter().map(|&(t, v)| (t / x_hi, plot::fraction(v, lo, hi, true))));
-            chart
-                .draw_series(LineSeries::new(line, style))?
-                .label(s.label(i, self.compare_steps()))
-                .legend(plot::swatch(theme, style));
+            let name = s.label(i, self.compare_steps());
+            plot::line(&mut chart, &name, line, style)?.label(name).legend(plot::swatch(theme, style));
         }
-        plot::legend(&mut chart, theme, plot::emptiest_corner(points))?;
+        plot::legend(&mut chart, theme)?;
         Ok(None)
     }
 
@@ -159,13 +161,8 @@ impl Interpolation {
         plot::mesh(&mut chart, theme, "x", "f(x)")?;
         if s.has_target() {
             let style = theme.line(theme.muted(), 1.5);
-            chart
-                .draw_series(DashedLineSeries::new(
-                    grid.iter().map(|&x| (x, target(x))),
-                    theme.px(5.0),
-                    theme.px(4.0),
-                    style,
-                ))?
+            let curve = grid.iter().map(|&x| (x, target(x)));
+            plot::dashed(&mut chart, "target sin(\u{3c0}x)", curve, (theme.px(5.0), theme.px(4.0)), style)?
                 .label("target sin(\u{3c0}x)")
                 .legend(plot::swatch(theme, style));
         }
@@ -173,26 +170,16 @@ impl Interpolation {
             let style = theme.line(theme.series(*i), 2.0);
             // Where a fit strays beyond the view it leaves the plot (pulled onto the edge, it
             // would look like a value there).
-            let pieces = plot::clip_polyline(fit, (lo, hi), (y_lo, y_hi));
-            chart
-                .draw_series(pieces.into_iter().map(|piece| PathElement::new(piece, style)))?
-                .label(s.label(*i, self.compare_steps()))
+            let name = s.label(*i, self.compare_steps());
+            plot::clipped_line(&mut chart, &name, fit, ((lo, hi), (y_lo, y_hi)), style)?
+                .label(name)
                 .legend(plot::swatch(theme, style));
         }
-        chart
-            .draw_series(
-                data.x
-                    .iter()
-                    .zip(&data.y)
-                    .map(|(&x, &y)| Circle::new((x, y), theme.px(3.5), theme.foreground().filled())),
-            )?
+        let points = data.x.iter().zip(&data.y).map(|(&x, &y)| (x, y));
+        plot::markers(&mut chart, "data", points, |p| Circle::new(p, theme.px(3.5), theme.foreground().filled()))?
             .label("data")
             .legend(plot::dot_swatch(theme, theme.foreground()));
-        let points = fits
-            .iter()
-            .flat_map(|(_, f)| f.iter().step_by(8))
-            .map(|&(x, y)| (plot::fraction(x, lo, hi, false), plot::fraction(y, y_lo, y_hi, false)));
-        plot::legend(&mut chart, theme, plot::emptiest_corner(points))?;
+        plot::legend(&mut chart, theme)?;
         Ok(None)
     }
 
@@ -216,7 +203,6 @@ impl Interpolation {
         let mut chart = plot::frame(area, theme, "test error against the target")
             .build_cartesian_2d(0.0..x_hi, (lo..hi).log_scale())?;
         plot::mesh(&mut chart, theme, "step t", "mean (f \u{2212} f*)\u{b2} on [\u{2212}1, 1]")?;
-        let mut points = Vec::new();
         for (i, run) in s.runs() {
             let style = theme.line(theme.series(i), 2.0);
             let line: Vec<(f64, f64)> = run
@@ -225,14 +211,13 @@ impl Interpolation {
                 .filter(|r| r.test_error.is_finite())
                 .map(|r| (r.step as f64, r.test_error.clamp(lo, hi)))
                 .collect();
-            points.extend(line.iter().map(|&(t, v)| (t / x_hi, plot::fraction(v, lo, hi, true))));
             let last = run.records().last().map_or(f64::NAN, |r| r.test_error);
-            chart
-                .draw_series(LineSeries::new(line, style))?
-                .label(format!("{}: {}", s.label(i, self.compare_steps()), format_number(last)))
+            let name = s.label(i, self.compare_steps());
+            plot::line(&mut chart, &name, line, style)?
+                .label(format!("{name}: {}", format_number(last)))
                 .legend(plot::swatch(theme, style));
         }
-        plot::legend(&mut chart, theme, plot::emptiest_corner(points))?;
+        plot::legend(&mut chart, theme)?;
         Ok(None)
     }
 }
@@ -452,6 +437,14 @@ impl Figure for Interpolation {
         }
     }
 
+    fn progress(&self) -> Option<String> {
+        let steps: Vec<String> = self.state.as_ref().ok()?.steps_under_way()?.iter().map(|t| t.to_string()).collect();
+        Some(match steps.split_last()? {
+            (last, []) => format!("step {last}"),
+            (last, rest) => format!("steps {} and {last}", rest.join(", ")),
+        })
+    }
+
     fn verdict(&self) -> Verdict {
         let s = match &self.state {
             Ok(s) => s,
@@ -460,16 +453,9 @@ impl Figure for Interpolation {
         let n = s.problem.data.len();
         let method = if s.batch == n { "GD".to_string() } else { format!("SGD (B = {})", s.batch) };
         let runs: Vec<(usize, &TrainingRun)> = s.runs().collect();
-        if runs.len() < RUNS || runs.iter().any(|(_, r)| r.outcome() == Outcome::Running) {
-            let steps: Vec<String> = runs.iter().map(|(_, r)| r.steps().to_string()).collect();
-            return Verdict {
-                text: format!(
-                    "{method} on k = {} neurons, n = {n} points: training ({} steps).",
-                    s.problem.net.width,
-                    if steps.is_empty() { "starting".into() } else { steps.join(", ") }
-                ),
-                tone: Tone::Neutral,
-            };
+        if s.steps_under_way().is_some() {
+            let text = format!("{method} on k = {} neurons, n = {n} points.", s.problem.net.width);
+            return Verdict { text, tone: Tone::Neutral };
         }
         let compare_steps = self.compare_steps();
         let parts: Vec<String> = runs

@@ -219,15 +219,15 @@ impl LinearStability {
             plot::frame(area, theme, &caption).build_cartesian_2d((x_lo..x_hi).log_scale(), (lo..hi).log_scale())?;
         plot::mesh(&mut chart, theme, "step size \u{3b7}", "value (stable if \u{2264} 1)")?;
         let threshold = dyn_.exact_threshold.clamp(x_lo, x_hi);
-        chart.draw_series(std::iter::once(Rectangle::new(
-            [(x_lo, lo), (threshold, hi)],
-            theme.stable_fill().filled(),
-        )))?;
-        chart.draw_series(std::iter::once(Rectangle::new(
-            [(threshold, lo), (x_hi, hi)],
-            theme.unstable_fill().filled(),
-        )))?;
-        chart.draw_series(LineSeries::new([(x_lo, 1.0), (x_hi, 1.0)], theme.line(theme.muted(), 1.0)))?;
+        plot::shade(
+            &mut chart,
+            std::iter::once(Rectangle::new([(x_lo, lo), (threshold, hi)], theme.stable_fill().filled())),
+        )?;
+        plot::shade(
+            &mut chart,
+            std::iter::once(Rectangle::new([(threshold, lo), (x_hi, hi)], theme.unstable_fill().filled())),
+        )?;
+        plot::line(&mut chart, "stable if \u{2264} 1", [(x_lo, 1.0), (x_hi, 1.0)], theme.line(theme.muted(), 1.0))?;
         let pair = |values: &[f64]| etas.iter().copied().zip(values.iter().copied()).collect();
         let curves = [
             Curve { label: "exact \u{3c1}(T)".into(), points: exact, colour: 0, threshold: dyn_.exact_threshold },
@@ -246,30 +246,20 @@ impl LinearStability {
         ];
         for curve in &curves {
             let style = theme.line(theme.series(curve.colour), 2.0);
-            chart
-                .draw_series(LineSeries::new(curve.points.iter().map(|&(x, y)| (x, y.clamp(lo, hi))), style))?
+            plot::line(&mut chart, &curve.label, curve.points.iter().map(|&(x, y)| (x, y.clamp(lo, hi))), style)?
                 .label(format!("{}: \u{3b7} \u{2264} {}", curve.label, format_number(curve.threshold)))
                 .legend(plot::swatch(theme, style));
             if (x_lo..=x_hi).contains(&curve.threshold) && !curve.points.is_empty() {
-                chart.draw_series(std::iter::once(Circle::new(
-                    (curve.threshold, 1.0),
-                    theme.px(4.5),
-                    theme.series(curve.colour).filled(),
-                )))?;
+                plot::markers(&mut chart, &format!("{} = 1", curve.label), [(curve.threshold, 1.0)], |p| {
+                    Circle::new(p, theme.px(4.5), theme.series(curve.colour).filled())
+                })?;
             }
         }
         let now = theme.line(theme.foreground(), 1.5);
-        chart
-            .draw_series(LineSeries::new([(dyn_.eta, lo), (dyn_.eta, hi)], now))?
+        plot::line(&mut chart, "current \u{3b7}", [(dyn_.eta, lo), (dyn_.eta, hi)], now)?
             .label(format!("current \u{3b7} = {}", format_tick(dyn_.eta)))
             .legend(plot::swatch(theme, now));
-        let corner = plot::emptiest_corner(curves.iter().flat_map(|curve| {
-            curve
-                .points
-                .iter()
-                .map(move |&(x, y)| (plot::fraction(x, x_lo, x_hi, true), plot::fraction(y, lo, hi, true)))
-        }));
-        plot::legend(&mut chart, theme, corner)?;
+        plot::legend(&mut chart, theme)?;
         Ok(Some(plot::PlotMap::of(&chart, (x_lo, x_hi), (lo, hi), true, true)))
     }
 
@@ -286,40 +276,45 @@ impl LinearStability {
         let caption = if map.is_complete() {
             "stability map: the exact test over (\u{3b7}, B)".to_string()
         } else {
-            format!("stability map (computing: {:.0}%)", 100.0 * map.progress())
+            format!("stability map ({:.0}% computed)", 100.0 * map.progress())
         };
         let mut chart = plot::frame(area, theme, &caption).build_cartesian_2d((x_lo..x_hi).log_scale(), y_lo..y_hi)?;
-        chart
-            .configure_mesh()
-            .x_desc("step size \u{3b7}")
-            .y_desc("batch size B")
-            .x_labels(6)
-            .y_labels(n.min(10))
-            .label_style(theme.text(11.0))
-            .axis_desc_style(theme.text(12.0))
-            .axis_style(theme.line(theme.muted(), 1.0))
-            .bold_line_style(theme.line(theme.grid(), 1.0))
-            .light_line_style(theme.line(theme.background(), 0.0))
-            .x_label_formatter(&|v| format_tick(*v))
-            .y_label_formatter(&|v| format!("{}", v.round()))
-            .draw()?;
+        plot::custom_mesh(("step size \u{3b7}", "batch size B"), || {
+            chart
+                .configure_mesh()
+                .x_desc("step size \u{3b7}")
+                .y_desc("batch size B")
+                .x_labels(6)
+                .y_labels(n.min(10))
+                .label_style(theme.text(11.0))
+                .axis_desc_style(theme.text(12.0))
+                .axis_style(theme.line(theme.muted(), 1.0))
+                .bold_line_style(theme.line(theme.grid(), 1.0))
+                .light_line_style(theme.line(theme.background(), 0.0))
+                .x_label_formatter(&|v| format_tick(*v))
+                .y_label_formatter(&|v| format!("{}", v.round()))
+                .draw()
+        })?;
         // Cell edges: geometric midpoints between neighbouring step sizes.
         let edges: Vec<f64> = std::iter::once(x_lo)
             .chain(etas.windows(2).map(|w| (w[0] * w[1]).sqrt()))
             .chain(std::iter::once(x_hi))
             .collect();
         let cells = (0..n).flat_map(|row| (0..etas.len()).map(move |col| (row, col)));
-        chart.draw_series(cells.filter_map(|(row, col)| {
-            let rho = map.radius(row, col)?;
-            let colour = if rho <= 1.0 { theme.series(2) } else { theme.series(1) };
-            // Darker the farther ρ is from 1: a factor 4 either way is full strength.
-            let strength = (rho.ln().abs() / 4f64.ln()).min(1.0);
-            let b = (row + 1) as f64;
-            Some(Rectangle::new(
-                [(edges[col], b - 0.5), (edges[col + 1], b + 0.5)],
-                colour.mix(0.12 + 0.6 * strength).filled(),
-            ))
-        }))?;
+        plot::shade(
+            &mut chart,
+            cells.filter_map(|(row, col)| {
+                let rho = map.radius(row, col)?;
+                let colour = if rho <= 1.0 { theme.series(2) } else { theme.series(1) };
+                // Darker the farther ρ is from 1: a factor 4 either way is full strength.
+                let strength = (rho.ln().abs() / 4f64.ln()).min(1.0);
+                let b = (row + 1) as f64;
+                Some(Rectangle::new(
+                    [(edges[col], b - 0.5), (edges[col + 1], b + 0.5)],
+                    colour.mix(0.12 + 0.6 * strength).filled(),
+                ))
+            }),
+        )?;
         let boundary = |thresholds: &[f64]| -> Vec<(f64, f64)> {
             let mut points = Vec::new();
             for (row, &eta) in thresholds.iter().enumerate() {
@@ -333,26 +328,27 @@ impl LinearStability {
             points
         };
         let exact_style = theme.line(theme.series(0), 2.5);
-        chart
-            .draw_series(LineSeries::new(boundary(&map.exact_thresholds), exact_style))?
+        plot::line(&mut chart, "exact boundary \u{3c1}(T) = 1", boundary(&map.exact_thresholds), exact_style)?
             .label("exact boundary \u{3c1}(T) = 1")
             .legend(plot::swatch(theme, exact_style));
         let wu_style = theme.line(theme.series(4), 2.0);
-        chart
-            .draw_series(DashedLineSeries::new(boundary(&map.wu_thresholds), theme.px(5.0), theme.px(4.0), wu_style))?
+        let dashes = (theme.px(5.0), theme.px(4.0));
+        plot::dashed(&mut chart, "Wu's criterion = 1", boundary(&map.wu_thresholds), dashes, wu_style)?
             .label("Wu's criterion = 1")
             .legend(plot::swatch(theme, wu_style));
         let gd_style = theme.line(theme.foreground(), 1.5);
         if map.gd_threshold <= x_hi {
-            chart
-                .draw_series(LineSeries::new([(map.gd_threshold, y_lo), (map.gd_threshold, y_hi)], gd_style))?
+            let line = [(map.gd_threshold, y_lo), (map.gd_threshold, y_hi)];
+            plot::line(&mut chart, "\u{3b7} = 2/\u{3bb}max(H)", line, gd_style)?
                 .label(format!("\u{3b7} = 2/\u{3bb}max(H) = {}", format_tick(map.gd_threshold)))
                 .legend(plot::swatch(theme, gd_style));
         }
         let here = (s.dynamics.eta, s.dynamics.batch as f64);
         chart.draw_series(std::iter::once(Circle::new(here, theme.px(7.0), theme.line(theme.foreground(), 2.5))))?;
-        chart.draw_series(std::iter::once(Circle::new(here, theme.px(2.5), theme.foreground().filled())))?;
-        plot::legend(&mut chart, theme, SeriesLabelPosition::UpperLeft)?;
+        plot::markers(&mut chart, "current (\u{3b7}, B)", [here], |p| {
+            Circle::new(p, theme.px(2.5), theme.foreground().filled())
+        })?;
+        plot::legend(&mut chart, theme)?;
         Ok(Some(plot::PlotMap::of(&chart, (x_lo, x_hi), (y_lo, y_hi), true, false)))
     }
 }
@@ -413,62 +409,53 @@ where
             in_focus: true,
         });
     }
-    let mut points_for_legend = Vec::new();
     for line in &series {
         let colour = theme.series(line.colour);
         let alpha = if line.in_focus { 1.0 } else { 0.3 };
         let style = ShapeStyle { color: colour.mix(alpha), filled: false, stroke_width: theme.px(2.0) };
         // A curve that falls below the axis ends there (a log axis has no zero to clamp to).
         let shown = line.exact.iter().take_while(|p| p.1 >= lo).copied();
-        let exact = chart.draw_series(LineSeries::new(shown, style))?;
+        let exact = plot::line(&mut chart, &format!("{}, exact", line.label), shown, style)?;
         // One legend entry per quantity: the line is exact, the dots are the runs.
         if !line.exact.is_empty() {
             exact.label(format!("{} (line: exact, dots: runs)", line.label)).legend(plot::swatch(theme, style));
         }
-        let dots = line
-            .simulated
-            .iter()
-            .step_by(every)
-            .map(|&(t, v)| Circle::new((t, v.max(lo)), theme.px(2.5), colour.mix(alpha).filled()));
-        let simulated = chart.draw_series(dots)?;
+        let dots = line.simulated.iter().step_by(every).map(|&(t, v)| (t, v.max(lo)));
+        let simulated = plot::markers(&mut chart, &format!("{}, runs", line.label), dots, |p| {
+            Circle::new(p, theme.px(2.5), colour.mix(alpha).filled())
+        })?;
         if line.exact.is_empty() {
             simulated.label(format!("{}, runs", line.label)).legend(plot::dot_swatch(theme, colour));
         }
-        points_for_legend.extend(line.exact.iter().chain(&line.simulated).copied());
     }
     if emphasis.mean {
         // The mean of R runs cannot resolve a mean below its standard error √(E‖e_t‖²/R).
         let runs = dynamics.runs as f64;
         let error: Vec<(f64, f64)> = series[0].exact.iter().map(|&(t, v)| (t, (v / runs).sqrt().max(lo))).collect();
         let style = ShapeStyle { color: theme.series(0).mix(0.6), filled: false, stroke_width: theme.px(1.0) };
-        chart
-            .draw_series(DashedLineSeries::new(error, theme.px(2.0), theme.px(3.0), style))?
+        plot::dashed(&mut chart, "standard error of the mean", error, (theme.px(2.0), theme.px(3.0)), style)?
             .label("its error \u{221a}(E\u{2016}\u{b7}\u{2016}\u{b2}/R)")
             .legend(plot::swatch(theme, style));
     }
     if let Some(floor) = dynamics.floor.filter(|f| *f > 0.0) {
         let style = theme.line(theme.series(2), 1.5);
-        chart
-            .draw_series(DashedLineSeries::new([(0.0, floor), (horizon, floor)], theme.px(6.0), theme.px(4.0), style))?
-            .label(format!("floor tr S\u{221e} = {}", format_number(floor)))
-            .legend(plot::swatch(theme, style));
+        plot::dashed(
+            &mut chart,
+            "floor tr S\u{221e}",
+            [(0.0, floor), (horizon, floor)],
+            (theme.px(6.0), theme.px(4.0)),
+            style,
+        )?
+        .label(format!("floor tr S\u{221e} = {}", format_number(floor)))
+        .legend(plot::swatch(theme, style));
     }
     if let Some(level) = emphasis.level {
         let style = theme.line(theme.foreground(), 1.5);
-        chart
-            .draw_series(DashedLineSeries::new(
-                [(0.0, level.1), (horizon, level.1)],
-                theme.px(3.0),
-                theme.px(3.0),
-                style,
-            ))?
+        plot::dashed(&mut chart, level.0, [(0.0, level.1), (horizon, level.1)], (theme.px(3.0), theme.px(3.0)), style)?
             .label(level.0.to_string())
             .legend(plot::swatch(theme, style));
     }
-    let corner = plot::emptiest_corner(
-        points_for_legend.iter().map(|&(t, v)| (t / horizon, plot::fraction(v.max(lo), lo, hi, true))),
-    );
-    plot::legend(&mut chart, theme, corner)?;
+    plot::legend(&mut chart, theme)?;
     Ok(None)
 }
 

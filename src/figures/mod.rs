@@ -16,6 +16,7 @@ pub mod proof_lemma4;
 pub mod proof_mean_dynamics;
 pub mod quadratic_1d;
 pub mod quadratic_nd;
+pub mod recording;
 pub mod rescaling;
 pub mod run_file;
 pub mod sharpness_vs_lr;
@@ -61,6 +62,30 @@ pub struct Verdict {
 pub enum Activity {
     Running,
     Idle,
+}
+
+/// Whether the page plays a figure's work or has paused it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Play {
+    Playing,
+    Paused,
+}
+
+/// The verdict as the page shows it: a figure whose work is under way says where it has got,
+/// "Running: step 120: …" while the page plays it and "Paused at step 120: …" once the reader
+/// has paused it (see [`Figure::progress`]); otherwise its verdict as it is.
+pub fn shown_verdict<F: Figure>(figure: &F, play: Play) -> Verdict {
+    let verdict = figure.verdict();
+    match figure.progress() {
+        None => verdict,
+        Some(at) => {
+            let state = match play {
+                Play::Playing => "Running:",
+                Play::Paused => "Paused at",
+            };
+            Verdict { text: format!("{state} {at}: {}", verdict.text), ..verdict }
+        }
+    }
 }
 
 /// A table of numbers a figure draws, for CSV export. NaN marks a value that was not measured
@@ -221,8 +246,17 @@ pub trait Figure: Sized {
     where
         DB::ErrorType: 'static;
 
-    /// The live verdict in words.
+    /// The live verdict in words. While work is under way it says what holds so far, and
+    /// [`Figure::progress`] says how far the work has got.
     fn verdict(&self) -> Verdict;
+
+    /// Where work under way has got, as a position ("step 120", "run 4 of 30"), for figures
+    /// whose verdict follows their work: the page puts it before the verdict, worded by whether
+    /// it plays the figure or has paused it (see [`shown_verdict`]). None once the work is done,
+    /// and for figures whose verdict does not depend on how far their work has got.
+    fn progress(&self) -> Option<String> {
+        None
+    }
 
     /// Key numbers shown under the verdict as (label, value) pairs.
     fn readouts(&self) -> Vec<(String, String)> {

@@ -1,10 +1,19 @@
 //! Drawing helpers shared by every figure: the theme (colours, sizes scaled for HiDPI), chart
-//! frames with consistent margins, and the map from pixels back to data for dragging.
+//! frames with consistent margins, the map from pixels back to data for dragging, and the calls
+//! that draw series, shaded regions, meshes and legends. These say what they draw to the panel's
+//! record (see `recording`): series note their points for reading by pointing, meshes and
+//! shades are marked as what a legend may cover, and the legend goes where it covers no data.
 
+use std::borrow::Borrow;
+
+use plotters::chart::SeriesAnno;
 use plotters::coord::ranged1d::ValueFormatter;
 use plotters::coord::Shift;
+use plotters::element::{CoordMapper, Drawable, PointCollection};
 use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
+
+use super::recording::{self, Band, Layer, Rect};
 
 /// The error of drawing on backend `DB`.
 pub type DrawError<DB> = DrawingAreaErrorKind<<DB as DrawingBackend>::ErrorType>;
@@ -151,19 +160,26 @@ fn interpolate(range: (f64, f64), f: f64, log: bool) -> f64 {
 
 /// Clears a panel to the theme's background.
 pub fn clear<DB: DrawingBackend>(area: &DrawingArea<DB, Shift>, theme: &Theme) -> Result<(), DrawError<DB>> {
-    area.fill(&theme.background())
+    recording::in_layer(Layer::Backdrop, || area.fill(&theme.background()))
 }
 
-/// A chart builder with the house margins, caption and label areas.
+/// A chart builder with the house margins, caption and label areas, and room for the legend
+/// beside or below the plotting area when the panel's legend needs it (see `recording`).
 pub fn frame<'a, 'b, DB: DrawingBackend>(
     area: &'a DrawingArea<DB, Shift>,
     theme: &Theme,
     caption: &str,
 ) -> ChartBuilder<'a, 'b, DB> {
+    let (right, below) = match recording::reserved_band() {
+        Some(Band::Right(width)) => (width.max(0) as u32, 0),
+        Some(Band::Below(height)) => (0, height.max(0) as u32),
+        None => (0, 0),
+    };
     let mut builder = ChartBuilder::on(area);
     builder
         .margin(theme.px(10.0))
-        .margin_right(theme.px(16.0))
+        .margin_right(theme.px(16.0) + right)
+        .margin_bottom(theme.px(10.0) + below)
         .caption(caption, theme.text(14.0))
         .x_label_area_size(theme.px(38.0))
         .y_label_area_size(theme.px(54.0));
@@ -182,24 +198,177 @@ where
     X: Ranged<ValueType = f64> + ValueFormatter<f64>,
     Y: Ranged<ValueType = f64> + ValueFormatter<f64>,
 {
-    chart
-        .configure_mesh()
-        .x_desc(x_desc)
-        .y_desc(y_desc)
-        .x_labels(6)
-        .y_labels(6)
-        .label_style(theme.text(11.0))
-        .axis_desc_style(theme.text(12.0))
-        .axis_style(theme.line(theme.muted(), 1.0))
-        .bold_line_style(theme.line(theme.grid(), 1.0))
-        .light_line_style(theme.line(theme.background(), 0.0))
-        .x_label_formatter(&|v| format_tick(*v))
-        .y_label_formatter(&|v| format_tick(*v))
-        .draw()
+    recording::note_plot_area(plot_area(chart));
+    custom_mesh((x_desc, y_desc), || {
+        chart
+            .configure_mesh()
+            .x_desc(x_desc)
+            .y_desc(y_desc)
+            .x_labels(6)
+            .y_labels(6)
+            .label_style(theme.text(11.0))
+            .axis_desc_style(theme.text(12.0))
+            .axis_style(theme.line(theme.muted(), 1.0))
+            .bold_line_style(theme.line(theme.grid(), 1.0))
+            .light_line_style(theme.line(theme.background(), 0.0))
+            .x_label_formatter(&|v| format_tick(*v))
+            .y_label_formatter(&|v| format_tick(*v))
+            .draw()
+    })
 }
 
-/// Draws the legend of a chart in the house style (series need `.label(..).legend(..)`).
+/// Draws a mesh configured by the panel itself (`draw` calls `configure_mesh`), marked as mesh
+/// so that a legend may cover it; `axes` are its x and y descriptions, for pointing.
+pub fn custom_mesh<E>(axes: (&str, &str), draw: impl FnOnce() -> Result<(), E>) -> Result<(), E> {
+    recording::note_axes(axes.0, axes.1);
+    recording::in_layer(Layer::Mesh, draw)
+}
+
+/// The pixels of a chart's plotting area.
+fn plot_area<DB: DrawingBackend, CT: CoordTranslate>(chart: &ChartContext<'_, DB, CT>) -> Rect {
+    Rect::of_ranges(chart.plotting_area().get_pixel_range())
+}
+
+/// Notes series `name`, drawn at `points` of `chart`, for reading its values by pointing.
+fn note_series<DB, X, Y>(chart: &ChartContext<'_, DB, Cartesian2d<X, Y>>, name: &str, points: &[(f64, f64)])
+where
+    DB: DrawingBackend,
+    X: Ranged<ValueType = f64>,
+    Y: Ranged<ValueType = f64>,
+{
+    if recording::recording() {
+        let plot = plot_area(chart);
+        recording::note_plot_area(plot);
+        recording::note_series(name, points.iter().map(|&p| (p, chart.backend_coord(&p))), plot);
+    }
+}
+
+/// Draws `points` joined by a line in `style`: series `name`, whose points can be read by
+/// pointing. Returns the series' legend entry, to label.
+pub fn line<'c, 'a, DB, X, Y>(
+    chart: &'c mut ChartContext<'a, DB, Cartesian2d<X, Y>>,
+    name: &str,
+    points: impl IntoIterator<Item = (f64, f64)>,
+    style: impl Into<ShapeStyle>,
+) -> Result<&'c mut SeriesAnno<'a, DB>, DrawError<DB>>
+where
+    DB: DrawingBackend,
+    X: Ranged<ValueType = f64>,
+    Y: Ranged<ValueType = f64>,
+{
+    let points: Vec<(f64, f64)> = points.into_iter().collect();
+    note_series(chart, name, &points);
+    chart.draw_series(LineSeries::new(points, style))
+}
+
+/// Draws `points` joined by a line in `style`, cut where it leaves the view x ∈ `xs`, y ∈ `ys`
+/// (see [`clip_polyline`]): series `name`, as [`line`] does, whose readable points are those in
+/// the view.
+pub fn clipped_line<'c, 'a, DB, X, Y>(
+    chart: &'c mut ChartContext<'a, DB, Cartesian2d<X, Y>>,
+    name: &str,
+    points: &[(f64, f64)],
+    (xs, ys): ((f64, f64), (f64, f64)),
+    style: ShapeStyle,
+) -> Result<&'c mut SeriesAnno<'a, DB>, DrawError<DB>>
+where
+    DB: DrawingBackend,
+    X: Ranged<ValueType = f64>,
+    Y: Ranged<ValueType = f64>,
+{
+    let inside = |&&(x, y): &&(f64, f64)| (xs.0..=xs.1).contains(&x) && (ys.0..=ys.1).contains(&y);
+    let shown: Vec<(f64, f64)> = points.iter().filter(inside).copied().collect();
+    note_series(chart, name, &shown);
+    chart.draw_series(clip_polyline(points, xs, ys).into_iter().map(move |piece| PathElement::new(piece, style)))
+}
+
+/// Draws `points` joined by a dashed line (`dash` pixels on, `gap` off) in `style`: series
+/// `name`, as [`line`] does.
+pub fn dashed<'c, 'a, DB, X, Y>(
+    chart: &'c mut ChartContext<'a, DB, Cartesian2d<X, Y>>,
+    name: &str,
+    points: impl IntoIterator<Item = (f64, f64)>,
+    (dash, gap): (u32, u32),
+    style: ShapeStyle,
+) -> Result<&'c mut SeriesAnno<'a, DB>, DrawError<DB>>
+where
+    DB: DrawingBackend,
+    X: Ranged<ValueType = f64>,
+    Y: Ranged<ValueType = f64>,
+{
+    let points: Vec<(f64, f64)> = points.into_iter().collect();
+    note_series(chart, name, &points);
+    chart.draw_series(DashedLineSeries::new(points, dash, gap, style))
+}
+
+/// Draws `marker` at each of `points` (a dot, a cross, a bar…): series `name`, as [`line`] does.
+pub fn markers<'c, 'a, DB, X, Y, B, E>(
+    chart: &'c mut ChartContext<'a, DB, Cartesian2d<X, Y>>,
+    name: &str,
+    points: impl IntoIterator<Item = (f64, f64)>,
+    marker: impl Fn((f64, f64)) -> E,
+) -> Result<&'c mut SeriesAnno<'a, DB>, DrawError<DB>>
+where
+    DB: DrawingBackend,
+    X: Ranged<ValueType = f64>,
+    Y: Ranged<ValueType = f64>,
+    B: CoordMapper,
+    for<'b> &'b E: PointCollection<'b, (f64, f64), B>,
+    E: Drawable<DB, B>,
+{
+    let points: Vec<(f64, f64)> = points.into_iter().collect();
+    note_series(chart, name, &points);
+    chart.draw_series(points.into_iter().map(marker))
+}
+
+/// Draws shaded regions (translucent fills that mark where something holds), which a legend
+/// may cover. Returns their legend entry, to label.
+pub fn shade<'c, 'a, DB, CT, B, E, R, S>(
+    chart: &'c mut ChartContext<'a, DB, CT>,
+    regions: S,
+) -> Result<&'c mut SeriesAnno<'a, DB>, DrawError<DB>>
+where
+    DB: DrawingBackend,
+    CT: CoordTranslate,
+    B: CoordMapper,
+    for<'b> &'b E: PointCollection<'b, CT::From, B>,
+    E: Drawable<DB, B>,
+    R: Borrow<E>,
+    S: IntoIterator<Item = R>,
+{
+    recording::in_layer(Layer::Backdrop, move || chart.draw_series(regions))
+}
+
+/// Draws the legend of a chart in the house style (series need `.label(..).legend(..)`) where it
+/// covers nothing drawn as data before it: in a free corner or at the middle of a free edge of
+/// the plotting area, or else in a band outside it (see `recording`). Drawn outside
+/// `recording::draw_panel`, where nothing is recorded, it goes to the upper right.
 pub fn legend<'a, DB: DrawingBackend + 'a, CT: CoordTranslate>(
+    chart: &mut ChartContext<'a, DB, CT>,
+    theme: &Theme,
+) -> Result<(), DrawError<DB>>
+where
+    DB::ErrorType: 'static,
+{
+    if !recording::recording() {
+        return draw_legend(chart, theme, SeriesLabelPosition::UpperRight);
+    }
+    let plot = plot_area(chart);
+    recording::note_plot_area(plot);
+    // Drawn at the plotting area's corner, measured, then moved where it goes.
+    const CORNER: SeriesLabelPosition = SeriesLabelPosition::Coordinate(0, 0);
+    let Some(size) = recording::measure(|| draw_legend(chart, theme, CORNER))? else {
+        return Ok(());
+    };
+    let (inset, gap) = (theme.px(6.0) as i32, theme.px(3.0) as i32);
+    let Some((x, y)) = recording::place_legend(plot, (size.width(), size.height()), inset, gap) else {
+        return Ok(());
+    };
+    recording::in_legend_layer((x - size.x0, y - size.y0), || draw_legend(chart, theme, CORNER))
+}
+
+/// Draws the legend of a chart at `position`, in the house style.
+fn draw_legend<'a, DB: DrawingBackend + 'a, CT: CoordTranslate>(
     chart: &mut ChartContext<'a, DB, CT>,
     theme: &Theme,
     position: SeriesLabelPosition,
@@ -216,35 +385,6 @@ where
         .margin(theme.px(6.0))
         .legend_area_size(theme.px(26.0))
         .draw()
-}
-
-/// The legend corner that covers the fewest of `points`, given as fractions of the plotting
-/// area (x from the left, y from the bottom), so the legend hides as little data as possible.
-pub fn emptiest_corner(points: impl IntoIterator<Item = (f64, f64)>) -> SeriesLabelPosition {
-    // Corner boxes roughly the size of a legend: 45% of the width, 35% of the height.
-    let mut counts = [0usize; 4]; // upper-right, upper-left, lower-left, lower-right
-    for (x, y) in points {
-        let (right, left, top, bottom) = (x > 0.55, x < 0.45, y > 0.65, y < 0.35);
-        counts[0] += (right && top) as usize;
-        counts[1] += (left && top) as usize;
-        counts[2] += (left && bottom) as usize;
-        counts[3] += (right && bottom) as usize;
-    }
-    match (0..4).min_by_key(|&i| counts[i]) {
-        Some(1) => SeriesLabelPosition::UpperLeft,
-        Some(2) => SeriesLabelPosition::LowerLeft,
-        Some(3) => SeriesLabelPosition::LowerRight,
-        _ => SeriesLabelPosition::UpperRight,
-    }
-}
-
-/// Fractions of a range: where `v` sits in [lo, hi] (linear) or in [lo, hi] on a log axis.
-pub fn fraction(v: f64, lo: f64, hi: f64, log: bool) -> f64 {
-    if log {
-        (v.max(lo).ln() - lo.ln()) / (hi.ln() - lo.ln())
-    } else {
-        (v - lo) / (hi - lo)
-    }
 }
 
 /// A legend swatch: a short horizontal line in `style`.
@@ -351,38 +491,44 @@ where
     let mut chart =
         frame(area, theme, "contraction factor 1 \u{2212} \u{3b7}a").build_cartesian_2d(0.0..x_hi, y_lo..1.25)?;
     mesh(&mut chart, theme, "curvature a", "1 \u{2212} \u{3b7}a")?;
-    chart.draw_series(std::iter::once(Rectangle::new(
-        [(0.0, -1.0), (threshold.min(x_hi), 1.0)],
-        theme.stable_fill().filled(),
-    )))?;
+    shade(
+        &mut chart,
+        std::iter::once(Rectangle::new([(0.0, -1.0), (threshold.min(x_hi), 1.0)], theme.stable_fill().filled())),
+    )?;
     if threshold < x_hi {
-        chart.draw_series(std::iter::once(Rectangle::new(
-            [(threshold, y_lo), (x_hi, 1.25)],
-            theme.unstable_fill().filled(),
-        )))?;
+        shade(
+            &mut chart,
+            std::iter::once(Rectangle::new([(threshold, y_lo), (x_hi, 1.25)], theme.unstable_fill().filled())),
+        )?;
     }
     let band = theme.line(theme.muted(), 1.0);
     for level in [-1.0, 1.0] {
-        chart.draw_series(LineSeries::new([(0.0, level), (x_hi, level)], band))?;
+        line(&mut chart, "|1 \u{2212} \u{3b7}a| = 1", [(0.0, level), (x_hi, level)], band)?;
     }
-    chart
-        .draw_series(LineSeries::new([(threshold, y_lo), (threshold, 1.25)], theme.line(theme.series(1), 1.5)))?
-        .label(format!("a = 2/\u{3b7} = {}", format_tick(threshold)))
+    let threshold_label = format!("a = 2/\u{3b7} = {}", format_tick(threshold));
+    line(&mut chart, &threshold_label, [(threshold, y_lo), (threshold, 1.25)], theme.line(theme.series(1), 1.5))?
+        .label(threshold_label)
         .legend(swatch(theme, theme.line(theme.series(1), 2.0)));
-    chart
-        .draw_series(LineSeries::new([(0.0, 1.0), (x_hi, 1.0 - eta * x_hi)], theme.line(theme.foreground(), 1.5)))?
-        .label("1 \u{2212} \u{3b7}a")
-        .legend(swatch(theme, theme.line(theme.foreground(), 2.0)));
+    line(
+        &mut chart,
+        "1 \u{2212} \u{3b7}a",
+        [(0.0, 1.0), (x_hi, 1.0 - eta * x_hi)],
+        theme.line(theme.foreground(), 1.5),
+    )?
+    .label("1 \u{2212} \u{3b7}a")
+    .legend(swatch(theme, theme.line(theme.foreground(), 2.0)));
     for (i, (label, a)) in markers.iter().enumerate() {
         let color = theme.series(if markers.len() == 1 { 0 } else { i * 2 % 6 });
         let r = theme.px(6.0);
-        chart.draw_series(std::iter::once(Circle::new((*a, 1.0 - eta * a), r, color.filled())))?;
-        chart.draw_series(std::iter::once(
-            EmptyElement::at((*a, 1.0 - eta * a))
-                + Text::new(label.to_string(), (theme.px(7.0) as i32, -(theme.px(20.0) as i32)), theme.text(13.0)),
-        ))?;
+        let at = (*a, 1.0 - eta * a);
+        self::markers(&mut chart, label, [at], |p| Circle::new(p, r, color.filled()))?;
+        // The name goes above the marker, or below it where above would leave the plot.
+        let room = chart.backend_coord(&at).1 - plot_area(&chart).y0;
+        let rise = if room > theme.px(24.0) as i32 { -(theme.px(20.0) as i32) } else { theme.px(6.0) as i32 };
+        let name = Text::new(label.to_string(), (theme.px(7.0) as i32, rise), theme.text(13.0));
+        chart.draw_series(std::iter::once(EmptyElement::at(at) + name))?;
     }
-    legend(&mut chart, theme, SeriesLabelPosition::LowerLeft)?;
+    legend(&mut chart, theme)?;
     Ok(Some(PlotMap::of(&chart, (0.0, x_hi), (y_lo, 1.25), false, false)))
 }
 

@@ -150,27 +150,29 @@ impl ProofLemma4 {
         let mut chart = plot::frame(area, theme, &caption)
             .y_label_area_size(theme.px(62.0))
             .build_cartesian_2d((x_lo..x_hi).log_scale(), 0.3..(CHAIN_LINES as f64 + 0.7))?;
-        chart
-            .configure_mesh()
-            .x_desc("value (log scale)")
-            .x_labels(6)
-            .y_labels(CHAIN_LINES)
-            .label_style(theme.text(11.0))
-            .axis_desc_style(theme.text(12.0))
-            .axis_style(theme.line(theme.muted(), 1.0))
-            .bold_line_style(theme.line(theme.grid(), 1.0))
-            .light_line_style(theme.line(theme.background(), 0.0))
-            .disable_y_mesh()
-            .x_label_formatter(&|v| format_tick(*v))
-            .y_label_formatter(&|v| {
-                let line = CHAIN_LINES as f64 + 1.0 - v.round();
-                if (1.0..=CHAIN_LINES as f64).contains(&line) && (v - v.round()).abs() < 1e-9 {
-                    format!("line {line}")
-                } else {
-                    String::new()
-                }
-            })
-            .draw()?;
+        plot::custom_mesh(("value", ""), || {
+            chart
+                .configure_mesh()
+                .x_desc("value (log scale)")
+                .x_labels(6)
+                .y_labels(CHAIN_LINES)
+                .label_style(theme.text(11.0))
+                .axis_desc_style(theme.text(12.0))
+                .axis_style(theme.line(theme.muted(), 1.0))
+                .bold_line_style(theme.line(theme.grid(), 1.0))
+                .light_line_style(theme.line(theme.background(), 0.0))
+                .disable_y_mesh()
+                .x_label_formatter(&|v| format_tick(*v))
+                .y_label_formatter(&|v| {
+                    let line = CHAIN_LINES as f64 + 1.0 - v.round();
+                    if (1.0..=CHAIN_LINES as f64).contains(&line) && (v - v.round()).abs() < 1e-9 {
+                        format!("line {line}")
+                    } else {
+                        String::new()
+                    }
+                })
+                .draw()
+        })?;
         for (index, &value) in lines.iter().enumerate() {
             let line = index + 1;
             let y = (CHAIN_LINES + 1 - line) as f64;
@@ -182,7 +184,9 @@ impl ProofLemma4 {
             } else {
                 theme.series(0).mix(0.45).filled()
             };
-            chart.draw_series(std::iter::once(Rectangle::new([(x_lo, y - 0.32), (value, y + 0.32)], fill)))?;
+            plot::markers(&mut chart, &format!("line {line}"), [(value, y)], |(value, y)| {
+                Rectangle::new([(x_lo, y - 0.32), (value, y + 0.32)], fill)
+            })?;
             let label = match index.checked_sub(1).map(|previous| lines[previous] - value) {
                 None => format_tick(value),
                 Some(gap) if gap.abs() <= ROUNDING * value.abs().max(1.0) => {
@@ -231,25 +235,20 @@ impl ProofLemma4 {
         let mut chart = plot::frame(area, theme, &caption).build_cartesian_2d(-0.6..(k - 0.4), 0.0..top)?;
         plot::mesh(&mut chart, theme, "neurons in the order of their knots \u{3c4}\u{1d62}", "term")?;
         let pale = theme.series(0).mix(0.35).filled();
-        chart
-            .draw_series(
-                before.iter().enumerate().map(|(r, &v)| Rectangle::new([(r as f64 - 0.38, 0.0), (r as f64, v)], pale)),
-            )?
-            .label(format!("line {previous}"))
-            .legend(move |(x, y)| Rectangle::new([(x, y - 5), (x + 14, y + 5)], pale));
+        let bars = before.iter().enumerate().map(|(r, &v)| (r as f64, v));
+        plot::markers(&mut chart, &format!("line {previous}"), bars, |(r, v)| {
+            Rectangle::new([(r - 0.38, 0.0), (r, v)], pale)
+        })?
+        .label(format!("line {previous}"))
+        .legend(move |(x, y)| Rectangle::new([(x, y - 5), (x + 14, y + 5)], pale));
         let solid = theme.series(1).filled();
         let label =
             if line < CHAIN_LINES { format!("line {line}") } else { "line 10 (at a knot's first neuron)".into() };
-        chart
-            .draw_series(
-                after.iter().enumerate().map(|(r, &v)| Rectangle::new([(r as f64, 0.0), (r as f64 + 0.38, v)], solid)),
-            )?
-            .label(label)
+        let bars = after.iter().enumerate().map(|(r, &v)| (r as f64, v));
+        plot::markers(&mut chart, &label, bars, |(r, v)| Rectangle::new([(r, 0.0), (r + 0.38, v)], solid))?
+            .label(label.clone())
             .legend(move |(x, y)| Rectangle::new([(x, y - 5), (x + 14, y + 5)], solid));
-        let corner = plot::emptiest_corner(
-            before.iter().chain(&after).enumerate().map(|(r, &v)| ((r % order.len()) as f64 / k, v / top)),
-        );
-        plot::legend(&mut chart, theme, corner)?;
+        plot::legend(&mut chart, theme)?;
         Ok(None)
     }
 
@@ -281,23 +280,30 @@ impl ProofLemma4 {
         let (lo, hi) = plot::log_range(values, 1e-6);
         let width = 1.5 * columns.len() as f64;
         let mut chart = plot::frame(area, theme, caption).build_cartesian_2d(0.0..width, (lo..hi).log_scale())?;
-        chart
-            .configure_mesh()
-            .y_desc("eigenvalue (log scale)")
-            .x_labels(3)
-            .y_labels(6)
-            .label_style(theme.text(11.0))
-            .axis_desc_style(theme.text(12.0))
-            .axis_style(theme.line(theme.muted(), 1.0))
-            .bold_line_style(theme.line(theme.grid(), 1.0))
-            .light_line_style(theme.line(theme.background(), 0.0))
-            .disable_x_mesh()
-            .x_label_formatter(&|_| String::new())
-            .y_label_formatter(&|v| format_tick(*v))
-            .draw()?;
+        plot::custom_mesh(("", "eigenvalue"), || {
+            chart
+                .configure_mesh()
+                .y_desc("eigenvalue (log scale)")
+                .x_labels(3)
+                .y_labels(6)
+                .label_style(theme.text(11.0))
+                .axis_desc_style(theme.text(12.0))
+                .axis_style(theme.line(theme.muted(), 1.0))
+                .bold_line_style(theme.line(theme.grid(), 1.0))
+                .light_line_style(theme.line(theme.background(), 0.0))
+                .disable_x_mesh()
+                .x_label_formatter(&|_| String::new())
+                .y_label_formatter(&|v| format_tick(*v))
+                .draw()
+        })?;
         if let Some(line3) = line3 {
             let dash = theme.line(theme.series(1), 1.5);
-            chart.draw_series(LineSeries::new([(0.0, line3), (width, line3)], dash))?;
+            plot::line(
+                &mut chart,
+                "line 3: u\u{1d40}(\u{3a6}\u{3a6}\u{1d40}/n)u",
+                [(0.0, line3), (width, line3)],
+                dash,
+            )?;
             let right = theme.text(11.0).pos(Pos::new(HPos::Right, VPos::Top));
             chart.draw_series(std::iter::once(
                 EmptyElement::at((width, line3))
@@ -318,12 +324,12 @@ impl ProofLemma4 {
                     + Text::new(name.to_string(), (0, theme.px(6.0) as i32), below.clone())
                     + Text::new(format!("\u{3bb}_max {top}"), (0, theme.px(6.0) as i32 + line_height), below),
             ))?;
-            chart.draw_series(values.iter().map(|&v| {
+            plot::markers(&mut chart, &format!("eigenvalue of {name}"), values.iter().map(|&v| (x, v)), |(x, v)| {
                 PathElement::new(
                     vec![(x - 0.3, v), (x + 0.3, v)],
                     theme.line(color, if v == values[0] { 3.0 } else { 1.2 }),
                 )
-            }))?;
+            })?;
         }
         Ok(None)
     }
@@ -354,19 +360,13 @@ impl ProofLemma4 {
             )?;
         }
         let f_style = theme.line(theme.series(0), 2.0);
-        chart.draw_series(LineSeries::new(curve.clone(), f_style))?.label("f").legend(plot::swatch(theme, f_style));
+        plot::line(&mut chart, "f", curve, f_style)?.label("f").legend(plot::swatch(theme, f_style));
         let dot = theme.series(1);
-        chart
-            .draw_series(data.x.iter().zip(&data.y).map(|(&x, &y)| Circle::new((x, y), theme.px(4.0), dot.filled())))?
+        let points = data.x.iter().zip(&data.y).map(|(&x, &y)| (x, y));
+        plot::markers(&mut chart, "data", points, |p| Circle::new(p, theme.px(4.0), dot.filled()))?
             .label("data")
             .legend(plot::dot_swatch(theme, dot));
-        let corner = plot::emptiest_corner(
-            curve
-                .iter()
-                .chain(data.x.iter().zip(&data.y).map(|(x, y)| (*x, *y)).collect::<Vec<_>>().iter())
-                .map(|&(x, y)| (plot::fraction(x, x_lo, x_hi, false), plot::fraction(y, y_lo, y_hi, false))),
-        );
-        plot::legend(&mut chart, theme, corner)?;
+        plot::legend(&mut chart, theme)?;
         Ok(None)
     }
 
@@ -441,7 +441,7 @@ impl ProofLemma4 {
             .draw_series(DashedLineSeries::new([(eta_f, c), (x_hi, c)], theme.px(2.0), theme.px(3.0), closed))?
             .label(format!("f not accessible: \u{3b7} > {}", format_tick(eta_f)))
             .legend(broken_swatch(theme, closed, 4));
-        plot::legend(&mut chart, theme, SeriesLabelPosition::UpperRight)?;
+        plot::legend(&mut chart, theme)?;
         Ok(None)
     }
 }

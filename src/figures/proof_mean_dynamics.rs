@@ -233,30 +233,25 @@ impl ProofMeanDynamics {
         )?;
         let inside = |p: &(f64, f64)| p.0.abs() <= rx && p.1.abs() <= ry;
         let run_colour = theme.muted();
-        chart
-            .draw_series(
-                points
-                    .iter()
-                    .filter(|p| inside(p))
-                    .map(|&p| Circle::new(p, theme.px(2.0), run_colour.mix(0.5).filled())),
-            )?
+        let shown = points.iter().copied().filter(inside);
+        plot::markers(&mut chart, "runs", shown, |p| Circle::new(p, theme.px(2.0), run_colour.mix(0.5).filled()))?
             .label("runs")
             .legend(plot::dot_swatch(theme, run_colour));
         let origin = theme.line(theme.foreground(), 2.0);
-        chart
-            .draw_series(std::iter::once(Cross::new((0.0, 0.0), theme.px(6.0), origin)))?
+        plot::markers(&mut chart, "\u{3b8}*", [(0.0, 0.0)], |p| Cross::new(p, theme.px(6.0), origin))?
             .label("\u{3b8}*")
             .legend(move |(x, y)| Cross::new((x + 9, y), 5, origin));
         let closed_style = theme.line(theme.series(1), 2.5);
-        chart
-            .draw_series(std::iter::once(Circle::new(closed, theme.px(9.0), closed_style)))?
-            .label("(I \u{2212} \u{3b7}H)\u{1d57}(\u{3b8}\u{2080} \u{2212} \u{3b8}*)")
-            .legend(move |(x, y)| Circle::new((x + 9, y), 5, closed_style));
-        chart
-            .draw_series(std::iter::once(Circle::new(mean, theme.px(4.5), theme.series(0).filled())))?
-            .label("their mean")
-            .legend(plot::dot_swatch(theme, theme.series(0)));
-        plot::legend(&mut chart, theme, SeriesLabelPosition::LowerLeft)?;
+        plot::markers(&mut chart, "closed form of the mean", [closed], |p| {
+            Circle::new(p, theme.px(9.0), closed_style)
+        })?
+        .label("(I \u{2212} \u{3b7}H)\u{1d57}(\u{3b8}\u{2080} \u{2212} \u{3b8}*)")
+        .legend(move |(x, y)| Circle::new((x + 9, y), 5, closed_style));
+        plot::markers(&mut chart, "mean of the runs", [mean], |p| {
+            Circle::new(p, theme.px(4.5), theme.series(0).filled())
+        })?
+        .label("their mean")
+        .legend(plot::dot_swatch(theme, theme.series(0)));
         let outside = points.len() - points.iter().filter(|p| inside(p)).count();
         if outside > 0 {
             let (_, py) = chart.plotting_area().get_pixel_range();
@@ -268,6 +263,7 @@ impl ProofMeanDynamics {
                 (px.start + theme.px(6.0) as i32, py.end - theme.px(20.0) as i32),
             )?;
         }
+        plot::legend(&mut chart, theme)?;
         Ok(None)
     }
 }

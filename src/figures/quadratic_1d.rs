@@ -52,33 +52,23 @@ impl Quadratic1d {
         let mut chart =
             plot::frame(area, theme, "iterates x\u{209c} against t").build_cartesian_2d(0.0..t_max, lo..hi)?;
         plot::mesh(&mut chart, theme, "step t", "x\u{209c}")?;
-        chart
-            .draw_series(LineSeries::new([(0.0, x_star), (t_max, x_star)], theme.line(theme.muted(), 1.0)))?
+        plot::line(&mut chart, "minimizer x*", [(0.0, x_star), (t_max, x_star)], theme.line(theme.muted(), 1.0))?
             .label(format!("x* = {}", format_tick(x_star)))
             .legend(plot::swatch(theme, theme.line(theme.muted(), 2.0)));
         let revealed = self.revealed();
         let closed: Vec<(f64, f64)> =
             (0..revealed.len()).map(|t| (t as f64, self.f.closed_form(self.iterates[0], self.eta, t))).collect();
         let closed_style = theme.line(theme.series(1), 1.5);
-        chart
-            .draw_series(LineSeries::new(closed, closed_style))?
+        plot::line(&mut chart, "closed form (4)", closed, closed_style)?
             .label("closed form (4)")
             .legend(plot::swatch(theme, closed_style));
         let dot = theme.series(0);
-        chart
-            .draw_series(
-                revealed.iter().enumerate().map(|(t, &x)| Circle::new((t as f64, x), theme.px(3.5), dot.filled())),
-            )?
-            .label("GD iterates (1)")
-            .legend(plot::dot_swatch(theme, dot));
-        let corner = plot::emptiest_corner(
-            revealed
-                .iter()
-                .enumerate()
-                .map(|(t, &x)| (t as f64 / t_max, plot::fraction(x, lo, hi, false)))
-                .chain((0..=20).map(|i| (i as f64 / 20.0, plot::fraction(x_star, lo, hi, false)))),
-        );
-        plot::legend(&mut chart, theme, corner)?;
+        plot::markers(&mut chart, "GD iterates (1)", revealed.iter().enumerate().map(|(t, &x)| (t as f64, x)), |p| {
+            Circle::new(p, theme.px(3.5), dot.filled())
+        })?
+        .label("GD iterates (1)")
+        .legend(plot::dot_swatch(theme, dot));
+        plot::legend(&mut chart, theme)?;
         Ok(None)
     }
 
@@ -92,17 +82,13 @@ impl Quadratic1d {
         let mut chart = plot::frame(area, theme, "cobweb: x\u{209c}\u{208a}\u{2081} against x\u{209c}")
             .build_cartesian_2d(lo..hi, lo..hi)?;
         plot::mesh(&mut chart, theme, "x\u{209c}", "x\u{209c}\u{208a}\u{2081}")?;
-        chart
-            .draw_series(LineSeries::new([(lo, lo), (hi, hi)], theme.line(theme.muted(), 1.0)))?
+        plot::line(&mut chart, "diagonal", [(lo, lo), (hi, hi)], theme.line(theme.muted(), 1.0))?
             .label("x\u{209c}\u{208a}\u{2081} = x\u{209c}")
             .legend(plot::swatch(theme, theme.line(theme.muted(), 2.0)));
         let map_style = theme.line(theme.foreground(), 1.5);
         // The map's line is steeper than the diagonal when GD diverges: cut it at the frame.
         let map = [(lo, self.f.gd_step(lo, self.eta)), (hi, self.f.gd_step(hi, self.eta))];
-        chart
-            .draw_series(
-                plot::clip_polyline(&map, (lo, hi), (lo, hi)).into_iter().map(|p| PathElement::new(p, map_style)),
-            )?
+        plot::clipped_line(&mut chart, "GD map", &map, ((lo, hi), (lo, hi)), map_style)?
             .label("x \u{21a6} x \u{2212} \u{3b7}(ax + b)")
             .legend(plot::swatch(theme, map_style));
         let revealed = self.revealed();
@@ -113,23 +99,11 @@ impl Quadratic1d {
             web.push((w[1], w[1]));
         }
         let web_style = theme.line(theme.series(0), 1.5);
-        chart
-            .draw_series(LineSeries::new(web.clone(), web_style))?
-            .label("GD path")
-            .legend(plot::swatch(theme, web_style));
-        chart.draw_series(std::iter::once(Circle::new((x_star, x_star), theme.px(4.0), theme.series(1).filled())))?;
-        // The diagonal and the map's line cross the plot too: sample them with the web.
-        let lines = (0..=20).flat_map(|i| {
-            let x = lo + (hi - lo) * i as f64 / 20.0;
-            [(x, x), (x, self.f.gd_step(x, self.eta))]
-        });
-        let corner = plot::emptiest_corner(
-            web.iter()
-                .copied()
-                .chain(lines)
-                .map(|(x, y)| (plot::fraction(x, lo, hi, false), plot::fraction(y, lo, hi, false))),
-        );
-        plot::legend(&mut chart, theme, corner)?;
+        plot::line(&mut chart, "GD path", web, web_style)?.label("GD path").legend(plot::swatch(theme, web_style));
+        plot::markers(&mut chart, "fixed point x*", [(x_star, x_star)], |p| {
+            Circle::new(p, theme.px(4.0), theme.series(1).filled())
+        })?;
+        plot::legend(&mut chart, theme)?;
         Ok(None)
     }
 }

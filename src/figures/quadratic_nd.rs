@@ -110,8 +110,12 @@ impl QuadraticNd {
         // Segment by segment: the path doubles back on itself when GD oscillates, and a thick
         // polyline's mitred corners there would shoot far beyond the turning points.
         chart.draw_series(path.windows(2).map(|w| PathElement::new(w.to_vec(), path_style)))?;
-        chart.draw_series(path.iter().map(|&p| Circle::new(p, theme.px(3.0), theme.foreground().filled())))?;
-        chart.draw_series(std::iter::once(Cross::new((cx, cy), theme.px(5.0), theme.line(theme.series(1), 2.0))))?;
+        plot::markers(&mut chart, "GD iterates x\u{209c}", path, |p| {
+            Circle::new(p, theme.px(3.0), theme.foreground().filled())
+        })?;
+        plot::markers(&mut chart, "minimizer x*", [(cx, cy)], |p| {
+            Cross::new(p, theme.px(5.0), theme.line(theme.series(1), 2.0))
+        })?;
         Ok(None)
     }
 
@@ -140,25 +144,18 @@ impl QuadraticNd {
                 .take_while(|p| p.1 >= lo)
                 .collect();
             let closed_style = ShapeStyle { color: color.mix(0.55), filled: false, stroke_width: theme.px(1.5) };
-            chart
-                .draw_series(LineSeries::new(closed, closed_style))?
-                .label(format!("|1 \u{2212} \u{3b7}a{}|\u{1d57} = {:.3}\u{1d57}", ["\u{2081}", "\u{2082}"][i], factor))
+            let direction = ["\u{2081}", "\u{2082}"][i];
+            plot::line(&mut chart, &format!("closed form, direction q{direction}"), closed, closed_style)?
+                .label(format!("|1 \u{2212} \u{3b7}a{direction}|\u{1d57} = {factor:.3}\u{1d57}"))
                 .legend(plot::swatch(theme, closed_style));
-            chart
-                .draw_series(
-                    shown[i]
-                        .iter()
-                        .enumerate()
-                        .filter(|(_, &v)| v >= lo)
-                        .map(|(t, &v)| Circle::new((t as f64, v), theme.px(3.0), color.filled())),
-                )?
-                .label(format!("q{}\u{1d40}(x\u{209c} \u{2212} x*), GD", ["\u{2081}", "\u{2082}"][i]))
+            let name = format!("q{direction}\u{1d40}(x\u{209c} \u{2212} x*), GD");
+            // Values below the axis are left out: pulled onto its edge they would read as values.
+            let points = shown[i].iter().enumerate().filter(|(_, &v)| v >= lo).map(|(t, &v)| (t as f64, v));
+            plot::markers(&mut chart, &name, points, |p| Circle::new(p, theme.px(3.0), color.filled()))?
+                .label(&name)
                 .legend(plot::dot_swatch(theme, color));
         }
-        let corner = plot::emptiest_corner(all.iter().flat_map(|series| {
-            series.iter().enumerate().map(|(t, &v)| (t as f64 / t_max, plot::fraction(v, lo, hi, true)))
-        }));
-        plot::legend(&mut chart, theme, corner)?;
+        plot::legend(&mut chart, theme)?;
         Ok(None)
     }
 }

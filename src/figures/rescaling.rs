@@ -129,43 +129,30 @@ impl Rescaling {
         let caption = if s.trained() {
             format!("f before and after rescaling by \u{3b1} = {}", format_tick(s.alpha))
         } else {
-            format!("training f (GD step {})", s.run.steps())
+            format!("f at GD step {}", s.run.steps())
         };
         let mut chart = plot::frame(area, theme, &caption).build_cartesian_2d(lo..hi, y_lo..y_hi)?;
         plot::mesh(&mut chart, theme, "x", "f(x)")?;
         let neuron_style = ShapeStyle { color: theme.series(2).mix(0.8), filled: false, stroke_width: theme.px(1.5) };
-        chart
-            .draw_series(LineSeries::new(contribution, neuron_style))?
-            .label(format!("neuron {}", s.neuron + 1))
+        let neuron = format!("neuron {}", s.neuron + 1);
+        plot::line(&mut chart, &neuron, contribution, neuron_style)?
+            .label(&neuron)
             .legend(plot::swatch(theme, neuron_style));
         let before_style = theme.line(theme.series(0), 4.0);
-        chart
-            .draw_series(LineSeries::new(before.clone(), before_style))?
+        plot::line(&mut chart, "f, trained", before, before_style)?
             .label("f, trained")
             .legend(plot::swatch(theme, before_style));
         if s.trained() {
             let after_style = theme.line(theme.series(1), 1.5);
-            chart
-                .draw_series(DashedLineSeries::new(after.clone(), theme.px(6.0), theme.px(4.0), after_style))?
+            plot::dashed(&mut chart, "f, rescaled", after, (theme.px(6.0), theme.px(4.0)), after_style)?
                 .label("f, rescaled")
                 .legend(plot::swatch(theme, after_style));
         }
-        chart
-            .draw_series(
-                data.x
-                    .iter()
-                    .zip(&data.y)
-                    .map(|(&x, &y)| Circle::new((x, y), theme.px(4.0), theme.foreground().filled())),
-            )?
+        let points = data.x.iter().zip(&data.y).map(|(&x, &y)| (x, y));
+        plot::markers(&mut chart, "data", points, |p| Circle::new(p, theme.px(4.0), theme.foreground().filled()))?
             .label("data")
             .legend(plot::dot_swatch(theme, theme.foreground()));
-        let corner = plot::emptiest_corner(
-            before
-                .iter()
-                .chain(data.x.iter().zip(&data.y).map(|(x, y)| (*x, *y)).collect::<Vec<_>>().iter())
-                .map(|&(x, y)| (plot::fraction(x, lo, hi, false), plot::fraction(y, y_lo, y_hi, false))),
-        );
-        plot::legend(&mut chart, theme, corner)?;
+        plot::legend(&mut chart, theme)?;
         Ok(None)
     }
 
@@ -193,31 +180,26 @@ impl Rescaling {
             plot::frame(area, theme, &caption).build_cartesian_2d((x_lo..x_hi).log_scale(), (lo..hi).log_scale())?;
         plot::mesh(&mut chart, theme, "rescaling factor \u{3b1}", "\u{3bb}max")?;
         let style = theme.line(theme.series(0), 2.0);
-        chart
-            .draw_series(LineSeries::new(points.clone(), style))?
+        plot::line(&mut chart, "\u{3bb}max at \u{3b8}(\u{3b1})", points, style)?
             .label("\u{3bb}max at \u{3b8}(\u{3b1})")
             .legend(plot::swatch(theme, style));
         if let Some((alpha, value)) = profile.minimum().filter(|_| profile.is_complete()) {
             let colour = theme.series(2);
-            chart
-                .draw_series(std::iter::once(Circle::new((alpha, value), theme.px(6.0), colour.filled())))?
-                .label(format!("min {} at \u{3b1} = {}", format_number(value), format_tick(alpha)))
-                .legend(plot::dot_swatch(theme, colour));
+            plot::markers(&mut chart, "minimum of \u{3bb}max", [(alpha, value)], |p| {
+                Circle::new(p, theme.px(6.0), colour.filled())
+            })?
+            .label(format!("min {} at \u{3b1} = {}", format_number(value), format_tick(alpha)))
+            .legend(plot::dot_swatch(theme, colour));
         }
         let now = theme.line(theme.series(1), 1.5);
-        chart
-            .draw_series(LineSeries::new([(s.alpha, lo), (s.alpha, hi)], now))?
+        plot::line(&mut chart, "current \u{3b1}", [(s.alpha, lo), (s.alpha, hi)], now)?
             .label(format!("\u{3b1} = {}", format_tick(s.alpha)))
             .legend(plot::swatch(theme, now));
         let trained = theme.line(theme.muted(), 1.0);
-        chart
-            .draw_series(DashedLineSeries::new([(1.0, lo), (1.0, hi)], theme.px(3.0), theme.px(3.0), trained))?
+        plot::dashed(&mut chart, "trained", [(1.0, lo), (1.0, hi)], (theme.px(3.0), theme.px(3.0)), trained)?
             .label("trained (\u{3b1} = 1)")
             .legend(plot::swatch(theme, trained));
-        let corner = plot::emptiest_corner(
-            points.iter().map(|&(a, v)| (plot::fraction(a, x_lo, x_hi, true), plot::fraction(v, lo, hi, true))),
-        );
-        plot::legend(&mut chart, theme, corner)?;
+        plot::legend(&mut chart, theme)?;
         Ok(Some(plot::PlotMap::of(&chart, (x_lo, x_hi), (lo, hi), true, true)))
     }
 
@@ -254,14 +236,13 @@ impl Rescaling {
                 continue;
             }
             let style = theme.line(theme.series(i), if power == 0.0 { 3.0 } else { 2.0 });
-            chart
-                .draw_series(LineSeries::new(alphas.iter().map(|&a| (a, value * a.powf(power))), style))?
+            plot::line(&mut chart, label, alphas.iter().map(|&a| (a, value * a.powf(power))), style)?
                 .label(label)
                 .legend(plot::swatch(theme, style));
         }
         let now = theme.line(theme.foreground(), 1.0);
-        chart.draw_series(LineSeries::new([(s.alpha, lo), (s.alpha, hi)], now))?;
-        plot::legend(&mut chart, theme, SeriesLabelPosition::LowerMiddle)?;
+        plot::line(&mut chart, "current \u{3b1}", [(s.alpha, lo), (s.alpha, hi)], now)?;
+        plot::legend(&mut chart, theme)?;
         Ok(None)
     }
 }
@@ -411,6 +392,16 @@ impl Figure for Rescaling {
         }
     }
 
+    fn progress(&self) -> Option<String> {
+        let s = self.state.as_ref().ok()?;
+        match s.run.outcome() {
+            Outcome::Running => Some(format!("GD step {}", s.run.steps())),
+            Outcome::Diverged { .. } => None,
+            _ => (!s.profile.is_complete())
+                .then(|| format!("{} of {PROFILE_POINTS} points of \u{3bb}max(\u{3b1})", s.profile.computed())),
+        }
+    }
+
     fn verdict(&self) -> Verdict {
         let s = match &self.state {
             Ok(s) => s,
@@ -418,7 +409,7 @@ impl Figure for Rescaling {
         };
         let loss = s.run.records().last().map_or(f64::NAN, |r| r.loss);
         let training = match s.run.outcome() {
-            Outcome::Running => return Verdict { text: format!("Training by GD: step {}, loss {}.", s.run.steps(), format_number(loss)), tone: Tone::Neutral },
+            Outcome::Running => return Verdict { text: format!("loss {}, not interpolating yet.", format_number(loss)), tone: Tone::Neutral },
             Outcome::Interpolated { step } => format!("GD (\u{3b7} = 1/\u{3bb}max(\u{3b8}\u{2080}) = {}) interpolated: L = {} after {step} steps.", format_number(s.eta), format_number(loss)),
             Outcome::Capped => format!("GD stopped at its cap of {} steps with L = {} (not yet interpolating; the Hessian then has a residual part).", s.run.steps(), format_number(loss)),
             Outcome::Diverged { step, .. } => {
@@ -446,8 +437,6 @@ impl Figure for Rescaling {
             }
             text.push(' ');
             text.push_str(&s.ends());
-        } else {
-            text.push_str(&format!(" Computing \u{3bb}max(\u{3b1}): {} of {PROFILE_POINTS}.", s.profile.computed()));
         }
         let tone = if matches!(s.run.outcome(), Outcome::Interpolated { .. }) { Tone::Good } else { Tone::Neutral };
         Verdict { text, tone }

@@ -137,40 +137,39 @@ impl SharpnessVsLr {
             (eta, (2.0 / eta).clamp(lo, hi))
         });
         let curve_style = theme.line(theme.series(1), 1.5);
-        chart
-            .draw_series(LineSeries::new(curve, curve_style))?
+        plot::line(&mut chart, "2/\u{3b7}", curve, curve_style)?
             .label("2/\u{3b7}")
             .legend(plot::swatch(theme, curve_style));
         let r = theme.px(4.0);
         let (good, open, bound) = (theme.series(0), theme.series(4), theme.series(2));
         let at = |v: f64| v.clamp(lo, hi);
         let converged = || results.iter().filter(|r| r.outcome == Outcome::Converged);
-        chart
-            .draw_series(converged().map(|s| Circle::new((s.eta, at(s.sharpness)), r, good.filled())))?
+        let shown = converged().map(|s| (s.eta, at(s.sharpness)));
+        plot::markers(&mut chart, "sharpness, converged", shown, |p| Circle::new(p, r, good.filled()))?
             .label("sharpness, converged")
             .legend(plot::dot_swatch(theme, good));
-        chart
-            .draw_series(
-                results
-                    .iter()
-                    .filter(|r| r.outcome == Outcome::NotConverged && r.sharpness.is_finite())
-                    .map(|s| Circle::new((s.eta, at(s.sharpness)), r, theme.line(open, 1.5))),
-            )?
-            .label("stopped at the step cap")
-            .legend(move |(x, y)| {
-                Circle::new((x + 9, y), 4, ShapeStyle { color: open.into(), filled: false, stroke_width: 2 })
-            });
+        let capped = results
+            .iter()
+            .filter(|r| r.outcome == Outcome::NotConverged && r.sharpness.is_finite())
+            .map(|s| (s.eta, at(s.sharpness)));
+        plot::markers(&mut chart, "sharpness, stopped at the step cap", capped, |p| {
+            Circle::new(p, r, theme.line(open, 1.5))
+        })?
+        .label("stopped at the step cap")
+        .legend(move |(x, y)| {
+            Circle::new((x + 9, y), 4, ShapeStyle { color: open.into(), filled: false, stroke_width: 2 })
+        });
         if self.shows_lemma4() {
-            chart
-                .draw_series(
-                    converged()
-                        .filter(|r| r.lemma4_bound.is_finite())
-                        .map(|s| TriangleMarker::new((s.eta, at(s.lemma4_bound)), r, bound.filled())),
-                )?
-                .label("Lemma 4: 1 + 2\u{222b}|f''|g")
-                .legend(move |(x, y)| TriangleMarker::new((x + 9, y), 4, bound.filled()));
+            let bounds = converged().filter(|r| r.lemma4_bound.is_finite()).map(|s| (s.eta, at(s.lemma4_bound)));
+            plot::markers(&mut chart, "Lemma 4: 1 + 2\u{222b}|f''|g", bounds, |p| {
+                TriangleMarker::new(p, r, bound.filled())
+            })?
+            .label("Lemma 4: 1 + 2\u{222b}|f''|g")
+            .legend(move |(x, y)| TriangleMarker::new((x + 9, y), 4, bound.filled()));
         }
         let diverged = theme.series(1);
+        // Crosses only mark where a run diverged: their height is no value, so they are not
+        // read out by pointing.
         chart
             .draw_series(
                 results
@@ -182,7 +181,7 @@ impl SharpnessVsLr {
             .legend(move |(x, y)| {
                 Cross::new((x + 9, y), 4, ShapeStyle { color: diverged.into(), filled: false, stroke_width: 2 })
             });
-        plot::legend(&mut chart, theme, SeriesLabelPosition::LowerLeft)?;
+        plot::legend(&mut chart, theme)?;
         Ok(None)
     }
 
@@ -206,22 +205,23 @@ impl SharpnessVsLr {
         )?;
         plot::mesh(&mut chart, theme, "step size \u{3b7}", "loss")?;
         let tol_style = theme.line(theme.muted(), 1.0);
-        chart
-            .draw_series(LineSeries::new([(e_lo, tolerance), (e_hi, tolerance)], tol_style))?
+        plot::line(&mut chart, "tolerance", [(e_lo, tolerance), (e_hi, tolerance)], tol_style)?
             .label("tolerance")
             .legend(plot::swatch(theme, tol_style));
         let (color, open, r) = (theme.series(0), theme.series(4), theme.px(4.0));
-        chart
-            .draw_series(converged.iter().map(|&(e, l)| Circle::new((e, l.clamp(lo, hi)), r, color.filled())))?
+        let shown = converged.iter().map(|&(e, l)| (e, l.clamp(lo, hi)));
+        plot::markers(&mut chart, "final loss, converged", shown, |p| Circle::new(p, r, color.filled()))?
             .label("converged")
             .legend(plot::dot_swatch(theme, color));
-        chart
-            .draw_series(capped.iter().map(|&(e, l)| Circle::new((e, l.clamp(lo, hi)), r, theme.line(open, 1.5))))?
-            .label("stopped at the step cap")
-            .legend(move |(x, y)| {
-                Circle::new((x + 9, y), 4, ShapeStyle { color: open.into(), filled: false, stroke_width: 2 })
-            });
-        plot::legend(&mut chart, theme, SeriesLabelPosition::UpperLeft)?;
+        let shown = capped.iter().map(|&(e, l)| (e, l.clamp(lo, hi)));
+        plot::markers(&mut chart, "final loss, stopped at the step cap", shown, |p| {
+            Circle::new(p, r, theme.line(open, 1.5))
+        })?
+        .label("stopped at the step cap")
+        .legend(move |(x, y)| {
+            Circle::new((x + 9, y), 4, ShapeStyle { color: open.into(), filled: false, stroke_width: 2 })
+        });
+        plot::legend(&mut chart, theme)?;
         Ok(None)
     }
 }
@@ -330,6 +330,11 @@ impl Figure for SharpnessVsLr {
         }
     }
 
+    fn progress(&self) -> Option<String> {
+        let (done, total) = (self.sweep.results().len(), self.sweep.etas().len());
+        (!self.sweep.is_done()).then(|| format!("run {} of {total}", (done + 1).min(total)))
+    }
+
     fn verdict(&self) -> Verdict {
         let results = self.sweep.results();
         let total = self.sweep.etas().len();
@@ -344,10 +349,7 @@ impl Figure for SharpnessVsLr {
             self.params.get_usize("steps")
         );
         if !self.sweep.is_done() {
-            return Verdict {
-                text: format!("Sweep running: {} of {total} runs done; {summary}.", results.len()),
-                tone: Tone::Neutral,
-            };
+            return Verdict { text: format!("so far {summary}."), tone: Tone::Neutral };
         }
         let tone = if worst <= 1.0 + 1e-6 { Tone::Good } else { Tone::Bad };
         let claim = if worst <= 1.0 + 1e-6 {

@@ -234,7 +234,9 @@ impl Switching {
             chart.draw_series(std::iter::once(PathElement::new(vec![(tau, y_lo), (tau, y_hi)], knot_style)))?;
         }
         let f_style = theme.line(theme.series(0), 2.0);
-        chart.draw_series(LineSeries::new(curve, f_style))?.label("f at \u{3b8}*").legend(plot::swatch(theme, f_style));
+        plot::line(&mut chart, "f at \u{3b8}*", curve, f_style)?
+            .label("f at \u{3b8}*")
+            .legend(plot::swatch(theme, f_style));
         let residual_style = theme.line(theme.series(1), 1.2);
         chart.draw_series(
             m.data
@@ -244,32 +246,29 @@ impl Switching {
                 .map(|(&x, &y)| PathElement::new(vec![(x, y), (x, m.net.eval(&m.theta_star, x))], residual_style)),
         )?;
         let dot = theme.foreground();
-        chart
-            .draw_series(
-                m.data.x.iter().zip(&m.data.y).map(|(&x, &y)| Circle::new((x, y), theme.px(3.5), dot.filled())),
-            )?
+        let data = m.data.x.iter().zip(&m.data.y).map(|(&x, &y)| (x, y));
+        plot::markers(&mut chart, "data", data, |p| Circle::new(p, theme.px(3.5), dot.filled()))?
             .label("data (segments: residuals)")
             .legend(plot::dot_swatch(theme, dot));
         let ring = theme.series(1);
-        chart
-            .draw_series(
-                m.on_knot
-                    .iter()
-                    .map(|&(j, _)| Circle::new((m.data.x[j], m.data.y[j]), theme.px(8.0), theme.line(ring, 2.0))),
-            )?
-            .label("on a knot (w1x + b1 = 0)")
-            .legend(circle_swatch(theme, theme.line(ring, 2.0)));
+        let on_knot = m.on_knot.iter().map(|&(j, _)| (m.data.x[j], m.data.y[j]));
+        plot::markers(&mut chart, "data point on a knot", on_knot, |p| {
+            Circle::new(p, theme.px(8.0), theme.line(ring, 2.0))
+        })?
+        .label("on a knot (w1x + b1 = 0)")
+        .legend(circle_swatch(theme, theme.line(ring, 2.0)));
         let flip_colour = theme.series(3);
-        let (fx, fy) = (m.data.x[self.flip.point], m.data.y[self.flip.point]);
-        chart
-            .draw_series(std::iter::once(Circle::new((fx, fy), theme.px(8.0), theme.line(flip_colour, 2.0))))?
-            .label(format!(
-                "first other point to switch: neuron {}, at \u{2016}\u{3b8} \u{2212} \u{3b8}*\u{2016} = {}",
-                self.flip.neuron + 1,
-                format_tick(self.flip.radius)
-            ))
-            .legend(circle_swatch(theme, theme.line(flip_colour, 2.0)));
-        plot::legend(&mut chart, theme, SeriesLabelPosition::UpperLeft)?;
+        let flip_point = (m.data.x[self.flip.point], m.data.y[self.flip.point]);
+        plot::markers(&mut chart, "first other point to switch", [flip_point], |p| {
+            Circle::new(p, theme.px(8.0), theme.line(flip_colour, 2.0))
+        })?
+        .label(format!(
+            "first other point to switch: neuron {}, at \u{2016}\u{3b8} \u{2212} \u{3b8}*\u{2016} = {}",
+            self.flip.neuron + 1,
+            format_tick(self.flip.radius)
+        ))
+        .legend(circle_swatch(theme, theme.line(flip_colour, 2.0)));
+        plot::legend(&mut chart, theme)?;
         Ok(None)
     }
 
@@ -308,63 +307,61 @@ impl Switching {
             plot::frame(area, theme, "Lemma 3: \u{3bb}_lower against 2/\u{3b7} + \u{3b4} + \u{3b3}/\u{3b5}")
                 .build_cartesian_2d(-0.5..(slots as f64 - 0.5), y_lo..y_hi)?;
         let kinks = self.kinks();
-        chart
-            .configure_mesh()
-            .x_desc("mode m (knot points: + active, \u{2212} inactive)")
-            .y_desc("eigenvalue")
-            .x_labels(slots)
-            .y_labels(10)
-            .label_style(theme.text(11.0))
-            .axis_desc_style(theme.text(12.0))
-            .axis_style(theme.line(theme.muted(), 1.0))
-            .bold_line_style(theme.line(theme.grid(), 1.0))
-            .light_line_style(theme.line(theme.background(), 0.0))
-            .disable_x_mesh()
-            .x_label_formatter(&|v| {
-                let m = v.round();
-                if (v - m).abs() > 1e-9 || m < 0.0 {
-                    String::new()
-                } else if (m as usize) < modes {
-                    mode_name(m as usize, kinks)
-                } else {
-                    "threshold".to_string()
-                }
-            })
-            .y_label_formatter(&|v| format_tick(*v))
-            .draw()?;
+        plot::custom_mesh(("mode m", "eigenvalue"), || {
+            chart
+                .configure_mesh()
+                .x_desc("mode m (knot points: + active, \u{2212} inactive)")
+                .y_desc("eigenvalue")
+                .x_labels(slots)
+                .y_labels(10)
+                .label_style(theme.text(11.0))
+                .axis_desc_style(theme.text(12.0))
+                .axis_style(theme.line(theme.muted(), 1.0))
+                .bold_line_style(theme.line(theme.grid(), 1.0))
+                .light_line_style(theme.line(theme.background(), 0.0))
+                .disable_x_mesh()
+                .x_label_formatter(&|v| {
+                    let m = v.round();
+                    if (v - m).abs() > 1e-9 || m < 0.0 {
+                        String::new()
+                    } else if (m as usize) < modes {
+                        mode_name(m as usize, kinks)
+                    } else {
+                        "threshold".to_string()
+                    }
+                })
+                .y_label_formatter(&|v| format_tick(*v))
+                .draw()
+        })?;
         let eig = theme.line(theme.series(0), 1.5);
-        chart
-            .draw_series(spectra.iter().enumerate().flat_map(|(m, values)| {
-                let x = m as f64;
-                values
-                    .iter()
-                    .filter(|v| (y_lo..=y_hi).contains(*v))
-                    .map(move |&v| PathElement::new(vec![(x - 0.3, v), (x + 0.3, v)], eig))
-            }))?
-            .label("eigenvalues of H_m")
-            .legend(plot::swatch(theme, eig));
+        for (m, values) in spectra.iter().enumerate() {
+            let x = m as f64;
+            let shown = values.iter().filter(|v| (y_lo..=y_hi).contains(*v)).map(|&v| (x, v));
+            let series = plot::markers(&mut chart, &format!("eigenvalue of H at mode {m}"), shown, |(x, v)| {
+                PathElement::new(vec![(x - 0.3, v), (x + 0.3, v)], eig)
+            })?;
+            if m == 0 {
+                series.label("eigenvalues of H_m").legend(plot::swatch(theme, eig));
+            }
+        }
         let lambda_color = theme.series(2);
-        chart
-            .draw_series(
-                lemma
-                    .lambdas
-                    .iter()
-                    .enumerate()
-                    .map(|(m, &l)| Circle::new((m as f64, l), theme.px(5.0), lambda_color.filled())),
-            )?
-            .label("\u{3bb}_m = q\u{1d40}H_m q")
-            .legend(plot::dot_swatch(theme, lambda_color));
+        let lambdas = lemma.lambdas.iter().enumerate().map(|(m, &l)| (m as f64, l));
+        plot::markers(&mut chart, "\u{3bb}_m = q\u{1d40}H_m q", lambdas, |p| {
+            Circle::new(p, theme.px(5.0), lambda_color.filled())
+        })?
+        .label("\u{3bb}_m = q\u{1d40}H_m q")
+        .legend(plot::dot_swatch(theme, lambda_color));
         let across = [(-0.5, 0.0), (slots as f64 - 0.5, 0.0)];
         let level = |value: f64| across.map(|(x, _)| (x, value));
         let lower_style = theme.line(theme.series(2), 1.5);
-        chart
-            .draw_series(LineSeries::new(level(lemma.lambda_lower), lower_style))?
-            .label(format!("\u{3bb}_lower = min\u{2098} \u{3bb}_m = {}", format_tick(lemma.lambda_lower)))
+        let lower = format!("\u{3bb}_lower = min\u{2098} \u{3bb}_m = {}", format_tick(lemma.lambda_lower));
+        plot::line(&mut chart, &lower, level(lemma.lambda_lower), lower_style)?
+            .label(lower)
             .legend(plot::swatch(theme, lower_style));
         let eta_style = theme.line(theme.muted(), 1.2);
-        chart
-            .draw_series(LineSeries::new(level(two_over_eta), eta_style))?
-            .label(format!("2/\u{3b7} = {}", format_tick(two_over_eta)))
+        let eta_label = format!("2/\u{3b7} = {}", format_tick(two_over_eta));
+        plot::line(&mut chart, &eta_label, level(two_over_eta), eta_style)?
+            .label(eta_label)
             .legend(plot::swatch(theme, eta_style));
         let holds = lemma.margin(self.eta, self.epsilon) > 0.0;
         let threshold_style = theme.line(if holds { theme.series(1) } else { theme.foreground() }, 2.5);
@@ -410,7 +407,7 @@ impl Switching {
             let style = theme.text(11.0).pos(Pos::new(HPos::Right, VPos::Center));
             chart.draw_series(std::iter::once(Text::new(label, (x - 0.24, 0.5 * (from + to)), style)))?;
         }
-        plot::legend(&mut chart, theme, SeriesLabelPosition::UpperLeft)?;
+        plot::legend(&mut chart, theme)?;
         Ok(None)
     }
 
@@ -445,34 +442,31 @@ impl Switching {
             let (from, to) = (floor.max(e_lo), flip.min(e_hi));
             if from < to {
                 let fill = theme.unstable_fill();
-                chart
-                    .draw_series(std::iter::once(Rectangle::new([(from, y_lo), (to, y_hi)], fill.filled())))?
+                plot::shade(&mut chart, std::iter::once(Rectangle::new([(from, y_lo), (to, y_hi)], fill.filled())))?
                     .label("Lemma 3 applies: not strongly stable")
                     .legend(move |(x, y)| Rectangle::new([(x, y - 5), (x + 16, y + 5)], fill.filled()));
             }
             let from = floor.max(flip).max(e_lo);
             if from < e_hi {
                 let fill = theme.muted().mix(0.14);
-                chart
-                    .draw_series(std::iter::once(Rectangle::new([(from, y_lo), (e_hi, y_hi)], fill.filled())))?
+                plot::shade(&mut chart, std::iter::once(Rectangle::new([(from, y_lo), (e_hi, y_hi)], fill.filled())))?
                     .label("Lemma 3 for the local model only (the \u{3b5}-ball \u{2284} A)")
                     .legend(move |(x, y)| Rectangle::new([(x, y - 5), (x + 16, y + 5)], fill.filled()));
             }
         }
         if flip < e_hi {
             let style = theme.line(theme.series(3), 1.5);
-            chart
-                .draw_series(DashedLineSeries::new([(flip, y_lo), (flip, y_hi)], theme.px(5.0), theme.px(4.0), style))?
+            let flip_line = [(flip, y_lo), (flip, y_hi)];
+            plot::dashed(&mut chart, "\u{3b5}_flip", flip_line, (theme.px(5.0), theme.px(4.0)), style)?
                 .label(format!("\u{3b5}_flip = {}: another activation flips", format_tick(flip)))
                 .legend(plot::swatch(theme, style));
         }
         let diagonal = theme.line(theme.foreground(), 1.5);
-        chart
-            .draw_series(LineSeries::new([(e_lo, e_lo), (e_hi, e_hi)], diagonal))?
+        plot::line(&mut chart, "sup = \u{3b5}", [(e_lo, e_lo), (e_hi, e_hi)], diagonal)?
             .label("sup = \u{3b5} (above: left the ball)")
             .legend(plot::swatch(theme, diagonal));
         let chosen = theme.line(theme.muted(), 1.2);
-        chart.draw_series(LineSeries::new([(self.epsilon, y_lo), (self.epsilon, y_hi)], chosen))?;
+        plot::line(&mut chart, "chosen \u{3b5}", [(self.epsilon, y_lo), (self.epsilon, y_hi)], chosen)?;
         let size = theme.px(4.5);
         for (system, points, colour) in
             [(System::Model, &model, theme.series(0)), (System::Network, &network, theme.series(3))]
@@ -480,21 +474,20 @@ impl Switching {
             let hollow = system == System::Network;
             let measured = points.iter().filter_map(|&(e, s)| matches!(s, Sup::Measured(_)).then_some((e, s.value())));
             let style = if hollow { theme.line(colour, 2.0) } else { colour.filled() };
-            chart
-                .draw_series(measured.map(|p| Circle::new(p, size, style)))?
+            plot::markers(&mut chart, &format!("{}: sup", system.name()), measured, |p| Circle::new(p, size, style))?
                 .label(system.name())
                 .legend(circle_swatch(theme, style));
             let bounds = points.iter().filter_map(|&(e, s)| matches!(s, Sup::AtLeast(_)).then_some((e, s.value())));
-            chart.draw_series(bounds.map(|p| {
+            plot::markers(&mut chart, &format!("{}: stopped, at least", system.name()), bounds, |p| {
                 TriangleMarker::new(p, theme.px(6.0), colour.mix(if hollow { 0.55 } else { 1.0 }).filled())
-            }))?;
+            })?;
         }
         let bound_colour = theme.foreground();
         chart
             .draw_series(std::iter::empty::<Circle<(f64, f64), u32>>())?
             .label("runs stopped at max(10\u{2074}\u{3b5}, 100): at least this")
             .legend(triangle_swatch(theme, bound_colour));
-        plot::legend(&mut chart, theme, SeriesLabelPosition::UpperLeft)?;
+        plot::legend(&mut chart, theme)?;
         Ok(None)
     }
 
@@ -533,10 +526,10 @@ impl Switching {
         // The legend goes on the side of ε the curves leave free: below it when they grow,
         // above it when they shrink, with as many decades there as on the curves' side.
         let grows = model.iter().chain(&network).filter_map(|c| c.points.last()).any(|&(_, v)| v > self.epsilon);
-        let (lo, hi, corner) = if grows {
-            (lo.min(self.epsilon * self.epsilon / hi), hi, SeriesLabelPosition::LowerRight)
+        let (lo, hi) = if grows {
+            (lo.min(self.epsilon * self.epsilon / hi), hi)
         } else {
-            (lo, hi.max(self.epsilon * self.epsilon / lo), SeriesLabelPosition::UpperRight)
+            (lo, hi.max(self.epsilon * self.epsilon / lo))
         };
         let mut chart = plot::frame(
             area,
@@ -547,18 +540,12 @@ impl Switching {
         plot::mesh(&mut chart, theme, "step t", "E\u{2016}\u{3b8}\u{209c} \u{2212} \u{3b8}*\u{2016}")?;
         let t_end = steps as f64;
         let eps_style = theme.line(theme.foreground(), 1.5);
-        chart
-            .draw_series(LineSeries::new([(0.0, self.epsilon), (t_end, self.epsilon)], eps_style))?
+        plot::line(&mut chart, "\u{3b5}", [(0.0, self.epsilon), (t_end, self.epsilon)], eps_style)?
             .label("\u{3b5}")
             .legend(plot::swatch(theme, eps_style));
         let flip_style = theme.line(theme.series(3), 1.5);
-        chart
-            .draw_series(DashedLineSeries::new(
-                [(0.0, self.flip.radius), (t_end, self.flip.radius)],
-                theme.px(5.0),
-                theme.px(4.0),
-                flip_style,
-            ))?
+        let flip_line = [(0.0, self.flip.radius), (t_end, self.flip.radius)];
+        plot::dashed(&mut chart, "\u{3b5}_flip", flip_line, (theme.px(5.0), theme.px(4.0)), flip_style)?
             .label("\u{3b5}_flip: beyond, the model is no longer the network")
             .legend(plot::swatch(theme, flip_style));
         let start_style = |s: usize| {
@@ -568,10 +555,16 @@ impl Switching {
                 theme.line(theme.muted().mix(0.7), 1.0)
             }
         };
+        let start_name = |s: usize| match s {
+            0 => "from \u{3b8}* + \u{3b5}q".to_string(),
+            1 => "from \u{3b8}* \u{2212} \u{3b5}q".to_string(),
+            _ => format!("from random start {}", s - 1),
+        };
         for curve in &model {
             // A curve that falls below the axis (a run converging to θ*) ends where it leaves it.
             let points = curve.points.iter().copied().take_while(|p| p.1 >= lo);
-            let series = chart.draw_series(LineSeries::new(points, start_style(curve.start)))?;
+            let name = format!("local model, {}", start_name(curve.start));
+            let series = plot::line(&mut chart, &name, points, start_style(curve.start))?;
             match curve.start {
                 0 => series.label("from \u{3b8}* + \u{3b5}q").legend(plot::swatch(theme, start_style(0))),
                 1 => series.label("from \u{3b8}* \u{2212} \u{3b5}q").legend(plot::swatch(theme, start_style(1))),
@@ -581,8 +574,8 @@ impl Switching {
         }
         for curve in &network {
             let points = curve.points.iter().copied().take_while(|p| p.1 >= lo);
-            let style = start_style(curve.start);
-            chart.draw_series(DashedLineSeries::new(points, theme.px(6.0), theme.px(4.0), style))?;
+            let name = format!("network, {}", start_name(curve.start));
+            plot::dashed(&mut chart, &name, points, (theme.px(6.0), theme.px(4.0)), start_style(curve.start))?;
         }
         let key = theme.line(theme.muted(), 1.5);
         chart
@@ -595,8 +588,9 @@ impl Switching {
             .legend(dashed_swatch(theme, key));
         let ends = model.iter().chain(&network).filter(|c| c.stopped).filter_map(|c| c.points.last().copied());
         let bound_colour = theme.foreground();
-        let series =
-            chart.draw_series(ends.map(|(t, v)| TriangleMarker::new((t, v), theme.px(6.0), bound_colour.filled())))?;
+        let series = plot::markers(&mut chart, "stopped run, at least", ends, |p| {
+            TriangleMarker::new(p, theme.px(6.0), bound_colour.filled())
+        })?;
         if any_stopped {
             series
                 .label(format!(
@@ -607,9 +601,9 @@ impl Switching {
         }
         if !self.finished() && self.cursor.0 == 0 {
             let style = theme.text(11.0).pos(Pos::new(HPos::Right, VPos::Bottom));
-            chart.draw_series(std::iter::once(Text::new("running\u{2026}", (t_end, lo), style)))?;
+            chart.draw_series(std::iter::once(Text::new("so far\u{2026}", (t_end, lo), style)))?;
         }
-        plot::legend(&mut chart, theme, corner)?;
+        plot::legend(&mut chart, theme)?;
         Ok(None)
     }
 }

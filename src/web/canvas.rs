@@ -6,7 +6,8 @@ use plotters::prelude::*;
 use plotters_canvas::CanvasBackend;
 use web_sys::HtmlCanvasElement;
 
-use crate::figures::plot::{PlotMap, Theme};
+use crate::figures::plot::Theme;
+use crate::figures::recording::{self, Drawn, RecordingBackend};
 use crate::figures::Figure;
 
 /// Device pixels per CSS pixel, at least 1.
@@ -32,21 +33,43 @@ pub fn draw_panel<F: Figure>(
     panel: usize,
     canvas: &HtmlCanvasElement,
     dark: bool,
-) -> Result<Option<PlotMap>, String> {
+) -> Result<Drawn, String> {
     let ratio = pixel_ratio();
     fit_buffer(canvas, ratio);
     let backend = CanvasBackend::with_canvas_object(canvas.clone()).ok_or("the canvas has no 2-D context")?;
-    let area = backend.into_drawing_area();
+    let area = RecordingBackend::new(backend).into_drawing_area();
     let theme = Theme { scale: ratio, dark };
-    let map = figure.draw(panel, &area, &theme).map_err(|e| e.to_string())?;
+    let drawn = recording::draw_panel(figure, panel, &area, &theme).map_err(|e| e.to_string())?;
     area.present().map_err(|e| e.to_string())?;
-    Ok(map)
+    Ok(drawn)
 }
 
-/// Device-pixel coordinates of a pointer event on `canvas`.
+/// Device pixels per CSS pixel of `canvas`'s content, across.
+pub fn pixels_per_css_pixel(canvas: &HtmlCanvasElement) -> f64 {
+    buffer_scale(canvas).0
+}
+
+/// Device pixels per CSS pixel of `canvas`'s content (its buffer over its size on screen).
+fn buffer_scale(canvas: &HtmlCanvasElement) -> (f64, f64) {
+    (
+        canvas.width() as f64 / canvas.client_width().max(1) as f64,
+        canvas.height() as f64 / canvas.client_height().max(1) as f64,
+    )
+}
+
+/// Device-pixel coordinates of a pointer event on `canvas` (measured from its content box,
+/// inside the border).
 pub fn event_pixels(canvas: &HtmlCanvasElement, event: &web_sys::MouseEvent) -> (f64, f64) {
     let rect = canvas.get_bounding_client_rect();
-    let sx = canvas.width() as f64 / rect.width().max(1.0);
-    let sy = canvas.height() as f64 / rect.height().max(1.0);
-    ((event.client_x() as f64 - rect.left()) * sx, (event.client_y() as f64 - rect.top()) * sy)
+    let (sx, sy) = buffer_scale(canvas);
+    let left = rect.left() + canvas.client_left() as f64;
+    let top = rect.top() + canvas.client_top() as f64;
+    ((event.client_x() as f64 - left) * sx, (event.client_y() as f64 - top) * sy)
+}
+
+/// CSS-pixel coordinates, from the top-left corner of `canvas`'s border box, of the device
+/// pixel `(x, y)` of its drawing.
+pub fn css_position(canvas: &HtmlCanvasElement, (x, y): (f64, f64)) -> (f64, f64) {
+    let (sx, sy) = buffer_scale(canvas);
+    (canvas.client_left() as f64 + x / sx, canvas.client_top() as f64 + y / sy)
 }

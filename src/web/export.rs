@@ -10,6 +10,7 @@ use web_sys::{Blob, BlobPropertyBag, HtmlAnchorElement, HtmlCanvasElement, HtmlI
 
 use super::{dom, isolation};
 use crate::figures::plot::Theme;
+use crate::figures::recording::{self, RecordingBackend};
 use crate::figures::Figure;
 
 /// Offers `contents` as a file download named `name`.
@@ -53,10 +54,10 @@ pub fn download_png<F: Figure>(figure: &F, panels: &[HtmlCanvasElement], dark: b
     canvas.set_width(w * panels.len() as u32);
     canvas.set_height(h);
     let backend = CanvasBackend::with_canvas_object(canvas.clone()).ok_or("no 2-D context for the export")?;
-    let area = backend.into_drawing_area();
+    let area = RecordingBackend::new(backend).into_drawing_area();
     let theme = Theme { scale: SCALE, dark };
     for (i, part) in area.split_evenly((1, panels.len())).iter().enumerate() {
-        figure.draw(i, part, &theme).map_err(|e| JsValue::from_str(&e.to_string()))?;
+        recording::draw_panel(figure, i, part, &theme).map_err(|e| JsValue::from_str(&e.to_string()))?;
     }
     area.present().map_err(|e| JsValue::from_str(&e.to_string()))?;
     click_link(&format!("{}.png", F::ID), &canvas.to_data_url()?)

@@ -15,12 +15,14 @@ use wasm_bindgen::JsCast;
 use web_sys::{Element, HtmlButtonElement, HtmlCanvasElement, HtmlInputElement, MouseEvent, PointerEvent};
 
 use super::controls::{show_all, Control, Widgets, SLIDER_STEPS};
+use super::hover::{Hover, REACH_CSS_PX};
 use super::{canvas, dom, export, url};
 use crate::figures::params::{round_sig, Input, ParamValues, Scale};
 use crate::figures::plot::PlotMap;
+use crate::figures::recording::{Reading, Readings, Rect};
 use crate::figures::run_file::RunFile;
 use crate::figures::url_state::{self, MAX_PROGRESS, PROGRESS_KEY};
-use crate::figures::{Activity, Figure, Grab, Tone};
+use crate::figures::{self, Activity, Figure, Grab, Play, Tone};
 
 /// What the animation loop and the window's events need of a mounted figure.
 pub trait Live {
@@ -43,6 +45,12 @@ struct State<F> {
     /// Fractional work units owed to a paced animation.
     owed: f64,
     maps: Vec<Option<PlotMap>>,
+    /// What each panel's series drew and its plotting area, as last drawn: what pointing reads.
+    readings: Vec<(Readings, Option<Rect>)>,
+    /// Where the pointer rests, as (panel, device pixel), while it points at a panel.
+    pointer: Option<(usize, (f64, f64))>,
+    /// The reading shown, as (panel, point), so that an unchanged one is not shown again.
+    shown: Option<(usize, Reading)>,
     /// What a drag in progress holds, with the panel's map as it was when the drag began: the
     /// map stays fixed while the drag lasts, so that a panel whose axes follow its data does
     /// not run away under the pointer.
@@ -72,6 +80,8 @@ impl<F> State<F> {
 pub struct FigureView<F: Figure> {
     state: RefCell<State<F>>,
     canvases: Vec<HtmlCanvasElement>,
+    /// Over each canvas, the crosshair and label of the value pointed at.
+    hovers: Vec<Hover>,
     controls: Vec<Control>,
     verdict: Element,
     readouts: Element,
@@ -91,6 +101,7 @@ impl<F: Figure + 'static> FigureView<F> {
         container.set_text_content(None);
         let panels = dom::element("div", "fig-panels")?;
         let mut canvases = Vec::new();
+        let mut hovers = Vec::new();
         for panel in F::PANELS {
             let holder = dom::element("div", "fig-panel")?;
             let canvas: HtmlCanvasElement = dom::typed("canvas", "")?;
@@ -98,6 +109,7 @@ impl<F: Figure + 'static> FigureView<F> {
             canvas.set_attribute("role", "img")?;
             canvas.set_attribute("aria-label", panel.description)?;
             holder.append_child(&canvas)?;
+            hovers.push(Hover::build(&holder)?);
             panels.append_child(&holder)?;
             canvases.push(canvas);
         }
@@ -170,6 +182,9 @@ impl<F: Figure + 'static> FigureView<F> {
                 last_frame: None,
                 owed: 0.0,
                 maps: vec![None; F::PANELS.len()],
+                readings: vec![(Readings::default(), None); F::PANELS.len()],
+                pointer: None,
+                shown: None,
                 dragging: None,
                 rate: 0.0,
                 units_done: 0,
@@ -178,6 +193,7 @@ impl<F: Figure + 'static> FigureView<F> {
                 restore_to: None,
             }),
             canvases,
+            hovers,
             controls,
             verdict,
             readouts,
@@ -258,21 +274,39 @@ impl<F: Figure + 'static> FigureView<F> {
             let view = self.clone();
             let target = canvas.clone();
             dom::listen::<PointerEvent>(canvas, "pointerdown", move |event| {
-                if let Some((grab, map, x, y)) = view.grab_at(panel, &target, &event) {
-                    let _ = target.set_pointer_capture(event.pointer_id());
-                    // A grabbed point stays put until the pointer moves, so that a click (or
-                    // the double click that removes it) does not nudge it.
-                    let held = if matches!(grab, Grab::Point { .. }) { grab } else { view.drag_to(grab, x, y) };
-                    view.state.borrow_mut().dragging = Some((held, map));
+                match view.grab_at(panel, &target, &event) {
+                    Some((grab, map, x, y)) => {
+                        let _ = target.set_pointer_capture(event.pointer_id());
+                        // The reading would hide what is dragged; it comes back on the next move.
+                        view.stop_pointing();
+                        // A grabbed point stays put until the pointer moves, so that a click (or
+                        // the double click that removes it) does not nudge it.
+                        let held = if matches!(grab, Grab::Point { .. }) { grab } else { view.drag_to(grab, x, y) };
+                        view.state.borrow_mut().dragging = Some((held, map));
+                    }
+                    // A touch reads the value under it, as hovering does.
+                    None => view.point_at(panel, &target, &event),
                 }
             })?;
             let view = self.clone();
             let target = canvas.clone();
             dom::listen::<PointerEvent>(canvas, "pointermove", move |event| {
-                let Some((grab, map)) = view.state.borrow().dragging else { return };
-                let (x, y) = pointer_data(&map, &target, &event);
-                let held = view.drag_to(grab, x, y);
-                view.state.borrow_mut().dragging = Some((held, map));
+                let dragging = view.state.borrow().dragging;
+                match dragging {
+                    Some((grab, map)) => {
+                        let (x, y) = pointer_data(&map, &target, &event);
+                        let held = view.drag_to(grab, x, y);
+                        view.state.borrow_mut().dragging = Some((held, map));
+                    }
+                    None => view.point_at(panel, &target, &event),
+                }
+            })?;
+            let view = self.clone();
+            dom::listen::<PointerEvent>(canvas, "pointerleave", move |event| {
+                // A finger lifts before it leaves: its reading stays until the next touch.
+                if event.pointer_type() != "touch" {
+                    view.stop_pointing();
+                }
             })?;
             let view = self.clone();
             let target = canvas.clone();
@@ -305,6 +339,44 @@ impl<F: Figure + 'static> FigureView<F> {
         let (x, y) = pointer_data(&map, canvas, event);
         let grab = self.state.borrow().figure.grab(panel, x, y)?;
         Some((grab, map, x, y))
+    }
+
+    /// Reads the value drawn nearest to `event`'s pointer on panel `panel` (see `show_reading`).
+    fn point_at(&self, panel: usize, canvas: &HtmlCanvasElement, event: &MouseEvent) {
+        self.state.borrow_mut().pointer = Some((panel, canvas::event_pixels(canvas, event)));
+        self.show_reading();
+    }
+
+    /// Hides the reading until the pointer moves over a panel again.
+    fn stop_pointing(&self) {
+        let mut s = self.state.borrow_mut();
+        s.pointer = None;
+        if let Some((panel, _)) = s.shown.take() {
+            self.hovers[panel].hide();
+        }
+    }
+
+    /// Shows the point drawn nearest to where the pointer rests, if one is within reach, with its
+    /// values and a crosshair, and hides the reading otherwise. Runs on every pointer move and
+    /// after every drawing (under a resting pointer the values change as the figure runs); the
+    /// page changes only when the point shown does.
+    fn show_reading(&self) {
+        let mut s = self.state.borrow_mut();
+        let target = s.pointer.and_then(|(panel, at)| {
+            let reach = REACH_CSS_PX * canvas::pixels_per_css_pixel(&self.canvases[panel]);
+            s.readings[panel].0.nearest(at, reach).map(|point| (panel, *point))
+        });
+        if target == s.shown {
+            return;
+        }
+        if let Some((panel, _)) = s.shown {
+            self.hovers[panel].hide();
+        }
+        s.shown = target;
+        if let Some((panel, point)) = target {
+            let (readings, plot) = &s.readings[panel];
+            self.hovers[panel].show(&self.canvases[panel], &readings.label(&point), point.pixel, *plot);
+        }
     }
 
     /// The pixel ↔ data map of a panel with draggable handles, as last drawn.
@@ -584,7 +656,10 @@ impl<F: Figure + 'static> FigureView<F> {
         let dark = dom::prefers_dark();
         for (i, canvas) in self.canvases.iter().enumerate() {
             match canvas::draw_panel(&s.figure, i, canvas, dark) {
-                Ok(map) => s.maps[i] = map,
+                Ok(drawn) => {
+                    s.maps[i] = drawn.map;
+                    s.readings[i] = (drawn.readings, drawn.plot);
+                }
                 Err(e) => {
                     web_sys::console::error_1(&JsValue::from_str(&format!("{}: drawing panel {i} failed: {e}", F::ID)))
                 }
@@ -601,7 +676,8 @@ impl<F: Figure + 'static> FigureView<F> {
         if let (Some(list), Some(key)) = (&self.steps, F::STEPPER) {
             mark_step(list, s.figure.params().get(key) as u32);
         }
-        let verdict = s.figure.verdict();
+        let play = if s.playing { Play::Playing } else { Play::Paused };
+        let verdict = figures::shown_verdict(&s.figure, play);
         if self.verdict.text_content().as_deref() != Some(verdict.text.as_str()) {
             self.verdict.set_text_content(Some(&verdict.text));
         }
@@ -612,6 +688,8 @@ impl<F: Figure + 'static> FigureView<F> {
         };
         self.verdict.set_class_name(class);
         s.dirty = false;
+        drop(s);
+        self.show_reading();
     }
 }
 
@@ -778,7 +856,7 @@ const STEP_TIME_MS: f64 = 100.0;
 /// small slice that may show nothing by itself. Stops after [`STEP_TIME_MS`], so that a click
 /// never freezes the page.
 fn step_to_visible_change<F: Figure>(s: &mut State<F>) {
-    let shown = |figure: &F| (figure.tables(), figure.verdict(), figure.readouts());
+    let shown = |figure: &F| (figure.tables(), figure.verdict(), figure.progress(), figure.readouts());
     let before = shown(&s.figure);
     let clock = dom::window().performance();
     let start = clock.as_ref().map_or(0.0, |p| p.now());

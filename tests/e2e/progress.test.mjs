@@ -66,7 +66,7 @@ describe("a link to a paused run", () => {
     await first.page.waitForFunction((id) => location.hash.includes(`${id}.at=`), FIGURE);
     const paused = await shown(first.page);
     assert.equal(paused.play, "Play");
-    assert.match(paused.verdict, /^Running: step \d+/, "paused before the end of the run");
+    assert.match(paused.verdict, /^Paused at step \d+/, "paused before the end of the run, and saying so");
     assert.doesNotMatch(paused.readouts, /speed/, "a paused run shows no speed");
     const href = await first.page.evaluate(() => location.href);
     const units = Number(progressIn(href));

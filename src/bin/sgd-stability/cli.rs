@@ -8,6 +8,7 @@ use plotters::prelude::*;
 use sgd_stability::bench::time_eos1;
 use sgd_stability::figures::params::{Input, ParamValues, Scale};
 use sgd_stability::figures::plot::{format_tick, Theme};
+use sgd_stability::figures::recording::{self, RecordingBackend};
 use sgd_stability::figures::run_file::RunFile;
 use sgd_stability::figures::{self, Figure, FigureVisitor, ALL_IDS};
 
@@ -145,9 +146,9 @@ impl FigureVisitor for Export<'_> {
         let size = ((PANEL_SIZE.0 as f64 * scale) as u32, (PANEL_SIZE.1 as f64 * scale) as u32);
         for (i, panel) in F::PANELS.iter().enumerate() {
             let png = out.join(format!("{}-{}.png", F::ID, panel.key));
-            draw_to(&fig, i, BitMapBackend::new(&png, size).into_drawing_area(), &theme, &png)?;
+            draw_to(&fig, i, BitMapBackend::new(&png, size), &theme, &png)?;
             let svg = out.join(format!("{}-{}.svg", F::ID, panel.key));
-            draw_to(&fig, i, SVGBackend::new(&svg, size).into_drawing_area(), &theme, &svg)?;
+            draw_to(&fig, i, SVGBackend::new(&svg, size), &theme, &svg)?;
             println!("wrote {} and .svg", png.display());
         }
         println!("{}", fig.verdict().text);
@@ -158,14 +159,15 @@ impl FigureVisitor for Export<'_> {
 fn draw_to<F: Figure, DB: DrawingBackend>(
     fig: &F,
     panel: usize,
-    area: DrawingArea<DB, plotters::coord::Shift>,
+    backend: DB,
     theme: &Theme,
     path: &Path,
 ) -> Result<(), String>
 where
     DB::ErrorType: 'static,
 {
-    fig.draw(panel, &area, theme).map_err(|e| format!("drawing {}: {e}", path.display()))?;
+    let area = RecordingBackend::new(backend).into_drawing_area();
+    recording::draw_panel(fig, panel, &area, theme).map_err(|e| format!("drawing {}: {e}", path.display()))?;
     area.present().map_err(|e| format!("writing {}: {e}", path.display()))
 }
 
