@@ -566,8 +566,9 @@ where
     let stopped = [traj.exact_stopped_at(), traj.exact_mean_stopped_at(), traj.simulated().diverged_at()];
     if stopped.iter().any(Option::is_some) {
         notes.push(format!(
-            "\u{d7} marks where a series passed {} times its start and was followed no further.",
-            format_tick(DIVERGENCE_GROWTH)
+            "\u{d7} marks where a series was followed no further: E\u{2016}\u{b7}\u{2016}\u{b2} past {} times its start, a distance past {} times.",
+            format_tick(DIVERGENCE_GROWTH),
+            format_tick(DIVERGENCE_GROWTH.sqrt())
         ));
     }
     if view.mean && mean_is_below_its_error(dynamics) {

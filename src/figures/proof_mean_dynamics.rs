@@ -365,7 +365,11 @@ impl ProofMeanDynamics {
             plot::note(
                 area,
                 theme,
-                &format!("{outside} runs lie outside the view"),
+                &if outside == 1 {
+                    "1 run lies outside the view".to_string()
+                } else {
+                    format!("{outside} runs lie outside the view")
+                },
                 (px.start + theme.px(6.0) as i32, py.start + theme.px(4.0) as i32),
             )?;
         }
