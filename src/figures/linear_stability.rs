@@ -199,18 +199,18 @@ impl Dynamics {
                 " The runs were stopped at t = {step}, where their E\u{2016}\u{3b8}\u{209c} \u{2212} \u{3b8}*\u{2016}\u{b2} passed {cap} times its start."
             ),
             None => {
-                let exact = match self.exact_mean_square(t) {
-                    Some(square) => format!("{} exactly", format_number(square)),
-                    None => format!(
-                        "past {cap} times its start exactly (at t = {})",
-                        traj.exact_stopped_at().unwrap_or(t)
+                let simulated = format_number(sim.mean_square_norm);
+                let runs = self.runs;
+                match (self.exact_mean_square(t), traj.exact_stopped_at()) {
+                    (Some(square), _) => format!(
+                        " After {t} steps E\u{2016}\u{3b8}\u{209c} \u{2212} \u{3b8}*\u{2016}\u{b2} = {} exactly, {simulated} over {runs} runs.",
+                        format_number(square)
                     ),
-                };
-                format!(
-                    " After {t} steps E\u{2016}\u{3b8}\u{209c} \u{2212} \u{3b8}*\u{2016}\u{b2} = {exact}, {} over {} runs.",
-                    format_number(sim.mean_square_norm),
-                    self.runs
-                )
+                    (None, stop) => format!(
+                        " After {t} steps E\u{2016}\u{3b8}\u{209c} \u{2212} \u{3b8}*\u{2016}\u{b2} = {simulated} over {runs} runs; the exact value passed {cap} times its start at t = {}.",
+                        stop.unwrap_or(t)
+                    ),
+                }
             }
         };
         let start = self.simulated_at(0).median_norm;
@@ -945,6 +945,29 @@ mod tests {
             p.set(k, *v).unwrap();
         }
         p
+    }
+
+    /// Where the exact second moment passed its cap before the horizon while the runs went on,
+    /// the verdict gives the runs' value and says where the exact one was left.
+    #[test]
+    fn a_capped_exact_value_is_reported_as_such() {
+        let mut fig = LinearStability::new(with(&[("eta", 0.95), ("horizon", 300.0)]));
+        fig.finish();
+        let Ok(s) = &fig.state else { panic!("a valid setting") };
+        let traj = &s.dynamics.trajectories;
+        assert!(traj.simulated().diverged_at().is_none() && traj.exact_stopped_at().is_some_and(|t| t < 300));
+        let text = fig.verdict().text;
+        assert!(text.contains("over 400 runs; the exact value passed 1e12 times its start at t = "), "{text}");
+        let exact = column(&fig, "exact_mean_square");
+        let stop = traj.exact_stopped_at().unwrap();
+        assert!(exact[stop] > 1e12 && exact[stop + 1..].iter().all(|v| v.is_nan()), "not followed is not drawn");
+    }
+
+    fn column(fig: &LinearStability, name: &str) -> Vec<f64> {
+        let tables = fig.tables();
+        let table = &tables[0];
+        let c = table.columns.iter().position(|c| *c == name).unwrap();
+        table.rows.iter().map(|r| r[c]).collect()
     }
 
     #[test]
