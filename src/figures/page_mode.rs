@@ -13,7 +13,6 @@
 
 use std::fmt;
 
-use super::walkthrough::STEPS;
 use super::ALL_IDS;
 
 /// A reading of the page.
@@ -23,8 +22,8 @@ pub enum PageMode {
     Page,
     /// One figure alone, by its id.
     Embed(&'static str),
-    /// The walkthrough at step `index` (counting from 0) of [`STEPS`], in presentation layout
-    /// when `present` is set.
+    /// The walkthrough at step `index` (counting from 0), in presentation layout when `present`
+    /// is set.
     Walk { index: usize, present: bool },
 }
 
@@ -33,8 +32,8 @@ pub enum PageMode {
 pub enum ModeError {
     /// `embed` names no figure of the page: there is nothing to show but the message.
     UnknownFigure(String),
-    /// `walk` names no step: the walkthrough opens at its first step and says why.
-    UnknownStep(String),
+    /// `walk` names none of the walkthrough's `steps`: it opens at its first step and says why.
+    UnknownStep { given: String, steps: usize },
 }
 
 /// Text from a link is quoted in messages up to this many characters.
@@ -56,10 +55,10 @@ impl fmt::Display for ModeError {
                 quote(given),
                 ALL_IDS.join(", ")
             ),
-            Self::UnknownStep(given) => write!(
+            Self::UnknownStep { given, steps } => write!(
                 f,
                 "The walkthrough has steps 1 to {}, and the link asks for step \u{201c}{}\u{201d}: here is step 1.",
-                STEPS.len(),
+                steps,
                 quote(given)
             ),
         }
@@ -75,8 +74,9 @@ fn quote(text: &str) -> String {
 }
 
 impl PageMode {
-    /// Reads the query of the page's URL (with or without its leading '?').
-    pub fn parse(query: &str) -> Result<Self, ModeError> {
+    /// Reads the query of the page's URL (with or without its leading '?'), for a walkthrough
+    /// of `steps` steps.
+    pub fn parse(query: &str, steps: usize) -> Result<Self, ModeError> {
         let query = query.strip_prefix('?').unwrap_or(query);
         let mut embed = None;
         let mut walk = None;
@@ -100,8 +100,8 @@ impl PageMode {
             None if !present => Ok(Self::Page),
             None | Some("") => Ok(Self::Walk { index: 0, present }),
             Some(given) => match given.parse::<usize>() {
-                Ok(number) if (1..=STEPS.len()).contains(&number) => Ok(Self::Walk { index: number - 1, present }),
-                _ => Err(ModeError::UnknownStep(given.to_string())),
+                Ok(number) if (1..=steps).contains(&number) => Ok(Self::Walk { index: number - 1, present }),
+                _ => Err(ModeError::UnknownStep { given: given.to_string(), steps }),
             },
         }
     }

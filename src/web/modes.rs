@@ -15,7 +15,7 @@ use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 use web_sys::{Element, HtmlAnchorElement};
 
-use super::walkthrough::Walkthrough;
+use super::walkthrough::{page_steps, PageStep, Walkthrough};
 use super::{dom, url};
 use crate::figures::page_mode::{ModeError, PageMode};
 use crate::figures::{visit, Figure, FigureVisitor, ALL_IDS};
@@ -24,13 +24,22 @@ use crate::figures::{visit, Figure, FigureVisitor, ALL_IDS};
 pub enum Prepared {
     Page,
     Embed,
-    Walk { index: usize, present: bool, notice: Option<String> },
+    Walk { steps: Vec<PageStep>, index: usize, present: bool, notice: Option<String> },
 }
 
 /// Reads the query and reshapes the page for it. Runs before the figures are looked for.
 pub fn prepare() -> Result<Prepared, JsValue> {
     let query = dom::window().location().search().unwrap_or_default();
-    match PageMode::parse(&query) {
+    // A step the page declares wrongly (which the native tests catch) breaks the walkthrough
+    // only, not the rest of the page.
+    let steps = page_steps();
+    let mode = PageMode::parse(&query, steps.as_ref().map_or(0, Vec::len));
+    let walk = |index, present, notice| match steps {
+        Ok(steps) if steps.is_empty() => Err(JsValue::from_str("the page declares no walkthrough steps")),
+        Ok(steps) => Ok(Prepared::Walk { steps, index, present, notice }),
+        Err(error) => Err(error),
+    };
+    match mode {
         Ok(PageMode::Page) => Ok(Prepared::Page),
         Ok(PageMode::Embed(id)) => {
             embed(id)?;
@@ -40,10 +49,8 @@ pub fn prepare() -> Result<Prepared, JsValue> {
             embed_failure(&error.to_string())?;
             Ok(Prepared::Embed)
         }
-        Ok(PageMode::Walk { index, present }) => Ok(Prepared::Walk { index, present, notice: None }),
-        Err(error @ ModeError::UnknownStep(_)) => {
-            Ok(Prepared::Walk { index: 0, present: false, notice: Some(error.to_string()) })
-        }
+        Ok(PageMode::Walk { index, present }) => walk(index, present, None),
+        Err(error @ ModeError::UnknownStep { .. }) => walk(0, false, Some(error.to_string())),
     }
 }
 
@@ -53,7 +60,9 @@ pub fn start(prepared: Prepared, apply_url: impl Fn() + 'static) -> Result<(), J
     match prepared {
         Prepared::Page => scroll_to_named_element(),
         Prepared::Embed => report_height_to_host(),
-        Prepared::Walk { index, present, notice } => Walkthrough::start(index, present, notice, apply_url),
+        Prepared::Walk { steps, index, present, notice } => {
+            Walkthrough::start(steps, index, present, notice, apply_url)
+        }
     }
 }
 

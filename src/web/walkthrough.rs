@@ -1,7 +1,7 @@
-//! The walkthrough and its presentation layout: the page shows one step of
-//! `figures::walkthrough::STEPS` at a time, its statement above the step's live figure, which
-//! stays in its section of the page (the rest of the page is hidden by the stylesheet through
-//! the body's classes `mode-walk` and `mode-present`).
+//! The walkthrough and its presentation layout: the page shows one of the steps written in its
+//! `<template id="walkthrough">` at a time (see `figures::walkthrough`), the statement above the
+//! step's live figure, which stays in its section of the page (the rest of the page is hidden by
+//! the stylesheet through the body's classes `mode-walk` and `mode-present`).
 //!
 //! Entering a step puts its figure in the step's state through the URL fragment, so the
 //! figure's own validation applies, and writes the step into the query (`?walk=7`, see
@@ -19,17 +19,44 @@ use std::rc::Rc;
 
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
-use web_sys::{Element, HtmlAnchorElement, HtmlButtonElement, KeyboardEvent};
+use web_sys::{Element, HtmlAnchorElement, HtmlButtonElement, HtmlTemplateElement, KeyboardEvent};
 
 use super::modes::{full_page_href, keep_href_current};
 use super::{dom, url};
 use crate::figures::page_mode::PageMode;
 use crate::figures::url_state;
-use crate::figures::walkthrough::{proof_line_in, state_of, step_showing_line, STEPS};
+use crate::figures::walkthrough::{proof_line_in, state_of, step_showing_line, Step};
+
+/// A step of the walkthrough and the page's item that declares it (its content is the
+/// statement, rendered at build time).
+pub struct PageStep {
+    step: Step,
+    item: Element,
+}
+
+/// The steps of the page's `<template id="walkthrough">`, in order; none when the page has no
+/// such template. A step whose attributes cannot be read is an error naming it.
+pub fn page_steps() -> Result<Vec<PageStep>, JsValue> {
+    let Some(template) = dom::document().get_element_by_id("walkthrough") else { return Ok(Vec::new()) };
+    let template: HtmlTemplateElement =
+        template.dyn_into().map_err(|_| JsValue::from_str("the element #walkthrough is not a <template>"))?;
+    let items = template.content().query_selector_all("li")?;
+    (0..items.length())
+        .filter_map(|i| items.item(i).and_then(|node| node.dyn_into::<Element>().ok()))
+        .enumerate()
+        .map(|(i, item)| {
+            let step = Step::from_attributes(|name| item.get_attribute(name))
+                .map_err(|e| JsValue::from_str(&format!("walkthrough step {}: {e}", i + 1)))?;
+            Ok(PageStep { step, item })
+        })
+        .collect()
+}
 
 /// The walkthrough's elements and where it is. It lives as long as the page: its listeners
 /// hold it.
 pub struct Walkthrough {
+    /// The steps, as the page declares them.
+    steps: Vec<PageStep>,
     /// The current step, counting from 0.
     index: Cell<usize>,
     /// Whether the presentation layout is on.
@@ -53,6 +80,7 @@ pub struct Walkthrough {
 impl Walkthrough {
     /// Builds the walkthrough's bar and statement, opens step `index` and wires the keys.
     pub fn start(
+        steps: Vec<PageStep>,
         index: usize,
         present: bool,
         notice: Option<String>,
@@ -75,7 +103,7 @@ impl Walkthrough {
         let position = dom::element("div", "walk-position")?;
         let count = dom::element("span", "walk-count")?;
         let progress = dom::element("progress", "walk-progress")?;
-        progress.set_attribute("max", &STEPS.len().to_string())?;
+        progress.set_attribute("max", &steps.len().to_string())?;
         progress.set_attribute("aria-label", "Progress through the walkthrough")?;
         position.append_child(&count)?;
         position.append_child(&progress)?;
@@ -96,12 +124,13 @@ impl Walkthrough {
         let notice_line = dom::element("p", "walk-notice")?;
         notice_line.set_attribute("role", "status")?;
         notice_line.set_text_content(notice.as_deref());
-        let statement = dom::element("p", "walk-statement")?;
+        let statement = dom::element("div", "walk-statement")?;
         statement.set_attribute("aria-live", "polite")?;
         step_box.append_child(&notice_line)?;
         step_box.append_child(&statement)?;
 
         let walk = Rc::new(Self {
+            steps,
             index: Cell::new(index),
             present: Cell::new(false),
             count,
@@ -116,12 +145,17 @@ impl Walkthrough {
         });
         keep_href_current(&leave, {
             let walk = walk.clone();
-            move || full_page_href(STEPS[walk.index.get()].figure)
+            move || full_page_href(&walk.current().figure)
         })?;
         walk.wire()?;
         walk.set_present(present)?;
         walk.open(index, Opening::First)?;
         Ok(())
+    }
+
+    /// The step shown.
+    fn current(&self) -> &Step {
+        &self.steps[self.index.get()].step
     }
 
     fn wire(self: &Rc<Self>) -> Result<(), JsValue> {
@@ -163,7 +197,7 @@ impl Walkthrough {
 
     /// Goes `delta` steps forward or back, within the walkthrough.
     fn step_by(&self, delta: isize) {
-        let target = self.index.get().saturating_add_signed(delta).min(STEPS.len() - 1);
+        let target = self.index.get().saturating_add_signed(delta).min(self.steps.len() - 1);
         if target != self.index.get() {
             self.notice.set_text_content(None);
             self.report(self.open(target, Opening::Move));
@@ -173,9 +207,9 @@ impl Walkthrough {
     /// Puts step `index`'s figure in the step's state (unless the page was opened with a
     /// state for it) and shows the step.
     fn open(&self, index: usize, opening: Opening) -> Result<(), JsValue> {
-        let step = &STEPS[index];
+        let step = &self.steps[index].step;
         let fragment = url::fragment();
-        let linked_state = !url_state::entries_for(&fragment, step.figure).is_empty();
+        let linked_state = !url_state::entries_for(&fragment, &step.figure).is_empty();
         let fragment = if opening == Opening::First && linked_state {
             fragment
         } else {
@@ -190,10 +224,10 @@ impl Walkthrough {
 
     /// Shows step `index`'s statement, position and figure, leaving the figure as it is.
     fn show(&self, index: usize) -> Result<(), JsValue> {
-        let step = &STEPS[index];
+        let PageStep { step, item } = &self.steps[index];
         let document = dom::document();
         let figure = document
-            .get_element_by_id(step.figure)
+            .get_element_by_id(&step.figure)
             .ok_or_else(|| JsValue::from_str(&format!("the page has no figure {}", step.figure)))?;
         let section = figure.closest("section")?.unwrap_or_else(|| figure.clone());
         if let Some(previous) = document.query_selector(".walk-current")? {
@@ -204,11 +238,18 @@ impl Walkthrough {
             Some(heading) => heading.after_with_node_1(&self.step_box)?,
             None => section.prepend_with_node_1(&self.step_box)?,
         }
-        self.statement.set_text_content(Some(step.statement));
-        self.count.set_text_content(Some(&format!("Step {} of {}", index + 1, STEPS.len())));
+        // The statement is the page's own markup (its formulas rendered at build time), copied.
+        self.statement.set_text_content(None);
+        let children = item.child_nodes();
+        for i in 0..children.length() {
+            if let Some(child) = children.item(i) {
+                self.statement.append_child(&document.import_node_with_deep(&child, true)?)?;
+            }
+        }
+        self.count.set_text_content(Some(&format!("Step {} of {}", index + 1, self.steps.len())));
         self.progress.set_attribute("value", &(index + 1).to_string())?;
         self.previous.set_disabled(index == 0);
-        self.next.set_disabled(index + 1 == STEPS.len());
+        self.next.set_disabled(index + 1 == self.steps.len());
         self.index.set(index);
         dom::window().scroll_to_with_x_and_y(0.0, 0.0);
         Ok(())
@@ -217,13 +258,13 @@ impl Walkthrough {
     /// After the reader moved a proof figure's line with its own controls: shows the step of
     /// that line, so that statement and figure agree.
     fn follow_proof_line(&self) {
-        let step = &STEPS[self.index.get()];
-        let Some(line) = proof_line_in(&url::fragment(), step.figure) else { return };
+        let step = self.current();
+        let Some(line) = proof_line_in(&url::fragment(), &step.figure) else { return };
         let current = state_of(step).ok().and_then(|state| state.proof_line).map(|(l, _)| l);
         if current == Some(line) {
             return;
         }
-        if let Some(index) = step_showing_line(step.figure, line) {
+        if let Some(index) = step_showing_line(self.steps.iter().map(|s| &s.step), &step.figure, line) {
             self.notice.set_text_content(None);
             self.index.set(index);
             self.write_query();
