@@ -60,7 +60,7 @@ mod linear_stability_claims {
     }
 
     /// "At the defaults, B = 2 and η = 0.79, Wu et al.'s criterion fails and θ* is mean-square
-    /// stable all the same." The walkthrough's Theorem 1 step quotes 1.06 > 1 and ρ(T) = 0.94.
+    /// stable all the same." The walkthrough's Theorem 1 step quotes 1.06 and ρ(T) = 0.94.
     #[test]
     fn at_the_defaults_wu_fails_and_theta_star_is_mean_square_stable() {
         let d = dynamics(&[]);
@@ -105,13 +105,15 @@ mod linear_stability_claims {
     }
 
     /// "a step size, η = 1.2, at which gradient descent is stable while SGD with B = 2 is not
-    /// mean-square stable, and where the median run moves away too".
+    /// mean-square stable, and where the median run moves away too"; the walkthrough quotes
+    /// ρ(T) = 1.6.
     #[test]
     fn gd_stable_sgd_unstable_and_the_median_run_moves_away() {
         let values = preset("GD-stable, SGD-unstable");
         let d = dynamics(values);
         assert_eq!((d.batch, d.eta), (2, 1.2));
         assert!(d.radius > 1.0 && d.problem.sharpness() <= 2.0 / d.eta);
+        assert!((d.radius - 1.6).abs() < 0.005, "the walkthrough quotes ρ(T) = 1.6: {}", d.radius);
         let median = d.simulated_at(d.last_step()).median_norm;
         assert!(median > 10.0 * d.simulated_at(0).median_norm, "median run at {median}");
         let verdict = finished::<LinearStability>(values).verdict();
@@ -176,6 +178,29 @@ mod linear_stability_claims {
         for t in 100..=150 {
             assert!(exact[t] < 0.1 * error[t], "t = {t}: the closed form is below the error");
             assert!(runs[t] > 0.1 * error[t] && runs[t] < 4.0 * error[t], "t = {t}: {} vs {}", runs[t], error[t]);
+        }
+    }
+
+    /// The walkthrough opens lines 1 to 4, which are about one step of the mean, paused at
+    /// t = 12 (`data-at="12"`): there the runs' mean stands clear of θ* and of its error, and
+    /// agrees with the closed form, so the one-step relation the lines state can be seen.
+    #[test]
+    fn the_one_step_lines_pause_where_the_mean_is_resolved() {
+        for line in 1..=4 {
+            let mut params = ParamValues::defaults(ProofMeanDynamics::PARAMS);
+            params.set("line", line as f64).unwrap();
+            let mut figure = ProofMeanDynamics::new(params);
+            figure.step(12);
+            let tables = figure.tables();
+            let t = column(&tables, "mean-dynamics", "t");
+            assert_eq!(t.last(), Some(&12.0), "line {line}: paused at t = 12");
+            let exact = column(&tables, "mean-dynamics", "exact_mean_norm")[12];
+            let runs = column(&tables, "mean-dynamics", "sim_mean_norm")[12];
+            let error = column(&tables, "mean-dynamics", "standard_error")[12];
+            assert!(
+                exact > 5.0 * error && (runs - exact).abs() < 3.0 * error,
+                "line {line}: {runs} vs {exact} ± {error}"
+            );
         }
     }
 
