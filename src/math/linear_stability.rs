@@ -30,7 +30,8 @@
 //!   to λ_max(P) = 1, then ρP = T(P) ≼ T(I), and at P's top eigenvector ρ ≤ λ_max(T(I)): Wu's
 //!   criterion is sufficient, and in general not necessary (equality for d = 1);
 //! - GD: T − T₀ is a positive map for T₀(M) = (I − ηH)M(I − ηH), so ρ(T) ≥ ρ(T₀) =
-//!   max(1 − ηλᵢ)², and mean-square stability forces λ_max(H) ≤ 2/η (Theorem 1.1).
+//!   max(1 − ηλᵢ)², and mean-square stability forces λ_max(H) ≤ 2/η (the conclusion of
+//!   Theorem 1.1, which draws it from the weaker stability of Definition 1).
 
 use nalgebra::{DMatrix, DVector};
 
