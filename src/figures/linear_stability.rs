@@ -658,9 +658,10 @@ where
     if view.cursor && !traj.is_complete() {
         let style = theme.line(theme.muted(), 1.0);
         chart.draw_series(LineSeries::new([(now as f64, lo), (now as f64, hi)], style))?;
+        // Labelled at the foot of the line, clear of the levels drawn near the top.
         chart.draw_series(std::iter::once(
-            EmptyElement::at((now as f64, hi))
-                + Text::new(format!("t = {now}"), (theme.px(4.0) as i32, theme.px(2.0) as i32), theme.text(11.0)),
+            EmptyElement::at((now as f64, lo))
+                + Text::new(format!("t = {now}"), (theme.px(4.0) as i32, -(theme.px(16.0) as i32)), theme.text(11.0)),
         ))?;
     }
     let corner = plot::emptiest_corner(

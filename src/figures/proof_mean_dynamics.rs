@@ -81,6 +81,19 @@ fn followed(value: Option<f64>) -> String {
     value.map_or_else(|| "followed no further (past its cap)".to_string(), format_number)
 }
 
+/// The coordinates of `e` along q₁ and q_d, the sharpest and the flattest eigen-directions of
+/// H: the plane in which the mean's path, fast along q₁ and slow along q_d, is best seen.
+fn plane(d: &Dynamics, e: &[f64]) -> (f64, f64) {
+    let vectors = &d.problem.hessian_eigen().vectors;
+    let along = |c: usize| e.iter().enumerate().map(|(i, v)| v * vectors[(i, c)]).sum::<f64>();
+    (along(0), along(vectors.ncols() - 1))
+}
+
+/// `n` in subscript digits.
+fn subscript(n: usize) -> String {
+    n.to_string().chars().filter_map(|c| c.to_digit(10)).filter_map(|k| char::from_u32(0x2080 + k)).collect()
+}
+
 impl ProofMeanDynamics {
     /// The first step of the tail [t/2, t] over which a line estimates a lim sup.
     fn tail_start(t: usize) -> usize {
@@ -257,14 +270,12 @@ impl ProofMeanDynamics {
         plot::clear(area, theme)?;
         let sim = d.trajectories.simulated();
         let t = d.last_step();
-        let vectors = &d.problem.hessian_eigen().vectors;
-        let project = |e: &[f64]| -> (f64, f64) {
-            let along = |c: usize| e.iter().enumerate().map(|(i, v)| v * vectors[(i, c)]).sum::<f64>();
-            (along(0), along(1))
-        };
+        let project = |e: &[f64]| plane(d, e);
         let points: Vec<(f64, f64)> = (0..sim.runs()).map(|r| project(sim.error(r))).collect();
         let mean = project(&d.simulated_at(t).mean);
         let closed = d.trajectories.exact_means().get(t).map(|m| project(m));
+        // The path of the closed form up to t: gradient descent on the quadratic model.
+        let path: Vec<(f64, f64)> = d.trajectories.exact_means().iter().take(t + 1).map(|m| project(m)).collect();
         let kicks = if (2..=4).contains(&self.line) { self.kicks(d, &project) } else { Vec::new() };
         // A circle around θ*: E‖θ_t − θ*‖ for Jensen's lines, the ball of radius ε once chosen.
         let circle = match self.line {
@@ -299,14 +310,15 @@ impl ProofMeanDynamics {
         let height = h.saturating_sub(theme.px(10.0 + 10.0 + 38.0 + 22.0)).max(1) as f64;
         let per_pixel = (2.0 * reach / width).max(2.7 * reach / height);
         let (rx, ry) = (per_pixel * width / 2.0, per_pixel * height / 2.7);
-        let caption = format!("the {} runs at t = {t}, along q\u{2081} and q\u{2082}", sim.runs());
+        let caption =
+            format!("the {} runs at t = {t}, along q\u{2081} and q{}", sim.runs(), subscript(d.problem.dim()));
         let y_lo = -1.7 * ry;
         let mut chart = plot::frame(area, theme, &caption).build_cartesian_2d(-rx..rx, y_lo..ry)?;
         plot::mesh(
             &mut chart,
             theme,
             "q\u{2081}\u{1d40}(\u{3b8}\u{209c} \u{2212} \u{3b8}*)",
-            "q\u{2082}\u{1d40}(\u{3b8}\u{209c} \u{2212} \u{3b8}*)",
+            &format!("q{}\u{1d40}(\u{3b8}\u{209c} \u{2212} \u{3b8}*)", subscript(d.problem.dim())),
         )?;
         let inside = |p: &(f64, f64)| p.0.abs() <= rx && p.1.abs() <= ry;
         let run_colour = theme.muted();
@@ -347,6 +359,11 @@ impl ProofMeanDynamics {
                 .label("\u{3b8}\u{2080} = \u{3b8}* + \u{3b5}q\u{2081}")
                 .legend(move |(x, y)| TriangleMarker::new((x + 9, y), 5, style));
         }
+        let path_style = theme.line(theme.series(1).mix(0.7), 1.5);
+        chart
+            .draw_series(LineSeries::new(path.iter().copied(), path_style))?
+            .label("(I \u{2212} \u{3b7}H)\u{2e2}(\u{3b8}\u{2080} \u{2212} \u{3b8}*), s = 0 to t")
+            .legend(plot::swatch(theme, path_style));
         if let Some(closed) = closed {
             let closed_style = theme.line(theme.series(1), 2.5);
             chart
@@ -395,7 +412,7 @@ impl Figure for ProofMeanDynamics {
     const PARAMS: &'static [ParamSpec] = &[LINE, PROOF_ETA, BATCH, PROOF_LABELS, DIM, SAMPLES, SEED, RUNS, HORIZON];
     const PANELS: &'static [Panel] = &[
         Panel { key: "dynamics", description: "The distance of the mean ‖E[θ_t − θ*]‖ against t up to the current step, from simulated runs and in closed form (I − ηH)^t(θ_0 − θ*), with the standard error of the runs' mean, E‖θ_t − θ*‖ for Jensen's step and ε once the proof sets it" },
-        Panel { key: "cloud", description: "The simulated runs at the current step in the plane of the two top eigenvectors of H, with their mean, the closed form of the mean and θ*, the kicks of single samples' gradients at θ* where the proof uses them, and the ball of radius ε once the proof sets it" },
+        Panel { key: "cloud", description: "The simulated runs at the current step in the plane of the top and bottom eigenvectors of H, with their mean, the closed form of the mean and its path, and θ*; the kicks of single samples' gradients at θ* where the proof uses them, a circle of radius E‖θ_t − θ*‖ at Jensen's step, and the ball of radius ε once the proof sets it" },
         Panel { key: "contraction", description: "The contraction factor 1 − ηλ against λ with the eigenvalues of H marked and the threshold λ = 2/η" },
     ];
     const PACE: Option<f64> = Some(STEPS_PER_SECOND);
@@ -509,11 +526,11 @@ impl Figure for ProofMeanDynamics {
             })
             .collect();
         let sim = d.trajectories.simulated();
-        let vectors = &d.problem.hessian_eigen().vectors;
         let runs = (0..sim.runs())
             .map(|r| {
                 let e = DVector::from_column_slice(sim.error(r));
-                vec![r as f64, vectors.column(0).dot(&e), vectors.column(1).dot(&e)]
+                let (along_top, along_bottom) = plane(d, e.as_slice());
+                vec![r as f64, along_top, along_bottom]
             })
             .collect();
         vec![
@@ -530,7 +547,7 @@ impl Figure for ProofMeanDynamics {
                 ],
                 rows,
             },
-            Table { name: "runs-now", columns: vec!["run", "q1", "q2"], rows: runs },
+            Table { name: "runs-now", columns: vec!["run", "q1", "qd"], rows: runs },
         ]
     }
 }
