@@ -271,6 +271,303 @@ mod linear_stability_claims {
 // The edge of stability and sharpness versus learning rate
 // ============================================================================================
 
+/// Claims of `sec-edge-of-stability` and `sec-sharpness-vs-lr`: what the figures show at their
+/// defaults and presets. The words are defined numerically here, once:
+///
+/// - the sharpness *reaches* 2/η at the first step t at which λ_max(∇²L(θ_t)) ≥ 2/η (the
+///   figure's "first at 2/η" readout);
+/// - it *hovers* at 2/η over a stretch of steps when at least 90% of them have a sharpness
+///   within 15% of 2/η and their median is within 5% of it;
+/// - a run *starts well below* 2/η when its sharpness at step 0 is below 0.7 × 2/η.
+mod edge_of_stability {
+    use sgd_stability::figures::edge_of_stability::EdgeOfStability;
+    use sgd_stability::figures::params::ParamValues;
+    use sgd_stability::figures::sharpness_vs_lr::SharpnessVsLr;
+    use sgd_stability::figures::{Figure, Tone};
+
+    /// One recorded step of an edge-of-stability run.
+    #[derive(Clone, Copy, Debug)]
+    struct Step {
+        step: usize,
+        eta: f64,
+        loss: f64,
+        /// Sharpness over 2/η at this step.
+        ratio: f64,
+    }
+
+    fn settings<F: Figure>(preset: Option<&str>) -> ParamValues {
+        let mut params = ParamValues::defaults(F::PARAMS);
+        if let Some(label) = preset {
+            let preset = F::PRESETS.iter().find(|p| p.label == label).unwrap_or_else(|| panic!("no preset {label}"));
+            for &(key, value) in preset.values {
+                params.set(key, value).unwrap();
+            }
+        }
+        F::validate(&params).unwrap();
+        params
+    }
+
+    /// The finished run at the defaults or a preset, and its steps.
+    fn edge_run(preset: Option<&str>) -> (EdgeOfStability, Vec<Step>) {
+        let mut figure = EdgeOfStability::new(settings::<EdgeOfStability>(preset));
+        figure.finish();
+        let table = &figure.tables()[0];
+        let column = |name: &str| table.columns.iter().position(|c| *c == name).unwrap();
+        let (step, eta, loss, sharpness) = (column("step"), column("eta"), column("loss"), column("sharpness"));
+        let steps = table
+            .rows
+            .iter()
+            .map(|r| Step { step: r[step] as usize, eta: r[eta], loss: r[loss], ratio: r[sharpness] * r[eta] / 2.0 })
+            .collect();
+        (figure, steps)
+    }
+
+    /// The first step of `steps` at which the sharpness is at least 2/η.
+    fn reaches(steps: &[Step]) -> Option<usize> {
+        steps.iter().find(|s| s.ratio >= 1.0).map(|s| s.step)
+    }
+
+    /// Whether the sharpness hovers at 2/η over `steps` (see the section's doc), with the
+    /// fraction within 15% and the median ratio for the message.
+    fn hovers(steps: &[Step]) -> (bool, f64, f64) {
+        let mut ratios: Vec<f64> = steps.iter().map(|s| s.ratio).collect();
+        ratios.sort_by(f64::total_cmp);
+        let within = ratios.iter().filter(|r| (*r - 1.0).abs() <= 0.15).count() as f64 / ratios.len() as f64;
+        let median = ratios[ratios.len() / 2];
+        (within >= 0.9 && (median - 1.0).abs() <= 0.05, within, median)
+    }
+
+    fn readout(figure: &impl Figure, label: &str) -> String {
+        figure.readouts().into_iter().find(|(l, _)| l.starts_with(label)).unwrap_or_else(|| panic!("no {label}")).1
+    }
+
+    /// "By default … η = 0.07, so 2/η ≈ 28.6. Its sharpness starts at about 8.9, a third of 2/η,
+    /// grows for about 1,700 steps until it reaches 2/η, and then hovers around it for the rest of
+    /// the 4,000 steps, while the loss goes on falling, though not monotonically."
+    #[test]
+    fn the_default_run_sharpens_progressively_then_hovers_at_two_over_eta() {
+        let (figure, steps) = edge_run(None);
+        assert_eq!(steps.len(), 4001);
+        let start = steps[0];
+        assert!((2.0 / start.eta - 28.6).abs() < 0.05);
+        assert!(start.ratio < 0.7, "starts at {:.3} × 2/η: not well below", start.ratio);
+        assert!((start.ratio * 2.0 / start.eta - 8.9).abs() < 0.05 && (0.3..0.35).contains(&start.ratio));
+        let at = reaches(&steps).expect("never reaches 2/η");
+        assert!((1600..=1800).contains(&at), "reaches 2/η at step {at}, not after about 1,700");
+        // Growing: below 2/η until then, and higher every 500 steps on the way.
+        assert!(steps[..at]
+            .iter()
+            .step_by(500)
+            .zip(steps[500..at].iter().step_by(500))
+            .all(|(a, b)| b.ratio > a.ratio));
+        let (hover, within, median) = hovers(&steps[at..]);
+        assert!(hover, "after step {at}: {within:.3} of the steps within 15%, median ratio {median:.3}");
+        let reached = steps[at];
+        let end = steps[steps.len() - 1];
+        assert!(end.loss < reached.loss / 5.0, "loss {} at step {at}, {} at the end", reached.loss, end.loss);
+        let rises = steps[at..].windows(2).filter(|w| w[1].loss > w[0].loss).count();
+        assert!(rises > 100, "the loss rose at only {rises} steps after reaching 2/η");
+        assert_eq!(readout(&figure, "sharpness first at 2/"), format!("at step {at} (\u{3b7} = 0.07)"));
+        let verdict = figure.verdict();
+        assert!(
+            verdict.text.contains(&format!("reached 2/\u{3b7} at step {at} and ends within 10% of it")),
+            "{}",
+            verdict.text
+        );
+        assert_eq!(verdict.tone, Tone::Good);
+    }
+
+    /// "EOS-1 reference … starts at 2/η and stays there: its sharpness is within 3% of 2/η at
+    /// every one of its 2,000 steps."
+    #[test]
+    fn eos1_is_at_the_edge_from_its_first_step() {
+        let (figure, steps) = edge_run(Some("EOS-1 reference"));
+        assert_eq!(steps.len(), 2001);
+        assert!(readout(&figure, "network").contains("EOS-1 reference parameters"));
+        assert_eq!(reaches(&steps), Some(0));
+        let worst = steps.iter().map(|s| (s.ratio - 1.0).abs()).fold(0.0, f64::max);
+        assert!(worst <= 0.03, "the sharpness strays {worst:.4} from 2/η");
+        // The reference's own numbers (tests/eos1.rs): 32.99 at step 2,000.
+        assert!((steps[2000].ratio * 2.0 / 0.06 - 32.9905).abs() < 1e-3);
+    }
+
+    /// "Learning-rate switch: η = 0.09, lowered at step 2,000 to 0.06, the same drop by a third
+    /// as the lecture's 2/200 → 2/300, which raises the threshold by half, from 22.2 to 33.3. The
+    /// sharpness reaches 2/η₁ and hovers there; after the switch it climbs to the new 2/η₂ within
+    /// about 2,600 steps and hovers there to the end."
+    #[test]
+    fn after_the_switch_the_sharpness_climbs_to_the_new_threshold_and_hovers() {
+        let (figure, steps) = edge_run(Some("Learning-rate switch"));
+        let (before, after) = steps.split_at(2000);
+        let (eta1, eta2) = (before[0].eta, after[0].eta);
+        assert_eq!((eta1, eta2), (0.09, 0.06));
+        assert!((eta2 / eta1 - (2.0 / 300.0) / (2.0 / 200.0)).abs() < 1e-12, "not the lecture's drop by a third");
+        assert!((2.0 / eta1 - 22.2).abs() < 0.05 && (2.0 / eta2 - 33.3).abs() < 0.05);
+        assert!(before[0].ratio < 0.7, "starts at {:.3} × 2/η₁", before[0].ratio);
+        let first = reaches(before).expect("never reaches 2/η₁ before the switch");
+        let (hover, within, median) = hovers(&before[first..]);
+        assert!(hover, "before the switch, from step {first}: {within:.3} within 15%, median {median:.3}");
+        assert!(after[0].ratio < 0.75, "the switch leaves the sharpness at {:.3} × 2/η₂", after[0].ratio);
+        let second = reaches(after).expect("never reaches 2/η₂ after the switch");
+        assert!((2400..=2800).contains(&(second - 2000)), "reaches 2/η₂ {} steps after the switch", second - 2000);
+        let (hover, within, median) = hovers(&after[second - 2000..]);
+        assert!(hover, "after step {second}: {within:.3} within 15%, median {median:.3}");
+        assert_eq!(
+            readout(&figure, "sharpness first at 2/"),
+            format!("at step {first} (\u{3b7} = 0.09); at step {second} (\u{3b7} = 0.06)")
+        );
+    }
+
+    /// "Stable run: η = 0.02, and the sharpness never comes near 2/η = 100: it stays below a
+    /// seventh of it, and the loss falls at every step."
+    #[test]
+    fn the_stable_run_stays_far_below_two_over_eta() {
+        let (figure, steps) = edge_run(Some("Stable run"));
+        assert_eq!(steps[0].eta, 0.02);
+        let highest = steps.iter().map(|s| s.ratio).fold(0.0, f64::max);
+        assert!(highest < 1.0 / 7.0, "the sharpness reaches {highest:.3} × 2/η");
+        assert!(steps.windows(2).all(|w| w[1].loss < w[0].loss), "the loss rose");
+        assert!(figure.verdict().text.contains("stayed below 2/\u{3b7}"), "{}", figure.verdict().text);
+    }
+
+    /// The sweep at its defaults, finished, and its table's rows as
+    /// (η, outcome code, sharpness, Lemma 4's bound).
+    fn sweep(settings: &[(&str, &str)]) -> (SharpnessVsLr, Vec<(f64, u8, f64, f64)>) {
+        let mut params = ParamValues::defaults(SharpnessVsLr::PARAMS);
+        for (key, text) in settings {
+            params.set_text(key, text).unwrap();
+        }
+        let mut figure = SharpnessVsLr::new(params);
+        figure.finish();
+        let table = &figure.tables()[0];
+        let column = |name: &str| table.columns.iter().position(|c| *c == name).unwrap();
+        let (eta, outcome, sharpness, bound) =
+            (column("eta"), column("outcome"), column("sharpness"), column("lemma4_bound"));
+        let rows = table.rows.iter().map(|r| (r[eta], r[outcome] as u8, r[sharpness], r[bound])).collect();
+        (figure, rows)
+    }
+
+    const CONVERGED: u8 = 0;
+    const CAPPED: u8 = 1;
+
+    /// The sharpness of the sweep's start θ₀ (every run starts there), from its saved run.
+    fn start_sharpness(figure: &SharpnessVsLr) -> f64 {
+        use sgd_stability::math::network::{Activation, Data, ShallowNet};
+        use sgd_stability::math::shallow_tables::ShallowTables;
+        use sgd_stability::math::sharpness::{SharpnessMeter, SharpnessMode};
+        let run = figure.run_file().unwrap();
+        let net = ShallowNet::new(40, Activation::Relu);
+        let data = Data { x: run.data.x.clone(), y: run.data.y.clone() };
+        let mut tables = ShallowTables::new(net, &data);
+        let p = net.num_params();
+        let mut grad = vec![0.0; p];
+        tables.evaluate(&run.theta, &mut grad, true);
+        let mode = SharpnessMode::WarmStart { tolerance: 1e-12, max_iter: p, start: vec![1.0; p] };
+        SharpnessMeter::new(p, mode, 1).measure(&mut tables).unwrap().value
+    }
+
+    /// "Every run that converges ends with its sharpness on or below the ceiling 2/η", and the
+    /// caption's account of the defaults: "Up to η ≈ 0.034 the runs end at about 53, within 3% of
+    /// the sharpness of their start, 54, under a ceiling that does not bind them; from 0.036 to 0.042
+    /// they end just under the curve, within 6% of it; larger step sizes end lower still, or stop
+    /// at the step cap without converging. Between neighbouring converged runs the sharpness
+    /// rises in a few places, by less than 0.2%; the readout names the largest rise." Also
+    /// Lemma 4's bound under the sharpness of every converged run, and the last run told in words.
+    #[test]
+    fn the_default_sweep_ends_under_the_ceiling_and_pressed_against_it_from_0_036() {
+        let (figure, rows) = sweep(&[]);
+        assert_eq!(rows.len(), 30);
+        assert!((rows[0].0 - 0.01).abs() < 1e-12 && (rows[29].0 - 0.08).abs() < 1e-12);
+        let converged: Vec<_> = rows.iter().filter(|r| r.1 == CONVERGED).collect();
+        for &&(eta, _, sharpness, bound) in &converged {
+            assert!(sharpness * eta / 2.0 <= 1.0 + 1e-6, "η = {eta}: sharpness {sharpness} above 2/η");
+            assert!(bound <= sharpness, "η = {eta}: Lemma 4's bound {bound} above the sharpness {sharpness}");
+        }
+        let verdict = figure.verdict();
+        assert!(
+            verdict.text.ends_with("every converged run ends at sharpness \u{2264} 2/\u{3b7}."),
+            "{}",
+            verdict.text
+        );
+        assert_eq!(verdict.tone, Tone::Good);
+        let start = start_sharpness(&figure);
+        assert!((start - 54.0).abs() < 0.5, "θ₀'s sharpness is {start}");
+        for &(eta, outcome, sharpness, _) in rows.iter().filter(|r| r.0 <= 0.0345) {
+            assert_eq!(outcome, CONVERGED, "η = {eta}");
+            assert!((sharpness - 53.0).abs() < 0.5, "η = {eta}: {sharpness}, not about 53");
+            assert!((sharpness / start - 1.0).abs() < 0.03, "η = {eta}: {sharpness} against {start} at the start");
+            assert!(sharpness * eta / 2.0 < 0.9, "η = {eta}: the ceiling binds");
+        }
+        let pressed: Vec<_> = rows.iter().filter(|r| (0.036..=0.043).contains(&r.0)).collect();
+        assert_eq!(pressed.len(), 3);
+        for &&(eta, outcome, sharpness, _) in &pressed {
+            assert_eq!(outcome, CONVERGED, "η = {eta}");
+            assert!(sharpness * eta / 2.0 >= 0.94, "η = {eta}: {:.3} × 2/η", sharpness * eta / 2.0);
+        }
+        let lowest_pressed = pressed.iter().map(|r| r.2).fold(f64::INFINITY, f64::min);
+        let larger: Vec<_> = rows.iter().filter(|r| r.0 > 0.043).collect();
+        assert!(larger.iter().any(|r| r.1 == CAPPED), "no larger step size stops at the cap");
+        for &&(eta, outcome, sharpness, _) in &larger {
+            assert!(outcome == CAPPED || (outcome == CONVERGED && sharpness < lowest_pressed), "η = {eta}");
+        }
+        let rises: Vec<f64> = converged.windows(2).map(|w| w[1].2 / w[0].2 - 1.0).filter(|r| *r > 0.0).collect();
+        assert!((1..=5).contains(&rises.len()), "{} rises", rises.len());
+        assert!(rises.iter().all(|r| *r < 0.002), "{rises:?}");
+        let told = readout(&figure, "sharpness of the converged runs");
+        assert!(
+            told.starts_with(&format!("not monotone: rises at {} of {}", rises.len(), converged.len() - 1)),
+            "{told}"
+        );
+        assert_eq!(readout(&figure, "Lemma 4 bound"), format!("{0} of {0}", converged.len()));
+        // The last run is told in words, never by a program's name for its outcome.
+        assert_eq!(rows[29].1, CAPPED);
+        let last = readout(&figure, "last run");
+        assert!(
+            last.starts_with("\u{3b7} = 0.08: stopped at the step cap of 30000 steps without converging, loss"),
+            "{last}"
+        );
+        assert!(["NotConverged", "Converged", "Diverged", "{", "}"].iter().all(|name| !last.contains(name)), "{last}");
+    }
+
+    /// The walkthrough's steps on these two figures open on the states the tests above check:
+    /// the finished default run, the finished switch, and the finished sweep without Lemma 4's
+    /// bound (the lemma is stated later).
+    #[test]
+    fn the_walkthrough_opens_these_figures_on_the_finished_runs() {
+        use scraper::{Html, Selector};
+        use sgd_stability::figures::walkthrough::Step;
+        let page = Html::parse_document(include_str!("../www/index.html"));
+        let items = Selector::parse("li[data-figure]").unwrap();
+        let steps: Vec<(Step, String)> = page
+            .select(&items)
+            .map(|item| {
+                (Step::from_attributes(|name| item.value().attr(name).map(str::to_string)).unwrap(), item.inner_html())
+            })
+            .filter(|(step, _)| step.figure == "edge-of-stability" || step.figure == "sharpness-vs-lr")
+            .collect();
+        assert_eq!(steps.len(), 3);
+        let (edge, switch, sweep_step) = (&steps[0].0, &steps[1].0, &steps[2].0);
+        // A unit of work is one recorded step: θ₀ … θ_steps make a finished run (the tests above
+        // check these runs to the end).
+        for step in [edge, switch] {
+            let params = settings::<EdgeOfStability>(step.preset.as_deref());
+            assert!(step.settings.is_empty());
+            assert_eq!(step.at, Some(params.get_usize("steps") + 1), "not opened on the finished run");
+        }
+        assert_eq!(edge.preset, None);
+        assert!(steps[0].1.contains("after about 1,700 steps"));
+        assert_eq!(switch.preset.as_deref(), Some("Learning-rate switch"));
+        assert!(steps[1].1.contains("0.09 \\to 0.06") && steps[1].1.contains("step 2,000"));
+        assert_eq!(sweep_step.settings, [("lemma4".to_string(), "hidden".to_string())]);
+        let mut params = ParamValues::defaults(SharpnessVsLr::PARAMS);
+        params.set_text("lemma4", "hidden").unwrap();
+        let mut figure = SharpnessVsLr::new(params);
+        figure.step(sweep_step.at.unwrap());
+        assert!(figure.verdict().text.starts_with("30 runs:"), "{}", figure.verdict().text);
+        assert!(figure.readouts().iter().all(|(label, _)| !label.contains("Lemma 4")));
+    }
+}
+
 // ============================================================================================
 // Non-differentiable minima: switching systems and Lemma 3
 // ============================================================================================
@@ -278,3 +575,253 @@ mod linear_stability_claims {
 // ============================================================================================
 // Function space, Lemma 4 and the corollary
 // ============================================================================================
+
+/// The claims of the sections on function space, Lemma 4 and the corollary, each on the setting
+/// it names. (The corollary section's counts over 240 and 60 trained networks are asserted by
+/// the tests that measure them, in tests/corollary.rs.)
+mod function_space_and_lemma4 {
+    use sgd_stability::figures::function_space::FunctionSpace;
+    use sgd_stability::figures::params::ParamValues;
+    use sgd_stability::figures::proof_lemma4::ProofLemma4;
+    use sgd_stability::figures::{Figure, Table};
+
+    fn finished<F: Figure>(preset: Option<&str>, settings: &[(&str, f64)]) -> F {
+        let mut p = ParamValues::defaults(F::PARAMS);
+        if let Some(label) = preset {
+            let preset = F::PRESETS.iter().find(|p| p.label == label).expect("the preset exists");
+            for &(key, value) in preset.values {
+                p.set(key, value).unwrap();
+            }
+        }
+        for &(key, value) in settings {
+            p.set(key, value).unwrap();
+        }
+        F::validate(&p).expect("the setting is valid");
+        let mut fig = F::new(p);
+        fig.finish();
+        fig
+    }
+
+    fn table<F: Figure>(fig: &F, name: &str) -> Table {
+        fig.tables().into_iter().find(|t| t.name == name).unwrap_or_else(|| panic!("no table {name}"))
+    }
+
+    fn column(table: &Table, name: &str) -> usize {
+        table.columns.iter().position(|c| *c == name).unwrap_or_else(|| panic!("no column {name}"))
+    }
+
+    fn readout<F: Figure>(fig: &F, label_start: &str) -> String {
+        let readouts = fig.readouts();
+        readouts
+            .iter()
+            .find(|(l, _)| l.starts_with(label_start))
+            .map(|(_, v)| v.clone())
+            .unwrap_or_else(|| panic!("no readout {label_start} in {readouts:?}"))
+    }
+
+    /// The rows of the training table at the switch and at the end, and the largest loss
+    /// after the switch.
+    fn switch_and_end(fig: &FunctionSpace, switch: f64) -> (Vec<f64>, Vec<f64>, f64) {
+        let training = table(fig, "training");
+        let (step, peak) = (column(&training, "step"), column(&training, "peak_loss"));
+        let at_switch = training.rows.iter().find(|r| r[step] == switch).expect("the switch is recorded").clone();
+        let highest = training.rows.iter().filter(|r| r[step] > switch).map(|r| r[peak]).fold(0.0, f64::max);
+        (at_switch, training.rows.last().unwrap().clone(), highest)
+    }
+
+    /// Function-space caption, at the defaults: "Watch the loss spike at the switch (to about
+    /// 1,500 between two records) and the sharpness fall from about 107, above 2/η₂ = 50, to
+    /// about 1.5, far below it and close to Lemma 4's bound (about 1.3), while ∫|f''|g falls
+    /// from 1.95 to 0.15."
+    #[test]
+    fn the_switch_experiment_spikes_and_lands_near_lemma_4s_bound() {
+        let fig: FunctionSpace = finished(None, &[]);
+        let training = table(&fig, "training");
+        let (sharpness, curvature) = (column(&training, "sharpness"), column(&training, "weighted_curvature"));
+        let (at_switch, end, peak) = switch_and_end(&fig, 8000.0);
+        assert!((1000.0..2500.0).contains(&peak), "peak loss {peak}");
+        assert!((100.0..115.0).contains(&at_switch[sharpness]), "sharpness at the switch {}", at_switch[sharpness]);
+        assert!((1.4..1.6).contains(&end[sharpness]), "sharpness at the end {}", end[sharpness]);
+        let bound = 1.0 + 2.0 * end[curvature];
+        assert!((1.25..1.35).contains(&bound), "Lemma 4's bound at the end {bound}");
+        assert!((1.9..2.0).contains(&at_switch[curvature]) && (0.145..0.155).contains(&end[curvature]));
+    }
+
+    /// Function-space caption: "Set η₂ below 2/λ_max at the switch (about 0.019) and nothing
+    /// happens: that minimum is stable for η₂ as well, and the run ends at the switch."
+    #[test]
+    fn below_two_over_the_sharpness_at_the_switch_nothing_happens() {
+        let fig: FunctionSpace = finished(None, &[]);
+        let (at_switch, _, _) = switch_and_end(&fig, 8000.0);
+        let limit = 2.0 / at_switch[column(&table(&fig, "training"), "sharpness")];
+        assert!((0.0185..0.0195).contains(&limit), "2/λ_max at the switch = {limit}");
+        let fig: FunctionSpace = finished(None, &[("eta2", 0.018)]);
+        let training = table(&fig, "training");
+        assert_eq!(training.rows.last().unwrap()[column(&training, "step")], 8000.0, "the run ends at the switch");
+        assert!(fig.verdict().text.contains("nothing happens"), "{}", fig.verdict().text);
+        assert!(!fig.verdict().text.contains("too sharp"), "{}", fig.verdict().text);
+    }
+
+    /// Function-space caption, preset "Sweep of η": "Here all four interpolate, and ∫|f''|g is
+    /// lower at each larger step size (1.96, 1.95, 1.86, 0.16)."
+    #[test]
+    fn the_sweep_preset_interpolates_four_times_lower_at_each_larger_step() {
+        let fig: FunctionSpace = finished(Some("Sweep of \u{3b7}"), &[]);
+        let text = fig.verdict().text;
+        assert_eq!(text.matches("interpolated at step").count(), 4, "{text}");
+        assert!(!text.contains("rises with"), "{text}");
+        let training = table(&fig, "training");
+        let (run, curvature) = (column(&training, "run"), column(&training, "weighted_curvature"));
+        let last: Vec<f64> = (0..4)
+            .map(|i| training.rows.iter().rfind(|r| r[run] == i as f64).expect("every run is recorded")[curvature])
+            .collect();
+        let quoted = [1.96, 1.95, 1.86, 0.16];
+        for (value, quoted) in last.iter().zip(quoted) {
+            assert!((value - quoted).abs() < 0.005, "{last:?} against {quoted:?}");
+        }
+        assert!(last.windows(2).all(|w| w[1] < w[0]), "{last:?}");
+    }
+
+    /// Function-space caption: "with seed 2, ∫|f''|g rises from 4.23 at η = 0.01 to 4.29 at
+    /// η = 0.02 while the sharpness falls from 117 to 71, and the run at η = 0.04 does not
+    /// interpolate within the step cap; the verdict names every such rise."
+    #[test]
+    fn with_seed_2_the_sweep_is_not_monotone_and_the_verdict_says_so() {
+        let fig: FunctionSpace = finished(Some("Sweep of \u{3b7}"), &[("seed", 2.0)]);
+        let text = fig.verdict().text;
+        assert!(
+            text.contains("rises with \u{3b7} (from 4.2252 at \u{3b7} = 0.01 to 4.2934 at \u{3b7} = 0.02)"),
+            "{text}"
+        );
+        assert!(text.contains("\u{3b7} = 0.04: did not interpolate in 40000 steps"), "{text}");
+        let training = table(&fig, "training");
+        let (run, sharpness) = (column(&training, "run"), column(&training, "sharpness"));
+        let last = |i: f64| training.rows.iter().rfind(|r| r[run] == i).unwrap()[sharpness];
+        assert!(
+            (116.5..117.5).contains(&last(1.0)) && (70.5..71.5).contains(&last(2.0)),
+            "{} {}",
+            last(1.0),
+            last(2.0)
+        );
+    }
+
+    /// Function-space section and caption, preset "Gaussian inputs, sin πx": "the sample's g,
+    /// zero at the smallest and the largest data point, with the law's (dashed), which is
+    /// positive everywhere"; and the section: "a Gaussian law has no edge, and its g is
+    /// positive everywhere".
+    #[test]
+    fn under_gaussian_inputs_the_samples_g_vanishes_at_the_edges_and_the_laws_does_not() {
+        let fig: FunctionSpace = finished(Some("Gaussian inputs, sin \u{3c0}x"), &[("steps", 9000.0)]);
+        let data = table(&fig, "data");
+        let xs: Vec<f64> = data.rows.iter().map(|r| r[0]).collect();
+        let (lo, hi) = xs.iter().fold((f64::INFINITY, f64::NEG_INFINITY), |(a, b), &x| (a.min(x), b.max(x)));
+        let weights = table(&fig, "weights");
+        let (x, sample, law) = (column(&weights, "x"), column(&weights, "g_sample"), column(&weights, "g_population"));
+        for row in &weights.rows {
+            if row[x] <= lo || row[x] >= hi {
+                assert_eq!(row[sample], 0.0, "the sample's g at {}", row[x]);
+            } else {
+                assert!(row[sample] > 0.0, "the sample's g inside the data at {}", row[x]);
+            }
+            assert!(row[law] > 0.0, "the law's g at {}", row[x]);
+        }
+    }
+
+    /// Function-space section: the last panel reads "the top eigenvalue of ΦΦᵀ/n beside the
+    /// sharpness λ_max(∇²L) and the norm of their difference, the residual part, which
+    /// vanishes at interpolation"; at the end of the default run they agree to the residual
+    /// part (walkthrough: "they agree to three decimals, 1.503").
+    #[test]
+    fn at_the_end_of_the_default_run_the_hessian_is_phi_phi_transpose_over_n() {
+        let fig: FunctionSpace = finished(None, &[]);
+        let number = |label: &str| readout(&fig, label).parse::<f64>().unwrap();
+        let lanczos = number("\u{3bb}_max(\u{2207}\u{b2}L), Lanczos");
+        let gauss_newton = number("\u{3bb}_max(\u{3a6}\u{3a6}\u{1d40}/n)");
+        let residual = number("\u{2016}\u{2207}\u{b2}L \u{2212} \u{3a6}\u{3a6}");
+        assert!(residual < 1e-3, "residual part {residual}");
+        assert!((lanczos - gauss_newton).abs() <= residual + 1e-4, "{lanczos} vs {gauss_newton}");
+        assert!((lanczos - 1.503).abs() < 5e-4 && (gauss_newton - 1.503).abs() < 5e-4, "{lanczos} {gauss_newton}");
+    }
+
+    /// Walkthrough, the switch step (function-space at its defaults): "Back to uniform inputs
+    /// and the target |x|. Gradient descent interpolates at η₁ = 0.01; at step 8,000 the step
+    /// size rises to η₂ = 0.04 … That minimum is now too sharp for the step size (the cross in
+    /// the sixth panel): the loss spikes, and gradient descent leaves it and settles where
+    /// λ_max ≈ 1.5 ≤ 2/η₂ = 50."
+    #[test]
+    fn the_switch_step_is_the_defaults_and_its_minimum_is_too_sharp_for_eta_2() {
+        use sgd_stability::figures::function_space::{LAW_NAMES, TARGET_NAMES};
+        let defaults = ParamValues::defaults(FunctionSpace::PARAMS);
+        assert_eq!(LAW_NAMES[defaults.get_usize("law")], "uniform");
+        assert_eq!(TARGET_NAMES[defaults.get_usize("target")], "abs");
+        assert!(defaults.get("batch") >= defaults.get("n"), "full batch: gradient descent");
+        let (eta1, eta2) = (defaults.get("eta1"), defaults.get("eta2"));
+        assert_eq!((eta1, eta2, defaults.get("switch")), (0.01, 0.04, 8000.0));
+        let fig: FunctionSpace = finished(None, &[]);
+        let training = table(&fig, "training");
+        let (loss, sharpness) = (column(&training, "loss"), column(&training, "sharpness"));
+        let (at_switch, end, _) = switch_and_end(&fig, 8000.0);
+        let tolerance = defaults.get("tol");
+        assert!(at_switch[loss] < tolerance && at_switch[sharpness] <= 2.0 / eta1, "{at_switch:?}");
+        assert!(at_switch[sharpness] > 2.0 / eta2, "{at_switch:?}");
+        assert!(fig.verdict().text.contains("too sharp"), "{}", fig.verdict().text);
+        assert!(end[loss] < tolerance && end[sharpness] <= 2.0 / eta2, "{end:?}");
+    }
+
+    /// Walkthrough, Lemma 4 at line 2: "the second panel puts the Hessian's eigenvalues beside
+    /// those of ΦΦᵀ/n: at this interpolating network they agree"; at lines 4 and 5 (identities)
+    /// each neuron's term is the same in both lines.
+    #[test]
+    fn at_the_lemma_4_defaults_line_2_is_exact_and_lines_4_and_5_are_identities() {
+        let fig: ProofLemma4 = finished(None, &[("line", 2.0)]);
+        let number = |label: &str| readout(&fig, label).parse::<f64>().unwrap();
+        let lines = table(&fig, "lines");
+        let (one, two) = (lines.rows[0][column(&lines, "value")], lines.rows[1][column(&lines, "value")]);
+        let residual_part = number("\u{2016}residual part");
+        assert!(residual_part <= 1e-9 * one, "the residual part of the Hessian {residual_part}");
+        assert!((one - two).abs() <= 1e-9 * one, "line 1 = {one}, line 2 = {two}");
+        let neurons = table(&fig, "neurons");
+        let (three, four, five) = (column(&neurons, "line3"), column(&neurons, "line4"), column(&neurons, "line5"));
+        for row in &neurons.rows {
+            assert!((row[three] - row[four]).abs() <= 1e-9 * row[three].abs().max(1e-12), "{row:?}");
+            assert!((row[four] - row[five]).abs() <= 1e-9 * row[four].abs().max(1e-12), "{row:?}");
+        }
+    }
+
+    /// Lemma 4 caption: "Choose a random output layer and the Hessian is no longer ΦΦᵀ/n: at
+    /// line 2, line 1 can then fall below line 2 (seed 4 shows it)".
+    #[test]
+    fn with_a_random_output_layer_seed_4_puts_line_1_below_line_2() {
+        let fig: ProofLemma4 = finished(None, &[("net", 1.0), ("seed", 4.0), ("line", 2.0)]);
+        let (one, two) = (readout(&fig, "line 1:"), readout(&fig, "line 2:"));
+        assert!(one.parse::<f64>().unwrap() < two.parse::<f64>().unwrap(), "line 1 = {one}, line 2 = {two}");
+        assert!(fig.verdict().text.contains("needs interpolation"), "{}", fig.verdict().text);
+    }
+
+    /// Walkthrough, Lemma 4 at line 3: "the dashed line sits just below the top eigenvalue of
+    /// ΦΦᵀ/n"; at line 6: "This is where the chain loses most here".
+    #[test]
+    fn at_the_lemma_4_defaults_line_3_is_just_below_and_am_gm_loses_most() {
+        let fig: ProofLemma4 = finished(None, &[]);
+        let lines = table(&fig, "lines");
+        let value: Vec<f64> = lines.rows.iter().map(|r| r[column(&lines, "value")]).collect();
+        let loss = (value[1] - value[2]) / value[1];
+        assert!(loss > 0.0 && loss < 0.05, "line 3 is {:.1}% below line 2", 100.0 * loss);
+        let largest = (1..value.len()).max_by(|&a, &b| (value[a - 1] - value[a]).total_cmp(&(value[b - 1] - value[b])));
+        assert_eq!(largest, Some(5), "the largest step is into line 6: {value:?}");
+    }
+
+    /// Corollary section, at the Lemma 4 figure's defaults: "1 + 2∫|f''|g = 1.33 and the
+    /// network's sharpness is 17.0, so the chain holds with its numbers for every
+    /// η ≤ 2/17.0 ≈ 0.118 … Past η = 2/1.33 ≈ 1.50 no implementation of f is".
+    #[test]
+    fn the_corollary_panel_at_the_lemma_4_defaults() {
+        let fig: ProofLemma4 = finished(None, &[("line", 10.0)]);
+        let number = |label: &str| readout(&fig, label).parse::<f64>().unwrap();
+        assert!((number("line 10:") - 1.33).abs() < 0.005);
+        assert!((number("\u{3bb}_max(\u{2207}\u{b2}L)") - 17.0).abs() < 0.05);
+        let chain = readout(&fig, "the corollary's chain");
+        assert!(chain.contains("\u{2264} 2/\u{3b7} for \u{3b7} \u{2264} 0.1178"), "{chain}");
+        assert!((number("no implementation of f") - 1.50).abs() < 0.005);
+    }
+}

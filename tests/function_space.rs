@@ -411,6 +411,12 @@ fn every_step_of_lemma4_holds_on_random_networks() {
             }
         }
         assert_eq!(lines[9], lemma4_lower_bound(&c.problem.net, &c.theta, &c.problem.data.x));
+        // Line 3 neuron by neuron (read off Φ𝟏) adds up to line 3, and matches line 4's terms.
+        let line3: f64 = 1.0 + chain.neuron_terms.iter().map(|t| t[0]).sum::<f64>();
+        assert!((line3 - lines[2]).abs() <= 1e-12 * lines[2].max(1.0), "case {case}: {line3} vs {}", lines[2]);
+        for t in &chain.neuron_terms {
+            assert!((t[0] - t[1]).abs() <= 1e-12 * lines[2].max(1.0), "case {case}: line 3 vs 4 terms {t:?}");
+        }
         if !c.interpolating && h < lines[9] {
             hessian_below_bound += 1;
         }

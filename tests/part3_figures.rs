@@ -74,8 +74,9 @@ fn function_space_default_switch_experiment_smooths_the_interpolant() {
     let fig: FunctionSpace = finished(&[]);
     let verdict = fig.verdict();
     assert_eq!(verdict.tone, Tone::Good, "{}", verdict.text);
-    assert!(verdict.text.contains("unstable for \u{3b7}\u{2082}"), "{}", verdict.text);
-    assert!(verdict.text.contains("interpolated at step"), "{}", verdict.text);
+    assert!(verdict.text.contains("too sharp for \u{3b7}\u{2082}"), "{}", verdict.text);
+    assert!(verdict.text.contains("GD left it"), "{}", verdict.text);
+    assert!(verdict.text.contains("interpolated again at step"), "{}", verdict.text);
     let tables = fig.tables();
     let training = tables.iter().find(|t| t.name == "training").unwrap();
     let col = |name: &str| training.columns.iter().position(|c| *c == name).unwrap();
@@ -108,7 +109,8 @@ fn function_space_sweep_reports_runs_that_do_not_interpolate() {
     let fig: FunctionSpace =
         finished(&[("mode", 1.0), ("eta1", 0.01), ("eta2", 1.5), ("runs", 3.0), ("steps", 6000.0), ("k", 60.0)]);
     let verdict = fig.verdict();
-    assert!(verdict.text.matches("\u{3b7} = ").count() == 3, "{}", verdict.text);
+    let runs = verdict.text.split("; ").filter(|part| part.starts_with("\u{3b7} = ")).count();
+    assert_eq!(runs, 3, "{}", verdict.text);
     assert!(verdict.text.contains("did not interpolate") || verdict.text.contains("diverged"), "{}", verdict.text);
     assert_eq!(verdict.tone, Tone::Bad);
     exercise(&fig, (640, 480), "function-space sweep");
@@ -153,8 +155,9 @@ fn function_space_explains_contradictory_settings() {
     exercise(&fig, (640, 480), "function-space at η₁ = 2");
 }
 
-/// Every line of the proof at the defaults (an interpolating net): each is at least the next,
-/// and the verdict says so with the right relation.
+/// Every line of the proof at the defaults (an interpolating net): each is at least the one
+/// before, and the verdict at line ℓ states the step from line ℓ − 1 to line ℓ with the right
+/// relation.
 #[test]
 fn proof_lemma4_every_line_holds_at_the_defaults() {
     let mut previous = f64::INFINITY;
@@ -162,22 +165,49 @@ fn proof_lemma4_every_line_holds_at_the_defaults() {
         let fig: ProofLemma4 = finished(&[("line", line as f64)]);
         let verdict = fig.verdict();
         assert_eq!(verdict.tone, Tone::Good, "line {line}: {}", verdict.text);
-        let value: f64 = fig.readouts()[0].1.parse().unwrap();
+        let value: f64 = readout(&fig, &format!("line {line}:")).parse().unwrap();
         assert!(value <= previous * (1.0 + 1e-9), "line {line} = {value} above the line before ({previous})");
         previous = value;
         if line == 1 {
+            assert!(verdict.text.starts_with("Line 1 = \u{3bb}_max"), "{}", verdict.text);
+        } else {
+            let start = format!("Line {} = ", line - 1);
+            assert!(verdict.text.starts_with(&start), "line {line}: {}", verdict.text);
+            assert!(verdict.text.contains(&format!(" line {line} = ")), "line {line}: {}", verdict.text);
+        }
+        if line == 2 {
             assert!(verdict.text.contains(" = line 2"), "at interpolation line 1 equals line 2: {}", verdict.text);
         }
         exercise(&fig, (640, 480), &format!("proof-lemma4 line {line}"));
     }
 }
 
+/// At line ℓ the figure explains the step into line ℓ, the one the page's line ℓ describes:
+/// line 5 (output weights taken out of the sums) is an identity, line 6 is where AM–GM loses;
+/// line 10's reason is that merging knots can only lower the sum.
+#[test]
+fn proof_lemma4_explains_the_step_into_the_current_line() {
+    let at = |line: f64| finished::<ProofLemma4>(&[("line", line)]).verdict().text;
+    let five = at(5.0);
+    assert!(five.starts_with("Line 4 = ") && five.contains("= line 5"), "{five}");
+    assert!(five.contains("an identity"), "{five}");
+    assert!(!five.contains("AM\u{2013}GM"), "{five}");
+    let six = at(6.0);
+    assert!(six.starts_with("Line 5 = ") && six.contains("\u{2265} (gap"), "{six}");
+    assert!(six.contains("AM\u{2013}GM"), "{six}");
+    let ten = at(10.0);
+    assert!(ten.starts_with("Line 9 = "), "{ten}");
+    assert!(ten.contains("triangle inequality") && ten.contains("can only lower"), "{ten}");
+    assert!(!ten.contains("only add"), "{ten}");
+}
+
 /// With a random output layer θ does not interpolate, and the first step of the chain can fail
-/// (λ_max of the Hessian below that of ΦΦᵀ/n): the figure finds such a seed and says why.
+/// (λ_max of the Hessian below that of ΦΦᵀ/n): at line 2 the figure finds such a seed and says
+/// why.
 #[test]
 fn proof_lemma4_first_step_fails_away_from_interpolation() {
     let found = (0..200).find_map(|seed| {
-        let fig: ProofLemma4 = finished(&[("net", 1.0), ("seed", seed as f64)]);
+        let fig: ProofLemma4 = finished(&[("net", 1.0), ("seed", seed as f64), ("line", 2.0)]);
         (fig.verdict().tone == Tone::Bad).then_some(fig)
     });
     let fig = found.expect("some random output layer puts the Hessian below ΦΦᵀ/n");

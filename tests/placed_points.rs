@@ -161,7 +161,8 @@ fn placed_points_train_to_an_interpolant_within_the_corollary() {
     let verdict = fig.verdict().text;
     assert!(verdict.matches("interpolated at step").count() == 2, "{verdict}");
     let table = fig.tables().into_iter().find(|t| t.name == "training").expect("training records");
-    let (eta, curvature) = (2, 5);
+    let column = |name: &str| table.columns.iter().position(|c| *c == name).unwrap();
+    let (eta, curvature) = (column("eta"), column("weighted_curvature"));
     let last = table.rows.last().unwrap();
     assert!(
         last[curvature] <= 1.0 / last[eta] - 0.5,

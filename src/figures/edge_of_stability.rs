@@ -1,17 +1,22 @@
 //! `edge-of-stability`: full-batch GD (or SGD) with the sharpness, the top eigenvalue of the
 //! loss Hessian, measured at every step by Lanczos on exact Hessian-vector products.
 //!
-//! The default is the reference workload EOS-1 (bench/README.md): a width-100 tanh network
-//! fitting T₄, at the edge of stability from its first step. Presets show progressive
-//! sharpening, the lecture's learning-rate switch η → 2η/3 (sharpness re-settles at the new
-//! 2/η), and a stable run far below 2/η. One hidden layer on a line with tanh or ReLU runs on
-//! the fast tables of [`ShallowTables`]; every other architecture on the general network.
+//! The default shows both of Cohen et al.'s regularities in one short run: a tanh network with
+//! two hidden layers of 30 units fitting T₄ starts at about a third of 2/η, sharpens
+//! progressively, reaches 2/η and then hovers around it, in about three seconds in the page. Presets give the reference workload
+//! EOS-1 (bench/README.md), at the edge of stability from its first step; the lecture's
+//! learning-rate switch η → 2η/3 (the sharpness climbs to the new 2/η); and a run far below
+//! 2/η. One hidden layer on a line with tanh or ReLU runs on the fast tables of
+//! [`ShallowTables`]; every other architecture on the general network.
+//!
+//! A run loaded from a saved file continues from the file's step: steps, the switch and the
+//! axes count from the start of training, and the figure says where it resumed.
 
 use plotters::coord::Shift;
 use plotters::prelude::*;
 
 use super::params::{ParamError, ParamSpec, ParamValues, Scale};
-use super::plot::{self, DrawResult, Theme};
+use super::plot::{self, format_tick, DrawResult, Theme};
 use super::run_file::RunFile;
 use super::{Activity, Figure, Panel, Preset, Table, Tone, Verdict};
 use crate::bench::{eos1, EOS1_WIDTH};
@@ -65,7 +70,7 @@ fn dataset(p: &ParamValues) -> Dataset {
 impl EdgeOfStability {
     /// The run for `params` on `data`, from the `saved` parameters when given (else from the initialization
     /// the parameters ask for).
-    fn start(params: ParamValues, data: Dataset, saved: Option<Vec<f64>>) -> Result<Self, String> {
+    fn start(params: ParamValues, data: Dataset, saved: Option<(Vec<f64>, usize)>) -> Result<Self, String> {
         let depth = params.get_usize("depth");
         let width = params.get_usize("width");
         let activation = Activation::ALL[params.get_usize("activation")];
@@ -76,6 +81,12 @@ impl EdgeOfStability {
         };
         let reference = params.get_usize("init") == 0 && is_eos1_shape(&params);
         let mut rng = seeded(params.get("seed") as u64);
+        let layers = match depth {
+            1 => "one hidden layer".to_string(),
+            2 => "two hidden layers".to_string(),
+            3 => "three hidden layers".to_string(),
+            d => format!("{d} hidden layers"),
+        };
         let (model, theta, mut description) = match (depth, data.to_shallow_data(), shallow_activation) {
             (1, Some(shallow), Some(act)) => {
                 let net = ShallowNet::new(width, act);
@@ -92,7 +103,7 @@ impl EdgeOfStability {
                 (
                     AnyModel::Shallow(ShallowTables::new(net, &shallow)),
                     theta,
-                    format!("one hidden layer of {width} {} units (fast tables)", activation.name()),
+                    format!("{layers} of {width} {} units", activation.name()),
                 )
             }
             _ => {
@@ -102,12 +113,12 @@ impl EdgeOfStability {
                 (
                     AnyModel::General(MlpModel::new(mlp, data.clone())),
                     theta,
-                    format!("{depth} hidden layer(s) of {width} {} units", activation.name()),
+                    format!("{layers} of {width} {} units", activation.name()),
                 )
             }
         };
-        let theta = match saved {
-            Some(given) if given.len() != theta.len() => {
+        let (theta, first_step) = match saved {
+            Some((given, _)) if given.len() != theta.len() => {
                 return Err(format!(
                     "the saved parameters have {} entries, this network has {}",
                     given.len(),
@@ -115,7 +126,7 @@ impl EdgeOfStability {
                 ));
             }
             Some(given) => given,
-            None => theta,
+            None => (theta, 0),
         };
         let p = theta.len();
         description.push_str(&format!(", {p} parameters, {} points", data.len()));
@@ -152,25 +163,58 @@ impl EdgeOfStability {
             params.get_usize("steps"),
             batch,
             params.get("seed") as u64,
-        );
+        )
+        .resumed_at(first_step);
         Ok(Self { params, run, data, description })
+    }
+
+    /// The steps the run covers, from where it began (0, or a saved run's step) to its end.
+    fn step_range(&self) -> (f64, f64) {
+        (self.run.first_step() as f64, self.run.last_step() as f64)
+    }
+
+    /// The switch step, when it falls inside the run.
+    fn switch_inside(&self) -> Option<usize> {
+        let at = self.run.schedule.switch_at;
+        (self.run.first_step() < at && at < self.run.last_step()).then_some(at)
     }
 
     fn eta_line(&self) -> Vec<(f64, f64)> {
         let s = self.run.schedule;
-        let end = self.params.get("steps");
+        let (start, end) = self.step_range();
         let threshold = |eta: f64| 2.0 / eta;
-        if (s.switch_at as f64) < end {
-            let at = s.switch_at as f64;
-            vec![
-                (0.0, threshold(s.eta)),
-                (at, threshold(s.eta)),
-                (at, threshold(s.eta_after)),
-                (end, threshold(s.eta_after)),
-            ]
-        } else {
-            vec![(0.0, threshold(s.eta)), (end, threshold(s.eta))]
+        match self.switch_inside() {
+            Some(at) => {
+                let at = at as f64;
+                vec![
+                    (start, threshold(s.eta)),
+                    (at, threshold(s.eta)),
+                    (at, threshold(s.eta_after)),
+                    (end, threshold(s.eta_after)),
+                ]
+            }
+            None => {
+                let eta = s.at(self.run.first_step());
+                vec![(start, threshold(eta)), (end, threshold(eta))]
+            }
         }
+    }
+
+    /// The first step of each stretch of constant η (before and after the switch) at which the
+    /// sharpness reached 2/η, with that η; None for a stretch where it has not (yet).
+    fn first_at_threshold(&self) -> Vec<(f64, Option<usize>)> {
+        let s = self.run.schedule;
+        let stretches = match self.switch_inside() {
+            Some(at) => vec![(s.eta, 0..at), (s.eta_after, at..usize::MAX)],
+            None => vec![(s.at(self.run.first_step()), 0..usize::MAX)],
+        };
+        stretches
+            .into_iter()
+            .map(|(eta, steps)| {
+                let found = self.run.records.iter().find(|r| steps.contains(&r.step) && r.sharpness.value * eta >= 2.0);
+                (eta, found.map(|r| r.step))
+            })
+            .collect()
     }
 
     fn draw_loss<DB: DrawingBackend>(&self, area: &DrawingArea<DB, Shift>, theme: &Theme) -> DrawResult<DB>
@@ -179,10 +223,11 @@ impl EdgeOfStability {
     {
         plot::clear(area, theme)?;
         let records = &self.run.records;
-        let end = self.params.get("steps").max(1.0);
+        let (start, end) = self.step_range();
         let losses: Vec<(f64, f64)> = records.iter().map(|r| (r.step as f64, r.loss)).collect();
         let (lo, hi) = plot::log_range(losses.iter().map(|p| p.1), 1e-12);
-        let mut chart = plot::frame(area, theme, "training loss").build_cartesian_2d(0.0..end, (lo..hi).log_scale())?;
+        let mut chart =
+            plot::frame(area, theme, "training loss").build_cartesian_2d(start..end, (lo..hi).log_scale())?;
         plot::mesh(&mut chart, theme, "step t", "L(\u{3b8}\u{209c})")?;
         let style = theme.line(theme.series(0), 1.5);
         chart.draw_series(LineSeries::new(
@@ -199,8 +244,8 @@ impl EdgeOfStability {
         theme: &Theme,
         (lo, hi): (f64, f64),
     ) -> Result<(), plot::DrawError<DB>> {
-        let at = self.run.schedule.switch_at as f64;
-        if at < self.params.get("steps") {
+        if let Some(at) = self.switch_inside() {
+            let at = at as f64;
             let style = ShapeStyle { color: theme.muted().mix(0.8), filled: false, stroke_width: theme.px(1.0) };
             chart.draw_series(LineSeries::new([(at, lo), (at, hi)], style))?;
         }
@@ -213,7 +258,7 @@ impl EdgeOfStability {
     {
         plot::clear(area, theme)?;
         let records = &self.run.records;
-        let end = self.params.get("steps").max(1.0);
+        let (start, end) = self.step_range();
         let eta_line = self.eta_line();
         let top = self.params.get_usize("top");
         let series: Vec<Vec<(f64, f64)>> = (0..top)
@@ -230,7 +275,7 @@ impl EdgeOfStability {
         let lo = series.iter().flatten().map(|p| p.1).fold(f64::INFINITY, f64::min).min(0.0);
         let mut chart =
             plot::frame(area, theme, "sharpness \u{3bb}\u{2098}\u{2090}\u{2093}(\u{2207}\u{b2}L) and 2/\u{3b7}")
-                .build_cartesian_2d(0.0..end, lo..hi.max(lo + 1e-9))?;
+                .build_cartesian_2d(start..end, lo..hi.max(lo + 1e-9))?;
         plot::mesh(&mut chart, theme, "step t", "eigenvalue")?;
         let threshold_style = ShapeStyle { color: theme.series(1).into(), filled: false, stroke_width: theme.px(1.5) };
         chart
@@ -247,7 +292,9 @@ impl EdgeOfStability {
                 .label(names[i])
                 .legend(plot::swatch(theme, style));
         }
-        let corner = plot::emptiest_corner(series[0].iter().map(|&(x, y)| (x / end, plot::fraction(y, lo, hi, false))));
+        let corner = plot::emptiest_corner(
+            series[0].iter().map(|&(x, y)| ((x - start) / (end - start), plot::fraction(y, lo, hi, false))),
+        );
         plot::legend(&mut chart, theme, corner)?;
         Ok(None)
     }
@@ -258,7 +305,7 @@ impl EdgeOfStability {
     {
         plot::clear(area, theme)?;
         let records = &self.run.records;
-        let end = self.params.get("steps").max(1.0);
+        let (start, end) = self.step_range();
         let relative = |v: f64, r: &StepRecord| v / r.sharpness.value.abs().max(1e-300);
         let residuals: Vec<(f64, f64)> =
             records.iter().map(|r| (r.step as f64, relative(r.sharpness.residual, r))).collect();
@@ -266,12 +313,12 @@ impl EdgeOfStability {
             records.iter().map(|r| (r.step as f64, relative(r.sharpness.error_bound, r))).collect();
         let (lo, hi) = plot::log_range(residuals.iter().chain(&bounds).map(|p| p.1).chain([DEFAULT_TOLERANCE]), 1e-17);
         let mut chart = plot::frame(area, theme, "accuracy of the sharpness, per step")
-            .build_cartesian_2d(0.0..end, (lo..hi).log_scale())?;
-        plot::mesh(&mut chart, theme, "step t", "relative to \u{3b8}")?;
+            .build_cartesian_2d(start..end, (lo..hi).log_scale())?;
+        plot::mesh(&mut chart, theme, "step t", "relative to \u{3bc}")?;
         let residual_style = ShapeStyle { color: theme.series(2).into(), filled: false, stroke_width: theme.px(1.2) };
         let bound_style = ShapeStyle { color: theme.series(3).into(), filled: false, stroke_width: theme.px(1.2) };
         let series = [
-            (&residuals, residual_style, "residual \u{2016}Hy \u{2212} \u{3b8}y\u{2016}"),
+            (&residuals, residual_style, "residual \u{2016}Hy \u{2212} \u{3bc}y\u{2016}"),
             (&bounds, bound_style, "error bound min(r, r\u{b2}/gap)"),
         ];
         for (points, style, label) in series {
@@ -281,12 +328,15 @@ impl EdgeOfStability {
         if self.params.get_usize("mode") == 0 {
             let tol = ShapeStyle { color: theme.muted().into(), filled: false, stroke_width: theme.px(1.0) };
             chart
-                .draw_series(LineSeries::new([(0.0, DEFAULT_TOLERANCE), (end, DEFAULT_TOLERANCE)], tol))?
+                .draw_series(LineSeries::new([(start, DEFAULT_TOLERANCE), (end, DEFAULT_TOLERANCE)], tol))?
                 .label("tolerance")
                 .legend(plot::swatch(theme, tol));
         }
         let corner = plot::emptiest_corner(
-            residuals.iter().chain(&bounds).map(|&(x, y)| (x / end, plot::fraction(y.max(lo), lo, hi, true))),
+            residuals
+                .iter()
+                .chain(&bounds)
+                .map(|&(x, y)| ((x - start) / (end - start), plot::fraction(y.max(lo), lo, hi, true))),
         );
         plot::legend(&mut chart, theme, corner)?;
         Ok(None)
@@ -297,7 +347,7 @@ impl Figure for EdgeOfStability {
     const ID: &'static str = "edge-of-stability";
     const TITLE: &'static str = "GD at the edge of stability: sharpness at every step";
     const PARAMS: &'static [ParamSpec] = &[
-        ParamSpec { key: "eta", label: "step size \u{3b7}", min: 1e-4, max: 2.0, default: 0.06, scale: Scale::Log },
+        ParamSpec { key: "eta", label: "step size \u{3b7}", min: 1e-4, max: 2.0, default: 0.07, scale: Scale::Log },
         ParamSpec {
             key: "switch",
             label: "switch step (0: none)",
@@ -314,7 +364,7 @@ impl Figure for EdgeOfStability {
             default: 0.04,
             scale: Scale::Log,
         },
-        ParamSpec { key: "steps", label: "steps", min: 10.0, max: 20000.0, default: 2000.0, scale: Scale::Integer },
+        ParamSpec { key: "steps", label: "steps", min: 10.0, max: 20000.0, default: 4000.0, scale: Scale::Integer },
         ParamSpec {
             key: "batch",
             label: "batch size B (0: full batch)",
@@ -323,8 +373,8 @@ impl Figure for EdgeOfStability {
             default: 0.0,
             scale: Scale::Integer,
         },
-        ParamSpec { key: "depth", label: "hidden layers", min: 1.0, max: 3.0, default: 1.0, scale: Scale::Integer },
-        ParamSpec { key: "width", label: "width", min: 1.0, max: 256.0, default: 100.0, scale: Scale::Integer },
+        ParamSpec { key: "depth", label: "hidden layers", min: 1.0, max: 3.0, default: 2.0, scale: Scale::Integer },
+        ParamSpec { key: "width", label: "width", min: 1.0, max: 256.0, default: 30.0, scale: Scale::Integer },
         ParamSpec {
             key: "activation",
             label: "activation",
@@ -348,7 +398,7 @@ impl Figure for EdgeOfStability {
             label: "initial parameters",
             min: 0.0,
             max: 1.0,
-            default: 0.0,
+            default: 1.0,
             scale: Scale::Choice(INITS),
         },
         ParamSpec { key: "seed", label: "seed", min: 0.0, max: 999_999.0, default: 0.0, scale: Scale::Integer },
@@ -370,25 +420,14 @@ impl Figure for EdgeOfStability {
     const UNIT: &'static str = "GD steps, each with its sharpness,";
     const PRESETS: &'static [Preset] = &[
         Preset {
-            label: "Progressive sharpening",
-            values: &[("eta", 0.04), ("steps", 6000.0), ("depth", 2.0), ("width", 50.0), ("init", 1.0), ("mode", 0.0)],
+            label: "EOS-1 reference",
+            values: &[("eta", 0.06), ("steps", 2000.0), ("depth", 1.0), ("width", 100.0), ("init", 0.0)],
         },
         Preset {
             label: "Learning-rate switch",
-            values: &[
-                ("eta", 0.08),
-                ("switch", 1500.0),
-                ("eta2", 0.0533),
-                ("steps", 6000.0),
-                ("depth", 2.0),
-                ("width", 50.0),
-                ("init", 1.0),
-            ],
+            values: &[("eta", 0.09), ("switch", 2000.0), ("eta2", 0.06), ("steps", 6000.0)],
         },
-        Preset {
-            label: "Stable run",
-            values: &[("eta", 0.005), ("steps", 3000.0), ("depth", 2.0), ("width", 50.0), ("init", 1.0)],
-        },
+        Preset { label: "Stable run", values: &[("eta", 0.02), ("steps", 3000.0)] },
     ];
 
     fn validate(p: &ParamValues) -> Result<(), ParamError> {
@@ -416,8 +455,7 @@ impl Figure for EdgeOfStability {
     }
 
     fn run_file(&self) -> Option<RunFile> {
-        let step = self.run.records.len().saturating_sub(1);
-        Some(RunFile::new::<Self>(&self.params, &self.data, &self.run.theta, step))
+        Some(RunFile::new::<Self>(&self.params, &self.data, &self.run.theta, self.run.theta_step()))
     }
 
     fn from_run(run: &RunFile) -> Result<Self, String> {
@@ -436,9 +474,7 @@ impl Figure for EdgeOfStability {
                 named.input_dim
             ));
         }
-        let mut figure = Self::start(params, data, Some(run.theta.clone()))?;
-        figure.description.push_str(&format!("; resumed from a saved run after {} steps", run.step));
-        Ok(figure)
+        Self::start(params, data, Some((run.theta.clone(), run.step)))
     }
 
     fn params(&self) -> &ParamValues {
@@ -485,12 +521,17 @@ impl Figure for EdgeOfStability {
             }
             RunState::Running => Verdict { text: format!("Running: {head}."), tone: Tone::Neutral },
             RunState::Finished => {
-                let (what, tone) = if ratio > 1.05 {
-                    ("above 2/\u{3b7}", Tone::Bad)
-                } else if ratio > 0.9 {
-                    ("at the edge of stability (within 10% of 2/\u{3b7})", Tone::Good)
-                } else {
-                    ("below 2/\u{3b7}: stable", Tone::Good)
+                // The last stretch of constant η: since the switch, if the run switched.
+                let since = if self.switch_inside().is_some() { " since the switch" } else { "" };
+                let reached = self.first_at_threshold().last().and_then(|&(_, at)| at);
+                let (what, tone) = match reached {
+                    _ if ratio > 1.1 => ("it ends above 2/\u{3b7}".to_string(), Tone::Bad),
+                    Some(at) if ratio >= 0.9 => (
+                        format!("at the edge of stability: the sharpness reached 2/\u{3b7} at step {at} and ends within 10% of it"),
+                        Tone::Good,
+                    ),
+                    Some(at) => (format!("the sharpness reached 2/\u{3b7} at step {at} and ends below it"), Tone::Good),
+                    None => (format!("the sharpness stayed below 2/\u{3b7}{since}"), Tone::Good),
                 };
                 Verdict { text: format!("Done, {head}: {what}."), tone }
             }
@@ -499,17 +540,46 @@ impl Figure for EdgeOfStability {
 
     fn readouts(&self) -> Vec<(String, String)> {
         let mut out = vec![("network".to_string(), self.description.clone())];
-        if let Some(last) = self.run.records.last() {
+        let first_step = self.run.first_step();
+        if first_step > 0 {
+            out.push((
+                "resumed".into(),
+                format!("from a saved run at step {first_step}; this run goes on to step {}", self.run.last_step()),
+            ));
+        }
+        if let (Some(first), Some(last)) = (self.run.records.first(), self.run.records.last()) {
+            out.push((
+                format!("sharpness at step {}", first.step),
+                format!(
+                    "{:.4} = {:.3} \u{d7} 2/\u{3b7}",
+                    first.sharpness.value,
+                    first.sharpness.value * first.eta / 2.0
+                ),
+            ));
+            let done = self.run.state() != RunState::Running;
+            let reached: Vec<String> = self
+                .first_at_threshold()
+                .iter()
+                .map(|&(eta, at)| {
+                    let when = match at {
+                        Some(at) => format!("at step {at}"),
+                        None if done => "never".to_string(),
+                        None => "not yet".to_string(),
+                    };
+                    format!("{when} (\u{3b7} = {})", format_tick(eta))
+                })
+                .collect();
+            out.push(("sharpness first at 2/\u{3b7}".into(), reached.join("; ")));
             let products: usize = self.run.records.iter().map(|r| r.sharpness.iterations).sum();
             let mode = match self.params.get_usize("mode") {
                 0 => format!(
-                    "warm start, stop at relative accuracy {DEFAULT_TOLERANCE:e} (error bound min(r, r\u{b2}/gap))"
+                    "warm start, stop when the error bound min(r, r\u{b2}/gap) is below {DEFAULT_TOLERANCE:e} \u{d7} the largest Ritz value in size"
                 ),
                 _ => "20 Lanczos iterations from a fixed vector".to_string(),
             };
             out.push(("sharpness by".into(), mode));
             out.push((
-                "residual \u{2016}Hy \u{2212} \u{3b8}y\u{2016} (last step)".into(),
+                "residual \u{2016}Hy \u{2212} \u{3bc}y\u{2016} (last step)".into(),
                 format!("{:.3e}", last.sharpness.residual),
             ));
             out.push((

@@ -3,20 +3,29 @@
 //! The default is the experiment of Mulayoff et al.'s first figure: GD trains the lecture's
 //! ReLU network (k well above n, a clean target, a balanced random start) to interpolation at
 //! a small step size η₁; at the switch step η rises to η₂, past 2/λ_max of the minimum found.
-//! That minimum is then unstable: the loss spikes, GD leaves it and settles in a flatter one,
-//! whose function bends less in the weighted sense ∫|f''|g. The sweep trains the same data
-//! from the same start at several constant step sizes and overlays the results; runs that do
-//! not interpolate are reported as such (the corollary speaks only of interpolants).
+//! That minimum is then unstable: the loss spikes, GD leaves it and settles in a flatter one.
+//! The sweep trains the same data from the same start at several constant step sizes and
+//! overlays the results; runs that do not interpolate are reported as such (the corollary
+//! speaks only of interpolants).
+//!
+//! A run counts as interpolated only at a minimum stable for its η (λ_max ≤ 2/η), so on those
+//! runs the corollary ∫|f''|g ≤ 1/η − 1/2 checks Lemma 4 (1 + 2∫|f''|g ≤ λ_max), not Theorem
+//! 1.1. The figure therefore also shows, apart, every run's first point below the tolerance at
+//! λ_max > 2/η, and says what GD did there. Across step sizes the corollary only lowers the
+//! ceiling 1/η − 1/2; where ∫|f''|g rises with η between the sweep's interpolants, the verdict
+//! says so.
 //!
 //! Panels: the data with the learned functions; the knots of f as stems (the mass of f'');
 //! the weight functions g⁻, g⁺, g of the sample and g of the population law; the loss; the
-//! sharpness with 2/η and Lemma 4's bound; and ∫|f''|g against η with the corollary's bound.
-//! The laws of the inputs and the targets are shared with `proof-lemma4`.
+//! sharpness with 2/η and Lemma 4's bound; ∫|f''|g against η with the corollary's bound; and Φ
+//! at the current θ with λ_max(ΦΦᵀ/n) beside λ_max(∇²L). The laws of the inputs and the
+//! targets are shared with `proof-lemma4`.
 
 use plotters::coord::types::RangedCoordf64;
 use plotters::coord::Shift;
 use plotters::element::DashedPathElement;
 use plotters::prelude::*;
+use plotters::style::text_anchor::{HPos, Pos, VPos};
 
 use super::params::{ParamError, ParamSpec, ParamValues, Scale};
 use super::plot::PlotMap;
@@ -27,7 +36,7 @@ use crate::math::function_space::{
     balanced_init, conflicting_duplicate, g, gauss_newton_top, hessian_top_dense, knots, residual_part_norm,
     sample_data, weighted_curvature, Knot, Target, WeightCurves, DENSE_GRAM_MAX,
 };
-use crate::math::interpolation_run::{InterpolationRun, Outcome, RunSettings};
+use crate::math::interpolation_run::{AfterSharp, InterpolationRun, Outcome, RunSettings};
 use crate::math::network::{Activation, Data, Regression, ShallowNet};
 use crate::math::rng::seeded;
 use crate::math::sharpness::Schedule;
@@ -104,9 +113,11 @@ const DENSE_HESSIAN_MAX_PARAMS: usize = 121;
 const MAX_WORK: f64 = 1e9;
 /// Points per drawn curve of f.
 const CURVE_POINTS: usize = 400;
+/// Cells of Φ drawn at most; past this many, the panel shows every few neurons.
+const PHI_CELLS: usize = 24_000;
 
 /// A legend swatch for a dashed or dotted series: `dashes` dashes across the usual length.
-fn broken_swatch(
+pub(crate) fn broken_swatch(
     theme: &Theme,
     style: ShapeStyle,
     dashes: u32,
@@ -120,6 +131,27 @@ fn broken_swatch(
 struct Run {
     run: InterpolationRun,
     /// The label of its step size in legends.
+    label: String,
+}
+
+/// What a point of the corollary panel is.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum PointKind {
+    /// An interpolant at a minimum stable for its η (filled dot): the corollary applies.
+    Stable,
+    /// Loss below the tolerance at λ_max > 2/η (cross): too sharp for η, outside the corollary.
+    Sharp,
+    /// The last iterate of a run that did not interpolate (hollow dot): not a minimum.
+    NotInterpolated,
+}
+
+/// One point (η, ∫|f''|g) of the corollary panel.
+struct CorollaryPoint {
+    eta: f64,
+    value: f64,
+    kind: PointKind,
+    /// Its series colour.
+    color: usize,
     label: String,
 }
 
@@ -244,7 +276,13 @@ impl FunctionSpace {
             let style = theme.line(color, if *dashed { 1.5 } else { 2.2 });
             let clipped = curve.iter().map(|&(x, y)| (x, y.clamp(d_lo, d_hi)));
             let curvature = weighted_curvature(&self.problem.net, theta, &data.x);
-            let legend = format!("{label}: \u{222b}|f''|g = {}", format_tick(curvature));
+            // In the sweep a dashed curve is a run that has not interpolated (yet, or at all).
+            let unfinished = *dashed && !self.switching();
+            let legend = format!(
+                "{label}: \u{222b}|f''|g = {}{}",
+                format_tick(curvature),
+                if unfinished { " (not an interpolant)" } else { "" }
+            );
             if *dashed {
                 chart
                     .draw_series(DashedLineSeries::new(clipped, theme.px(6.0), theme.px(4.0), style))?
@@ -343,7 +381,7 @@ impl FunctionSpace {
             chart
                 .draw_series(DashedLineSeries::new(clip(&self.population), theme.px(6.0), theme.px(4.0), pop_style))?
                 .label(format!("g, {} law", LAW_NAMES[self.params.get_usize("law")]))
-                .legend(plot::swatch(theme, pop_style));
+                .legend(broken_swatch(theme, pop_style, 2));
         }
         let dot = theme.foreground();
         chart.draw_series(self.problem.data.x.iter().map(|&x| Circle::new((x, 0.0), theme.px(3.0), dot.filled())))?;
@@ -359,7 +397,7 @@ impl FunctionSpace {
         let tolerance = self.params.get("tol");
         let records = || self.runs.iter().flat_map(|r| r.run.records());
         let t_max = records().map(|r| r.step).max().unwrap_or(1).max(1) as f64;
-        let (lo, hi) = plot::log_range(records().map(|r| r.loss).chain([tolerance]), 1e-14);
+        let (lo, hi) = plot::log_range(records().flat_map(|r| [r.loss, r.peak_loss]).chain([tolerance]), 1e-14);
         let hi = hi * (hi / lo).powf(0.5); // room above for the legend
         let mut chart =
             plot::frame(area, theme, "training loss").build_cartesian_2d(0.0..t_max, (lo..hi).log_scale())?;
@@ -373,10 +411,18 @@ impl FunctionSpace {
                 tol_style,
             ))?
             .label(format!("tolerance {}", format_tick(tolerance)))
-            .legend(plot::swatch(theme, tol_style));
+            .legend(broken_swatch(theme, tol_style, 2));
         self.draw_switch_line(&mut chart, theme, lo, hi)?;
         for (i, r) in self.runs.iter().enumerate().take(self.current + 1) {
             let color = theme.series(if self.switching() { 0 } else { i });
+            // Between two records the loss is not drawn; its largest value there is, faintly,
+            // so that a spike shorter than the record stride still shows.
+            let peaks = r.run.records().iter().map(|rec| (rec.step as f64, rec.peak_loss.clamp(lo, hi)));
+            let faint = theme.line(color.mix(0.35), 1.0);
+            let series = chart.draw_series(LineSeries::new(peaks, faint))?;
+            if i == 0 {
+                series.label("largest loss between records").legend(plot::swatch(theme, faint));
+            }
             let style = theme.line(color, 1.6);
             let points = r.run.records().iter().map(|rec| (rec.step as f64, rec.loss.max(lo)));
             chart
@@ -469,13 +515,13 @@ impl FunctionSpace {
     {
         plot::clear(area, theme)?;
         let points = self.corollary_points();
-        let etas = points.iter().map(|p| p.0).chain([self.params.get("eta1"), self.params.get("eta2")]);
+        let etas = points.iter().map(|p| p.eta).chain([self.params.get("eta1"), self.params.get("eta2")]);
         let (eta_lo, eta_hi) = etas.fold((f64::INFINITY, 0.0f64), |(lo, hi), e| (lo.min(e), hi.max(e)));
         let (x_lo, x_hi) = (eta_lo / 3.0, (eta_hi * 3.0).min(1.9));
         let x_lo = x_lo.min(x_hi / 10.0);
         let bound = |eta: f64| 1.0 / eta - 0.5;
         let (y_lo, y_hi) =
-            plot::log_range(points.iter().map(|p| p.1).chain([bound(x_lo), bound(x_hi).max(1e-3)]), 1e-4);
+            plot::log_range(points.iter().map(|p| p.value).chain([bound(x_lo), bound(x_hi).max(1e-3)]), 1e-7);
         let y_hi = y_hi * (y_hi / y_lo).powf(0.6); // room above the curve for the legend
         let mut chart = plot::frame(area, theme, "the corollary: \u{222b}|f''|g \u{2264} 1/\u{3b7} \u{2212} 1/2")
             .build_cartesian_2d((x_lo..x_hi).log_scale(), (y_lo..y_hi).log_scale())?;
@@ -493,53 +539,416 @@ impl FunctionSpace {
             .draw_series(LineSeries::new(curve, line))?
             .label("1/\u{3b7} \u{2212} 1/2")
             .legend(plot::swatch(theme, line));
-        for (i, &(eta, value, interpolated, ref label)) in points.iter().enumerate() {
-            let color = theme.series(if self.switching() { 1 - i.min(1) } else { i });
-            let r = theme.px(5.0);
-            let marker: DynElement<'_, DB, (f64, f64)> = if interpolated {
-                Circle::new((eta, value.max(y_lo)), r, color.filled()).into_dyn()
-            } else {
-                Circle::new((eta, value.max(y_lo)), r, theme.line(color, 2.0)).into_dyn()
+        let r = theme.px(5.0);
+        for point in &points {
+            let (color, at) = (theme.series(point.color), (point.eta, point.value.max(y_lo)));
+            let style = match point.kind {
+                PointKind::Stable => color.filled(),
+                PointKind::Sharp => theme.line(color, 2.5),
+                PointKind::NotInterpolated => theme.line(color, 2.0),
             };
-            chart.draw_series(std::iter::once(marker))?.label(label.clone()).legend(move |(x, y)| {
-                Circle::new((x + 8, y), 4, if interpolated { color.filled() } else { ShapeStyle::from(color) })
+            let marker: DynElement<'_, DB, (f64, f64)> = match point.kind {
+                PointKind::Sharp => Cross::new(at, r + 1, style).into_dyn(),
+                _ => Circle::new(at, r, style).into_dyn(),
+            };
+            let kind = point.kind;
+            chart.draw_series(std::iter::once(marker))?.label(point.label.clone()).legend(move |(x, y)| {
+                let at = (x + 8, y);
+                match kind {
+                    PointKind::Sharp => Cross::new(at, 5, style).into_dyn(),
+                    _ => Circle::new(at, 4, style).into_dyn(),
+                }
             });
         }
         plot::legend(&mut chart, theme, SeriesLabelPosition::UpperRight)?;
         Ok(None)
     }
 
-    /// (η, ∫|f''|g, interpolated, legend) for the corollary panel: in the switch experiment the
-    /// net at the switch (at η₁) and at the end (at η₂); in the sweep each run's last net.
-    /// Diverged runs have no function to speak of and are left out.
-    fn corollary_points(&self) -> Vec<(f64, f64, bool, String)> {
+    /// The points of the corollary panel: in the switch experiment the net at the switch (at
+    /// η₁) and now (at η₂); in the sweep each run's last net. Besides, every run's first sharp
+    /// interpolant (loss below the tolerance at λ_max > 2/η), where the corollary's premise
+    /// fails. Diverged runs have no function to speak of and are left out.
+    fn corollary_points(&self) -> Vec<CorollaryPoint> {
         let xs = &self.problem.data.x;
         let net = &self.problem.net;
         let tolerance = self.params.get("tol");
+        let switching = self.switching();
         let mut out = Vec::new();
-        for r in self.runs.iter().take(self.current + 1) {
+        for (i, r) in self.runs.iter().enumerate().take(self.current + 1) {
             let run = &r.run;
             let schedule = run.settings().schedule;
-            if let Some(theta) = run.theta_at_switch().filter(|_| self.switching()) {
+            // In the switch experiment the net at the switch is the second colour, now the first.
+            let (color, color_at_switch) = if switching { (0, 1) } else { (i, i) };
+            let prefix = if switching { String::new() } else { format!("{}, ", r.label) };
+            if let Some(theta) = run.theta_at_switch().filter(|_| switching) {
+                // θ at the switch, as a minimum of the run at η₁ (the record before the switch
+                // uses η₁; the switch's own record already uses η₂).
                 let at_switch = run.records().iter().rev().find(|rec| rec.step == schedule.switch_at);
-                let below = at_switch.is_some_and(|rec| rec.loss < tolerance && rec.sharpness <= 2.0 / schedule.eta);
+                let stable = at_switch.is_some_and(|rec| rec.loss < tolerance && rec.sharpness <= 2.0 / schedule.eta);
                 let value = weighted_curvature(net, theta, xs);
-                out.push((schedule.eta, value, below, format!("at the switch: {}", format_tick(value))));
+                out.push(CorollaryPoint {
+                    eta: schedule.eta,
+                    value,
+                    kind: if stable { PointKind::Stable } else { PointKind::NotInterpolated },
+                    color: color_at_switch,
+                    label: format!("at the switch, \u{3b7}\u{2081}: {}", format_tick(value)),
+                });
+            }
+            if let Some(sharp) = run.sharp_interpolant() {
+                let rec = sharp.record;
+                out.push(CorollaryPoint {
+                    eta: rec.eta,
+                    value: rec.curvature,
+                    kind: PointKind::Sharp,
+                    color: if switching && rec.step == schedule.switch_at { color_at_switch } else { color },
+                    label: if switching && rec.step == schedule.switch_at {
+                        format!("at the switch, \u{3b7}\u{2082} (too sharp): {}", format_tick(rec.curvature))
+                    } else {
+                        format!("{prefix}too sharp for \u{3b7}: {}", format_tick(rec.curvature))
+                    },
+                });
             }
             if matches!(run.outcome(), Outcome::Diverged { .. }) {
                 continue;
             }
-            let eta = schedule.at(run.step());
             let value = weighted_curvature(net, run.theta(), xs);
             let interpolated = matches!(run.outcome(), Outcome::Interpolated { .. });
-            let label = if self.switching() {
-                format!("now: {}{}", format_tick(value), if interpolated { "" } else { " (not interpolating)" })
-            } else {
-                format!("{}: {}{}", r.label, format_tick(value), if interpolated { "" } else { " (not interpolating)" })
-            };
-            out.push((eta, value, interpolated, label));
+            let name = if switching { "now".to_string() } else { r.label.clone() };
+            out.push(CorollaryPoint {
+                eta: schedule.at(run.step()),
+                value,
+                kind: if interpolated { PointKind::Stable } else { PointKind::NotInterpolated },
+                color,
+                label: format!(
+                    "{name}: {}{}",
+                    format_tick(value),
+                    if interpolated { "" } else { " (last iterate, not an interpolant)" }
+                ),
+            });
         }
         out
+    }
+
+    /// Φ at the current θ, block by block, with λ_max(ΦΦᵀ/n) beside λ_max(∇²L): at
+    /// interpolation the Hessian is ΦΦᵀ/n, and the zero pattern of the first three blocks is the
+    /// activation pattern ℐ.
+    fn draw_phi<DB: DrawingBackend>(&self, area: &DrawingArea<DB, Shift>, theme: &Theme) -> DrawResult<DB>
+    where
+        DB::ErrorType: 'static,
+    {
+        plot::clear(area, theme)?;
+        let run = &self.runs[self.focus()].run;
+        let theta = run.theta();
+        let (net, data) = (&self.problem.net, &self.problem.data);
+        let (k, n) = (net.width, data.len());
+        let phi = self.problem.phi(theta);
+        let mut columns: Vec<usize> = (0..n).collect();
+        columns.sort_by(|&a, &b| data.x[a].total_cmp(&data.x[b]));
+        // Neurons active to the right of their knots first, then those active to the left, each
+        // by knot: the activation pattern then shows as two staircases.
+        let p = net.layout(theta);
+        let mut neurons: Vec<usize> = (0..k).collect();
+        let side = |i: usize| {
+            if p.w1[i] > 0.0 {
+                0
+            } else if p.w1[i] < 0.0 {
+                1
+            } else {
+                2
+            }
+        };
+        let knot = |i: usize| if p.w1[i] == 0.0 { 0.0 } else { -p.b1[i] / p.w1[i] };
+        neurons.sort_by(|&a, &b| side(a).cmp(&side(b)).then(knot(a).total_cmp(&knot(b))));
+        // A neuron inactive at every data point has rows of zeros: it is counted, not drawn.
+        neurons.retain(|&i| data.x.iter().any(|&x| p.w1[i] * x + p.b1[i] > 0.0));
+        // At most PHI_CELLS cells in all: beyond, every stride-th neuron.
+        let stride = (3 * neurons.len() * n).div_ceil(PHI_CELLS).max(1);
+        let shown: Vec<usize> = neurons.iter().copied().step_by(stride).collect();
+        let gauss_newton = gauss_newton_top(&self.problem, theta);
+        let residual = residual_part_norm(&self.problem, theta);
+        let mut chart = plot::frame(
+            area,
+            theme,
+            "\u{3a6} = [\u{2207}\u{3b8}f(x\u{2081}) \u{2026} \u{2207}\u{3b8}f(x\u{2099})] at \u{3b8} now",
+        )
+        .y_label_area_size(theme.px(104.0))
+        .build_cartesian_2d(0.5..(n as f64 + 0.5), -0.35..4.6)?;
+        let sorted_x: Vec<f64> = columns.iter().map(|&j| data.x[j]).collect();
+        let x_label = |v: &f64| {
+            let j = v.round();
+            if (v - j).abs() < 1e-9 && j >= 1.0 && j <= n as f64 {
+                format!("{:.2}", sorted_x[j as usize - 1])
+            } else {
+                String::new()
+            }
+        };
+        let y_label = |v: &f64| {
+            let names = [
+                "1",
+                "\u{2110}\u{b7}(xw\u{207d}\u{b9}\u{207e} + b\u{207d}\u{b9}\u{207e})",
+                "w\u{207d}\u{b2}\u{207e}\u{b7}\u{2110}",
+                "x\u{b7}w\u{207d}\u{b2}\u{207e}\u{b7}\u{2110}",
+            ];
+            let b = v.round();
+            if (v - b).abs() < 1e-9 && (0.0..=3.0).contains(&b) {
+                names[b as usize].to_string()
+            } else {
+                String::new()
+            }
+        };
+        chart
+            .configure_mesh()
+            .x_desc("data points x\u{2c7c}, one column each")
+            .x_labels(n.min(5))
+            .y_labels(6)
+            .label_style(theme.text(11.0))
+            .axis_desc_style(theme.text(12.0))
+            .axis_style(theme.line(theme.muted(), 1.0))
+            .disable_mesh()
+            .x_label_formatter(&x_label)
+            .y_label_formatter(&y_label)
+            .draw()?;
+        // Blocks from the top: ∇_{w1} f (rows 0..k), ∇_{b1} f (k..2k), ∇_{w2} f (2k..3k), ∂f/∂b2.
+        for (block, centre) in [(0usize, 3.0), (1, 2.0), (2, 1.0)] {
+            let rows: Vec<usize> = shown.iter().map(|&i| block * k + i).collect();
+            let scale = rows.iter().map(|&r| phi.row(r).amax()).fold(0.0f64, f64::max);
+            let height = 0.84 / rows.len().max(1) as f64;
+            let top = centre + 0.42;
+            let (phi, columns) = (&phi, &columns);
+            let cells = rows.iter().enumerate().flat_map(|(r, &row)| {
+                columns.iter().enumerate().filter_map(move |(c, &j)| {
+                    let v = phi[(row, j)];
+                    (v != 0.0 && scale > 0.0).then(|| {
+                        let color = theme.series(if v > 0.0 { 1 } else { 0 }).mix(0.25 + 0.75 * (v / scale).abs());
+                        let (x0, y1) = (c as f64 + 0.5, top - r as f64 * height);
+                        Rectangle::new([(x0, y1 - height), (x0 + 1.0, y1)], color.filled())
+                    })
+                })
+            });
+            chart.draw_series(cells)?;
+        }
+        let one = theme.series(1).filled();
+        chart.draw_series(std::iter::once(Rectangle::new([(0.5, -0.1), (n as f64 + 0.5, 0.1)], one)))?;
+        // The block boundaries.
+        let rule = theme.line(theme.muted(), 1.0);
+        for y in [0.5, 1.5, 2.5] {
+            chart.draw_series(LineSeries::new([(0.5, y), (n as f64 + 0.5, y)], rule))?;
+        }
+        // Three short lines above the blocks (the readouts carry the rest).
+        let gauss_newton = format!(
+            "\u{3bb}_max(\u{3a6}\u{3a6}\u{1d40}/n) = {}",
+            gauss_newton.map_or("\u{2013}".to_string(), format_tick)
+        );
+        let sharpness = match run.records().last() {
+            Some(last) => format!(
+                "\u{3bb}_max(\u{2207}\u{b2}L) = {}{}, residual part {}",
+                format_tick(last.sharpness),
+                if last.step == run.step() { String::new() } else { format!(" (step {})", last.step) },
+                format_tick(residual)
+            ),
+            None => String::new(),
+        };
+        let rows = format!(
+            "rows: the {} of {k} neurons active on the data{}",
+            neurons.len(),
+            if stride > 1 { format!(", every {stride}th") } else { String::new() }
+        );
+        let style = theme.text(11.0).pos(Pos::new(HPos::Left, VPos::Top));
+        let (dx, dy, line_height) = (theme.px(4.0) as i32, theme.px(2.0) as i32, theme.px(15.0) as i32);
+        chart.draw_series(std::iter::once(
+            EmptyElement::at((0.5, 4.6))
+                + Text::new(gauss_newton, (dx, dy), style.clone())
+                + Text::new(sharpness, (dx, dy + line_height), style.clone())
+                + Text::new(rows, (dx, dy + 2 * line_height), style),
+        ))?;
+        Ok(None)
+    }
+
+    /// What GD did after a sharp interpolant, in words.
+    fn after_sharp_words(after: AfterSharp) -> String {
+        match after {
+            AfterSharp::Undecided => "so far the loss has stayed below the tolerance".to_string(),
+            AfterSharp::Left { step, peak_loss, outcome } => {
+                let then = match outcome {
+                    Outcome::Interpolated { step } => format!(", and interpolated again at step {step}, stably"),
+                    Outcome::Capped => ", and did not interpolate again within the step cap".to_string(),
+                    _ => String::new(),
+                };
+                format!(
+                    "GD left it: the loss was back above the tolerance at step {step} and peaked at {}{then}",
+                    format_tick(peak_loss)
+                )
+            }
+            AfterSharp::Drifted { step } => format!(
+                "GD stayed below the tolerance, and by step {step} the sharpness had fallen to 2/\u{3b7} or below"
+            ),
+            AfterSharp::Stayed => {
+                "GD stayed: at the step cap the loss was still below the tolerance and the sharpness above 2/\u{3b7}"
+                    .to_string()
+            }
+            AfterSharp::Diverged { step } => format!("GD left it and diverged at step {step}"),
+        }
+    }
+
+    /// The corollary's chain at a run's last θ, with its numbers: 1 + 2∫|f''|g ≤ λ_max ≤ 2/η,
+    /// so ∫|f''|g ≤ 1/η − 1/2. Each relation is the measured one.
+    fn chain_words(&self, run: &InterpolationRun) -> String {
+        let Some(last) = run.records().last() else { return String::new() };
+        let eta = last.eta;
+        let bound = 1.0 + 2.0 * last.curvature;
+        let relation = |a: f64, b: f64| if a <= b { "\u{2264}" } else { ">" };
+        format!(
+            "1 + 2\u{222b}|f''|g = {} {} \u{3bb}_max = {} {} 2/\u{3b7} = {}, so \u{222b}|f''|g = {} {} 1/\u{3b7} \u{2212} 1/2 = {}",
+            format_tick(bound),
+            relation(bound, last.sharpness),
+            format_tick(last.sharpness),
+            relation(last.sharpness, 2.0 / eta),
+            format_tick(2.0 / eta),
+            format_tick(last.curvature),
+            relation(last.curvature, 1.0 / eta - 0.5),
+            format_tick(1.0 / eta - 0.5)
+        )
+    }
+
+    /// The verdict of the switch experiment: what θ was at the switch, what GD did, and the
+    /// corollary's chain at the end.
+    fn switch_verdict(&self) -> (String, Tone) {
+        let run = &self.runs[0].run;
+        let schedule = run.settings().schedule;
+        let outcome = run.outcome();
+        let tolerance = self.params.get("tol");
+        let (eta1, eta2) = (format_tick(schedule.eta), format_tick(schedule.eta_after));
+        let Some(at_switch) = run.records().iter().find(|r| r.step == schedule.switch_at) else {
+            let text = format!("Training at \u{3b7}\u{2081} = {eta1}: {}.", Self::outcome_words(outcome, run));
+            let tone = if matches!(outcome, Outcome::Running) { Tone::Neutral } else { Tone::Bad };
+            return (text, tone);
+        };
+        let limit = 2.0 / at_switch.sharpness;
+        let state = if at_switch.loss >= tolerance {
+            format!(
+                "At the switch (step {}) \u{3b8} was not an interpolant (loss {} \u{2265} {}), so there was no minimum to leave; \u{3b7} became {eta2}.",
+                schedule.switch_at,
+                format_tick(at_switch.loss),
+                format_tick(tolerance)
+            )
+        } else if at_switch.sharpness > 2.0 / schedule.eta_after {
+            format!(
+                "At the switch (step {}) \u{3b8} interpolated (loss {}) at \u{3bb}_max = {}, above 2/\u{3b7}\u{2082} = {}: a minimum too sharp for \u{3b7}\u{2082} = {eta2}, which is above 2/\u{3bb}_max = {}.",
+                schedule.switch_at,
+                format_tick(at_switch.loss),
+                format_tick(at_switch.sharpness),
+                format_tick(2.0 / schedule.eta_after),
+                format_tick(limit)
+            )
+        } else {
+            format!(
+                "At the switch (step {}) \u{3b8} interpolated (loss {}) at \u{3bb}_max = {} \u{2264} 2/\u{3b7}\u{2082} = {}: \u{3b7}\u{2082} = {eta2} is below 2/\u{3bb}_max = {}, so that minimum is stable for \u{3b7}\u{2082} too.",
+                schedule.switch_at,
+                format_tick(at_switch.loss),
+                format_tick(at_switch.sharpness),
+                format_tick(2.0 / schedule.eta_after),
+                format_tick(limit)
+            )
+        };
+        let next = match run.after_sharp() {
+            Some(after) if run.sharp_interpolant().is_some_and(|s| s.record.step == schedule.switch_at) => {
+                Self::after_sharp_words(after)
+            }
+            _ => match outcome {
+                Outcome::Interpolated { step } if step == schedule.switch_at => {
+                    "GD has no reason to move, and the run ends there: nothing happens".to_string()
+                }
+                _ => Self::outcome_words(outcome, run),
+            },
+        };
+        let before =
+            weighted_curvature(&self.problem.net, run.theta_at_switch().unwrap_or(run.theta()), &self.problem.data.x);
+        let mut text = format!("{state} Then {next}.");
+        let tone = match outcome {
+            Outcome::Running => Tone::Neutral,
+            Outcome::Interpolated { step } => {
+                let after = run.records().last().map_or(before, |r| r.curvature);
+                let then = if step == schedule.switch_at {
+                    String::new()
+                } else {
+                    format!(" (at the switch \u{222b}|f''|g was {})", format_tick(before))
+                };
+                text.push_str(&format!(" At step {step}: {}{then}.", self.chain_words(run)));
+                if after < before || step == schedule.switch_at {
+                    Tone::Good
+                } else {
+                    Tone::Neutral
+                }
+            }
+            _ => Tone::Bad,
+        };
+        (text, tone)
+    }
+
+    /// The verdict of the sweep: every run's outcome with its numbers, its sharp interpolant if
+    /// it reached one, and where ∫|f''|g rises with η between stable interpolants.
+    fn sweep_verdict(&self) -> (String, Tone) {
+        let mut parts = Vec::new();
+        let mut stable: Vec<(f64, f64)> = Vec::new();
+        for r in self.runs.iter().take(self.current + 1) {
+            let run = &r.run;
+            let mut words = match run.outcome() {
+                Outcome::Interpolated { step } => {
+                    stable.push((run.settings().schedule.eta, run.records().last().map_or(f64::NAN, |x| x.curvature)));
+                    format!("interpolated at step {step}: {}", self.chain_words(run))
+                }
+                Outcome::Capped => format!(
+                    "{}; its last iterate, not an interpolant, has \u{222b}|f''|g = {}",
+                    Self::outcome_words(Outcome::Capped, run),
+                    format_tick(weighted_curvature(&self.problem.net, run.theta(), &self.problem.data.x))
+                ),
+                outcome => Self::outcome_words(outcome, run),
+            };
+            if let (Some(sharp), Some(after)) = (run.sharp_interpolant(), run.after_sharp()) {
+                words = format!(
+                    "reached the tolerance at step {} at \u{3bb}_max = {} > 2/\u{3b7} = {} (\u{222b}|f''|g = {}), and {}; {words}",
+                    sharp.record.step,
+                    format_tick(sharp.record.sharpness),
+                    format_tick(2.0 / sharp.record.eta),
+                    format_tick(sharp.record.curvature),
+                    Self::after_sharp_words(after)
+                );
+            }
+            parts.push(format!("{}: {words}", r.label));
+        }
+        let rises: Vec<String> = stable
+            .windows(2)
+            .filter(|w| w[1].1 > w[0].1)
+            .map(|w| {
+                format!(
+                    "from {} at \u{3b7} = {} to {} at \u{3b7} = {}",
+                    format_tick(w[0].1),
+                    format_tick(w[0].0),
+                    format_tick(w[1].1),
+                    format_tick(w[1].0)
+                )
+            })
+            .collect();
+        let mut text = format!("{}.", parts.join("; "));
+        if !rises.is_empty() {
+            text.push_str(&format!(
+                " Between these interpolants \u{222b}|f''|g rises with \u{3b7} ({}): the corollary lowers the ceiling 1/\u{3b7} \u{2212} 1/2 as \u{3b7} grows, and does not say that \u{222b}|f''|g falls.",
+                rises.join("; ")
+            ));
+        }
+        let failed = self
+            .runs
+            .iter()
+            .filter(|r| !matches!(r.run.outcome(), Outcome::Interpolated { .. } | Outcome::Running))
+            .count();
+        let tone = if !self.finished() {
+            Tone::Neutral
+        } else if failed == 0 {
+            Tone::Good
+        } else {
+            Tone::Bad
+        };
+        (text, tone)
     }
 
     /// The analysis of the last θ of a finished run.
@@ -642,7 +1051,8 @@ impl Figure for FunctionSpace {
         Panel { key: "weights", description: "The weight functions g⁻, g⁺ and g = min(g⁻, g⁺) of the sample (step-like, jumping at the data) and g of the population law (dashed)" },
         Panel { key: "loss", description: "The training loss against the step on a log scale, with the interpolation tolerance and the step size switch" },
         Panel { key: "sharpness", description: "The sharpness λ_max of the Hessian against the step, with 2/η and Lemma 4's lower bound 1 + 2∫|f''|g, on a log scale" },
-        Panel { key: "corollary", description: "∫|f''|g against the step size η on log scales, with the corollary's bound 1/η − 1/2; filled markers interpolate, hollow ones do not" },
+        Panel { key: "corollary", description: "∫|f''|g against the step size η on log scales, with the corollary's bound 1/η − 1/2 and the region above it shaded; filled dots are interpolants at minima stable for their η, crosses are points where the loss reached the tolerance at a sharpness above 2/η, hollow dots the last iterates of runs that did not interpolate" },
+        Panel { key: "phi", description: "Φ = [∇θf(x₁) … ∇θf(xₙ)] at the current θ as a colour map: one column per data point in increasing x, one row per parameter in four blocks (x·w⁽²⁾·ℐ, w⁽²⁾·ℐ, ℐ·(xw⁽¹⁾ + b⁽¹⁾) and 1), with the neurons active at some data point sorted by the side and position of their knots (the others have rows of zeros and are left out); positive entries orange, negative blue, each block scaled to its largest entry, blank where the neuron is inactive (ℐ = 0); above it λ_max(ΦΦᵀ/n) beside λ_max(∇²L) and the norm of their difference" },
     ];
     const PACE: Option<f64> = None;
     const PRESETS: &'static [Preset] = &[
@@ -818,7 +1228,8 @@ impl Figure for FunctionSpace {
             2 => self.draw_weights(area, theme),
             3 => self.draw_loss(area, theme),
             4 => self.draw_sharpness(area, theme),
-            _ => self.draw_corollary(area, theme),
+            5 => self.draw_corollary(area, theme),
+            _ => self.draw_phi(area, theme),
         }
     }
 
@@ -834,92 +1245,9 @@ impl Figure for FunctionSpace {
             );
         }
         let notes = if notes.is_empty() { String::new() } else { format!(" Note: {}.", notes.join("; ")) };
-        let xs = &self.problem.data.x;
-        let net = &self.problem.net;
-        if self.switching() {
-            let run = &self.runs[0].run;
-            let schedule = run.settings().schedule;
-            let outcome = run.outcome();
-            let words = Self::outcome_words(outcome, run);
-            let tone = match outcome {
-                Outcome::Running => Tone::Neutral,
-                Outcome::Interpolated { .. } => Tone::Good,
-                _ => Tone::Bad,
-            };
-            let (Some(theta_switch), Some(at_switch)) =
-                (run.theta_at_switch(), run.records().iter().find(|r| r.step == schedule.switch_at))
-            else {
-                let text = format!("Training at \u{3b7}\u{2081} = {}: {words}.{notes}", format_tick(schedule.eta));
-                return Verdict { text, tone };
-            };
-            let before = weighted_curvature(net, theta_switch, xs);
-            let after = weighted_curvature(net, run.theta(), xs);
-            let tolerance = self.params.get("tol");
-            let state = if at_switch.loss < tolerance {
-                let stability = if 2.0 / at_switch.sharpness < schedule.eta_after {
-                    format!(
-                        "above 2/\u{3bb}_max = {}, so that minimum is unstable for \u{3b7}\u{2082}",
-                        format_tick(2.0 / at_switch.sharpness)
-                    )
-                } else {
-                    format!(
-                        "below 2/\u{3bb}_max = {}, so that minimum stays stable and GD need not move",
-                        format_tick(2.0 / at_switch.sharpness)
-                    )
-                };
-                format!(
-                    "an interpolant (loss {}). \u{3b7}\u{2082} = {} is {stability}",
-                    format_tick(at_switch.loss),
-                    format_tick(schedule.eta_after)
-                )
-            } else {
-                format!(
-                    "not an interpolant (loss {} \u{2265} {}), so there was no minimum to leave; \u{3b7} became {}",
-                    format_tick(at_switch.loss),
-                    format_tick(tolerance),
-                    format_tick(schedule.eta_after)
-                )
-            };
-            let peak = run.records().iter().filter(|r| r.step > schedule.switch_at).map(|r| r.loss).fold(0.0, f64::max);
-            let text = format!(
-                "At the switch (step {}) \u{3b8} was {state}. Since then the loss peaked at {}; {words}. \u{222b}|f''|g: {} at the switch, {} now (the corollary allows {} at \u{3b7}\u{2082}).{notes}",
-                schedule.switch_at,
-                format_tick(peak),
-                format_tick(before),
-                format_tick(after),
-                format_tick(1.0 / schedule.eta_after - 0.5)
-            );
-            let tone =
-                if tone == Tone::Good && (after >= before || self.conflict.is_some()) { Tone::Neutral } else { tone };
-            return Verdict { text, tone };
-        }
-        let parts: Vec<String> = self
-            .runs
-            .iter()
-            .take(self.current + 1)
-            .map(|r| {
-                let value = weighted_curvature(net, r.run.theta(), xs);
-                format!(
-                    "{}: {}, \u{222b}|f''|g = {}",
-                    r.label,
-                    Self::outcome_words(r.run.outcome(), &r.run),
-                    format_tick(value)
-                )
-            })
-            .collect();
-        let failed = self
-            .runs
-            .iter()
-            .filter(|r| !matches!(r.run.outcome(), Outcome::Interpolated { .. } | Outcome::Running))
-            .count();
-        let tone = if !self.finished() {
-            Tone::Neutral
-        } else if failed == 0 && self.conflict.is_none() {
-            Tone::Good
-        } else {
-            Tone::Bad
-        };
-        Verdict { text: format!("{}.{notes}", parts.join("; ")), tone }
+        let (text, tone) = if self.switching() { self.switch_verdict() } else { self.sweep_verdict() };
+        let tone = if self.conflict.is_some() && tone == Tone::Good { Tone::Neutral } else { tone };
+        Verdict { text: format!("{text}{notes}"), tone }
     }
 
     fn readouts(&self) -> Vec<(String, String)> {
@@ -941,6 +1269,24 @@ impl Figure for FunctionSpace {
             out.push((
                 format!("\u{3bb}_max(\u{2207}\u{b2}L), Lanczos (step {})", last.step),
                 format_tick(last.sharpness),
+            ));
+            if matches!(run.outcome(), Outcome::Interpolated { .. }) {
+                // Lemma 4 bounds the flattest implementation of f from below; θ is one of them.
+                out.push((
+                    "min over \u{3a9}(f) of \u{3bb}_max: between Lemma 4's bound and this \u{3b8}'s".to_string(),
+                    format!("[{}, {}]", format_tick(1.0 + 2.0 * last.curvature), format_tick(last.sharpness)),
+                ));
+            }
+        }
+        if let Some(sharp) = run.sharp_interpolant() {
+            out.push((
+                "first record below the tolerance at \u{3bb}_max > 2/\u{3b7}".to_string(),
+                format!(
+                    "step {}: \u{3bb}_max = {} > 2/\u{3b7} = {}",
+                    sharp.record.step,
+                    format_tick(sharp.record.sharpness),
+                    format_tick(2.0 / sharp.record.eta)
+                ),
             ));
         }
         if let Some(Some(a)) = self.analyses.get(focus) {
@@ -996,21 +1342,21 @@ impl Figure for FunctionSpace {
                 })
                 .collect(),
         }];
-        let records: Vec<Vec<f64>> =
-            self.runs
-                .iter()
-                .enumerate()
-                .flat_map(|(i, r)| {
-                    r.run.records().iter().map(move |rec| {
-                        vec![i as f64, rec.step as f64, rec.eta, rec.loss, rec.sharpness, rec.curvature]
-                    })
+        let records: Vec<Vec<f64>> = self
+            .runs
+            .iter()
+            .enumerate()
+            .flat_map(|(i, r)| {
+                r.run.records().iter().map(move |rec| {
+                    vec![i as f64, rec.step as f64, rec.eta, rec.loss, rec.peak_loss, rec.sharpness, rec.curvature]
                 })
-                .filter(|row| row.iter().all(|v| v.is_finite()))
-                .collect();
+            })
+            .filter(|row| row.iter().all(|v| v.is_finite()))
+            .collect();
         if !records.is_empty() {
             tables.push(Table {
                 name: "training",
-                columns: vec!["run", "step", "eta", "loss", "sharpness", "weighted_curvature"],
+                columns: vec!["run", "step", "eta", "loss", "peak_loss", "sharpness", "weighted_curvature"],
                 rows: records,
             });
         }

@@ -2,17 +2,20 @@
 //! network.
 //!
 //! The network is a small ReLU net on n data points: its hidden layer is random (knots spread
-//! over the data), and its output layer either fitted exactly by least squares (so θ interpolates, and the Hessian equals
-//! ΦΦᵀ/n) or random as well (so it does not, and the chain's first step can fail). Panels: a
-//! ladder of every line's value with the loss of each step marked and the current line
-//! highlighted; the ingredients of the current line (the spectra behind lines 1–3, the terms of
-//! each neuron behind lines 4–10); and the network's function with its data and knots.
+//! over the data), and its output layer either fitted exactly by least squares (so θ
+//! interpolates, and the Hessian equals ΦΦᵀ/n) or random as well (so it does not, and the
+//! chain's first step can fail). At line ℓ the figure shows the step from line ℓ − 1 to line ℓ,
+//! the one that line ℓ's reason explains. Panels: a ladder of every line's value with what each
+//! step loses, the current line and the one before it highlighted; the step into the current
+//! line (the spectra behind lines 1–3, each neuron's term in both lines from line 4 on); the
+//! network's function with its data and knots; and the corollary for this f over every step
+//! size η.
 
 use plotters::coord::Shift;
 use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
 
-use super::function_space::{law, target, LAW, TARGET};
+use super::function_space::{broken_swatch, law, target, LAW, TARGET};
 use super::params::{ParamSpec, ParamValues, Scale};
 use super::plot::{self, format_tick, DrawResult, Theme};
 use super::{Activity, Figure, Panel, Table, Tone, Verdict};
@@ -37,23 +40,24 @@ const LINE_NAMES: [&str; CHAIN_LINES] = [
     "1 + 2\u{222b}|f''| g",
 ];
 
-/// Why line ℓ + 1 follows from line ℓ (index ℓ − 1), for the verdict.
-const STEP_REASONS: [&str; CHAIN_LINES - 1] = [
-    "equal when \u{3b8} interpolates (then \u{2207}\u{b2}L = \u{3a6}\u{3a6}\u{1d40}/n)",
-    "the maximum is at least the value at u = 1/\u{221a}n (the all-ones direction)",
-    "an identity (the b2 entry of \u{3a6}1 is n)",
-    "an identity",
-    "a\u{b2} + b\u{b2} \u{2265} 2ab",
-    "an identity (\u{3c3}(z) = z on the active set)",
-    "an identity when w1\u{1d62} \u{2260} 0",
-    "the active set is one side of the knot",
-    "g \u{2264} min(g\u{207a}, g\u{207b}), and merged knots only add",
+/// Why line ℓ follows from line ℓ − 1 (index ℓ − 1; line 1 starts the chain), for the verdict.
+const STEP_REASONS: [&str; CHAIN_LINES] = [
+    "the top eigenvalue of a symmetric matrix is its largest Rayleigh quotient v\u{1d40}\u{2207}\u{b2}L v over unit vectors v",
+    "equal when \u{3b8} interpolates: then \u{2207}\u{b2}L = \u{3a6}\u{3a6}\u{1d40}/n, whose top eigenvalue is that of \u{3a6}\u{1d40}\u{3a6}/n",
+    "the maximum over unit vectors u is at least its value at u = (1, \u{2026}, 1)/\u{221a}n",
+    "an identity: \u{3a6}(1, \u{2026}, 1) = \u{3a3}\u{2c7c} \u{2207}\u{3b8}f(x\u{2c7c}), squared block by block (its b2 entry n gives the 1)",
+    "an identity: each neuron's output weight w2\u{1d62} taken out of the first two sums",
+    "a\u{b2} + b\u{b2} \u{2265} 2ab (AM\u{2013}GM), equal only for neurons whose two terms are equal",
+    "an identity: \u{3c3}(z) = z on the active set C\u{1d62}, and each sum divided by n\u{1d62}",
+    "w1\u{1d62}X + b1\u{1d62} = w1\u{1d62}(X \u{2212} \u{3c4}\u{1d62}): an identity for every neuron with w1\u{1d62} \u{2260} 0 (one with w1\u{1d62} = 0 loses its term)",
+    "C\u{1d62} is one side of the knot, so each term is g\u{207a}(\u{3c4}\u{1d62}) or g\u{207b}(\u{3c4}\u{1d62}) times 2|w1\u{1d62}w2\u{1d62}|: at least the smaller",
+    "knots outside [x_min, x_max] count 0 (g = 0 there), and coinciding knots merge into one jump |\u{3a3}|w1\u{1d62}|w2\u{1d62}|| \u{2264} \u{3a3}|w1\u{1d62}w2\u{1d62}| (triangle inequality): merging can only lower the sum",
 ];
 
-/// Lines ℓ → ℓ + 1 that are identities (index ℓ − 1): their gap is rounding.
-const IDENTITY_STEPS: [usize; 3] = [2, 3, 5];
+/// The lines reached by an identity: their gap to the line before is rounding.
+const IDENTITY_LINES: [usize; 3] = [4, 5, 7];
 
-/// The step ℓ → ℓ + 1 counts as exact when the lines differ by less than this, relatively.
+/// A step counts as exact when the lines differ by less than this, relatively.
 const ROUNDING: f64 = 1e-10;
 
 pub const LINE: ParamSpec =
@@ -110,13 +114,18 @@ impl ProofLemma4 {
         order
     }
 
-    /// The term of neuron i in line ℓ (4 ≤ ℓ ≤ 10); line 10's terms belong to knots and are
+    /// The term of neuron i in line ℓ (3 ≤ ℓ ≤ 10); line 10's terms belong to knots and are
     /// given to the first neuron of each knot.
     fn neuron_term(e: &Evaluation, line: usize, i: usize) -> f64 {
         match line {
-            4..=9 => e.chain.neuron_terms[i][line - 4],
+            3..=9 => e.chain.neuron_terms[i][line - 3],
             _ => e.chain.knots.iter().find(|k| k.neurons[0] == i).map_or(0.0, |k| 2.0 * k.jump.abs() * k.weight),
         }
+    }
+
+    /// Whether θ interpolates to rounding, so that the Hessian is ΦΦᵀ/n and θ is a minimum.
+    fn at_minimum(e: &Evaluation) -> bool {
+        e.residual_part_norm <= ROUNDING * e.chain.lines[0].abs().max(1.0)
     }
 
     fn draw_ladder<DB: DrawingBackend>(
@@ -132,7 +141,13 @@ impl ProofLemma4 {
         let lines = e.chain.lines;
         let (lo, hi) = lines.iter().fold((f64::INFINITY, 0.0f64), |(lo, hi), &v| (lo.min(v), hi.max(v)));
         let (x_lo, x_hi) = (lo / 1.4, hi * 7.0);
-        let mut chart = plot::frame(area, theme, "every line of the chain on this network")
+        let current = self.line();
+        let caption = if current == 1 {
+            "every line of the chain; line 1 highlighted".to_string()
+        } else {
+            format!("every line of the chain; the step from line {} to line {current}", current - 1)
+        };
+        let mut chart = plot::frame(area, theme, &caption)
             .y_label_area_size(theme.px(62.0))
             .build_cartesian_2d((x_lo..x_hi).log_scale(), 0.3..(CHAIN_LINES as f64 + 0.7))?;
         chart
@@ -156,12 +171,17 @@ impl ProofLemma4 {
                 }
             })
             .draw()?;
-        let current = self.line();
         for (index, &value) in lines.iter().enumerate() {
             let line = index + 1;
             let y = (CHAIN_LINES + 1 - line) as f64;
-            let color = if line == current { theme.series(1) } else { theme.series(0) };
-            let fill = if line == current { color.filled() } else { color.mix(0.45).filled() };
+            // The current line in full colour, the line it follows from half way, the rest pale.
+            let fill = if line == current {
+                theme.series(1).filled()
+            } else if line + 1 == current {
+                theme.series(1).mix(0.5).filled()
+            } else {
+                theme.series(0).mix(0.45).filled()
+            };
             chart.draw_series(std::iter::once(Rectangle::new([(x_lo, y - 0.32), (value, y + 0.32)], fill)))?;
             let label = match index.checked_sub(1).map(|previous| lines[previous] - value) {
                 None => format_tick(value),
@@ -181,7 +201,9 @@ impl ProofLemma4 {
         Ok(None)
     }
 
-    fn draw_ingredients<DB: DrawingBackend>(
+    /// The step into the current line: the spectra behind lines 1 to 3, each neuron's term in
+    /// the line before and the current one from line 4 on.
+    fn draw_step<DB: DrawingBackend>(
         &self,
         area: &DrawingArea<DB, Shift>,
         theme: &Theme,
@@ -196,47 +218,44 @@ impl ProofLemma4 {
             return self.draw_spectra(area, theme, e);
         }
         let order = self.neuron_order();
-        let next = (line + 1).min(CHAIN_LINES);
-        let current: Vec<f64> = order.iter().map(|&i| Self::neuron_term(e, line, i)).collect();
-        let following: Vec<f64> = order.iter().map(|&i| Self::neuron_term(e, next, i)).collect();
-        let top = current.iter().chain(&following).fold(0.0f64, |m, &v| m.max(v)).max(1e-12) * 1.2;
+        let previous = line - 1;
+        let before: Vec<f64> = order.iter().map(|&i| Self::neuron_term(e, previous, i)).collect();
+        let after: Vec<f64> = order.iter().map(|&i| Self::neuron_term(e, line, i)).collect();
+        let top = before.iter().chain(&after).fold(0.0f64, |m, &v| m.max(v)).max(1e-12) * 1.2;
         let k = order.len() as f64;
         let caption = if line < CHAIN_LINES {
-            format!("each neuron's term in line {line} and line {next}")
+            format!("line {previous} \u{2192} {line}: each neuron's term")
         } else {
-            "each knot's term 2|jump|\u{b7}g(\u{3c4}) in line 10".to_string()
+            "line 9 \u{2192} 10: each neuron's term, each knot's 2|jump|\u{b7}g(\u{3c4})".to_string()
         };
         let mut chart = plot::frame(area, theme, &caption).build_cartesian_2d(-0.6..(k - 0.4), 0.0..top)?;
         plot::mesh(&mut chart, theme, "neurons in the order of their knots \u{3c4}\u{1d62}", "term")?;
-        let solid = theme.series(1);
+        let pale = theme.series(0).mix(0.35).filled();
         chart
             .draw_series(
-                current
-                    .iter()
-                    .enumerate()
-                    .map(|(r, &v)| Rectangle::new([(r as f64 - 0.38, 0.0), (r as f64, v)], solid.filled())),
+                before.iter().enumerate().map(|(r, &v)| Rectangle::new([(r as f64 - 0.38, 0.0), (r as f64, v)], pale)),
             )?
-            .label(format!("line {line}"))
-            .legend(move |(x, y)| Rectangle::new([(x, y - 5), (x + 14, y + 5)], solid.filled()));
-        if line < CHAIN_LINES {
-            let outline = theme.series(0);
-            let style = outline.mix(0.35).filled();
-            chart
-                .draw_series(following.iter().enumerate().map(|(r, &v)| {
-                    Rectangle::new([(r as f64, 0.0), (r as f64 + 0.38, v)], outline.mix(0.35).filled())
-                }))?
-                .label(format!("line {next}"))
-                .legend(move |(x, y)| Rectangle::new([(x, y - 5), (x + 14, y + 5)], style));
-        }
+            .label(format!("line {previous}"))
+            .legend(move |(x, y)| Rectangle::new([(x, y - 5), (x + 14, y + 5)], pale));
+        let solid = theme.series(1).filled();
+        let label =
+            if line < CHAIN_LINES { format!("line {line}") } else { "line 10 (at a knot's first neuron)".into() };
+        chart
+            .draw_series(
+                after.iter().enumerate().map(|(r, &v)| Rectangle::new([(r as f64, 0.0), (r as f64 + 0.38, v)], solid)),
+            )?
+            .label(label)
+            .legend(move |(x, y)| Rectangle::new([(x, y - 5), (x + 14, y + 5)], solid));
         let corner = plot::emptiest_corner(
-            current.iter().chain(&following).enumerate().map(|(r, &v)| ((r % order.len()) as f64 / k, v / top)),
+            before.iter().chain(&after).enumerate().map(|(r, &v)| ((r % order.len()) as f64 / k, v / top)),
         );
         plot::legend(&mut chart, theme, corner)?;
         Ok(None)
     }
 
-    /// Lines 1–3 in one picture: the eigenvalues of ∇²L and of ΦΦᵀ/n, and the Rayleigh quotient
-    /// at u = 1/√n (line 3), which the top eigenvalue of ΦΦᵀ/n must exceed.
+    /// Lines 1 to 3: the spectrum of ∇²L (line 1), beside that of ΦΦᵀ/n (line 2), and the
+    /// spectrum of ΦΦᵀ/n with the Rayleigh quotient at u = (1, …, 1)/√n (line 3), which its top
+    /// eigenvalue must exceed.
     fn draw_spectra<DB: DrawingBackend>(
         &self,
         area: &DrawingArea<DB, Shift>,
@@ -246,13 +265,22 @@ impl ProofLemma4 {
     where
         DB::ErrorType: 'static,
     {
+        let line = self.line();
         let shown =
             |s: &[f64]| s.iter().copied().filter(|&v| v > 1e-9 * s[0].abs().max(1.0)).take(12).collect::<Vec<_>>();
         let (h, gn) = (shown(&e.hessian_spectrum), shown(&e.gauss_newton_spectrum));
-        let line3 = e.chain.lines[2];
-        let (lo, hi) = plot::log_range(h.iter().chain(&gn).copied().chain([line3]), 1e-6);
-        let mut chart = plot::frame(area, theme, "lines 1\u{2013}3: spectra and u = 1/\u{221a}n")
-            .build_cartesian_2d(0.0..3.0, (lo..hi).log_scale())?;
+        let hessian = ("\u{2207}\u{b2}L", &h, theme.series(0));
+        let gauss_newton = ("\u{3a6}\u{3a6}\u{1d40}/n", &gn, theme.series(2));
+        let (caption, columns) = match line {
+            1 => ("line 1: the eigenvalues of \u{2207}\u{b2}L", vec![hessian]),
+            2 => ("line 1 \u{2192} 2: \u{2207}\u{b2}L and \u{3a6}\u{3a6}\u{1d40}/n", vec![hessian, gauss_newton]),
+            _ => ("line 2 \u{2192} 3: \u{3a6}\u{3a6}\u{1d40}/n and u = (1, \u{2026}, 1)/\u{221a}n", vec![gauss_newton]),
+        };
+        let line3 = (line == 3).then_some(e.chain.lines[2]);
+        let values = columns.iter().flat_map(|c| c.1.iter().copied()).chain(line3);
+        let (lo, hi) = plot::log_range(values, 1e-6);
+        let width = 1.5 * columns.len() as f64;
+        let mut chart = plot::frame(area, theme, caption).build_cartesian_2d(0.0..width, (lo..hi).log_scale())?;
         chart
             .configure_mesh()
             .y_desc("eigenvalue (log scale)")
@@ -267,15 +295,19 @@ impl ProofLemma4 {
             .x_label_formatter(&|_| String::new())
             .y_label_formatter(&|v| format_tick(*v))
             .draw()?;
-        let dash = theme.line(theme.series(1), 1.5);
-        chart.draw_series(LineSeries::new([(0.0, line3), (3.0, line3)], dash))?;
-        // Between the two columns, where nothing else is drawn.
-        let centred = theme.text(11.0).pos(Pos::new(HPos::Center, VPos::Top));
-        chart.draw_series(std::iter::once(
-            EmptyElement::at((1.5, line3))
-                + Text::new(format!("line 3 = {}", format_tick(line3)), (0, theme.px(4.0) as i32), centred),
-        ))?;
-        let columns = [("\u{2207}\u{b2}L", &h, theme.series(0)), ("\u{3a6}\u{3a6}\u{1d40}/n", &gn, theme.series(2))];
+        if let Some(line3) = line3 {
+            let dash = theme.line(theme.series(1), 1.5);
+            chart.draw_series(LineSeries::new([(0.0, line3), (width, line3)], dash))?;
+            let right = theme.text(11.0).pos(Pos::new(HPos::Right, VPos::Top));
+            chart.draw_series(std::iter::once(
+                EmptyElement::at((width, line3))
+                    + Text::new(
+                        format!("line 3 = {}", format_tick(line3)),
+                        (-(theme.px(4.0) as i32), theme.px(4.0) as i32),
+                        right,
+                    ),
+            ))?;
+        }
         for (column, (name, values, color)) in columns.into_iter().enumerate() {
             let x = 0.75 + 1.5 * column as f64;
             let below = theme.text(12.0).pos(Pos::new(HPos::Center, VPos::Top));
@@ -337,6 +369,102 @@ impl ProofLemma4 {
         plot::legend(&mut chart, theme, corner)?;
         Ok(None)
     }
+
+    /// The corollary for this network's f, over every step size: the curve 1/η − 1/2, f's
+    /// ∫|f''|g, the step size 2/λ_max(θ) up to which this θ is linearly stable for GD, and
+    /// 2/(1 + 2∫|f''|g), beyond which no implementation of f is (Lemma 4 with Theorem 1.1).
+    fn draw_corollary<DB: DrawingBackend>(
+        &self,
+        area: &DrawingArea<DB, Shift>,
+        theme: &Theme,
+        e: &Evaluation,
+    ) -> DrawResult<DB>
+    where
+        DB::ErrorType: 'static,
+    {
+        plot::clear(area, theme)?;
+        let corollary = Corollary::of(e);
+        let bound = |eta: f64| 1.0 / eta - 0.5;
+        let smallest =
+            corollary.theta_stable_up_to.unwrap_or(corollary.f_accessible_up_to).min(corollary.f_accessible_up_to);
+        let (x_lo, x_hi) = (smallest / 4.0, (3.0 * corollary.f_accessible_up_to).min(1.8));
+        let y_hi = 2.0 * bound(x_lo);
+        let y_lo = (corollary.curvature.min(bound(x_hi)) / 4.0).max(y_hi * 1e-7);
+        let mut chart =
+            plot::frame(area, theme, "the corollary for this f: \u{222b}|f''|g \u{2264} 1/\u{3b7} \u{2212} 1/2")
+                .build_cartesian_2d((x_lo..x_hi).log_scale(), (y_lo..y_hi).log_scale())?;
+        plot::mesh(&mut chart, theme, "step size \u{3b7}", "\u{222b}|f''| g")?;
+        let curve: Vec<(f64, f64)> = (0..=200)
+            .map(|s| (x_lo.ln() + (x_hi.ln() - x_lo.ln()) * s as f64 / 200.0).exp())
+            .map(|eta| (eta, bound(eta).clamp(y_lo, y_hi)))
+            .collect();
+        let mut above = curve.clone();
+        above.extend([(x_hi, y_hi), (x_lo, y_hi)]);
+        chart.draw_series(std::iter::once(Polygon::new(above, theme.unstable_fill().filled())))?;
+        let line = theme.line(theme.foreground(), 2.0);
+        chart
+            .draw_series(LineSeries::new(curve, line))?
+            .label("1/\u{3b7} \u{2212} 1/2")
+            .legend(plot::swatch(theme, line));
+        // f's ∫|f''|g as a horizontal line in three pieces: where this θ is linearly stable, where
+        // it is too sharp but a flatter implementation of f is not ruled out, and where none is.
+        let c = corollary.curvature.max(y_lo);
+        let eta_f = corollary.f_accessible_up_to;
+        let eta_theta = corollary.theta_stable_up_to.unwrap_or(x_lo).clamp(x_lo, eta_f);
+        let marks = theme.line(theme.muted(), 1.0);
+        for eta in corollary.theta_stable_up_to.map(|_| eta_theta).into_iter().chain([eta_f]) {
+            chart.draw_series(DashedLineSeries::new(
+                [(eta, y_lo), (eta, y_hi)],
+                theme.px(4.0),
+                theme.px(4.0),
+                marks,
+            ))?;
+        }
+        if let Some(eta) = corollary.theta_stable_up_to {
+            let stable = theme.line(theme.series(2), 3.0);
+            chart
+                .draw_series(LineSeries::new([(x_lo, c), (eta_theta, c)], stable))?
+                .label(format!("\u{3b8} stable: \u{3b7} \u{2264} 2/\u{3bb}_max = {}", format_tick(eta)))
+                .legend(plot::swatch(theme, stable));
+        }
+        let open = theme.line(theme.series(0), 2.0);
+        chart
+            .draw_series(DashedLineSeries::new([(eta_theta, c), (eta_f, c)], theme.px(7.0), theme.px(4.0), open))?
+            .label(if corollary.theta_stable_up_to.is_some() {
+                "\u{3b8} too sharp, f not ruled out".to_string()
+            } else {
+                format!("f (\u{3b8} no minimum): {}", format_tick(corollary.curvature))
+            })
+            .legend(broken_swatch(theme, open, 2));
+        let closed = theme.line(theme.series(1), 2.0);
+        chart
+            .draw_series(DashedLineSeries::new([(eta_f, c), (x_hi, c)], theme.px(2.0), theme.px(3.0), closed))?
+            .label(format!("f not accessible: \u{3b7} > {}", format_tick(eta_f)))
+            .legend(broken_swatch(theme, closed, 4));
+        plot::legend(&mut chart, theme, SeriesLabelPosition::UpperRight)?;
+        Ok(None)
+    }
+}
+
+/// The corollary's numbers for one network: 1 + 2∫|f''|g ≤ min over Ω(f) of λ_max ≤ λ_max(θ) ≤
+/// 2/η holds for every η up to 2/λ_max(θ), where this θ is linearly stable for GD; past
+/// 2/(1 + 2∫|f''|g) no implementation of f is (f is not accessible).
+struct Corollary {
+    curvature: f64,
+    /// 2/λ_max(θ) when θ is a minimum (interpolates), else None: θ is then no minimum at all.
+    theta_stable_up_to: Option<f64>,
+    f_accessible_up_to: f64,
+}
+
+impl Corollary {
+    fn of(e: &Evaluation) -> Self {
+        let lines = e.chain.lines;
+        Self {
+            curvature: (lines[CHAIN_LINES - 1] - 1.0) / 2.0,
+            theta_stable_up_to: ProofLemma4::at_minimum(e).then(|| 2.0 / lines[0]),
+            f_accessible_up_to: 2.0 / lines[CHAIN_LINES - 1],
+        }
+    }
 }
 
 impl Figure for ProofLemma4 {
@@ -360,9 +488,10 @@ impl Figure for ProofLemma4 {
         ParamSpec { key: "seed", label: "random seed", min: 0.0, max: 999.0, default: 1.0, scale: Scale::Integer },
     ];
     const PANELS: &'static [Panel] = &[
-        Panel { key: "ladder", description: "Every line of the chain of inequalities evaluated on the current network, as bars on a log scale, each labelled with its value and what it loses against the line above; the current line is highlighted" },
-        Panel { key: "ingredients", description: "The ingredients of the current line: for lines 1 to 3 the eigenvalues of the Hessian and of ΦΦᵀ/n with the Rayleigh quotient at the all-ones direction; for lines 4 to 10 each neuron's term in the current and the next line" },
+        Panel { key: "ladder", description: "Every line of the chain of inequalities evaluated on the current network, as bars on a log scale, each labelled with its value and what it loses against the line above; the current line is highlighted, and the line it follows from half as strongly" },
+        Panel { key: "step", description: "The step into the current line: at line 1 the eigenvalues of the Hessian, at line 2 those of the Hessian beside those of ΦΦᵀ/n, at line 3 those of ΦΦᵀ/n with the Rayleigh quotient at u = (1, …, 1)/√n; from line 4 on each neuron's term in the line before and in the current line" },
         Panel { key: "net", description: "The network's function f with the data points and its knots as vertical lines" },
+        Panel { key: "corollary", description: "The corollary for this f against the step size η, on log scales: the bound 1/η − 1/2 with the region above it shaded, and f's ∫|f''|g as a horizontal line, solid where this θ is linearly stable for gradient descent (η ≤ 2/λ_max(θ)), dashed where θ is too sharp but a flatter implementation of f is not ruled out, dotted beyond 2/(1 + 2∫|f''|g), where no implementation of f is linearly stable" },
     ];
     const PACE: Option<f64> = None;
     const STEPPER: Option<&'static str> = Some("line");
@@ -398,7 +527,8 @@ impl Figure for ProofLemma4 {
         match (&self.evaluation, panel) {
             (_, 2) => self.draw_net(area, theme),
             (Ok(e), 0) => self.draw_ladder(area, theme, e),
-            (Ok(e), _) => self.draw_ingredients(area, theme, e),
+            (Ok(e), 1) => self.draw_step(area, theme, e),
+            (Ok(e), _) => self.draw_corollary(area, theme, e),
             (Err(message), _) => plot::message_panel(area, theme, Self::PANELS[panel].key, message).map(|_| None),
         }
     }
@@ -424,29 +554,26 @@ impl Figure for ProofLemma4 {
                 )
             })
             .unwrap_or_default();
-        if line == CHAIN_LINES {
-            let ratio = lines[0] / lines[9];
-            let holds = lines[0] >= lines[9];
+        if line == 1 {
             let text = format!(
-                "Line 10 = 1 + 2\u{222b}|f''| g = {} against \u{3bb}_max(\u{2207}\u{b2}L) = {} (ratio {:.3}): {} ({fit}).{duplicate}",
-                format_tick(lines[9]),
-                format_tick(lines[0]),
-                ratio,
-                if holds { "Lemma 4's bound holds" } else { "the sharpness is below the bound, which Lemma 4 allows only away from interpolation" }
+                "Line 1 = \u{3bb}_max(\u{2207}\u{b2}L) = {}: {} ({fit}). The chain ends at line 10 = 1 + 2\u{222b}|f''| g = {}.{duplicate}",
+                format_tick(value),
+                STEP_REASONS[0],
+                format_tick(lines[CHAIN_LINES - 1])
             );
-            return Verdict { text, tone: if holds { Tone::Good } else { Tone::Bad } };
+            return Verdict { text, tone: Tone::Good };
         }
-        let next = lines[line];
-        let gap = value - next;
-        let tolerance = ROUNDING * value.abs().max(1.0);
+        let before = lines[line - 2];
+        let gap = before - value;
+        let tolerance = ROUNDING * before.abs().max(1.0);
         let (relation, tone) = if gap.abs() <= tolerance {
             ("=".to_string(), Tone::Good)
         } else if gap > 0.0 {
-            (format!("\u{2265} (gap {}, {:.2}%)", format_tick(gap), 100.0 * gap / value), Tone::Good)
+            (format!("\u{2265} (gap {}, {:.2}%)", format_tick(gap), 100.0 * gap / before), Tone::Good)
         } else {
             (format!("< (by {})", format_tick(-gap)), Tone::Bad)
         };
-        let (why, tone) = if line == 1 && e.residual_part_norm > tolerance {
+        let (why, tone) = if line == 2 && e.residual_part_norm > tolerance {
             let why = format!(
                 "this step needs interpolation, and here {fit}: the Hessian differs from \u{3a6}\u{3a6}\u{1d40}/n by its residual part (spectral norm {}), in either direction",
                 format_tick(e.residual_part_norm)
@@ -455,31 +582,65 @@ impl Figure for ProofLemma4 {
         } else {
             (format!("{} ({fit})", STEP_REASONS[line - 1]), tone)
         };
-        let identity = if IDENTITY_STEPS.contains(&(line - 1)) && tone == Tone::Good { " to rounding" } else { "" };
-        Verdict {
-            text: format!(
-                "Line {line} = {} {relation} line {} = {}{identity}: {why}.{duplicate}",
+        let exact = relation == "=" && IDENTITY_LINES.contains(&line);
+        let mut text = format!(
+            "Line {} = {} {relation} line {line} = {}{}: {why}.",
+            line - 1,
+            format_tick(before),
+            format_tick(value),
+            if exact { " to rounding" } else { "" }
+        );
+        let mut tone = tone;
+        if line == CHAIN_LINES {
+            let holds = lines[0] >= value;
+            text.push_str(&format!(
+                " So \u{3bb}_max(\u{2207}\u{b2}L) = {} {} 1 + 2\u{222b}|f''| g = {} (ratio {:.3}): {}.",
+                format_tick(lines[0]),
+                if holds { "\u{2265}" } else { "<" },
                 format_tick(value),
-                line + 1,
-                format_tick(next)
-            ),
-            tone,
+                lines[0] / value,
+                if holds {
+                    "Lemma 4's bound holds"
+                } else {
+                    "the sharpness is below the bound, which Lemma 4 allows only away from interpolation"
+                }
+            ));
+            if !holds {
+                tone = Tone::Bad;
+            }
         }
+        text.push_str(&duplicate);
+        Verdict { text, tone }
     }
 
     fn readouts(&self) -> Vec<(String, String)> {
         let Ok(e) = &self.evaluation else { return Vec::new() };
         let line = self.line();
-        let mut out = vec![(format!("line {line}: {}", LINE_NAMES[line - 1]), format_tick(e.chain.lines[line - 1]))];
-        if line < CHAIN_LINES {
-            out.push((format!("line {}: {}", line + 1, LINE_NAMES[line]), format_tick(e.chain.lines[line])));
-        }
+        let entry = |l: usize| (format!("line {l}: {}", LINE_NAMES[l - 1]), format_tick(e.chain.lines[l - 1]));
+        let mut out = if line == 1 { vec![entry(1)] } else { vec![entry(line - 1), entry(line)] };
         out.extend([
             ("\u{3bb}_max(\u{2207}\u{b2}L), dense".to_string(), format_tick(e.chain.lines[0])),
             ("\u{3bb}_max(\u{3a6}\u{3a6}\u{1d40}/n), dense".to_string(), format_tick(e.chain.lines[1])),
             ("max |residual|".to_string(), format_tick(e.max_residual)),
             ("\u{2016}residual part of \u{2207}\u{b2}L\u{2016}\u{2082}".to_string(), format_tick(e.residual_part_norm)),
             ("output layer".to_string(), if self.interpolating { "least-squares fit".into() } else { "random".into() }),
+        ]);
+        let corollary = Corollary::of(e);
+        let chain = match corollary.theta_stable_up_to {
+            Some(eta) => format!(
+                "1 + 2\u{222b}|f''|g = {} \u{2264} min over \u{3a9}(f) of \u{3bb}_max \u{2264} \u{3bb}_max(\u{3b8}) = {} \u{2264} 2/\u{3b7} for \u{3b7} \u{2264} {}",
+                format_tick(e.chain.lines[CHAIN_LINES - 1]),
+                format_tick(e.chain.lines[0]),
+                format_tick(eta)
+            ),
+            None => "\u{3b8} does not interpolate, so it is no minimum and the corollary says nothing of it".to_string(),
+        };
+        out.extend([
+            ("the corollary's chain".to_string(), chain),
+            (
+                "no implementation of f is linearly stable for \u{3b7} above 2/(1 + 2\u{222b}|f''|g)".to_string(),
+                format_tick(corollary.f_accessible_up_to),
+            ),
         ]);
         out
     }
@@ -515,7 +676,9 @@ impl Figure for ProofLemma4 {
             let p = self.problem.net.layout(&self.theta);
             tables.push(Table {
                 name: "neurons",
-                columns: vec!["neuron", "w1", "b1", "w2", "line4", "line5", "line6", "line7", "line8", "line9"],
+                columns: vec![
+                    "neuron", "w1", "b1", "w2", "line3", "line4", "line5", "line6", "line7", "line8", "line9",
+                ],
                 rows: (0..self.problem.net.width)
                     .map(|i| {
                         let mut row = vec![i as f64, p.w1[i], p.b1[i], p.w2[i]];

@@ -18,8 +18,9 @@
 //! `params` holds every parameter as the text a link would carry (choices by name); each goes
 //! through the same validation as a slider or a link. `data.x` is row-major, `input_dim` values
 //! per point. `theta` is laid out as the figure's network documents, and `step` says how many
-//! updates produced it. Reading never panics: oversized, malformed or inconsistent documents
-//! are refused with a message.
+//! updates produced it, counted from the start of training (at most [`MAX_STEP`]): a run
+//! resumed from a file counts on from there. Reading never panics: oversized, malformed or
+//! inconsistent documents are refused with a message.
 
 use std::collections::BTreeMap;
 
@@ -34,6 +35,9 @@ pub const FORMAT: &str = "sgd-stability run";
 /// Documents longer than this are refused before parsing (the largest network and data set
 /// the page trains fit in far less).
 pub const MAX_LEN: usize = 16 << 20;
+/// The largest `step` a run file may give (the figures train at most 20,000 steps at a time, so
+/// a resumed run's steps stay far from overflowing, in 32-bit WebAssembly too).
+pub const MAX_STEP: usize = 1_000_000_000;
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct RunFile {
@@ -78,6 +82,9 @@ impl RunFile {
         }
         if run.version != 1 {
             return Err(format!("run files of version {} are not supported (this build reads version 1)", run.version));
+        }
+        if run.step > MAX_STEP {
+            return Err(format!("the run file's step {} is beyond {MAX_STEP}", run.step));
         }
         if !run.theta.iter().all(|t| t.is_finite()) {
             return Err("the run file's parameters θ are not all finite".into());

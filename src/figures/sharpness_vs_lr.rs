@@ -1,7 +1,15 @@
 //! `sharpness-vs-lr`: the lecture's figure "(c) sharpness versus learning rate". The lecture's
 //! ReLU network, from one θ₀, trained by full-batch GD at each step size of a log-spaced grid
-//! until its loss is below a tolerance; where each run stops, its sharpness against 2/η and
-//! Lemma 4's lower bound 1 + 2∫|f''|g. Runs that did not converge or diverged are drawn as such.
+//! until its loss is below a tolerance; where each run stops, its sharpness against 2/η and,
+//! for the runs that converged (interpolation, which the lemma needs), Lemma 4's lower bound
+//! 1 + 2∫|f''|g. Runs stopped by the step cap are drawn hollow (their sharpness is that of
+//! where they stopped, not of a minimum), diverged runs as crosses without a value. The ceiling
+//! 2/η falls as η grows; the sharpness the runs end at need not, and a readout says where it
+//! rises.
+//!
+//! The default seed and range show the ceiling at work: the small step sizes end near the
+//! start's sharpness, far below 2/η; from about η = 0.036 on the runs end just under the curve,
+//! and larger step sizes end lower still or stop converging.
 //!
 //! The data: n evenly spaced points of [−1, 1] with targets y = ½T₂(x) + 0.3x, a smooth curve
 //! a small network interpolates quickly. θ₀ is balanced (|w2ᵢ| = ‖(w1ᵢ, b1ᵢ)‖), see
@@ -19,6 +27,9 @@ use crate::math::function_space::balanced_init;
 use crate::math::lr_sweep::{log_grid, LearningRateSweep, Outcome, SweepResult};
 use crate::math::network::{Activation, ShallowNet};
 use crate::math::rng::seeded;
+
+/// Whether Lemma 4's bound is drawn (the walkthrough shows the sweep before it states the lemma).
+const LEMMA4_CHOICES: &[&str] = &["shown", "hidden"];
 
 pub struct SharpnessVsLr {
     params: ParamValues,
@@ -44,6 +55,50 @@ fn row(r: &SweepResult) -> Vec<f64> {
     vec![r.eta, 2.0 / r.eta, code, r.steps as f64, at, finite(r.loss), finite(r.sharpness), finite(r.lemma4_bound)]
 }
 
+/// Tick marks for a log axis of step sizes (plotters marks only the powers of ten, so a range
+/// within a decade would get one tick or none): the powers alone over more than three decades,
+/// else 1, 2 and 5 times them, else every multiple, else the two ends.
+fn eta_ticks(lo: f64, hi: f64) -> Vec<f64> {
+    let inside = |multiples: &[f64]| -> Vec<f64> {
+        (lo.log10().floor() as i32..=hi.log10().ceil() as i32)
+            .flat_map(|e| multiples.iter().map(move |m| m * 10f64.powi(e)))
+            .filter(|t| (lo..=hi).contains(t))
+            .collect()
+    };
+    if hi / lo > 1e3 {
+        return inside(&[1.0]);
+    }
+    [inside(&[1.0, 2.0, 5.0]), inside(&[1.0, 2.0, 3.0, 4.0, 5.0, 6.0, 7.0, 8.0, 9.0])]
+        .into_iter()
+        .find(|ticks| ticks.len() >= 2)
+        .unwrap_or_else(|| vec![lo, hi])
+}
+
+/// Where the sharpness of the converged runs (in order of η) rises from one run to the next,
+/// in words; None for fewer than two runs. The ceiling 2/η falls with η, the sharpness itself
+/// need not.
+fn sharpness_rises(converged: &[&SweepResult]) -> Option<String> {
+    let pairs: Vec<(&SweepResult, &SweepResult)> = converged.windows(2).map(|w| (w[0], w[1])).collect();
+    if pairs.is_empty() {
+        return None;
+    }
+    let rises: Vec<&(&SweepResult, &SweepResult)> = pairs.iter().filter(|(a, b)| b.sharpness > a.sharpness).collect();
+    let largest =
+        rises.iter().max_by(|(a, b), (c, d)| (b.sharpness - a.sharpness).total_cmp(&(d.sharpness - c.sharpness)));
+    Some(match largest {
+        None => format!("never rises from one run to the next larger \u{3b7} ({} pairs)", pairs.len()),
+        Some((a, b)) => format!(
+            "not monotone: rises at {} of {} steps to the next larger \u{3b7}, most from \u{3b7} = {} to {} ({:.4} \u{2192} {:.4})",
+            rises.len(),
+            pairs.len(),
+            format_tick(a.eta),
+            format_tick(b.eta),
+            a.sharpness,
+            b.sharpness
+        ),
+    })
+}
+
 impl SharpnessVsLr {
     /// The sweep for `params` on `data` from θ₀.
     fn start(params: ParamValues, data: Dataset, theta0: Vec<f64>) -> Self {
@@ -55,6 +110,10 @@ impl SharpnessVsLr {
         Self { params, sweep, data }
     }
 
+    fn shows_lemma4(&self) -> bool {
+        self.params.get_usize("lemma4") == 0
+    }
+
     fn draw_sharpness<DB: DrawingBackend>(&self, area: &DrawingArea<DB, Shift>, theme: &Theme) -> DrawResult<DB>
     where
         DB::ErrorType: 'static,
@@ -63,10 +122,15 @@ impl SharpnessVsLr {
         let etas = self.sweep.etas();
         let (e_lo, e_hi) = (etas[0] / 1.15, etas[etas.len() - 1] * 1.15);
         let results = self.sweep.results();
-        let values = results.iter().flat_map(|r| [r.sharpness, r.lemma4_bound]).chain([2.0 / e_lo, 2.0 / e_hi]);
+        let bounds = results.iter().filter(|r| self.shows_lemma4() && r.outcome == Outcome::Converged);
+        let values =
+            results.iter().map(|r| r.sharpness).chain(bounds.map(|r| r.lemma4_bound)).chain([2.0 / e_lo, 2.0 / e_hi]);
         let (lo, hi) = plot::log_range(values, 1e-6);
         let mut chart = plot::frame(area, theme, "sharpness where each run stopped, against \u{3b7}")
-            .build_cartesian_2d((e_lo..e_hi).log_scale(), (lo..hi).log_scale())?;
+            .build_cartesian_2d(
+                (e_lo..e_hi).log_scale().with_key_points(eta_ticks(e_lo, e_hi)),
+                (lo..hi).log_scale(),
+            )?;
         plot::mesh(&mut chart, theme, "step size \u{3b7}", "eigenvalue")?;
         let curve = (0..=100).map(|i| {
             let eta = (e_lo.ln() + (e_hi.ln() - e_lo.ln()) * i as f64 / 100.0).exp();
@@ -80,13 +144,9 @@ impl SharpnessVsLr {
         let r = theme.px(4.0);
         let (good, open, bound) = (theme.series(0), theme.series(4), theme.series(2));
         let at = |v: f64| v.clamp(lo, hi);
+        let converged = || results.iter().filter(|r| r.outcome == Outcome::Converged);
         chart
-            .draw_series(
-                results
-                    .iter()
-                    .filter(|r| r.outcome == Outcome::Converged)
-                    .map(|s| Circle::new((s.eta, at(s.sharpness)), r, good.filled())),
-            )?
+            .draw_series(converged().map(|s| Circle::new((s.eta, at(s.sharpness)), r, good.filled())))?
             .label("sharpness, converged")
             .legend(plot::dot_swatch(theme, good));
         chart
@@ -96,19 +156,20 @@ impl SharpnessVsLr {
                     .filter(|r| r.outcome == Outcome::NotConverged && r.sharpness.is_finite())
                     .map(|s| Circle::new((s.eta, at(s.sharpness)), r, theme.line(open, 1.5))),
             )?
-            .label("sharpness, not converged")
+            .label("stopped at the step cap")
             .legend(move |(x, y)| {
                 Circle::new((x + 9, y), 4, ShapeStyle { color: open.into(), filled: false, stroke_width: 2 })
             });
-        chart
-            .draw_series(
-                results
-                    .iter()
-                    .filter(|r| r.lemma4_bound.is_finite())
-                    .map(|s| TriangleMarker::new((s.eta, at(s.lemma4_bound)), r, bound.filled())),
-            )?
-            .label("Lemma 4: 1 + 2\u{222b}|f''|g")
-            .legend(move |(x, y)| TriangleMarker::new((x + 9, y), 4, bound.filled()));
+        if self.shows_lemma4() {
+            chart
+                .draw_series(
+                    converged()
+                        .filter(|r| r.lemma4_bound.is_finite())
+                        .map(|s| TriangleMarker::new((s.eta, at(s.lemma4_bound)), r, bound.filled())),
+                )?
+                .label("Lemma 4: 1 + 2\u{222b}|f''|g")
+                .legend(move |(x, y)| TriangleMarker::new((x + 9, y), 4, bound.filled()));
+        }
         let diverged = theme.series(1);
         chart
             .draw_series(
@@ -117,7 +178,7 @@ impl SharpnessVsLr {
                     .filter(|r| matches!(r.outcome, Outcome::Diverged { .. }))
                     .map(|s| Cross::new((s.eta, hi / 1.5), r, theme.line(diverged, 2.0))),
             )?
-            .label("diverged")
+            .label("diverged (no value)")
             .legend(move |(x, y)| {
                 Cross::new((x + 9, y), 4, ShapeStyle { color: diverged.into(), filled: false, stroke_width: 2 })
             });
@@ -134,25 +195,32 @@ impl SharpnessVsLr {
         let (e_lo, e_hi) = (etas[0] / 1.15, etas[etas.len() - 1] * 1.15);
         let tolerance = self.params.get("tolerance");
         let results = self.sweep.results();
-        let losses: Vec<(f64, f64)> = results
-            .iter()
-            .filter(|r| r.loss.is_finite() && !matches!(r.outcome, Outcome::Diverged { .. }))
-            .map(|r| (r.eta, r.loss))
-            .collect();
-        let (lo, hi) = plot::log_range(losses.iter().map(|p| p.1).chain([tolerance]), 1e-12);
-        let mut chart = plot::frame(area, theme, "training loss where each run stopped")
-            .build_cartesian_2d((e_lo..e_hi).log_scale(), (lo..hi).log_scale())?;
+        let losses = |outcome: Outcome| -> Vec<(f64, f64)> {
+            results.iter().filter(|r| r.outcome == outcome && r.loss.is_finite()).map(|r| (r.eta, r.loss)).collect()
+        };
+        let (converged, capped) = (losses(Outcome::Converged), losses(Outcome::NotConverged));
+        let (lo, hi) = plot::log_range(converged.iter().chain(&capped).map(|p| p.1).chain([tolerance]), 1e-12);
+        let mut chart = plot::frame(area, theme, "training loss where each run stopped").build_cartesian_2d(
+            (e_lo..e_hi).log_scale().with_key_points(eta_ticks(e_lo, e_hi)),
+            (lo..hi).log_scale(),
+        )?;
         plot::mesh(&mut chart, theme, "step size \u{3b7}", "loss")?;
         let tol_style = theme.line(theme.muted(), 1.0);
         chart
             .draw_series(LineSeries::new([(e_lo, tolerance), (e_hi, tolerance)], tol_style))?
             .label("tolerance")
             .legend(plot::swatch(theme, tol_style));
-        let color = theme.series(0);
+        let (color, open, r) = (theme.series(0), theme.series(4), theme.px(4.0));
         chart
-            .draw_series(losses.iter().map(|&(e, l)| Circle::new((e, l.clamp(lo, hi)), theme.px(4.0), color.filled())))?
-            .label("final loss")
+            .draw_series(converged.iter().map(|&(e, l)| Circle::new((e, l.clamp(lo, hi)), r, color.filled())))?
+            .label("converged")
             .legend(plot::dot_swatch(theme, color));
+        chart
+            .draw_series(capped.iter().map(|&(e, l)| Circle::new((e, l.clamp(lo, hi)), r, theme.line(open, 1.5))))?
+            .label("stopped at the step cap")
+            .legend(move |(x, y)| {
+                Circle::new((x + 9, y), 4, ShapeStyle { color: open.into(), filled: false, stroke_width: 2 })
+            });
         plot::legend(&mut chart, theme, SeriesLabelPosition::UpperLeft)?;
         Ok(None)
     }
@@ -162,7 +230,7 @@ impl Figure for SharpnessVsLr {
     const ID: &'static str = "sharpness-vs-lr";
     const TITLE: &'static str = "Sharpness versus learning rate";
     const PARAMS: &'static [ParamSpec] = &[
-        ParamSpec { key: "eta_min", label: "smallest \u{3b7}", min: 1e-4, max: 1.0, default: 0.005, scale: Scale::Log },
+        ParamSpec { key: "eta_min", label: "smallest \u{3b7}", min: 1e-4, max: 1.0, default: 0.01, scale: Scale::Log },
         ParamSpec { key: "eta_max", label: "largest \u{3b7}", min: 1e-4, max: 5.0, default: 0.08, scale: Scale::Log },
         ParamSpec { key: "count", label: "step sizes", min: 2.0, max: 40.0, default: 30.0, scale: Scale::Integer },
         ParamSpec {
@@ -184,11 +252,19 @@ impl Figure for SharpnessVsLr {
         ParamSpec { key: "width", label: "neurons k", min: 2.0, max: 200.0, default: 40.0, scale: Scale::Integer },
         ParamSpec { key: "points", label: "points n", min: 3.0, max: 50.0, default: 8.0, scale: Scale::Integer },
         ParamSpec { key: "scale", label: "initial weight scale", min: 0.1, max: 3.0, default: 1.0, scale: Scale::Log },
-        ParamSpec { key: "seed", label: "seed", min: 0.0, max: 999_999.0, default: 0.0, scale: Scale::Integer },
+        ParamSpec { key: "seed", label: "seed", min: 0.0, max: 999_999.0, default: 3.0, scale: Scale::Integer },
+        ParamSpec {
+            key: "lemma4",
+            label: "Lemma 4's bound",
+            min: 0.0,
+            max: 1.0,
+            default: 0.0,
+            scale: Scale::Choice(LEMMA4_CHOICES),
+        },
     ];
     const PANELS: &'static [Panel] = &[
-        Panel { key: "sharpness", description: "Sharpness where each run stopped against the step size, with 2/η and Lemma 4's lower bound; hollow markers did not converge, crosses diverged" },
-        Panel { key: "loss", description: "Training loss where each run stopped against the step size, with the tolerance" },
+        Panel { key: "sharpness", description: "Sharpness where each run stopped against the step size, with 2/η and Lemma 4's lower bound for the converged runs; hollow markers stopped at the step cap, crosses diverged" },
+        Panel { key: "loss", description: "Training loss where each run stopped against the step size, with the tolerance; hollow markers stopped at the step cap" },
     ];
     const PACE: Option<f64> = None;
     const UNIT: &'static str = "GD steps";
@@ -262,7 +338,7 @@ impl Figure for SharpnessVsLr {
         let diverged = results.iter().filter(|r| matches!(r.outcome, Outcome::Diverged { .. })).count();
         let worst = converged.iter().map(|r| r.sharpness * r.eta / 2.0).fold(0.0, f64::max);
         let summary = format!(
-            "{} converged (largest sharpness/(2/\u{3b7}) = {:.3}), {not_converged} did not converge within {} steps, {diverged} diverged",
+            "{} converged (largest sharpness/(2/\u{3b7}) = {:.3}), {not_converged} stopped at the step cap of {} steps without converging, {diverged} diverged",
             converged.len(),
             worst,
             self.params.get_usize("steps")
@@ -285,17 +361,29 @@ impl Figure for SharpnessVsLr {
     fn readouts(&self) -> Vec<(String, String)> {
         let results = self.sweep.results();
         let mut out = vec![("progress".to_string(), format!("{} of {} runs", results.len(), self.sweep.etas().len()))];
-        let bounded = results.iter().filter(|r| r.outcome == Outcome::Converged && r.lemma4_bound.is_finite());
+        let converged: Vec<&SweepResult> = results.iter().filter(|r| r.outcome == Outcome::Converged).collect();
+        if let Some(rises) = sharpness_rises(&converged) {
+            out.push(("sharpness of the converged runs against \u{3b7}".into(), rises));
+        }
+        let bounded = converged.iter().filter(|r| r.lemma4_bound.is_finite());
         let (count, holds) =
             bounded.fold((0, 0), |(c, h), r| (c + 1, h + (r.lemma4_bound <= r.sharpness * (1.0 + 1e-9)) as usize));
-        if count > 0 {
+        if count > 0 && self.shows_lemma4() {
             out.push(("Lemma 4 bound \u{2264} sharpness (converged runs)".into(), format!("{holds} of {count}")));
         }
         if let Some(last) = results.last() {
-            out.push((
-                "last run".into(),
-                format!("\u{3b7} = {}, {:?} after {} steps", format_tick(last.eta), last.outcome, last.steps),
-            ));
+            let eta = format_tick(last.eta);
+            let what = match last.outcome {
+                Outcome::Converged => format!("converged after {} steps, loss {:.2e}", last.steps, last.loss),
+                Outcome::NotConverged => {
+                    format!(
+                        "stopped at the step cap of {} steps without converging, loss {:.2e}",
+                        last.steps, last.loss
+                    )
+                }
+                Outcome::Diverged { step } => format!("diverged at step {step}"),
+            };
+            out.push(("last run".into(), format!("\u{3b7} = {eta}: {what}")));
         }
         out
     }

@@ -39,6 +39,9 @@ pub const KNOT_MERGE_TOLERANCE: f64 = 1e-12;
 /// The number of lines of Lemma 4's chain ([`Lemma4Chain::lines`]).
 pub const CHAIN_LINES: usize = 10;
 
+/// The lines of the chain that are sums over neurons, 3 to 9 ([`Lemma4Chain::neuron_terms`]).
+pub const NEURON_LINES: usize = 7;
+
 /// P² · |x − E[X | tail]| · √(1 + E[X | tail]²): g⁻ for a lower tail, g⁺ for an upper one.
 pub fn one_sided_weight(tail: Tail) -> f64 {
     tail.probability * tail.probability * tail.distance * (1.0 + tail.mean * tail.mean).sqrt()
@@ -220,8 +223,10 @@ pub fn lemma4_lower_bound(net: &ShallowNet, theta: &[f64], xs: &[f64]) -> f64 {
 #[derive(Clone, Debug, PartialEq)]
 pub struct Lemma4Chain {
     pub lines: [f64; CHAIN_LINES],
-    /// Per neuron, its term in lines 4 to 9 (line ℓ = 1 + Σᵢ `neuron_terms[i][ℓ − 4]`).
-    pub neuron_terms: Vec<[f64; 6]>,
+    /// Per neuron, its term in lines 3 to 9 (line ℓ = 1 + Σᵢ `neuron_terms[i][ℓ − 3]`). Line 3's
+    /// term is read off Φ𝟏 itself, (1/n²) times the squares of the neuron's three entries of
+    /// Φ𝟏, so that the identity 3 → 4 can be seen neuron by neuron.
+    pub neuron_terms: Vec<[f64; NEURON_LINES]>,
     /// The knots behind line 10 (line 10 = 1 + 2Σ |jump| · weight).
     pub knots: Vec<Knot>,
 }
@@ -258,8 +263,9 @@ impl Lemma4Chain {
         }
         let line3 = phi_one.iter().map(|v| v * v).sum::<f64>() * inv_n2;
         let p = net.layout(theta);
-        let mut neuron_terms = Vec::with_capacity(net.width);
-        for i in 0..net.width {
+        let k = net.width;
+        let mut neuron_terms = Vec::with_capacity(k);
+        for i in 0..k {
             let (w1, b1, w2) = (p.w1[i], p.b1[i], p.w2[i]);
             // The active set Cᵢ = {xⱼ : w1xⱼ + b1 > 0}: its size, Σx and Σ(w1x + b1) = Σσ.
             let (mut count, mut sum_x, mut sum_z) = (0usize, 0.0, 0.0);
@@ -272,6 +278,7 @@ impl Lemma4Chain {
                 }
             }
             let m = count as f64;
+            let t3 = (phi_one[i].powi(2) + phi_one[k + i].powi(2) + phi_one[2 * k + i].powi(2)) * inv_n2;
             let t4 = ((sum_x * w2).powi(2) + (m * w2).powi(2) + sum_z * sum_z) * inv_n2;
             let t5 = (w2 * w2 * (sum_x * sum_x + m * m) + sum_z * sum_z) * inv_n2;
             let t6 = 2.0 * w2.abs() * sum_x.hypot(m) * sum_z.abs() * inv_n2;
@@ -293,15 +300,17 @@ impl Lemma4Chain {
                     (t7, scale * one_sided_weight(active), scale * one_sided_weight(below).min(one_sided_weight(above)))
                 }
             };
-            neuron_terms.push([t4, t5, t6, t7, t8, t9]);
+            neuron_terms.push([t3, t4, t5, t6, t7, t8, t9]);
         }
         let knots = knots(net, theta, xs);
         let mut lines = [0.0; CHAIN_LINES];
         lines[0] = hessian_top;
         lines[1] = gauss_newton_top;
         lines[2] = line3;
+        // Line 3 keeps its value from all of Φ𝟏 (the b2 entry gives the 1); its neuron terms
+        // are only for the picture.
         for (l, line) in lines[3..9].iter_mut().enumerate() {
-            *line = 1.0 + neuron_terms.iter().map(|t| t[l]).sum::<f64>();
+            *line = 1.0 + neuron_terms.iter().map(|t| t[l + 1]).sum::<f64>();
         }
         lines[9] = 1.0 + 2.0 * knots.iter().map(|k| k.jump.abs() * k.weight).sum::<f64>();
         Ok(Self { lines, neuron_terms, knots })

@@ -8,6 +8,12 @@
 //! too sharp for the new step size, and GD is about to leave it (the loss spikes). Failure is a
 //! result: a run that reaches its step cap first is reported as such, and one whose loss blows
 //! up as diverged at its step.
+//!
+//! Because a run only counts as interpolated at a stable minimum, checking the corollary
+//! ∫|f''|g ≤ 1/η − 1/2 on interpolated runs alone would take Theorem 1.1 (λ_max ≤ 2/η) for
+//! granted. So a run also keeps the first recorded iterate that reached the tolerance with
+//! λ_max > 2/η ([`SharpInterpolant`]): a minimum too sharp for the step size, which Theorem 1.1
+//! says GD cannot stay in; [`InterpolationRun::after_sharp`] says what GD did there.
 
 use super::function_space::weighted_curvature;
 use super::network::{Data, ShallowNet};
@@ -52,6 +58,38 @@ pub struct Record {
     pub sharpness: f64,
     /// ∫|f''| g for the empirical law of the inputs.
     pub curvature: f64,
+    /// The largest training loss at the steps since the previous record (this one included):
+    /// a spike between two records shows here.
+    pub peak_loss: f64,
+}
+
+/// The first recorded iterate whose loss was below the tolerance while its sharpness was above
+/// 2/η for the step size in force: an interpolant (to the tolerance) that is linearly unstable
+/// for η.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct SharpInterpolant {
+    pub record: Record,
+    /// The first step after it at which the loss was at or above the tolerance again.
+    pub left_at: Option<usize>,
+    /// The largest loss after it (so far).
+    pub peak_loss: f64,
+}
+
+/// What GD did after reaching a [`SharpInterpolant`].
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum AfterSharp {
+    /// The run goes on, and the loss has stayed below the tolerance so far.
+    Undecided,
+    /// The loss rose to the tolerance again at `step` (peaking at `peak_loss`), and the run did
+    /// not diverge: it went on to `outcome` (a stable interpolant, or the step cap).
+    Left { step: usize, peak_loss: f64, outcome: Outcome },
+    /// The loss stayed below the tolerance, and a later record found the sharpness at most 2/η:
+    /// GD drifted to a stable point of the valley without the loss rising.
+    Drifted { step: usize },
+    /// The loss stayed below the tolerance with the sharpness above 2/η until the step cap.
+    Stayed,
+    /// The loss blew up at `step`.
+    Diverged { step: usize },
 }
 
 /// The settings of a run.
@@ -88,6 +126,9 @@ pub struct InterpolationRun {
     records: Vec<Record>,
     /// θ just before the step size changed.
     theta_at_switch: Option<Vec<f64>>,
+    sharp: Option<SharpInterpolant>,
+    /// The largest loss since the last record.
+    peak_since_record: f64,
 }
 
 impl InterpolationRun {
@@ -120,6 +161,8 @@ impl InterpolationRun {
             outcome: Outcome::Running,
             records: Vec::new(),
             theta_at_switch: None,
+            sharp: None,
+            peak_since_record: 0.0,
         };
         run.loss = run.tables.evaluate(&run.theta, &mut run.grad, false);
         run.initial_loss = run.loss;
@@ -164,6 +207,23 @@ impl InterpolationRun {
         self.theta_at_switch.as_deref()
     }
 
+    /// The first recorded interpolant that was too sharp for its step size, if any.
+    pub fn sharp_interpolant(&self) -> Option<&SharpInterpolant> {
+        self.sharp.as_ref()
+    }
+
+    /// What GD did after its first sharp interpolant; None when it reached none.
+    pub fn after_sharp(&self) -> Option<AfterSharp> {
+        let sharp = self.sharp.as_ref()?;
+        Some(match (self.outcome, sharp.left_at) {
+            (Outcome::Diverged { step, .. }, _) => AfterSharp::Diverged { step },
+            (outcome, Some(step)) => AfterSharp::Left { step, peak_loss: sharp.peak_loss, outcome },
+            (Outcome::Interpolated { step }, None) => AfterSharp::Drifted { step },
+            (Outcome::Capped, None) => AfterSharp::Stayed,
+            (Outcome::Running, None) => AfterSharp::Undecided,
+        })
+    }
+
     /// The sharpness at the current θ (prepares the tables' curvature). None when Lanczos fails.
     fn sharpness(&mut self) -> Option<f64> {
         self.loss = self.tables.evaluate(&self.theta, &mut self.grad, true);
@@ -175,7 +235,9 @@ impl InterpolationRun {
         let sharpness = self.sharpness()?;
         let curvature = weighted_curvature(&self.tables.net(), &self.theta, &self.xs);
         let eta = self.settings.schedule.at(self.step);
-        self.records.push(Record { step: self.step, eta, loss: self.loss, sharpness, curvature });
+        let peak_loss = self.peak_since_record.max(self.loss);
+        self.peak_since_record = 0.0;
+        self.records.push(Record { step: self.step, eta, loss: self.loss, sharpness, curvature, peak_loss });
         Some(sharpness)
     }
 
@@ -202,6 +264,15 @@ impl InterpolationRun {
             }
             self.step += 1;
             self.loss = self.tables.evaluate(&self.theta, &mut self.grad, false);
+            self.peak_since_record = self.peak_since_record.max(self.loss);
+            if let Some(sharp) = self.sharp.as_mut() {
+                sharp.peak_loss = sharp.peak_loss.max(self.loss);
+                // A NaN loss has left as well.
+                let below = self.loss < self.settings.tolerance;
+                if sharp.left_at.is_none() && !below {
+                    sharp.left_at = Some(self.step);
+                }
+            }
             let limit = DIVERGENCE_LOSS_GROWTH * self.initial_loss.max(1.0);
             if self.loss.is_nan() || self.loss > limit {
                 let loss = if self.loss.is_nan() { f64::INFINITY } else { self.loss };
@@ -218,10 +289,16 @@ impl InterpolationRun {
                     break;
                 };
                 // Interpolated: below the tolerance, past any switch, and stable for the step
-                // size in force from here on.
+                // size in force from here on. Below the tolerance but too sharp: kept, the
+                // first time, to see what GD does there.
+                let below = self.loss < self.settings.tolerance;
+                let stable = sharpness <= 2.0 / schedule.at(self.step);
                 let past_switch = self.step >= schedule.switch_at || schedule.eta == schedule.eta_after;
-                if self.loss < self.settings.tolerance && past_switch && sharpness <= 2.0 / schedule.at(self.step) {
+                if below && stable && past_switch {
                     self.outcome = Outcome::Interpolated { step: self.step };
+                } else if below && !stable && self.sharp.is_none() {
+                    let record = *self.records.last().expect("just recorded");
+                    self.sharp = Some(SharpInterpolant { record, left_at: None, peak_loss: self.loss });
                 }
             }
         }

@@ -13,6 +13,15 @@ pub fn seeded(seed: u64) -> Rng {
     Rng::seed_from_u64(seed)
 }
 
+/// The generator of draw number `index` among many from one `seed`: ChaCha8's stream `index`,
+/// so that any draw can be made without making the ones before it (a resumed run draws what
+/// the uninterrupted run would have).
+pub fn stream(seed: u64, index: u64) -> Rng {
+    let mut rng = seeded(seed);
+    rng.set_stream(index);
+    rng
+}
+
 /// A standard normal sample (Box–Muller; two uniforms per call keeps the stream simple).
 pub fn normal(rng: &mut Rng) -> f64 {
     use rand::Rng as _;

@@ -12,7 +12,7 @@
 use super::datasets::Dataset;
 use super::lanczos::{Lanczos, Ritz, StopRule};
 use super::mlp::Mlp;
-use super::rng::{sample_without_replacement, seeded, Rng};
+use super::rng::{sample_without_replacement, stream};
 use super::shallow_tables::ShallowTables;
 
 /// A loss whose gradient and exact Hessian-vector products are available at the θ of the last
@@ -70,7 +70,7 @@ pub const DEFAULT_TOLERANCE: f64 = 1e-10;
 pub struct Sharpness {
     /// The top Ritz value: the sharpness.
     pub value: f64,
-    /// ‖Hy − θy‖ of the top Ritz pair.
+    /// ‖Hy − μy‖ of the top Ritz pair (y, μ).
     pub residual: f64,
     /// A bound on the error of the value: min(r, r²/gap) (see [`crate::math::lanczos`]).
     pub error_bound: f64,
@@ -182,6 +182,11 @@ pub enum RunState {
 pub const DIVERGENCE_LOSS_GROWTH: f64 = 1e10;
 
 /// GD (batch = all samples) or SGD with the sharpness measured at every iterate.
+///
+/// Steps are counted from the start of training: a run resumed from parameters that had
+/// `first_step` updates records steps `first_step`, `first_step + 1`, …, takes its step size
+/// from the schedule at those steps, and (for SGD) draws the batches of those steps. The batch
+/// of step t depends only on the seed and t, so a resumed run continues bit for bit.
 pub struct SharpnessRun<M: CurvatureModel> {
     pub model: M,
     pub theta: Vec<f64>,
@@ -190,10 +195,15 @@ pub struct SharpnessRun<M: CurvatureModel> {
     pub records: Vec<StepRecord>,
     grad: Vec<f64>,
     batch_size: usize,
-    rng: Rng,
+    seed: u64,
     pool: Vec<usize>,
     batch: Vec<usize>,
+    /// How many updates the run makes.
     total_steps: usize,
+    /// The step of θ when the run began.
+    first_step: usize,
+    /// Updates made so far.
+    updates: usize,
     state: RunState,
 }
 
@@ -220,16 +230,39 @@ impl<M: CurvatureModel> SharpnessRun<M> {
             records: Vec::with_capacity(total_steps + 1),
             grad: vec![0.0; p],
             batch_size,
-            rng: seeded(seed),
+            seed,
             pool: (0..n).collect(),
             batch: vec![0; batch_size],
             total_steps,
+            first_step: 0,
+            updates: 0,
             state: RunState::Running,
         }
     }
 
+    /// The same run continued from parameters θ that had `step` updates already: it records
+    /// steps `step` to `step + total_steps`.
+    pub fn resumed_at(self, step: usize) -> Self {
+        Self { first_step: step, ..self }
+    }
+
     pub fn state(&self) -> RunState {
         self.state
+    }
+
+    /// The step the run began at: 0, or where the run it resumes had stopped.
+    pub fn first_step(&self) -> usize {
+        self.first_step
+    }
+
+    /// The step the run ends at when nothing diverges.
+    pub fn last_step(&self) -> usize {
+        self.first_step + self.total_steps
+    }
+
+    /// The number of updates that produced the current θ, counted from the start of training.
+    pub fn theta_step(&self) -> usize {
+        self.first_step + self.updates
     }
 
     /// Records up to `steps` more iterates (measuring each, then updating θ).
@@ -238,7 +271,7 @@ impl<M: CurvatureModel> SharpnessRun<M> {
             if self.state != RunState::Running {
                 break;
             }
-            let t = self.records.len();
+            let t = self.theta_step();
             let loss = self.model.evaluate(&self.theta, &mut self.grad, true);
             let sharpness = if loss.is_finite() { self.meter.measure(&mut self.model) } else { None };
             let limit = DIVERGENCE_LOSS_GROWTH * self.records.first().map_or(loss, |r| r.loss).max(1.0);
@@ -248,17 +281,22 @@ impl<M: CurvatureModel> SharpnessRun<M> {
             };
             let eta = self.schedule.at(t);
             self.records.push(StepRecord { step: t, eta, loss, sharpness });
-            if t == self.total_steps {
+            if self.updates == self.total_steps {
                 self.state = RunState::Finished;
                 break;
             }
             if self.batch_size < self.pool.len() {
-                sample_without_replacement(&mut self.rng, &mut self.pool, &mut self.batch);
+                // Step t's batch from stream t, out of the pool in its starting order.
+                for (i, slot) in self.pool.iter_mut().enumerate() {
+                    *slot = i;
+                }
+                sample_without_replacement(&mut stream(self.seed, t as u64), &mut self.pool, &mut self.batch);
                 self.model.batch_gradient(&self.theta, &self.batch, &mut self.grad);
             }
             for (th, g) in self.theta.iter_mut().zip(&self.grad) {
                 *th -= eta * g;
             }
+            self.updates += 1;
         }
         self.state
     }

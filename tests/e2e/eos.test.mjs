@@ -1,6 +1,7 @@
 // End-to-end tests of the edge-of-stability and sharpness-versus-learning-rate figures: they
-// draw, the presets work, the sweep completes and can be stopped, and refused combinations
-// leave the figure as it was.
+// draw, the default run sharpens up to 2/η, the presets work, the sweep completes and can be
+// stopped, a saved run resumes from its step, and refused combinations leave the figure as it
+// was.
 
 import { after, before, describe, test } from "node:test";
 import assert from "node:assert/strict";
@@ -18,21 +19,30 @@ const button = (page, figure, label) => page.locator(`#${figure} .fig-buttons bu
 const verdict = (page, figure) => page.locator(`#${figure} .fig-verdict`).textContent();
 
 describe("edge of stability", () => {
-  test("the reference run finishes at the edge, and a preset re-runs with its settings", async () => {
+  test("the default run sharpens up to 2/η, and the presets re-run with their settings", async () => {
     const { context, page, problems } = await openPage(browser, server);
     await settle(page, 120000);
-    assert.match(await verdict(page, "edge-of-stability"), /^Done, step 2000: sharpness 32\.99/);
+    assert.match(await verdict(page, "edge-of-stability"), /^Done, step 4000: .*: at the edge of stability: the sharpness reached 2\/η at step \d+/);
+    await page.locator("#edge-of-stability").screenshot({ path: `${SHOTS}/edge-of-stability-default.png` });
     for (const panel of ["loss", "sharpness", "lanczos"]) {
       assert.ok((await canvasStats(page, `#edge-of-stability-${panel}`)).colours > 20, `${panel} is blank`);
     }
     const before = await canvasFingerprint(page, "#edge-of-stability-sharpness");
     await button(page, "edge-of-stability", "Learning-rate switch").click();
-    await page.waitForFunction(() => location.hash.includes("edge-of-stability.switch=1500"));
+    await page.waitForFunction(() => location.hash.includes("edge-of-stability.switch=2000"));
     await settle(page, 120000);
     assert.match(await verdict(page, "edge-of-stability"), /^Done, step 6000/);
-    assert.equal(await page.locator("#edge-of-stability-eta").inputValue(), "0.08");
+    assert.equal(await page.locator("#edge-of-stability-eta").inputValue(), "0.09");
     assert.notEqual(await canvasFingerprint(page, "#edge-of-stability-sharpness"), before);
     await page.locator("#edge-of-stability").screenshot({ path: `${SHOTS}/edge-of-stability-switch.png` });
+    await button(page, "edge-of-stability", "EOS-1 reference").click();
+    await settle(page, 120000);
+    assert.match(await verdict(page, "edge-of-stability"), /^Done, step 2000: sharpness 32\.99/);
+    await page.locator("#edge-of-stability").screenshot({ path: `${SHOTS}/edge-of-stability-eos1.png` });
+    await button(page, "edge-of-stability", "Stable run").click();
+    await settle(page, 120000);
+    assert.match(await verdict(page, "edge-of-stability"), /^Done, step 3000: .*the sharpness stayed below 2\/η\.$/);
+    await page.locator("#edge-of-stability").screenshot({ path: `${SHOTS}/edge-of-stability-stable.png` });
     assert.deepEqual(problems, []);
     await context.close();
   });
@@ -57,6 +67,7 @@ describe("sharpness versus learning rate", () => {
     await settle(page, 120000);
     assert.match(await verdict(page, "sharpness-vs-lr"), /^30 runs: \d+ converged/);
     assert.ok((await canvasStats(page, "#sharpness-vs-lr-sharpness")).colours > 20);
+    await page.locator("#sharpness-vs-lr").screenshot({ path: `${SHOTS}/sharpness-vs-lr-default.png` });
     await button(page, "sharpness-vs-lr", "Replay").click();
     await button(page, "sharpness-vs-lr", "Pause").click();
     const progress = await page.locator("#sharpness-vs-lr .fig-readouts dd").first().textContent();
@@ -80,7 +91,7 @@ describe("exports", () => {
     assert.equal(csv.suggestedFilename(), "edge-of-stability.csv");
     const csvText = await readFile(await csv.path(), "utf8");
     assert.match(csvText.split("\n")[0], /^step,eta,loss,sharpness/);
-    assert.equal(csvText.trim().split("\n").length, 2002);
+    assert.equal(csvText.trim().split("\n").length, 4002);
     const [png] = await Promise.all([page.waitForEvent("download"), button(page, "quadratic-1d", "PNG").click()]);
     assert.equal(png.suggestedFilename(), "quadratic-1d.png");
     const [run] = await Promise.all([page.waitForEvent("download"), button(page, "edge-of-stability", "Save run").click()]);
@@ -89,7 +100,10 @@ describe("exports", () => {
     await page.locator("#edge-of-stability-load-run").setInputFiles(runPath);
     await page.waitForFunction(() => document.querySelector("#edge-of-stability .fig-note").textContent === "Loaded the run.");
     await settle(page, 120000);
-    assert.match(await verdict(page, "edge-of-stability"), /^Done, step 2000/);
+    // The loaded run continues from step 4000 for another 4000 steps, and says so.
+    assert.match(await verdict(page, "edge-of-stability"), /^Done, step 8000/);
+    assert.match(await page.locator("#edge-of-stability .fig-readouts").textContent(), /from a saved run at step 4000/);
+    await page.locator("#edge-of-stability").screenshot({ path: `${SHOTS}/edge-of-stability-resumed.png` });
     await page.locator("#edge-of-stability-load-run").setInputFiles({ name: "bad.json", mimeType: "application/json", buffer: Buffer.from('{"format": 1}') });
     await page.waitForFunction(() => document.querySelector("#edge-of-stability .fig-note").textContent.startsWith("The run was not loaded"));
     assert.deepEqual(problems, []);

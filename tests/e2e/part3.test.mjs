@@ -10,8 +10,8 @@ const SHOTS = "target/e2e";
 const SETTLE_MS = 180000;
 const FIGURES = {
   switching: ["minimum", "modes", "sweep", "trajectories"],
-  "function-space": ["fit", "knots", "weights", "loss", "sharpness", "corollary"],
-  "proof-lemma4": ["ladder", "ingredients", "net"],
+  "function-space": ["fit", "knots", "weights", "loss", "sharpness", "corollary", "phi"],
+  "proof-lemma4": ["ladder", "step", "net", "corollary"],
 };
 
 let server;
@@ -43,10 +43,11 @@ describe("part III", () => {
       await page.locator(`#${figure}`).screenshot({ path: `${SHOTS}/${figure}.png` });
     }
     const fs = await verdict(page, "function-space");
-    assert.match(fs, /unstable for η₂/, fs);
-    assert.match(fs, /interpolated at step \d+/, fs);
+    assert.match(fs, /too sharp for η₂/, fs);
+    assert.match(fs, /GD left it/, fs);
+    assert.match(fs, /interpolated again at step \d+/, fs);
     assert.match(await verdict(page, "switching"), /Lemma 3 says θ\* is not strongly stable/);
-    assert.match(await verdict(page, "proof-lemma4"), /^Line 1 = [\d.]+ = line 2/);
+    assert.match(await verdict(page, "proof-lemma4"), /^Line 1 = λ_max\(∇²L\) = [\d.]+/);
     assert.equal(await page.locator("#proof-lemma4-steps > li").count(), 10);
     assert.deepEqual(problems, []);
     await context.close();
@@ -57,11 +58,13 @@ describe("part III", () => {
     await settle(page, SETTLE_MS);
     const ladder = await canvasFingerprint(page, "#proof-lemma4-ladder");
     await button(page, "proof-lemma4", "Next").click();
-    await page.waitForFunction(() => document.querySelector("#proof-lemma4 .fig-verdict").textContent.startsWith("Line 2"));
+    // At line 2 the verdict states the step from line 1 to line 2.
+    await page.waitForFunction(() => document.querySelector("#proof-lemma4 .fig-verdict").textContent.includes(" line 2 = "));
+    assert.match(await verdict(page, "proof-lemma4"), /^Line 1 = [\d.]+ = line 2 = /);
     assert.equal(await page.locator("#proof-lemma4-steps > li:nth-child(2)").getAttribute("aria-current"), "step");
     await page.locator("#proof-lemma4").focus();
     await page.keyboard.press("ArrowRight");
-    await page.waitForFunction(() => document.querySelector("#proof-lemma4 .fig-verdict").textContent.startsWith("Line 3"));
+    await page.waitForFunction(() => document.querySelector("#proof-lemma4 .fig-verdict").textContent.startsWith("Line 2 = "));
     assert.notEqual(await canvasFingerprint(page, "#proof-lemma4-ladder"), ladder, "the highlighted line did not move");
     const hash = await page.evaluate(() => location.hash);
     assert.match(hash, /proof-lemma4\.line=3/);
@@ -131,7 +134,7 @@ describe("part III", () => {
     await settle(page, SETTLE_MS);
     assert.equal(await page.locator("#function-space-mode").inputValue(), "1");
     const text = await verdict(page, "function-space");
-    assert.equal((text.match(/η = /g) ?? []).length, 4, text);
+    assert.equal(text.split("; ").filter((part) => part.startsWith("η = ")).length, 4, text);
     assert.ok((await canvasStats(page, "#function-space-corollary")).colours > 20);
     await page.locator("#function-space").screenshot({ path: `${SHOTS}/function-space-sweep.png` });
     assert.deepEqual(problems, []);

@@ -94,7 +94,7 @@ describe("a link to a paused run", () => {
     await playButton(second.page).click();
     assert.equal(progressIn(await second.page.evaluate(() => location.hash)), undefined);
     await waitPaused(second.page, 120000);
-    assert.match(await text(second.page, `#${FIGURE} .fig-verdict`), /^Done, step 2000/);
+    assert.match(await text(second.page, `#${FIGURE} .fig-verdict`), /^Done, step 4000/);
     assert.equal(progressIn(await second.page.evaluate(() => location.hash)), undefined);
     assert.deepEqual(first.problems, []);
     assert.deepEqual(second.problems, []);
