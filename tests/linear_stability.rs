@@ -8,8 +8,8 @@ use nalgebra::{DMatrix, DVector};
 use sgd_stability::math::dense::SymmetricEigen;
 use sgd_stability::math::least_squares::{batch_factor, LeastSquares, ProblemSpec};
 use sgd_stability::math::linear_stability::{
-    gd_factor, wu_criterion, wu_threshold, ExactMoments, MeanSquareOperator, MonteCarlo, StabilityMap, SymmetricCoords,
-    TopEigen,
+    gd_factor, wu_criterion, wu_threshold, ExactMoments, MeanSquareOperator, MonteCarlo, RunSpec, StabilityMap,
+    SymmetricCoords, TopEigen, Trajectories,
 };
 use sgd_stability::math::rng::{normal, seeded, uniform, Rng};
 
@@ -399,4 +399,92 @@ fn mean_square_growth_can_be_carried_by_rare_runs() {
     assert!(mc.diverged_at().is_none() && mc.history()[150].mean_square_norm < 1.0);
     let converged = (0..mc.runs()).filter(|&r| mc.error(r).iter().map(|v| v * v).sum::<f64>() < 1e-3).count();
     assert!(converged as f64 > 0.9 * mc.runs() as f64, "only {converged} of {} runs converged", mc.runs());
+}
+
+/// The runs' median distance is the middle of the sorted distances ‖e_t‖ (the mean of the
+/// middle two for an even number of runs), at every step recorded.
+#[test]
+fn the_median_run_is_the_middle_distance() {
+    let p = problem(3, 9, true, 31);
+    let e0 = p.top_eigenvector();
+    for runs in [1, 2, 7, 50] {
+        let mut mc = MonteCarlo::new(&p, 0.4, 2, runs, e0.as_slice(), 5);
+        for step in 0..6 {
+            let mut norms: Vec<f64> =
+                (0..runs).map(|r| mc.error(r).iter().map(|v| v * v).sum::<f64>().sqrt()).collect();
+            norms.sort_by(f64::total_cmp);
+            let middle = if runs % 2 == 1 { norms[runs / 2] } else { 0.5 * (norms[runs / 2 - 1] + norms[runs / 2]) };
+            assert_eq!(mc.history()[step].median_norm, middle, "R = {runs}, step {step}");
+            mc.advance(&p, 1);
+        }
+    }
+}
+
+/// The exact moments the figures draw: E[e_t] = (I − ηH)ᵗe₀ against matrix powers, from a start
+/// given in the eigenbasis of H; a start on an eigenvector stays on it to rounding, whatever the
+/// other directions do; E‖e_t‖² against the recursion; and both sequences end right after
+/// their square first passes 10¹² times its start, the mean no earlier than the second moment.
+#[test]
+fn trajectories_follow_the_exact_moments_and_stop_at_their_caps() {
+    let mut rng = seeded(77);
+    let (mut means_stopped, mut squares_stopped) = (0, 0);
+    for seed in 0..10u64 {
+        let d = 2 + seed as usize % 4;
+        let n = d + 3 + seed as usize % 4;
+        let p = problem(d, n, seed % 2 == 0, 700 + seed);
+        let op = MeanSquareOperator::new(&p).unwrap();
+        let coords = SymmetricCoords::new(d);
+        let eigen = p.hessian_eigen();
+        let b = 1 + seed as usize % n;
+        for eta in [0.3, 1.5, uniform(&mut rng, 2.0, 4.0)] {
+            let start = DVector::from_fn(d, |_, _| normal(&mut rng));
+            let spec = RunSpec { eta, batch: b, runs: 5, horizon: 200, seed };
+            let traj = Trajectories::new(&p, &op, &start, &spec);
+            let e0 = &eigen.vectors * &start;
+            let step = DMatrix::identity(d, d) - p.hessian() * eta;
+            let mut power = e0.clone();
+            let mut moments = ExactMoments::new(&p, &op, eta, b, &e0);
+            let cap = 1e12 * e0.norm_squared();
+            for (t, mean) in traj.exact_means().iter().enumerate() {
+                let scale = power.norm().max(1e-300);
+                assert!(
+                    (DVector::from_column_slice(mean) - &power).norm() <= 1e-9 * scale,
+                    "seed {seed} η {eta} t {t}"
+                );
+                let before_the_end = t + 1 < traj.exact_means().len();
+                assert_eq!(power.norm_squared() > cap, !before_the_end && traj.exact_mean_stopped_at() == Some(t));
+                power = &step * power;
+            }
+            for (t, &square) in traj.exact_mean_squares().iter().enumerate() {
+                assert!((square / moments.mean_square_norm() - 1.0).abs() < 1e-12, "seed {seed} η {eta} t {t}");
+                moments.advance(&p, &coords);
+            }
+            let ends = |len: usize, stopped: Option<usize>| match stopped {
+                Some(t) => t == len - 1,
+                None => len == spec.horizon + 1,
+            };
+            assert!(ends(traj.exact_means().len(), traj.exact_mean_stopped_at()));
+            assert!(ends(traj.exact_mean_squares().len(), traj.exact_stopped_at()));
+            if let Some(mean_stop) = traj.exact_mean_stopped_at() {
+                assert!(traj.exact_stopped_at().is_some_and(|t| t <= mean_stop));
+                means_stopped += 1;
+            }
+            squares_stopped += traj.exact_stopped_at().is_some() as usize;
+        }
+        // A start on the k-th eigenvector: the mean is (1 − ηλₖ)ᵗ qₖ.
+        let k = seed as usize % d;
+        let start = DVector::from_fn(d, |i, _| if i == k { 1.0 } else { 0.0 });
+        let spec = RunSpec { eta: 0.8, batch: b, runs: 3, horizon: 120, seed };
+        let traj = Trajectories::new(&p, &op, &start, &spec);
+        let factor = (1.0 - 0.8 * eigen.values[k]).abs();
+        for (t, mean) in traj.exact_means().iter().enumerate() {
+            let expected = factor.powi(t as i32);
+            let size = mean.iter().map(|v| v * v).sum::<f64>().sqrt();
+            assert!((size - expected).abs() <= 1e-12 * expected, "seed {seed} t {t}: {size} vs {expected}");
+        }
+    }
+    assert!(
+        means_stopped >= 3 && squares_stopped > means_stopped,
+        "{means_stopped} / {squares_stopped}: the caps were met"
+    );
 }

@@ -2,25 +2,27 @@
 //! mean-square test beside Wu's criterion, the GD condition and simulated runs.
 //!
 //! Panels: the three tests against η at the current batch size (each is "≤ 1"); the error
-//! dynamics E‖θ_t − θ*‖² and ‖E[θ_t − θ*]‖ against t, exact and simulated; and the stability
-//! map over (η, B), coloured by the exact test, with the boundaries of the three tests. A click
-//! on the map or a drag on the first panel sets η (and B).
+//! dynamics E‖θ_t − θ*‖², ‖E[θ_t − θ*]‖ and the median run against t, exact and simulated; and
+//! the stability map over (η, B), coloured by the exact test, with the boundaries of the three
+//! tests. A click on the map or a drag on the first panel sets η (and B).
 //!
-//! The problem and the runs are shared with `proof-mean-dynamics` through [`Dynamics`], built
-//! from the same parameters, so both figures show the same numbers for the same settings.
+//! The problem and the runs are shared with `proof-mean-dynamics` through [`Dynamics`]: the
+//! same settings build the same problem and the same runs in both figures.
 
 use std::cell::RefCell;
 
+use nalgebra::DVector;
 use plotters::coord::Shift;
 use plotters::prelude::*;
 
 use super::params::{ParamError, ParamSpec, ParamValues, Scale};
 use super::plot::{self, format_number, format_tick, DrawResult, Theme};
 use super::{Activity, Figure, Grab, Panel, Preset, Table, Tone, Verdict, WORK_PER_UNIT, WORK_UNIT_NAME};
+use crate::math::dense::SymmetricEigen;
 use crate::math::least_squares::{LeastSquares, ProblemSpec};
 use crate::math::linear_stability::{
-    gd_factor, wu_criterion, wu_threshold, MeanSquareOperator, RunSpec, StabilityMap, TopEigen, Trajectories,
-    DIVERGENCE_GROWTH,
+    gd_factor, wu_criterion, wu_threshold, MeanSquareOperator, MomentEstimate, RunSpec, StabilityMap, TopEigen,
+    Trajectories, DIVERGENCE_GROWTH,
 };
 
 pub const DIM: ParamSpec =
@@ -29,8 +31,10 @@ pub const SAMPLES: ParamSpec =
     ParamSpec { key: "n", label: "samples n", min: 2.0, max: 50.0, default: 16.0, scale: Scale::Integer };
 pub const BATCH: ParamSpec =
     ParamSpec { key: "batch", label: "batch size B", min: 1.0, max: 50.0, default: 2.0, scale: Scale::Integer };
+/// The default sits between Wu's threshold and the exact one at the default B: the first view
+/// shows Wu's criterion failing at a stable minimum.
 pub const ETA: ParamSpec =
-    ParamSpec { key: "eta", label: "step size \u{3b7}", min: 0.02, max: 5.0, default: 0.5, scale: Scale::Log };
+    ParamSpec { key: "eta", label: "step size \u{3b7}", min: 0.02, max: 5.0, default: 0.79, scale: Scale::Log };
 pub const LABELS: ParamSpec = ParamSpec {
     key: "labels",
     label: "labels",
@@ -49,6 +53,30 @@ pub const HORIZON: ParamSpec =
 /// Step-size columns of the stability map, spanning the range of η.
 const MAP_COLUMNS: usize = 64;
 
+/// A run whose median distance to θ* fell below this share of its start is said to have come
+/// close to θ* (the verdict's "half the runs end within …").
+const TYPICAL_RUN_CONVERGED: f64 = 1e-2;
+
+/// Where the runs start; θ₀ − θ* is a unit vector either way.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Start {
+    /// The unit top eigenvector q₁ of H: the direction in which gradient descent is least stable.
+    TopEigenvector,
+    /// (q₁ + … + q_d)/√d, every eigen-direction of H in equal parts: a start with nothing special
+    /// about it.
+    EveryEigenvector,
+}
+
+impl Start {
+    /// θ₀ − θ* in the eigenbasis q₁, …, q_d of H (eigenvalues descending).
+    fn coordinates(self, dim: usize) -> DVector<f64> {
+        match self {
+            Start::TopEigenvector => DVector::from_fn(dim, |i, _| if i == 0 { 1.0 } else { 0.0 }),
+            Start::EveryEigenvector => DVector::from_element(dim, 1.0 / (dim as f64).sqrt()),
+        }
+    }
+}
+
 /// The problem, its mean-square operator and the runs for one setting of the shared
 /// parameters: what `linear-stability` and `proof-mean-dynamics` both show.
 pub struct Dynamics {
@@ -58,6 +86,8 @@ pub struct Dynamics {
     pub eta: f64,
     pub batch: usize,
     pub runs: usize,
+    /// θ₀ − θ*, of norm 1.
+    pub start: DVector<f64>,
     pub trajectories: Trajectories,
     /// ρ(T) at (η, B).
     pub radius: f64,
@@ -71,9 +101,9 @@ pub struct Dynamics {
 }
 
 impl Dynamics {
-    /// The dynamics for `params` (which hold the shared parameters), or the reason why the
-    /// parameters contradict each other.
-    pub fn from_params(params: &ParamValues) -> Result<Self, String> {
+    /// The dynamics for `params` (which hold the shared parameters) from `start`, or the reason
+    /// why the parameters contradict each other.
+    pub fn from_params(params: &ParamValues, start: Start) -> Result<Self, String> {
         check_problem(params).map_err(|e| e.message)?;
         let (d, n, batch) = (params.get_usize(DIM.key), params.get_usize(SAMPLES.key), params.get_usize(BATCH.key));
         let spec =
@@ -85,7 +115,9 @@ impl Dynamics {
         let radius = operator.spectral_radius(eta, batch, &mut eigen);
         let runs = params.get_usize(RUNS.key);
         let run = RunSpec { eta, batch, runs, horizon: params.get_usize(HORIZON.key), seed: spec.seed.wrapping_add(1) };
-        let trajectories = Trajectories::new(&problem, &operator, &problem.top_eigenvector(), &run);
+        let coordinates = start.coordinates(d);
+        let trajectories = Trajectories::new(&problem, &operator, &coordinates, &run);
+        let start = &problem.hessian_eigen().vectors * coordinates;
         let floor = (radius < 1.0)
             .then(|| operator.stationary_second_moment(&problem, eta, batch))
             .flatten()
@@ -98,6 +130,7 @@ impl Dynamics {
             eta,
             batch,
             runs,
+            start,
             radius,
             trajectories,
             floor,
@@ -115,21 +148,93 @@ impl Dynamics {
         credit - (self.trajectories.simulated().steps() - before) * cost
     }
 
-    /// The last step the exact moments and the simulated runs both reached.
+    /// The step the simulated runs have reached.
     pub fn last_step(&self) -> usize {
-        (self.trajectories.exact().len() - 1).min(self.trajectories.simulated().steps())
+        self.trajectories.simulated().steps()
     }
 
-    /// "stable"/"unstable" in words for the exact test, with ρ.
+    /// The runs' estimates at step t (at most [`Dynamics::last_step`]).
+    pub fn simulated_at(&self, t: usize) -> &MomentEstimate {
+        &self.trajectories.simulated().history()[t]
+    }
+
+    /// ‖E[θ_t − θ*]‖ = ‖(I − ηH)ᵗ(θ₀ − θ*)‖, where it was followed.
+    pub fn exact_mean_norm(&self, t: usize) -> Option<f64> {
+        self.trajectories.exact_means().get(t).map(|m| norm(m))
+    }
+
+    /// E‖θ_t − θ*‖², where it was followed.
+    pub fn exact_mean_square(&self, t: usize) -> Option<f64> {
+        self.trajectories.exact_mean_squares().get(t).copied()
+    }
+
+    /// The standard error √(E‖θ_t − θ*‖²/R) of a mean over the R runs, where the exact second
+    /// moment was followed: the runs cannot resolve a mean below it.
+    pub fn standard_error(&self, t: usize) -> Option<f64> {
+        self.exact_mean_square(t).map(|square| (square / self.runs as f64).sqrt())
+    }
+
+    /// The mean-square verdict on θ* in words, with ρ.
     pub fn exact_words(&self) -> String {
         let rho = format_number(self.radius);
         if self.radius < 1.0 {
             format!("mean-square stable: \u{3c1}(T) = {rho} < 1")
         } else if self.radius == 1.0 {
-            "on the boundary: \u{3c1}(T) = 1".to_string()
+            "on the boundary of mean-square stability: \u{3c1}(T) = 1".to_string()
         } else {
             format!("mean-square unstable: \u{3c1}(T) = {rho} > 1")
         }
+    }
+
+    /// What the runs and the exact moments show at the last step reached, in sentences: where
+    /// they were stopped, E‖θ_t − θ*‖² exact and simulated, the median run, and why the
+    /// simulated second moment can lag far behind the exact one.
+    pub fn run_summary(&self) -> String {
+        let traj = &self.trajectories;
+        let t = self.last_step();
+        let sim = self.simulated_at(t);
+        let cap = format_tick(DIVERGENCE_GROWTH);
+        let mut text = match traj.simulated().diverged_at() {
+            Some(step) => format!(
+                " The runs were stopped at t = {step}, where their E\u{2016}\u{3b8}\u{209c} \u{2212} \u{3b8}*\u{2016}\u{b2} passed {cap} times its start."
+            ),
+            None => {
+                let simulated = format_number(sim.mean_square_norm);
+                let runs = self.runs;
+                match (self.exact_mean_square(t), traj.exact_stopped_at()) {
+                    (Some(square), _) => format!(
+                        " After {t} steps E\u{2016}\u{3b8}\u{209c} \u{2212} \u{3b8}*\u{2016}\u{b2} = {} exactly, {simulated} over {runs} runs.",
+                        format_number(square)
+                    ),
+                    (None, stop) => format!(
+                        " After {t} steps E\u{2016}\u{3b8}\u{209c} \u{2212} \u{3b8}*\u{2016}\u{b2} = {simulated} over {runs} runs; the exact value passed {cap} times its start at t = {}.",
+                        stop.unwrap_or(t)
+                    ),
+                }
+            }
+        };
+        let start = self.simulated_at(0).median_norm;
+        if sim.median_norm <= TYPICAL_RUN_CONVERGED * start {
+            text.push_str(&format!(" Half the runs are within {} of \u{3b8}*.", format_number(sim.median_norm)));
+        } else if sim.median_norm > start {
+            text.push_str(&format!(
+                " The median run has moved away from \u{3b8}*: \u{2016}\u{3b8}\u{209c} \u{2212} \u{3b8}*\u{2016} = {}.",
+                format_number(sim.median_norm)
+            ));
+        }
+        if self.rare_runs_carry_the_mean_square() {
+            text.push_str(
+                " The runs\u{2019} E\u{2016}\u{b7}\u{2016}\u{b2} lags far behind the exact one: rare runs, which few of the R runs contain, carry it.",
+            );
+        }
+        text
+    }
+
+    /// Whether, at the last step both reached, the exact E‖θ_t − θ*‖² is over a hundred times
+    /// the runs' estimate: a mean square carried by rare runs.
+    pub fn rare_runs_carry_the_mean_square(&self) -> bool {
+        let t = self.last_step().min(self.trajectories.exact_mean_squares().len() - 1);
+        self.exact_mean_square(t).is_some_and(|exact| exact > 100.0 * self.simulated_at(t).mean_square_norm)
     }
 }
 
@@ -191,15 +296,6 @@ struct Curve {
     points: Vec<(f64, f64)>,
     colour: usize,
     threshold: f64,
-}
-
-/// One quantity of the error dynamics, exact and simulated, on the dynamics panel.
-struct Series {
-    label: String,
-    exact: Vec<(f64, f64)>,
-    simulated: Vec<(f64, f64)>,
-    colour: usize,
-    in_focus: bool,
 }
 
 impl LinearStability {
@@ -353,74 +449,161 @@ impl LinearStability {
     }
 }
 
-/// Draws the error dynamics of `dynamics` up to its last step: E‖e_t‖² and ‖E[e_t]‖ exact
-/// (lines) and simulated (dots), with the noise floor when there is one. `emphasis` mutes the
-/// series it does not name (the proof figure points at the ones its current line is about).
+/// A third statistic of the runs' distances ‖θ_t − θ*‖ for the dynamics panel.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum RunsNorm {
+    /// Their mean, E‖θ_t − θ*‖: Definition 1's quantity and the right side of Jensen's
+    /// inequality.
+    Mean,
+    /// Their median: where a typical run is.
+    Median,
+}
+
+/// A labelled horizontal line from step `from` on.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Level {
+    pub label: String,
+    pub value: f64,
+    pub from: usize,
+}
+
+/// What the dynamics panel draws: E‖θ_t − θ*‖² and ‖E[θ_t − θ*]‖, each exact (a line) and from
+/// the runs (dots), the one not in focus faint, with the standard error of the runs' mean when
+/// the mean is in focus, and what the figure adds.
+#[derive(Clone, Debug, PartialEq)]
+pub struct DynamicsView {
+    pub mean: bool,
+    pub second_moment: bool,
+    pub runs_norm: Option<RunsNorm>,
+    pub level: Option<Level>,
+    /// A vertical line at the step the runs have reached, while they have not finished.
+    pub cursor: bool,
+}
+
+/// One quantity of the error dynamics, exact and simulated, on the dynamics panel.
+struct Series {
+    label: String,
+    exact: Vec<(f64, f64)>,
+    simulated: Vec<(f64, f64)>,
+    colour: usize,
+    in_focus: bool,
+}
+
+/// Draws the error dynamics of `dynamics` up to the runs' last step as `view` says, with the
+/// noise floor when there is one. A series followed no further (its square passed
+/// [`DIVERGENCE_GROWTH`] times its start) ends in a cross; notes under the chart say what the
+/// crosses are and why the runs' estimates can part from the exact lines.
 pub fn draw_dynamics<DB: DrawingBackend>(
     dynamics: &Dynamics,
     area: &DrawingArea<DB, Shift>,
     theme: &Theme,
-    emphasis: Emphasis,
+    view: &DynamicsView,
 ) -> DrawResult<DB>
 where
     DB::ErrorType: 'static,
 {
     plot::clear(area, theme)?;
     let traj = &dynamics.trajectories;
-    let exact = traj.exact();
     let simulated = traj.simulated().history();
     let horizon = traj.horizon().max(1) as f64;
-    let exact_mean: Vec<(f64, f64)> = exact.iter().enumerate().map(|(t, s)| (t as f64, norm(&s.mean))).collect();
-    let exact_square: Vec<(f64, f64)> = exact.iter().enumerate().map(|(t, s)| (t as f64, s.mean_square_norm)).collect();
-    let sim_mean: Vec<(f64, f64)> = simulated.iter().enumerate().map(|(t, s)| (t as f64, norm(&s.mean))).collect();
-    let sim_square: Vec<(f64, f64)> =
-        simulated.iter().enumerate().map(|(t, s)| (t as f64, s.mean_square_norm)).collect();
-    let sim_norm: Vec<(f64, f64)> = simulated.iter().enumerate().map(|(t, s)| (t as f64, s.mean_norm)).collect();
-    let values =
-        exact_mean.iter().chain(&exact_square).chain(&sim_mean).chain(&sim_square).map(|p| p.1).chain(dynamics.floor);
-    let (lo, hi) = plot::log_range(values, 1e-16);
-    let mut chart = plot::frame(area, theme, "the error \u{3b8}\u{209c} \u{2212} \u{3b8}* against t")
-        .build_cartesian_2d(0.0..horizon, (lo..hi).log_scale())?;
-    plot::mesh(&mut chart, theme, "step t", "size of \u{3b8}\u{209c} \u{2212} \u{3b8}*")?;
-    // Dots every few steps, at most about 80 per series.
-    let every = (simulated.len() / 80).max(1);
+    let indexed = |values: &mut dyn Iterator<Item = f64>| -> Vec<(f64, f64)> {
+        values.enumerate().map(|(t, v)| (t as f64, v)).collect()
+    };
+    let exact_mean = indexed(&mut traj.exact_means().iter().map(|m| norm(m)));
+    let exact_square = indexed(&mut traj.exact_mean_squares().iter().copied());
+    let sim_mean = indexed(&mut simulated.iter().map(|s| norm(&s.mean)));
+    let sim_square = indexed(&mut simulated.iter().map(|s| s.mean_square_norm));
     let mut series = vec![
         Series {
             label: "E\u{2016}\u{3b8}\u{209c}\u{2212}\u{3b8}*\u{2016}\u{b2}".into(),
             exact: exact_square,
             simulated: sim_square,
             colour: 1,
-            in_focus: emphasis.second_moment,
+            in_focus: view.second_moment,
         },
         Series {
             label: "\u{2016}E[\u{3b8}\u{209c}\u{2212}\u{3b8}*]\u{2016}".into(),
             exact: exact_mean,
             simulated: sim_mean,
             colour: 0,
-            in_focus: emphasis.mean,
+            in_focus: view.mean,
         },
     ];
-    if emphasis.mean_norm {
+    if let Some(kind) = view.runs_norm {
+        let (label, values): (&str, Vec<f64>) = match kind {
+            RunsNorm::Mean => {
+                ("E\u{2016}\u{3b8}\u{209c}\u{2212}\u{3b8}*\u{2016}", simulated.iter().map(|s| s.mean_norm).collect())
+            }
+            RunsNorm::Median => (
+                "median \u{2016}\u{3b8}\u{209c}\u{2212}\u{3b8}*\u{2016}",
+                simulated.iter().map(|s| s.median_norm).collect(),
+            ),
+        };
         series.push(Series {
-            label: "E\u{2016}\u{3b8}\u{209c}\u{2212}\u{3b8}*\u{2016}".into(),
+            label: label.into(),
             exact: Vec::new(),
-            simulated: sim_norm,
+            simulated: indexed(&mut values.into_iter()),
             colour: 3,
             in_focus: true,
         });
     }
+    let runs = dynamics.runs as f64;
+    let error: Vec<(f64, f64)> =
+        if view.mean { series[0].exact.iter().map(|&(t, v)| (t, (v / runs).sqrt())).collect() } else { Vec::new() };
+    // The noise floor of E‖θ_t − θ*‖² is drawn when that series is in focus.
+    let floor = dynamics.floor.filter(|f| *f > 0.0 && view.second_moment);
+    // The axis spans what is in focus; a faint series may leave it.
+    let in_focus = series.iter().filter(|s| s.in_focus).flat_map(|s| s.exact.iter().chain(&s.simulated));
+    let levels = floor.into_iter().chain(view.level.as_ref().map(|l| l.value));
+    let (lo, hi) = plot::log_range(in_focus.chain(&error).map(|p| p.1).chain(levels), 1e-16);
+    let on_axis = |v: f64| (lo..=hi).contains(&v);
+
+    let mut notes = Vec::new();
+    let stopped = [traj.exact_stopped_at(), traj.exact_mean_stopped_at(), traj.simulated().diverged_at()];
+    if stopped.iter().any(Option::is_some) {
+        notes.push(format!(
+            "\u{d7} marks where a series was followed no further: E\u{2016}\u{b7}\u{2016}\u{b2} past {} times its start, a distance past {} times.",
+            format_tick(DIVERGENCE_GROWTH),
+            format_tick(DIVERGENCE_GROWTH.sqrt())
+        ));
+    }
+    if view.mean && mean_is_below_its_error(dynamics) {
+        notes.push(
+            "Below the dashed line \u{221a}(E\u{2016}\u{b7}\u{2016}\u{b2}/R), the error of an average over R runs, the runs\u{2019} mean is noise: there its dots part from the exact mean."
+                .to_string(),
+        );
+    }
+    if dynamics.rare_runs_carry_the_mean_square() {
+        notes.push(
+            "The runs\u{2019} E\u{2016}\u{b7}\u{2016}\u{b2} lies far below the exact one: rare runs carry it, and few of the R runs are such runs."
+                .to_string(),
+        );
+    }
+    let chart_area = plot::with_notes(area, theme, &notes)?;
+    let mut chart = plot::frame(&chart_area, theme, "the error \u{3b8}\u{209c} \u{2212} \u{3b8}* against t")
+        .build_cartesian_2d(0.0..horizon, (lo..hi).log_scale())?;
+    plot::mesh(&mut chart, theme, "step t", "size of \u{3b8}\u{209c} \u{2212} \u{3b8}*")?;
+    // Dots every few steps, at most about 80 per series.
+    let every = (simulated.len() / 80).max(1);
     for line in &series {
         let colour = theme.series(line.colour);
         let alpha = if line.in_focus { 1.0 } else { 0.3 };
         let style = ShapeStyle { color: colour.mix(alpha), filled: false, stroke_width: theme.px(2.0) };
-        // A curve that falls below the axis ends there (a log axis has no zero to clamp to).
-        let shown = line.exact.iter().take_while(|p| p.1 >= lo).copied();
+        // A curve that leaves the axis ends there (a log axis has no zero to clamp to).
+        let shown = line.exact.iter().take_while(|p| on_axis(p.1)).copied();
         let exact = plot::line(&mut chart, &format!("{}, exact", line.label), shown, style)?;
         // One legend entry per quantity: the line is exact, the dots are the runs.
         if !line.exact.is_empty() {
             exact.label(format!("{} (line: exact, dots: runs)", line.label)).legend(plot::swatch(theme, style));
         }
-        let dots = line.simulated.iter().step_by(every).map(|&(t, v)| (t, v.max(lo)));
+        // The last point is always drawn: it is where the runs are now.
+        let last = line.simulated.len().saturating_sub(1);
+        let dots = line
+            .simulated
+            .iter()
+            .enumerate()
+            .filter(|&(t, p)| (t % every == 0 || t == last) && p.1 <= hi)
+            .map(|(_, &(t, v))| (t, v.max(lo)));
         let simulated = plot::markers(&mut chart, &format!("{}, runs", line.label), dots, |p| {
             Circle::new(p, theme.px(2.5), colour.mix(alpha).filled())
         })?;
@@ -428,16 +611,26 @@ where
             simulated.label(format!("{}, runs", line.label)).legend(plot::dot_swatch(theme, colour));
         }
     }
-    if emphasis.mean {
-        // The mean of R runs cannot resolve a mean below its standard error √(E‖e_t‖²/R).
-        let runs = dynamics.runs as f64;
-        let error: Vec<(f64, f64)> = series[0].exact.iter().map(|&(t, v)| (t, (v / runs).sqrt().max(lo))).collect();
+    // Crosses where a series was followed no further.
+    let cross = |points: &[(f64, f64)], at: Option<usize>, colour: usize| {
+        at.and_then(|t| points.get(t).copied())
+            .filter(|p| on_axis(p.1))
+            .map(|p| Cross::new(p, theme.px(6.0), theme.line(theme.series(colour), 2.0)))
+    };
+    let crosses = [
+        cross(&series[0].exact, traj.exact_stopped_at(), 1),
+        cross(&series[0].simulated, traj.simulated().diverged_at(), 1),
+        cross(&series[1].exact, traj.exact_mean_stopped_at(), 0),
+    ];
+    chart.draw_series(crosses.into_iter().flatten())?;
+    if !error.is_empty() {
         let style = ShapeStyle { color: theme.series(0).mix(0.6), filled: false, stroke_width: theme.px(1.0) };
-        plot::dashed(&mut chart, "standard error of the mean", error, (theme.px(2.0), theme.px(3.0)), style)?
-            .label("its error \u{221a}(E\u{2016}\u{b7}\u{2016}\u{b2}/R)")
+        let shown = error.iter().map(|&(t, v)| (t, v.max(lo)));
+        plot::dashed(&mut chart, "standard error of the mean", shown, (theme.px(2.0), theme.px(3.0)), style)?
+            .label("\u{221a}(E\u{2016}\u{b7}\u{2016}\u{b2}/R): error of the runs\u{2019} mean")
             .legend(plot::swatch(theme, style));
     }
-    if let Some(floor) = dynamics.floor.filter(|f| *f > 0.0) {
+    if let Some(floor) = floor {
         let style = theme.line(theme.series(2), 1.5);
         plot::dashed(
             &mut chart,
@@ -449,28 +642,34 @@ where
         .label(format!("floor tr S\u{221e} = {}", format_number(floor)))
         .legend(plot::swatch(theme, style));
     }
-    if let Some(level) = emphasis.level {
+    if let Some(level) = &view.level {
         let style = theme.line(theme.foreground(), 1.5);
-        plot::dashed(&mut chart, level.0, [(0.0, level.1), (horizon, level.1)], (theme.px(3.0), theme.px(3.0)), style)?
-            .label(level.0.to_string())
+        let span = [(level.from as f64, level.value), (horizon, level.value)];
+        plot::dashed(&mut chart, &level.label, span, (theme.px(3.0), theme.px(3.0)), style)?
+            .label(level.label.clone())
             .legend(plot::swatch(theme, style));
+    }
+    let now = dynamics.last_step();
+    if view.cursor && !traj.is_complete() {
+        let style = theme.line(theme.muted(), 1.0);
+        chart.draw_series(LineSeries::new([(now as f64, lo), (now as f64, hi)], style))?;
+        // Labelled at the foot of the line, clear of the levels drawn near the top.
+        chart.draw_series(std::iter::once(
+            EmptyElement::at((now as f64, lo))
+                + Text::new(format!("t = {now}"), (theme.px(4.0) as i32, -(theme.px(16.0) as i32)), theme.text(11.0)),
+        ))?;
     }
     plot::legend(&mut chart, theme)?;
     Ok(None)
 }
 
-/// Which series of [`draw_dynamics`] are in focus, and an optional labelled level line.
-#[derive(Clone, Copy, Debug)]
-pub struct Emphasis {
-    pub mean: bool,
-    pub second_moment: bool,
-    /// Also draw the simulated E‖e_t‖ (the right side of Jensen's inequality).
-    pub mean_norm: bool,
-    pub level: Option<(&'static str, f64)>,
-}
-
-impl Emphasis {
-    pub const ALL: Emphasis = Emphasis { mean: true, second_moment: true, mean_norm: false, level: None };
+/// Whether the exact mean has fallen far below the standard error of the runs' mean at some
+/// step reached: there the dots of ‖E[θ_t − θ*]‖ are noise and part from the line.
+fn mean_is_below_its_error(dynamics: &Dynamics) -> bool {
+    (0..=dynamics.last_step()).any(|t| match (dynamics.exact_mean_norm(t), dynamics.standard_error(t)) {
+        (Some(mean), Some(error)) => mean < 0.1 * error,
+        _ => false,
+    })
 }
 
 fn norm(v: &[f64]) -> f64 {
@@ -483,15 +682,16 @@ impl Figure for LinearStability {
     const PARAMS: &'static [ParamSpec] = &[ETA, BATCH, LABELS, DIM, SAMPLES, SEED, RUNS, HORIZON];
     const PANELS: &'static [Panel] = &[
         Panel { key: "tests", description: "The three stability tests against the step size at the current batch size: the exact spectral radius of the mean-square operator, Wu's criterion and the GD factor, each stable when at most 1; drag to set η" },
-        Panel { key: "dynamics", description: "The mean squared distance E‖θ_t − θ*‖² and the distance of the mean ‖E[θ_t − θ*]‖ against the step t on a log scale, exact (lines) and from simulated runs (dots)" },
+        Panel { key: "dynamics", description: "The mean squared distance E‖θ_t − θ*‖² and the distance of the mean ‖E[θ_t − θ*]‖ against the step t on a log scale, exact (lines) and from simulated runs (dots), with the median distance of the runs" },
         Panel { key: "map", description: "Stability map over step size η and batch size B, coloured by the exact test, with the exact boundary, Wu's boundary and η = 2/λ_max(H); click to set η and B" },
     ];
     const PACE: Option<f64> = None;
     const UNIT: &'static str = WORK_UNIT_NAME;
     const PRESETS: &'static [Preset] = &[
-        Preset { label: "Wu fails, yet stable", values: &[("eta", 0.79)] },
+        Preset { label: "Wu fails, yet stable", values: &[("batch", 1.0), ("eta", 0.42)] },
+        Preset { label: "rare runs", values: &[("eta", 0.9)] },
         Preset { label: "GD-stable, SGD-unstable", values: &[("eta", 1.2)] },
-        Preset { label: "label noise", values: &[("labels", 1.0)] },
+        Preset { label: "label noise", values: &[("labels", 1.0), ("eta", 0.5)] },
         Preset { label: "GD (B = n)", values: &[("batch", 16.0), ("eta", 1.9)] },
     ];
 
@@ -500,7 +700,7 @@ impl Figure for LinearStability {
     }
 
     fn new(params: ParamValues) -> Self {
-        let state = Dynamics::from_params(&params).map(|dynamics| {
+        let state = Dynamics::from_params(&params, Start::TopEigenvector).map(|dynamics| {
             let map = FINISHED_MAP
                 .with(|cache| match &*cache.borrow() {
                     Some((spec, map)) if *spec == dynamics.spec => Some(map.clone()),
@@ -566,7 +766,18 @@ impl Figure for LinearStability {
         };
         match panel {
             0 => self.draw_tests(s, area, theme),
-            1 => draw_dynamics(&s.dynamics, area, theme, Emphasis::ALL),
+            1 => draw_dynamics(
+                &s.dynamics,
+                area,
+                theme,
+                &DynamicsView {
+                    mean: true,
+                    second_moment: true,
+                    runs_norm: Some(RunsNorm::Median),
+                    level: None,
+                    cursor: false,
+                },
+            ),
             _ => self.draw_map(s, area, theme),
         }
     }
@@ -594,31 +805,17 @@ impl Figure for LinearStability {
             text.push_str(" Wu's criterion is sufficient, not necessary.");
         }
         if d.radius > 1.0 && gd_met {
-            text.push_str(" \u{3bb}max \u{2264} 2/\u{3b7} is necessary, not sufficient: GD would converge here, SGD with this batch size does not.");
+            text.push_str(&format!(
+                " \u{3bb}max \u{2264} 2/\u{3b7} is necessary, not sufficient: gradient descent is stable at this \u{3b7}, SGD with B = {} is not mean-square stable.",
+                d.batch
+            ));
         }
-        let traj = &d.trajectories;
-        if let Some(step) = traj.simulated().diverged_at() {
-            text.push_str(&format!(
-                " Simulated runs: E\u{2016}\u{3b8}\u{209c} \u{2212} \u{3b8}*\u{2016}\u{b2} passed {}\u{d7} its start at step {step}.",
-                format_tick(DIVERGENCE_GROWTH)
-            ));
-        } else if traj.is_complete() {
-            let t = d.last_step();
-            let simulated = traj.simulated().history()[t].mean_square_norm;
-            let exact = traj.exact()[t].mean_square_norm;
-            text.push_str(&format!(
-                " After {t} steps E\u{2016}\u{3b8}\u{209c} \u{2212} \u{3b8}*\u{2016}\u{b2} = {} exactly, {} over {} runs.",
-                format_number(exact),
-                format_number(simulated),
-                d.runs
-            ));
-            if exact > 100.0 * simulated {
-                text.push_str(" The simulated mean lags far behind the exact one: E\u{2016}\u{b7}\u{2016}\u{b2} is carried by rare runs that few of the R runs contain.");
-            }
+        if d.trajectories.is_complete() {
+            text.push_str(&d.run_summary());
         }
         if let Some(floor) = d.floor.filter(|f| *f > 0.0) {
             text.push_str(&format!(
-                " With label noise the gradients at \u{3b8}* do not vanish: E\u{2016}\u{3b8}\u{209c} \u{2212} \u{3b8}*\u{2016}\u{b2} settles at tr S\u{221e} = {}, not at 0.",
+                " With label noise the gradients at \u{3b8}* do not vanish: E\u{2016}\u{3b8}\u{209c} \u{2212} \u{3b8}*\u{2016}\u{b2} tends to tr S\u{221e} = {}, not to 0.",
                 format_number(floor)
             ));
         }
@@ -636,7 +833,8 @@ impl Figure for LinearStability {
         let Ok(s) = &self.state else { return Vec::new() };
         let d = &s.dynamics;
         let sigma_b = d.problem.batch_hessian_variance(d.batch);
-        let sigma_top = crate::math::dense::SymmetricEigen::new(&sigma_b).map_or(f64::NAN, |e| e.values[0]);
+        let sigma_top = SymmetricEigen::new(&sigma_b).map_or(f64::NAN, |e| e.values[0]);
+        let t = d.last_step();
         let mut out = vec![
             ("\u{3bb}max(H)".to_string(), format_number(d.problem.sharpness())),
             ("\u{3bb}max(\u{3a3}_B)".to_string(), format_number(sigma_top)),
@@ -651,6 +849,10 @@ impl Figure for LinearStability {
                     format_number(2.0 / d.problem.sharpness())
                 ),
             ),
+            (
+                format!("median \u{2016}\u{3b8}\u{209c} \u{2212} \u{3b8}*\u{2016} of the runs, t = {t}"),
+                format_number(d.simulated_at(t).median_norm),
+            ),
         ];
         if let Some(floor) = d.floor.filter(|f| *f > 0.0) {
             out.push(("noise floor tr S\u{221e}".to_string(), format_number(floor)));
@@ -664,11 +866,18 @@ impl Figure for LinearStability {
     fn tables(&self) -> Vec<Table> {
         let Ok(s) = &self.state else { return Vec::new() };
         let d = &s.dynamics;
-        let traj = &d.trajectories;
         let moments = (0..=d.last_step())
             .map(|t| {
-                let (e, m) = (&traj.exact()[t], &traj.simulated().history()[t]);
-                vec![t as f64, norm(&e.mean), e.mean_square_norm, norm(&m.mean), m.mean_square_norm, m.mean_norm]
+                let m = d.simulated_at(t);
+                vec![
+                    t as f64,
+                    d.exact_mean_norm(t).unwrap_or(f64::NAN),
+                    d.exact_mean_square(t).unwrap_or(f64::NAN),
+                    norm(&m.mean),
+                    m.mean_square_norm,
+                    m.mean_norm,
+                    m.median_norm,
+                ]
             })
             .collect();
         let tests = s
@@ -697,6 +906,7 @@ impl Figure for LinearStability {
                     "sim_mean_norm",
                     "sim_mean_square",
                     "sim_mean_of_norm",
+                    "sim_median_norm",
                 ],
                 rows: moments,
             },
@@ -730,23 +940,27 @@ mod tests {
         p
     }
 
-    /// The presets land where their labels say, on the default problem.
+    /// Where the exact second moment passed its cap before the horizon while the runs went on,
+    /// the verdict gives the runs' value and says where the exact one was left.
     #[test]
-    fn presets_show_what_they_say() {
-        let at = |values: &[(&'static str, f64)]| Dynamics::from_params(&with(values)).unwrap();
-        let base = at(&[]);
-        assert!(base.radius < 1.0 && base.wu_value <= 1.0, "defaults: all three tests agree on stable");
-        for preset in LinearStability::PRESETS {
-            let d = at(preset.values);
-            match preset.label {
-                "Wu fails, yet stable" => assert!(d.radius < 1.0 && d.wu_value > 1.0, "{}", preset.label),
-                "GD-stable, SGD-unstable" => {
-                    assert!(d.radius > 1.0 && d.problem.sharpness() <= 2.0 / d.eta, "{}", preset.label)
-                }
-                "label noise" => assert!(d.radius < 1.0 && d.floor.unwrap() > 1e-3, "{}", preset.label),
-                _ => assert!(d.batch == d.problem.len() && d.radius < 1.0, "{}", preset.label),
-            }
-        }
+    fn a_capped_exact_value_is_reported_as_such() {
+        let mut fig = LinearStability::new(with(&[("eta", 0.95), ("horizon", 300.0)]));
+        fig.finish();
+        let Ok(s) = &fig.state else { panic!("a valid setting") };
+        let traj = &s.dynamics.trajectories;
+        assert!(traj.simulated().diverged_at().is_none() && traj.exact_stopped_at().is_some_and(|t| t < 300));
+        let text = fig.verdict().text;
+        assert!(text.contains("over 400 runs; the exact value passed 1e12 times its start at t = "), "{text}");
+        let exact = column(&fig, "exact_mean_square");
+        let stop = traj.exact_stopped_at().unwrap();
+        assert!(exact[stop] > 1e12 && exact[stop + 1..].iter().all(|v| v.is_nan()), "not followed is not drawn");
+    }
+
+    fn column(fig: &LinearStability, name: &str) -> Vec<f64> {
+        let tables = fig.tables();
+        let table = &tables[0];
+        let c = table.columns.iter().position(|c| *c == name).unwrap();
+        table.rows.iter().map(|r| r[c]).collect()
     }
 
     #[test]

@@ -551,18 +551,7 @@ pub fn message_panel<DB: DrawingBackend>(
         ],
         theme.line(theme.grid(), 1.0),
     ))?;
-    // Wrap the message to the panel's width (about 0.55 em per character).
-    let per_line = ((w as f64 - 2.0 * theme.px(24.0) as f64) / (12.0 * 0.55 * theme.scale)).max(12.0) as usize;
-    let mut lines: Vec<String> = Vec::new();
-    for word in message.split_whitespace() {
-        match lines.last_mut() {
-            Some(line) if line.chars().count() + 1 + word.chars().count() <= per_line => {
-                line.push(' ');
-                line.push_str(word);
-            }
-            _ => lines.push(word.to_string()),
-        }
-    }
+    let lines = wrap(message, chars_per_line(theme, w.saturating_sub(2 * theme.px(24.0)), 12.0));
     let muted = theme.muted();
     let style = theme.text(12.0).color(&muted).pos(Pos::new(HPos::Center, VPos::Center));
     let line_height = theme.px(18.0) as i32;
@@ -571,6 +560,52 @@ pub fn message_panel<DB: DrawingBackend>(
         area.draw(&Text::new(line.clone(), (w as i32 / 2, top + i as i32 * line_height), style.clone()))?;
     }
     Ok(())
+}
+
+/// How many characters of `css_px` text fit in `width` pixels (about 0.55 em per character).
+pub fn chars_per_line(theme: &Theme, width: u32, css_px: f64) -> usize {
+    (width as f64 / (css_px * 0.55 * theme.scale)).max(12.0) as usize
+}
+
+/// `text` in lines of at most `per_line` characters, broken at spaces.
+pub fn wrap(text: &str, per_line: usize) -> Vec<String> {
+    let mut lines: Vec<String> = Vec::new();
+    for word in text.split_whitespace() {
+        match lines.last_mut() {
+            Some(line) if line.chars().count() + 1 + word.chars().count() <= per_line => {
+                line.push(' ');
+                line.push_str(word);
+            }
+            _ => lines.push(word.to_string()),
+        }
+    }
+    lines
+}
+
+/// Writes `notes` in small muted type along the bottom of `area`, each wrapped to its width,
+/// and returns the part of `area` above them for the chart: notes that explain a plot and never
+/// cover its data.
+pub fn with_notes<DB: DrawingBackend>(
+    area: &DrawingArea<DB, Shift>,
+    theme: &Theme,
+    notes: &[String],
+) -> Result<DrawingArea<DB, Shift>, DrawError<DB>> {
+    let (w, h) = area.dim_in_pixel();
+    let margin = theme.px(10.0);
+    let per_line = chars_per_line(theme, w.saturating_sub(2 * margin), 11.0);
+    let lines: Vec<String> = notes.iter().flat_map(|note| wrap(note, per_line)).collect();
+    if lines.is_empty() {
+        return Ok(area.clone());
+    }
+    let line_height = theme.px(15.0);
+    let strip = (lines.len() as u32 * line_height + margin / 2).min(h / 3);
+    let (chart, below) = area.split_vertically(h.saturating_sub(strip));
+    let muted = theme.muted();
+    let style = theme.text(11.0).color(&muted).pos(Pos::new(HPos::Left, VPos::Top));
+    for (i, line) in lines.iter().enumerate() {
+        below.draw(&Text::new(line.clone(), (margin as i32, (i as u32 * line_height) as i32), style.clone()))?;
+    }
+    Ok(chart)
 }
 
 /// The parts of the polyline `points` inside the box x ∈ `xs`, y ∈ `ys` (linear axes), cut

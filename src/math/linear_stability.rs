@@ -30,7 +30,8 @@
 //!   to λ_max(P) = 1, then ρP = T(P) ≼ T(I), and at P's top eigenvector ρ ≤ λ_max(T(I)): Wu's
 //!   criterion is sufficient, and in general not necessary (equality for d = 1);
 //! - GD: T − T₀ is a positive map for T₀(M) = (I − ηH)M(I − ηH), so ρ(T) ≥ ρ(T₀) =
-//!   max(1 − ηλᵢ)², and mean-square stability forces λ_max(H) ≤ 2/η (Theorem 1.1).
+//!   max(1 − ηλᵢ)², and mean-square stability forces λ_max(H) ≤ 2/η (the conclusion of
+//!   Theorem 1.1, which draws it from the weaker stability of Definition 1).
 
 use nalgebra::{DMatrix, DVector};
 
@@ -376,6 +377,9 @@ pub struct MomentEstimate {
     pub mean_square_norm: f64,
     /// The mean over runs of ‖e_t‖.
     pub mean_norm: f64,
+    /// The median over runs of ‖e_t‖: where a typical run is, which the means need not tell
+    /// when rare runs carry them.
+    pub median_norm: f64,
     /// The mean over runs of e_t.
     pub mean: Vec<f64>,
 }
@@ -397,9 +401,8 @@ pub struct MonteCarlo {
     pool: Vec<usize>,
     picked: Vec<usize>,
     direction: Vec<f64>,
-    /// The step whose errors are kept, and the copy once taken.
-    snapshot_at: Option<usize>,
-    snapshot: Vec<f64>,
+    /// ‖e_t‖ of every run, for the median.
+    norms: Vec<f64>,
 }
 
 impl MonteCarlo {
@@ -423,8 +426,7 @@ impl MonteCarlo {
             pool: (0..n).collect(),
             picked: vec![0; batch],
             direction: vec![0.0; dim],
-            snapshot_at: None,
-            snapshot: Vec::new(),
+            norms: vec![0.0; runs],
         };
         mc.record();
         mc
@@ -455,26 +457,6 @@ impl MonteCarlo {
         &self.errors[run * self.dim..(run + 1) * self.dim]
     }
 
-    /// Keeps a copy of every run's error when step `step` is reached (taken now if it has).
-    pub fn keep_snapshot_at(&mut self, step: usize) {
-        self.snapshot_at = Some(step);
-        self.take_snapshot();
-    }
-
-    /// The kept errors, row after row, and their step; None until that step is reached.
-    pub fn snapshot(&self) -> Option<(usize, &[f64])> {
-        match self.snapshot_at {
-            Some(step) if !self.snapshot.is_empty() => Some((step, &self.snapshot)),
-            _ => None,
-        }
-    }
-
-    fn take_snapshot(&mut self) {
-        if self.snapshot_at == Some(self.steps()) {
-            self.snapshot.clone_from(&self.errors);
-        }
-    }
-
     /// Takes up to `steps` steps (none after divergence). Returns whether it can go on.
     pub fn advance(&mut self, problem: &LeastSquares, steps: usize) -> bool {
         let n = problem.len();
@@ -503,7 +485,6 @@ impl MonteCarlo {
                 }
             }
             self.record();
-            self.take_snapshot();
             let last = &self.history[self.history.len() - 1];
             if last.mean_square_norm.is_nan() || last.mean_square_norm > self.limit {
                 self.diverged_at = Some(self.steps());
@@ -515,16 +496,35 @@ impl MonteCarlo {
 
     fn record(&mut self) {
         let runs = self.runs() as f64;
-        let mut estimate = MomentEstimate { mean_square_norm: 0.0, mean_norm: 0.0, mean: vec![0.0; self.dim] };
-        for e in self.errors.chunks_exact(self.dim) {
+        let mut estimate =
+            MomentEstimate { mean_square_norm: 0.0, mean_norm: 0.0, median_norm: 0.0, mean: vec![0.0; self.dim] };
+        for (e, norm) in self.errors.chunks_exact(self.dim).zip(&mut self.norms) {
             let sq = dot(e, e);
+            *norm = sq.sqrt();
             estimate.mean_square_norm += sq / runs;
-            estimate.mean_norm += sq.sqrt() / runs;
+            estimate.mean_norm += *norm / runs;
             for (m, v) in estimate.mean.iter_mut().zip(e) {
                 *m += v / runs;
             }
         }
+        estimate.median_norm = median(&mut self.norms);
         self.history.push(estimate);
+    }
+}
+
+/// The median of `values` (the mean of the middle two for an even count; NaN sorts last), which
+/// it reorders.
+fn median(values: &mut [f64]) -> f64 {
+    let n = values.len();
+    if n == 0 {
+        return f64::NAN;
+    }
+    let (below, &mut upper, _) = values.select_nth_unstable_by(n / 2, f64::total_cmp);
+    if n % 2 == 1 {
+        upper
+    } else {
+        let lower = below.iter().copied().max_by(f64::total_cmp).unwrap_or(upper);
+        0.5 * (lower + upper)
     }
 }
 
@@ -635,15 +635,6 @@ impl StabilityMap {
     }
 }
 
-/// The exact moments of e_t at one step t.
-#[derive(Clone, Debug, PartialEq)]
-pub struct ExactSample {
-    /// E[e_t] = (I − ηH)ᵗe₀.
-    pub mean: Vec<f64>,
-    /// E‖e_t‖² = tr S_t.
-    pub mean_square_norm: f64,
-}
-
 /// What to run: step size, batch size, number of runs R, steps, and the seed of the batches.
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub struct RunSpec {
@@ -654,64 +645,93 @@ pub struct RunSpec {
     pub seed: u64,
 }
 
-/// A simulated mean is taken as resolved while it stands this many standard errors
-/// √(E‖e_t‖²/R) above zero.
-pub const RESOLVED_STANDARD_ERRORS: f64 = 5.0;
-
 /// The error dynamics for one (problem, η, B) as both stability figures show them: the exact
 /// moments, computed in full at once (a few d⁴ operations per step), and R simulated runs from
-/// the same e₀, advanced in slices.
+/// the same e₀, advanced in slices. Each exact sequence is followed up to the horizon or until
+/// its square passes [`DIVERGENCE_GROWTH`] times its start, as the runs are.
 #[derive(Clone, Debug)]
 pub struct Trajectories {
-    exact: Vec<ExactSample>,
-    exact_diverged: bool,
+    /// E[e_t] = (I − ηH)ᵗe₀ for t = 0, 1, ….
+    exact_means: Vec<Vec<f64>>,
+    /// E‖e_t‖² = tr S_t for t = 0, 1, ….
+    exact_mean_squares: Vec<f64>,
+    /// The steps at which ‖E[e_t]‖² and E‖e_t‖² passed their cap, if they did.
+    exact_mean_stopped_at: Option<usize>,
+    exact_stopped_at: Option<usize>,
     simulated: MonteCarlo,
     horizon: usize,
-    resolved: usize,
 }
 
 impl Trajectories {
-    /// The runs of `spec` from e₀ (batch size clamped to 1..=n).
-    pub fn new(problem: &LeastSquares, operator: &MeanSquareOperator, e0: &DVector<f64>, spec: &RunSpec) -> Self {
+    /// The runs of `spec` from e₀ = Σᵢ cᵢqᵢ, given by its coordinates c = `start` in the
+    /// eigenbasis q₁, …, q_d of H (batch size clamped to 1..=n). The exact mean is computed in
+    /// that basis, E[e_t] = Σᵢ (1 − ηλᵢ)ᵗ cᵢqᵢ, so that a start on one eigenvector stays on it
+    /// exactly; a product of matrices would mix in the rounding of the other directions, which
+    /// can decay more slowly.
+    pub fn new(problem: &LeastSquares, operator: &MeanSquareOperator, start: &DVector<f64>, spec: &RunSpec) -> Self {
         let batch = spec.batch.clamp(1, problem.len().max(1));
         let coords = operator.coords();
-        let mut moments = ExactMoments::new(problem, operator, spec.eta, batch, e0);
-        let sample =
-            |m: &ExactMoments| ExactSample { mean: m.mean.as_slice().to_vec(), mean_square_norm: m.mean_square_norm() };
-        let mut exact = vec![sample(&moments)];
+        let eigen = problem.hessian_eigen();
+        let e0 = &eigen.vectors * start;
+        let mut moments = ExactMoments::new(problem, operator, spec.eta, batch, &e0);
         let limit = DIVERGENCE_GROWTH * moments.mean_square_norm().max(f64::MIN_POSITIVE);
-        let mut exact_diverged = false;
-        for _ in 0..spec.horizon {
-            moments.advance(problem, coords);
-            exact.push(sample(&moments));
-            if moments.mean_square_norm().is_nan() || moments.mean_square_norm() > limit {
-                exact_diverged = true;
+        // False for NaN and infinity too.
+        let within = |square: f64| square <= limit;
+        let factors = DVector::from_iterator(start.len(), eigen.values.iter().map(|l| 1.0 - spec.eta * l));
+        let mut along = start.clone();
+        let mut exact_means = vec![e0.as_slice().to_vec()];
+        let mut exact_mean_squares = vec![moments.mean_square_norm()];
+        let (mut exact_mean_stopped_at, mut exact_stopped_at) = (None, None);
+        for t in 1..=spec.horizon {
+            if exact_stopped_at.is_none() {
+                moments.advance(problem, coords);
+                exact_mean_squares.push(moments.mean_square_norm());
+                if !within(moments.mean_square_norm()) {
+                    exact_stopped_at = Some(t);
+                }
+            }
+            if exact_mean_stopped_at.is_none() {
+                along.component_mul_assign(&factors);
+                let mean = &eigen.vectors * &along;
+                if !within(mean.norm_squared()) {
+                    exact_mean_stopped_at = Some(t);
+                }
+                exact_means.push(mean.as_slice().to_vec());
+            } else if exact_stopped_at.is_some() {
                 break;
             }
         }
-        let runs = spec.runs.max(1) as f64;
-        let resolved = (1..exact.len())
-            .rev()
-            .find(|&t| {
-                let e = &exact[t];
-                dot(&e.mean, &e.mean).sqrt() >= RESOLVED_STANDARD_ERRORS * (e.mean_square_norm / runs).sqrt()
-            })
-            .unwrap_or(1)
-            .min(spec.horizon);
-        let mut simulated = MonteCarlo::new(problem, spec.eta, batch, spec.runs, e0.as_slice(), spec.seed);
-        simulated.keep_snapshot_at(resolved);
-        Self { exact, exact_diverged, simulated, horizon: spec.horizon, resolved }
+        let simulated = MonteCarlo::new(problem, spec.eta, batch, spec.runs, e0.as_slice(), spec.seed);
+        Self {
+            exact_means,
+            exact_mean_squares,
+            exact_mean_stopped_at,
+            exact_stopped_at,
+            simulated,
+            horizon: spec.horizon,
+        }
     }
 
-    /// The exact moments at t = 0, 1, …; they stop early once E‖e_t‖² passes
-    /// [`DIVERGENCE_GROWTH`] times its start.
-    pub fn exact(&self) -> &[ExactSample] {
-        &self.exact
+    /// E[e_t] = (I − ηH)ᵗe₀ at t = 0, 1, …: up to the horizon, or up to the step at which
+    /// ‖E[e_t]‖² passed [`DIVERGENCE_GROWTH`] times its start.
+    pub fn exact_means(&self) -> &[Vec<f64>] {
+        &self.exact_means
     }
 
-    /// Whether the exact second moment passed the divergence limit.
-    pub fn exact_diverged(&self) -> bool {
-        self.exact_diverged
+    /// E‖e_t‖² = tr S_t at t = 0, 1, …: up to the horizon, or up to the step at which it passed
+    /// [`DIVERGENCE_GROWTH`] times its start (or stopped being finite).
+    pub fn exact_mean_squares(&self) -> &[f64] {
+        &self.exact_mean_squares
+    }
+
+    /// The step at which ‖E[e_t]‖² passed its cap and was followed no further.
+    pub fn exact_mean_stopped_at(&self) -> Option<usize> {
+        self.exact_mean_stopped_at
+    }
+
+    /// The step at which E‖e_t‖² passed its cap and was followed no further.
+    pub fn exact_stopped_at(&self) -> Option<usize> {
+        self.exact_stopped_at
     }
 
     pub fn simulated(&self) -> &MonteCarlo {
@@ -720,13 +740,6 @@ impl Trajectories {
 
     pub fn horizon(&self) -> usize {
         self.horizon
-    }
-
-    /// The last step at which the simulated mean is resolved: ‖E[e_t]‖ is at least
-    /// [`RESOLVED_STANDARD_ERRORS`] standard errors (from the exact moments). The runs keep a
-    /// snapshot of this step.
-    pub fn resolved_step(&self) -> usize {
-        self.resolved
     }
 
     pub fn is_complete(&self) -> bool {

@@ -67,8 +67,8 @@ describe("part I figures", () => {
     }
     assert.match(await verdict(page, "interpolation"), /seed 1: L ≤ 1e-10 at step \d+; seed 2: L ≤ 1e-10/);
     assert.match(await verdict(page, "rescaling"), /max \|Δf\| over the data = [0-9.e-]+\. The same function has λmax from/);
-    assert.match(await verdict(page, "linear-stability"), /^B = 2, η = 0\.5: mean-square stable: ρ\(T\) = 0\.8964 < 1/);
-    assert.match(await verdict(page, "proof-mean-dynamics"), /^Step 1 of 10, eq\. \(9\)/);
+    assert.match(await verdict(page, "linear-stability"), /^B = 2, η = 0\.79: mean-square stable: ρ\(T\) = 0\.9417 < 1\. Wu's criterion 1\.062 > 1 \(not met\)/);
+    assert.match(await verdict(page, "proof-mean-dynamics"), /^Line 1 of 10, eq\. \(9\)/);
     assert.equal(await page.locator("#proof-mean-dynamics-steps > li").count(), 10);
     const duplicates = await page.evaluate((ids) => {
       const seen = new Map();
@@ -148,14 +148,14 @@ describe("part I figures", () => {
     assert.match(text, /mean-square unstable/);
     const eta = await page.locator("#linear-stability-eta").inputValue();
     const batch = await page.locator("#linear-stability-batch").inputValue();
-    assert.notEqual(eta, "0.5");
+    assert.notEqual(eta, "0.79");
     const link = await hash(page);
     assert.ok(link.includes(`linear-stability.eta=${eta}`), `${link} lacks η = ${eta}`);
     if (batch !== "2") assert.ok(link.includes(`linear-stability.batch=${batch}`), `${link} lacks B = ${batch}`);
 
     await page.locator("#linear-stability .fig-buttons button", { hasText: "label noise" }).click();
     await settled(page);
-    assert.match(await verdict(page, "linear-stability"), /settles at tr S∞ = [0-9.]+, not at 0/);
+    assert.match(await verdict(page, "linear-stability"), /tends to tr S∞ = [0-9.]+, not to 0/);
 
     const again = await open(`#linear-stability.eta=${eta}&linear-stability.batch=${batch}`);
     assert.equal(await again.page.locator("#linear-stability-eta").inputValue(), eta);
@@ -175,13 +175,13 @@ describe("part I figures", () => {
     assert.equal(await page.locator("#proof-mean-dynamics-steps > li").first().getAttribute("aria-current"), "step");
     const old = await verdict(page, "proof-mean-dynamics");
     await page.locator("#proof-mean-dynamics .fig-buttons button", { hasText: "Next" }).click();
-    assert.match(await verdictChange(page, "proof-mean-dynamics", old), /^Step 2 of 10, eq\. \(10\)/);
+    assert.match(await verdictChange(page, "proof-mean-dynamics", old), /^Line 2 of 10, eq\. \(10\)/);
     assert.equal(await page.locator("#proof-mean-dynamics-steps > li").nth(1).getAttribute("aria-current"), "step");
     const dynamics = await canvasFingerprint(page, "#proof-mean-dynamics-dynamics");
     await page.locator("#proof-mean-dynamics").focus();
     for (let i = 0; i < 4; i++) await page.keyboard.press("ArrowRight");
-    await page.waitForFunction(() => document.querySelector("#proof-mean-dynamics .fig-verdict").textContent.startsWith("Step 6"));
-    assert.match(await verdict(page, "proof-mean-dynamics"), /eq\. \(14\), \(16\): .*E‖θₜ − θ\*‖ = /);
+    await page.waitForFunction(() => document.querySelector("#proof-mean-dynamics .fig-verdict").textContent.startsWith("Line 6"));
+    assert.match(await verdict(page, "proof-mean-dynamics"), /eqs\. \(14\), \(16\): .*E‖θₜ − θ\*‖ = /);
     await settled(page);
     assert.notEqual(await canvasFingerprint(page, "#proof-mean-dynamics-dynamics"), dynamics, "Jensen's line adds a series");
     assert.match(await hash(page), /proof-mean-dynamics\.line=6/);
@@ -189,9 +189,16 @@ describe("part I figures", () => {
 
     const again = await open("#proof-mean-dynamics.line=10&proof-mean-dynamics.eta=2.5");
     await settled(again.page);
-    assert.match(await verdict(again.page, "proof-mean-dynamics"), /^Step 10 of 10, eq\. \(19\).*λmax\(H\) = 1 > 2\/η = 0\.8/);
+    assert.match(await verdict(again.page, "proof-mean-dynamics"), /^Line 10 of 10, eq\. \(19\).*λmax\(H\) = 1 > 2\/η = 0\.8/);
     assert.equal(await again.page.locator("#proof-mean-dynamics-steps > li").nth(9).getAttribute("aria-current"), "step");
-    assert.deepEqual([...problems, ...again.problems], []);
+
+    // The runs advance at a reading pace, one step per unit: a link to a paused run shows its t.
+    const paused = await open("#proof-mean-dynamics.line=5&proof-mean-dynamics.at=40");
+    await settled(paused.page);
+    assert.match(await verdict(paused.page, "proof-mean-dynamics"), /^Line 5 of 10, eqs\. \(13\), \(15\): ‖\(I − ηH\)ᵗ\(θ₀ − θ\*\)‖ at t = 40 = /);
+    await paused.page.locator("#proof-mean-dynamics").screenshot({ path: `${SHOTS}/part1-proof-line5-t40.png` });
+    assert.deepEqual([...problems, ...again.problems, ...paused.problems], []);
+    await paused.context.close();
     await again.context.close();
     await context.close();
   });
