@@ -52,9 +52,9 @@ pub fn start() -> Result<(), JsValue> {
         move || slots.iter().for_each(|slot| slot.run(|view| view.invalidate()))
     };
     dom::on_window_event("resize", redraw.clone())?;
-    dom::on_color_scheme_change(redraw)?;
+    dom::on_color_scheme_change(redraw.clone())?;
     run_animation(slots);
-    modes::start(mode, apply_url)
+    modes::start(mode, apply_url, redraw)
 }
 
 /// A figure's container and, once the animation loop has mounted the figure there, its view.
