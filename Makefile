@@ -10,12 +10,18 @@ CHROMEDRIVER ?= /usr/bin/chromedriver
 # The site's path on its web server, for `make site` (e.g. /courses/ml/sgd-stability/).
 PUBLIC_URL ?= /
 
-.PHONY: serve test lint test-native test-wasm test-e2e site bench figures fuzz soak
+.PHONY: serve serve-debug test lint test-native test-wasm test-e2e site bench figures fuzz soak
 
-## Install what is missing, then serve the explorable on http://127.0.0.1:8080 (offline).
+## Install what is missing, then serve the explorable on http://127.0.0.1:8080 (offline), in the
+## optimized build that Trunk.toml makes the default.
 serve:
 	scripts/setup.sh serve
 	trunk serve --offline
+
+## The same with a debug build of the wasm (quicker to rebuild, ten times slower to run).
+serve-debug:
+	scripts/setup.sh serve
+	trunk serve --offline --release false
 
 ## Install what is missing, then run every test: lints, native, wasm in Chromium, end to end.
 test:
@@ -33,16 +39,18 @@ test-native:
 test-wasm:
 	CHROMEDRIVER=$(CHROMEDRIVER) cargo test --target wasm32-unknown-unknown --test web
 
-# The e2e tests also embed figures from a build for a sub-path (tests/e2e/embed.test.mjs).
+# The e2e tests also embed figures from a build for a sub-path (tests/e2e/embed.test.mjs). The
+# site is built as `trunk serve` builds it, with no flag, so that tests/e2e/build.test.mjs checks
+# that the default is the optimized build.
 test-e2e:
-	trunk build --release --offline
-	trunk build --release --offline --public-url /course/sgd/ --dist target/site-subpath
+	trunk build --offline
+	trunk build --offline --public-url /course/sgd/ --dist target/site-subpath
 	SUBPATH_SITE_DIR=target/site-subpath node --test tests/e2e/
 
 ## The static site in dist/, for serving under PUBLIC_URL.
 site:
 	scripts/setup.sh serve
-	trunk build --release --offline --public-url $(PUBLIC_URL)
+	trunk build --offline --public-url $(PUBLIC_URL)
 
 ## EOS-1 natively and as wasm in headless Chromium (release builds), the page's sweep and its
 ## longest main-thread task; prints a table and writes target/bench/eos1.json.

@@ -376,3 +376,178 @@ impl ParamValues {
         self.specs.iter().zip(self.values.iter().copied())
     }
 }
+
+/// A field of a figure's typed settings, read from the validated [`ParamValues`] by its key (see
+/// [`figure_params!`]).
+pub trait ParamField: Sized {
+    fn read(values: &ParamValues, key: &str) -> Self;
+}
+
+impl ParamField for f64 {
+    fn read(values: &ParamValues, key: &str) -> Self {
+        values.get(key)
+    }
+}
+
+impl ParamField for usize {
+    fn read(values: &ParamValues, key: &str) -> Self {
+        values.get(key) as usize
+    }
+}
+
+impl ParamField for u64 {
+    fn read(values: &ParamValues, key: &str) -> Self {
+        values.get(key) as u64
+    }
+}
+
+/// The points of a point-list parameter.
+impl ParamField for Vec<(f64, f64)> {
+    fn read(values: &ParamValues, key: &str) -> Self {
+        values.points(key).to_vec()
+    }
+}
+
+/// Declares the options of a choice parameter as an enum, in the order of the control, with
+/// the name each option has in controls, links and files.
+///
+/// ```
+/// sgd_stability::choices! {
+///     /// Which labels the network fits.
+///     pub enum Labels { Target = "target", Random = "random" }
+/// }
+/// assert_eq!(Labels::Random.name(), "random");
+/// assert_eq!(Labels::NAMES, ["target", "random"]);
+/// ```
+#[macro_export]
+macro_rules! choices {
+    ($(#[$meta:meta])* $vis:vis enum $name:ident { $($(#[$vmeta:meta])* $variant:ident = $label:literal),+ $(,)? }) => {
+        $(#[$meta])*
+        #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+        $vis enum $name {
+            $($(#[$vmeta])* $variant),+
+        }
+
+        impl $name {
+            /// Every option, in the order of the control.
+            pub const ALL: &'static [Self] = &[$(Self::$variant),+];
+            /// Each option's name, in the same order.
+            pub const NAMES: &'static [&'static str] = &[$($label),+];
+
+            /// The option's name in controls, links and files.
+            pub const fn name(self) -> &'static str {
+                Self::NAMES[self as usize]
+            }
+
+            /// The option's value as its parameter holds it (its index).
+            pub const fn value(self) -> f64 {
+                self as usize as f64
+            }
+        }
+
+        impl $crate::figures::params::ParamField for $name {
+            fn read(values: &$crate::figures::params::ParamValues, key: &str) -> Self {
+                let index = values.get(key) as usize;
+                // Validation keeps a choice's value among its options' indices.
+                Self::ALL[index.min(Self::ALL.len() - 1)]
+            }
+        }
+    };
+}
+
+/// Declares a figure's settings once: a struct of typed fields that the figure reads, the key of
+/// each field (`KEYS`), and the table of [`ParamSpec`]s (`SPECS`) that validation, links, the
+/// command line and the page's controls use. A key is written in one place only, so a renamed
+/// key cannot compile in one place and panic in another.
+///
+/// Each field is `name: type = "key", "label", kind, default value;` where the kind is
+/// `Linear(min, max)`, `Log(min, max)`, `Integer(min, max)`, `Choice` (the type is an enum
+/// of [`choices!`], the default one of its options) or `Points(min, max)` (a list of points
+/// placed by the reader, of type `Vec<(f64, f64)>`, with no default).
+///
+/// ```
+/// sgd_stability::choices! {
+///     pub enum Method { Gd = "GD", Sgd = "SGD" }
+/// }
+/// sgd_stability::figure_params! {
+///     /// The settings of a figure.
+///     pub struct Settings, keys SettingsKeys {
+///         /// The step size.
+///         eta: f64 = "eta", "step size \u{3b7}", Log(0.01, 3.0), 1.5;
+///         steps: usize = "steps", "steps at most", Integer(100, 50_000), 10_000;
+///         method: Method = "method", "method", Choice, Method::Gd;
+///         points: Vec<(f64, f64)> = "points", "data points", Points(-2.0, 2.0);
+///     }
+/// }
+/// use sgd_stability::figures::params::ParamValues;
+/// let mut values = ParamValues::defaults(Settings::SPECS);
+/// values.set_text(Settings::KEYS.method, "SGD").unwrap();
+/// let settings = Settings::read(&values);
+/// assert_eq!((settings.eta, settings.steps, settings.method), (1.5, 10_000, Method::Sgd));
+/// assert!(settings.points.is_empty());
+/// ```
+#[macro_export]
+macro_rules! figure_params {
+    (
+        $(#[$meta:meta])* $vis:vis struct $name:ident, keys $keys:ident {
+            $($(#[$fmeta:meta])* $field:ident : $ty:ty = $key:literal, $label:expr, $kind:ident $(($min:expr, $max:expr))? $(, $default:expr)?;)+
+        }
+    ) => {
+        $(#[$meta])*
+        #[derive(Clone, Debug, PartialEq)]
+        $vis struct $name {
+            $($(#[$fmeta])* pub $field: $ty),+
+        }
+
+        /// The key of each parameter, by field.
+        #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+        $vis struct $keys {
+            $(pub $field: &'static str),+
+        }
+
+        impl $name {
+            /// The key of each parameter.
+            pub const KEYS: $keys = $keys { $($field: $key),+ };
+
+            /// Every parameter's spec, in the order of the fields (the order of the controls).
+            pub const SPECS: &'static [$crate::figures::params::ParamSpec] = &[
+                $($crate::figure_params!(@spec $ty, $key, $label, $kind $(($min, $max))? $(, $default)?)),+
+            ];
+
+            /// The settings held by `values` (validated values of these specs).
+            pub fn read(values: &$crate::figures::params::ParamValues) -> Self {
+                Self { $($field: <$ty as $crate::figures::params::ParamField>::read(values, $key)),+ }
+            }
+        }
+    };
+    (@spec $ty:ty, $key:literal, $label:expr, Choice, $default:expr) => {
+        $crate::figures::params::ParamSpec {
+            key: $key,
+            label: $label,
+            min: 0.0,
+            max: (<$ty>::NAMES.len() - 1) as f64,
+            default: <$ty>::value($default),
+            scale: $crate::figures::params::Scale::Choice(<$ty>::NAMES),
+        }
+    };
+    (@spec $ty:ty, $key:literal, $label:expr, Points($min:expr, $max:expr)) => {
+        $crate::figures::params::ParamSpec {
+            key: $key,
+            label: $label,
+            min: $min as f64,
+            max: $max as f64,
+            default: 0.0,
+            scale: $crate::figures::params::Scale::Points,
+        }
+    };
+    (@spec $ty:ty, $key:literal, $label:expr, $kind:ident($min:expr, $max:expr), $default:expr) => {
+        $crate::figures::params::ParamSpec {
+            key: $key,
+            label: $label,
+            min: $min as f64,
+            max: $max as f64,
+            default: $default as f64,
+            scale: $crate::figures::params::Scale::$kind,
+        }
+    };
+}
