@@ -22,7 +22,8 @@ use sgd_stability::figures::page_mode::{ModeError, PageMode};
 use sgd_stability::figures::params::ParamValues;
 use sgd_stability::figures::plot::Theme;
 use sgd_stability::figures::walkthrough::{
-    evidence_layout, proof_line_in, state_of, step_showing_line, Step, StepState, PRESENTATION_PLOT_ZOOM,
+    evidence_layout, presentation_zoom, proof_line_in, state_of, step_showing_line, Step, StepState, FULL_ZOOM_PANEL,
+    PRESENTATION_PLOT_ZOOM,
 };
 use sgd_stability::figures::{url_state, visit, Activity, Figure, FigureVisitor, ALL_IDS};
 use sgd_stability::math::rng::{seeded, uniform};
@@ -491,8 +492,9 @@ fn a_proof_step_and_its_figure_agree_on_the_line() {
     }
 }
 
-/// The size of every text of panel `panel` of `figure` drawn in the presentation layout, in
-/// CSS pixels: drawn to SVG, which writes each text's size (plotters' size over 1.24).
+/// The size of every text of panel `panel` of `figure` drawn in the presentation layout (on a
+/// panel large enough for the full zoom), in CSS pixels: drawn to SVG, which writes each
+/// text's size (plotters' size over 1.24).
 fn presentation_text_sizes<F: Figure>(figure: &F, panel: usize) -> Vec<f64> {
     register_font();
     let mut svg = String::new();
@@ -517,6 +519,21 @@ fn register_font() {
         plotters::style::register_font("sans-serif", FontStyle::Normal, FONT)
             .unwrap_or_else(|_| panic!("the bundled font does not load"));
     });
+}
+
+#[test]
+fn a_presentation_panel_large_enough_takes_the_full_zoom_and_a_small_one_less() {
+    let (w, h) = FULL_ZOOM_PANEL;
+    assert_eq!(presentation_zoom(w, h), PRESENTATION_PLOT_ZOOM);
+    assert_eq!(presentation_zoom(3.0 * w, 2.0 * h), PRESENTATION_PLOT_ZOOM);
+    assert_eq!(presentation_zoom(300.0, 150.0), 1.0, "a phone's panel keeps the page's sizes");
+    let mut rng = seeded(11);
+    for _ in 0..2_000 {
+        let (w, h) = (uniform(&mut rng, 50.0, 1500.0), uniform(&mut rng, 50.0, 900.0));
+        let zoom = presentation_zoom(w, h);
+        assert!((1.0..=PRESENTATION_PLOT_ZOOM).contains(&zoom));
+        assert!(presentation_zoom(w * 1.1, h * 1.1) >= zoom, "a larger panel draws smaller text");
+    }
 }
 
 #[test]

@@ -213,3 +213,15 @@ pub fn evidence_layout(count: usize, width: f64, height: f64, gap: f64) -> Evide
 /// presentation layout, to be read from the back of a room: the smallest text of the plots,
 /// 11 CSS pixels, becomes 18.
 pub const PRESENTATION_PLOT_ZOOM: f64 = 18.0 / 11.0;
+
+/// The smallest panel, width and height in CSS pixels, that takes the whole of
+/// [`PRESENTATION_PLOT_ZOOM`]: a smaller one (say, on a phone) would be all text.
+pub const FULL_ZOOM_PANEL: (f64, f64) = (400.0, 280.0);
+
+/// The zoom of a panel `width` × `height` CSS pixels in the presentation layout: the full
+/// zoom from [`FULL_ZOOM_PANEL`] up, in proportion to the panel below it, never less than the
+/// page's own size.
+pub fn presentation_zoom(width: f64, height: f64) -> f64 {
+    let room = (width / FULL_ZOOM_PANEL.0).min(height / FULL_ZOOM_PANEL.1);
+    (PRESENTATION_PLOT_ZOOM * room).clamp(1.0, PRESENTATION_PLOT_ZOOM)
+}

@@ -583,13 +583,12 @@ impl<F: Figure + 'static> FigureView<F> {
     fn draw(&self) {
         let mut s = self.state.borrow_mut();
         let dark = dom::prefers_dark();
-        let zoom = walkthrough::plot_zoom();
         for (i, canvas) in self.canvases.iter().enumerate() {
             // A panel the walkthrough hides is drawn when it shows again (it changes size).
             if canvas.client_width() == 0 {
                 continue;
             }
-            match canvas::draw_panel(&s.figure, i, canvas, dark, zoom) {
+            match canvas::draw_panel(&s.figure, i, canvas, dark, walkthrough::plot_zoom(canvas)) {
                 Ok(map) => s.maps[i] = map,
                 Err(e) => {
                     web_sys::console::error_1(&JsValue::from_str(&format!("{}: drawing panel {i} failed: {e}", F::ID)))

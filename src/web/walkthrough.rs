@@ -11,7 +11,7 @@
 //! shows those, sized so that the statement, the current line of a proof, the evidence and the
 //! figure's verdict share the first screen (formulas too wide for it are set smaller), and
 //! hides the others behind the bar's *All panels* button (key P). In the presentation layout
-//! the plots draw their text and lines larger (`PRESENTATION_PLOT_ZOOM`).
+//! the plots draw their text and lines larger (`presentation_zoom`).
 //!
 //! Keys: ArrowRight / PageDown go to the next step, ArrowLeft / PageUp to the previous one,
 //! P shows or hides the other panels, Escape leaves the presentation layout. The walkthrough takes these keys before anything
@@ -25,24 +25,26 @@ use std::rc::Rc;
 
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
-use web_sys::{Element, HtmlAnchorElement, HtmlButtonElement, HtmlElement, HtmlTemplateElement, KeyboardEvent};
+use web_sys::{
+    Element, HtmlAnchorElement, HtmlButtonElement, HtmlCanvasElement, HtmlElement, HtmlTemplateElement, KeyboardEvent,
+};
 
 use super::modes::{full_page_href, keep_href_current};
 use super::{dom, url};
 use crate::figures::page_mode::PageMode;
 use crate::figures::url_state;
 use crate::figures::walkthrough::{
-    evidence_layout, proof_line_in, state_of, step_showing_line, Step, PRESENTATION_PLOT_ZOOM,
+    evidence_layout, presentation_zoom, proof_line_in, state_of, step_showing_line, Step,
 };
 
 /// The body's class in the presentation layout.
 const PRESENT_CLASS: &str = "mode-present";
 
-/// How many times their usual size the plots draw their text and lines now.
-pub fn plot_zoom() -> f64 {
+/// How many times their usual size the plots draw their text and lines on `canvas` now.
+pub fn plot_zoom(canvas: &HtmlCanvasElement) -> f64 {
     let present = dom::document().body().is_some_and(|body| body.class_list().contains(PRESENT_CLASS));
     if present {
-        PRESENTATION_PLOT_ZOOM
+        presentation_zoom(canvas.client_width() as f64, canvas.client_height() as f64)
     } else {
         1.0
     }

@@ -92,6 +92,10 @@ async function assertOnFirstScreen(page, selector, what) {
   assert.ok(b.left >= -0.5 && b.right <= viewport.width + 0.5, `${what} is cut at the side`);
 }
 
+/** In the presentation, a panel at least this large (CSS pixels) draws its text at the full zoom,
+ *  18 CSS pixels and more (figures::walkthrough::FULL_ZOOM_PANEL). */
+const FULL_ZOOM_PANEL = { width: 400, height: 280 };
+
 /** Everything the step relies on is on the first screen of the current layout. */
 async function assertFirstScreen(page, step, k, layout) {
   const at = `step ${k} (${layout})`;
@@ -102,7 +106,8 @@ async function assertFirstScreen(page, step, k, layout) {
     const canvas = `#${step.figure}-${key}`;
     await assertOnFirstScreen(page, canvas, `${at}: the panel ${key}`);
     const size = await box(page, canvas);
-    assert.ok(size.width >= 240 && size.height >= 150, `${at}: the panel ${key} is only ${size.width}×${size.height} px`);
+    const least = layout === "presenting" ? FULL_ZOOM_PANEL : { width: 240, height: 150 };
+    assert.ok(size.width >= least.width - 0.5 && size.height >= least.height - 0.5, `${at}: the panel ${key} is only ${size.width}×${size.height} px`);
     await waitForDrawing(page, canvas);
   }
   await assertOnFirstScreen(page, `#${step.figure} .fig-verdict`, `${at}: the verdict`);
