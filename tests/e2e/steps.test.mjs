@@ -5,9 +5,10 @@
 // - once its figure has reached the step's state (its run paused at data-at or ended), the
 //   verdict or the readouts say every phrase of data-shows;
 // - a proof step's line is the same in the statement's settings, the proof's highlighted line,
-//   the figure's stepper and its verdict ("Line k …");
+//   the figure's stepper and its verdict ("Line k …" or "Step k of n …");
 // - on the first screen, without scrolling, in both layouts: the statement, a proof's current
-//   line, every panel the step names (drawn) and the verdict; no formula is cut at the right;
+//   line, every panel the step names (drawn; presenting, large enough for the plots' full text
+//   size) and the verdict; no formula is cut at the right;
 // - the verdict and readouts show no raw index ("λ_max"): indices are subscripts.
 //
 // One browser and one page walk all the steps; a screenshot of each step in each layout goes to
@@ -138,7 +139,7 @@ test("every step shows its claim and its evidence together, and the figure says 
       assert.equal(await page.locator(`#${step.figure}-line`).inputValue(), String(step.line), `step ${k}: the stepper`);
       const current = await page.$$eval(`#${step.figure}-steps > li`, (all) => all.findIndex((li) => li.classList.contains("current")) + 1);
       assert.equal(current, step.line, `step ${k}: the highlighted line`);
-      assert.equal(Number(/^Line (\d+)\b/.exec(verdict)?.[1]), step.line, `step ${k}: the verdict names another line: ${verdict}`);
+      assert.equal(Number(/^(?:Line|Step) (\d+)\b/.exec(verdict)?.[1]), step.line, `step ${k}: the verdict names another line: ${verdict}`);
     }
     for (const text of await said(page, step.figure)) {
       assert.doesNotMatch(text, /\S_[A-Za-z0-9{]/, `step ${k}: a raw index in "${text}"`);
