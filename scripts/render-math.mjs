@@ -14,11 +14,14 @@
 // `throwOnError: true`: any TeX it does not accept fails the build with a message naming the
 // formula and its line.
 //
-// One post-processing step: KaTeX marks \mathbb, \mathcal, \mathbf, \boldsymbol, … with a
+// Two post-processing steps. KaTeX marks \mathbb, \mathcal, \mathbf, \boldsymbol, … with a
 // `mathvariant` attribute, which MathML Core browsers (Chromium) ignore apart from "normal". Such
 // tokens are rewritten to the characters of Unicode's Mathematical Alphanumeric Symbols block
 // (U+1D400–U+1D7FF), which every browser shows as intended. A token with a character that has no
-// such form keeps its attribute.
+// such form keeps its attribute. And KaTeX writes the accent of \hat (and \widehat) as the
+// ASCII circumflex "^", which Chromium stretches over the base into a hollow triangle; it is
+// rewritten to U+02C6 MODIFIER LETTER CIRCUMFLEX ACCENT, which shows as a hat (not stretched
+// for \hat).
 
 import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
@@ -124,6 +127,17 @@ function unicodeVariants(mathml) {
   );
 }
 
+// ------------------------------------------------------------------------------------ hats
+
+// The accent closing an <mover accent="true">: "^" with or without a stretchy attribute.
+const CARET_ACCENT = /<mo( stretchy="(?:true|false)")?>\^<\/mo><\/mover>/g;
+
+function hats(mathml) {
+  return mathml.replace(CARET_ACCENT, (whole, stretchy) =>
+    `<mo${stretchy ?? ' stretchy="false"'}>\u02c6</mo></mover>`,
+  );
+}
+
 // ------------------------------------------------------------------------------- rendering
 
 function render(tex, displayMode) {
@@ -136,7 +150,7 @@ function render(tex, displayMode) {
   // KaTeX wraps the <math> element in <span class="katex">; the page wants the <math> alone.
   const math = html.match(/<math[\s\S]*<\/math>/);
   if (!math) throw new Error("KaTeX returned no <math> element");
-  return unicodeVariants(math[0]);
+  return hats(unicodeVariants(math[0]));
 }
 
 function lineOf(text, index) {

@@ -9,6 +9,7 @@ pub mod edge_of_stability;
 pub mod function_space;
 pub mod interpolation;
 pub mod linear_stability;
+pub mod notation;
 pub mod page_mode;
 pub mod params;
 pub mod plot;

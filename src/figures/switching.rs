@@ -763,11 +763,11 @@ impl Figure for Switching {
         let lemma_says = match (holds, self.ball_in_a()) {
             (false, _) => "so Lemma 3 says nothing here".to_string(),
             (true, true) => format!(
-                "and \u{3b5} \u{2264} {} (B_\u{3b5}(\u{3b8}*) \u{2282} A), so Lemma 3 says \u{3b8}* is not strongly stable",
+                "and \u{3b5} \u{2264} {} (the \u{3b5}-ball around \u{3b8}* lies in A), so Lemma 3 says \u{3b8}* is not strongly stable",
                 self.flip_words()
             ),
             (true, false) => format!(
-                "but \u{3b5} > {}: B_\u{3b5}(\u{3b8}*) \u{2284} A, so Lemma 3 holds for the local model only",
+                "but \u{3b5} > {}: the \u{3b5}-ball around \u{3b8}* leaves A, so Lemma 3 holds for the local model only",
                 self.flip_words()
             ),
         };

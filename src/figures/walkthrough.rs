@@ -4,10 +4,12 @@
 //! The steps are written in the page, `www/index.html`, as the items of its
 //! `<template id="walkthrough">`, so that a lecturer reorders, cuts or adds steps by editing
 //! HTML alone. Each item holds the statement (HTML with TeX, rendered at build time like the
-//! rest of the page) and names, in data attributes, the figure that shows it and its state:
-//! `data-figure`, `data-preset`, `data-settings` and `data-at` (see [`Step::from_attributes`]).
+//! rest of the page) and names, in data attributes, the figure that shows it, its state, the
+//! panels that are its evidence and what the figure then says: `data-figure`, `data-preset`,
+//! `data-settings`, `data-at`, `data-panels` and `data-shows` (see [`Step::from_attributes`]).
 //! This module turns those attributes into [`Step`]s and checks each against its figure's own
-//! validation; the web layer reads the attributes from the DOM, the tests from the page's file.
+//! validation and panels; the web layer reads the attributes from the DOM, the tests from the
+//! page's file.
 
 use super::params::ParamValues;
 use super::{url_state, visit, Figure, FigureVisitor};
@@ -26,6 +28,12 @@ pub struct Step {
     /// ([`url_state::PROGRESS_KEY`]): for a training figure, the step at which the statement
     /// holds. None shows the figure as it starts (running, if it has work to do).
     pub at: Option<usize>,
+    /// The keys of the panels the claim is about (its evidence), which the walkthrough shows
+    /// first and large; empty: all of them.
+    pub panels: Vec<String>,
+    /// Phrases the figure's verdict or readouts show once the figure is in the step's state (at
+    /// `at`, or where its run ends): what the statement relies on, for the tests to check.
+    pub shows: Vec<String>,
 }
 
 impl Step {
@@ -35,20 +43,20 @@ impl Step {
     /// - `data-figure`: the figure's id (required);
     /// - `data-preset`: a preset's label;
     /// - `data-settings`: `key=value` pairs separated by `;` (spaces around them ignored);
-    /// - `data-at`: a whole number of work units, at most [`url_state::MAX_PROGRESS`].
+    /// - `data-at`: a whole number of work units, at most [`url_state::MAX_PROGRESS`];
+    /// - `data-panels`: panel keys separated by spaces;
+    /// - `data-shows`: phrases separated by `;`.
     ///
-    /// Whether the figure exists and accepts the settings is [`state_of`]'s check.
+    /// Whether the figure exists, accepts the settings and has the panels is [`state_of`]'s
+    /// check.
     pub fn from_attributes(attribute: impl Fn(&str) -> Option<String>) -> Result<Self, String> {
         let figure = attribute("data-figure")
             .map(|id| id.trim().to_string())
             .filter(|id| !id.is_empty())
             .ok_or("it names no figure (data-figure)")?;
         let preset = attribute("data-preset").map(|label| label.trim().to_string());
-        let settings = attribute("data-settings")
-            .unwrap_or_default()
-            .split(';')
-            .map(str::trim)
-            .filter(|entry| !entry.is_empty())
+        let settings = entries(attribute("data-settings"), ";")
+            .into_iter()
             .map(|entry| match entry.split_once('=') {
                 Some((key, value)) if !key.trim().is_empty() => Ok((key.trim().to_string(), value.trim().to_string())),
                 _ => Err(format!("its setting \u{201c}{entry}\u{201d} is not written key=value")),
@@ -67,8 +75,16 @@ impl Step {
                 }
             },
         };
-        Ok(Self { figure, preset, settings, at })
+        let panels = attribute("data-panels").unwrap_or_default().split_whitespace().map(str::to_string).collect();
+        let shows = entries(attribute("data-shows"), ";");
+        Ok(Self { figure, preset, settings, at, panels, shows })
     }
+}
+
+/// The non-empty entries of a list attribute, trimmed.
+fn entries(text: Option<String>, separator: &str) -> Vec<String> {
+    let text = text.unwrap_or_default();
+    text.split(separator).map(str::trim).filter(|entry| !entry.is_empty()).map(str::to_string).collect()
 }
 
 /// A step checked against its figure.
@@ -78,10 +94,13 @@ pub struct StepState {
     pub fragment: String,
     /// For a proof figure: the line shown, and how many lines the proof has.
     pub proof_line: Option<(usize, usize)>,
+    /// The keys of the step's evidence panels, in the figure's order (all its panels when the
+    /// step names none).
+    pub evidence: Vec<&'static str>,
 }
 
 /// Applies `step`'s preset and settings to its figure's defaults through the figure's own
-/// validation; the message says what was refused.
+/// validation, and finds its panels among the figure's; the message says what was refused.
 pub fn state_of(step: &Step) -> Result<StepState, String> {
     visit(&step.figure, Resolve(step))
         .unwrap_or_else(|| Err(format!("there is no figure \u{201c}{}\u{201d}", step.figure)))
@@ -109,8 +128,22 @@ impl FigureVisitor for Resolve<'_> {
         }
         F::validate(&values).map_err(|e| e.message)?;
         let fragment = url_state::write_progress(&url_state::write("", F::ID, &values), F::ID, step.at);
-        Ok(StepState { fragment, proof_line: proof_line::<F>(&values) })
+        Ok(StepState { fragment, proof_line: proof_line::<F>(&values), evidence: evidence::<F>(&step.panels)? })
     }
+}
+
+/// The keys of the panels `named`, in the figure's order; all of them when none is named.
+fn evidence<F: Figure>(named: &[String]) -> Result<Vec<&'static str>, String> {
+    let keys: Vec<&'static str> = F::PANELS.iter().map(|panel| panel.key).collect();
+    for (i, key) in named.iter().enumerate() {
+        if !keys.contains(&key.as_str()) {
+            return Err(format!("{} has no panel \u{201c}{key}\u{201d}; its panels are {}", F::ID, keys.join(", ")));
+        }
+        if named[..i].contains(key) {
+            return Err(format!("it names the panel \u{201c}{key}\u{201d} twice"));
+        }
+    }
+    Ok(keys.into_iter().filter(|key| named.is_empty() || named.iter().any(|n| n == key)).collect())
 }
 
 /// The line a proof figure shows at `values`, and its number of lines.
@@ -140,4 +173,55 @@ pub fn step_showing_line<'a>(steps: impl IntoIterator<Item = &'a Step>, figure: 
     steps.into_iter().position(|step| {
         step.figure == figure && state_of(step).is_ok_and(|state| state.proof_line.is_some_and(|(l, _)| l == line))
     })
+}
+
+/// How the walkthrough lays out a step's evidence panels: as many columns, each panel this
+/// wide and this tall (CSS pixels).
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct EvidenceLayout {
+    pub columns: usize,
+    pub width: f64,
+    pub height: f64,
+}
+
+/// A panel is at most twice as wide as it is tall, and at most as tall as 4:3 makes it.
+const WIDEST: f64 = 2.0;
+const TALLEST: f64 = 3.0 / 4.0;
+
+/// The largest equal panels for `count` evidence panels in a box `width` × `height` with
+/// `gap` between them: every number of columns is tried, the rows filled in order, and each
+/// panel takes the space of its cell within [`WIDEST`] and [`TALLEST`].
+pub fn evidence_layout(count: usize, width: f64, height: f64, gap: f64) -> EvidenceLayout {
+    let count = count.max(1);
+    let fit = |columns: usize| {
+        let rows = count.div_ceil(columns);
+        let cell_width = ((width - gap * (columns - 1) as f64) / columns as f64).max(0.0);
+        let cell_height = ((height - gap * (rows - 1) as f64) / rows as f64).max(0.0);
+        let panel_height = cell_height.min(cell_width * TALLEST);
+        EvidenceLayout { columns, width: cell_width.min(panel_height * WIDEST), height: panel_height }
+    };
+    (1..=count).map(fit).fold(fit(count), |best, layout| {
+        if layout.width * layout.height > best.width * best.height {
+            layout
+        } else {
+            best
+        }
+    })
+}
+
+/// How many times their size on the page the plots' text and lines are drawn in the
+/// presentation layout, to be read from the back of a room: the smallest text of the plots,
+/// 11 CSS pixels, becomes 18.
+pub const PRESENTATION_PLOT_ZOOM: f64 = 18.0 / 11.0;
+
+/// The smallest panel, width and height in CSS pixels, that takes the whole of
+/// [`PRESENTATION_PLOT_ZOOM`]: a smaller one (say, on a phone) would be all text.
+pub const FULL_ZOOM_PANEL: (f64, f64) = (400.0, 280.0);
+
+/// The zoom of a panel `width` × `height` CSS pixels in the presentation layout: the full
+/// zoom from [`FULL_ZOOM_PANEL`] up, in proportion to the panel below it, never less than the
+/// page's own size.
+pub fn presentation_zoom(width: f64, height: f64) -> f64 {
+    let room = (width / FULL_ZOOM_PANEL.0).min(height / FULL_ZOOM_PANEL.1);
+    (PRESENTATION_PLOT_ZOOM * room).clamp(1.0, PRESENTATION_PLOT_ZOOM)
 }

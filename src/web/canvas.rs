@@ -27,18 +27,20 @@ pub fn fit_buffer(canvas: &HtmlCanvasElement, ratio: f64) -> bool {
     changed
 }
 
-/// Draws panel `panel` of `figure` on `canvas`, sized for the screen.
+/// Draws panel `panel` of `figure` on `canvas`, sized for the screen, its text and lines `zoom`
+/// times their usual size.
 pub fn draw_panel<F: Figure>(
     figure: &F,
     panel: usize,
     canvas: &HtmlCanvasElement,
     dark: bool,
+    zoom: f64,
 ) -> Result<Drawn, String> {
     let ratio = pixel_ratio();
     fit_buffer(canvas, ratio);
     let backend = CanvasBackend::with_canvas_object(canvas.clone()).ok_or("the canvas has no 2-D context")?;
     let area = RecordingBackend::new(backend).into_drawing_area();
-    let theme = Theme { scale: ratio, dark };
+    let theme = Theme { scale: ratio * zoom, dark };
     let drawn = recording::draw_panel(figure, panel, &area, &theme).map_err(|e| e.to_string())?;
     area.present().map_err(|e| e.to_string())?;
     Ok(drawn)

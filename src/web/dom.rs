@@ -5,6 +5,7 @@ use wasm_bindgen::JsCast;
 use web_sys::{Document, Element, Window};
 
 use super::isolation;
+use crate::figures::notation::{self, Run};
 
 pub fn window() -> Window {
     web_sys::window().expect("the page has a window")
@@ -71,4 +72,24 @@ pub fn on_color_scheme_change(mut handler: impl FnMut() + 'static) -> Result<(),
         Some(scheme) => listen::<web_sys::Event>(&scheme, "change", move |_| handler()),
         None => Ok(()),
     }
+}
+
+/// Sets `element`'s text to `text`, its indices as real subscripts (`figures::notation`).
+pub fn set_math_text(element: &Element, text: &str) {
+    element.set_text_content(None);
+    for run in notation::runs(text) {
+        let node: Result<web_sys::Node, JsValue> = match run {
+            Run::Line(line) => Ok(document().create_text_node(&line).into()),
+            Run::Subscript(index) => element_with_text("sub", &index).map(Into::into),
+        };
+        if let Ok(node) = node {
+            let _ = element.append_child(&node);
+        }
+    }
+}
+
+fn element_with_text(tag: &str, text: &str) -> Result<Element, JsValue> {
+    let el = element(tag, "")?;
+    el.set_text_content(Some(text));
+    Ok(el)
 }

@@ -7,7 +7,7 @@
 //! see `url_state`), and a link with that entry replays as many units, in slices within the
 //! frame budget, and pauses there. `Figure::step`'s contract makes the replay exact.
 
-use std::cell::{Cell, RefCell};
+use std::cell::RefCell;
 use std::rc::Rc;
 
 use wasm_bindgen::prelude::*;
@@ -16,7 +16,8 @@ use web_sys::{Element, HtmlButtonElement, HtmlCanvasElement, HtmlInputElement, M
 
 use super::controls::{show_all, Control, Widgets, SLIDER_STEPS};
 use super::hover::{Hover, REACH_CSS_PX};
-use super::{canvas, dom, export, url};
+use super::{canvas, dom, export, url, walkthrough};
+use crate::figures::notation;
 use crate::figures::params::{round_sig, Input, ParamValues, Scale};
 use crate::figures::plot::PlotMap;
 use crate::figures::recording::{Reading, Readings, Rect};
@@ -30,7 +31,7 @@ pub trait Live {
     fn frame(&self, now_ms: f64, budget_ms: f64);
     /// Re-reads the figure's parameters from the URL.
     fn apply_url(&self);
-    /// Forces a redraw (the canvases changed size).
+    /// Forces a redraw (the canvases changed size, or the presentation layout began or ended).
     fn invalidate(&self);
 }
 
@@ -90,9 +91,9 @@ pub struct FigureView<F: Figure> {
     steps: Option<Element>,
     /// A line for what the export buttons did (or why they could not).
     note: Element,
-    /// The CSS width of the first canvas when the figure was last drawn: a figure whose
-    /// canvases changed size (say, shown again by the walkthrough) is drawn again.
-    drawn_width: Cell<i32>,
+    /// The CSS sizes of the canvases when the figure was last drawn: a figure whose canvases
+    /// changed size (say, shown again by the walkthrough) is drawn again.
+    drawn_sizes: RefCell<Vec<(i32, i32)>>,
 }
 
 impl<F: Figure + 'static> FigureView<F> {
@@ -200,7 +201,7 @@ impl<F: Figure + 'static> FigureView<F> {
             play,
             steps: dom::document().get_element_by_id(&format!("{}-steps", F::ID)),
             note,
-            drawn_width: Cell::new(0),
+            drawn_sizes: RefCell::new(Vec::new()),
         });
         view.apply_url();
         view.wire(&step, &replay, &defaults)?;
@@ -655,7 +656,11 @@ impl<F: Figure + 'static> FigureView<F> {
         let mut s = self.state.borrow_mut();
         let dark = dom::prefers_dark();
         for (i, canvas) in self.canvases.iter().enumerate() {
-            match canvas::draw_panel(&s.figure, i, canvas, dark) {
+            // A panel the walkthrough hides is drawn when it shows again (it changes size).
+            if canvas.client_width() == 0 {
+                continue;
+            }
+            match canvas::draw_panel(&s.figure, i, canvas, dark, walkthrough::plot_zoom(canvas)) {
                 Ok(drawn) => {
                     s.maps[i] = drawn.map;
                     s.readings[i] = (drawn.readings, drawn.plot);
@@ -678,8 +683,8 @@ impl<F: Figure + 'static> FigureView<F> {
         }
         let play = if s.playing { Play::Playing } else { Play::Paused };
         let verdict = figures::shown_verdict(&s.figure, play);
-        if self.verdict.text_content().as_deref() != Some(verdict.text.as_str()) {
-            self.verdict.set_text_content(Some(&verdict.text));
+        if self.verdict.text_content() != Some(notation::plain(&verdict.text)) {
+            dom::set_math_text(&self.verdict, &verdict.text);
         }
         let class = match verdict.tone {
             Tone::Good => "fig-verdict ok",
@@ -696,15 +701,15 @@ impl<F: Figure + 'static> FigureView<F> {
 impl<F: Figure> FigureView<F> {
     /// Rewrites the readout list only when its text changes (it is read by screen readers).
     fn show_readouts(&self, readouts: &[(String, String)]) {
-        let text: String = readouts.iter().map(|(l, v)| format!("{l}{v}")).collect();
+        let text: String = readouts.iter().map(|(l, v)| notation::plain(&format!("{l}{v}"))).collect();
         if self.readouts.text_content().unwrap_or_default() == text {
             return;
         }
         self.readouts.set_text_content(None);
         for (label, value) in readouts {
             if let (Ok(dt), Ok(dd)) = (dom::element("dt", ""), dom::element("dd", "")) {
-                dt.set_text_content(Some(label));
-                dd.set_text_content(Some(value));
+                dom::set_math_text(&dt, label);
+                dom::set_math_text(&dd, value);
                 let _ = self.readouts.append_child(&dt);
                 let _ = self.readouts.append_child(&dd);
             }
@@ -732,12 +737,12 @@ impl<F: Figure + 'static> Live for FigureView<F> {
     fn frame(&self, now_ms: f64, budget_ms: f64) {
         // A figure that is not displayed (the walkthrough shows one at a time) neither works
         // nor draws; it goes on where it was when it shows again.
-        let width = self.canvases.first().map_or(0, |canvas| canvas.client_width());
-        if width == 0 {
+        let sizes: Vec<(i32, i32)> = self.canvases.iter().map(|c| (c.client_width(), c.client_height())).collect();
+        if sizes.iter().all(|&(width, _)| width == 0) {
             return;
         }
         let mut s = self.state.borrow_mut();
-        if width != self.drawn_width.replace(width) {
+        if sizes != self.drawn_sizes.replace(sizes.clone()) {
             s.dirty = true;
         }
         if s.playing {

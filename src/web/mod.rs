@@ -48,14 +48,15 @@ pub fn start() -> Result<(), JsValue> {
         move || slots.iter().for_each(|slot| slot.run(|view| view.apply_url()))
     };
     url::on_hash_change(apply_url.clone())?;
+    // Redrawing leaves a figure not yet mounted alone: it draws when it is.
     let redraw = {
         let slots = slots.clone();
-        move || slots.iter().for_each(|slot| slot.run(|view| view.invalidate()))
+        move || slots.iter().for_each(|slot| slot.run_mounted(|view| view.invalidate()))
     };
     dom::on_window_event("resize", redraw.clone())?;
-    dom::on_color_scheme_change(redraw)?;
+    dom::on_color_scheme_change(redraw.clone())?;
     run_animation(slots);
-    modes::start(mode, apply_url)
+    modes::start(mode, apply_url, redraw)
 }
 
 /// A figure's container and, once the animation loop has mounted the figure there, its view.
@@ -77,6 +78,13 @@ impl Slot {
                 work(view.as_ref());
             }
         });
+    }
+
+    /// Runs `work` on the figure's view if the figure has been mounted and has not failed.
+    fn run_mounted(&self, work: impl FnOnce(&dyn Live)) {
+        if let Some(Some(view)) = self.view.get() {
+            isolation::run_as(self.id, || work(view.as_ref()));
+        }
     }
 
     fn mount(&self) -> Option<Rc<dyn Live>> {

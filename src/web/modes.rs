@@ -55,13 +55,13 @@ pub fn prepare() -> Result<Prepared, JsValue> {
 }
 
 /// Wires the reading once the figures' animation loop runs; `apply_url` makes every figure
-/// take its state from the URL again.
-pub fn start(prepared: Prepared, apply_url: impl Fn() + 'static) -> Result<(), JsValue> {
+/// take its state from the URL again, `redraw` makes every figure draw again.
+pub fn start(prepared: Prepared, apply_url: impl Fn() + 'static, redraw: impl Fn() + 'static) -> Result<(), JsValue> {
     match prepared {
         Prepared::Page => scroll_to_named_element(),
         Prepared::Embed => report_height_to_host(),
         Prepared::Walk { steps, index, present, notice } => {
-            Walkthrough::start(steps, index, present, notice, apply_url)
+            Walkthrough::start(steps, index, present, notice, apply_url, redraw)
         }
     }
 }

@@ -7,25 +7,48 @@
 //! figure's own validation applies, and writes the step into the query (`?walk=7`, see
 //! `figures::page_mode`). A link with a fragment for the step's figure keeps that state.
 //!
+//! A step names the panels its claim is about (its evidence, `data-panels`): the walkthrough
+//! shows those, sized so that the statement, the current line of a proof, the evidence and the
+//! figure's verdict share the first screen (formulas too wide for it are set smaller), and
+//! hides the others behind the bar's *All panels* button (key P). In the presentation layout
+//! the plots draw their text and lines larger (`presentation_zoom`).
+//!
 //! Keys: ArrowRight / PageDown go to the next step, ArrowLeft / PageUp to the previous one,
-//! Escape leaves the presentation layout. The walkthrough takes these keys before anything
+//! P shows or hides the other panels, Escape leaves the presentation layout. The walkthrough takes these keys before anything
 //! else on the page, except while the focus is in a text box, a slider or a drop-down, which
 //! use the arrow keys themselves. A proof's walkthrough steps are its lines: its own
 //! Previous / Next buttons and its arrow keys up and down move the same line, and the
 //! walkthrough follows the figure to the step of that line.
 
-use std::cell::Cell;
+use std::cell::{Cell, RefCell};
 use std::rc::Rc;
 
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
-use web_sys::{Element, HtmlAnchorElement, HtmlButtonElement, HtmlTemplateElement, KeyboardEvent};
+use web_sys::{
+    Element, HtmlAnchorElement, HtmlButtonElement, HtmlCanvasElement, HtmlElement, HtmlTemplateElement, KeyboardEvent,
+};
 
 use super::modes::{full_page_href, keep_href_current};
 use super::{dom, url};
 use crate::figures::page_mode::PageMode;
 use crate::figures::url_state;
-use crate::figures::walkthrough::{proof_line_in, state_of, step_showing_line, Step};
+use crate::figures::walkthrough::{
+    evidence_layout, presentation_zoom, proof_line_in, state_of, step_showing_line, Step,
+};
+
+/// The body's class in the presentation layout.
+const PRESENT_CLASS: &str = "mode-present";
+
+/// How many times their usual size the plots draw their text and lines on `canvas` now.
+pub fn plot_zoom(canvas: &HtmlCanvasElement) -> f64 {
+    let present = dom::document().body().is_some_and(|body| body.class_list().contains(PRESENT_CLASS));
+    if present {
+        presentation_zoom(canvas.client_width() as f64, canvas.client_height() as f64)
+    } else {
+        1.0
+    }
+}
 
 /// A step of the walkthrough and the page's item that declares it (its content is the
 /// statement, rendered at build time).
@@ -61,6 +84,8 @@ pub struct Walkthrough {
     index: Cell<usize>,
     /// Whether the presentation layout is on.
     present: Cell<bool>,
+    /// Whether the reader asked for all the figure's panels, not only the step's evidence.
+    all_panels: Cell<bool>,
     /// The text "Step 7 of 43".
     count: Element,
     /// A `<progress>` bar.
@@ -68,6 +93,8 @@ pub struct Walkthrough {
     previous: HtmlButtonElement,
     next: HtmlButtonElement,
     present_button: HtmlButtonElement,
+    /// Shows or hides the panels that are not the step's evidence.
+    panels_button: HtmlButtonElement,
     /// The statement and, after a link that named no step, why the walkthrough opened at step
     /// 1. Moved into the section of the current figure.
     step_box: Element,
@@ -75,6 +102,10 @@ pub struct Walkthrough {
     statement: Element,
     /// Makes every figure take its state from the URL again.
     apply_url: Box<dyn Fn()>,
+    /// Makes every figure draw again (the plots' zoom changed).
+    redraw: Box<dyn Fn()>,
+    /// Lays the step out again when its figure changes size (mounted, a longer verdict).
+    observer: RefCell<Option<web_sys::ResizeObserver>>,
 }
 
 impl Walkthrough {
@@ -85,6 +116,7 @@ impl Walkthrough {
         present: bool,
         notice: Option<String>,
         apply_url: impl Fn() + 'static,
+        redraw: impl Fn() + 'static,
     ) -> Result<(), JsValue> {
         let document = dom::document();
         let body = document.body().ok_or_else(|| JsValue::from_str("the page has no body"))?;
@@ -108,9 +140,19 @@ impl Walkthrough {
         position.append_child(&count)?;
         position.append_child(&progress)?;
         let present_button = button("Present", "walk-present")?;
+        let panels_button = button("All panels", "walk-panels")?;
+        panels_button.set_attribute("aria-keyshortcuts", "P")?;
         let leave: HtmlAnchorElement = dom::typed("a", "walk-leave")?;
         leave.set_text_content(Some("Full page"));
-        for part in [previous.as_ref(), &position, next.as_ref(), present_button.as_ref(), leave.as_ref()] {
+        let parts = [
+            previous.as_ref(),
+            &position,
+            next.as_ref(),
+            panels_button.as_ref(),
+            present_button.as_ref(),
+            leave.as_ref(),
+        ];
+        for part in parts {
             bar.append_child(part)?;
         }
         body.prepend_with_node_1(&bar)?;
@@ -133,15 +175,19 @@ impl Walkthrough {
             steps,
             index: Cell::new(index),
             present: Cell::new(false),
+            all_panels: Cell::new(false),
             count,
             progress,
             previous,
             next,
             present_button,
+            panels_button,
             step_box,
             notice: notice_line,
             statement,
             apply_url: Box::new(apply_url),
+            redraw: Box::new(redraw),
+            observer: RefCell::new(None),
         });
         keep_href_current(&leave, {
             let walk = walk.clone();
@@ -167,7 +213,15 @@ impl Walkthrough {
         dom::listen::<web_sys::Event>(&self.present_button, "click", move |_| {
             walk.report(walk.set_present(!walk.present.get()));
         })?;
-        // Keys first, in the capture phase, so that a focused figure does not also act on them.
+        let walk = self.clone();
+        dom::listen::<web_sys::Event>(&self.panels_button, "click", move |_| walk.toggle_panels())?;
+        let walk = self.clone();
+        dom::on_window_event("resize", move || walk.report(walk.lay_out()))?;
+        let walk = self.clone();
+        let resized = Closure::<dyn FnMut()>::new(move || walk.report(walk.lay_out()));
+        *self.observer.borrow_mut() = Some(web_sys::ResizeObserver::new(resized.as_ref().unchecked_ref())?);
+        resized.forget(); // page-lifetime callback
+                          // Keys first, in the capture phase, so that a focused figure does not also act on them.
         let walk = self.clone();
         let keys = Closure::<dyn FnMut(KeyboardEvent)>::new(move |event: KeyboardEvent| walk.key(&event));
         dom::window().add_event_listener_with_callback_and_bool("keydown", keys.as_ref().unchecked_ref(), true)?;
@@ -189,6 +243,7 @@ impl Walkthrough {
             "ArrowRight" | "PageDown" => self.step_by(1),
             "ArrowLeft" | "PageUp" => self.step_by(-1),
             "Escape" if self.present.get() => self.report(self.set_present(false)),
+            "p" if !self.panels_button.hidden() => self.toggle_panels(),
             _ => return,
         }
         event.prevent_default();
@@ -251,8 +306,117 @@ impl Walkthrough {
         self.previous.set_disabled(index == 0);
         self.next.set_disabled(index + 1 == self.steps.len());
         self.index.set(index);
+        self.all_panels.set(false);
+        if let Some(observer) = self.observer.borrow().as_ref() {
+            observer.disconnect();
+            observer.observe(&figure);
+        }
+        self.lay_out()?;
         dom::window().scroll_to_with_x_and_y(0.0, 0.0);
         Ok(())
+    }
+
+    /// Shows the figure's other panels, or only the step's evidence again.
+    fn toggle_panels(&self) {
+        self.all_panels.set(!self.all_panels.get());
+        self.report(self.lay_out());
+    }
+
+    /// Marks the step's evidence panels and sizes them, with the statement and its formulas,
+    /// so that all of it and the verdict fit the screen; with all panels shown, they take the
+    /// page's own layout. Until the figure is mounted there is nothing to lay out.
+    fn lay_out(&self) -> Result<(), JsValue> {
+        let step = self.current();
+        let evidence = state_of(step).map(|state| state.evidence).unwrap_or_default();
+        let Some(figure) = dom::document().get_element_by_id(&step.figure) else { return Ok(()) };
+        let holders = figure.query_selector_all(".fig-panel")?;
+        let prefix = format!("{}-", step.figure);
+        for i in 0..holders.length() {
+            let Some(holder) = holders.item(i).and_then(|node| node.dyn_into::<Element>().ok()) else { continue };
+            let id = holder.query_selector("canvas")?.map(|canvas| canvas.id()).unwrap_or_default();
+            let key = id.strip_prefix(&prefix);
+            holder.class_list().toggle_with_force("walk-evidence", evidence.iter().any(|k| Some(*k) == key))?;
+        }
+        let total = holders.length() as usize;
+        let others = total.saturating_sub(evidence.len());
+        let all = self.all_panels.get() || others == 0;
+        self.panels_button.set_hidden(others == 0);
+        let label =
+            if self.all_panels.get() { "Step\u{2019}s panels".to_string() } else { format!("All {total} panels") };
+        self.panels_button.set_text_content(Some(&label));
+        self.panels_button.set_attribute("aria-pressed", if self.all_panels.get() { "true" } else { "false" })?;
+        self.panels_button.set_title(&format!(
+            "{} the figure\u{2019}s {others} other panel{} (key P)",
+            if self.all_panels.get() { "Hide" } else { "Show" },
+            if others == 1 { "" } else { "s" }
+        ));
+        figure.class_list().toggle_with_force("walk-all-panels", all)?;
+        self.fit_formulas()?;
+        match figure.query_selector(".fig-panels")? {
+            Some(panels) if !all => self.fit_evidence(&figure, &panels, evidence.len()),
+            _ => Ok(()),
+        }
+    }
+
+    /// Sets every display formula of the statement and of the current proof line that is wider
+    /// than its box in a smaller size that fits (down to half its size).
+    fn fit_formulas(&self) -> Result<(), JsValue> {
+        let formulas = dom::document()
+            .query_selector_all(".walk-statement .tex-display, .walk-current .proof-steps > li.current .tex-display")?;
+        for i in 0..formulas.length() {
+            let Some(formula) = formulas.item(i).and_then(|node| node.dyn_into::<HtmlElement>().ok()) else { continue };
+            let style = formula.style();
+            style.remove_property("font-size")?;
+            // A formula narrows a little less than in proportion to its size (its number, its
+            // spaces): a few rounds settle it.
+            let mut scale = 1.0;
+            for _ in 0..4 {
+                let (room, width) = (formula.client_width() as f64, formula.scroll_width() as f64);
+                if width <= room + 0.5 || room == 0.0 {
+                    break;
+                }
+                scale = (scale * room / width * 0.99).max(0.5);
+                style.set_property("font-size", &format!("{:.1}%", 100.0 * scale))?;
+            }
+        }
+        Ok(())
+    }
+
+    /// Sizes the evidence panels to fill the screen below the statement and above the verdict;
+    /// when they would have less than [`MIN_EVIDENCE_SHARE`] of the screen's height, sets the
+    /// statement smaller (down to [`MIN_STATEMENT_SCALE`]) first.
+    fn fit_evidence(&self, figure: &Element, panels: &Element, count: usize) -> Result<(), JsValue> {
+        let window = dom::window();
+        let screen = window.inner_height()?.as_f64().unwrap_or(0.0);
+        let gap = window
+            .get_computed_style(panels)?
+            .and_then(|style| style.get_property_value("column-gap").ok())
+            .and_then(|gap| gap.trim_end_matches("px").parse::<f64>().ok())
+            .unwrap_or(0.0);
+        let statement = self.statement.dyn_ref::<HtmlElement>().map(HtmlElement::style);
+        let verdict = figure.query_selector(".fig-verdict")?;
+        let mut scale = 1.0;
+        loop {
+            if let Some(style) = &statement {
+                style.set_property("--walk-statement-scale", &format!("{scale:.2}"))?;
+            }
+            // Nothing else changes height with the panels: what lies between their bottom and
+            // the verdict's is the room the verdict needs.
+            let panels_box = panels.get_bounding_client_rect();
+            let top = panels_box.top() + window.scroll_y()?;
+            let below = verdict.as_ref().map_or(0.0, |v| v.get_bounding_client_rect().bottom() - panels_box.bottom());
+            let room = screen - top - below - SCREEN_MARGIN;
+            if room >= MIN_EVIDENCE_SHARE * screen || scale <= MIN_STATEMENT_SCALE {
+                let layout = evidence_layout(count, panels.client_width() as f64, room.max(MIN_PANEL_HEIGHT), gap);
+                if let Some(style) = figure.dyn_ref::<HtmlElement>().map(HtmlElement::style) {
+                    style.set_property("--walk-columns", &layout.columns.to_string())?;
+                    style.set_property("--walk-panel-width", &format!("{:.0}px", layout.width.floor()))?;
+                    style.set_property("--walk-panel-height", &format!("{:.0}px", layout.height.floor()))?;
+                }
+                return Ok(());
+            }
+            scale -= 0.05;
+        }
     }
 
     /// After the reader moved a proof figure's line with its own controls: shows the step of
@@ -276,7 +440,9 @@ impl Walkthrough {
     fn set_present(&self, present: bool) -> Result<(), JsValue> {
         self.present.set(present);
         let body = dom::document().body().ok_or_else(|| JsValue::from_str("the page has no body"))?;
-        body.class_list().toggle_with_force("mode-present", present)?;
+        body.class_list().toggle_with_force(PRESENT_CLASS, present)?;
+        self.lay_out()?;
+        (self.redraw)();
         self.present_button.set_text_content(Some(if present { "Leave presentation" } else { "Present" }));
         self.present_button.set_attribute("aria-pressed", if present { "true" } else { "false" })?;
         self.write_query();
@@ -300,6 +466,20 @@ impl Walkthrough {
         }
     }
 }
+
+/// The evidence panels get at least this share of the screen's height, as long as the
+/// statement can be set smaller.
+const MIN_EVIDENCE_SHARE: f64 = 0.4;
+
+/// The smallest size of the statement, as a share of its size in the layout.
+const MIN_STATEMENT_SCALE: f64 = 0.75;
+
+/// Evidence panels are never less tall than this (CSS pixels): on a small screen the page
+/// scrolls instead.
+const MIN_PANEL_HEIGHT: f64 = 160.0;
+
+/// Room left free below the verdict, at the bottom of the screen (CSS pixels).
+const SCREEN_MARGIN: f64 = 8.0;
 
 /// How a step is opened.
 #[derive(Clone, Copy, PartialEq, Eq)]

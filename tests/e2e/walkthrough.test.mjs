@@ -1,8 +1,9 @@
 // End-to-end tests of the walkthrough (`?walk=<k>`) and its presentation layout (`&present`) on
 // the built page ($SITE_DIR, default dist): the buttons and the keys move the step and the URL,
 // a link opens its step, a proof's own controls and the walkthrough move together, every step's
-// figure draws, the presentation hides the page's chrome, and the full page leads in and out.
-// Screenshots go to target/e2e/.
+// figure draws, the step's evidence panels show and the others come and go with the bar's
+// button and the key P, the presentation hides the page's chrome, and the full page leads in
+// and out. Screenshots go to target/e2e/. What each step shows is steps.test.mjs's.
 
 import { after, before, describe, test } from "node:test";
 import assert from "node:assert/strict";
@@ -52,12 +53,12 @@ async function assertStep(page, k) {
   return now;
 }
 
-/** Only the current step's figure shows, and every one of its panels draws. */
+/** Only the current step's figure shows, and every one of its panels shown draws. */
 async function assertFigureDraws(page) {
   const { figure, step } = await current(page);
   const shown = await page.$$eval("figure.explorable", (all) => all.filter((f) => f.getClientRects().length > 0).map((f) => f.id));
   assert.deepEqual(shown, [figure], `step ${step} shows other figures`);
-  const canvases = await page.$$eval(`#${figure} canvas`, (all) => all.map((c) => c.id));
+  const canvases = await page.$$eval(`#${figure} canvas`, (all) => all.filter((c) => c.getClientRects().length > 0).map((c) => c.id));
   assert.ok(canvases.length > 0, `${figure} has no canvas`);
   for (const canvas of canvases) await waitForDrawing(page, `#${canvas}`);
   assert.equal(await page.locator(`#${figure} .fig-error`).count(), 0, `${figure} shows an error`);
@@ -88,7 +89,7 @@ describe("the walkthrough", () => {
     await page.locator(".walk-next").click();
     const second = await assertStep(page, 2);
     assert.notEqual(second.statement, first.statement);
-    assert.match(second.hash, /^#interpolation\.labels=random$/, "the step's setting is not in the URL");
+    assert.match(second.hash, /^#(.*&)?interpolation\.labels=random(&|$)/, "the step's setting is not in the URL");
     assert.equal(await page.locator("#interpolation-labels").inputValue(), "1", "the figure did not take the step's setting");
     await page.keyboard.press("ArrowRight");
     await assertStep(page, 3);
@@ -100,7 +101,7 @@ describe("the walkthrough", () => {
     await assertStep(page, 2);
     await page.locator(".walk-previous").click();
     await assertStep(page, 1);
-    assert.match((await current(page)).hash, /^#?$/, "the first step's defaults need no state");
+    assert.doesNotMatch((await current(page)).hash, /labels=random/, "the first step kept the second's setting");
 
     // A slider keeps its own arrow keys.
     await page.locator("#interpolation-noise-slider").focus();
@@ -176,6 +177,33 @@ describe("the walkthrough", () => {
     await page.keyboard.press("ArrowDown");
     await assertStep(page, line1.step + 3);
     assert.equal(await page.locator("#proof-mean-dynamics-line").inputValue(), "4");
+    assert.deepEqual(problems, []);
+    await context.close();
+  });
+
+  test("a step shows its evidence panels; the bar's button and the key P show the others and hide them again", async () => {
+    const { context, page, problems } = await openWalk("?walk=1");
+    const step = await goToFigure(page, "function-space");
+    const named = await page.evaluate((k) => document.getElementById("walkthrough").content.querySelectorAll("li")[k - 1].dataset.panels.split(/\s+/), step.step);
+    const shownPanels = () => page.$$eval("#function-space canvas", (all) => all.filter((c) => c.getClientRects().length > 0).map((c) => c.id.replace("function-space-", "")));
+    const all = await page.$$eval("#function-space canvas", (all) => all.map((c) => c.id.replace("function-space-", "")));
+    assert.ok(named.length < all.length, "the step names every panel");
+    assert.deepEqual(await shownPanels(), all.filter((key) => named.includes(key)));
+    const button = page.locator(".walk-panels");
+    assert.equal(await button.textContent(), `All ${all.length} panels`);
+    assert.equal(await button.getAttribute("aria-pressed"), "false");
+    await button.click();
+    assert.deepEqual(await shownPanels(), all);
+    assert.equal(await button.getAttribute("aria-pressed"), "true");
+    for (const key of all) await waitForDrawing(page, `#function-space-${key}`);
+    await page.screenshot({ path: `${SHOTS}/walkthrough-all-panels.png` });
+    await page.keyboard.press("p");
+    assert.deepEqual(await shownPanels(), all.filter((key) => named.includes(key)));
+    await page.keyboard.press("p");
+    assert.deepEqual(await shownPanels(), all);
+    // The next step starts from its own evidence again.
+    await page.keyboard.press("ArrowRight");
+    assert.equal(await button.getAttribute("aria-pressed"), "false");
     assert.deepEqual(problems, []);
     await context.close();
   });
