@@ -593,13 +593,23 @@ pub fn with_notes<DB: DrawingBackend>(
     let (w, h) = area.dim_in_pixel();
     let margin = theme.px(10.0);
     let per_line = chars_per_line(theme, w.saturating_sub(2 * margin), 11.0);
-    let lines: Vec<String> = notes.iter().flat_map(|note| wrap(note, per_line)).collect();
+    let line_height = theme.px(15.0);
+    // Whole notes, in order, as many as fit in half the panel (a phone's panel holds fewer).
+    let room = (h / 2).saturating_sub(margin / 2) / line_height.max(1);
+    let mut lines: Vec<String> = Vec::new();
+    for note in notes {
+        let wrapped = wrap(note, per_line);
+        if lines.len() + wrapped.len() > room as usize {
+            break;
+        }
+        lines.extend(wrapped);
+    }
     if lines.is_empty() {
         return Ok(area.clone());
     }
-    let line_height = theme.px(15.0);
-    let strip = (lines.len() as u32 * line_height + margin / 2).min(h / 3);
+    let strip = lines.len() as u32 * line_height + margin / 2;
     let (chart, below) = area.split_vertically(h.saturating_sub(strip));
+    recording::keep_legend_within(Rect::of_ranges(chart.get_pixel_range()));
     let muted = theme.muted();
     let style = theme.text(11.0).color(&muted).pos(Pos::new(HPos::Left, VPos::Top));
     for (i, line) in lines.iter().enumerate() {

@@ -400,10 +400,9 @@ impl ProofLemma4 {
             .collect();
         let mut above = curve.clone();
         above.extend([(x_hi, y_hi), (x_lo, y_hi)]);
-        chart.draw_series(std::iter::once(Polygon::new(above, theme.unstable_fill().filled())))?;
+        plot::shade(&mut chart, std::iter::once(Polygon::new(above, theme.unstable_fill().filled())))?;
         let line = theme.line(theme.foreground(), 2.0);
-        chart
-            .draw_series(LineSeries::new(curve, line))?
+        plot::line(&mut chart, "corollary's ceiling 1/\u{3b7} \u{2212} 1/2", curve, line)?
             .label("1/\u{3b7} \u{2212} 1/2")
             .legend(plot::swatch(theme, line));
         // f's ∫|f''|g as a horizontal line in three pieces: where this θ is linearly stable, where
@@ -422,14 +421,13 @@ impl ProofLemma4 {
         }
         if let Some(eta) = corollary.theta_stable_up_to {
             let stable = theme.line(theme.series(2), 3.0);
-            chart
-                .draw_series(LineSeries::new([(x_lo, c), (eta_theta, c)], stable))?
+            plot::line(&mut chart, "\u{222b}|f''|g, \u{3b8} stable", [(x_lo, c), (eta_theta, c)], stable)?
                 .label(format!("\u{3b8} stable: \u{3b7} \u{2264} 2/\u{3bb}_max = {}", format_tick(eta)))
                 .legend(plot::swatch(theme, stable));
         }
         let open = theme.line(theme.series(0), 2.0);
-        chart
-            .draw_series(DashedLineSeries::new([(eta_theta, c), (eta_f, c)], theme.px(7.0), theme.px(4.0), open))?
+        let dash = (theme.px(7.0), theme.px(4.0));
+        plot::dashed(&mut chart, "\u{222b}|f''|g, \u{3b8} too sharp", [(eta_theta, c), (eta_f, c)], dash, open)?
             .label(if corollary.theta_stable_up_to.is_some() {
                 "\u{3b8} too sharp, f not ruled out".to_string()
             } else {
@@ -437,8 +435,8 @@ impl ProofLemma4 {
             })
             .legend(broken_swatch(theme, open, 2));
         let closed = theme.line(theme.series(1), 2.0);
-        chart
-            .draw_series(DashedLineSeries::new([(eta_f, c), (x_hi, c)], theme.px(2.0), theme.px(3.0), closed))?
+        let dots = (theme.px(2.0), theme.px(3.0));
+        plot::dashed(&mut chart, "\u{222b}|f''|g, f not accessible", [(eta_f, c), (x_hi, c)], dots, closed)?
             .label(format!("f not accessible: \u{3b7} > {}", format_tick(eta_f)))
             .legend(broken_swatch(theme, closed, 4));
         plot::legend(&mut chart, theme)?;

@@ -391,6 +391,12 @@ pub fn note_plot_area(plot: Rect) {
     with_record(|r| r.plot = Some(plot));
 }
 
+/// Narrows the part of the panel a legend band may use to `area`: a figure that writes notes
+/// under its chart keeps the band above them, where its chart reserved it.
+pub fn keep_legend_within(area: Rect) {
+    with_record(|r| r.bounds = area);
+}
+
 /// Notes the axis descriptions of the panel being drawn, for its readings.
 pub fn note_axes(x: &str, y: &str) {
     with_record(|r| r.readings.axes = (x.to_string(), y.to_string()));
@@ -425,7 +431,7 @@ pub fn place_legend(plot: Rect, (w, h): (i32, i32), inset: i32, gap: i32) -> Opt
     with_record(|r| {
         if let Some(band) = r.band {
             let at = match band {
-                Band::Right(_) => (plot.x1 + gap, plot.y0),
+                Band::Right(_) => (plot.x1 + gap, plot.y0 + gap),
                 Band::Below(_) => {
                     let x = plot.x0.min(r.bounds.x1 - inset - w).max(r.bounds.x0 + inset);
                     (x, r.bounds.y1 - inset - h)
