@@ -590,7 +590,7 @@ const TERMS: &[Term] = &[
     Term { key: "strong-stability", tex: &[], words: &["strongly stable", "strong stability"] },
     Term { key: "gamma", tex: &[r"\gamma"], words: &[] },
     Term { key: "delta", tex: &[r"\delta"], words: &[] },
-    Term { key: "gradient-f", tex: &[r"\nabla_\theta f", r"\nabla_{\theta}f"], words: &["gradients of f"] },
+    Term { key: "gradient-f", tex: &[r"\nabla_\thetaf", r"\nabla_{\theta}f"], words: &["gradients of f"] },
     Term { key: "phi", tex: &[r"\Phi"], words: &[] },
     Term { key: "knot", tex: &[r"\tau"], words: &["knot", "knots"] },
     Term { key: "f-second", tex: &["f''"], words: &[] },
