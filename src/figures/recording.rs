@@ -14,6 +14,7 @@
 //! called deep inside each figure's drawing code, which knows nothing of it.
 
 use std::cell::RefCell;
+use std::collections::HashMap;
 
 use plotters::coord::Shift;
 use plotters::prelude::*;
@@ -472,6 +473,25 @@ pub fn place_legend(plot: Rect, (w, h): (i32, i32), inset: i32, gap: i32) -> Opt
     .flatten()
 }
 
+/// A text in a font at a size: what a text's measured size depends on.
+#[derive(Clone, PartialEq, Eq, Hash)]
+struct TextKey {
+    text: String,
+    font: String,
+    size: u64,
+}
+
+/// How many measured texts are kept before the store starts afresh (ticks, labels and legends
+/// of every panel come to a few hundred).
+const MEASURED_TEXTS_KEPT: usize = 4096;
+
+thread_local! {
+    /// Texts already measured. In the browser a text is measured by laying out the whole page
+    /// around a probe element, which costs far more than drawing it, and panels draw the same
+    /// ticks, labels and legends frame after frame: each is measured once.
+    static MEASURED_TEXTS: RefCell<HashMap<TextKey, (u32, u32)>> = RefCell::new(HashMap::new());
+}
+
 /// A drawing backend that passes everything on to `DB` and records each mark for the panel
 /// being drawn (see the module's documentation). Outside [`draw_panel`] it only passes on.
 pub struct RecordingBackend<DB> {
@@ -707,7 +727,23 @@ impl<DB: DrawingBackend> DrawingBackend for RecordingBackend<DB> {
         text: &str,
         style: &TStyle,
     ) -> Result<(u32, u32), DrawingErrorKind<Self::ErrorType>> {
-        self.inner.estimate_text_size(text, style)
+        let key = TextKey {
+            text: text.to_string(),
+            font: format!("{} {}", style.family().as_str(), style.style().as_str()),
+            size: style.size().to_bits(),
+        };
+        if let Some(size) = MEASURED_TEXTS.with(|m| m.borrow().get(&key).copied()) {
+            return Ok(size);
+        }
+        let size = self.inner.estimate_text_size(text, style)?;
+        MEASURED_TEXTS.with(|m| {
+            let mut measured = m.borrow_mut();
+            if measured.len() >= MEASURED_TEXTS_KEPT {
+                measured.clear();
+            }
+            measured.insert(key, size);
+        });
+        Ok(size)
     }
 
     fn blit_bitmap(

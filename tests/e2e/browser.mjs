@@ -86,8 +86,9 @@ export async function openPage(browser, server, hash = "", options = {}) {
 }
 
 /** Waits until the figures have been mounted (the loading line goes then) and every one has
- *  finished its animation. */
-export async function settle(page, timeout = 60000) {
+ *  finished its animation. With every figure of the page running at once, headless Chromium on
+ *  two cores takes about 80 s (the frames are slow: each figure redraws every frame). */
+export async function settle(page, timeout = 180000) {
   await page.waitForFunction(
     () => {
       const buttons = [...document.querySelectorAll("button.fig-play")];
