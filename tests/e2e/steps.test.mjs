@@ -93,9 +93,11 @@ async function assertOnFirstScreen(page, selector, what) {
   assert.ok(b.left >= -0.5 && b.right <= viewport.width + 0.5, `${what} is cut at the side`);
 }
 
-/** In the presentation, a panel at least this large (CSS pixels) draws its text at the full zoom,
- *  18 CSS pixels and more (figures::walkthrough::FULL_ZOOM_PANEL). */
-const FULL_ZOOM_PANEL = { width: 400, height: 280 };
+/** In the presentation, a panel of 400 × 280 CSS pixels or more draws its text at the full zoom,
+ *  18 CSS pixels and more (figures::walkthrough::FULL_ZOOM_PANEL), a smaller one in proportion.
+ *  An evidence panel keeps at least 6/7 of that height: its text is then at least 15 CSS pixels,
+ *  still 1.4 times the page's own. */
+const PRESENTED_PANEL = { width: 400, height: 240 };
 
 /** Everything the step relies on is on the first screen of the current layout. */
 async function assertFirstScreen(page, step, k, layout) {
@@ -107,7 +109,7 @@ async function assertFirstScreen(page, step, k, layout) {
     const canvas = `#${step.figure}-${key}`;
     await assertOnFirstScreen(page, canvas, `${at}: the panel ${key}`);
     const size = await box(page, canvas);
-    const least = layout === "presenting" ? FULL_ZOOM_PANEL : { width: 240, height: 150 };
+    const least = layout === "presenting" ? PRESENTED_PANEL : { width: 240, height: 150 };
     assert.ok(size.width >= least.width - 0.5 && size.height >= least.height - 0.5, `${at}: the panel ${key} is only ${size.width}×${size.height} px`);
     await waitForDrawing(page, canvas);
   }
