@@ -215,8 +215,9 @@ pub fn evidence_layout(count: usize, width: f64, height: f64, gap: f64) -> Evide
 pub const PRESENTATION_PLOT_ZOOM: f64 = 18.0 / 11.0;
 
 /// The smallest panel, width and height in CSS pixels, that takes the whole of
-/// [`PRESENTATION_PLOT_ZOOM`]: a smaller one (say, on a phone) would be all text.
-pub const FULL_ZOOM_PANEL: (f64, f64) = (400.0, 280.0);
+/// [`PRESENTATION_PLOT_ZOOM`]: on a smaller one the axes' labels, the margins and the legend,
+/// all zoomed, would leave the plot itself too little room (on a phone, nothing but text).
+pub const FULL_ZOOM_PANEL: (f64, f64) = (560.0, 420.0);
 
 /// The zoom of a panel `width` × `height` CSS pixels in the presentation layout: the full
 /// zoom from [`FULL_ZOOM_PANEL`] up, in proportion to the panel below it, never less than the

@@ -93,10 +93,9 @@ async function assertOnFirstScreen(page, selector, what) {
   assert.ok(b.left >= -0.5 && b.right <= viewport.width + 0.5, `${what} is cut at the side`);
 }
 
-/** In the presentation, a panel of 400 × 280 CSS pixels or more draws its text at the full zoom,
- *  18 CSS pixels and more (figures::walkthrough::FULL_ZOOM_PANEL), a smaller one in proportion.
- *  An evidence panel keeps at least 6/7 of that height: its text is then at least 15 CSS pixels,
- *  still 1.4 times the page's own. */
+/** In the presentation, a panel of 560 × 420 CSS pixels or more draws its text at the full zoom,
+ *  18 CSS pixels and more (figures::walkthrough::FULL_ZOOM_PANEL), a smaller one in proportion,
+ *  never below the page's own size. An evidence panel keeps at least 400 × 240. */
 const PRESENTED_PANEL = { width: 400, height: 240 };
 
 /** Everything the step relies on is on the first screen of the current layout. */
