@@ -28,7 +28,7 @@ const hash = (page) => page.evaluate(() => decodeURIComponent(location.hash));
 /** Waits for every figure to finish; on a timeout, names the ones still running. */
 async function settled(page) {
   try {
-    await settle(page, 120000);
+    await settle(page);
   } catch (e) {
     const running = await page.$$eval("button.fig-play", (bs) =>
       bs.filter((b) => b.textContent !== "Play").map((b) => b.closest("figure")?.id),

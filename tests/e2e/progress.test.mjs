@@ -93,7 +93,7 @@ describe("a link to a paused run", () => {
     // Playing again drops the entry; a finished run has none.
     await playButton(second.page).click();
     assert.equal(progressIn(await second.page.evaluate(() => location.hash)), undefined);
-    await waitPaused(second.page, 120000);
+    await waitPaused(second.page, 240000);
     assert.match(await text(second.page, `#${FIGURE} .fig-verdict`), /^Done, step 4000/);
     assert.equal(progressIn(await second.page.evaluate(() => location.hash)), undefined);
     assert.deepEqual(first.problems, []);
@@ -119,7 +119,7 @@ describe("a link to a paused run", () => {
     assert.equal(await page.locator("#quadratic-1d-eta").inputValue(), "1.4");
     assert.equal(await page.locator("#sharpness-vs-lr-count").inputValue(), "5");
     assert.equal(await page.locator("#proof-lemma4-line").inputValue(), "3");
-    await waitPaused(page, 120000);
+    await waitPaused(page, 240000);
     assert.match(await text(page, `#${FIGURE} .fig-verdict`), /^Done, step \d+/);
     assert.deepEqual(problems, []);
     await context.close();
