@@ -376,17 +376,11 @@ impl LinearStability {
         };
         let mut chart = plot::frame(area, theme, &caption).build_cartesian_2d((x_lo..x_hi).log_scale(), y_lo..y_hi)?;
         plot::custom_mesh(("step size \u{3b7}", "batch size B"), || {
-            chart
-                .configure_mesh()
+            plot::house_mesh(&mut chart, theme)
                 .x_desc("step size \u{3b7}")
                 .y_desc("batch size B")
                 .x_labels(6)
                 .y_labels(n.min(10))
-                .label_style(theme.text(11.0))
-                .axis_desc_style(theme.text(12.0))
-                .axis_style(theme.line(theme.muted(), 1.0))
-                .bold_line_style(theme.line(theme.grid(), 1.0))
-                .light_line_style(theme.line(theme.background(), 0.0))
                 .x_label_formatter(&|v| format_tick(*v))
                 .y_label_formatter(&|v| format!("{}", v.round()))
                 .draw()

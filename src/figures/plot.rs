@@ -6,7 +6,7 @@
 
 use std::borrow::Borrow;
 
-use plotters::chart::SeriesAnno;
+use plotters::chart::{MeshStyle, SeriesAnno};
 use plotters::coord::ranged1d::ValueFormatter;
 use plotters::coord::Shift;
 use plotters::element::{CoordMapper, Drawable, PointCollection};
@@ -200,21 +200,35 @@ where
 {
     recording::note_plot_area(plot_area(chart));
     custom_mesh((x_desc, y_desc), || {
-        chart
-            .configure_mesh()
+        house_mesh(chart, theme)
             .x_desc(x_desc)
             .y_desc(y_desc)
             .x_labels(6)
             .y_labels(6)
-            .label_style(theme.text(11.0))
-            .axis_desc_style(theme.text(12.0))
-            .axis_style(theme.line(theme.muted(), 1.0))
-            .bold_line_style(theme.line(theme.grid(), 1.0))
-            .light_line_style(theme.line(theme.background(), 0.0))
             .x_label_formatter(&|v| format_tick(*v))
             .y_label_formatter(&|v| format_tick(*v))
             .draw()
     })
+}
+
+/// A chart's mesh in the house style (label and description text, axis and grid lines), for
+/// the panel to finish with its descriptions, label counts and formatters, and draw.
+pub fn house_mesh<'a, 'b, DB, X, Y>(
+    chart: &'b mut ChartContext<'a, DB, Cartesian2d<X, Y>>,
+    theme: &Theme,
+) -> MeshStyle<'a, 'b, X, Y, DB>
+where
+    DB: DrawingBackend,
+    X: Ranged<ValueType = f64> + ValueFormatter<f64>,
+    Y: Ranged<ValueType = f64> + ValueFormatter<f64>,
+{
+    let mut mesh = chart.configure_mesh();
+    mesh.label_style(theme.text(11.0))
+        .axis_desc_style(theme.text(12.0))
+        .axis_style(theme.line(theme.muted(), 1.0))
+        .bold_line_style(theme.line(theme.grid(), 1.0))
+        .light_line_style(theme.line(theme.background(), 0.0));
+    mesh
 }
 
 /// Draws a mesh configured by the panel itself (`draw` calls `configure_mesh`), marked as mesh

@@ -151,16 +151,10 @@ impl ProofLemma4 {
             .y_label_area_size(theme.px(62.0))
             .build_cartesian_2d((x_lo..x_hi).log_scale(), 0.3..(CHAIN_LINES as f64 + 0.7))?;
         plot::custom_mesh(("value", ""), || {
-            chart
-                .configure_mesh()
+            plot::house_mesh(&mut chart, theme)
                 .x_desc("value (log scale)")
                 .x_labels(6)
                 .y_labels(CHAIN_LINES)
-                .label_style(theme.text(11.0))
-                .axis_desc_style(theme.text(12.0))
-                .axis_style(theme.line(theme.muted(), 1.0))
-                .bold_line_style(theme.line(theme.grid(), 1.0))
-                .light_line_style(theme.line(theme.background(), 0.0))
                 .disable_y_mesh()
                 .x_label_formatter(&|v| format_tick(*v))
                 .y_label_formatter(&|v| {
@@ -281,16 +275,10 @@ impl ProofLemma4 {
         let width = 1.5 * columns.len() as f64;
         let mut chart = plot::frame(area, theme, caption).build_cartesian_2d(0.0..width, (lo..hi).log_scale())?;
         plot::custom_mesh(("", "eigenvalue"), || {
-            chart
-                .configure_mesh()
+            plot::house_mesh(&mut chart, theme)
                 .y_desc("eigenvalue (log scale)")
                 .x_labels(3)
                 .y_labels(6)
-                .label_style(theme.text(11.0))
-                .axis_desc_style(theme.text(12.0))
-                .axis_style(theme.line(theme.muted(), 1.0))
-                .bold_line_style(theme.line(theme.grid(), 1.0))
-                .light_line_style(theme.line(theme.background(), 0.0))
                 .disable_x_mesh()
                 .x_label_formatter(&|_| String::new())
                 .y_label_formatter(&|v| format_tick(*v))

@@ -308,17 +308,11 @@ impl Switching {
                 .build_cartesian_2d(-0.5..(slots as f64 - 0.5), y_lo..y_hi)?;
         let kinks = self.kinks();
         plot::custom_mesh(("mode m", "eigenvalue"), || {
-            chart
-                .configure_mesh()
+            plot::house_mesh(&mut chart, theme)
                 .x_desc("mode m (knot points: + active, \u{2212} inactive)")
                 .y_desc("eigenvalue")
                 .x_labels(slots)
                 .y_labels(10)
-                .label_style(theme.text(11.0))
-                .axis_desc_style(theme.text(12.0))
-                .axis_style(theme.line(theme.muted(), 1.0))
-                .bold_line_style(theme.line(theme.grid(), 1.0))
-                .light_line_style(theme.line(theme.background(), 0.0))
                 .disable_x_mesh()
                 .x_label_formatter(&|v| {
                     let m = v.round();
