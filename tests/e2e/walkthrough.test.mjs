@@ -53,6 +53,16 @@ async function assertStep(page, k) {
   return now;
 }
 
+/** The first walkthrough step that shows line `line` of the proof figure `figure`. */
+function stepOfLine(page, figure, line) {
+  return page.evaluate(([figure, line]) => {
+    const steps = [...document.getElementById("walkthrough").content.querySelectorAll("li")];
+    const at = steps.findIndex((li) => li.dataset.figure === figure && new RegExp(`(^|;)\\s*line=${line}\\s*(;|$)`).test(li.dataset.settings ?? ""));
+    if (at < 0) throw new Error(`no step shows line ${line} of ${figure}`);
+    return at + 1;
+  }, [figure, line]);
+}
+
 /** Only the current step's figure shows, and every one of its panels shown draws. */
 async function assertFigureDraws(page) {
   const { figure, step } = await current(page);
@@ -161,21 +171,23 @@ describe("the walkthrough", () => {
 
   test("a proof's own controls and the walkthrough move together", async () => {
     const { context, page, problems } = await openWalk("?walk=1");
-    const line1 = await goToFigure(page, "proof-mean-dynamics");
+    await goToFigure(page, "proof-mean-dynamics");
     assert.equal(await page.locator("#proof-mean-dynamics-line").inputValue(), "1");
-    // The figure's own Next button: the walkthrough follows to the step of line 2.
+    // The figure's own Next button: the walkthrough follows to the first step of line 2 (a
+    // line may have more than one step).
     await page.locator("#proof-mean-dynamics .fig-buttons button", { hasText: /^Next$/ }).click();
-    await assertStep(page, line1.step + 1);
+    const line2 = await stepOfLine(page, "proof-mean-dynamics", 2);
+    await assertStep(page, line2);
     assert.equal(await page.locator("#proof-mean-dynamics-line").inputValue(), "2");
     // ArrowRight with the figure focused moves one step, not two.
     await page.locator("#proof-mean-dynamics").focus();
     await page.keyboard.press("ArrowRight");
-    await assertStep(page, line1.step + 2);
+    await assertStep(page, line2 + 1);
     assert.equal(await page.locator("#proof-mean-dynamics-line").inputValue(), "3");
     // The figure's own key for its next line: the walkthrough follows.
     await page.locator("#proof-mean-dynamics").focus();
     await page.keyboard.press("ArrowDown");
-    await assertStep(page, line1.step + 3);
+    await assertStep(page, await stepOfLine(page, "proof-mean-dynamics", 4));
     assert.equal(await page.locator("#proof-mean-dynamics-line").inputValue(), "4");
     assert.deepEqual(problems, []);
     await context.close();
@@ -219,7 +231,7 @@ describe("the walkthrough", () => {
           assert.equal(await visible(page, chrome), false, `${chrome} shows in the presentation`);
         }
         const statementSize = await page.$eval(".walk-statement", (p) => parseFloat(getComputedStyle(p).fontSize));
-        assert.ok(statementSize >= (viewport.width > 600 ? 28 : 20), `the statement is set in ${statementSize}px`);
+        assert.ok(statementSize >= (viewport.width > 600 ? 28 : 18), `the statement is set in ${statementSize}px`);
         await assertFigureDraws(page);
         const overflow = await page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
         assert.ok(overflow <= 0, `the page scrolls sideways by ${overflow}px`);
