@@ -16,11 +16,11 @@
 
 mod part_one {
     use sgd_stability::figures::interpolation::Interpolation;
-    use sgd_stability::figures::params::{Input, ParamValues};
     use sgd_stability::figures::quadratic_1d::Quadratic1d;
     use sgd_stability::figures::quadratic_nd::QuadraticNd;
     use sgd_stability::figures::rescaling::Rescaling;
     use sgd_stability::figures::{Figure, Table};
+    use sgd_stability::kit::params::{Input, ParamValues};
 
     /// Figure `F` at its defaults changed by `settings` (as a step's `data-settings` gives
     /// them), with all its work done.
@@ -204,9 +204,9 @@ mod part_one {
 
 mod linear_stability_claims {
     use sgd_stability::figures::linear_stability::{Dynamics, LinearStability, Start};
-    use sgd_stability::figures::params::ParamValues;
     use sgd_stability::figures::proof_mean_dynamics::ProofMeanDynamics;
     use sgd_stability::figures::{Figure, Table, Tone};
+    use sgd_stability::kit::params::ParamValues;
 
     /// `F` at its defaults with `values` on top, run to the end.
     fn finished<F: Figure>(values: &[(&str, f64)]) -> F {
@@ -465,9 +465,9 @@ mod linear_stability_claims {
 /// - a run *starts well below* 2/η when its sharpness at step 0 is below 0.7 × 2/η.
 mod edge_of_stability {
     use sgd_stability::figures::edge_of_stability::EdgeOfStability;
-    use sgd_stability::figures::params::ParamValues;
     use sgd_stability::figures::sharpness_vs_lr::SharpnessVsLr;
     use sgd_stability::figures::{Figure, Tone};
+    use sgd_stability::kit::params::ParamValues;
 
     /// One recorded step of an edge-of-stability run.
     #[derive(Clone, Copy, Debug)]
@@ -719,7 +719,7 @@ mod edge_of_stability {
     #[test]
     fn the_walkthrough_opens_these_figures_on_the_finished_runs() {
         use scraper::{Html, Selector};
-        use sgd_stability::figures::walkthrough::Step;
+        use sgd_stability::page::walkthrough::Step;
         let page = Html::parse_document(include_str!("../www/index.html"));
         let items = Selector::parse("li[data-figure]").unwrap();
         let steps: Vec<(Step, String)> = page
@@ -907,9 +907,9 @@ mod switching_claims {
 /// the tests that measure them, in tests/corollary.rs.)
 mod function_space_and_lemma4 {
     use sgd_stability::figures::function_space::FunctionSpace;
-    use sgd_stability::figures::params::ParamValues;
     use sgd_stability::figures::proof_lemma4::ProofLemma4;
     use sgd_stability::figures::{Figure, Table};
+    use sgd_stability::kit::params::ParamValues;
 
     fn finished<F: Figure>(preset: Option<&str>, settings: &[(&str, f64)]) -> F {
         let mut p = ParamValues::defaults(F::PARAMS);

@@ -11,12 +11,12 @@
 use std::sync::Once;
 
 use plotters::prelude::*;
-use sgd_stability::figures::params::{ParamSpec, ParamValues, Scale};
-use sgd_stability::figures::plot::Theme;
 use sgd_stability::figures::quadratic_1d::Quadratic1d;
 use sgd_stability::figures::quadratic_nd::QuadraticNd;
-use sgd_stability::figures::recording::{self, RecordingBackend};
 use sgd_stability::figures::{self, Activity, Figure, FigureVisitor, Table, Tone, ALL_IDS};
+use sgd_stability::kit::params::{ParamSpec, ParamValues, Scale};
+use sgd_stability::kit::plot::Theme;
+use sgd_stability::kit::recording::{self, RecordingBackend};
 use sgd_stability::math::rng::{seeded, uniform, Rng};
 
 const SIZE: (u32, u32) = (640, 480);
@@ -349,7 +349,7 @@ fn figures_animate_then_idle() {
 /// the box appears in some piece, and a polyline wholly inside comes back unchanged.
 #[test]
 fn clipped_polylines_keep_what_is_inside_and_nothing_else() {
-    use sgd_stability::figures::plot::clip_polyline;
+    use sgd_stability::kit::plot::clip_polyline;
     let mut rng = seeded(17);
     for case in 0..2000 {
         let points: Vec<(f64, f64)> =

@@ -26,10 +26,11 @@ use std::collections::{HashMap, HashSet};
 use std::time::Instant;
 
 use common::{chance, pick, random_state, without_panic};
-use sgd_stability::figures::params::{Input, ParamValues, Scale};
-use sgd_stability::figures::run_file::RunFile;
-use sgd_stability::figures::{url_state, visit, Figure, FigureVisitor, ALL_IDS};
+use sgd_stability::figures::{visit, Figure, FigureVisitor, ALL_IDS};
+use sgd_stability::kit::params::{Input, ParamValues, Scale};
 use sgd_stability::math::rng::{seeded, uniform, Rng};
+use sgd_stability::page::run_file::RunFile;
+use sgd_stability::page::url_state;
 
 /// Inputs per parser in the ordinary test run.
 const DEFAULT_CASES: usize = 50_000;

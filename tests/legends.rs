@@ -18,11 +18,11 @@ mod common;
 
 use plotters::prelude::*;
 use sgd_stability::figures::edge_of_stability::EdgeOfStability;
-use sgd_stability::figures::params::ParamValues;
-use sgd_stability::figures::plot::Theme;
 use sgd_stability::figures::quadratic_1d::Quadratic1d;
-use sgd_stability::figures::recording::{self, Drawn, Layer, Reading, Readings, RecordingBackend, Rect, Shape};
 use sgd_stability::figures::{self, Figure, FigureVisitor, ALL_IDS};
+use sgd_stability::kit::params::ParamValues;
+use sgd_stability::kit::plot::Theme;
+use sgd_stability::kit::recording::{self, Drawn, Layer, Reading, Readings, RecordingBackend, Rect, Shape};
 use sgd_stability::math::rng::seeded;
 
 /// A desktop panel at 1× and a phone panel (340 × 255 CSS pixels) at 2×.
@@ -133,7 +133,8 @@ impl FigureVisitor for DefaultsAndPresets {
         let places = check_figure(&fig, &format!("{} at its defaults", F::ID));
         println!("{:<20} defaults: {}", F::ID, places.join("; "));
         for preset in F::PRESETS {
-            let changes = preset.values.iter().map(|&(key, value)| (key, figures::params::Input::Number(value)));
+            let changes =
+                preset.values.iter().map(|&(key, value)| (key, sgd_stability::kit::params::Input::Number(value)));
             let params = ParamValues::defaults(F::PARAMS).with_changes::<F>(changes).unwrap();
             let mut fig = F::new(params);
             fig.finish();

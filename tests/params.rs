@@ -1,14 +1,14 @@
-//! Figure parameters (`figures::params`): the one validation path every value goes through,
+//! Figure parameters (`kit::params`): the one validation path every value goes through,
 //! whatever its source (slider, typed text, URL, command line).
 //!
 //! Checked on the specs of the real figures: refused texts name the parameter and change
 //! nothing, accepted values are always finite, whole where they must be and in range (a
 //! property over 12,000 random strings), and the slider map round-trips.
 
-use sgd_stability::figures::params::{format_value, round_sig, ParamSpec, ParamValues, Scale};
 use sgd_stability::figures::quadratic_1d::Quadratic1d;
 use sgd_stability::figures::quadratic_nd::QuadraticNd;
 use sgd_stability::figures::Figure;
+use sgd_stability::kit::params::{format_value, round_sig, ParamSpec, ParamValues, Scale};
 use sgd_stability::math::rng::{normal, seeded, uniform, Rng};
 
 /// The parameter lists of every real figure.

@@ -8,12 +8,12 @@ use std::sync::Once;
 
 use plotters::prelude::*;
 use sgd_stability::figures::function_space::FunctionSpace;
-use sgd_stability::figures::params::{ParamValues, Scale};
-use sgd_stability::figures::plot::Theme;
 use sgd_stability::figures::proof_lemma4::ProofLemma4;
-use sgd_stability::figures::recording::{self, RecordingBackend};
 use sgd_stability::figures::switching::Switching;
 use sgd_stability::figures::{Activity, Figure, Tone};
+use sgd_stability::kit::params::{ParamValues, Scale};
+use sgd_stability::kit::plot::Theme;
+use sgd_stability::kit::recording::{self, RecordingBackend};
 use sgd_stability::math::rng::{seeded, uniform};
 
 fn register_font() {
@@ -276,7 +276,7 @@ fn random_parameters_draw_and_export() {
 /// Tick and readout numbers never show a two-digit mantissa (9.99e-16 is 1.0e-15, not 10.0e-16).
 #[test]
 fn format_tick_rounds_the_mantissa_into_range() {
-    use sgd_stability::figures::plot::format_tick;
+    use sgd_stability::kit::plot::format_tick;
     assert_eq!(format_tick(9.99e-16), "1.0e-15");
     assert_eq!(format_tick(-9.97e7), "-1.0e8");
     assert_eq!(format_tick(2.1e-15), "2.1e-15");

@@ -3,10 +3,10 @@
 //! validation path, in links, and in `function-space`, whose data they become.
 
 use sgd_stability::figures::function_space::FunctionSpace;
-use sgd_stability::figures::params::{ParamSpec, ParamValues, Scale, MAX_POINTS};
-use sgd_stability::figures::url_state::{apply, write};
 use sgd_stability::figures::{Activity, Figure, Grab};
+use sgd_stability::kit::params::{ParamSpec, ParamValues, Scale, MAX_POINTS};
 use sgd_stability::math::rng::{seeded, uniform, Rng};
+use sgd_stability::page::url_state::{apply, write};
 
 const ID: &str = FunctionSpace::ID;
 

@@ -16,8 +16,8 @@
 #![cfg(not(target_arch = "wasm32"))]
 
 use sgd_stability::figures::linear_stability::LinearStability;
-use sgd_stability::figures::params::{Input, ParamSpec, ParamValues, Scale};
 use sgd_stability::figures::{self, Activity, Figure, FigureVisitor, Play, Table, Verdict, ALL_IDS};
+use sgd_stability::kit::params::{Input, ParamSpec, ParamValues, Scale};
 use sgd_stability::math::rng::{seeded, uniform, Rng};
 
 /// Random valid settings per figure besides its defaults: near its minimum, and anywhere.

@@ -1,12 +1,12 @@
-//! Saved runs (`figures::run_file`): a run saved and loaded again continues exactly where it
+//! Saved runs (`page::run_file`): a run saved and loaded again continues exactly where it
 //! stopped, and no document, however malformed, makes loading panic or half-apply.
 
 use sgd_stability::figures::edge_of_stability::EdgeOfStability;
-use sgd_stability::figures::params::ParamValues;
-use sgd_stability::figures::run_file::RunFile;
 use sgd_stability::figures::sharpness_vs_lr::SharpnessVsLr;
 use sgd_stability::figures::Figure;
+use sgd_stability::kit::params::ParamValues;
 use sgd_stability::math::rng::{seeded, uniform};
+use sgd_stability::page::run_file::RunFile;
 
 /// The message of a refused load.
 fn refusal<F: Figure>(run: &RunFile) -> String {

@@ -1,15 +1,15 @@
-//! Figure state in the URL fragment (`figures::url_state`): a shared link must restore exactly
+//! Figure state in the URL fragment (`page::url_state`): a shared link must restore exactly
 //! the values it was written from, and a malformed or hostile link must never panic, never
 //! half-apply a value, and say what it refused.
 
-use sgd_stability::figures::params::{ParamSpec, ParamValues, Scale};
 use sgd_stability::figures::quadratic_1d::Quadratic1d;
 use sgd_stability::figures::quadratic_nd::QuadraticNd;
-use sgd_stability::figures::url_state::{
+use sgd_stability::figures::{visit, Figure, FigureVisitor, ALL_IDS};
+use sgd_stability::kit::params::{ParamSpec, ParamValues, Scale};
+use sgd_stability::math::rng::{normal, seeded, uniform, Rng};
+use sgd_stability::page::url_state::{
     apply, entries_for, progress_from, write, write_progress, MAX_FRAGMENT_LEN, MAX_PROGRESS, PROGRESS_KEY,
 };
-use sgd_stability::figures::{visit, Figure, FigureVisitor, ALL_IDS};
-use sgd_stability::math::rng::{normal, seeded, uniform, Rng};
 
 /// (figure id, its parameter specs) for every figure.
 /// Every registered figure's id and parameter specs.

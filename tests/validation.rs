@@ -11,10 +11,10 @@
 mod common;
 
 use common::{chance, pick, random_points, random_state, random_valid, without_panic};
-use sgd_stability::figures::params::{format_value, Input, ParamError, ParamSpec, ParamValues, Scale};
-use sgd_stability::figures::url_state::{self, MAX_FRAGMENT_LEN};
 use sgd_stability::figures::{visit, Figure, FigureVisitor, ALL_IDS};
+use sgd_stability::kit::params::{format_value, Input, ParamError, ParamSpec, ParamValues, Scale};
 use sgd_stability::math::rng::{normal, seeded, uniform, Rng};
+use sgd_stability::page::url_state::{self, MAX_FRAGMENT_LEN};
 
 /// Random changes tried per figure (each on a fresh random state one time in ten).
 const CASES_PER_FIGURE: usize = 3000;

@@ -1,6 +1,6 @@
 //! The walkthrough's steps, as the page declares them (the `<template id="walkthrough">` of
-//! www/index.html, read by `figures::walkthrough`), and the page's reading modes from the URL
-//! query (`figures::page_mode`): every step names a figure of the page and settings that the
+//! www/index.html, read by `page::walkthrough`), and the page's reading modes from the URL
+//! query (`page::page_mode`): every step names a figure of the page and settings that the
 //! figure's own validation accepts, the steps follow the page, each proof is walked line by
 //! line, and no query, however malformed, panics or opens something it does not name.
 //!
@@ -17,16 +17,17 @@ use std::sync::{Once, OnceLock};
 
 use plotters::prelude::*;
 use scraper::{ElementRef, Html, Node, Selector};
-use sgd_stability::figures::notation::{self, Run};
-use sgd_stability::figures::page_mode::{ModeError, PageMode};
-use sgd_stability::figures::params::ParamValues;
-use sgd_stability::figures::plot::Theme;
-use sgd_stability::figures::walkthrough::{
+use sgd_stability::figures::{visit, Activity, Figure, FigureVisitor, ALL_IDS};
+use sgd_stability::kit::notation::{self, Run};
+use sgd_stability::kit::params::ParamValues;
+use sgd_stability::kit::plot::Theme;
+use sgd_stability::math::rng::{seeded, uniform};
+use sgd_stability::page::page_mode::{ModeError, PageMode};
+use sgd_stability::page::url_state;
+use sgd_stability::page::walkthrough::{
     evidence_layout, presentation_zoom, proof_line_in, state_of, step_showing_line, Step, StepState, FULL_ZOOM_PANEL,
     PRESENTATION_PLOT_ZOOM,
 };
-use sgd_stability::figures::{url_state, visit, Activity, Figure, FigureVisitor, ALL_IDS};
-use sgd_stability::math::rng::{seeded, uniform};
 
 /// The page, as the build reads it.
 const PAGE: &str = include_str!("../www/index.html");

@@ -15,12 +15,11 @@
 use plotters::coord::Shift;
 use plotters::prelude::*;
 
-use super::params::{ParamError, ParamSpec, ParamValues, Scale};
-use super::plot::{self, format_tick, DrawResult, Theme};
-use super::run_file::RunFile;
 use super::{Activity, Figure, Panel, Preset, Table, Tone, Verdict};
-use crate::bench::{eos1, EOS1_WIDTH};
+use crate::kit::params::{ParamError, ParamSpec, ParamValues, Scale};
+use crate::kit::plot::{self, format_tick, DrawResult, Theme};
 use crate::math::datasets::Dataset;
+use crate::math::eos1::{eos1, EOS1_WIDTH};
 use crate::math::mlp::{Activation, Architecture, Mlp};
 use crate::math::network::{Activation as ShallowActivation, ShallowNet};
 use crate::math::rng::{normal, seeded};
@@ -28,6 +27,7 @@ use crate::math::shallow_tables::ShallowTables;
 use crate::math::sharpness::{
     AnyModel, MlpModel, RunState, Schedule, SharpnessMeter, SharpnessMode, SharpnessRun, StepRecord, DEFAULT_TOLERANCE,
 };
+use crate::page::run_file::RunFile;
 
 /// Lanczos iterations at most per warm-started measurement.
 const WARM_MAX_ITER: usize = 60;

@@ -27,10 +27,10 @@ use plotters::element::DashedPathElement;
 use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
 
-use super::params::{ParamError, ParamSpec, ParamValues, Scale};
-use super::plot::PlotMap;
-use super::plot::{self, format_tick, DrawResult, Theme};
 use super::{Activity, Figure, Grab, Panel, Preset, Table, Tone, Verdict};
+use crate::kit::params::{ParamError, ParamSpec, ParamValues, Scale};
+use crate::kit::plot::PlotMap;
+use crate::kit::plot::{self, format_tick, DrawResult, Theme};
 use crate::math::distribution::{Distribution, Empirical};
 use crate::math::function_space::{
     balanced_init, conflicting_duplicate, g, gauss_newton_top, hessian_top_dense, knots, residual_part_norm,

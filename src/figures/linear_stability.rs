@@ -15,9 +15,9 @@ use nalgebra::DVector;
 use plotters::coord::Shift;
 use plotters::prelude::*;
 
-use super::params::{ParamError, ParamSpec, ParamValues, Scale};
-use super::plot::{self, format_number, format_tick, DrawResult, Theme};
 use super::{Activity, Figure, Grab, Panel, Preset, Table, Tone, Verdict, WORK_PER_UNIT, WORK_UNIT_NAME};
+use crate::kit::params::{ParamError, ParamSpec, ParamValues, Scale};
+use crate::kit::plot::{self, format_number, format_tick, DrawResult, Theme};
 use crate::math::dense::SymmetricEigen;
 use crate::math::least_squares::{LeastSquares, ProblemSpec};
 use crate::math::linear_stability::{

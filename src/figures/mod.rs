@@ -9,27 +9,20 @@ pub mod edge_of_stability;
 pub mod function_space;
 pub mod interpolation;
 pub mod linear_stability;
-pub mod notation;
-pub mod page_mode;
-pub mod params;
-pub mod plot;
 pub mod proof_lemma4;
 pub mod proof_mean_dynamics;
 pub mod quadratic_1d;
 pub mod quadratic_nd;
-pub mod recording;
 pub mod rescaling;
-pub mod run_file;
 pub mod sharpness_vs_lr;
 pub mod switching;
-pub mod url_state;
-pub mod walkthrough;
 
 use plotters::coord::Shift;
 use plotters::prelude::*;
 
-use params::{ParamSpec, ParamValues};
-use plot::{DrawResult, Theme};
+use crate::kit::params::{self, ParamSpec, ParamValues};
+use crate::kit::plot::{DrawResult, Theme};
+use crate::page::run_file;
 
 /// One drawing surface of a figure.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

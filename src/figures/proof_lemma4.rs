@@ -16,9 +16,9 @@ use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
 
 use super::function_space::{broken_swatch, law, target, LAW, TARGET};
-use super::params::{ParamSpec, ParamValues, Scale};
-use super::plot::{self, format_tick, DrawResult, Theme};
 use super::{Activity, Figure, Panel, Table, Tone, Verdict};
+use crate::kit::params::{ParamSpec, ParamValues, Scale};
+use crate::kit::plot::{self, format_tick, DrawResult, Theme};
 use crate::math::dense::SymmetricEigen;
 use crate::math::function_space::{
     conflicting_duplicate, fit_output_layer, knots_among, sample_data, Lemma4Chain, CHAIN_LINES,

@@ -20,9 +20,9 @@ use super::linear_stability::{
     check_problem, draw_dynamics, Dynamics, DynamicsView, Level, RunsNorm, Start, BATCH, DIM, ETA, HORIZON, LABELS,
     RUNS, SAMPLES, SEED,
 };
-use super::params::{ParamError, ParamSpec, ParamValues, Scale};
-use super::plot::{self, format_number, format_tick, DrawResult, Theme};
 use super::{Activity, Figure, Panel, Table, Tone, Verdict};
+use crate::kit::params::{ParamError, ParamSpec, ParamValues, Scale};
+use crate::kit::plot::{self, format_number, format_tick, DrawResult, Theme};
 use crate::math::least_squares::batch_factor;
 
 /// The proof's lines, in the order of the page's list `#proof-mean-dynamics-steps`: what each

@@ -7,9 +7,9 @@
 use plotters::coord::Shift;
 use plotters::prelude::*;
 
-use super::params::{ParamSpec, ParamValues, Scale};
-use super::plot::{self, format_tick, DrawResult, Theme};
 use super::{Activity, Figure, Grab, Panel, Table, Tone, Verdict};
+use crate::kit::params::{ParamSpec, ParamValues, Scale};
+use crate::kit::plot::{self, format_tick, DrawResult, Theme};
 use crate::math::quadratic::{gd_iterates_1d, Fate, Quadratic1d as Quadratic};
 
 /// Iterates farther than this many times the starting distance from x* leave the plots (the

@@ -10,9 +10,9 @@ use plotters::coord::Shift;
 use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
 
-use super::params::{ParamSpec, ParamValues, Scale};
-use super::plot::{self, format_tick, DrawResult, Theme};
 use super::{Activity, Figure, Grab, Panel, Table, Tone, Verdict};
+use crate::kit::params::{ParamSpec, ParamValues, Scale};
+use crate::kit::plot::{self, format_tick, DrawResult, Theme};
 use crate::math::quadratic::{rotation_2d, Fate, QuadraticNd as Quadratic};
 
 /// Iterates farther than this many times the starting distance from x* leave the contour plot.

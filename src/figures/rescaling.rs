@@ -11,9 +11,9 @@
 use plotters::coord::Shift;
 use plotters::prelude::*;
 
-use super::params::{ParamError, ParamSpec, ParamValues, Scale};
-use super::plot::{self, format_number, format_tick, DrawResult, Theme};
 use super::{Activity, Figure, Grab, Panel, Table, Tone, Verdict, WORK_PER_UNIT, WORK_UNIT_NAME};
+use crate::kit::params::{ParamError, ParamSpec, ParamValues, Scale};
+use crate::kit::plot::{self, format_number, format_tick, DrawResult, Theme};
 use crate::math::interpolation::{
     initial_theta, relu_problem, sharpness, training_data, Labels, Outcome, RunSettings, TrainingRun, INPUT_RANGE,
 };

@@ -18,15 +18,15 @@
 use plotters::coord::Shift;
 use plotters::prelude::*;
 
-use super::params::{ParamError, ParamSpec, ParamValues, Scale};
-use super::plot::{self, format_tick, DrawResult, Theme};
-use super::run_file::RunFile;
 use super::{Activity, Figure, Panel, Table, Tone, Verdict};
+use crate::kit::params::{ParamError, ParamSpec, ParamValues, Scale};
+use crate::kit::plot::{self, format_tick, DrawResult, Theme};
 use crate::math::datasets::Dataset;
 use crate::math::function_space::balanced_init;
 use crate::math::lr_sweep::{log_grid, LearningRateSweep, Outcome, SweepResult};
 use crate::math::network::{Activation, ShallowNet};
 use crate::math::rng::seeded;
+use crate::page::run_file::RunFile;
 
 /// Whether Lemma 4's bound is drawn (the walkthrough shows the sweep before it states the lemma).
 const LEMMA4_CHOICES: &[&str] = &["shown", "hidden"];

@@ -18,9 +18,9 @@ use plotters::element::DashedPathElement;
 use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
 
-use super::params::{ParamSpec, ParamValues, Scale};
-use super::plot::{self, format_tick, DrawResult, Theme};
 use super::{Activity, Figure, Panel, Table, Tone, Verdict};
+use crate::kit::params::{ParamSpec, ParamValues, Scale};
+use crate::kit::plot::{self, format_tick, DrawResult, Theme};
 use crate::math::dense::SymmetricEigen;
 use crate::math::network::Regression;
 use crate::math::rng::{normal, seeded, Rng};

@@ -6,6 +6,7 @@
 pub mod datasets;
 pub mod dense;
 pub mod distribution;
+pub mod eos1;
 pub mod function_space;
 pub mod interpolation;
 pub mod interpolation_run;

@@ -4,7 +4,7 @@
 
 use wasm_bindgen::prelude::*;
 
-use crate::bench::time_eos1;
+use crate::math::eos1::time_eos1;
 
 /// Runs EOS-1 in its three modes and returns the timings as JSON.
 #[wasm_bindgen]

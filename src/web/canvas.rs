@@ -6,9 +6,9 @@ use plotters::prelude::*;
 use plotters_canvas::CanvasBackend;
 use web_sys::HtmlCanvasElement;
 
-use crate::figures::plot::Theme;
-use crate::figures::recording::{self, Drawn, RecordingBackend};
 use crate::figures::Figure;
+use crate::kit::plot::Theme;
+use crate::kit::recording::{self, Drawn, RecordingBackend};
 
 /// Device pixels per CSS pixel, at least 1.
 pub fn pixel_ratio() -> f64 {

@@ -7,7 +7,7 @@ use wasm_bindgen::prelude::*;
 use web_sys::{Element, HtmlInputElement, HtmlLabelElement, HtmlOptionElement, HtmlSelectElement};
 
 use super::dom;
-use crate::figures::params::{ParamSpec, ParamValues, Scale};
+use crate::kit::params::{ParamSpec, ParamValues, Scale};
 
 /// Slider positions per parameter: fine enough that a drag looks continuous.
 pub const SLIDER_STEPS: f64 = 1000.0;

@@ -5,7 +5,7 @@ use wasm_bindgen::JsCast;
 use web_sys::{Document, Element, Window};
 
 use super::isolation;
-use crate::figures::notation::{self, Run};
+use crate::kit::notation::{self, Run};
 
 pub fn window() -> Window {
     web_sys::window().expect("the page has a window")
@@ -74,7 +74,7 @@ pub fn on_color_scheme_change(mut handler: impl FnMut() + 'static) -> Result<(),
     }
 }
 
-/// Sets `element`'s text to `text`, its indices as real subscripts (`figures::notation`).
+/// Sets `element`'s text to `text`, its indices as real subscripts (`kit::notation`).
 pub fn set_math_text(element: &Element, text: &str) {
     element.set_text_content(None);
     for run in notation::runs(text) {

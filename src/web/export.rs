@@ -9,9 +9,9 @@ use wasm_bindgen::JsCast;
 use web_sys::{Blob, BlobPropertyBag, HtmlAnchorElement, HtmlCanvasElement, HtmlInputElement, Url};
 
 use super::{dom, isolation};
-use crate::figures::plot::Theme;
-use crate::figures::recording::{self, RecordingBackend};
 use crate::figures::Figure;
+use crate::kit::plot::Theme;
+use crate::kit::recording::{self, RecordingBackend};
 
 /// Offers `contents` as a file download named `name`.
 pub fn download_text(name: &str, mime: &str, contents: &str) -> Result<(), JsValue> {

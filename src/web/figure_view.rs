@@ -17,13 +17,13 @@ use web_sys::{Element, HtmlButtonElement, HtmlCanvasElement, HtmlInputElement, M
 use super::controls::{show_all, Control, Widgets, SLIDER_STEPS};
 use super::hover::{Hover, REACH_CSS_PX};
 use super::{canvas, dom, export, url, walkthrough};
-use crate::figures::notation;
-use crate::figures::params::{round_sig, Input, ParamValues, Scale};
-use crate::figures::plot::PlotMap;
-use crate::figures::recording::{Reading, Readings, Rect};
-use crate::figures::run_file::RunFile;
-use crate::figures::url_state::{self, MAX_PROGRESS, PROGRESS_KEY};
 use crate::figures::{self, Activity, Figure, Grab, Play, Tone};
+use crate::kit::notation;
+use crate::kit::params::{round_sig, Input, ParamValues, Scale};
+use crate::kit::plot::PlotMap;
+use crate::kit::recording::{Reading, Readings, Rect};
+use crate::page::run_file::RunFile;
+use crate::page::url_state::{self, MAX_PROGRESS, PROGRESS_KEY};
 
 /// What the animation loop and the window's events need of a mounted figure.
 pub trait Live {

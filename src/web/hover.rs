@@ -7,7 +7,7 @@ use wasm_bindgen::prelude::*;
 use web_sys::{Element, HtmlCanvasElement, HtmlElement};
 
 use super::{canvas, dom};
-use crate::figures::recording::Rect;
+use crate::kit::recording::Rect;
 
 /// How close, in CSS pixels, the pointer must come to a drawn point to read it.
 pub const REACH_CSS_PX: f64 = 32.0;

@@ -1,4 +1,4 @@
-//! The page's readings, chosen by the URL's query (see `figures::page_mode`): the whole page,
+//! The page's readings, chosen by the URL's query (see `page::page_mode`): the whole page,
 //! one figure alone for an iframe, and the walkthrough (`super::walkthrough`).
 //!
 //! [`prepare`] reshapes the page before the figures are found and mounted (an embedded figure
@@ -17,8 +17,8 @@ use web_sys::{Element, HtmlAnchorElement};
 
 use super::walkthrough::{page_steps, PageStep, Walkthrough};
 use super::{dom, url};
-use crate::figures::page_mode::{ModeError, PageMode};
 use crate::figures::{visit, Figure, FigureVisitor, ALL_IDS};
+use crate::page::page_mode::{ModeError, PageMode};
 
 /// What [`prepare`] found, for [`start`] to continue.
 pub enum Prepared {

@@ -1,5 +1,5 @@
 //! The page's URL fragment holds every figure's non-default parameters (see
-//! `figures::url_state` for the format). Updates replace the history entry, so moving a slider
+//! `page::url_state` for the format). Updates replace the history entry, so moving a slider
 //! does not flood the back button.
 
 use wasm_bindgen::prelude::*;

@@ -1,11 +1,11 @@
 //! The walkthrough and its presentation layout: the page shows one of the steps written in its
-//! `<template id="walkthrough">` at a time (see `figures::walkthrough`), the statement above the
+//! `<template id="walkthrough">` at a time (see `page::walkthrough`), the statement above the
 //! step's live figure, which stays in its section of the page (the rest of the page is hidden by
 //! the stylesheet through the body's classes `mode-walk` and `mode-present`).
 //!
 //! Entering a step puts its figure in the step's state through the URL fragment, so the
 //! figure's own validation applies, and writes the step into the query (`?walk=7`, see
-//! `figures::page_mode`). A link with a fragment for the step's figure keeps that state.
+//! `page::page_mode`). A link with a fragment for the step's figure keeps that state.
 //!
 //! A step names the panels its claim is about (its evidence, `data-panels`): the walkthrough
 //! shows those, sized so that the statement, the current line of a proof, the evidence and the
@@ -31,11 +31,9 @@ use web_sys::{
 
 use super::modes::{full_page_href, keep_href_current};
 use super::{dom, url};
-use crate::figures::page_mode::PageMode;
-use crate::figures::url_state;
-use crate::figures::walkthrough::{
-    evidence_layout, presentation_zoom, proof_line_in, state_of, step_showing_line, Step,
-};
+use crate::page::page_mode::PageMode;
+use crate::page::url_state;
+use crate::page::walkthrough::{evidence_layout, presentation_zoom, proof_line_in, state_of, step_showing_line, Step};
 
 /// The body's class in the presentation layout.
 const PRESENT_CLASS: &str = "mode-present";

@@ -3,8 +3,8 @@
 
 use std::panic::{catch_unwind, AssertUnwindSafe};
 
-use sgd_stability::figures::params::{ParamSpec, ParamValues, Scale};
 use sgd_stability::figures::Figure;
+use sgd_stability::kit::params::{ParamSpec, ParamValues, Scale};
 use sgd_stability::math::rng::{uniform, Rng};
 
 /// A uniform index in 0..n.

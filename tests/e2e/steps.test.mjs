@@ -94,7 +94,7 @@ async function assertOnFirstScreen(page, selector, what) {
 }
 
 /** In the presentation, a panel of 560 × 420 CSS pixels or more draws its text at the full zoom,
- *  18 CSS pixels and more (figures::walkthrough::FULL_ZOOM_PANEL), a smaller one in proportion,
+ *  18 CSS pixels and more (page::walkthrough::FULL_ZOOM_PANEL), a smaller one in proportion,
  *  never below the page's own size. An evidence panel keeps at least 400 × 240. */
 const PRESENTED_PANEL = { width: 400, height: 240 };
 

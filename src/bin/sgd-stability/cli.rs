@@ -5,12 +5,12 @@ use std::process::ExitCode;
 use std::time::Instant;
 
 use plotters::prelude::*;
-use sgd_stability::bench::time_eos1;
-use sgd_stability::figures::params::{Input, ParamValues, Scale};
-use sgd_stability::figures::plot::{format_tick, Theme};
-use sgd_stability::figures::recording::{self, RecordingBackend};
-use sgd_stability::figures::run_file::RunFile;
 use sgd_stability::figures::{self, Figure, FigureVisitor, ALL_IDS};
+use sgd_stability::kit::params::{Input, ParamValues, Scale};
+use sgd_stability::kit::plot::{format_tick, Theme};
+use sgd_stability::kit::recording::{self, RecordingBackend};
+use sgd_stability::math::eos1::time_eos1;
+use sgd_stability::page::run_file::RunFile;
 
 /// Panels are exported at this CSS size, multiplied by `--scale`.
 const PANEL_SIZE: (u32, u32) = (640, 480);

@@ -13,7 +13,7 @@
 
 use std::fmt;
 
-use super::ALL_IDS;
+use crate::figures::ALL_IDS;
 
 /// A reading of the page.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

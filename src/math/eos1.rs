@@ -32,7 +32,7 @@ struct Eos1File {
 /// The initial state, embedded from bench/eos1_init.json.
 pub fn eos1() -> Eos1 {
     let file: Eos1File =
-        serde_json::from_str(include_str!("../bench/eos1_init.json")).expect("bench/eos1_init.json is valid");
+        serde_json::from_str(include_str!("../../bench/eos1_init.json")).expect("bench/eos1_init.json is valid");
     Eos1 { data: Data { x: file.x, y: file.y }, theta0: file.theta0, v0: file.v0 }
 }
 

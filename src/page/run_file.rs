@@ -26,8 +26,8 @@ use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
-use super::params::{Input, ParamValues};
-use super::Figure;
+use crate::figures::Figure;
+use crate::kit::params::{Input, ParamValues};
 use crate::math::datasets::Dataset;
 
 /// The `format` field of every run file.

@@ -4,7 +4,7 @@
 
 use std::fmt;
 
-use super::Figure;
+use crate::figures::Figure;
 
 /// How a parameter's slider maps to its value.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -445,8 +445,8 @@ macro_rules! choices {
             }
         }
 
-        impl $crate::figures::params::ParamField for $name {
-            fn read(values: &$crate::figures::params::ParamValues, key: &str) -> Self {
+        impl $crate::kit::params::ParamField for $name {
+            fn read(values: &$crate::kit::params::ParamValues, key: &str) -> Self {
                 let index = values.get(key) as usize;
                 // Validation keeps a choice's value among its options' indices.
                 Self::ALL[index.min(Self::ALL.len() - 1)]
@@ -479,7 +479,7 @@ macro_rules! choices {
 ///         points: Vec<(f64, f64)> = "points", "data points", Points(-2.0, 2.0);
 ///     }
 /// }
-/// use sgd_stability::figures::params::ParamValues;
+/// use sgd_stability::kit::params::ParamValues;
 /// let mut values = ParamValues::defaults(Settings::SPECS);
 /// values.set_text(Settings::KEYS.method, "SGD").unwrap();
 /// let settings = Settings::read(&values);
@@ -510,44 +510,44 @@ macro_rules! figure_params {
             pub const KEYS: $keys = $keys { $($field: $key),+ };
 
             /// Every parameter's spec, in the order of the fields (the order of the controls).
-            pub const SPECS: &'static [$crate::figures::params::ParamSpec] = &[
+            pub const SPECS: &'static [$crate::kit::params::ParamSpec] = &[
                 $($crate::figure_params!(@spec $ty, $key, $label, $kind $(($min, $max))? $(, $default)?)),+
             ];
 
             /// The settings held by `values` (validated values of these specs).
-            pub fn read(values: &$crate::figures::params::ParamValues) -> Self {
-                Self { $($field: <$ty as $crate::figures::params::ParamField>::read(values, $key)),+ }
+            pub fn read(values: &$crate::kit::params::ParamValues) -> Self {
+                Self { $($field: <$ty as $crate::kit::params::ParamField>::read(values, $key)),+ }
             }
         }
     };
     (@spec $ty:ty, $key:literal, $label:expr, Choice, $default:expr) => {
-        $crate::figures::params::ParamSpec {
+        $crate::kit::params::ParamSpec {
             key: $key,
             label: $label,
             min: 0.0,
             max: (<$ty>::NAMES.len() - 1) as f64,
             default: <$ty>::value($default),
-            scale: $crate::figures::params::Scale::Choice(<$ty>::NAMES),
+            scale: $crate::kit::params::Scale::Choice(<$ty>::NAMES),
         }
     };
     (@spec $ty:ty, $key:literal, $label:expr, Points($min:expr, $max:expr)) => {
-        $crate::figures::params::ParamSpec {
+        $crate::kit::params::ParamSpec {
             key: $key,
             label: $label,
             min: $min as f64,
             max: $max as f64,
             default: 0.0,
-            scale: $crate::figures::params::Scale::Points,
+            scale: $crate::kit::params::Scale::Points,
         }
     };
     (@spec $ty:ty, $key:literal, $label:expr, $kind:ident($min:expr, $max:expr), $default:expr) => {
-        $crate::figures::params::ParamSpec {
+        $crate::kit::params::ParamSpec {
             key: $key,
             label: $label,
             min: $min as f64,
             max: $max as f64,
             default: $default as f64,
-            scale: $crate::figures::params::Scale::$kind,
+            scale: $crate::kit::params::Scale::$kind,
         }
     };
 }

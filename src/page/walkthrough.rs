@@ -11,8 +11,9 @@
 //! validation and panels; the web layer reads the attributes from the DOM, the tests from the
 //! page's file.
 
-use super::params::ParamValues;
-use super::{url_state, visit, Figure, FigureVisitor};
+use super::url_state;
+use crate::figures::{visit, Figure, FigureVisitor};
+use crate::kit::params::ParamValues;
 
 /// One claim of the lecture: the figure that shows it, and the state it shows it in.
 #[derive(Clone, Debug, PartialEq, Eq)]

@@ -12,7 +12,7 @@
 //! [`write_progress`] and read with [`progress_from`]; [`apply`] leaves it alone, and
 //! [`write`], which a change of settings calls, drops it (new settings restart the run).
 
-use super::params::{ParamError, ParamValues};
+use crate::kit::params::{ParamError, ParamValues};
 
 /// The key of the entry that says how far a paused run had got.
 pub const PROGRESS_KEY: &str = "at";

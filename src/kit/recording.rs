@@ -22,7 +22,7 @@ use plotters_backend::text_anchor::{HPos, VPos};
 use plotters_backend::{BackendColor, BackendCoord, BackendStyle, BackendTextStyle, DrawingErrorKind};
 
 use super::plot::{format_number, DrawError, PlotMap, Theme};
-use super::Figure;
+use crate::figures::Figure;
 
 /// A rectangle of device pixels, edges included (`x0 ≤ x1`, `y0 ≤ y1`).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
