@@ -3,6 +3,7 @@
 //! notation of verdicts and readouts.
 
 pub mod notation;
+pub mod panels;
 pub mod params;
 pub mod plot;
 pub mod recording;

@@ -546,6 +546,33 @@ where
     Ok(Some(PlotMap::of(&chart, (0.0, x_hi), (y_lo, 1.25), false, false)))
 }
 
+/// The state a panel is drawn from, or, when the figure has none (its parameters contradict
+/// each other, its problem could not be solved), the panel drawn as the message instead: the
+/// start of every such figure's `draw`. `Ok(None)` means the message is drawn.
+pub fn state_or_message<'s, S, DB: DrawingBackend>(
+    state: &'s Result<S, String>,
+    area: &DrawingArea<DB, Shift>,
+    theme: &Theme,
+    caption: &str,
+) -> Result<Option<&'s S>, DrawError<DB>> {
+    match state {
+        Ok(state) => Ok(Some(state)),
+        Err(message) => message_panel(area, theme, caption, message).map(|_| None),
+    }
+}
+
+/// The panel at an index the figure does not have, drawn as a message that says so (the page
+/// and the command line only ask for the panels a figure lists).
+pub fn no_such_panel<DB: DrawingBackend>(
+    area: &DrawingArea<DB, Shift>,
+    theme: &Theme,
+    figure: &str,
+    index: usize,
+) -> DrawResult<DB> {
+    message_panel(area, theme, "no such panel", &format!("the figure \u{201c}{figure}\u{201d} has no panel {index}"))
+        .map(|_| None)
+}
+
 /// A panel that has nothing truthful to draw (its parameters contradict each other): the
 /// caption, and the reason in words where the plot would be.
 pub fn message_panel<DB: DrawingBackend>(
