@@ -8,7 +8,8 @@
 use sgd_stability::figures::quadratic_1d::Quadratic1d;
 use sgd_stability::figures::quadratic_nd::QuadraticNd;
 use sgd_stability::figures::Figure;
-use sgd_stability::kit::params::{format_value, round_sig, ParamSpec, ParamValues, Scale};
+use sgd_stability::kit::format;
+use sgd_stability::kit::params::{ParamSpec, ParamValues, Scale};
 use sgd_stability::math::rng::{normal, seeded, uniform, Rng};
 
 /// The parameter lists of every real figure.
@@ -113,8 +114,8 @@ fn out_of_range_values_are_refused() {
             }
             let err = spec.check(value).expect_err(&format!("{}: {value} is out of range", spec.key));
             assert!(err.message.contains(spec.label), "{}", err.message);
-            assert!(err.message.contains(&format_value(spec.min)) && err.message.contains(&format_value(spec.max)));
-            assert!(spec.parse(&format_value(value)).is_err());
+            assert!(err.message.contains(&format::exact(spec.min)) && err.message.contains(&format::exact(spec.max)));
+            assert!(spec.parse(&format::exact(value)).is_err());
         }
         // The bounds themselves are valid.
         assert_eq!(spec.check(spec.min), Ok(spec.min));
@@ -167,7 +168,7 @@ fn valid_texts_are_accepted() {
     // A valid number padded far beyond the length limit is still just that number.
     assert_eq!(spec.parse(&format!("{}1.25{}", " ".repeat(100), " ".repeat(100))), Ok(1.25));
     for spec in every_spec() {
-        assert_eq!(spec.parse(&format_value(spec.default)), Ok(spec.default));
+        assert_eq!(spec.parse(&format::exact(spec.default)), Ok(spec.default));
     }
 }
 
@@ -226,7 +227,7 @@ fn refused_values_leave_every_value_unchanged() {
         // A valid text changes exactly its parameter.
         let spec = &specs[0];
         let v = random_valid(&mut rng, spec);
-        values.set_text(spec.key, &format_value(v)).unwrap();
+        values.set_text(spec.key, &format::exact(v)).unwrap();
         assert_eq!(values.get(spec.key), v);
         for other in &specs[1..] {
             assert_eq!(values.get(other.key), before.get(other.key));
@@ -416,18 +417,18 @@ fn every_slider_position_maps_back_to_itself() {
     assert!(snapped.is_empty(), "{} positions snap: {:?}", snapped.len(), &snapped[..snapped.len().min(6)]);
 }
 
-/// Values are written for URLs and files with `format_value`, which must be the shortest
+/// Values are written for URLs and files with `format::exact`, which must be the shortest
 /// text that parses back to exactly the same number.
 #[test]
 fn format_value_round_trips() {
     let mut rng = seeded(5);
     for _ in 0..20_000 {
         let v = normal(&mut rng) * 10f64.powi((uniform(&mut rng, -300.0, 300.0)) as i32);
-        assert_eq!(format_value(v).parse::<f64>().unwrap().to_bits(), v.to_bits());
+        assert_eq!(format::exact(v).parse::<f64>().unwrap().to_bits(), v.to_bits());
     }
-    assert_eq!(format_value(0.1), "0.1");
-    assert_eq!(format_value(30.0), "30");
-    assert_eq!(format_value(-1.5), "-1.5");
+    assert_eq!(format::exact(0.1), "0.1");
+    assert_eq!(format::exact(30.0), "30");
+    assert_eq!(format::exact(-1.5), "-1.5");
 }
 
 /// `round_sig` makes the slider's values readable: it must return the double nearest to the
@@ -435,22 +436,25 @@ fn format_value_round_trips() {
 /// displays as those digits and rounding again changes nothing.
 #[test]
 fn round_sig_rounds_to_significant_digits() {
-    assert_eq!(round_sig(1234.5678, 3), 1230.0);
-    assert_eq!(round_sig(0.0012345, 2), 0.0012);
-    assert_eq!(round_sig(-98765.0, 2), -99000.0);
-    assert_eq!(round_sig(0.0, 3), 0.0);
-    assert!(round_sig(f64::NAN, 3).is_nan());
+    assert_eq!(format::round_sig(1234.5678, 3), 1230.0);
+    assert_eq!(format::round_sig(0.0012345, 2), 0.0012);
+    assert_eq!(format::round_sig(-98765.0, 2), -99000.0);
+    assert_eq!(format::round_sig(0.0, 3), 0.0);
+    assert!(format::round_sig(f64::NAN, 3).is_nan());
     let mut rng = seeded(6);
     let mut wrong = Vec::new();
     for _ in 0..20_000 {
         let v = normal(&mut rng) * 10f64.powi((uniform(&mut rng, -10.0, 10.0)) as i32);
         for digits in [3, 4] {
-            let r = round_sig(v, digits);
+            let r = format::round_sig(v, digits);
             let expected: f64 = format!("{:.*e}", digits as usize - 1, v).parse().unwrap();
             assert!((r - v).abs() <= 0.5 * 10f64.powi(1 - digits) * v.abs() * (1.0 + 1e-12), "{v} → {r}");
-            if r != expected || round_sig(r, digits) != r {
-                assert!(v.abs() >= 10f64.powi(digits), "round_sig({v:e}, {digits}) = {r:e}, expected {expected:e}");
-                wrong.push(format!("round_sig({v:e}, {digits}) = {r:e}, expected {expected:e}"));
+            if r != expected || format::round_sig(r, digits) != r {
+                assert!(
+                    v.abs() >= 10f64.powi(digits),
+                    "format::round_sig({v:e}, {digits}) = {r:e}, expected {expected:e}"
+                );
+                wrong.push(format!("format::round_sig({v:e}, {digits}) = {r:e}, expected {expected:e}"));
             }
         }
     }

@@ -4,6 +4,7 @@
 //! things go wrong (reported in the verdict, never a panic or NaN), and at random valid
 //! parameters (every panel draws, every table holds only numbers).
 
+use sgd_stability::kit::format;
 use std::sync::Once;
 
 use plotters::prelude::*;
@@ -276,9 +277,8 @@ fn random_parameters_draw_and_export() {
 /// Tick and readout numbers never show a two-digit mantissa (9.99e-16 is 1.0e-15, not 10.0e-16).
 #[test]
 fn format_tick_rounds_the_mantissa_into_range() {
-    use sgd_stability::kit::plot::format_tick;
-    assert_eq!(format_tick(9.99e-16), "1.0e-15");
-    assert_eq!(format_tick(-9.97e7), "-1.0e8");
-    assert_eq!(format_tick(2.1e-15), "2.1e-15");
-    assert_eq!(format_tick(1e-20), "1e-20");
+    assert_eq!(format::tick(9.99e-16), "1.0e-15");
+    assert_eq!(format::tick(-9.97e7), "-1.0e8");
+    assert_eq!(format::tick(2.1e-15), "2.1e-15");
+    assert_eq!(format::tick(1e-20), "1e-20");
 }

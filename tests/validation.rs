@@ -12,7 +12,8 @@ mod common;
 
 use common::{chance, pick, random_points, random_state, random_valid, without_panic};
 use sgd_stability::figures::{visit, Figure, FigureVisitor, ALL_IDS};
-use sgd_stability::kit::params::{format_value, Input, ParamError, ParamSpec, ParamValues, Scale};
+use sgd_stability::kit::format;
+use sgd_stability::kit::params::{Input, ParamError, ParamSpec, ParamValues, Scale};
 use sgd_stability::math::rng::{normal, seeded, uniform, Rng};
 use sgd_stability::page::url_state::{self, MAX_FRAGMENT_LEN};
 
@@ -111,7 +112,7 @@ fn random_text(rng: &mut Rng, spec: &ParamSpec) -> String {
         0..=2 => {
             let v = random_number(rng, spec);
             match pick(rng, 6) {
-                0 => format_value(v),
+                0 => format::exact(v),
                 1 => format!("{v:e}"),
                 2 => format!("{v:E}"),
                 3 => format!("  {v}\t"),
@@ -124,7 +125,7 @@ fn random_text(rng: &mut Rng, spec: &ParamSpec) -> String {
                 let name = options[pick(rng, options.len())];
                 [name.to_uppercase(), format!(" {name} "), format!("{name}x"), name.to_string()][pick(rng, 4)].clone()
             }
-            _ => format_value(random_valid(rng, spec)),
+            _ => format::exact(random_valid(rng, spec)),
         },
         4 => ODD_TEXTS[pick(rng, ODD_TEXTS.len())].to_string(),
         5 => {
@@ -154,7 +155,7 @@ fn random_text(rng: &mut Rng, spec: &ParamSpec) -> String {
             text.join(if chance(rng, 0.8) { "," } else { ", " })
         }
         _ => {
-            let v = format_value(random_valid(rng, spec));
+            let v = format::exact(random_valid(rng, spec));
             let junk = ["e", "e+", ".", "x", " 1", "e400", "%", "\u{2212}", "=", "&", "#"][pick(rng, 11)];
             if chance(rng, 0.5) {
                 format!("{v}{junk}")

@@ -12,12 +12,13 @@
 //! A run loaded from a saved file continues from the file's step: steps, the switch and the
 //! axes count from the start of training, and the figure says where it resumed.
 
+use crate::kit::format;
 use plotters::coord::Shift;
 use plotters::prelude::*;
 
 use super::{Activity, Figure, Panel, Preset, Table, Tone, Verdict};
 use crate::kit::params::{ParamError, ParamSpec, ParamValues, Scale};
-use crate::kit::plot::{self, format_tick, DrawResult, Theme};
+use crate::kit::plot::{self, DrawResult, Theme};
 use crate::math::datasets::Dataset;
 use crate::math::eos1::{eos1, EOS1_WIDTH};
 use crate::math::mlp::{Activation, Architecture, Mlp};
@@ -558,7 +559,7 @@ impl Figure for EdgeOfStability {
                         None if done => "never".to_string(),
                         None => "not yet".to_string(),
                     };
-                    format!("{when} (\u{3b7} = {})", format_tick(eta))
+                    format!("{when} (\u{3b7} = {})", format::tick(eta))
                 })
                 .collect();
             out.push(("sharpness first at 2/\u{3b7}".into(), reached.join("; ")));

@@ -21,6 +21,7 @@
 //! at the current θ with λ_max(ΦΦᵀ/n) beside λ_max(∇²L). The laws of the inputs and the
 //! targets are shared with `proof-lemma4`.
 
+use crate::kit::format;
 use plotters::coord::types::RangedCoordf64;
 use plotters::coord::Shift;
 use plotters::element::DashedPathElement;
@@ -30,7 +31,7 @@ use plotters::style::text_anchor::{HPos, Pos, VPos};
 use super::{Activity, Figure, Grab, Panel, Preset, Table, Tone, Verdict};
 use crate::kit::params::{ParamError, ParamSpec, ParamValues, Scale};
 use crate::kit::plot::PlotMap;
-use crate::kit::plot::{self, format_tick, DrawResult, Theme};
+use crate::kit::plot::{self, DrawResult, Theme};
 use crate::math::distribution::{Distribution, Empirical};
 use crate::math::function_space::{
     balanced_init, conflicting_duplicate, g, gauss_newton_top, hessian_top_dense, knots, residual_part_norm,
@@ -241,9 +242,9 @@ impl FunctionSpace {
             Outcome::Running => "not interpolating yet".to_string(),
             Outcome::Interpolated { step } => format!("interpolated at step {step}"),
             Outcome::Capped => {
-                format!("did not interpolate in {} steps (loss {})", run.step(), format_tick(run.loss()))
+                format!("did not interpolate in {} steps (loss {})", run.step(), format::tick(run.loss()))
             }
-            Outcome::Diverged { step, loss } => format!("diverged at step {step} (loss {})", format_tick(loss)),
+            Outcome::Diverged { step, loss } => format!("diverged at step {step} (loss {})", format::tick(loss)),
         }
     }
 
@@ -278,7 +279,7 @@ impl FunctionSpace {
             let unfinished = *dashed && !self.switching();
             let legend = format!(
                 "{label}: \u{222b}|f''|g = {}{}",
-                format_tick(curvature),
+                format::tick(curvature),
                 if unfinished { " (not an interpolant)" } else { "" }
             );
             if *dashed {
@@ -404,7 +405,7 @@ impl FunctionSpace {
         let tol_style = theme.line(theme.muted(), 1.2);
         let dashes = (theme.px(5.0), theme.px(4.0));
         plot::dashed(&mut chart, "tolerance", [(0.0, tolerance), (t_max, tolerance)], dashes, tol_style)?
-            .label(format!("tolerance {}", format_tick(tolerance)))
+            .label(format!("tolerance {}", format::tick(tolerance)))
             .legend(broken_swatch(theme, tol_style, 2));
         self.draw_switch_line(&mut chart, theme, lo, hi)?;
         for (i, r) in self.runs.iter().enumerate().take(self.current + 1) {
@@ -590,7 +591,7 @@ impl FunctionSpace {
                     value,
                     kind: if stable { PointKind::Stable } else { PointKind::NotInterpolated },
                     color: color_at_switch,
-                    label: format!("at the switch, \u{3b7}\u{2081}: {}", format_tick(value)),
+                    label: format!("at the switch, \u{3b7}\u{2081}: {}", format::tick(value)),
                 });
             }
             if let Some(sharp) = run.sharp_interpolant() {
@@ -601,9 +602,9 @@ impl FunctionSpace {
                     kind: PointKind::Sharp,
                     color: if switching && rec.step == schedule.switch_at { color_at_switch } else { color },
                     label: if switching && rec.step == schedule.switch_at {
-                        format!("at the switch, \u{3b7}\u{2082} (too sharp): {}", format_tick(rec.curvature))
+                        format!("at the switch, \u{3b7}\u{2082} (too sharp): {}", format::tick(rec.curvature))
                     } else {
-                        format!("{prefix}too sharp for \u{3b7}: {}", format_tick(rec.curvature))
+                        format!("{prefix}too sharp for \u{3b7}: {}", format::tick(rec.curvature))
                     },
                 });
             }
@@ -620,7 +621,7 @@ impl FunctionSpace {
                 color,
                 label: format!(
                     "{name}: {}{}",
-                    format_tick(value),
+                    format::tick(value),
                     if interpolated { "" } else { " (last iterate, not an interpolant)" }
                 ),
             });
@@ -736,14 +737,14 @@ impl FunctionSpace {
         // Three short lines above the blocks (the readouts carry the rest).
         let gauss_newton = format!(
             "\u{3bb}_max(\u{3a6}\u{3a6}\u{1d40}/n) = {}",
-            gauss_newton.map_or("\u{2013}".to_string(), format_tick)
+            gauss_newton.map_or("\u{2013}".to_string(), format::tick)
         );
         let sharpness = match run.records().last() {
             Some(last) => format!(
                 "\u{3bb}_max(\u{2207}\u{b2}L) = {}{}, residual part {}",
-                format_tick(last.sharpness),
+                format::tick(last.sharpness),
                 if last.step == run.step() { String::new() } else { format!(" (step {})", last.step) },
-                format_tick(residual)
+                format::tick(residual)
             ),
             None => String::new(),
         };
@@ -775,7 +776,7 @@ impl FunctionSpace {
                 };
                 format!(
                     "GD left it: the loss was back above the tolerance at step {step} and peaked at {}{then}",
-                    format_tick(peak_loss)
+                    format::tick(peak_loss)
                 )
             }
             AfterSharp::Drifted { step } => format!(
@@ -798,14 +799,14 @@ impl FunctionSpace {
         let relation = |a: f64, b: f64| if a <= b { "\u{2264}" } else { ">" };
         format!(
             "1 + 2\u{222b}|f''|g = {} {} \u{3bb}_max = {} {} 2/\u{3b7} = {}, so \u{222b}|f''|g = {} {} 1/\u{3b7} \u{2212} 1/2 = {}",
-            format_tick(bound),
+            format::tick(bound),
             relation(bound, last.sharpness),
-            format_tick(last.sharpness),
+            format::tick(last.sharpness),
             relation(last.sharpness, 2.0 / eta),
-            format_tick(2.0 / eta),
-            format_tick(last.curvature),
+            format::tick(2.0 / eta),
+            format::tick(last.curvature),
             relation(last.curvature, 1.0 / eta - 0.5),
-            format_tick(1.0 / eta - 0.5)
+            format::tick(1.0 / eta - 0.5)
         )
     }
 
@@ -816,7 +817,7 @@ impl FunctionSpace {
         let schedule = run.settings().schedule;
         let outcome = run.outcome();
         let tolerance = self.params.get("tol");
-        let (eta1, eta2) = (format_tick(schedule.eta), format_tick(schedule.eta_after));
+        let (eta1, eta2) = (format::tick(schedule.eta), format::tick(schedule.eta_after));
         let Some(at_switch) = run.records().iter().find(|r| r.step == schedule.switch_at) else {
             let text = format!("GD at \u{3b7}\u{2081} = {eta1}, {}.", Self::outcome_words(outcome, run));
             let tone = if matches!(outcome, Outcome::Running) { Tone::Neutral } else { Tone::Bad };
@@ -827,26 +828,26 @@ impl FunctionSpace {
             format!(
                 "At the switch (step {}) \u{3b8} was not an interpolant (loss {} \u{2265} {}), so there was no minimum to leave; \u{3b7} became {eta2}.",
                 schedule.switch_at,
-                format_tick(at_switch.loss),
-                format_tick(tolerance)
+                format::tick(at_switch.loss),
+                format::tick(tolerance)
             )
         } else if at_switch.sharpness > 2.0 / schedule.eta_after {
             format!(
                 "At the switch (step {}) \u{3b8} interpolated (loss {}) at \u{3bb}_max = {}, above 2/\u{3b7}\u{2082} = {}: a minimum too sharp for \u{3b7}\u{2082} = {eta2}, which is above 2/\u{3bb}_max = {}.",
                 schedule.switch_at,
-                format_tick(at_switch.loss),
-                format_tick(at_switch.sharpness),
-                format_tick(2.0 / schedule.eta_after),
-                format_tick(limit)
+                format::tick(at_switch.loss),
+                format::tick(at_switch.sharpness),
+                format::tick(2.0 / schedule.eta_after),
+                format::tick(limit)
             )
         } else {
             format!(
                 "At the switch (step {}) \u{3b8} interpolated (loss {}) at \u{3bb}_max = {} \u{2264} 2/\u{3b7}\u{2082} = {}: \u{3b7}\u{2082} = {eta2} is below 2/\u{3bb}_max = {}, so that minimum is stable for \u{3b7}\u{2082} too.",
                 schedule.switch_at,
-                format_tick(at_switch.loss),
-                format_tick(at_switch.sharpness),
-                format_tick(2.0 / schedule.eta_after),
-                format_tick(limit)
+                format::tick(at_switch.loss),
+                format::tick(at_switch.sharpness),
+                format::tick(2.0 / schedule.eta_after),
+                format::tick(limit)
             )
         };
         let next = match run.after_sharp() {
@@ -870,7 +871,7 @@ impl FunctionSpace {
                 let then = if step == schedule.switch_at {
                     String::new()
                 } else {
-                    format!(" (at the switch \u{222b}|f''|g was {})", format_tick(before))
+                    format!(" (at the switch \u{222b}|f''|g was {})", format::tick(before))
                 };
                 text.push_str(&format!(" At step {step}: {}{then}.", self.chain_words(run)));
                 if after < before || step == schedule.switch_at {
@@ -899,7 +900,7 @@ impl FunctionSpace {
                 Outcome::Capped => format!(
                     "{}; its last iterate, not an interpolant, has \u{222b}|f''|g = {}",
                     Self::outcome_words(Outcome::Capped, run),
-                    format_tick(weighted_curvature(&self.problem.net, run.theta(), &self.problem.data.x))
+                    format::tick(weighted_curvature(&self.problem.net, run.theta(), &self.problem.data.x))
                 ),
                 outcome => Self::outcome_words(outcome, run),
             };
@@ -907,9 +908,9 @@ impl FunctionSpace {
                 words = format!(
                     "reached the tolerance at step {} at \u{3bb}_max = {} > 2/\u{3b7} = {} (\u{222b}|f''|g = {}), and {}; {words}",
                     sharp.record.step,
-                    format_tick(sharp.record.sharpness),
-                    format_tick(2.0 / sharp.record.eta),
-                    format_tick(sharp.record.curvature),
+                    format::tick(sharp.record.sharpness),
+                    format::tick(2.0 / sharp.record.eta),
+                    format::tick(sharp.record.curvature),
                     Self::after_sharp_words(after)
                 );
             }
@@ -921,10 +922,10 @@ impl FunctionSpace {
             .map(|w| {
                 format!(
                     "from {} at \u{3b7} = {} to {} at \u{3b7} = {}",
-                    format_tick(w[0].1),
-                    format_tick(w[0].0),
-                    format_tick(w[1].1),
-                    format_tick(w[1].0)
+                    format::tick(w[0].1),
+                    format::tick(w[0].0),
+                    format::tick(w[1].1),
+                    format::tick(w[1].0)
                 )
             })
             .collect();
@@ -1075,7 +1076,7 @@ impl Figure for FunctionSpace {
         if let Some(&(x, _)) = placed.first().filter(|first| placed.iter().all(|p| p.0 == first.0)) {
             return refuse_points(format!(
                 "all placed points share x = {}: the weights g need data at two or more places",
-                format_tick(x)
+                format::tick(x)
             ));
         }
         let n = if placed.is_empty() { p.get_usize("n") } else { placed.len() };
@@ -1095,8 +1096,8 @@ impl Figure for FunctionSpace {
                 message: format!(
                     "k \u{b7} n \u{b7} step cap{} = {} is too much to train live in the page (at most {}): lower one of them",
                     if switching { "" } else { " \u{b7} runs" },
-                    format_tick(work),
-                    format_tick(MAX_WORK)
+                    format::tick(work),
+                    format::tick(MAX_WORK)
                 ),
             });
         }
@@ -1144,7 +1145,7 @@ impl Figure for FunctionSpace {
         };
         let runs: Vec<Run> = if switching {
             let schedule = Schedule { eta: eta1, switch_at: params.get_usize("switch"), eta_after: eta2 };
-            let label = format!("\u{3b7} = {} \u{2192} {}", format_tick(eta1), format_tick(eta2));
+            let label = format!("\u{3b7} = {} \u{2192} {}", format::tick(eta1), format::tick(eta2));
             vec![Run { run: InterpolationRun::new(net, &data, theta.clone(), settings(schedule)), label }]
         } else {
             let count = params.get_usize("runs");
@@ -1152,7 +1153,7 @@ impl Figure for FunctionSpace {
                 .map(|i| {
                     let eta = eta1 * (eta2 / eta1).powf(i as f64 / (count - 1) as f64);
                     let run = InterpolationRun::new(net, &data, theta.clone(), settings(Schedule::constant(eta)));
-                    Run { run, label: format!("\u{3b7} = {}", format_tick(eta)) }
+                    Run { run, label: format!("\u{3b7} = {}", format::tick(eta)) }
                 })
                 .collect()
         };
@@ -1239,7 +1240,7 @@ impl Figure for FunctionSpace {
                 0,
                 format!(
                     "two data points share x = {} with different targets, so no function interpolates them",
-                    format_tick(x)
+                    format::tick(x)
                 ),
             );
         }
@@ -1267,22 +1268,22 @@ impl Figure for FunctionSpace {
         let mut out = vec![
             ("run".to_string(), self.runs[focus].label.clone()),
             ("step".to_string(), format!("{} of at most {}", run.step(), run.settings().max_steps)),
-            ("training loss".to_string(), format_tick(run.loss())),
-            ("\u{222b}|f''| g".to_string(), format_tick(curvature)),
-            ("corollary's bound 1/\u{3b7} \u{2212} 1/2".to_string(), format_tick(1.0 / eta - 0.5)),
-            ("Lemma 4: 1 + 2\u{222b}|f''| g".to_string(), format_tick(1.0 + 2.0 * curvature)),
-            ("2/\u{3b7}".to_string(), format_tick(2.0 / eta)),
+            ("training loss".to_string(), format::tick(run.loss())),
+            ("\u{222b}|f''| g".to_string(), format::tick(curvature)),
+            ("corollary's bound 1/\u{3b7} \u{2212} 1/2".to_string(), format::tick(1.0 / eta - 0.5)),
+            ("Lemma 4: 1 + 2\u{222b}|f''| g".to_string(), format::tick(1.0 + 2.0 * curvature)),
+            ("2/\u{3b7}".to_string(), format::tick(2.0 / eta)),
         ];
         if let Some(last) = run.records().last() {
             out.push((
                 format!("\u{3bb}_max(\u{2207}\u{b2}L), Lanczos (step {})", last.step),
-                format_tick(last.sharpness),
+                format::tick(last.sharpness),
             ));
             if matches!(run.outcome(), Outcome::Interpolated { .. }) {
                 // Lemma 4 bounds the flattest implementation of f from below; θ is one of them.
                 out.push((
                     "min over \u{3a9}(f) of \u{3bb}_max: between Lemma 4's bound and this \u{3b8}'s".to_string(),
-                    format!("[{}, {}]", format_tick(1.0 + 2.0 * last.curvature), format_tick(last.sharpness)),
+                    format!("[{}, {}]", format::tick(1.0 + 2.0 * last.curvature), format::tick(last.sharpness)),
                 ));
             }
         }
@@ -1292,8 +1293,8 @@ impl Figure for FunctionSpace {
                 format!(
                     "step {}: \u{3bb}_max = {} > 2/\u{3b7} = {}",
                     sharp.record.step,
-                    format_tick(sharp.record.sharpness),
-                    format_tick(2.0 / sharp.record.eta)
+                    format::tick(sharp.record.sharpness),
+                    format::tick(2.0 / sharp.record.eta)
                 ),
             ));
         }
@@ -1301,19 +1302,19 @@ impl Figure for FunctionSpace {
             // Past DENSE_HESSIAN_MAX_PARAMS the dense check is Weyl's bracket around the
             // (dense) top eigenvalue of ΦΦᵀ/n: ∇²L differs from it by the residual part.
             let dense = match a.dense_hessian {
-                Some(value) => format_tick(value),
+                Some(value) => format::tick(value),
                 None => format!(
                     "in [{}, {}] (\u{3bb}_max(\u{3a6}\u{3a6}\u{1d40}/n) \u{b1} residual part)",
-                    format_tick(a.gauss_newton - a.residual_part),
-                    format_tick(a.gauss_newton + a.residual_part)
+                    format::tick(a.gauss_newton - a.residual_part),
+                    format::tick(a.gauss_newton + a.residual_part)
                 ),
             };
             out.push(("\u{3bb}_max(\u{2207}\u{b2}L), dense".to_string(), dense));
             let how = if self.problem.data.len() <= DENSE_GRAM_MAX { "dense" } else { "Lanczos" };
-            out.push((format!("\u{3bb}_max(\u{3a6}\u{3a6}\u{1d40}/n), {how}"), format_tick(a.gauss_newton)));
+            out.push((format!("\u{3bb}_max(\u{3a6}\u{3a6}\u{1d40}/n), {how}"), format::tick(a.gauss_newton)));
             out.push((
                 "\u{2016}\u{2207}\u{b2}L \u{2212} \u{3a6}\u{3a6}\u{1d40}/n\u{2016}\u{2082} (residual part)".to_string(),
-                format_tick(a.residual_part),
+                format::tick(a.residual_part),
             ));
         }
         let b = run.settings().batch_size;

@@ -11,12 +11,13 @@
 //! Step sizes are given in units of 1/λ_max(θ₀), the sharpness at each run's start (which
 //! grows with k for this family): below 2 the start is stable for GD.
 
+use crate::kit::format;
 use plotters::coord::Shift;
 use plotters::prelude::*;
 
 use super::{Activity, Figure, Panel, Table, Tone, Verdict, WORK_PER_UNIT, WORK_UNIT_NAME};
 use crate::kit::params::{ParamError, ParamSpec, ParamValues, Scale};
-use crate::kit::plot::{self, format_number, format_tick, DrawResult, Theme};
+use crate::kit::plot::{self, DrawResult, Theme};
 use crate::math::interpolation::{
     initial_theta, relu_problem, sharpness, target, training_data, Labels, Outcome, RunSettings, TrainingRun,
     INPUT_RANGE,
@@ -94,7 +95,7 @@ impl State {
     fn label(&self, i: usize, compare_steps: bool) -> String {
         let slot = &self.runs[i];
         if compare_steps {
-            format!("\u{3b7} = {}/\u{3bb}\u{2080}", format_tick(slot.factor))
+            format!("\u{3b7} = {}/\u{3bb}\u{2080}", format::tick(slot.factor))
         } else {
             format!("seed {}", slot.seed)
         }
@@ -125,7 +126,7 @@ impl Interpolation {
             (theme.px(4.0), theme.px(4.0)),
             tol,
         )?
-        .label(format!("stop at L \u{2264} {}", format_tick(TOLERANCE)))
+        .label(format!("stop at L \u{2264} {}", format::tick(TOLERANCE)))
         .legend(plot::swatch(theme, tol));
         for (i, run) in s.runs() {
             let style = theme.line(theme.series(i), 2.0);
@@ -214,7 +215,7 @@ impl Interpolation {
             let last = run.records().last().map_or(f64::NAN, |r| r.test_error);
             let name = s.label(i, self.compare_steps());
             plot::line(&mut chart, &name, line, style)?
-                .label(format!("{name}: {}", format_number(last)))
+                .label(format!("{name}: {}", format::number(last)))
                 .legend(plot::swatch(theme, style));
         }
         plot::legend(&mut chart, theme)?;
@@ -327,8 +328,8 @@ impl Figure for Interpolation {
                 key: "k".into(),
                 message: format!(
                     "{RUNS} runs \u{d7} {max_steps} steps \u{d7} B = {batch} samples \u{d7} k = {k} neurons is too much work for the page (about {} operations; at most {}): lower k, n, B or the steps",
-                    format_tick(work),
-                    format_tick(WORK_LIMIT)
+                    format::tick(work),
+                    format::tick(WORK_LIMIT)
                 ),
             });
         }
@@ -465,10 +466,10 @@ impl Figure for Interpolation {
                 let loss = r.records().last().map_or(f64::NAN, |rec| rec.loss);
                 match r.outcome() {
                     Outcome::Interpolated { step } => {
-                        format!("{name}: L \u{2264} {} at step {step}", format_tick(TOLERANCE))
+                        format!("{name}: L \u{2264} {} at step {step}", format::tick(TOLERANCE))
                     }
                     Outcome::Capped => {
-                        format!("{name}: L = {} at the cap of {} steps", format_number(loss), s.max_steps)
+                        format!("{name}: L = {} at the cap of {} steps", format::number(loss), s.max_steps)
                     }
                     Outcome::Diverged { step, .. } => format!("{name}: diverged at step {step}"),
                     Outcome::Running => name,
@@ -480,7 +481,7 @@ impl Figure for Interpolation {
         if s.has_target() {
             let errors: Vec<String> = runs
                 .iter()
-                .map(|(_, r)| format_number(r.records().last().map_or(f64::NAN, |rec| rec.test_error)))
+                .map(|(_, r)| format::number(r.records().last().map_or(f64::NAN, |rec| rec.test_error)))
                 .collect();
             text.push_str(&format!(" Test errors against sin(\u{3c0}x): {}.", errors.join(", ")));
             if all_fit {
@@ -509,15 +510,19 @@ impl Figure for Interpolation {
             .map(|(i, slot)| {
                 let mut value = match (slot.sharpness, slot.eta()) {
                     (Some(l), Some(eta)) => {
-                        format!("\u{3bb}max(\u{3b8}\u{2080}) = {}, \u{3b7} = {}", format_number(l), format_number(eta))
+                        format!(
+                            "\u{3bb}max(\u{3b8}\u{2080}) = {}, \u{3b7} = {}",
+                            format::number(l),
+                            format::number(eta)
+                        )
                     }
                     _ => "measuring \u{3bb}max(\u{3b8}\u{2080})".to_string(),
                 };
                 if let Some(r) = &slot.run {
                     if let Some(rec) = r.records().last() {
-                        value.push_str(&format!(", step {}, L = {}", rec.step, format_number(rec.loss)));
+                        value.push_str(&format!(", step {}, L = {}", rec.step, format::number(rec.loss)));
                         if rec.test_error.is_finite() {
-                            value.push_str(&format!(", test {}", format_number(rec.test_error)));
+                            value.push_str(&format!(", test {}", format::number(rec.test_error)));
                         }
                     }
                 }

@@ -9,6 +9,7 @@
 //! The problem and the runs are shared with `proof-mean-dynamics` through [`Dynamics`]: the
 //! same settings build the same problem and the same runs in both figures.
 
+use crate::kit::format;
 use std::cell::RefCell;
 
 use nalgebra::DVector;
@@ -17,7 +18,7 @@ use plotters::prelude::*;
 
 use super::{Activity, Figure, Grab, Panel, Preset, Table, Tone, Verdict, WORK_PER_UNIT, WORK_UNIT_NAME};
 use crate::kit::params::{ParamError, ParamSpec, ParamValues, Scale};
-use crate::kit::plot::{self, format_number, format_tick, DrawResult, Theme};
+use crate::kit::plot::{self, DrawResult, Theme};
 use crate::math::dense::SymmetricEigen;
 use crate::math::least_squares::{LeastSquares, ProblemSpec};
 use crate::math::linear_stability::{
@@ -176,7 +177,7 @@ impl Dynamics {
 
     /// The mean-square verdict on θ* in words, with ρ.
     pub fn exact_words(&self) -> String {
-        let rho = format_number(self.radius);
+        let rho = format::number(self.radius);
         if self.radius < 1.0 {
             format!("mean-square stable: \u{3c1}(T) = {rho} < 1")
         } else if self.radius == 1.0 {
@@ -193,18 +194,18 @@ impl Dynamics {
         let traj = &self.trajectories;
         let t = self.last_step();
         let sim = self.simulated_at(t);
-        let cap = format_tick(DIVERGENCE_GROWTH);
+        let cap = format::tick(DIVERGENCE_GROWTH);
         let mut text = match traj.simulated().diverged_at() {
             Some(step) => format!(
                 " The runs were stopped at t = {step}, where their E\u{2016}\u{3b8}\u{209c} \u{2212} \u{3b8}*\u{2016}\u{b2} passed {cap} times its start."
             ),
             None => {
-                let simulated = format_number(sim.mean_square_norm);
+                let simulated = format::number(sim.mean_square_norm);
                 let runs = self.runs;
                 match (self.exact_mean_square(t), traj.exact_stopped_at()) {
                     (Some(square), _) => format!(
                         " After {t} steps E\u{2016}\u{3b8}\u{209c} \u{2212} \u{3b8}*\u{2016}\u{b2} = {} exactly, {simulated} over {runs} runs.",
-                        format_number(square)
+                        format::number(square)
                     ),
                     (None, stop) => format!(
                         " After {t} steps E\u{2016}\u{3b8}\u{209c} \u{2212} \u{3b8}*\u{2016}\u{b2} = {simulated} over {runs} runs; the exact value passed {cap} times its start at t = {}.",
@@ -215,11 +216,11 @@ impl Dynamics {
         };
         let start = self.simulated_at(0).median_norm;
         if sim.median_norm <= TYPICAL_RUN_CONVERGED * start {
-            text.push_str(&format!(" Half the runs are within {} of \u{3b8}*.", format_number(sim.median_norm)));
+            text.push_str(&format!(" Half the runs are within {} of \u{3b8}*.", format::number(sim.median_norm)));
         } else if sim.median_norm > start {
             text.push_str(&format!(
                 " The median run has moved away from \u{3b8}*: \u{2016}\u{3b8}\u{209c} \u{2212} \u{3b8}*\u{2016} = {}.",
-                format_number(sim.median_norm)
+                format::number(sim.median_norm)
             ));
         }
         if self.rare_runs_carry_the_mean_square() {
@@ -343,7 +344,7 @@ impl LinearStability {
         for curve in &curves {
             let style = theme.line(theme.series(curve.colour), 2.0);
             plot::line(&mut chart, &curve.label, curve.points.iter().map(|&(x, y)| (x, y.clamp(lo, hi))), style)?
-                .label(format!("{}: \u{3b7} \u{2264} {}", curve.label, format_number(curve.threshold)))
+                .label(format!("{}: \u{3b7} \u{2264} {}", curve.label, format::number(curve.threshold)))
                 .legend(plot::swatch(theme, style));
             if (x_lo..=x_hi).contains(&curve.threshold) && !curve.points.is_empty() {
                 plot::markers(&mut chart, &format!("{} = 1", curve.label), [(curve.threshold, 1.0)], |p| {
@@ -353,7 +354,7 @@ impl LinearStability {
         }
         let now = theme.line(theme.foreground(), 1.5);
         plot::line(&mut chart, "current \u{3b7}", [(dyn_.eta, lo), (dyn_.eta, hi)], now)?
-            .label(format!("current \u{3b7} = {}", format_tick(dyn_.eta)))
+            .label(format!("current \u{3b7} = {}", format::tick(dyn_.eta)))
             .legend(plot::swatch(theme, now));
         plot::legend(&mut chart, theme)?;
         Ok(Some(plot::PlotMap::of(&chart, (x_lo, x_hi), (lo, hi), true, true)))
@@ -381,7 +382,7 @@ impl LinearStability {
                 .y_desc("batch size B")
                 .x_labels(6)
                 .y_labels(n.min(10))
-                .x_label_formatter(&|v| format_tick(*v))
+                .x_label_formatter(&|v| format::tick(*v))
                 .y_label_formatter(&|v| format!("{}", v.round()))
                 .draw()
         })?;
@@ -430,7 +431,7 @@ impl LinearStability {
         if map.gd_threshold <= x_hi {
             let line = [(map.gd_threshold, y_lo), (map.gd_threshold, y_hi)];
             plot::line(&mut chart, "\u{3b7} = 2/\u{3bb}max(H)", line, gd_style)?
-                .label(format!("\u{3b7} = 2/\u{3bb}max(H) = {}", format_tick(map.gd_threshold)))
+                .label(format!("\u{3b7} = 2/\u{3bb}max(H) = {}", format::tick(map.gd_threshold)))
                 .legend(plot::swatch(theme, gd_style));
         }
         let here = (s.dynamics.eta, s.dynamics.batch as f64);
@@ -557,8 +558,8 @@ where
     if stopped.iter().any(Option::is_some) {
         notes.push(format!(
             "\u{d7} marks where a series was followed no further: E\u{2016}\u{b7}\u{2016}\u{b2} past {} times its start, a distance past {} times.",
-            format_tick(DIVERGENCE_GROWTH),
-            format_tick(DIVERGENCE_GROWTH.sqrt())
+            format::tick(DIVERGENCE_GROWTH),
+            format::tick(DIVERGENCE_GROWTH.sqrt())
         ));
     }
     if view.mean && mean_is_below_its_error(dynamics) {
@@ -633,7 +634,7 @@ where
             (theme.px(6.0), theme.px(4.0)),
             style,
         )?
-        .label(format!("floor tr S\u{221e} = {}", format_number(floor)))
+        .label(format!("floor tr S\u{221e} = {}", format::number(floor)))
         .legend(plot::swatch(theme, style));
     }
     if let Some(level) = &view.level {
@@ -782,17 +783,17 @@ impl Figure for LinearStability {
             Err(message) => return Verdict { text: plot::refusal(message), tone: Tone::Bad },
         };
         let d = &s.dynamics;
-        let mut text = format!("B = {}, \u{3b7} = {}: {}.", d.batch, format_tick(d.eta), d.exact_words());
+        let mut text = format!("B = {}, \u{3b7} = {}: {}.", d.batch, format::tick(d.eta), d.exact_words());
         let wu_met = d.wu_value <= 1.0;
         let gd_met = d.problem.sharpness() <= 2.0 / d.eta;
         text.push_str(&format!(
             " Wu's criterion {} {} 1 ({}); \u{3bb}max(H) = {} {} 2/\u{3b7} = {} ({}).",
-            format_number(d.wu_value),
+            format::number(d.wu_value),
             if wu_met { "\u{2264}" } else { ">" },
             if wu_met { "met" } else { "not met" },
-            format_number(d.problem.sharpness()),
+            format::number(d.problem.sharpness()),
             if gd_met { "\u{2264}" } else { ">" },
-            format_number(2.0 / d.eta),
+            format::number(2.0 / d.eta),
             if gd_met { "met" } else { "not met" },
         ));
         if d.radius <= 1.0 && !wu_met {
@@ -810,7 +811,7 @@ impl Figure for LinearStability {
         if let Some(floor) = d.floor.filter(|f| *f > 0.0) {
             text.push_str(&format!(
                 " With label noise the gradients at \u{3b8}* do not vanish: E\u{2016}\u{3b8}\u{209c} \u{2212} \u{3b8}*\u{2016}\u{b2} tends to tr S\u{221e} = {}, not to 0.",
-                format_number(floor)
+                format::number(floor)
             ));
         }
         let tone = if d.radius < 1.0 {
@@ -830,26 +831,26 @@ impl Figure for LinearStability {
         let sigma_top = SymmetricEigen::new(&sigma_b).map_or(f64::NAN, |e| e.values[0]);
         let t = d.last_step();
         let mut out = vec![
-            ("\u{3bb}max(H)".to_string(), format_number(d.problem.sharpness())),
-            ("\u{3bb}max(\u{3a3}_B)".to_string(), format_number(sigma_top)),
-            ("exact \u{3c1}(T)".to_string(), format_number(d.radius)),
-            ("Wu \u{3bb}max((I\u{2212}\u{3b7}H)\u{b2}+\u{3b7}\u{b2}\u{3a3}_B)".to_string(), format_number(d.wu_value)),
+            ("\u{3bb}max(H)".to_string(), format::number(d.problem.sharpness())),
+            ("\u{3bb}max(\u{3a3}_B)".to_string(), format::number(sigma_top)),
+            ("exact \u{3c1}(T)".to_string(), format::number(d.radius)),
+            ("Wu \u{3bb}max((I\u{2212}\u{3b7}H)\u{b2}+\u{3b7}\u{b2}\u{3a3}_B)".to_string(), format::number(d.wu_value)),
             (
                 format!("largest stable \u{3b7} at B = {}: exact / Wu / GD", d.batch),
                 format!(
                     "{} / {} / {}",
-                    format_number(d.exact_threshold),
-                    format_number(d.wu_threshold),
-                    format_number(2.0 / d.problem.sharpness())
+                    format::number(d.exact_threshold),
+                    format::number(d.wu_threshold),
+                    format::number(2.0 / d.problem.sharpness())
                 ),
             ),
             (
                 format!("median \u{2016}\u{3b8}\u{209c} \u{2212} \u{3b8}*\u{2016} of the runs, t = {t}"),
-                format_number(d.simulated_at(t).median_norm),
+                format::number(d.simulated_at(t).median_norm),
             ),
         ];
         if let Some(floor) = d.floor.filter(|f| *f > 0.0) {
-            out.push(("noise floor tr S\u{221e}".to_string(), format_number(floor)));
+            out.push(("noise floor tr S\u{221e}".to_string(), format::number(floor)));
         }
         if !s.map.is_complete() {
             out.push(("stability map".to_string(), format!("{:.0}% computed", 100.0 * s.map.progress())));

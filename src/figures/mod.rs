@@ -17,6 +17,7 @@ pub mod rescaling;
 pub mod sharpness_vs_lr;
 pub mod switching;
 
+use crate::kit::format;
 use plotters::coord::Shift;
 use plotters::prelude::*;
 
@@ -99,7 +100,7 @@ impl Table {
         out.push('\n');
         for row in &self.rows {
             let cells: Vec<String> =
-                row.iter().map(|v| if v.is_nan() { String::new() } else { params::format_value(*v) }).collect();
+                row.iter().map(|v| if v.is_nan() { String::new() } else { format::exact(*v) }).collect();
             out.push_str(&cells.join(","));
             out.push('\n');
         }
@@ -114,38 +115,36 @@ pub trait FigureVisitor {
     fn visit<F: Figure + 'static>(self) -> Self::Output;
 }
 
-/// The ids of all figures, in page order.
-pub const ALL_IDS: &[&str] = &[
-    interpolation::Interpolation::ID,
-    rescaling::Rescaling::ID,
-    quadratic_1d::Quadratic1d::ID,
-    quadratic_nd::QuadraticNd::ID,
-    linear_stability::LinearStability::ID,
-    proof_mean_dynamics::ProofMeanDynamics::ID,
-    edge_of_stability::EdgeOfStability::ID,
-    sharpness_vs_lr::SharpnessVsLr::ID,
-    switching::Switching::ID,
-    function_space::FunctionSpace::ID,
-    proof_lemma4::ProofLemma4::ID,
-];
+/// Declares the registry once: `ALL_IDS` in page order and `visit`, from one list of figure
+/// types, so that a figure is added to the page, the command line and the tests in one place.
+macro_rules! registry {
+    ($($figure:ty),+ $(,)?) => {
+        /// The ids of all figures, in page order.
+        pub const ALL_IDS: &[&str] = &[$(<$figure>::ID),+];
 
-/// Calls `visitor` with the figure type whose id is `id`; None for an unknown id.
-pub fn visit<V: FigureVisitor>(id: &str, visitor: V) -> Option<V::Output> {
-    match id {
-        interpolation::Interpolation::ID => Some(visitor.visit::<interpolation::Interpolation>()),
-        rescaling::Rescaling::ID => Some(visitor.visit::<rescaling::Rescaling>()),
-        quadratic_1d::Quadratic1d::ID => Some(visitor.visit::<quadratic_1d::Quadratic1d>()),
-        quadratic_nd::QuadraticNd::ID => Some(visitor.visit::<quadratic_nd::QuadraticNd>()),
-        linear_stability::LinearStability::ID => Some(visitor.visit::<linear_stability::LinearStability>()),
-        proof_mean_dynamics::ProofMeanDynamics::ID => Some(visitor.visit::<proof_mean_dynamics::ProofMeanDynamics>()),
-        edge_of_stability::EdgeOfStability::ID => Some(visitor.visit::<edge_of_stability::EdgeOfStability>()),
-        sharpness_vs_lr::SharpnessVsLr::ID => Some(visitor.visit::<sharpness_vs_lr::SharpnessVsLr>()),
-        switching::Switching::ID => Some(visitor.visit::<switching::Switching>()),
-        function_space::FunctionSpace::ID => Some(visitor.visit::<function_space::FunctionSpace>()),
-        proof_lemma4::ProofLemma4::ID => Some(visitor.visit::<proof_lemma4::ProofLemma4>()),
-        _ => None,
-    }
+        /// Calls `visitor` with the figure type whose id is `id`; None for an unknown id.
+        pub fn visit<V: FigureVisitor>(id: &str, visitor: V) -> Option<V::Output> {
+            $(if id == <$figure>::ID {
+                return Some(visitor.visit::<$figure>());
+            })+
+            None
+        }
+    };
 }
+
+registry![
+    interpolation::Interpolation,
+    rescaling::Rescaling,
+    quadratic_1d::Quadratic1d,
+    quadratic_nd::QuadraticNd,
+    linear_stability::LinearStability,
+    proof_mean_dynamics::ProofMeanDynamics,
+    edge_of_stability::EdgeOfStability,
+    sharpness_vs_lr::SharpnessVsLr,
+    switching::Switching,
+    function_space::FunctionSpace,
+    proof_lemma4::ProofLemma4,
+];
 
 /// Multiply-adds of work per unit of `step`, for the figures that budget their work rather
 /// than count steps (many runs at once, a map of cells): a unit is tens of microseconds in the

@@ -11,6 +11,7 @@
 //! network's function with its data and knots; and the corollary for this f over every step
 //! size η.
 
+use crate::kit::format;
 use plotters::coord::Shift;
 use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
@@ -18,7 +19,7 @@ use plotters::style::text_anchor::{HPos, Pos, VPos};
 use super::function_space::{broken_swatch, law, target, LAW, TARGET};
 use super::{Activity, Figure, Panel, Table, Tone, Verdict};
 use crate::kit::params::{ParamSpec, ParamValues, Scale};
-use crate::kit::plot::{self, format_tick, DrawResult, Theme};
+use crate::kit::plot::{self, DrawResult, Theme};
 use crate::math::dense::SymmetricEigen;
 use crate::math::function_space::{
     conflicting_duplicate, fit_output_layer, knots_among, sample_data, Lemma4Chain, CHAIN_LINES,
@@ -156,7 +157,7 @@ impl ProofLemma4 {
                 .x_labels(6)
                 .y_labels(CHAIN_LINES)
                 .disable_y_mesh()
-                .x_label_formatter(&|v| format_tick(*v))
+                .x_label_formatter(&|v| format::tick(*v))
                 .y_label_formatter(&|v| {
                     let line = CHAIN_LINES as f64 + 1.0 - v.round();
                     if (1.0..=CHAIN_LINES as f64).contains(&line) && (v - v.round()).abs() < 1e-9 {
@@ -182,14 +183,14 @@ impl ProofLemma4 {
                 Rectangle::new([(x_lo, y - 0.32), (value, y + 0.32)], fill)
             })?;
             let label = match index.checked_sub(1).map(|previous| lines[previous] - value) {
-                None => format_tick(value),
+                None => format::tick(value),
                 Some(gap) if gap.abs() <= ROUNDING * value.abs().max(1.0) => {
-                    format!("{}   (= line {})", format_tick(value), line - 1)
+                    format!("{}   (= line {})", format::tick(value), line - 1)
                 }
                 Some(gap) if gap < 0.0 => {
-                    format!("{}   (above line {} by {}!)", format_tick(value), line - 1, format_tick(-gap))
+                    format!("{}   (above line {} by {}!)", format::tick(value), line - 1, format::tick(-gap))
                 }
-                Some(gap) => format!("{}   (\u{2212}{})", format_tick(value), format_tick(gap)),
+                Some(gap) => format!("{}   (\u{2212}{})", format::tick(value), format::tick(gap)),
             };
             let style = theme.text(11.0).pos(Pos::new(HPos::Left, VPos::Center));
             chart.draw_series(std::iter::once(
@@ -281,7 +282,7 @@ impl ProofLemma4 {
                 .y_labels(6)
                 .disable_x_mesh()
                 .x_label_formatter(&|_| String::new())
-                .y_label_formatter(&|v| format_tick(*v))
+                .y_label_formatter(&|v| format::tick(*v))
                 .draw()
         })?;
         if let Some(line3) = line3 {
@@ -296,7 +297,7 @@ impl ProofLemma4 {
             chart.draw_series(std::iter::once(
                 EmptyElement::at((width, line3))
                     + Text::new(
-                        format!("line 3 = {}", format_tick(line3)),
+                        format!("line 3 = {}", format::tick(line3)),
                         (-(theme.px(4.0) as i32), theme.px(4.0) as i32),
                         right,
                     ),
@@ -305,7 +306,7 @@ impl ProofLemma4 {
         for (column, (name, values, color)) in columns.into_iter().enumerate() {
             let x = 0.75 + 1.5 * column as f64;
             let below = theme.text(12.0).pos(Pos::new(HPos::Center, VPos::Top));
-            let top = values.first().map_or("\u{2013}".to_string(), |&v| format_tick(v));
+            let top = values.first().map_or("\u{2013}".to_string(), |&v| format::tick(v));
             let line_height = theme.px(15.0) as i32;
             chart.draw_series(std::iter::once(
                 EmptyElement::at((x, lo))
@@ -410,7 +411,7 @@ impl ProofLemma4 {
         if let Some(eta) = corollary.theta_stable_up_to {
             let stable = theme.line(theme.series(2), 3.0);
             plot::line(&mut chart, "\u{222b}|f''|g, \u{3b8} stable", [(x_lo, c), (eta_theta, c)], stable)?
-                .label(format!("\u{3b8} stable: \u{3b7} \u{2264} 2/\u{3bb}_max = {}", format_tick(eta)))
+                .label(format!("\u{3b8} stable: \u{3b7} \u{2264} 2/\u{3bb}_max = {}", format::tick(eta)))
                 .legend(plot::swatch(theme, stable));
         }
         let open = theme.line(theme.series(0), 2.0);
@@ -419,13 +420,13 @@ impl ProofLemma4 {
             .label(if corollary.theta_stable_up_to.is_some() {
                 "\u{3b8} too sharp, f not ruled out".to_string()
             } else {
-                format!("f (\u{3b8} no minimum): {}", format_tick(corollary.curvature))
+                format!("f (\u{3b8} no minimum): {}", format::tick(corollary.curvature))
             })
             .legend(broken_swatch(theme, open, 2));
         let closed = theme.line(theme.series(1), 2.0);
         let dots = (theme.px(2.0), theme.px(3.0));
         plot::dashed(&mut chart, "\u{222b}|f''|g, f not accessible", [(eta_f, c), (x_hi, c)], dots, closed)?
-            .label(format!("f not accessible: \u{3b7} > {}", format_tick(eta_f)))
+            .label(format!("f not accessible: \u{3b7} > {}", format::tick(eta_f)))
             .legend(broken_swatch(theme, closed, 4));
         plot::legend(&mut chart, theme)?;
         Ok(None)
@@ -530,22 +531,22 @@ impl Figure for ProofLemma4 {
         let fit = if e.max_residual == 0.0 {
             "\u{3b8} interpolates exactly".to_string()
         } else {
-            format!("max |f(x\u{2c7c}) \u{2212} y\u{2c7c}| = {}", format_tick(e.max_residual))
+            format!("max |f(x\u{2c7c}) \u{2212} y\u{2c7c}| = {}", format::tick(e.max_residual))
         };
         let duplicate = conflicting_duplicate(&self.problem.data.x, &self.problem.data.y)
             .map(|x| {
                 format!(
                     " Two data points share x = {} with different targets: no network interpolates them.",
-                    format_tick(x)
+                    format::tick(x)
                 )
             })
             .unwrap_or_default();
         if line == 1 {
             let text = format!(
                 "Line 1 = \u{3bb}_max(\u{2207}\u{b2}L) = {}: {} ({fit}). The chain ends at line 10 = 1 + 2\u{222b}|f''| g = {}.{duplicate}",
-                format_tick(value),
+                format::tick(value),
                 STEP_REASONS[0],
-                format_tick(lines[CHAIN_LINES - 1])
+                format::tick(lines[CHAIN_LINES - 1])
             );
             return Verdict { text, tone: Tone::Good };
         }
@@ -555,14 +556,14 @@ impl Figure for ProofLemma4 {
         let (relation, tone) = if gap.abs() <= tolerance {
             ("=".to_string(), Tone::Good)
         } else if gap > 0.0 {
-            (format!("\u{2265} (gap {}, {:.2}%)", format_tick(gap), 100.0 * gap / before), Tone::Good)
+            (format!("\u{2265} (gap {}, {:.2}%)", format::tick(gap), 100.0 * gap / before), Tone::Good)
         } else {
-            (format!("< (by {})", format_tick(-gap)), Tone::Bad)
+            (format!("< (by {})", format::tick(-gap)), Tone::Bad)
         };
         let (why, tone) = if line == 2 && e.residual_part_norm > tolerance {
             let why = format!(
                 "this step needs interpolation, and here {fit}: the Hessian differs from \u{3a6}\u{3a6}\u{1d40}/n by its residual part (spectral norm {}), in either direction",
-                format_tick(e.residual_part_norm)
+                format::tick(e.residual_part_norm)
             );
             (why, if tone == Tone::Bad { Tone::Bad } else { Tone::Neutral })
         } else {
@@ -572,8 +573,8 @@ impl Figure for ProofLemma4 {
         let mut text = format!(
             "Line {} = {} {relation} line {line} = {}{}: {why}.",
             line - 1,
-            format_tick(before),
-            format_tick(value),
+            format::tick(before),
+            format::tick(value),
             if exact { " to rounding" } else { "" }
         );
         let mut tone = tone;
@@ -581,9 +582,9 @@ impl Figure for ProofLemma4 {
             let holds = lines[0] >= value;
             text.push_str(&format!(
                 " So \u{3bb}_max(\u{2207}\u{b2}L) = {} {} 1 + 2\u{222b}|f''| g = {} (ratio {:.3}): {}.",
-                format_tick(lines[0]),
+                format::tick(lines[0]),
                 if holds { "\u{2265}" } else { "<" },
-                format_tick(value),
+                format::tick(value),
                 lines[0] / value,
                 if holds {
                     "Lemma 4's bound holds"
@@ -602,22 +603,25 @@ impl Figure for ProofLemma4 {
     fn readouts(&self) -> Vec<(String, String)> {
         let Ok(e) = &self.evaluation else { return Vec::new() };
         let line = self.line();
-        let entry = |l: usize| (format!("line {l}: {}", LINE_NAMES[l - 1]), format_tick(e.chain.lines[l - 1]));
+        let entry = |l: usize| (format!("line {l}: {}", LINE_NAMES[l - 1]), format::tick(e.chain.lines[l - 1]));
         let mut out = if line == 1 { vec![entry(1)] } else { vec![entry(line - 1), entry(line)] };
         out.extend([
-            ("\u{3bb}_max(\u{2207}\u{b2}L), dense".to_string(), format_tick(e.chain.lines[0])),
-            ("\u{3bb}_max(\u{3a6}\u{3a6}\u{1d40}/n), dense".to_string(), format_tick(e.chain.lines[1])),
-            ("max |residual|".to_string(), format_tick(e.max_residual)),
-            ("\u{2016}residual part of \u{2207}\u{b2}L\u{2016}\u{2082}".to_string(), format_tick(e.residual_part_norm)),
+            ("\u{3bb}_max(\u{2207}\u{b2}L), dense".to_string(), format::tick(e.chain.lines[0])),
+            ("\u{3bb}_max(\u{3a6}\u{3a6}\u{1d40}/n), dense".to_string(), format::tick(e.chain.lines[1])),
+            ("max |residual|".to_string(), format::tick(e.max_residual)),
+            (
+                "\u{2016}residual part of \u{2207}\u{b2}L\u{2016}\u{2082}".to_string(),
+                format::tick(e.residual_part_norm),
+            ),
             ("output layer".to_string(), if self.interpolating { "least-squares fit".into() } else { "random".into() }),
         ]);
         let corollary = Corollary::of(e);
         let chain = match corollary.theta_stable_up_to {
             Some(eta) => format!(
                 "1 + 2\u{222b}|f''|g = {} \u{2264} min over \u{3a9}(f) of \u{3bb}_max \u{2264} \u{3bb}_max(\u{3b8}) = {} \u{2264} 2/\u{3b7} for \u{3b7} \u{2264} {}",
-                format_tick(e.chain.lines[CHAIN_LINES - 1]),
-                format_tick(e.chain.lines[0]),
-                format_tick(eta)
+                format::tick(e.chain.lines[CHAIN_LINES - 1]),
+                format::tick(e.chain.lines[0]),
+                format::tick(eta)
             ),
             None => "\u{3b8} does not interpolate, so it is no minimum and the corollary says nothing of it".to_string(),
         };
@@ -625,7 +629,7 @@ impl Figure for ProofLemma4 {
             ("the corollary's chain".to_string(), chain),
             (
                 "no implementation of f is linearly stable for \u{3b7} above 2/(1 + 2\u{222b}|f''|g)".to_string(),
-                format_tick(corollary.f_accessible_up_to),
+                format::tick(corollary.f_accessible_up_to),
             ),
         ]);
         out

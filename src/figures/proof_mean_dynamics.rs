@@ -12,6 +12,7 @@
 //! equal parts, since the proof has not chosen θ₀ yet; from line 8 on, where the proof chooses
 //! it, θ₀ − θ* = ε q₁ with ε = 1, on the unit top eigenvector q₁ of H.
 
+use crate::kit::format;
 use nalgebra::DVector;
 use plotters::coord::Shift;
 use plotters::prelude::*;
@@ -22,7 +23,7 @@ use super::linear_stability::{
 };
 use super::{Activity, Figure, Panel, Table, Tone, Verdict};
 use crate::kit::params::{ParamError, ParamSpec, ParamValues, Scale};
-use crate::kit::plot::{self, format_number, format_tick, DrawResult, Theme};
+use crate::kit::plot::{self, DrawResult, Theme};
 use crate::math::least_squares::batch_factor;
 
 /// The proof's lines, in the order of the page's list `#proof-mean-dynamics-steps`: what each
@@ -78,7 +79,7 @@ fn norm(v: &[f64]) -> f64 {
 
 /// A value that may not have been followed (it passed its cap), in words.
 fn followed(value: Option<f64>) -> String {
-    value.map_or_else(|| "followed no further (past its cap)".to_string(), format_number)
+    value.map_or_else(|| "followed no further (past its cap)".to_string(), format::number)
 }
 
 /// The coordinates of `e` along q₁ and q_d, the sharpest and the flattest eigen-directions of
@@ -147,7 +148,7 @@ impl ProofMeanDynamics {
         let pair = |label: String, value: String| (label, value);
         match self.line {
             1 => vec![
-                pair(format!("\u{2016}E[\u{3b8}\u{209c} \u{2212} \u{3b8}*]\u{2016} at t = {t} (mean of {runs} runs)"), format_number(sim_mean)),
+                pair(format!("\u{2016}E[\u{3b8}\u{209c} \u{2212} \u{3b8}*]\u{2016} at t = {t} (mean of {runs} runs)"), format::number(sim_mean)),
                 pair("its standard error \u{221a}(E\u{2016}\u{3b8}\u{209c} \u{2212} \u{3b8}*\u{2016}\u{b2}/R)".into(), standard_error),
             ],
             2 => {
@@ -157,13 +158,13 @@ impl ProofMeanDynamics {
                 vec![
                     pair(
                         "\u{2016}E[\u{2207}L\u{302}\u{209c}(\u{3b8}*)]\u{2016} = \u{2016}\u{2207}L(\u{3b8}*)\u{2016}".into(),
-                        format_number(d.problem.mean_sample_gradient().norm()),
+                        format::number(d.problem.mean_sample_gradient().norm()),
                     ),
                     pair(
                         format!("\u{221a}E\u{2016}\u{2207}L\u{302}\u{209c}(\u{3b8}*)\u{2016}\u{b2}, batches of {}", d.batch),
-                        format_number(batch_gradient),
+                        format::number(batch_gradient),
                     ),
-                    pair("mean \u{2016}\u{2207}l\u{2c7c}(\u{3b8}*)\u{2016} of single samples".into(), format_number(per_sample)),
+                    pair("mean \u{2016}\u{2207}l\u{2c7c}(\u{3b8}*)\u{2016} of single samples".into(), format::number(per_sample)),
                 ]
             }
             3 | 4 => {
@@ -177,7 +178,7 @@ impl ProofMeanDynamics {
                     vec![
                         pair(
                             format!("\u{2016}E[\u{3b8}\u{209c} \u{2212} \u{3b8}*] \u{2212} (I \u{2212} \u{3b7}H)E[\u{3b8}\u{209c}\u{208b}\u{2081} \u{2212} \u{3b8}*]\u{2016} at t = {t} (runs)"),
-                            format_number(gap),
+                            format::number(gap),
                         ),
                         pair("standard error of the runs\u{2019} mean".into(), standard_error),
                     ]
@@ -186,26 +187,26 @@ impl ProofMeanDynamics {
                     let n = d.problem.len();
                     out.push(pair(
                         "P(sample j in the batch) = B/n".into(),
-                        format!("{}/{n} = {}", d.batch, format_number(d.batch as f64 / n as f64)),
+                        format!("{}/{n} = {}", d.batch, format::number(d.batch as f64 / n as f64)),
                     ));
                 }
                 out
             }
             5 => vec![
                 pair(format!("\u{2016}(I \u{2212} \u{3b7}H)\u{1d57}(\u{3b8}\u{2080} \u{2212} \u{3b8}*)\u{2016} at t = {t}"), followed(d.exact_mean_norm(t))),
-                pair(format!("\u{2016}E[\u{3b8}\u{209c} \u{2212} \u{3b8}*]\u{2016} (mean of {runs} runs)"), format_number(sim_mean)),
+                pair(format!("\u{2016}E[\u{3b8}\u{209c} \u{2212} \u{3b8}*]\u{2016} (mean of {runs} runs)"), format::number(sim_mean)),
                 pair("standard error of the runs\u{2019} mean".into(), standard_error),
             ],
             6 => vec![
                 pair(format!("\u{2016}E[\u{3b8}\u{209c} \u{2212} \u{3b8}*]\u{2016} = \u{2016}(I \u{2212} \u{3b7}H)\u{1d57}(\u{3b8}\u{2080} \u{2212} \u{3b8}*)\u{2016} at t = {t}"), followed(d.exact_mean_norm(t))),
-                pair("norm of the runs\u{2019} mean".into(), format_number(sim_mean)),
-                pair("mean of the runs\u{2019} norms, E\u{2016}\u{3b8}\u{209c} \u{2212} \u{3b8}*\u{2016}".into(), format_number(sim.mean_norm)),
+                pair("norm of the runs\u{2019} mean".into(), format::number(sim_mean)),
+                pair("mean of the runs\u{2019} norms, E\u{2016}\u{3b8}\u{209c} \u{2212} \u{3b8}*\u{2016}".into(), format::number(sim.mean_norm)),
             ],
             7 => {
                 let from = Self::tail_start(t);
                 let closed = (from..=t).map(|s| d.exact_mean_norm(s)).try_fold(0.0, |m: f64, v| v.map(|v| m.max(v)));
                 vec![
-                    pair(format!("max of E\u{2016}\u{3b8}\u{209b} \u{2212} \u{3b8}*\u{2016} (runs) for s from {from} to {t}"), format_number(Self::tail_mean_norm(d, t))),
+                    pair(format!("max of E\u{2016}\u{3b8}\u{209b} \u{2212} \u{3b8}*\u{2016} (runs) for s from {from} to {t}"), format::number(Self::tail_mean_norm(d, t))),
                     pair("max of \u{2016}(I \u{2212} \u{3b7}H)\u{02e2}(\u{3b8}\u{2080} \u{2212} \u{3b8}*)\u{2016}, same s".into(), followed(closed)),
                 ]
             }
@@ -213,22 +214,22 @@ impl ProofMeanDynamics {
                 let q = d.problem.top_eigenvector();
                 let residual = (d.problem.hessian() * &q - &q * lambda).norm();
                 vec![
-                    pair("\u{3bb}max(H)".into(), format_number(lambda)),
-                    pair("\u{2016}Hq\u{2081} \u{2212} \u{3bb}max q\u{2081}\u{2016}".into(), format_number(residual)),
-                    pair("\u{3b5} = \u{2016}\u{3b8}\u{2080} \u{2212} \u{3b8}*\u{2016}".into(), format_number(START_DISTANCE)),
-                    pair("q\u{2081}\u{1d40}(\u{3b8}\u{2080} \u{2212} \u{3b8}*)/\u{3b5}".into(), format_number(q.dot(&d.start) / START_DISTANCE)),
+                    pair("\u{3bb}max(H)".into(), format::number(lambda)),
+                    pair("\u{2016}Hq\u{2081} \u{2212} \u{3bb}max q\u{2081}\u{2016}".into(), format::number(residual)),
+                    pair("\u{3b5} = \u{2016}\u{3b8}\u{2080} \u{2212} \u{3b8}*\u{2016}".into(), format::number(START_DISTANCE)),
+                    pair("q\u{2081}\u{1d40}(\u{3b8}\u{2080} \u{2212} \u{3b8}*)/\u{3b5}".into(), format::number(q.dot(&d.start) / START_DISTANCE)),
                 ]
             }
             9 => vec![
-                pair("|1 \u{2212} \u{3b7}\u{3bb}max|".into(), format_number(factor)),
-                pair(format!("|1 \u{2212} \u{3b7}\u{3bb}max|\u{1d57} \u{3b5} at t = {t}"), format_number(factor.powi(t as i32) * START_DISTANCE)),
+                pair("|1 \u{2212} \u{3b7}\u{3bb}max|".into(), format::number(factor)),
+                pair(format!("|1 \u{2212} \u{3b7}\u{3bb}max|\u{1d57} \u{3b5} at t = {t}"), format::number(factor.powi(t as i32) * START_DISTANCE)),
                 pair("\u{2016}(I \u{2212} \u{3b7}H)\u{1d57}(\u{3b8}\u{2080} \u{2212} \u{3b8}*)\u{2016}".into(), followed(d.exact_mean_norm(t))),
             ],
             _ => vec![
-                pair("\u{3bb}max(H)".into(), format_number(lambda)),
-                pair("2/\u{3b7}".into(), format_number(2.0 / d.eta)),
-                pair("|1 \u{2212} \u{3b7}\u{3bb}max|".into(), format_number(factor)),
-                pair("exact mean-square test \u{3c1}(T)".into(), format_number(d.radius)),
+                pair("\u{3bb}max(H)".into(), format::number(lambda)),
+                pair("2/\u{3b7}".into(), format::number(2.0 / d.eta)),
+                pair("|1 \u{2212} \u{3b7}\u{3bb}max|".into(), format::number(factor)),
+                pair("exact mean-square test \u{3c1}(T)".into(), format::number(d.radius)),
             ],
         }
     }
@@ -240,8 +241,8 @@ impl ProofMeanDynamics {
         if lambda <= bound {
             let mut text = format!(
                 "Conclusion on this problem: \u{3bb}max(H) = {} \u{2264} 2/\u{3b7} = {}, as the theorem demands of a stable minimum; here \u{3b8}* is {}.",
-                format_number(lambda),
-                format_number(bound),
+                format::number(lambda),
+                format::number(bound),
                 d.exact_words()
             );
             if d.radius > 1.0 {
@@ -251,9 +252,9 @@ impl ProofMeanDynamics {
         } else {
             format!(
                 "Conclusion on this problem: \u{3bb}max(H) = {} > 2/\u{3b7} = {}. Then |1 \u{2212} \u{3b7}\u{3bb}max| = {} > 1, the mean \u{2016}E[\u{3b8}\u{209c} \u{2212} \u{3b8}*]\u{2016} grows without bound, and by (14) so does E\u{2016}\u{3b8}\u{209c} \u{2212} \u{3b8}*\u{2016}: \u{3b8}* is not \u{3b5}-linearly stable for any \u{3b5}.",
-                format_number(lambda),
-                format_number(bound),
-                format_number((1.0 - d.eta * lambda).abs())
+                format::number(lambda),
+                format::number(bound),
+                format::number((1.0 - d.eta * lambda).abs())
             )
         }
     }
@@ -496,7 +497,7 @@ impl Figure for ProofMeanDynamics {
                 if let Some(t) = d.trajectories.simulated().diverged_at() {
                     out.push((
                         "runs stopped".to_string(),
-                        format!("at t = {t}: E\u{2016}\u{3b8}\u{209c} \u{2212} \u{3b8}*\u{2016}\u{b2} passed {} times its start", format_tick(crate::math::linear_stability::DIVERGENCE_GROWTH)),
+                        format!("at t = {t}: E\u{2016}\u{3b8}\u{209c} \u{2212} \u{3b8}*\u{2016}\u{b2} passed {} times its start", format::tick(crate::math::linear_stability::DIVERGENCE_GROWTH)),
                     ));
                 }
                 out

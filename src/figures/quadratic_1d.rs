@@ -4,12 +4,13 @@
 //! plot of the map x ↦ x − η(ax + b); and the contraction factor 1 − ηa against a with the
 //! threshold a = 2/η. The iterates are revealed one step at a time at a reading pace.
 
+use crate::kit::format;
 use plotters::coord::Shift;
 use plotters::prelude::*;
 
 use super::{Activity, Figure, Grab, Panel, Table, Tone, Verdict};
 use crate::kit::params::{ParamSpec, ParamValues, Scale};
-use crate::kit::plot::{self, format_tick, DrawResult, Theme};
+use crate::kit::plot::{self, DrawResult, Theme};
 use crate::math::quadratic::{gd_iterates_1d, Fate, Quadratic1d as Quadratic};
 
 /// Iterates farther than this many times the starting distance from x* leave the plots (the
@@ -53,7 +54,7 @@ impl Quadratic1d {
             plot::frame(area, theme, "iterates x\u{209c} against t").build_cartesian_2d(0.0..t_max, lo..hi)?;
         plot::mesh(&mut chart, theme, "step t", "x\u{209c}")?;
         plot::line(&mut chart, "minimizer x*", [(0.0, x_star), (t_max, x_star)], theme.line(theme.muted(), 1.0))?
-            .label(format!("x* = {}", format_tick(x_star)))
+            .label(format!("x* = {}", format::tick(x_star)))
             .legend(plot::swatch(theme, theme.line(theme.muted(), 2.0)));
         let revealed = self.revealed();
         let closed: Vec<(f64, f64)> =
@@ -162,17 +163,17 @@ impl Figure for Quadratic1d {
         let m = factor.abs();
         let head = format!(
             "|1 \u{2212} \u{3b7}a| = |1 \u{2212} {}\u{b7}{}| = {:.4}",
-            format_tick(self.eta),
-            format_tick(self.f.a),
+            format::tick(self.eta),
+            format::tick(self.f.a),
             m
         );
-        let threshold = format!("2/\u{3b7} = {}", format_tick(2.0 / self.eta));
+        let threshold = format!("2/\u{3b7} = {}", format::tick(2.0 / self.eta));
         if m < 1.0 {
             let how = if factor < 0.0 { "oscillating" } else { "monotonically" };
             Verdict {
                 text: format!(
                     "{head} < 1: converges {how} to x* = {} (a < {threshold})",
-                    format_tick(self.f.minimizer())
+                    format::tick(self.f.minimizer())
                 ),
                 tone: Tone::Good,
             }

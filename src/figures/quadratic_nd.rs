@@ -5,6 +5,7 @@
 //! |qᵢᵀ(x_t − x*)| per eigen-direction on a log scale with the closed form |1 − ηaᵢ|ᵗ|qᵢᵀ(x₀ − x*)|;
 //! and the contraction factors 1 − ηaᵢ against a, where the markers can be dragged.
 
+use crate::kit::format;
 use nalgebra::DVector;
 use plotters::coord::Shift;
 use plotters::prelude::*;
@@ -12,7 +13,7 @@ use plotters::style::text_anchor::{HPos, Pos, VPos};
 
 use super::{Activity, Figure, Grab, Panel, Table, Tone, Verdict};
 use crate::kit::params::{ParamSpec, ParamValues, Scale};
-use crate::kit::plot::{self, format_tick, DrawResult, Theme};
+use crate::kit::plot::{self, DrawResult, Theme};
 use crate::math::quadratic::{rotation_2d, Fate, QuadraticNd as Quadratic};
 
 /// Iterates farther than this many times the starting distance from x* leave the contour plot.
@@ -101,7 +102,7 @@ impl QuadraticNd {
             chart.draw_series(pieces.into_iter().map(|piece| PathElement::new(piece, style)))?;
             let tip = (cx + 0.8 * reach * d.0, cy + 0.8 * reach * d.1);
             chart.draw_series(std::iter::once(Text::new(
-                format!("{name} (a = {})", format_tick(a[i])),
+                format!("{name} (a = {})", format::tick(a[i])),
                 tip,
                 theme.text(11.0).pos(Pos::new(HPos::Left, VPos::Bottom)),
             )))?;
@@ -256,7 +257,7 @@ impl Figure for QuadraticNd {
                 } else {
                     "diverges"
                 };
-                format!("{name} = {}: |1 \u{2212} \u{3b7}a| = {m:.3}, {what}", format_tick(a))
+                format!("{name} = {}: |1 \u{2212} \u{3b7}a| = {m:.3}, {what}", format::tick(a))
             })
             .collect();
         let unstable = [self.params.get("a1"), self.params.get("a2")].iter().any(|&a| (1.0 - self.eta * a).abs() > 1.0);
@@ -273,7 +274,7 @@ impl Figure for QuadraticNd {
         } else {
             Tone::Good
         };
-        Verdict { text: format!("2/\u{3b7} = {}. {}.{fate}", format_tick(threshold), parts.join("; ")), tone }
+        Verdict { text: format!("2/\u{3b7} = {}. {}.{fate}", format::tick(threshold), parts.join("; ")), tone }
     }
 
     fn tables(&self) -> Vec<Table> {

@@ -8,12 +8,13 @@
 //! minimum marked; the neuron's weights against α, whose product w1ᵢw2ᵢ (what f'' sees) stays
 //! put. GD runs with η = 1/λ_max(θ₀), safely below the stability limit 2/λ_max.
 
+use crate::kit::format;
 use plotters::coord::Shift;
 use plotters::prelude::*;
 
 use super::{Activity, Figure, Grab, Panel, Table, Tone, Verdict, WORK_PER_UNIT, WORK_UNIT_NAME};
 use crate::kit::params::{ParamError, ParamSpec, ParamValues, Scale};
-use crate::kit::plot::{self, format_number, format_tick, DrawResult, Theme};
+use crate::kit::plot::{self, DrawResult, Theme};
 use crate::math::interpolation::{
     initial_theta, relu_problem, sharpness, training_data, Labels, Outcome, RunSettings, TrainingRun, INPUT_RANGE,
 };
@@ -74,7 +75,7 @@ impl State {
                     (a, false) => format!(
                         "Neuron {} is active on {a} of {n} data points, with output weight w2 = {}",
                         i + 1,
-                        format_number(w2)
+                        format::number(w2)
                     ),
                 }
             }
@@ -127,7 +128,7 @@ impl Rescaling {
         // Headroom above the curves for the legend.
         let y_hi = y_hi + 0.8 * (y_hi - y_lo);
         let caption = if s.trained() {
-            format!("f before and after rescaling by \u{3b1} = {}", format_tick(s.alpha))
+            format!("f before and after rescaling by \u{3b1} = {}", format::tick(s.alpha))
         } else {
             format!("f at GD step {}", s.run.steps())
         };
@@ -188,12 +189,12 @@ impl Rescaling {
             plot::markers(&mut chart, "minimum of \u{3bb}max", [(alpha, value)], |p| {
                 Circle::new(p, theme.px(6.0), colour.filled())
             })?
-            .label(format!("min {} at \u{3b1} = {}", format_number(value), format_tick(alpha)))
+            .label(format!("min {} at \u{3b1} = {}", format::number(value), format::tick(alpha)))
             .legend(plot::dot_swatch(theme, colour));
         }
         let now = theme.line(theme.series(1), 1.5);
         plot::line(&mut chart, "current \u{3b1}", [(s.alpha, lo), (s.alpha, hi)], now)?
-            .label(format!("\u{3b1} = {}", format_tick(s.alpha)))
+            .label(format!("\u{3b1} = {}", format::tick(s.alpha)))
             .legend(plot::swatch(theme, now));
         let trained = theme.line(theme.muted(), 1.0);
         plot::dashed(&mut chart, "trained", [(1.0, lo), (1.0, hi)], (theme.px(3.0), theme.px(3.0)), trained)?
@@ -409,9 +410,9 @@ impl Figure for Rescaling {
         };
         let loss = s.run.records().last().map_or(f64::NAN, |r| r.loss);
         let training = match s.run.outcome() {
-            Outcome::Running => return Verdict { text: format!("loss {}, not interpolating yet.", format_number(loss)), tone: Tone::Neutral },
-            Outcome::Interpolated { step } => format!("GD (\u{3b7} = 1/\u{3bb}max(\u{3b8}\u{2080}) = {}) interpolated: L = {} after {step} steps.", format_number(s.eta), format_number(loss)),
-            Outcome::Capped => format!("GD stopped at its cap of {} steps with L = {} (not yet interpolating; the Hessian then has a residual part).", s.run.steps(), format_number(loss)),
+            Outcome::Running => return Verdict { text: format!("loss {}, not interpolating yet.", format::number(loss)), tone: Tone::Neutral },
+            Outcome::Interpolated { step } => format!("GD (\u{3b7} = 1/\u{3bb}max(\u{3b8}\u{2080}) = {}) interpolated: L = {} after {step} steps.", format::number(s.eta), format::number(loss)),
+            Outcome::Capped => format!("GD stopped at its cap of {} steps with L = {} (not yet interpolating; the Hessian then has a residual part).", s.run.steps(), format::number(loss)),
             Outcome::Diverged { step, .. } => {
                 return Verdict { text: format!("GD diverged at step {step}: nothing to rescale."), tone: Tone::Bad }
             }
@@ -419,8 +420,8 @@ impl Figure for Rescaling {
         let change = max_output_change(&s.problem.net, s.run.theta(), &s.rescaled(), &s.problem.data.x);
         let mut text = format!(
             "{training} Rescaling by \u{3b1} = {}: max |\u{394}f| over the data = {}.",
-            format_tick(s.alpha),
-            format_number(change)
+            format::tick(s.alpha),
+            format::number(change)
         );
         if s.profile.is_complete() {
             let finite = s.profile.values.iter().copied().filter(|v| v.is_finite());
@@ -429,10 +430,10 @@ impl Figure for Rescaling {
             if let Some((alpha, smallest)) = s.profile.minimum() {
                 text.push_str(&format!(
                     " The same function has \u{3bb}max from {} (at \u{3b1} = {}) to {} over \u{3b1} \u{2208} [0.01, 100]; the trained \u{3b8} has {}. Sharpness is a property of the parameters, not of f.",
-                    format_number(smallest),
-                    format_tick(alpha),
-                    format_number(largest),
-                    format_number(at_one)
+                    format::number(smallest),
+                    format::tick(alpha),
+                    format::number(largest),
+                    format::number(at_one)
                 ));
             }
             text.push(' ');
@@ -445,23 +446,23 @@ impl Figure for Rescaling {
     fn readouts(&self) -> Vec<(String, String)> {
         let Ok(s) = &self.state else { return Vec::new() };
         let mut out = vec![
-            ("training loss".to_string(), format_number(s.run.records().last().map_or(f64::NAN, |r| r.loss))),
+            ("training loss".to_string(), format::number(s.run.records().last().map_or(f64::NAN, |r| r.loss))),
             ("GD steps".to_string(), s.run.steps().to_string()),
         ];
         if s.trained() {
             let change = max_output_change(&s.problem.net, s.run.theta(), &s.rescaled(), &s.problem.data.x);
-            out.push(("max |\u{394}f| over the data".to_string(), format_number(change)));
+            out.push(("max |\u{394}f| over the data".to_string(), format::number(change)));
             let index = s.profile.alphas.iter().position(|&a| a >= s.alpha * (1.0 - 1e-9));
             if let Some(v) = index.map(|i| s.profile.values[i]).filter(|v| v.is_finite()) {
                 out.push((
-                    format!("\u{3bb}max at the grid \u{3b1} \u{2265} {}", format_tick(s.alpha)),
-                    format_number(v),
+                    format!("\u{3bb}max at the grid \u{3b1} \u{2265} {}", format::tick(s.alpha)),
+                    format::number(v),
                 ));
             }
             if let Some((alpha, value)) = s.profile.minimum().filter(|_| s.profile.is_complete()) {
                 out.push((
                     "smallest \u{3bb}max over \u{3b1}".to_string(),
-                    format!("{} at \u{3b1} = {}", format_number(value), format_tick(alpha)),
+                    format!("{} at \u{3b1} = {}", format::number(value), format::tick(alpha)),
                 ));
             }
         }

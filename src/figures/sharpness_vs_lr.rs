@@ -15,12 +15,13 @@
 //! a small network interpolates quickly. θ₀ is balanced (|w2ᵢ| = ‖(w1ᵢ, b1ᵢ)‖), see
 //! [`balanced_init`].
 
+use crate::kit::format;
 use plotters::coord::Shift;
 use plotters::prelude::*;
 
 use super::{Activity, Figure, Panel, Table, Tone, Verdict};
 use crate::kit::params::{ParamError, ParamSpec, ParamValues, Scale};
-use crate::kit::plot::{self, format_tick, DrawResult, Theme};
+use crate::kit::plot::{self, DrawResult, Theme};
 use crate::math::datasets::Dataset;
 use crate::math::function_space::balanced_init;
 use crate::math::lr_sweep::{log_grid, LearningRateSweep, Outcome, SweepResult};
@@ -91,8 +92,8 @@ fn sharpness_rises(converged: &[&SweepResult]) -> Option<String> {
             "not monotone: rises at {} of {} steps to the next larger \u{3b7}, most from \u{3b7} = {} to {} ({:.4} \u{2192} {:.4})",
             rises.len(),
             pairs.len(),
-            format_tick(a.eta),
-            format_tick(b.eta),
+            format::tick(a.eta),
+            format::tick(b.eta),
             a.sharpness,
             b.sharpness
         ),
@@ -374,7 +375,7 @@ impl Figure for SharpnessVsLr {
             out.push(("Lemma 4 bound \u{2264} sharpness (converged runs)".into(), format!("{holds} of {count}")));
         }
         if let Some(last) = results.last() {
-            let eta = format_tick(last.eta);
+            let eta = format::tick(last.eta);
             let what = match last.outcome {
                 Outcome::Converged => format!("converged after {} steps, loss {:.2e}", last.steps, last.loss),
                 Outcome::NotConverged => {

@@ -13,6 +13,7 @@
 //! radius ε; every expectation is a mean over Monte Carlo runs, and a run that passes 10⁴ε is
 //! stopped, so what is drawn after that is a lower bound, marked as such.
 
+use crate::kit::format;
 use plotters::coord::Shift;
 use plotters::element::DashedPathElement;
 use plotters::prelude::*;
@@ -20,7 +21,7 @@ use plotters::style::text_anchor::{HPos, Pos, VPos};
 
 use super::{Activity, Figure, Panel, Table, Tone, Verdict};
 use crate::kit::params::{ParamSpec, ParamValues, Scale};
-use crate::kit::plot::{self, format_tick, DrawResult, Theme};
+use crate::kit::plot::{self, DrawResult, Theme};
 use crate::math::dense::SymmetricEigen;
 use crate::math::network::Regression;
 use crate::math::rng::{normal, seeded, Rng};
@@ -129,15 +130,15 @@ fn describe(sup: Sup, epsilon: f64) -> String {
     match sup {
         Sup::AtLeast(_) => format!(
             "left the ball (runs passed {} and were stopped there)",
-            format_tick(escape(epsilon))
+            format::tick(escape(epsilon))
         ),
         Sup::Measured(v) if v > epsilon => format!(
             "sup\u{209c} E\u{2016}\u{3b8}\u{209c} \u{2212} \u{3b8}*\u{2016} = {} > \u{3b5}: left the ball",
-            format_tick(v)
+            format::tick(v)
         ),
         Sup::Measured(v) => format!(
             "sup\u{209c} E\u{2016}\u{3b8}\u{209c} \u{2212} \u{3b8}*\u{2016} = {} \u{2264} \u{3b5}: stayed within \u{3b5} from these starts",
-            format_tick(v)
+            format::tick(v)
         ),
     }
 }
@@ -206,8 +207,8 @@ impl Switching {
     fn flip_words(&self) -> String {
         format!(
             "\u{3b5}_flip = {}, where x = {} changes side of neuron {}'s knot",
-            format_tick(self.flip.radius),
-            format_tick(self.ssds.minimum.data.x[self.flip.point]),
+            format::tick(self.flip.radius),
+            format::tick(self.ssds.minimum.data.x[self.flip.point]),
             self.flip.neuron + 1
         )
     }
@@ -265,7 +266,7 @@ impl Switching {
         .label(format!(
             "first other point to switch: neuron {}, at \u{2016}\u{3b8} \u{2212} \u{3b8}*\u{2016} = {}",
             self.flip.neuron + 1,
-            format_tick(self.flip.radius)
+            format::tick(self.flip.radius)
         ))
         .legend(circle_swatch(theme, theme.line(flip_colour, 2.0)));
         plot::legend(&mut chart, theme)?;
@@ -324,7 +325,7 @@ impl Switching {
                         "threshold".to_string()
                     }
                 })
-                .y_label_formatter(&|v| format_tick(*v))
+                .y_label_formatter(&|v| format::tick(*v))
                 .draw()
         })?;
         let eig = theme.line(theme.series(0), 1.5);
@@ -348,12 +349,12 @@ impl Switching {
         let across = [(-0.5, 0.0), (slots as f64 - 0.5, 0.0)];
         let level = |value: f64| across.map(|(x, _)| (x, value));
         let lower_style = theme.line(theme.series(2), 1.5);
-        let lower = format!("\u{3bb}_lower = min\u{2098} \u{3bb}_m = {}", format_tick(lemma.lambda_lower));
+        let lower = format!("\u{3bb}_lower = min\u{2098} \u{3bb}_m = {}", format::tick(lemma.lambda_lower));
         plot::line(&mut chart, &lower, level(lemma.lambda_lower), lower_style)?
             .label(lower)
             .legend(plot::swatch(theme, lower_style));
         let eta_style = theme.line(theme.muted(), 1.2);
-        let eta_label = format!("2/\u{3b7} = {}", format_tick(two_over_eta));
+        let eta_label = format!("2/\u{3b7} = {}", format::tick(two_over_eta));
         plot::line(&mut chart, &eta_label, level(two_over_eta), eta_style)?
             .label(eta_label)
             .legend(plot::swatch(theme, eta_style));
@@ -364,7 +365,7 @@ impl Switching {
             .draw_series(LineSeries::new(level(shown_at), threshold_style))?
             .label(format!(
                 "2/\u{3b7} + \u{3b4} + \u{3b3}/\u{3b5} = {}{}",
-                format_tick(threshold),
+                format::tick(threshold),
                 if threshold_shown { "" } else { " (above the plot)" }
             ))
             .legend(plot::swatch(theme, threshold_style));
@@ -375,13 +376,13 @@ impl Switching {
                 two_over_eta,
                 two_over_eta + lemma.delta,
                 theme.series(4),
-                format!("\u{3b4} = {}", format_tick(lemma.delta)),
+                format!("\u{3b4} = {}", format::tick(lemma.delta)),
             ),
             (
                 two_over_eta + lemma.delta,
                 threshold,
                 theme.series(1),
-                format!("\u{3b3}/\u{3b5} = {}", format_tick(noise)),
+                format!("\u{3b3}/\u{3b5} = {}", format::tick(noise)),
             ),
         ];
         if (y_lo..=y_hi).contains(&two_over_eta) {
@@ -452,7 +453,7 @@ impl Switching {
             let style = theme.line(theme.series(3), 1.5);
             let flip_line = [(flip, y_lo), (flip, y_hi)];
             plot::dashed(&mut chart, "\u{3b5}_flip", flip_line, (theme.px(5.0), theme.px(4.0)), style)?
-                .label(format!("\u{3b5}_flip = {}: another activation flips", format_tick(flip)))
+                .label(format!("\u{3b5}_flip = {}: another activation flips", format::tick(flip)))
                 .legend(plot::swatch(theme, style));
         }
         let diagonal = theme.line(theme.foreground(), 1.5);
@@ -528,7 +529,7 @@ impl Switching {
         let mut chart = plot::frame(
             area,
             theme,
-            &format!("E\u{2016}\u{3b8}\u{209c} \u{2212} \u{3b8}*\u{2016} at \u{3b5} = {}", format_tick(self.epsilon)),
+            &format!("E\u{2016}\u{3b8}\u{209c} \u{2212} \u{3b8}*\u{2016} at \u{3b5} = {}", format::tick(self.epsilon)),
         )
         .build_cartesian_2d(0.0..steps.max(1) as f64, (lo..hi).log_scale())?;
         plot::mesh(&mut chart, theme, "step t", "E\u{2016}\u{3b8}\u{209c} \u{2212} \u{3b8}*\u{2016}")?;
@@ -589,7 +590,7 @@ impl Switching {
             series
                 .label(format!(
                     "a run passed {} and was stopped: the mean is unknown from here",
-                    format_tick(stopped_at)
+                    format::tick(stopped_at)
                 ))
                 .legend(triangle_swatch(theme, bound_colour));
         }
@@ -747,12 +748,12 @@ impl Figure for Switching {
         let holds = lemma.margin(self.eta, self.epsilon) > 0.0;
         let condition = format!(
             "\u{3bb}_lower = {} {} 2/\u{3b7} + \u{3b4} + \u{3b3}/\u{3b5} = {} + {} + {} = {}",
-            format_tick(lemma.lambda_lower),
+            format::tick(lemma.lambda_lower),
             if holds { ">" } else { "\u{2264}" },
-            format_tick(2.0 / self.eta),
-            format_tick(lemma.delta),
-            format_tick(lemma.gamma / self.epsilon),
-            format_tick(threshold)
+            format::tick(2.0 / self.eta),
+            format::tick(lemma.delta),
+            format::tick(lemma.gamma / self.epsilon),
+            format::tick(threshold)
         );
         let lemma_says = match (holds, self.ball_in_a()) {
             (false, _) => "so Lemma 3 says nothing here".to_string(),
@@ -790,8 +791,8 @@ impl Figure for Switching {
         Verdict {
             text: format!(
                 "At \u{3b7} = {}, \u{3b5} = {}{clamp}: {condition}, {lemma_says}; {simulated}.",
-                format_tick(self.eta),
-                format_tick(self.epsilon)
+                format::tick(self.eta),
+                format::tick(self.epsilon)
             ),
             tone,
         }
@@ -805,23 +806,23 @@ impl Figure for Switching {
             (0..self.ssds.mode_count()).map(|m| mode_name(m, kinks)).collect::<Vec<_>>().join(", "),
         )];
         for (m, l) in lemma.lambdas.iter().enumerate() {
-            out.push((format!("\u{3bb}_m, mode {}", mode_name(m, kinks)), format_tick(*l)));
+            out.push((format!("\u{3bb}_m, mode {}", mode_name(m, kinks)), format::tick(*l)));
         }
         out.extend([
             ("q".to_string(), lemma.source.clone()),
-            ("\u{3b4} = max\u{2098} \u{2016}H_m q \u{2212} \u{3bb}_m q\u{2016}".to_string(), format_tick(lemma.delta)),
-            ("\u{3bb}_lower = min\u{2098} \u{3bb}_m".to_string(), format_tick(lemma.lambda_lower)),
-            ("\u{3b3} = max\u{2098} E|q\u{1d40}\u{11d}_m|".to_string(), format_tick(lemma.gamma)),
+            ("\u{3b4} = max\u{2098} \u{2016}H_m q \u{2212} \u{3bb}_m q\u{2016}".to_string(), format::tick(lemma.delta)),
+            ("\u{3bb}_lower = min\u{2098} \u{3bb}_m".to_string(), format::tick(lemma.lambda_lower)),
+            ("\u{3b3} = max\u{2098} E|q\u{1d40}\u{11d}_m|".to_string(), format::tick(lemma.gamma)),
             (
                 "margin \u{3bb}_lower \u{2212} 2/\u{3b7} \u{2212} \u{3b4} \u{2212} \u{3b3}/\u{3b5}".to_string(),
-                format_tick(lemma.margin(self.eta, self.epsilon)),
+                format::tick(lemma.margin(self.eta, self.epsilon)),
             ),
             (
                 "\u{3b5}_flip (the ball leaves A beyond it)".to_string(),
                 format!(
                     "{} (x = {}, neuron {})",
-                    format_tick(self.flip.radius),
-                    format_tick(self.ssds.minimum.data.x[self.flip.point]),
+                    format::tick(self.flip.radius),
+                    format::tick(self.ssds.minimum.data.x[self.flip.point]),
                     self.flip.neuron + 1
                 ),
             ),
@@ -830,19 +831,19 @@ impl Figure for Switching {
                 match lemma.epsilon_floor(self.eta) {
                     None => "no \u{3b5} (\u{3bb}_lower \u{2264} 2/\u{3b7} + \u{3b4})".to_string(),
                     Some(floor) if floor >= self.flip.radius => {
-                        format!("no \u{3b5} \u{2264} \u{3b5}_flip (it needs \u{3b5} > {})", format_tick(floor))
+                        format!("no \u{3b5} \u{2264} \u{3b5}_flip (it needs \u{3b5} > {})", format::tick(floor))
                     }
                     Some(floor) => format!(
                         "{} < \u{3b5} \u{2264} {} (the local model: every \u{3b5} > {})",
-                        format_tick(floor),
-                        format_tick(self.flip.radius),
-                        format_tick(floor)
+                        format::tick(floor),
+                        format::tick(self.flip.radius),
+                        format::tick(floor)
                     ),
                 },
             ),
             (
                 "loss at \u{3b8}*".to_string(),
-                format_tick(
+                format::tick(
                     self.ssds.minimum.residuals.iter().map(|r| r * r).sum::<f64>()
                         / (2.0 * self.ssds.minimum.data.len() as f64),
                 ),

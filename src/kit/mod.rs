@@ -2,6 +2,7 @@
 //! and house style, the recording backend that places legends and notes, and the plain-text
 //! notation of verdicts and readouts.
 
+pub mod format;
 pub mod notation;
 pub mod panels;
 pub mod params;

@@ -2,6 +2,7 @@
 //! (slider, typed number, URL, saved run, command line), goes through the one validation path
 //! [`ParamValues::with_changes`]: each value alone, then the figure's rules for combinations.
 
+use super::format;
 use std::fmt;
 
 use crate::figures::Figure;
@@ -131,10 +132,10 @@ impl ParamSpec {
                 return Err(self.error(format!(
                     "point {} ({}, {}) must have coordinates between {} and {}",
                     i + 1,
-                    format_value(x),
-                    format_value(y),
-                    format_value(self.min),
-                    format_value(self.max)
+                    format::exact(x),
+                    format::exact(y),
+                    format::exact(self.min),
+                    format::exact(self.max)
                 )));
             }
         }
@@ -159,14 +160,14 @@ impl ParamSpec {
         }
         let whole = matches!(self.scale, Scale::Integer | Scale::Choice(_));
         if whole && value.fract() != 0.0 {
-            return Err(self.error(format!("must be a whole number (got {})", format_value(value))));
+            return Err(self.error(format!("must be a whole number (got {})", format::exact(value))));
         }
         if value < self.min || value > self.max {
             return Err(self.error(format!(
                 "must be between {} and {} (got {})",
-                format_value(self.min),
-                format_value(self.max),
-                format_value(value)
+                format::exact(self.min),
+                format::exact(self.max),
+                format::exact(value)
             )));
         }
         Ok(value)
@@ -177,9 +178,9 @@ impl ParamSpec {
     pub fn format(&self, value: f64) -> String {
         match self.scale {
             Scale::Choice(options) => {
-                options.get(value as usize).map_or_else(|| format_value(value), |o| o.to_string())
+                options.get(value as usize).map_or_else(|| format::exact(value), |o| o.to_string())
             }
-            _ => format_value(value),
+            _ => format::exact(value),
         }
     }
 
@@ -202,35 +203,13 @@ impl ParamSpec {
     pub fn from_unit(&self, u: f64) -> f64 {
         let u = u.clamp(0.0, 1.0);
         match self.scale {
-            Scale::Log => {
-                round_sig((self.min.ln() + u * (self.max.ln() - self.min.ln())).exp(), 4).clamp(self.min, self.max)
-            }
-            Scale::Linear => round_sig(self.min + u * (self.max - self.min), 4).clamp(self.min, self.max),
+            Scale::Log => format::round_sig((self.min.ln() + u * (self.max.ln() - self.min.ln())).exp(), 4)
+                .clamp(self.min, self.max),
+            Scale::Linear => format::round_sig(self.min + u * (self.max - self.min), 4).clamp(self.min, self.max),
             Scale::Integer | Scale::Choice(_) => (self.min + u * (self.max - self.min)).round(),
             Scale::Points => 0.0,
         }
     }
-}
-
-/// Rounds to `digits` significant digits.
-pub fn round_sig(value: f64, digits: i32) -> f64 {
-    if value == 0.0 || !value.is_finite() {
-        return value;
-    }
-    // Scale by an exact power of ten in whichever direction keeps it ≥ 1.
-    let exponent = digits - 1 - value.abs().log10().floor() as i32;
-    if exponent >= 0 {
-        let p = 10f64.powi(exponent);
-        (value * p).round() / p
-    } else {
-        let p = 10f64.powi(-exponent);
-        (value / p).round() * p
-    }
-}
-
-/// The shortest text that parses back to exactly `value` (Rust's `Display` for f64 round-trips).
-pub fn format_value(value: f64) -> String {
-    format!("{value}")
 }
 
 /// A new value for a parameter, as its source gives it.
@@ -360,7 +339,7 @@ impl ParamValues {
             Scale::Points => self
                 .points
                 .iter()
-                .map(|&(x, y)| format!("{}:{}", format_value(x), format_value(y)))
+                .map(|&(x, y)| format!("{}:{}", format::exact(x), format::exact(y)))
                 .collect::<Vec<_>>()
                 .join(","),
             _ => spec.format(self.get(spec.key)),

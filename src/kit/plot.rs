@@ -4,6 +4,7 @@
 //! record (see `recording`): series note their points for reading by pointing, meshes and
 //! shades are marked as what a legend may cover, and the legend goes where it covers no data.
 
+use super::format;
 use std::borrow::Borrow;
 
 use plotters::chart::{MeshStyle, SeriesAnno};
@@ -205,8 +206,8 @@ where
             .y_desc(y_desc)
             .x_labels(6)
             .y_labels(6)
-            .x_label_formatter(&|v| format_tick(*v))
-            .y_label_formatter(&|v| format_tick(*v))
+            .x_label_formatter(&|v| format::tick(*v))
+            .y_label_formatter(&|v| format::tick(*v))
             .draw()
     })
 }
@@ -424,31 +425,6 @@ pub fn note<DB: DrawingBackend>(
     area.draw(&Text::new(text.to_string(), at, style))
 }
 
-/// Tick labels: plain for ordinary magnitudes, scientific for very large or small ones.
-pub fn format_tick(v: f64) -> String {
-    let a = v.abs();
-    if a == 0.0 {
-        "0".into()
-    } else if !(1e-3..1e5).contains(&a) {
-        let mut e = a.log10().floor() as i32;
-        let mut m = v / 10f64.powi(e);
-        // A mantissa that rounds to 10.0 (9.96…) is written as 1.0 of the next power.
-        if (m.abs() * 10.0).round() >= 100.0 {
-            e += 1;
-            m /= 10.0;
-        }
-        if (m.abs() - 1.0).abs() < 1e-9 {
-            format!("{}1e{e}", if v < 0.0 { "-" } else { "" })
-        } else {
-            format!("{m:.1}e{e}")
-        }
-    } else {
-        let s = format!("{v:.4}");
-        let s = s.trim_end_matches('0').trim_end_matches('.');
-        s.to_string()
-    }
-}
-
 /// A padded range covering `values` (finite ones only); a small symmetric range around a
 /// single value; (−1, 1) when there is nothing finite.
 pub fn padded_range(values: impl IntoIterator<Item = f64>, pad: f64) -> (f64, f64) {
@@ -519,7 +495,7 @@ where
     for level in [-1.0, 1.0] {
         line(&mut chart, "|1 \u{2212} \u{3b7}a| = 1", [(0.0, level), (x_hi, level)], band)?;
     }
-    let threshold_label = format!("a = 2/\u{3b7} = {}", format_tick(threshold));
+    let threshold_label = format!("a = 2/\u{3b7} = {}", format::tick(threshold));
     line(&mut chart, &threshold_label, [(threshold, y_lo), (threshold, 1.25)], theme.line(theme.series(1), 1.5))?
         .label(threshold_label)
         .legend(swatch(theme, theme.line(theme.series(1), 2.0)));
@@ -742,20 +718,6 @@ pub fn thin(points: &[(f64, f64)], max: usize) -> Vec<(f64, f64)> {
         }
     }
     out
-}
-
-/// A number with four significant digits, plainly or in scientific notation.
-pub fn format_number(v: f64) -> String {
-    if !v.is_finite() {
-        return "\u{2014}".into();
-    }
-    let a = v.abs();
-    if a != 0.0 && !(1e-3..1e5).contains(&a) {
-        format!("{v:.3e}")
-    } else {
-        let s = format!("{:.4}", super::params::round_sig(v, 4));
-        s.trim_end_matches('0').trim_end_matches('.').to_string()
-    }
 }
 
 /// The verdict of a figure whose parameters contradict each other.

@@ -13,6 +13,7 @@
 //! The record lives in a thread-local for the duration of one `draw_panel`: the helpers are
 //! called deep inside each figure's drawing code, which knows nothing of it.
 
+use super::format;
 use std::cell::RefCell;
 use std::collections::HashMap;
 
@@ -21,7 +22,7 @@ use plotters::prelude::*;
 use plotters_backend::text_anchor::{HPos, VPos};
 use plotters_backend::{BackendColor, BackendCoord, BackendStyle, BackendTextStyle, DrawingErrorKind};
 
-use super::plot::{format_number, DrawError, PlotMap, Theme};
+use super::plot::{DrawError, PlotMap, Theme};
 use crate::figures::Figure;
 
 /// A rectangle of device pixels, edges included (`x0 ≤ x1`, `y0 ≤ y1`).
@@ -210,20 +211,10 @@ impl Readings {
         let mut text = self.series.get(point.series).cloned().unwrap_or_default();
         for (axis, value) in [(&self.axes.0, point.x), (&self.axes.1, point.y)] {
             if !axis.is_empty() {
-                text.push_str(&format!("\n{axis} = {}", format_reading(value)));
+                text.push_str(&format!("\n{axis} = {}", format::reading(value)));
             }
         }
         text
-    }
-}
-
-/// A value as pointing shows it: a whole number (a step, a batch size) exactly, anything else
-/// in the figures' four significant digits.
-pub fn format_reading(v: f64) -> String {
-    if v.fract() == 0.0 && v.abs() < 1e15 {
-        format!("{v:.0}")
-    } else {
-        format_number(v)
     }
 }
 

@@ -7,6 +7,7 @@
 //! see `url_state`), and a link with that entry replays as many units, in slices within the
 //! frame budget, and pauses there. `Figure::step`'s contract makes the replay exact.
 
+use crate::kit::format;
 use std::cell::RefCell;
 use std::rc::Rc;
 
@@ -19,7 +20,7 @@ use super::hover::{Hover, REACH_CSS_PX};
 use super::{canvas, dom, export, url, walkthrough};
 use crate::figures::{self, Activity, Figure, Grab, Play, Tone};
 use crate::kit::notation;
-use crate::kit::params::{round_sig, Input, ParamValues, Scale};
+use crate::kit::params::{Input, ParamValues, Scale};
 use crate::kit::plot::PlotMap;
 use crate::kit::recording::{Reading, Readings, Rect};
 use crate::page::run_file::RunFile;
@@ -393,14 +394,15 @@ impl<F: Figure + 'static> FigureView<F> {
             let Some(spec) = F::PARAMS.iter().find(|s| s.key == key) else { return };
             let v = match spec.scale {
                 Scale::Integer | Scale::Choice(_) => v.round(),
-                Scale::Linear | Scale::Log => round_sig(v, 3),
+                Scale::Linear | Scale::Log => format::round_sig(v, 3),
                 Scale::Points => return,
             };
             self.set_param(key, Input::Number(v.clamp(spec.min, spec.max)));
         };
         let place = |key: &'static str, index: Option<usize>| {
             let Some(spec) = F::PARAMS.iter().find(|s| s.key == key) else { return grab };
-            let point = (round_sig(x, 3).clamp(spec.min, spec.max), round_sig(y, 3).clamp(spec.min, spec.max));
+            let point =
+                (format::round_sig(x, 3).clamp(spec.min, spec.max), format::round_sig(y, 3).clamp(spec.min, spec.max));
             let mut points = self.state.borrow().figure.points();
             let index = match index {
                 Some(i) if i < points.len() => i,

@@ -1,5 +1,6 @@
 //! The command line's implementation (native only).
 
+use sgd_stability::kit::format;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::time::Instant;
@@ -7,7 +8,7 @@ use std::time::Instant;
 use plotters::prelude::*;
 use sgd_stability::figures::{self, Figure, FigureVisitor, ALL_IDS};
 use sgd_stability::kit::params::{Input, ParamValues, Scale};
-use sgd_stability::kit::plot::{format_tick, Theme};
+use sgd_stability::kit::plot::Theme;
 use sgd_stability::kit::recording::{self, RecordingBackend};
 use sgd_stability::math::eos1::time_eos1;
 use sgd_stability::page::run_file::RunFile;
@@ -61,11 +62,11 @@ fn list() {
                     Scale::Points => {
                         format!(
                             "points x:y,x:y,\u{2026} with coordinates in [{}, {}]",
-                            format_tick(p.min),
-                            format_tick(p.max)
+                            format::tick(p.min),
+                            format::tick(p.max)
                         )
                     }
-                    _ => format!("in [{}, {}]", format_tick(p.min), format_tick(p.max)),
+                    _ => format!("in [{}, {}]", format::tick(p.min), format::tick(p.max)),
                 };
                 let default = if p.scale == Scale::Points { "none".to_string() } else { p.format(p.default) };
                 println!("  {:<8} {}: {values}, default {default}", p.key, p.label);
