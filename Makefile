@@ -10,7 +10,7 @@ CHROMEDRIVER ?= /usr/bin/chromedriver
 # The site's path on its web server, for `make site` (e.g. /courses/ml/sgd-stability/).
 PUBLIC_URL ?= /
 
-.PHONY: serve serve-debug test lint test-native test-wasm test-e2e site bench figures fuzz soak
+.PHONY: serve serve-debug test lint test-native test-wasm test-e2e site package bench figures fuzz soak
 
 ## Install what is missing, then serve the explorable on http://127.0.0.1:8080 (offline), in the
 ## optimized build that Trunk.toml makes the default.
@@ -45,12 +45,22 @@ test-wasm:
 test-e2e:
 	trunk build --offline
 	trunk build --offline --public-url /course/sgd/ --dist target/site-subpath
-	SUBPATH_SITE_DIR=target/site-subpath node --test tests/e2e/
+	trunk build --offline --public-url ./ --dist target/site-package
+	SUBPATH_SITE_DIR=target/site-subpath PACKAGE_SITE_DIR=target/site-package node --test tests/e2e/
 
 ## The static site in dist/, for serving under PUBLIC_URL.
 site:
 	scripts/setup.sh serve
 	trunk build --offline --public-url $(PUBLIC_URL)
+
+## A package for learning platforms (IMS Content Package with SCORM 1.2 metadata), which a
+## platform imports and serves itself: target/package/sgd-stability.zip launches the whole page;
+## with FIGURE=<id>, target/package/sgd-stability-<id>.zip launches that figure alone.
+package:
+	python3 scripts/package.py --check-figure "$(FIGURE)" --page www/index.html
+	scripts/setup.sh serve
+	trunk build --offline --public-url ./ --dist target/site-package
+	python3 scripts/package.py --site target/site-package --out target/package/sgd-stability$(if $(FIGURE),-$(FIGURE)).zip $(if $(FIGURE),--figure $(FIGURE))
 
 ## EOS-1 natively and as wasm in headless Chromium (release builds), the page's sweep and its
 ## longest main-thread task; prints a table and writes target/bench/eos1.json.

@@ -164,12 +164,16 @@ fn replace_page(parts: &[&Element]) -> Result<(), JsValue> {
 }
 
 /// The whole page, scrolled to figure `id`, with the figures' current state: a relative link,
-/// so that it stays inside the site's path on its server.
+/// so that it stays inside the site's path on its server. It names the page's file when the
+/// page was opened by it (a learning platform launches `…/index.html` and may serve no
+/// directory), and the directory otherwise.
 pub fn full_page_href(id: &str) -> String {
     let fragment = url::fragment();
     let state = fragment.split('&').filter(|entry| !entry.is_empty() && *entry != id);
     let entries: Vec<&str> = std::iter::once(id).chain(state).collect();
-    format!("./#{}", entries.join("&"))
+    let path = dom::window().location().pathname().unwrap_or_default();
+    let file = path.rsplit('/').next().filter(|file| !file.is_empty()).unwrap_or("./");
+    format!("{file}#{}", entries.join("&"))
 }
 
 /// Sets `link`'s address now and again whenever it is about to be used, since the state it
