@@ -1076,10 +1076,10 @@ mod function_space_and_lemma4 {
     /// λ_max ≈ 1.5 ≤ 2/η₂ = 50."
     #[test]
     fn the_switch_step_is_the_defaults_and_its_minimum_is_too_sharp_for_eta_2() {
-        use sgd_stability::figures::function_space::{LAW_NAMES, TARGET_NAMES};
+        use sgd_stability::figures::shared::{InputLaw, TargetFunction};
         let defaults = ParamValues::defaults(FunctionSpace::PARAMS);
-        assert_eq!(LAW_NAMES[defaults.get_usize("law")], "uniform");
-        assert_eq!(TARGET_NAMES[defaults.get_usize("target")], "abs");
+        assert_eq!(InputLaw::NAMES[defaults.get_usize("law")], "uniform");
+        assert_eq!(TargetFunction::NAMES[defaults.get_usize("target")], "abs");
         assert!(defaults.get("batch") >= defaults.get("n"), "full batch: gradient descent");
         let (eta1, eta2) = (defaults.get("eta1"), defaults.get("eta2"));
         assert_eq!((eta1, eta2, defaults.get("switch")), (0.01, 0.04, 8000.0));

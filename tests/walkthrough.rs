@@ -743,3 +743,20 @@ fn indices_in_verdicts_are_set_as_subscripts() {
         }
     }
 }
+
+/// Lemma 4's chain is written for the reader in the page's list `#proof-lemma4-steps` (TeX), and
+/// the figure words its lines from one table, `proof_lemma4::LINES`: the list's items name their
+/// lines (`data-line`) in the table's order, none missing or extra, and the figure's stepper
+/// runs over exactly these lines.
+#[test]
+fn the_lemma_4_figure_words_the_lines_of_the_pages_list() {
+    use sgd_stability::figures::proof_lemma4::{ProofLemma4, LINES};
+    let page = Html::parse_document(PAGE);
+    let items = Selector::parse("ol#proof-lemma4-steps > li").unwrap();
+    let on_page: Vec<&str> = page.select(&items).map(|item| item.value().attr("data-line").unwrap_or("")).collect();
+    let in_figure: Vec<&str> = LINES.iter().map(|line| line.key).collect();
+    assert_eq!(on_page, in_figure, "the page's list of Lemma 4's lines and the figure's table differ");
+    let stepper = ProofLemma4::STEPPER.expect("the proof figure has a stepper");
+    let spec = ProofLemma4::PARAMS.iter().find(|spec| spec.key == stepper).expect("the stepper is a parameter");
+    assert_eq!((spec.min, spec.max), (1.0, LINES.len() as f64));
+}

@@ -16,7 +16,7 @@ use plotters::coord::Shift;
 use plotters::prelude::*;
 
 use super::{Activity, Figure, Panel, Table, Tone, Verdict, WORK_PER_UNIT, WORK_UNIT_NAME};
-use crate::kit::params::{ParamError, ParamSpec, ParamValues, Scale};
+use crate::kit::params::{ParamError, ParamSpec, ParamValues};
 use crate::kit::plot::{self, DrawResult, Theme};
 use crate::math::interpolation::{
     initial_theta, relu_problem, sharpness, target, training_data, Labels, Outcome, RunSettings, TrainingRun,
@@ -40,8 +40,60 @@ const SHARPNESS_PRODUCTS: usize = 30;
 /// The most work (multiply-adds) a setting may ask of the page: tens of seconds in a browser.
 const WORK_LIMIT: f64 = 2e10;
 
+crate::choices! {
+    /// What the three runs differ in.
+    pub enum Compare { Seeds = "seeds", StepSizes = "step sizes" }
+}
+
+crate::choices! {
+    /// Which labels the network fits.
+    pub enum LabelKind { Target = "target", Random = "random" }
+}
+
+crate::choices! {
+    /// Full-batch or stochastic gradient descent.
+    pub enum Method { Gd = "GD", Sgd = "SGD" }
+}
+
+crate::figure_params! {
+    /// The settings of the figure.
+    pub struct Settings, keys SettingsKeys {
+        compare: Compare = "compare", "compare", Choice, Compare::Seeds;
+        labels: LabelKind = "labels", "labels", Choice, LabelKind::Target;
+        noise: f64 = "noise", "label noise \u{3c3}", Linear(0.0, 1.0), 0.1;
+        /// The step size in units of 1/λ_max(θ₀).
+        eta: f64 = "eta", "step size \u{3b7}\u{b7}\u{3bb}max(\u{3b8}\u{2080})", Log(0.01, 3.0), 1.5;
+        method: Method = "method", "method", Choice, Method::Gd;
+        batch: usize = "batch", "SGD batch size B", Integer(1, 200), 4;
+        k: usize = "k", "width k", Integer(2, 2000), 100;
+        n: usize = "n", "samples n", Integer(2, 200), 6;
+        seed: u64 = "seed", "seed", Integer(1, 999), 1;
+        steps: usize = "steps", "steps at most", Integer(100, 50_000), 10_000;
+    }
+}
+
+impl Settings {
+    /// The batch size of the runs: n for GD, the parameter for SGD.
+    fn batch_size(&self) -> usize {
+        match self.method {
+            Method::Gd => self.n,
+            Method::Sgd => self.batch,
+        }
+    }
+}
+
+crate::figure_panels! {
+    /// The panels, in drawing order.
+    pub enum Panels {
+        Loss = "loss", "The training loss of the three runs against the step on a log scale, with the stopping tolerance",
+        Fits = "fits", "The training points, the target function and the three fitted functions",
+        Test = "test", "The test error of the three runs against the known target, against the step on a log scale",
+    }
+}
+
 pub struct Interpolation {
     params: ParamValues,
+    settings: Settings,
     state: Result<State, String>,
 }
 
@@ -104,7 +156,7 @@ impl State {
 
 impl Interpolation {
     fn compare_steps(&self) -> bool {
-        self.params.get("compare") == 1.0
+        self.settings.compare == Compare::StepSizes
     }
 
     fn draw_loss<DB: DrawingBackend>(&self, s: &State, area: &DrawingArea<DB, Shift>, theme: &Theme) -> DrawResult<DB>
@@ -223,100 +275,20 @@ impl Interpolation {
     }
 }
 
-/// The batch size of the runs: n for GD, the parameter for SGD.
-fn batch_size(params: &ParamValues) -> usize {
-    if params.get("method") == 1.0 {
-        params.get_usize("batch")
-    } else {
-        params.get_usize("n")
-    }
-}
-
 impl Figure for Interpolation {
     const ID: &'static str = "interpolation";
     const TITLE: &'static str = "Wide networks interpolate, in many ways";
-    const PARAMS: &'static [ParamSpec] = &[
-        ParamSpec {
-            key: "compare",
-            label: "compare",
-            min: 0.0,
-            max: 1.0,
-            default: 0.0,
-            scale: Scale::Choice(&["seeds", "step sizes"]),
-        },
-        ParamSpec {
-            key: "labels",
-            label: "labels",
-            min: 0.0,
-            max: 1.0,
-            default: 0.0,
-            scale: Scale::Choice(&["target", "random"]),
-        },
-        ParamSpec {
-            key: "noise",
-            label: "label noise \u{3c3}",
-            min: 0.0,
-            max: 1.0,
-            default: 0.1,
-            scale: Scale::Linear,
-        },
-        ParamSpec {
-            key: "eta",
-            label: "step size \u{3b7}\u{b7}\u{3bb}max(\u{3b8}\u{2080})",
-            min: 0.01,
-            max: 3.0,
-            default: 1.5,
-            scale: Scale::Log,
-        },
-        ParamSpec {
-            key: "method",
-            label: "method",
-            min: 0.0,
-            max: 1.0,
-            default: 0.0,
-            scale: Scale::Choice(&["GD", "SGD"]),
-        },
-        ParamSpec {
-            key: "batch",
-            label: "SGD batch size B",
-            min: 1.0,
-            max: 200.0,
-            default: 4.0,
-            scale: Scale::Integer,
-        },
-        ParamSpec { key: "k", label: "width k", min: 2.0, max: 2000.0, default: 100.0, scale: Scale::Integer },
-        ParamSpec { key: "n", label: "samples n", min: 2.0, max: 200.0, default: 6.0, scale: Scale::Integer },
-        ParamSpec { key: "seed", label: "seed", min: 1.0, max: 999.0, default: 1.0, scale: Scale::Integer },
-        ParamSpec {
-            key: "steps",
-            label: "steps at most",
-            min: 100.0,
-            max: 50_000.0,
-            default: 10_000.0,
-            scale: Scale::Integer,
-        },
-    ];
-    const PANELS: &'static [Panel] = &[
-        Panel {
-            key: "loss",
-            description:
-                "The training loss of the three runs against the step on a log scale, with the stopping tolerance",
-        },
-        Panel { key: "fits", description: "The training points, the target function and the three fitted functions" },
-        Panel {
-            key: "test",
-            description: "The test error of the three runs against the known target, against the step on a log scale",
-        },
-    ];
+    const PARAMS: &'static [ParamSpec] = Settings::SPECS;
+    const PANELS: &'static [Panel] = Panels::PANELS;
     const PACE: Option<f64> = None;
     const UNIT: &'static str = WORK_UNIT_NAME;
 
     fn validate(params: &ParamValues) -> Result<(), ParamError> {
-        let (k, n, max_steps) = (params.get_usize("k"), params.get_usize("n"), params.get_usize("steps"));
-        let batch = batch_size(params);
+        let settings = Settings::read(params);
+        let (k, n, max_steps, batch) = (settings.k, settings.n, settings.steps, settings.batch_size());
         if batch > n {
             return Err(ParamError {
-                key: "batch".into(),
+                key: Settings::KEYS.batch.into(),
                 message: format!(
                     "the batch size B = {batch} is larger than the number of samples n = {n}: choose B \u{2264} n"
                 ),
@@ -325,7 +297,7 @@ impl Figure for Interpolation {
         let work = RUNS as f64 * max_steps as f64 * batch as f64 * k as f64 * 12.0;
         if work > WORK_LIMIT {
             return Err(ParamError {
-                key: "k".into(),
+                key: Settings::KEYS.k.into(),
                 message: format!(
                     "{RUNS} runs \u{d7} {max_steps} steps \u{d7} B = {batch} samples \u{d7} k = {k} neurons is too much work for the page (about {} operations; at most {}): lower k, n, B or the steps",
                     format::tick(work),
@@ -337,25 +309,22 @@ impl Figure for Interpolation {
     }
 
     fn new(params: ParamValues) -> Self {
-        let (k, n, max_steps) = (params.get_usize("k"), params.get_usize("n"), params.get_usize("steps"));
-        let batch = batch_size(&params);
+        let settings = Settings::read(&params);
+        let (k, n, max_steps, batch, seed) =
+            (settings.k, settings.n, settings.steps, settings.batch_size(), settings.seed);
         let state = if let Err(e) = Self::validate(&params) {
             Err(e.message)
         } else {
-            let seed = params.get("seed") as u64;
-            let labels = if params.get("labels") == 1.0 {
-                Labels::Random
-            } else {
-                Labels::Target { noise: params.get("noise") }
+            let labels = match settings.labels {
+                LabelKind::Target => Labels::Target { noise: settings.noise },
+                LabelKind::Random => Labels::Random,
             };
             let problem = relu_problem(k, training_data(n, labels, seed));
-            let compare_steps = params.get("compare") == 1.0;
             let runs = (0..RUNS)
                 .map(|i| {
-                    let (run_seed, factor) = if compare_steps {
-                        (seed, params.get("eta") * STEP_FACTORS[i])
-                    } else {
-                        (seed + i as u64, params.get("eta"))
+                    let (run_seed, factor) = match settings.compare {
+                        Compare::StepSizes => (seed, settings.eta * STEP_FACTORS[i]),
+                        Compare::Seeds => (seed + i as u64, settings.eta),
                     };
                     // The data come from `seed`; the starts from seeds offset from it.
                     Slot {
@@ -369,7 +338,7 @@ impl Figure for Interpolation {
                 .collect();
             Ok(State { problem, labels, runs, batch, max_steps, turn: 0, credit: 0 })
         };
-        Self { params, state }
+        Self { params, settings, state }
     }
 
     fn params(&self) -> &ParamValues {
@@ -424,17 +393,12 @@ impl Figure for Interpolation {
     where
         DB::ErrorType: 'static,
     {
-        let s = match &self.state {
-            Ok(s) => s,
-            Err(message) => {
-                plot::message_panel(area, theme, Self::PANELS[panel].key, message)?;
-                return Ok(None);
-            }
-        };
-        match panel {
-            0 => self.draw_loss(s, area, theme),
-            1 => self.draw_fits(s, area, theme),
-            _ => self.draw_test(s, area, theme),
+        let Some(which) = Panels::from_index(panel) else { return plot::no_such_panel(area, theme, Self::ID, panel) };
+        let Some(s) = plot::state_or_message(&self.state, area, theme, which.key())? else { return Ok(None) };
+        match which {
+            Panels::Loss => self.draw_loss(s, area, theme),
+            Panels::Fits => self.draw_fits(s, area, theme),
+            Panels::Test => self.draw_test(s, area, theme),
         }
     }
 
@@ -585,17 +549,18 @@ mod tests {
 
     #[test]
     fn too_much_work_and_big_batches_are_reported() {
+        let keys = Settings::KEYS;
         let mut p = ParamValues::defaults(Interpolation::PARAMS);
-        p.set("k", 2000.0).unwrap();
-        p.set("n", 200.0).unwrap();
-        p.set("steps", 50_000.0).unwrap();
-        assert_eq!(Interpolation::validate(&p).unwrap_err().key, "k");
+        p.set(keys.k, 2000.0).unwrap();
+        p.set(keys.n, 200.0).unwrap();
+        p.set(keys.steps, 50_000.0).unwrap();
+        assert_eq!(Interpolation::validate(&p).unwrap_err().key, keys.k);
         let v = Interpolation::new(p).verdict();
         assert_eq!(v.tone, Tone::Bad);
         assert!(v.text.contains("too much work"), "{}", v.text);
         let mut p = ParamValues::defaults(Interpolation::PARAMS);
-        p.set("method", 1.0).unwrap();
-        p.set("batch", 13.0).unwrap();
+        p.set(keys.method, Method::Sgd.value()).unwrap();
+        p.set(keys.batch, 13.0).unwrap();
         assert!(Interpolation::new(p).verdict().text.contains("B = 13"));
     }
 }

@@ -13,7 +13,7 @@ use plotters::coord::Shift;
 use plotters::prelude::*;
 
 use super::{Activity, Figure, Grab, Panel, Table, Tone, Verdict, WORK_PER_UNIT, WORK_UNIT_NAME};
-use crate::kit::params::{ParamError, ParamSpec, ParamValues, Scale};
+use crate::kit::params::{ParamError, ParamSpec, ParamValues};
 use crate::kit::plot::{self, DrawResult, Theme};
 use crate::math::interpolation::{
     initial_theta, relu_problem, sharpness, training_data, Labels, Outcome, RunSettings, TrainingRun, INPUT_RANGE,
@@ -27,6 +27,34 @@ const ALPHA_RANGE: (f64, f64) = (1e-2, 1e2);
 const PROFILE_POINTS: usize = 81;
 /// GD stops once the training loss is below this.
 const TOLERANCE: f64 = 1e-12;
+
+crate::choices! {
+    /// Which neurons are rescaled.
+    pub enum Rescaled { OneNeuron = "one neuron", AllNeurons = "all neurons" }
+}
+
+crate::figure_params! {
+    /// The settings of the figure.
+    pub struct Settings, keys SettingsKeys {
+        alpha: f64 = "alpha", "rescaling factor \u{3b1}", Log(0.01, 100.0), 10.0;
+        scope: Rescaled = "scope", "rescale", Choice, Rescaled::OneNeuron;
+        /// The rescaled neuron, counted from 1.
+        neuron: usize = "neuron", "neuron i", Integer(1, 40), 1;
+        k: usize = "k", "width k", Integer(2, 40), 12;
+        n: usize = "n", "samples n", Integer(2, 20), 6;
+        seed: u64 = "seed", "seed", Integer(1, 999), 1;
+        steps: usize = "steps", "GD steps at most", Integer(100, 50_000), 20_000;
+    }
+}
+
+crate::figure_panels! {
+    /// The panels, in drawing order.
+    pub enum Panels {
+        Function = "function", "The data, the trained network's function and the function after rescaling (the same curve), and the rescaled neuron's contribution",
+        Sharpness = "sharpness", "The top Hessian eigenvalue against the rescaling factor α on log axes, with its minimum and the current α marked; drag to set α",
+        Weights = "weights", "The rescaled neuron's weights |w1|, |b1|, |w2| and the product |w1 w2| against α on log axes",
+    }
+}
 
 pub struct Rescaling {
     params: ParamValues,
@@ -251,49 +279,16 @@ impl Rescaling {
 impl Figure for Rescaling {
     const ID: &'static str = "rescaling";
     const TITLE: &'static str = "Rescaling a ReLU neuron: the same function, another sharpness";
-    const PARAMS: &'static [ParamSpec] = &[
-        ParamSpec {
-            key: "alpha",
-            label: "rescaling factor \u{3b1}",
-            min: 0.01,
-            max: 100.0,
-            default: 10.0,
-            scale: Scale::Log,
-        },
-        ParamSpec {
-            key: "scope",
-            label: "rescale",
-            min: 0.0,
-            max: 1.0,
-            default: 0.0,
-            scale: Scale::Choice(&["one neuron", "all neurons"]),
-        },
-        ParamSpec { key: "neuron", label: "neuron i", min: 1.0, max: 40.0, default: 1.0, scale: Scale::Integer },
-        ParamSpec { key: "k", label: "width k", min: 2.0, max: 40.0, default: 12.0, scale: Scale::Integer },
-        ParamSpec { key: "n", label: "samples n", min: 2.0, max: 20.0, default: 6.0, scale: Scale::Integer },
-        ParamSpec { key: "seed", label: "seed", min: 1.0, max: 999.0, default: 1.0, scale: Scale::Integer },
-        ParamSpec {
-            key: "steps",
-            label: "GD steps at most",
-            min: 100.0,
-            max: 50_000.0,
-            default: 20_000.0,
-            scale: Scale::Integer,
-        },
-    ];
-    const PANELS: &'static [Panel] = &[
-        Panel { key: "function", description: "The data, the trained network's function and the function after rescaling (the same curve), and the rescaled neuron's contribution" },
-        Panel { key: "sharpness", description: "The top Hessian eigenvalue against the rescaling factor α on log axes, with its minimum and the current α marked; drag to set α" },
-        Panel { key: "weights", description: "The rescaled neuron's weights |w1|, |b1|, |w2| and the product |w1 w2| against α on log axes" },
-    ];
+    const PARAMS: &'static [ParamSpec] = Settings::SPECS;
+    const PANELS: &'static [Panel] = Panels::PANELS;
     const PACE: Option<f64> = None;
     const UNIT: &'static str = WORK_UNIT_NAME;
 
     fn validate(params: &ParamValues) -> Result<(), ParamError> {
-        let (k, neuron) = (params.get_usize("k"), params.get_usize("neuron"));
+        let Settings { k, neuron, .. } = Settings::read(params);
         if neuron > k {
             return Err(ParamError {
-                key: "neuron".into(),
+                key: Settings::KEYS.neuron.into(),
                 message: format!(
                     "neuron i = {neuron} does not exist in a network of width k = {k}: choose i \u{2264} k"
                 ),
@@ -303,38 +298,25 @@ impl Figure for Rescaling {
     }
 
     fn new(params: ParamValues) -> Self {
-        let (k, n, neuron) = (params.get_usize("k"), params.get_usize("n"), params.get_usize("neuron"));
+        let Settings { alpha, scope, neuron, k, n, seed, steps } = Settings::read(&params);
         let state = if let Err(e) = Self::validate(&params) {
             Err(e.message)
         } else {
-            let seed = params.get("seed") as u64;
             let problem = relu_problem(k, training_data(n, Labels::Target { noise: 0.0 }, seed));
             let theta = initial_theta(k, seed.wrapping_add(1));
             let eta = 1.0 / sharpness(&problem, &theta);
             if !eta.is_finite() {
                 Err("The sharpness at the start could not be computed.".to_string())
             } else {
-                let scope = if params.get("scope") == 1.0 { Scope::All } else { Scope::Neuron(neuron - 1) };
-                let settings = RunSettings {
-                    eta,
-                    batch_size: n,
-                    tolerance: TOLERANCE,
-                    max_steps: params.get_usize("steps"),
-                    record_every: 100,
-                    seed,
+                let scope = match scope {
+                    Rescaled::OneNeuron => Scope::Neuron(neuron - 1),
+                    Rescaled::AllNeurons => Scope::All,
                 };
+                let settings =
+                    RunSettings { eta, batch_size: n, tolerance: TOLERANCE, max_steps: steps, record_every: 100, seed };
                 let run = TrainingRun::new(&problem, theta, settings, 0);
                 let profile = SharpnessProfile::new(&problem, scope, ALPHA_RANGE, PROFILE_POINTS);
-                Ok(State {
-                    problem,
-                    scope,
-                    neuron: neuron - 1,
-                    alpha: params.get("alpha"),
-                    eta,
-                    run,
-                    profile,
-                    credit: 0,
-                })
+                Ok(State { problem, scope, neuron: neuron - 1, alpha, eta, run, profile, credit: 0 })
             }
         };
         Self { params, state }
@@ -379,17 +361,12 @@ impl Figure for Rescaling {
     where
         DB::ErrorType: 'static,
     {
-        let s = match &self.state {
-            Ok(s) => s,
-            Err(message) => {
-                plot::message_panel(area, theme, Self::PANELS[panel].key, message)?;
-                return Ok(None);
-            }
-        };
-        match panel {
-            0 => self.draw_function(s, area, theme),
-            1 => self.draw_profile(s, area, theme),
-            _ => self.draw_weights(s, area, theme),
+        let Some(which) = Panels::from_index(panel) else { return plot::no_such_panel(area, theme, Self::ID, panel) };
+        let Some(s) = plot::state_or_message(&self.state, area, theme, which.key())? else { return Ok(None) };
+        match which {
+            Panels::Function => self.draw_function(s, area, theme),
+            Panels::Sharpness => self.draw_profile(s, area, theme),
+            Panels::Weights => self.draw_weights(s, area, theme),
         }
     }
 
@@ -480,7 +457,7 @@ impl Figure for Rescaling {
     }
 
     fn grab(&self, panel: usize, x: f64, _y: f64) -> Option<Grab> {
-        (panel == 1 && x.is_finite()).then_some(Grab::X("alpha"))
+        (Panels::from_index(panel) == Some(Panels::Sharpness) && x.is_finite()).then_some(Grab::X(Settings::KEYS.alpha))
     }
 }
 
@@ -507,8 +484,8 @@ mod tests {
     #[test]
     fn a_neuron_beyond_the_width_is_reported() {
         let mut p = ParamValues::defaults(Rescaling::PARAMS);
-        p.set("neuron", 20.0).unwrap();
-        assert_eq!(Rescaling::validate(&p).unwrap_err().key, "neuron");
+        p.set(Settings::KEYS.neuron, 20.0).unwrap();
+        assert_eq!(Rescaling::validate(&p).unwrap_err().key, Settings::KEYS.neuron);
         let fig = Rescaling::new(p);
         let v = fig.verdict();
         assert_eq!(v.tone, Tone::Bad);
