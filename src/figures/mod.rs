@@ -14,6 +14,7 @@ pub mod proof_mean_dynamics;
 pub mod quadratic_1d;
 pub mod quadratic_nd;
 pub mod rescaling;
+pub mod shared;
 pub mod sharpness_vs_lr;
 pub mod switching;
 
