@@ -203,8 +203,9 @@ mod part_one {
 // ============================================================================================
 
 mod linear_stability_claims {
-    use sgd_stability::figures::linear_stability::{Dynamics, LinearStability, Start};
-    use sgd_stability::figures::proof_mean_dynamics::ProofMeanDynamics;
+    use sgd_stability::figures::linear_stability::{self, LinearStability};
+    use sgd_stability::figures::proof_mean_dynamics::{self, ProofMeanDynamics};
+    use sgd_stability::figures::shared::linear_dynamics::{Dynamics, Start};
     use sgd_stability::figures::{Figure, Table, Tone};
     use sgd_stability::kit::params::ParamValues;
 
@@ -231,7 +232,8 @@ mod linear_stability_claims {
         for (key, value) in values {
             params.set(key, *value).unwrap();
         }
-        let mut d = Dynamics::from_params(&params, Start::TopEigenvector).unwrap();
+        let problem = linear_stability::Settings::read(&params).problem();
+        let mut d = Dynamics::new(&problem, Start::TopEigenvector).unwrap();
         d.advance(usize::MAX / 4);
         d
     }
@@ -336,7 +338,8 @@ mod linear_stability_claims {
         let mut params = ParamValues::defaults(ProofMeanDynamics::PARAMS);
         assert_eq!((params.get("labels"), params.get("eta")), (1.0, 0.5));
         params.set("line", 2.0).unwrap();
-        let d = Dynamics::from_params(&params, Start::EveryEigenvector).unwrap();
+        let problem = proof_mean_dynamics::Settings::read(&params).problem();
+        let d = Dynamics::new(&problem, Start::EveryEigenvector).unwrap();
         let n = d.problem.len();
         let per_sample = (0..n).map(|j| d.problem.sample_gradient(j).iter().map(|g| g * g).sum::<f64>().sqrt());
         assert!(per_sample.fold(f64::INFINITY, f64::min) > 1e-3, "every kick is visible");
@@ -1076,7 +1079,7 @@ mod function_space_and_lemma4 {
     /// λ_max ≈ 1.5 ≤ 2/η₂ = 50."
     #[test]
     fn the_switch_step_is_the_defaults_and_its_minimum_is_too_sharp_for_eta_2() {
-        use sgd_stability::figures::shared::{InputLaw, TargetFunction};
+        use sgd_stability::figures::shared::function_laws::{InputLaw, TargetFunction};
         let defaults = ParamValues::defaults(FunctionSpace::PARAMS);
         assert_eq!(InputLaw::NAMES[defaults.get_usize("law")], "uniform");
         assert_eq!(TargetFunction::NAMES[defaults.get_usize("target")], "abs");

@@ -9,7 +9,7 @@ use plotters::coord::Shift;
 use plotters::prelude::*;
 
 use super::{Activity, Figure, Grab, Panel, Table, Tone, Verdict};
-use crate::kit::params::{ParamSpec, ParamValues, Scale};
+use crate::kit::params::{ParamSpec, ParamValues};
 use crate::kit::plot::{self, DrawResult, Theme};
 use crate::math::quadratic::{gd_iterates_1d, Fate, Quadratic1d as Quadratic};
 
@@ -17,10 +17,30 @@ use crate::math::quadratic::{gd_iterates_1d, Fate, Quadratic1d as Quadratic};
 /// run goes on to the divergence test of the numerics).
 pub const VIEW_GROWTH: f64 = 40.0;
 
+crate::figure_params! {
+    /// The settings of `quadratic-1d`.
+    pub struct Settings, keys SettingsKeys {
+        a: f64 = "a", "curvature a", Log(0.05, 10.0), 1.5;
+        eta: f64 = "eta", "step size \u{3b7}", Log(0.01, 5.0), 1.2;
+        b: f64 = "b", "linear term b", Linear(-5.0, 5.0), -1.5;
+        x0: f64 = "x0", "start x\u{2080}", Linear(-5.0, 5.0), -1.0;
+        steps: usize = "steps", "steps T", Integer(1, 200), 30;
+    }
+}
+
+crate::figure_panels! {
+    /// The panels of `quadratic-1d`.
+    pub enum Panels {
+        Iterates = "iterates", "GD iterates x_t against the step t, with the closed form (4) drawn through them and the minimizer x* as a line",
+        Cobweb = "cobweb", "Cobweb plot of the GD map x ↦ x − η(ax + b) against the diagonal",
+        Contraction = "contraction", "The contraction factor 1 − ηa against the curvature a, with the threshold a = 2/η; drag the marker to change a",
+    }
+}
+
 pub struct Quadratic1d {
     params: ParamValues,
+    settings: Settings,
     f: Quadratic,
-    eta: f64,
     iterates: Vec<f64>,
     fate: Fate,
     /// Iterates revealed so far (x₀ … x_{shown}).
@@ -57,8 +77,9 @@ impl Quadratic1d {
             .label(format!("x* = {}", format::tick(x_star)))
             .legend(plot::swatch(theme, theme.line(theme.muted(), 2.0)));
         let revealed = self.revealed();
-        let closed: Vec<(f64, f64)> =
-            (0..revealed.len()).map(|t| (t as f64, self.f.closed_form(self.iterates[0], self.eta, t))).collect();
+        let closed: Vec<(f64, f64)> = (0..revealed.len())
+            .map(|t| (t as f64, self.f.closed_form(self.iterates[0], self.settings.eta, t)))
+            .collect();
         let closed_style = theme.line(theme.series(1), 1.5);
         plot::line(&mut chart, "closed form (4)", closed, closed_style)?
             .label("closed form (4)")
@@ -88,7 +109,7 @@ impl Quadratic1d {
             .legend(plot::swatch(theme, theme.line(theme.muted(), 2.0)));
         let map_style = theme.line(theme.foreground(), 1.5);
         // The map's line is steeper than the diagonal when GD diverges: cut it at the frame.
-        let map = [(lo, self.f.gd_step(lo, self.eta)), (hi, self.f.gd_step(hi, self.eta))];
+        let map = [(lo, self.f.gd_step(lo, self.settings.eta)), (hi, self.f.gd_step(hi, self.settings.eta))];
         plot::clipped_line(&mut chart, "GD map", &map, ((lo, hi), (lo, hi)), map_style)?
             .label("x \u{21a6} x \u{2212} \u{3b7}(ax + b)")
             .legend(plot::swatch(theme, map_style));
@@ -112,25 +133,15 @@ impl Quadratic1d {
 impl Figure for Quadratic1d {
     const ID: &'static str = "quadratic-1d";
     const TITLE: &'static str = "GD on a one-dimensional quadratic";
-    const PARAMS: &'static [ParamSpec] = &[
-        ParamSpec { key: "a", label: "curvature a", min: 0.05, max: 10.0, default: 1.5, scale: Scale::Log },
-        ParamSpec { key: "eta", label: "step size \u{3b7}", min: 0.01, max: 5.0, default: 1.2, scale: Scale::Log },
-        ParamSpec { key: "b", label: "linear term b", min: -5.0, max: 5.0, default: -1.5, scale: Scale::Linear },
-        ParamSpec { key: "x0", label: "start x\u{2080}", min: -5.0, max: 5.0, default: -1.0, scale: Scale::Linear },
-        ParamSpec { key: "steps", label: "steps T", min: 1.0, max: 200.0, default: 30.0, scale: Scale::Integer },
-    ];
-    const PANELS: &'static [Panel] = &[
-        Panel { key: "iterates", description: "GD iterates x_t against the step t, with the closed form (4) drawn through them and the minimizer x* as a line" },
-        Panel { key: "cobweb", description: "Cobweb plot of the GD map x ↦ x − η(ax + b) against the diagonal" },
-        Panel { key: "contraction", description: "The contraction factor 1 − ηa against the curvature a, with the threshold a = 2/η; drag the marker to change a" },
-    ];
+    const PARAMS: &'static [ParamSpec] = Settings::SPECS;
+    const PANELS: &'static [Panel] = Panels::PANELS;
     const PACE: Option<f64> = Some(12.0);
 
     fn new(params: ParamValues) -> Self {
-        let f = Quadratic { a: params.get("a"), b: params.get("b"), c: 0.0 };
-        let eta = params.get("eta");
-        let (iterates, fate) = gd_iterates_1d(&f, params.get("x0"), eta, params.get_usize("steps"));
-        Self { params, f, eta, iterates, fate, shown: 0 }
+        let settings = Settings::read(&params);
+        let f = Quadratic { a: settings.a, b: settings.b, c: 0.0 };
+        let (iterates, fate) = gd_iterates_1d(&f, settings.x0, settings.eta, settings.steps);
+        Self { params, settings, f, iterates, fate, shown: 0 }
     }
 
     fn params(&self) -> &ParamValues {
@@ -151,23 +162,26 @@ impl Figure for Quadratic1d {
     where
         DB::ErrorType: 'static,
     {
-        match panel {
-            0 => self.draw_iterates(area, theme),
-            1 => self.draw_cobweb(area, theme),
-            _ => plot::draw_contraction(area, theme, self.eta, &[("a", self.f.a)], 1.0),
+        match Panels::from_index(panel) {
+            Some(Panels::Iterates) => self.draw_iterates(area, theme),
+            Some(Panels::Cobweb) => self.draw_cobweb(area, theme),
+            Some(Panels::Contraction) => {
+                plot::draw_contraction(area, theme, self.settings.eta, &[("a", self.f.a)], 1.0)
+            }
+            None => plot::no_such_panel(area, theme, Self::ID, panel),
         }
     }
 
     fn verdict(&self) -> Verdict {
-        let factor = self.f.contraction(self.eta);
+        let factor = self.f.contraction(self.settings.eta);
         let m = factor.abs();
         let head = format!(
             "|1 \u{2212} \u{3b7}a| = |1 \u{2212} {}\u{b7}{}| = {:.4}",
-            format::tick(self.eta),
+            format::tick(self.settings.eta),
             format::tick(self.f.a),
             m
         );
-        let threshold = format!("2/\u{3b7} = {}", format::tick(2.0 / self.eta));
+        let threshold = format!("2/\u{3b7} = {}", format::tick(2.0 / self.settings.eta));
         if m < 1.0 {
             let how = if factor < 0.0 { "oscillating" } else { "monotonically" };
             Verdict {
@@ -197,13 +211,13 @@ impl Figure for Quadratic1d {
             .iterates
             .iter()
             .enumerate()
-            .map(|(t, &x)| vec![t as f64, x, self.f.closed_form(x0, self.eta, t), self.f.value(x)])
+            .map(|(t, &x)| vec![t as f64, x, self.f.closed_form(x0, self.settings.eta, t), self.f.value(x)])
             .collect();
         vec![Table { name: "iterates", columns: vec!["t", "x_t", "closed_form", "f_x_t"], rows }]
     }
 
     fn grab(&self, panel: usize, x: f64, _y: f64) -> Option<Grab> {
-        (panel == 2 && x.is_finite()).then_some(Grab::X("a"))
+        (Panels::from_index(panel) == Some(Panels::Contraction) && x.is_finite()).then_some(Grab::X(Settings::KEYS.a))
     }
 }
 
@@ -223,8 +237,8 @@ mod tests {
     #[test]
     fn past_the_threshold_it_diverges_and_says_when() {
         let mut p = ParamValues::defaults(Quadratic1d::PARAMS);
-        p.set("eta", 1.5).unwrap(); // 2/η = 1.33 < a = 1.5
-        p.set("steps", 200.0).unwrap();
+        p.set(Settings::KEYS.eta, 1.5).unwrap(); // 2/η = 1.33 < a = 1.5
+        p.set(Settings::KEYS.steps, 200.0).unwrap();
         let fig = Quadratic1d::new(p);
         assert!(matches!(fig.fate, Fate::Diverged { .. }));
         let v = fig.verdict();

@@ -12,17 +12,39 @@ use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
 
 use super::{Activity, Figure, Grab, Panel, Table, Tone, Verdict};
-use crate::kit::params::{ParamSpec, ParamValues, Scale};
+use crate::kit::params::{ParamSpec, ParamValues};
 use crate::kit::plot::{self, DrawResult, Theme};
 use crate::math::quadratic::{rotation_2d, Fate, QuadraticNd as Quadratic};
 
 /// Iterates farther than this many times the starting distance from x* leave the contour plot.
 const VIEW_GROWTH: f64 = 6.0;
 
+crate::figure_params! {
+    /// The settings of `quadratic-nd`.
+    pub struct Settings, keys SettingsKeys {
+        a1: f64 = "a1", "eigenvalue a\u{2081}", Log(0.05, 10.0), 3.0;
+        a2: f64 = "a2", "eigenvalue a\u{2082}", Log(0.05, 10.0), 0.4;
+        angle: f64 = "angle", "rotation of q\u{2081} (degrees)", Linear(-90.0, 90.0), 30.0;
+        eta: f64 = "eta", "step size \u{3b7}", Log(0.01, 5.0), 0.6;
+        x0: f64 = "x0", "start x\u{2080},\u{2081}", Linear(-5.0, 5.0), -2.0;
+        y0: f64 = "y0", "start x\u{2080},\u{2082}", Linear(-5.0, 5.0), 1.5;
+        steps: usize = "steps", "steps T", Integer(1, 300), 40;
+    }
+}
+
+crate::figure_panels! {
+    /// The panels of `quadratic-nd`.
+    pub enum Panels {
+        Contours = "contours", "Contour lines of f with the GD path from x_0 and the two eigen-directions of A",
+        Projections = "projections", "The distance to the minimum along each eigenvector, |q_i^T (x_t − x*)|, against t on a log scale, with the closed form",
+        Contraction = "contraction", "The contraction factors 1 − η a_i against a with the threshold 2/η; drag the markers to change the eigenvalues",
+    }
+}
+
 pub struct QuadraticNd {
     params: ParamValues,
+    settings: Settings,
     f: Quadratic,
-    eta: f64,
     iterates: Vec<DVector<f64>>,
     fate: Fate,
     shown: usize,
@@ -137,7 +159,7 @@ impl QuadraticNd {
         for i in 0..2 {
             let color = theme.series(i * 2);
             let start = all[i][0];
-            let factor = (1.0 - self.eta * a[i]).abs();
+            let factor = (1.0 - self.settings.eta * a[i]).abs();
             // Values below the axis (a component that is zero, or has converged past it) are
             // left out rather than drawn on the bottom edge.
             let closed: Vec<(f64, f64)> = (0..shown[i].len())
@@ -164,52 +186,19 @@ impl QuadraticNd {
 impl Figure for QuadraticNd {
     const ID: &'static str = "quadratic-nd";
     const TITLE: &'static str = "GD on a quadratic in two dimensions";
-    const PARAMS: &'static [ParamSpec] = &[
-        ParamSpec { key: "a1", label: "eigenvalue a\u{2081}", min: 0.05, max: 10.0, default: 3.0, scale: Scale::Log },
-        ParamSpec { key: "a2", label: "eigenvalue a\u{2082}", min: 0.05, max: 10.0, default: 0.4, scale: Scale::Log },
-        ParamSpec {
-            key: "angle",
-            label: "rotation of q\u{2081} (degrees)",
-            min: -90.0,
-            max: 90.0,
-            default: 30.0,
-            scale: Scale::Linear,
-        },
-        ParamSpec { key: "eta", label: "step size \u{3b7}", min: 0.01, max: 5.0, default: 0.6, scale: Scale::Log },
-        ParamSpec {
-            key: "x0",
-            label: "start x\u{2080},\u{2081}",
-            min: -5.0,
-            max: 5.0,
-            default: -2.0,
-            scale: Scale::Linear,
-        },
-        ParamSpec {
-            key: "y0",
-            label: "start x\u{2080},\u{2082}",
-            min: -5.0,
-            max: 5.0,
-            default: 1.5,
-            scale: Scale::Linear,
-        },
-        ParamSpec { key: "steps", label: "steps T", min: 1.0, max: 300.0, default: 40.0, scale: Scale::Integer },
-    ];
-    const PANELS: &'static [Panel] = &[
-        Panel { key: "contours", description: "Contour lines of f with the GD path from x_0 and the two eigen-directions of A" },
-        Panel { key: "projections", description: "The distance to the minimum along each eigenvector, |q_i^T (x_t − x*)|, against t on a log scale, with the closed form" },
-        Panel { key: "contraction", description: "The contraction factors 1 − η a_i against a with the threshold 2/η; drag the markers to change the eigenvalues" },
-    ];
+    const PARAMS: &'static [ParamSpec] = Settings::SPECS;
+    const PANELS: &'static [Panel] = Panels::PANELS;
     const PACE: Option<f64> = Some(12.0);
 
     fn new(params: ParamValues) -> Self {
-        let q = rotation_2d(params.get("angle").to_radians());
+        let settings = Settings::read(&params);
+        let q = rotation_2d(settings.angle.to_radians());
         let x_star = DVector::zeros(2);
-        let f = Quadratic::from_spectrum(&q, &[params.get("a1"), params.get("a2")], &x_star, 0.0)
+        let f = Quadratic::from_spectrum(&q, &[settings.a1, settings.a2], &x_star, 0.0)
             .expect("positive eigenvalues within the parameter ranges give an SPD matrix");
-        let eta = params.get("eta");
-        let x0 = DVector::from_column_slice(&[params.get("x0"), params.get("y0")]);
-        let (iterates, fate) = f.gd_iterates(&x0, eta, params.get_usize("steps"));
-        Self { params, f, eta, iterates, fate, shown: 0 }
+        let x0 = DVector::from_column_slice(&[settings.x0, settings.y0]);
+        let (iterates, fate) = f.gd_iterates(&x0, settings.eta, settings.steps);
+        Self { params, settings, f, iterates, fate, shown: 0 }
     }
 
     fn params(&self) -> &ParamValues {
@@ -230,26 +219,27 @@ impl Figure for QuadraticNd {
     where
         DB::ErrorType: 'static,
     {
-        match panel {
-            0 => self.draw_contours(area, theme),
-            1 => self.draw_projections(area, theme),
-            _ => plot::draw_contraction(
+        match Panels::from_index(panel) {
+            Some(Panels::Contours) => self.draw_contours(area, theme),
+            Some(Panels::Projections) => self.draw_projections(area, theme),
+            Some(Panels::Contraction) => plot::draw_contraction(
                 area,
                 theme,
-                self.eta,
-                &[("a\u{2081}", self.params.get("a1")), ("a\u{2082}", self.params.get("a2"))],
+                self.settings.eta,
+                &[("a\u{2081}", self.settings.a1), ("a\u{2082}", self.settings.a2)],
                 1.0,
             ),
+            None => plot::no_such_panel(area, theme, Self::ID, panel),
         }
     }
 
     fn verdict(&self) -> Verdict {
-        let threshold = 2.0 / self.eta;
+        let threshold = 2.0 / self.settings.eta;
         let parts: Vec<String> = ["a\u{2081}", "a\u{2082}"]
             .iter()
-            .zip([self.params.get("a1"), self.params.get("a2")])
+            .zip([self.settings.a1, self.settings.a2])
             .map(|(name, a)| {
-                let m = (1.0 - self.eta * a).abs();
+                let m = (1.0 - self.settings.eta * a).abs();
                 let what = if m < 1.0 {
                     "converges"
                 } else if m == 1.0 {
@@ -260,9 +250,9 @@ impl Figure for QuadraticNd {
                 format!("{name} = {}: |1 \u{2212} \u{3b7}a| = {m:.3}, {what}", format::tick(a))
             })
             .collect();
-        let unstable = [self.params.get("a1"), self.params.get("a2")].iter().any(|&a| (1.0 - self.eta * a).abs() > 1.0);
-        let boundary =
-            [self.params.get("a1"), self.params.get("a2")].iter().any(|&a| (1.0 - self.eta * a).abs() == 1.0);
+        let eigenvalues = [self.settings.a1, self.settings.a2];
+        let unstable = eigenvalues.iter().any(|&a| (1.0 - self.settings.eta * a).abs() > 1.0);
+        let boundary = eigenvalues.iter().any(|&a| (1.0 - self.settings.eta * a).abs() == 1.0);
         let fate = match self.fate {
             Fate::Diverged { step } => format!(" GD diverged (distance > 10\u{2078}\u{b7}start) at step {step}."),
             Fate::Completed => String::new(),
@@ -286,7 +276,7 @@ impl Figure for QuadraticNd {
             .enumerate()
             .map(|(t, x)| {
                 let p = self.f.projections(&(x - &x_star));
-                let c = self.f.closed_form(x0, self.eta, t);
+                let c = self.f.closed_form(x0, self.settings.eta, t);
                 vec![t as f64, x[0], x[1], p[0], p[1], c[0], c[1], self.f.value(x)]
             })
             .collect();
@@ -298,11 +288,11 @@ impl Figure for QuadraticNd {
     }
 
     fn grab(&self, panel: usize, x: f64, _y: f64) -> Option<Grab> {
-        if panel != 2 || !x.is_finite() {
+        if Panels::from_index(panel) != Some(Panels::Contraction) || !x.is_finite() {
             return None;
         }
-        let (a1, a2) = (self.params.get("a1"), self.params.get("a2"));
-        Some(Grab::X(if (x - a1).abs() <= (x - a2).abs() { "a1" } else { "a2" }))
+        let (a1, a2) = (self.settings.a1, self.settings.a2);
+        Some(Grab::X(if (x - a1).abs() <= (x - a2).abs() { Settings::KEYS.a1 } else { Settings::KEYS.a2 }))
     }
 }
 
@@ -313,8 +303,8 @@ mod tests {
     #[test]
     fn diverges_exactly_along_the_direction_past_the_threshold() {
         let mut p = ParamValues::defaults(QuadraticNd::PARAMS);
-        p.set("eta", 0.8).unwrap(); // 2/η = 2.5: a₁ = 3 unstable, a₂ = 0.4 stable
-        p.set("steps", 60.0).unwrap();
+        p.set(Settings::KEYS.eta, 0.8).unwrap(); // 2/η = 2.5: a₁ = 3 unstable, a₂ = 0.4 stable
+        p.set(Settings::KEYS.steps, 60.0).unwrap();
         let fig = QuadraticNd::new(p);
         let [q1, q2] = fig.projections(fig.iterates.len() - 1);
         assert!(q1.last().unwrap() > &(q1[0] * 100.0), "q1 component must grow");

@@ -20,7 +20,7 @@ use plotters::coord::Shift;
 use plotters::prelude::*;
 
 use super::{Activity, Figure, Panel, Table, Tone, Verdict};
-use crate::kit::params::{ParamError, ParamSpec, ParamValues, Scale};
+use crate::kit::params::{ParamError, ParamSpec, ParamValues};
 use crate::kit::plot::{self, DrawResult, Theme};
 use crate::math::datasets::Dataset;
 use crate::math::function_space::balanced_init;
@@ -29,11 +29,39 @@ use crate::math::network::{Activation, ShallowNet};
 use crate::math::rng::seeded;
 use crate::page::run_file::RunFile;
 
-/// Whether Lemma 4's bound is drawn (the walkthrough shows the sweep before it states the lemma).
-const LEMMA4_CHOICES: &[&str] = &["shown", "hidden"];
+crate::choices! {
+    /// Whether Lemma 4's bound is drawn (the walkthrough shows the sweep before it states the
+    /// lemma).
+    pub enum Lemma4 { Shown = "shown", Hidden = "hidden" }
+}
+
+crate::figure_params! {
+    /// The settings of `sharpness-vs-lr`.
+    pub struct Settings, keys SettingsKeys {
+        eta_min: f64 = "eta_min", "smallest \u{3b7}", Log(1e-4, 1.0), 0.01;
+        eta_max: f64 = "eta_max", "largest \u{3b7}", Log(1e-4, 5.0), 0.08;
+        count: usize = "count", "step sizes", Integer(2, 40), 30;
+        steps: usize = "steps", "step cap per run", Integer(100, 100_000), 30_000;
+        tolerance: f64 = "tolerance", "loss tolerance", Log(1e-10, 1e-2), 1e-6;
+        width: usize = "width", "neurons k", Integer(2, 200), 40;
+        points: usize = "points", "points n", Integer(3, 50), 8;
+        scale: f64 = "scale", "initial weight scale", Log(0.1, 3.0), 1.0;
+        seed: u64 = "seed", "seed", Integer(0, 999_999), 3;
+        lemma4: Lemma4 = "lemma4", "Lemma 4's bound", Choice, Lemma4::Shown;
+    }
+}
+
+crate::figure_panels! {
+    /// The panels of `sharpness-vs-lr`.
+    pub enum Panels {
+        Sharpness = "sharpness", "Sharpness where each run stopped against the step size, with 2/η and Lemma 4's lower bound for the converged runs; hollow markers stopped at the step cap, crosses diverged",
+        Loss = "loss", "Training loss where each run stopped against the step size, with the tolerance; hollow markers stopped at the step cap",
+    }
+}
 
 pub struct SharpnessVsLr {
     params: ParamValues,
+    settings: Settings,
     sweep: LearningRateSweep,
     data: Dataset,
 }
@@ -103,16 +131,16 @@ fn sharpness_rises(converged: &[&SweepResult]) -> Option<String> {
 impl SharpnessVsLr {
     /// The sweep for `params` on `data` from θ₀.
     fn start(params: ParamValues, data: Dataset, theta0: Vec<f64>) -> Self {
-        let net = ShallowNet::new(params.get_usize("width"), Activation::Relu);
-        let etas = log_grid(params.get("eta_min"), params.get("eta_max"), params.get_usize("count"));
+        let settings = Settings::read(&params);
+        let net = ShallowNet::new(settings.width, Activation::Relu);
+        let etas = log_grid(settings.eta_min, settings.eta_max, settings.count);
         let shallow = data.to_shallow_data().expect("the sweep's data are one-dimensional");
-        let sweep =
-            LearningRateSweep::new(net, &shallow, theta0, etas, params.get_usize("steps"), params.get("tolerance"));
-        Self { params, sweep, data }
+        let sweep = LearningRateSweep::new(net, &shallow, theta0, etas, settings.steps, settings.tolerance);
+        Self { params, settings, sweep, data }
     }
 
     fn shows_lemma4(&self) -> bool {
-        self.params.get_usize("lemma4") == 0
+        self.settings.lemma4 == Lemma4::Shown
     }
 
     fn draw_sharpness<DB: DrawingBackend>(&self, area: &DrawingArea<DB, Shift>, theme: &Theme) -> DrawResult<DB>
@@ -193,7 +221,7 @@ impl SharpnessVsLr {
         plot::clear(area, theme)?;
         let etas = self.sweep.etas();
         let (e_lo, e_hi) = (etas[0] / 1.15, etas[etas.len() - 1] * 1.15);
-        let tolerance = self.params.get("tolerance");
+        let tolerance = self.settings.tolerance;
         let results = self.sweep.results();
         let losses = |outcome: Outcome| -> Vec<(f64, f64)> {
             results.iter().filter(|r| r.outcome == outcome && r.loss.is_finite()).map(|r| (r.eta, r.loss)).collect()
@@ -230,50 +258,16 @@ impl SharpnessVsLr {
 impl Figure for SharpnessVsLr {
     const ID: &'static str = "sharpness-vs-lr";
     const TITLE: &'static str = "Sharpness versus learning rate";
-    const PARAMS: &'static [ParamSpec] = &[
-        ParamSpec { key: "eta_min", label: "smallest \u{3b7}", min: 1e-4, max: 1.0, default: 0.01, scale: Scale::Log },
-        ParamSpec { key: "eta_max", label: "largest \u{3b7}", min: 1e-4, max: 5.0, default: 0.08, scale: Scale::Log },
-        ParamSpec { key: "count", label: "step sizes", min: 2.0, max: 40.0, default: 30.0, scale: Scale::Integer },
-        ParamSpec {
-            key: "steps",
-            label: "step cap per run",
-            min: 100.0,
-            max: 100_000.0,
-            default: 30_000.0,
-            scale: Scale::Integer,
-        },
-        ParamSpec {
-            key: "tolerance",
-            label: "loss tolerance",
-            min: 1e-10,
-            max: 1e-2,
-            default: 1e-6,
-            scale: Scale::Log,
-        },
-        ParamSpec { key: "width", label: "neurons k", min: 2.0, max: 200.0, default: 40.0, scale: Scale::Integer },
-        ParamSpec { key: "points", label: "points n", min: 3.0, max: 50.0, default: 8.0, scale: Scale::Integer },
-        ParamSpec { key: "scale", label: "initial weight scale", min: 0.1, max: 3.0, default: 1.0, scale: Scale::Log },
-        ParamSpec { key: "seed", label: "seed", min: 0.0, max: 999_999.0, default: 3.0, scale: Scale::Integer },
-        ParamSpec {
-            key: "lemma4",
-            label: "Lemma 4's bound",
-            min: 0.0,
-            max: 1.0,
-            default: 0.0,
-            scale: Scale::Choice(LEMMA4_CHOICES),
-        },
-    ];
-    const PANELS: &'static [Panel] = &[
-        Panel { key: "sharpness", description: "Sharpness where each run stopped against the step size, with 2/η and Lemma 4's lower bound for the converged runs; hollow markers stopped at the step cap, crosses diverged" },
-        Panel { key: "loss", description: "Training loss where each run stopped against the step size, with the tolerance; hollow markers stopped at the step cap" },
-    ];
+    const PARAMS: &'static [ParamSpec] = Settings::SPECS;
+    const PANELS: &'static [Panel] = Panels::PANELS;
     const PACE: Option<f64> = None;
     const UNIT: &'static str = "GD steps";
 
     fn validate(p: &ParamValues) -> Result<(), ParamError> {
-        if p.get("eta_min") >= p.get("eta_max") {
+        let settings = Settings::read(p);
+        if settings.eta_min >= settings.eta_max {
             return Err(ParamError {
-                key: "eta_max".into(),
+                key: Settings::KEYS.eta_max.into(),
                 message: "the largest \u{3b7} must exceed the smallest".into(),
             });
         }
@@ -281,9 +275,9 @@ impl Figure for SharpnessVsLr {
     }
 
     fn new(params: ParamValues) -> Self {
-        let width = params.get_usize("width");
-        let theta0 = balanced_init(width, params.get("scale"), &mut seeded(params.get("seed") as u64));
-        let data = data(params.get_usize("points"));
+        let settings = Settings::read(&params);
+        let theta0 = balanced_init(settings.width, settings.scale, &mut seeded(settings.seed));
+        let data = data(settings.points);
         Self::start(params, data, theta0)
     }
 
@@ -297,8 +291,8 @@ impl Figure for SharpnessVsLr {
         if data.input_dim != 1 {
             return Err("the sweep's network takes one input: the run file's data are two-dimensional".into());
         }
-        params.set("points", data.len() as f64).map_err(|e| e.message)?;
-        let expected = 3 * params.get_usize("width") + 1;
+        params.set(Settings::KEYS.points, data.len() as f64).map_err(|e| e.message)?;
+        let expected = 3 * Settings::read(&params).width + 1;
         if run.theta.len() != expected {
             return Err(format!(
                 "the saved parameters have {} entries, a network of this width has {expected}",
@@ -325,9 +319,10 @@ impl Figure for SharpnessVsLr {
     where
         DB::ErrorType: 'static,
     {
-        match panel {
-            0 => self.draw_sharpness(area, theme),
-            _ => self.draw_loss(area, theme),
+        match Panels::from_index(panel) {
+            Some(Panels::Sharpness) => self.draw_sharpness(area, theme),
+            Some(Panels::Loss) => self.draw_loss(area, theme),
+            None => plot::no_such_panel(area, theme, Self::ID, panel),
         }
     }
 
@@ -347,7 +342,7 @@ impl Figure for SharpnessVsLr {
             "{} converged (largest sharpness/(2/\u{3b7}) = {:.3}), {not_converged} stopped at the step cap of {} steps without converging, {diverged} diverged",
             converged.len(),
             worst,
-            self.params.get_usize("steps")
+            self.settings.steps
         );
         if !self.sweep.is_done() {
             return Verdict { text: format!("so far {summary}."), tone: Tone::Neutral };

@@ -8,7 +8,7 @@ use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
 
 use super::{FunctionSpace, CURVE_POINTS, PHI_CELLS};
-use crate::figures::shared::broken_swatch;
+use crate::figures::shared::function_laws::broken_swatch;
 use crate::kit::plot::{self, DrawResult, PlotMap, Theme};
 use crate::math::function_space::{gauss_newton_top, knots, residual_part_norm, weighted_curvature, Knot, Target};
 use crate::math::interpolation_run::Outcome;

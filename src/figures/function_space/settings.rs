@@ -3,7 +3,7 @@
 
 use crate::kit::format;
 
-use crate::figures::shared::{InputLaw, TargetFunction, LAW_LABEL, TARGET_LABEL};
+use crate::figures::shared::function_laws::{InputLaw, TargetFunction, LAW_LABEL, TARGET_LABEL};
 use crate::figures::Preset;
 use crate::kit::params::{ParamError, ParamValues};
 

@@ -7,7 +7,7 @@ use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
 
 use super::{Corollary, Evaluation, ProofLemma4, ROUNDING};
-use crate::figures::shared::broken_swatch;
+use crate::figures::shared::function_laws::broken_swatch;
 use crate::kit::plot::{self, DrawResult, Theme};
 use crate::math::function_space::CHAIN_LINES;
 

@@ -22,7 +22,7 @@ mod verdict;
 use plotters::coord::Shift;
 use plotters::prelude::*;
 
-use super::shared::{InputLaw, TargetFunction, LAW_LABEL, TARGET_LABEL};
+use super::shared::function_laws::{InputLaw, TargetFunction, LAW_LABEL, TARGET_LABEL};
 use super::{Activity, Figure, Panel, Table, Verdict};
 use crate::kit::params::{ParamSpec, ParamValues};
 use crate::kit::plot::{self, DrawResult, Theme};

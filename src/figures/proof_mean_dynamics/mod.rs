@@ -11,24 +11,28 @@
 //! Up to line 7 the runs start from θ₀ − θ* = (q₁ + … + q_d)/√d, every eigen-direction of H in
 //! equal parts, since the proof has not chosen θ₀ yet; from line 8 on, where the proof chooses
 //! it, θ₀ − θ* = ε q₁ with ε = 1, on the unit top eigenvector q₁ of H.
+//!
+//! This module holds the settings, the state, the numbers and words of each line; `cloud`
+//! draws the runs themselves.
+
+mod cloud;
 
 use crate::kit::format;
 use nalgebra::DVector;
 use plotters::coord::Shift;
 use plotters::prelude::*;
 
-use super::linear_stability::{
-    check_problem, draw_dynamics, Dynamics, DynamicsView, Level, RunsNorm, Start, BATCH, DIM, ETA, HORIZON, LABELS,
-    RUNS, SAMPLES, SEED,
-};
+use super::shared::dynamics_panel::{draw_dynamics, DynamicsView, Level, RunsNorm};
+use super::shared::linear_dynamics::{Dynamics, Labels, ProblemSettings, Start, ETA_RANGE};
 use super::{Activity, Figure, Panel, Table, Tone, Verdict};
-use crate::kit::params::{ParamError, ParamSpec, ParamValues, Scale};
+use crate::kit::params::{ParamError, ParamSpec, ParamValues};
 use crate::kit::plot::{self, DrawResult, Theme};
 use crate::math::least_squares::batch_factor;
+use cloud::plane;
 
 /// The proof's lines, in the order of the page's list `#proof-mean-dynamics-steps`: what each
 /// covers.
-const STEPS_OF_PROOF: [&str; 10] = [
+pub const STEPS_OF_PROOF: [&str; 10] = [
     "eq. (9)",
     "eq. (10)",
     "eq. (11)",
@@ -47,22 +51,50 @@ const CHOICE_OF_START: usize = 8;
 /// ‖θ₀ − θ*‖: both starts are unit vectors. From line 8 on this is ε.
 const START_DISTANCE: f64 = 1.0;
 
-pub const LINE: ParamSpec = ParamSpec {
-    key: "line",
-    label: "step of the proof",
-    min: 1.0,
-    max: STEPS_OF_PROOF.len() as f64,
-    default: 1.0,
-    scale: Scale::Integer,
-};
+crate::figure_params! {
+    /// The settings of `proof-mean-dynamics`: the line of the proof, and the settings of
+    /// `linear-stability` (the same keys, ranges and defaults but for η and the labels).
+    pub struct Settings, keys SettingsKeys {
+        line: usize = "line", "step of the proof", Integer(1, STEPS_OF_PROOF.len()), 1;
+        /// At the default B = 2 and label noise, η = 0.5 keeps the noise floor √(tr S∞) ≈ 0.42
+        /// inside the ball of radius ε = 1, and the slowest eigen-direction of the mean decays
+        /// over tens of steps, slowly enough to watch.
+        eta: f64 = "eta", "step size \u{3b7}", Log(ETA_RANGE.0, ETA_RANGE.1), 0.5;
+        batch: usize = "batch", "batch size B", Integer(1, 50), 2;
+        /// Label noise by default: the per-sample gradients at θ* do not vanish.
+        labels: Labels = "labels", "labels", Choice, Labels::Noisy;
+        dim: usize = "d", "dimension d", Integer(2, 10), 4;
+        samples: usize = "n", "samples n", Integer(2, 50), 16;
+        seed: u64 = "seed", "problem seed", Integer(1, 999), 5;
+        runs: usize = "runs", "simulated runs R", Integer(10, 1000), 400;
+        horizon: usize = "horizon", "steps T", Integer(10, 500), 150;
+    }
+}
 
-/// At the default B = 2 and label noise, η = 0.5 keeps the noise floor √(tr S∞) ≈ 0.42 inside
-/// the ball of radius ε = 1, and the slowest eigen-direction of the mean decays over tens of
-/// steps, slowly enough to watch.
-const PROOF_ETA: ParamSpec = ParamSpec { default: 0.5, ..ETA };
+impl Settings {
+    /// The settings that build the problem and its runs.
+    pub fn problem(&self) -> ProblemSettings {
+        ProblemSettings {
+            dim: self.dim,
+            samples: self.samples,
+            batch: self.batch,
+            eta: self.eta,
+            labels: self.labels,
+            seed: self.seed,
+            runs: self.runs,
+            horizon: self.horizon,
+        }
+    }
+}
 
-/// Label noise by default: the per-sample gradients at θ* do not vanish.
-const PROOF_LABELS: ParamSpec = ParamSpec { default: 1.0, ..LABELS };
+crate::figure_panels! {
+    /// The panels of `proof-mean-dynamics`.
+    pub enum Panels {
+        Dynamics = "dynamics", "The distance of the mean ‖E[θ_t − θ*]‖ against t up to the current step, from simulated runs and in closed form (I − ηH)^t(θ_0 − θ*), with the standard error of the runs' mean, E‖θ_t − θ*‖ for Jensen's step and ε once the proof sets it",
+        Cloud = "cloud", "The simulated runs at the current step in the plane of the top and bottom eigenvectors of H, with their mean, the closed form of the mean and its path, and θ*; the kicks of single samples' gradients at θ* where the proof uses them, a circle of radius E‖θ_t − θ*‖ at Jensen's step, and the ball of radius ε once the proof sets it",
+        Contraction = "contraction", "The contraction factor 1 − ηλ against λ with the eigenvalues of H marked and the threshold λ = 2/η",
+    }
+}
 
 /// Steps of the runs per second while they animate: the default horizon takes five seconds.
 const STEPS_PER_SECOND: f64 = 30.0;
@@ -80,19 +112,6 @@ fn norm(v: &[f64]) -> f64 {
 /// A value that may not have been followed (it passed its cap), in words.
 fn followed(value: Option<f64>) -> String {
     value.map_or_else(|| "followed no further (past its cap)".to_string(), format::number)
-}
-
-/// The coordinates of `e` along q₁ and q_d, the sharpest and the flattest eigen-directions of
-/// H: the plane in which the mean's path, fast along q₁ and slow along q_d, is best seen.
-fn plane(d: &Dynamics, e: &[f64]) -> (f64, f64) {
-    let vectors = &d.problem.hessian_eigen().vectors;
-    let along = |c: usize| e.iter().enumerate().map(|(i, v)| v * vectors[(i, c)]).sum::<f64>();
-    (along(0), along(vectors.ncols() - 1))
-}
-
-/// `n` in subscript digits.
-fn subscript(n: usize) -> String {
-    n.to_string().chars().filter_map(|c| c.to_digit(10)).filter_map(|k| char::from_u32(0x2080 + k)).collect()
 }
 
 impl ProofMeanDynamics {
@@ -258,173 +277,27 @@ impl ProofMeanDynamics {
             )
         }
     }
-
-    fn draw_cloud<DB: DrawingBackend>(
-        &self,
-        d: &Dynamics,
-        area: &DrawingArea<DB, Shift>,
-        theme: &Theme,
-    ) -> DrawResult<DB>
-    where
-        DB::ErrorType: 'static,
-    {
-        plot::clear(area, theme)?;
-        let sim = d.trajectories.simulated();
-        let t = d.last_step();
-        let project = |e: &[f64]| plane(d, e);
-        let points: Vec<(f64, f64)> = (0..sim.runs()).map(|r| project(sim.error(r))).collect();
-        let mean = project(&d.simulated_at(t).mean);
-        let closed = d.trajectories.exact_means().get(t).map(|m| project(m));
-        // The path of the closed form up to t: gradient descent on the quadratic model.
-        let path: Vec<(f64, f64)> = d.trajectories.exact_means().iter().take(t + 1).map(|m| project(m)).collect();
-        let kicks = if (2..=4).contains(&self.line) { self.kicks(d, &project) } else { Vec::new() };
-        // A circle around θ*: E‖θ_t − θ*‖ for Jensen's lines, the ball of radius ε once chosen.
-        let circle = match self.line {
-            6 | 7 => Some((
-                "circle of radius E\u{2016}\u{3b8}\u{209c} \u{2212} \u{3b8}*\u{2016}",
-                d.simulated_at(t).mean_norm,
-            )),
-            l if l >= CHOICE_OF_START => {
-                Some(("ball \u{2016}\u{3b8} \u{2212} \u{3b8}*\u{2016} \u{2264} \u{3b5}", START_DISTANCE))
-            }
-            _ => None,
-        };
-        // The view holds 95% of the runs, the means, the circle and the kicks; a few far runs
-        // may fall outside.
-        let mut radii: Vec<f64> = points.iter().map(|p| p.0.hypot(p.1)).filter(|r| r.is_finite()).collect();
-        radii.sort_by(f64::total_cmp);
-        let bulk = radii.get(radii.len() * 95 / 100).copied().unwrap_or(1.0);
-        let reach = [mean, closed.unwrap_or((0.0, 0.0))]
-            .iter()
-            .map(|p| p.0.hypot(p.1))
-            .chain(kicks.iter().map(|p| p.0.hypot(p.1)))
-            .chain(circle.map(|c| c.1))
-            .filter(|r| r.is_finite())
-            .fold(bulk, f64::max)
-            .max(1e-12)
-            * 1.2;
-        // Equal scales on both axes, so that circles look round: the plotting area is the panel
-        // less the frame's margins, caption and label areas (see `plot::frame`), and the y range
-        // runs from −1.7 ry to ry to leave room below the runs for the legend.
-        let (w, h) = area.dim_in_pixel();
-        let width = w.saturating_sub(theme.px(10.0 + 16.0 + 54.0)).max(1) as f64;
-        let height = h.saturating_sub(theme.px(10.0 + 10.0 + 38.0 + 22.0)).max(1) as f64;
-        let per_pixel = (2.0 * reach / width).max(2.7 * reach / height);
-        let (rx, ry) = (per_pixel * width / 2.0, per_pixel * height / 2.7);
-        let caption =
-            format!("the {} runs at t = {t}, along q\u{2081} and q{}", sim.runs(), subscript(d.problem.dim()));
-        let y_lo = -1.7 * ry;
-        let mut chart = plot::frame(area, theme, &caption).build_cartesian_2d(-rx..rx, y_lo..ry)?;
-        plot::mesh(
-            &mut chart,
-            theme,
-            "q\u{2081}\u{1d40}(\u{3b8}\u{209c} \u{2212} \u{3b8}*)",
-            &format!("q{}\u{1d40}(\u{3b8}\u{209c} \u{2212} \u{3b8}*)", subscript(d.problem.dim())),
-        )?;
-        let inside = |p: &(f64, f64)| p.0.abs() <= rx && p.1.abs() <= ry;
-        let run_colour = theme.muted();
-        let shown = points.iter().copied().filter(inside);
-        plot::markers(&mut chart, "runs", shown, |p| Circle::new(p, theme.px(2.0), run_colour.mix(0.5).filled()))?
-            .label("runs")
-            .legend(plot::dot_swatch(theme, run_colour));
-        if let Some((label, radius)) = circle {
-            let style = theme.line(theme.series(3), 1.5);
-            let ring = (0..=96).map(|k| {
-                let a = k as f64 * std::f64::consts::TAU / 96.0;
-                (radius * a.cos(), radius * a.sin())
-            });
-            chart.draw_series(LineSeries::new(ring, style))?.label(label).legend(plot::swatch(theme, style));
-        }
-        if !kicks.is_empty() {
-            let style = theme.line(theme.series(2), 1.5);
-            chart
-                .draw_series(kicks.iter().map(|&k| PathElement::new(vec![(0.0, 0.0), k], style)))?
-                .label("\u{2212}\u{3b7}\u{2207}l\u{2c7c}(\u{3b8}*), one per sample; their mean is 0")
-                .legend(plot::swatch(theme, style));
-        }
-        let origin = theme.line(theme.foreground(), 2.0);
-        plot::markers(&mut chart, "\u{3b8}*", [(0.0, 0.0)], |p| Cross::new(p, theme.px(6.0), origin))?
-            .label("\u{3b8}*")
-            .legend(move |(x, y)| Cross::new((x + 9, y), 5, origin));
-        if self.line >= CHOICE_OF_START {
-            let start = project(d.start.as_slice());
-            let style = theme.line(theme.foreground(), 1.5);
-            plot::markers(&mut chart, "start \u{3b8}\u{2080}", [start], |p| {
-                TriangleMarker::new(p, theme.px(6.0), style)
-            })?
-            .label("\u{3b8}\u{2080} = \u{3b8}* + \u{3b5}q\u{2081}")
-            .legend(move |(x, y)| TriangleMarker::new((x + 9, y), 5, style));
-        }
-        let path_style = theme.line(theme.series(1).mix(0.7), 1.5);
-        plot::line(&mut chart, "path of the exact mean", path.iter().copied(), path_style)?
-            .label("(I \u{2212} \u{3b7}H)\u{2e2}(\u{3b8}\u{2080} \u{2212} \u{3b8}*), s = 0 to t")
-            .legend(plot::swatch(theme, path_style));
-        if let Some(closed) = closed {
-            let closed_style = theme.line(theme.series(1), 2.5);
-            plot::markers(&mut chart, "closed form of the mean", [closed], |p| {
-                Circle::new(p, theme.px(9.0), closed_style)
-            })?
-            .label("(I \u{2212} \u{3b7}H)\u{1d57}(\u{3b8}\u{2080} \u{2212} \u{3b8}*)")
-            .legend(move |(x, y)| Circle::new((x + 9, y), 5, closed_style));
-        }
-        plot::markers(&mut chart, "mean of the runs", [mean], |p| {
-            Circle::new(p, theme.px(4.5), theme.series(0).filled())
-        })?
-        .label("mean of the runs")
-        .legend(plot::dot_swatch(theme, theme.series(0)));
-        plot::legend(&mut chart, theme)?;
-        let outside = points.len() - points.iter().filter(|p| inside(p)).count();
-        if outside > 0 {
-            let (px, py) = chart.plotting_area().get_pixel_range();
-            plot::note(
-                area,
-                theme,
-                &if outside == 1 {
-                    "1 run lies outside the view".to_string()
-                } else {
-                    format!("{outside} runs lie outside the view")
-                },
-                (px.start + theme.px(6.0) as i32, py.start + theme.px(4.0) as i32),
-            )?;
-        }
-        plot::legend(&mut chart, theme)?;
-        Ok(None)
-    }
-
-    /// The kicks −ηgⱼ = −η∇lⱼ(θ*) of single samples, projected like the runs; none when every
-    /// gⱼ vanishes (exact labels).
-    fn kicks(&self, d: &Dynamics, project: &impl Fn(&[f64]) -> (f64, f64)) -> Vec<(f64, f64)> {
-        (0..d.problem.len())
-            .map(|j| {
-                let (a, b) = project(d.problem.sample_gradient(j));
-                (-d.eta * a, -d.eta * b)
-            })
-            .filter(|k| k.0 != 0.0 || k.1 != 0.0)
-            .collect()
-    }
 }
 
 impl Figure for ProofMeanDynamics {
     const ID: &'static str = "proof-mean-dynamics";
     const TITLE: &'static str = "Theorem 1.1 step by step: the mean of SGD's linearized dynamics";
-    const PARAMS: &'static [ParamSpec] = &[LINE, PROOF_ETA, BATCH, PROOF_LABELS, DIM, SAMPLES, SEED, RUNS, HORIZON];
-    const PANELS: &'static [Panel] = &[
-        Panel { key: "dynamics", description: "The distance of the mean ‖E[θ_t − θ*]‖ against t up to the current step, from simulated runs and in closed form (I − ηH)^t(θ_0 − θ*), with the standard error of the runs' mean, E‖θ_t − θ*‖ for Jensen's step and ε once the proof sets it" },
-        Panel { key: "cloud", description: "The simulated runs at the current step in the plane of the top and bottom eigenvectors of H, with their mean, the closed form of the mean and its path, and θ*; the kicks of single samples' gradients at θ* where the proof uses them, a circle of radius E‖θ_t − θ*‖ at Jensen's step, and the ball of radius ε once the proof sets it" },
-        Panel { key: "contraction", description: "The contraction factor 1 − ηλ against λ with the eigenvalues of H marked and the threshold λ = 2/η" },
-    ];
+    const PARAMS: &'static [ParamSpec] = Settings::SPECS;
+    const PANELS: &'static [Panel] = Panels::PANELS;
     const PACE: Option<f64> = Some(STEPS_PER_SECOND);
     const UNIT: &'static str = "steps of the simulated runs";
-    const STEPPER: Option<&'static str> = Some("line");
+    const STEPPER: Option<&'static str> = Some(Settings::KEYS.line);
 
     fn validate(params: &ParamValues) -> Result<(), ParamError> {
-        check_problem(params)
+        let keys = Settings::KEYS;
+        Settings::read(params).problem().check().map_err(|conflict| conflict.refusal(keys.samples, keys.batch))
     }
 
     fn new(params: ParamValues) -> Self {
-        let line = params.get_usize(LINE.key);
+        let settings = Settings::read(&params);
+        let line = settings.line;
         let start = if line < CHOICE_OF_START { Start::EveryEigenvector } else { Start::TopEigenvector };
-        let dynamics = Dynamics::from_params(&params, start);
+        let dynamics = Dynamics::new(&settings.problem(), start);
         Self { params, line, dynamics }
     }
 
@@ -446,17 +319,12 @@ impl Figure for ProofMeanDynamics {
     where
         DB::ErrorType: 'static,
     {
-        let d = match &self.dynamics {
-            Ok(d) => d,
-            Err(message) => {
-                plot::message_panel(area, theme, Self::PANELS[panel].key, message)?;
-                return Ok(None);
-            }
-        };
-        match panel {
-            0 => draw_dynamics(d, area, theme, &self.view(d)),
-            1 => self.draw_cloud(d, area, theme),
-            _ => {
+        let Some(which) = Panels::from_index(panel) else { return plot::no_such_panel(area, theme, Self::ID, panel) };
+        let Some(d) = plot::state_or_message(&self.dynamics, area, theme, which.key())? else { return Ok(None) };
+        match which {
+            Panels::Dynamics => draw_dynamics(d, area, theme, &self.view(d)),
+            Panels::Cloud => self.draw_cloud(d, area, theme),
+            Panels::Contraction => {
                 let values = &d.problem.hessian_eigen().values;
                 // The extreme eigenvalues of H: the top one decides, the bottom one shows the spread.
                 let markers = [("\u{3bb}max", values[0]), ("\u{3bb}min", values[values.len() - 1])];
@@ -556,7 +424,7 @@ mod tests {
 
     fn at_line(line: usize) -> ProofMeanDynamics {
         let mut p = ParamValues::defaults(ProofMeanDynamics::PARAMS);
-        p.set("line", line as f64).unwrap();
+        p.set(Settings::KEYS.line, line as f64).unwrap();
         let mut fig = ProofMeanDynamics::new(p);
         fig.finish();
         fig

@@ -11,13 +11,18 @@
 //!
 //! A run loaded from a saved file continues from the file's step: steps, the switch and the
 //! axes count from the start of training, and the figure says where it resumed.
+//!
+//! This module holds the settings, the run and the figure's words and tables; `draw` its
+//! panels.
+
+mod draw;
 
 use crate::kit::format;
 use plotters::coord::Shift;
 use plotters::prelude::*;
 
 use super::{Activity, Figure, Panel, Preset, Table, Tone, Verdict};
-use crate::kit::params::{ParamError, ParamSpec, ParamValues, Scale};
+use crate::kit::params::{ParamError, ParamSpec, ParamValues};
 use crate::kit::plot::{self, DrawResult, Theme};
 use crate::math::datasets::Dataset;
 use crate::math::eos1::{eos1, EOS1_WIDTH};
@@ -26,21 +31,78 @@ use crate::math::network::{Activation as ShallowActivation, ShallowNet};
 use crate::math::rng::{normal, seeded};
 use crate::math::shallow_tables::ShallowTables;
 use crate::math::sharpness::{
-    AnyModel, MlpModel, RunState, Schedule, SharpnessMeter, SharpnessMode, SharpnessRun, StepRecord, DEFAULT_TOLERANCE,
+    AnyModel, MlpModel, RunState, Schedule, SharpnessMeter, SharpnessMode, SharpnessRun, DEFAULT_TOLERANCE,
 };
 use crate::page::run_file::RunFile;
 
 /// Lanczos iterations at most per warm-started measurement.
 const WARM_MAX_ITER: usize = 60;
-/// Points drawn per series at most.
-const DRAWN_POINTS: usize = 1600;
 
-const DATA_SETS: &[&str] = &["Chebyshev", "random labels", "2-D regression"];
-const INITS: &[&str] = &["EOS-1 reference", "seeded"];
-const MODES: &[&str] = &["warm start", "20 iterations"];
+crate::choices! {
+    /// The hidden units' activation, as the control lists them (see [`Units::activation`]).
+    pub enum Units { Tanh = "tanh", Relu = "ReLU", Softplus = "softplus", Identity = "identity" }
+}
+
+impl Units {
+    /// The network's activation for this option.
+    pub fn activation(self) -> Activation {
+        match self {
+            Units::Tanh => Activation::Tanh,
+            Units::Relu => Activation::Relu,
+            Units::Softplus => Activation::Softplus,
+            Units::Identity => Activation::Identity,
+        }
+    }
+}
+
+crate::choices! {
+    /// The data set the network fits.
+    pub enum Data { Chebyshev = "Chebyshev", RandomLabels = "random labels", Regression2d = "2-D regression" }
+}
+
+crate::choices! {
+    /// Where the initial parameters come from.
+    pub enum Init { Reference = "EOS-1 reference", Seeded = "seeded" }
+}
+
+crate::choices! {
+    /// How the sharpness is measured at each step.
+    pub enum Mode { WarmStart = "warm start", Fixed = "20 iterations" }
+}
+
+crate::figure_params! {
+    /// The settings of `edge-of-stability`.
+    pub struct Settings, keys SettingsKeys {
+        eta: f64 = "eta", "step size \u{3b7}", Log(1e-4, 2.0), 0.07;
+        switch: usize = "switch", "switch step (0: none)", Integer(0, 20000), 0;
+        eta2: f64 = "eta2", "step size after the switch", Log(1e-4, 2.0), 0.04;
+        steps: usize = "steps", "steps", Integer(10, 20000), 4000;
+        batch: usize = "batch", "batch size B (0: full batch)", Integer(0, 500), 0;
+        depth: usize = "depth", "hidden layers", Integer(1, 3), 2;
+        width: usize = "width", "width", Integer(1, 256), 30;
+        activation: Units = "activation", "activation", Choice, Units::Tanh;
+        data: Data = "data", "data", Choice, Data::Chebyshev;
+        degree: usize = "degree", "Chebyshev degree m", Integer(0, 20), 4;
+        points: usize = "points", "points n", Integer(2, 200), 20;
+        init: Init = "init", "initial parameters", Choice, Init::Seeded;
+        seed: u64 = "seed", "seed", Integer(0, 999_999), 0;
+        mode: Mode = "mode", "sharpness by", Choice, Mode::WarmStart;
+        top: usize = "top", "eigenvalues shown", Integer(1, 3), 1;
+    }
+}
+
+crate::figure_panels! {
+    /// The panels of `edge-of-stability`.
+    pub enum Panels {
+        Loss = "loss", "Training loss against the step on a log scale",
+        Sharpness = "sharpness", "Sharpness (top Hessian eigenvalue) against the step, with the line 2/η",
+        Lanczos = "lanczos", "Relative residual of the Lanczos sharpness at every step, with the tolerance",
+    }
+}
 
 pub struct EdgeOfStability {
     params: ParamValues,
+    settings: Settings,
     run: SharpnessRun<AnyModel>,
     data: Dataset,
     /// What network runs, in words (and whether the reference parameters were used).
@@ -49,21 +111,20 @@ pub struct EdgeOfStability {
 
 /// The reference parameters fit exactly one shape: one hidden layer of 100 tanh units on T₄ at
 /// 20 points.
-fn is_eos1_shape(p: &ParamValues) -> bool {
-    p.get_usize("depth") == 1
-        && p.get_usize("width") == EOS1_WIDTH
-        && p.get_usize("activation") == 0
-        && p.get_usize("data") == 0
-        && p.get_usize("degree") == 4
-        && p.get_usize("points") == 20
+fn is_eos1_shape(s: &Settings) -> bool {
+    s.depth == 1
+        && s.width == EOS1_WIDTH
+        && s.activation == Units::Tanh
+        && s.data == Data::Chebyshev
+        && s.degree == 4
+        && s.points == 20
 }
 
-fn dataset(p: &ParamValues) -> Dataset {
-    let (n, seed) = (p.get_usize("points"), p.get("seed") as u64);
-    let made = match p.get_usize("data") {
-        0 => Dataset::chebyshev(p.get_usize("degree"), n),
-        1 => Dataset::random_labels(n, 1, seed),
-        _ => Dataset::regression_2d(n, seed),
+fn dataset(s: &Settings) -> Dataset {
+    let made = match s.data {
+        Data::Chebyshev => Dataset::chebyshev(s.degree, s.points),
+        Data::RandomLabels => Dataset::random_labels(s.points, 1, s.seed),
+        Data::Regression2d => Dataset::regression_2d(s.points, s.seed),
     };
     made.expect("the parameter ranges are inside the data sets' ranges")
 }
@@ -72,16 +133,16 @@ impl EdgeOfStability {
     /// The run for `params` on `data`, from the `saved` parameters when given (else from the initialization
     /// the parameters ask for).
     fn start(params: ParamValues, data: Dataset, saved: Option<(Vec<f64>, usize)>) -> Result<Self, String> {
-        let depth = params.get_usize("depth");
-        let width = params.get_usize("width");
-        let activation = Activation::ALL[params.get_usize("activation")];
+        let settings = Settings::read(&params);
+        let (depth, width) = (settings.depth, settings.width);
+        let activation = settings.activation.activation();
         let shallow_activation = match activation {
             Activation::Tanh => Some(ShallowActivation::Tanh),
             Activation::Relu => Some(ShallowActivation::Relu),
             _ => None,
         };
-        let reference = params.get_usize("init") == 0 && is_eos1_shape(&params);
-        let mut rng = seeded(params.get("seed") as u64);
+        let reference = settings.init == Init::Reference && is_eos1_shape(&settings);
+        let mut rng = seeded(settings.seed);
         let layers = match depth {
             1 => "one hidden layer".to_string(),
             2 => "two hidden layers".to_string(),
@@ -131,7 +192,7 @@ impl EdgeOfStability {
         };
         let p = theta.len();
         description.push_str(&format!(", {p} parameters, {} points", data.len()));
-        if params.get_usize("init") == 0 {
+        if settings.init == Init::Reference {
             description.push_str(if reference {
                 ", EOS-1 reference parameters"
             } else {
@@ -141,32 +202,25 @@ impl EdgeOfStability {
         // A fixed, reproducible start vector (the reference one when it fits).
         let start: Vec<f64> =
             if reference { eos1().v0 } else { (0..p).map(|i| 1.0 + ((i * 7919) % 13) as f64 / 13.0).collect() };
-        let mode = match params.get_usize("mode") {
-            0 => SharpnessMode::WarmStart { tolerance: DEFAULT_TOLERANCE, max_iter: WARM_MAX_ITER, start },
-            _ => SharpnessMode::Fixed { iterations: 20, start },
+        let mode = match settings.mode {
+            Mode::WarmStart => {
+                SharpnessMode::WarmStart { tolerance: DEFAULT_TOLERANCE, max_iter: WARM_MAX_ITER, start }
+            }
+            Mode::Fixed => SharpnessMode::Fixed { iterations: 20, start },
         };
-        let meter = SharpnessMeter::new(p, mode, params.get_usize("top"));
-        let switch = params.get_usize("switch");
+        let meter = SharpnessMeter::new(p, mode, settings.top);
         let schedule = Schedule {
-            eta: params.get("eta"),
-            switch_at: if switch == 0 { usize::MAX } else { switch },
-            eta_after: params.get("eta2"),
+            eta: settings.eta,
+            switch_at: if settings.switch == 0 { usize::MAX } else { settings.switch },
+            eta_after: settings.eta2,
         };
-        let batch = match params.get_usize("batch") {
+        let batch = match settings.batch {
             0 => data.len(),
             b => b,
         };
-        let run = SharpnessRun::new(
-            model,
-            theta,
-            schedule,
-            meter,
-            params.get_usize("steps"),
-            batch,
-            params.get("seed") as u64,
-        )
-        .resumed_at(first_step);
-        Ok(Self { params, run, data, description })
+        let run = SharpnessRun::new(model, theta, schedule, meter, settings.steps, batch, settings.seed)
+            .resumed_at(first_step);
+        Ok(Self { params, settings, run, data, description })
     }
 
     /// The steps the run covers, from where it began (0, or a saved run's step) to its end.
@@ -217,219 +271,49 @@ impl EdgeOfStability {
             })
             .collect()
     }
-
-    fn draw_loss<DB: DrawingBackend>(&self, area: &DrawingArea<DB, Shift>, theme: &Theme) -> DrawResult<DB>
-    where
-        DB::ErrorType: 'static,
-    {
-        plot::clear(area, theme)?;
-        let records = &self.run.records;
-        let (start, end) = self.step_range();
-        let losses: Vec<(f64, f64)> = records.iter().map(|r| (r.step as f64, r.loss)).collect();
-        let (lo, hi) = plot::log_range(losses.iter().map(|p| p.1), 1e-12);
-        let mut chart =
-            plot::frame(area, theme, "training loss").build_cartesian_2d(start..end, (lo..hi).log_scale())?;
-        plot::mesh(&mut chart, theme, "step t", "L(\u{3b8}\u{209c})")?;
-        let style = theme.line(theme.series(0), 1.5);
-        let shown = plot::thin(&losses, DRAWN_POINTS).into_iter().map(|(x, y)| (x, y.clamp(lo, hi)));
-        plot::line(&mut chart, "loss", shown, style)?;
-        self.mark_switch(&mut chart, theme, (lo, hi))?;
-        Ok(None)
-    }
-
-    fn mark_switch<DB: DrawingBackend, Y: Ranged<ValueType = f64>>(
-        &self,
-        chart: &mut ChartContext<'_, DB, Cartesian2d<plotters::coord::types::RangedCoordf64, Y>>,
-        theme: &Theme,
-        (lo, hi): (f64, f64),
-    ) -> Result<(), plot::DrawError<DB>> {
-        if let Some(at) = self.switch_inside() {
-            let at = at as f64;
-            let style = ShapeStyle { color: theme.muted().mix(0.8), filled: false, stroke_width: theme.px(1.0) };
-            plot::line(chart, "learning-rate switch", [(at, lo), (at, hi)], style)?;
-        }
-        Ok(())
-    }
-
-    fn draw_sharpness<DB: DrawingBackend>(&self, area: &DrawingArea<DB, Shift>, theme: &Theme) -> DrawResult<DB>
-    where
-        DB::ErrorType: 'static,
-    {
-        plot::clear(area, theme)?;
-        let records = &self.run.records;
-        let (start, end) = self.step_range();
-        let eta_line = self.eta_line();
-        let top = self.params.get_usize("top");
-        let series: Vec<Vec<(f64, f64)>> = (0..top)
-            .map(|i| {
-                records
-                    .iter()
-                    .map(|r| (r.step as f64, if i == 0 { r.sharpness.value } else { r.sharpness.next[i - 1] }))
-                    .filter(|p| p.1.is_finite())
-                    .collect()
-            })
-            .collect();
-        let (_, hi) =
-            plot::padded_range(series.iter().flatten().map(|p| p.1).chain(eta_line.iter().map(|p| p.1)), 0.08);
-        let lo = series.iter().flatten().map(|p| p.1).fold(f64::INFINITY, f64::min).min(0.0);
-        let mut chart =
-            plot::frame(area, theme, "sharpness \u{3bb}\u{2098}\u{2090}\u{2093}(\u{2207}\u{b2}L) and 2/\u{3b7}")
-                .build_cartesian_2d(start..end, lo..hi.max(lo + 1e-9))?;
-        plot::mesh(&mut chart, theme, "step t", "eigenvalue")?;
-        let threshold_style = ShapeStyle { color: theme.series(1).into(), filled: false, stroke_width: theme.px(1.5) };
-        plot::line(&mut chart, "2/\u{3b7}", eta_line, threshold_style)?
-            .label("2/\u{3b7}")
-            .legend(plot::swatch(theme, threshold_style));
-        let names = ["\u{3bb}\u{2081} (sharpness)", "\u{3bb}\u{2082}", "\u{3bb}\u{2083}"];
-        for (i, s) in series.iter().enumerate().rev() {
-            let color =
-                if i == 0 { theme.series(0).into() } else { theme.series(0).mix(0.45 - 0.15 * (i as f64 - 1.0)) };
-            let style = ShapeStyle { color, filled: false, stroke_width: theme.px(if i == 0 { 1.6 } else { 1.0 }) };
-            plot::line(&mut chart, names[i], plot::thin(s, DRAWN_POINTS), style)?
-                .label(names[i])
-                .legend(plot::swatch(theme, style));
-        }
-        plot::legend(&mut chart, theme)?;
-        Ok(None)
-    }
-
-    fn draw_lanczos<DB: DrawingBackend>(&self, area: &DrawingArea<DB, Shift>, theme: &Theme) -> DrawResult<DB>
-    where
-        DB::ErrorType: 'static,
-    {
-        plot::clear(area, theme)?;
-        let records = &self.run.records;
-        let (start, end) = self.step_range();
-        let relative = |v: f64, r: &StepRecord| v / r.sharpness.value.abs().max(1e-300);
-        let residuals: Vec<(f64, f64)> =
-            records.iter().map(|r| (r.step as f64, relative(r.sharpness.residual, r))).collect();
-        let bounds: Vec<(f64, f64)> =
-            records.iter().map(|r| (r.step as f64, relative(r.sharpness.error_bound, r))).collect();
-        let (lo, hi) = plot::log_range(residuals.iter().chain(&bounds).map(|p| p.1).chain([DEFAULT_TOLERANCE]), 1e-17);
-        let mut chart = plot::frame(area, theme, "accuracy of the sharpness, per step")
-            .build_cartesian_2d(start..end, (lo..hi).log_scale())?;
-        plot::mesh(&mut chart, theme, "step t", "relative to \u{3bc}")?;
-        let residual_style = ShapeStyle { color: theme.series(2).into(), filled: false, stroke_width: theme.px(1.2) };
-        let bound_style = ShapeStyle { color: theme.series(3).into(), filled: false, stroke_width: theme.px(1.2) };
-        let series = [
-            (&residuals, residual_style, "residual \u{2016}Hy \u{2212} \u{3bc}y\u{2016}"),
-            (&bounds, bound_style, "error bound min(r, r\u{b2}/gap)"),
-        ];
-        for (points, style, label) in series {
-            let points = plot::thin(points, DRAWN_POINTS).into_iter().map(|(x, y)| (x, y.clamp(lo, hi)));
-            plot::line(&mut chart, label, points, style)?.label(label).legend(plot::swatch(theme, style));
-        }
-        if self.params.get_usize("mode") == 0 {
-            let tol = ShapeStyle { color: theme.muted().into(), filled: false, stroke_width: theme.px(1.0) };
-            plot::line(&mut chart, "tolerance", [(start, DEFAULT_TOLERANCE), (end, DEFAULT_TOLERANCE)], tol)?
-                .label("tolerance")
-                .legend(plot::swatch(theme, tol));
-        }
-        plot::legend(&mut chart, theme)?;
-        Ok(None)
-    }
 }
 
 impl Figure for EdgeOfStability {
     const ID: &'static str = "edge-of-stability";
     const TITLE: &'static str = "GD at the edge of stability: sharpness at every step";
-    const PARAMS: &'static [ParamSpec] = &[
-        ParamSpec { key: "eta", label: "step size \u{3b7}", min: 1e-4, max: 2.0, default: 0.07, scale: Scale::Log },
-        ParamSpec {
-            key: "switch",
-            label: "switch step (0: none)",
-            min: 0.0,
-            max: 20000.0,
-            default: 0.0,
-            scale: Scale::Integer,
-        },
-        ParamSpec {
-            key: "eta2",
-            label: "step size after the switch",
-            min: 1e-4,
-            max: 2.0,
-            default: 0.04,
-            scale: Scale::Log,
-        },
-        ParamSpec { key: "steps", label: "steps", min: 10.0, max: 20000.0, default: 4000.0, scale: Scale::Integer },
-        ParamSpec {
-            key: "batch",
-            label: "batch size B (0: full batch)",
-            min: 0.0,
-            max: 500.0,
-            default: 0.0,
-            scale: Scale::Integer,
-        },
-        ParamSpec { key: "depth", label: "hidden layers", min: 1.0, max: 3.0, default: 2.0, scale: Scale::Integer },
-        ParamSpec { key: "width", label: "width", min: 1.0, max: 256.0, default: 30.0, scale: Scale::Integer },
-        ParamSpec {
-            key: "activation",
-            label: "activation",
-            min: 0.0,
-            max: 3.0,
-            default: 0.0,
-            scale: Scale::Choice(&Activation::NAMES),
-        },
-        ParamSpec { key: "data", label: "data", min: 0.0, max: 2.0, default: 0.0, scale: Scale::Choice(DATA_SETS) },
-        ParamSpec {
-            key: "degree",
-            label: "Chebyshev degree m",
-            min: 0.0,
-            max: 20.0,
-            default: 4.0,
-            scale: Scale::Integer,
-        },
-        ParamSpec { key: "points", label: "points n", min: 2.0, max: 200.0, default: 20.0, scale: Scale::Integer },
-        ParamSpec {
-            key: "init",
-            label: "initial parameters",
-            min: 0.0,
-            max: 1.0,
-            default: 1.0,
-            scale: Scale::Choice(INITS),
-        },
-        ParamSpec { key: "seed", label: "seed", min: 0.0, max: 999_999.0, default: 0.0, scale: Scale::Integer },
-        ParamSpec { key: "mode", label: "sharpness by", min: 0.0, max: 1.0, default: 0.0, scale: Scale::Choice(MODES) },
-        ParamSpec { key: "top", label: "eigenvalues shown", min: 1.0, max: 3.0, default: 1.0, scale: Scale::Integer },
-    ];
-    const PANELS: &'static [Panel] = &[
-        Panel { key: "loss", description: "Training loss against the step on a log scale" },
-        Panel {
-            key: "sharpness",
-            description: "Sharpness (top Hessian eigenvalue) against the step, with the line 2/η",
-        },
-        Panel {
-            key: "lanczos",
-            description: "Relative residual of the Lanczos sharpness at every step, with the tolerance",
-        },
-    ];
+    const PARAMS: &'static [ParamSpec] = Settings::SPECS;
+    const PANELS: &'static [Panel] = Panels::PANELS;
     const PACE: Option<f64> = None;
     const UNIT: &'static str = "GD steps, each with its sharpness,";
-    const PRESETS: &'static [Preset] = &[
-        Preset {
-            label: "EOS-1 reference",
-            values: &[("eta", 0.06), ("steps", 2000.0), ("depth", 1.0), ("width", 100.0), ("init", 0.0)],
-        },
-        Preset {
-            label: "Learning-rate switch",
-            values: &[("eta", 0.09), ("switch", 2000.0), ("eta2", 0.06), ("steps", 6000.0)],
-        },
-        Preset { label: "Stable run", values: &[("eta", 0.02), ("steps", 3000.0)] },
-    ];
+    const PRESETS: &'static [Preset] = {
+        let k = Settings::KEYS;
+        &[
+            Preset {
+                label: "EOS-1 reference",
+                values: &[
+                    (k.eta, 0.06),
+                    (k.steps, 2000.0),
+                    (k.depth, 1.0),
+                    (k.width, 100.0),
+                    (k.init, Init::Reference.value()),
+                ],
+            },
+            Preset {
+                label: "Learning-rate switch",
+                values: &[(k.eta, 0.09), (k.switch, 2000.0), (k.eta2, 0.06), (k.steps, 6000.0)],
+            },
+            Preset { label: "Stable run", values: &[(k.eta, 0.02), (k.steps, 3000.0)] },
+        ]
+    };
 
     fn validate(p: &ParamValues) -> Result<(), ParamError> {
-        let (batch, points) = (p.get_usize("batch"), p.get_usize("points"));
+        let s = Settings::read(p);
+        let (batch, points) = (s.batch, s.points);
         if batch > points {
             return Err(ParamError {
-                key: "batch".into(),
+                key: Settings::KEYS.batch.into(),
                 message: format!("batch size B = {batch} exceeds the {points} data points"),
             });
         }
-        let params =
-            p.get_usize("width") * p.get_usize("width") * (p.get_usize("depth") - 1) + 4 * p.get_usize("width");
+        let params = s.width * s.width * (s.depth - 1) + 4 * s.width;
         if params * points > 4_000_000 {
             return Err(ParamError {
-                key: "width".into(),
+                key: Settings::KEYS.width.into(),
                 message: "this network and data set are too large to train live in the page".into(),
             });
         }
@@ -437,7 +321,7 @@ impl Figure for EdgeOfStability {
     }
 
     fn new(params: ParamValues) -> Self {
-        let data = dataset(&params);
+        let data = dataset(&Settings::read(&params));
         Self::start(params, data, None).expect("generated data and parameters fit the network")
     }
 
@@ -448,16 +332,17 @@ impl Figure for EdgeOfStability {
     fn from_run(run: &RunFile) -> Result<Self, String> {
         let mut params = run.params_for::<Self>()?;
         let data = run.dataset()?;
-        params.set("points", data.len() as f64).map_err(|e| e.message)?;
+        params.set(Settings::KEYS.points, data.len() as f64).map_err(|e| e.message)?;
         Self::validate(&params).map_err(|e| e.message)?;
         // The data setting decides the network's shape (and whether the EOS-1 start vector
         // fits it), so the saved data must have that setting's dimension.
-        let named = dataset(&params);
+        let settings = Settings::read(&params);
+        let named = dataset(&settings);
         if data.input_dim != named.input_dim {
             return Err(format!(
                 "the saved data are {}-dimensional, but the run's data setting \u{201c}{}\u{201d} is {}-dimensional",
                 data.input_dim,
-                DATA_SETS[params.get_usize("data")],
+                settings.data.name(),
                 named.input_dim
             ));
         }
@@ -479,10 +364,11 @@ impl Figure for EdgeOfStability {
     where
         DB::ErrorType: 'static,
     {
-        match panel {
-            0 => self.draw_loss(area, theme),
-            1 => self.draw_sharpness(area, theme),
-            _ => self.draw_lanczos(area, theme),
+        match Panels::from_index(panel) {
+            Some(Panels::Loss) => self.draw_loss(area, theme),
+            Some(Panels::Sharpness) => self.draw_sharpness(area, theme),
+            Some(Panels::Lanczos) => self.draw_lanczos(area, theme),
+            None => plot::no_such_panel(area, theme, Self::ID, panel),
         }
     }
 
@@ -564,11 +450,11 @@ impl Figure for EdgeOfStability {
                 .collect();
             out.push(("sharpness first at 2/\u{3b7}".into(), reached.join("; ")));
             let products: usize = self.run.records.iter().map(|r| r.sharpness.iterations).sum();
-            let mode = match self.params.get_usize("mode") {
-                0 => format!(
+            let mode = match self.settings.mode {
+                Mode::WarmStart => format!(
                     "warm start, stop when the error bound min(r, r\u{b2}/gap) is below {DEFAULT_TOLERANCE:e} \u{d7} the largest Ritz value in size"
                 ),
-                _ => "20 Lanczos iterations from a fixed vector".to_string(),
+                Mode::Fixed => "20 Lanczos iterations from a fixed vector".to_string(),
             };
             out.push(("sharpness by".into(), mode));
             out.push((
@@ -588,7 +474,7 @@ impl Figure for EdgeOfStability {
     }
 
     fn tables(&self) -> Vec<Table> {
-        let top = self.params.get_usize("top");
+        let top = self.settings.top;
         let mut columns = vec!["step", "eta", "loss", "sharpness", "residual", "products"];
         columns.extend(["lambda2", "lambda3"].iter().take(top - 1));
         let rows = self
@@ -609,5 +495,18 @@ impl Figure for EdgeOfStability {
             })
             .collect();
         vec![Table { name: "steps", columns, rows }]
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn each_activation_option_is_named_as_the_network_names_it() {
+        for units in Units::ALL {
+            assert_eq!(units.name(), units.activation().name());
+        }
+        assert_eq!(Units::ALL.len(), Activation::ALL.len());
     }
 }
