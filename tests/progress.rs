@@ -243,11 +243,11 @@ fn steps_add_up_for_every_figure() {
     assert!(broken.is_empty(), "steps do not add up:\n{}", broken.join("\n"));
 }
 
-/// `linear-stability` takes a finished map of the same problem from its cache (a click on the
-/// map changes η and B only). Its runs must get exactly as far for the same units with the map
-/// cached as without, or a link to a paused run opened on a fresh page would show other steps.
+/// `linear-stability`'s runs get exactly as far for the same units whether or not another
+/// figure was finished on the same thread first: nothing carries over between figures, or a
+/// link to a paused run opened on a fresh page would show other steps.
 #[test]
-fn linear_stability_runs_get_as_far_with_a_cached_map() {
+fn linear_stability_runs_get_as_far_after_another_figure() {
     let params = ParamValues::defaults(LinearStability::PARAMS)
         .with_changes::<LinearStability>([("eta", Input::Number(0.79))])
         .expect("a valid step size");
