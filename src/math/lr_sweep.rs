@@ -11,24 +11,15 @@ use super::function_space::lemma4_lower_bound;
 use super::lanczos::{Lanczos, Ritz, StopRule};
 use super::network::{Activation, Data, ShallowNet};
 use super::shallow_tables::ShallowTables;
+pub use super::trainer::Outcome;
+use super::trainer::{Batches, Schedule, Stop, Trainer};
 
-/// A run whose loss grows past this many times max(initial loss, 1) has diverged.
-const DIVERGENCE_GROWTH: f64 = 1e10;
 /// Relative accuracy of the final sharpness.
 const SHARPNESS_TOLERANCE: f64 = 1e-10;
 
-/// How one run of the sweep ended.
-#[derive(Clone, Copy, Debug, PartialEq)]
-pub enum Outcome {
-    /// The loss fell below the tolerance.
-    Converged,
-    /// The step cap came first.
-    NotConverged,
-    /// The loss blew up at this step.
-    Diverged { step: usize },
-}
-
-/// One step size's result. `sharpness` and `lemma4_bound` are NaN for a diverged run.
+/// One step size's result: the run [`Outcome::Interpolated`] (the loss fell below the
+/// tolerance), was [`Outcome::Capped`], or diverged. `sharpness` and `lemma4_bound` are NaN for
+/// a diverged run.
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub struct SweepResult {
     pub eta: f64,
@@ -39,14 +30,6 @@ pub struct SweepResult {
     pub lemma4_bound: f64,
 }
 
-/// The run in progress.
-struct Current {
-    index: usize,
-    theta: Vec<f64>,
-    step: usize,
-    initial_loss: f64,
-}
-
 pub struct LearningRateSweep {
     net: ShallowNet,
     xs: Vec<f64>,
@@ -55,7 +38,8 @@ pub struct LearningRateSweep {
     etas: Vec<f64>,
     max_steps: usize,
     tolerance: f64,
-    current: Option<Current>,
+    /// The run in progress.
+    current: Option<Trainer>,
     results: Vec<SweepResult>,
     grad: Vec<f64>,
     lanczos: Lanczos,
@@ -112,41 +96,17 @@ impl LearningRateSweep {
     pub fn advance(&mut self, steps: usize) -> bool {
         let mut budget = steps;
         while budget > 0 && !self.is_done() {
-            let index = self.results.len();
-            let current = self.current.get_or_insert_with(|| Current {
-                index,
-                theta: self.theta0.clone(),
-                step: 0,
-                initial_loss: f64::NAN,
+            let eta = self.etas[self.results.len()];
+            let (n, stop) = (self.xs.len(), Stop { max_steps: self.max_steps, tolerance: Some(self.tolerance) });
+            let run = self.current.get_or_insert_with(|| {
+                Trainer::new(self.theta0.clone(), n, Schedule::constant(eta), Batches::full(), stop)
             });
-            let eta = self.etas[current.index];
-            let mut finished = None;
-            while budget > 0 {
-                let loss = self.tables.evaluate(&current.theta, &mut self.grad, false);
-                if current.step == 0 {
-                    current.initial_loss = loss;
-                }
-                if !(loss.is_finite() && loss <= DIVERGENCE_GROWTH * current.initial_loss.max(1.0)) {
-                    finished = Some((Outcome::Diverged { step: current.step }, loss));
-                    break;
-                }
-                if loss < self.tolerance {
-                    finished = Some((Outcome::Converged, loss));
-                    break;
-                }
-                if current.step == self.max_steps {
-                    finished = Some((Outcome::NotConverged, loss));
-                    break;
-                }
-                for (t, g) in current.theta.iter_mut().zip(&self.grad) {
-                    *t -= eta * g;
-                }
-                current.step += 1;
-                budget -= 1;
-            }
-            if let Some((outcome, loss)) = finished {
-                let current = self.current.take().expect("a run is in progress");
-                let result = self.measure(eta, outcome, current.step, loss, &current.theta);
+            let before = run.step();
+            let outcome = run.advance(&mut self.tables, &mut (), budget);
+            budget -= run.step() - before;
+            if outcome != Outcome::Running {
+                let run = self.current.take().expect("a run is in progress");
+                let result = self.measure(eta, outcome, run.step(), run.loss(), run.theta());
                 self.results.push(result);
             }
         }
