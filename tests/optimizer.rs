@@ -7,8 +7,8 @@
 
 use sgd_stability::math::network::{Activation, Data, Regression, ShallowNet};
 use sgd_stability::math::optimizer::Sgd;
-use sgd_stability::math::trainer::{Outcome, DIVERGENCE_LOSS_GROWTH};
 use sgd_stability::math::rng::{normal, sample_without_replacement, seeded, uniform, Rng};
+use sgd_stability::math::trainer::{Outcome, DIVERGENCE_LOSS_GROWTH};
 
 fn random_problem(rng: &mut Rng, activation: Activation, k: usize, n: usize) -> (Regression, Vec<f64>) {
     let net = ShallowNet::new(k, activation);

@@ -25,10 +25,10 @@ use crate::math::mlp::{Activation, Architecture, Mlp};
 use crate::math::network::{Activation as ShallowActivation, ShallowNet};
 use crate::math::rng::{normal, seeded};
 use crate::math::shallow_tables::ShallowTables;
-use crate::math::trainer::Outcome;
 use crate::math::sharpness::{
     AnyModel, MlpModel, Schedule, SharpnessMeter, SharpnessMode, SharpnessRun, StepRecord, DEFAULT_TOLERANCE,
 };
+use crate::math::trainer::Outcome;
 use crate::page::run_file::RunFile;
 
 /// Lanczos iterations at most per warm-started measurement.

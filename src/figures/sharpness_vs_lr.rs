@@ -123,7 +123,8 @@ impl SharpnessVsLr {
         let etas = self.sweep.etas();
         let (e_lo, e_hi) = (etas[0] / 1.15, etas[etas.len() - 1] * 1.15);
         let results = self.sweep.results();
-        let bounds = results.iter().filter(|r| self.shows_lemma4() && matches!(r.outcome, Outcome::Interpolated { .. }));
+        let bounds =
+            results.iter().filter(|r| self.shows_lemma4() && matches!(r.outcome, Outcome::Interpolated { .. }));
         let values =
             results.iter().map(|r| r.sharpness).chain(bounds.map(|r| r.lemma4_bound)).chain([2.0 / e_lo, 2.0 / e_hi]);
         let (lo, hi) = plot::log_range(values, 1e-6);
@@ -340,7 +341,8 @@ impl Figure for SharpnessVsLr {
     fn verdict(&self) -> Verdict {
         let results = self.sweep.results();
         let total = self.sweep.etas().len();
-        let converged: Vec<&SweepResult> = results.iter().filter(|r| matches!(r.outcome, Outcome::Interpolated { .. })).collect();
+        let converged: Vec<&SweepResult> =
+            results.iter().filter(|r| matches!(r.outcome, Outcome::Interpolated { .. })).collect();
         let not_converged = results.iter().filter(|r| r.outcome == Outcome::Capped).count();
         let diverged = results.iter().filter(|r| matches!(r.outcome, Outcome::Diverged { .. })).count();
         let worst = converged.iter().map(|r| r.sharpness * r.eta / 2.0).fold(0.0, f64::max);
@@ -365,7 +367,8 @@ impl Figure for SharpnessVsLr {
     fn readouts(&self) -> Vec<(String, String)> {
         let results = self.sweep.results();
         let mut out = vec![("progress".to_string(), format!("{} of {} runs", results.len(), self.sweep.etas().len()))];
-        let converged: Vec<&SweepResult> = results.iter().filter(|r| matches!(r.outcome, Outcome::Interpolated { .. })).collect();
+        let converged: Vec<&SweepResult> =
+            results.iter().filter(|r| matches!(r.outcome, Outcome::Interpolated { .. })).collect();
         if let Some(rises) = sharpness_rises(&converged) {
             out.push(("sharpness of the converged runs against \u{3b7}".into(), rises));
         }

@@ -8,7 +8,7 @@
 //! Work comes in slices ([`LearningRateSweep::advance`]), so a page can run it between frames.
 
 use super::function_space::lemma4_lower_bound;
-use super::lanczos::{Lanczos, Ritz, StopRule};
+use super::lanczos::{Restart, StopRule, TopEigenpairs};
 use super::network::{Activation, Data, ShallowNet};
 use super::shallow_tables::ShallowTables;
 pub use super::trainer::Outcome;
@@ -42,8 +42,8 @@ pub struct LearningRateSweep {
     current: Option<Trainer>,
     results: Vec<SweepResult>,
     grad: Vec<f64>,
-    lanczos: Lanczos,
-    ritz: Ritz,
+    /// The final sharpness, from the same start for every run.
+    sharpness: TopEigenpairs,
 }
 
 impl LearningRateSweep {
@@ -59,6 +59,8 @@ impl LearningRateSweep {
     ) -> Self {
         let p = net.num_params();
         assert_eq!(theta0.len(), p, "θ₀ has the wrong length");
+        let start: Vec<f64> = (0..p).map(|i| 1.0 + ((i * 7919) % 13) as f64 / 13.0).collect();
+        let rule = StopRule::Converged { tolerance: SHARPNESS_TOLERANCE, max_iter: p };
         Self {
             net,
             xs: data.x.clone(),
@@ -70,8 +72,7 @@ impl LearningRateSweep {
             current: None,
             results: Vec::new(),
             grad: vec![0.0; p],
-            lanczos: Lanczos::new(p, p),
-            ritz: Ritz::default(),
+            sharpness: TopEigenpairs::new(start, rule, Restart::Fixed, 1),
         }
     }
 
@@ -119,15 +120,8 @@ impl LearningRateSweep {
             return SweepResult { eta, outcome, steps, loss, sharpness: f64::NAN, lemma4_bound: f64::NAN };
         }
         self.tables.evaluate(theta, &mut self.grad, true);
-        let p = theta.len();
-        let start: Vec<f64> = (0..p).map(|i| 1.0 + ((i * 7919) % 13) as f64 / 13.0).collect();
-        let rule = StopRule::Converged { tolerance: SHARPNESS_TOLERANCE, max_iter: p };
         let tables = &mut self.tables;
-        let sharpness = if self.lanczos.run(1, &start, rule, |v, out| tables.hessian_vec(v, out), &mut self.ritz) {
-            self.ritz.values[0]
-        } else {
-            f64::NAN
-        };
+        let sharpness = self.sharpness.largest(|v, out| tables.hessian_vec(v, out));
         let lemma4_bound = if self.net.activation == Activation::Relu {
             lemma4_lower_bound(&self.net, theta, &self.xs)
         } else {

@@ -10,11 +10,11 @@
 //!   Hessian-vector products instead of twenty.
 
 use super::datasets::Dataset;
-use super::lanczos::{Lanczos, Ritz, StopRule};
+use super::lanczos::{Restart, StopRule, TopEigenpairs};
 use super::mlp::Mlp;
 use super::shallow_tables::ShallowTables;
-pub use super::trainer::{CurvatureModel, Schedule};
 use super::trainer::{Batches, Observer, Outcome, Stop, Trainer};
+pub use super::trainer::{CurvatureModel, Schedule};
 
 /// How the sharpness is measured at each step.
 #[derive(Clone, Debug, PartialEq)]
@@ -47,49 +47,32 @@ pub struct Sharpness {
 /// Measures sharpness step after step, reusing its workspace.
 #[derive(Clone, Debug)]
 pub struct SharpnessMeter {
-    mode: SharpnessMode,
-    lanczos: Lanczos,
-    ritz: Ritz,
-    /// The start vector of the next measurement (warm start: the last top Ritz vector).
-    start: Vec<f64>,
-    /// How many top eigenvalues to report (1 to 3).
-    top: usize,
+    pairs: TopEigenpairs,
 }
 
 impl SharpnessMeter {
     /// `top` eigenvalues (1 to 3) are reported per measurement.
     pub fn new(dim: usize, mode: SharpnessMode, top: usize) -> Self {
-        // Only a warm start needs the top Ritz vector.
-        let (lanczos, start) = match &mode {
-            SharpnessMode::Fixed { iterations, start } => {
-                (Lanczos::new(dim, *iterations).without_ritz_vectors(), start.clone())
+        let (start, rule, restart) = match mode {
+            SharpnessMode::Fixed { iterations, start } => (start, StopRule::Iterations(iterations), Restart::Fixed),
+            SharpnessMode::WarmStart { tolerance, max_iter, start } => {
+                (start, StopRule::Converged { tolerance, max_iter }, Restart::Warm)
             }
-            SharpnessMode::WarmStart { max_iter, start, .. } => (Lanczos::new(dim, *max_iter), start.clone()),
         };
         assert_eq!(start.len(), dim, "the start vector has the wrong dimension");
-        Self { mode, lanczos, ritz: Ritz::default(), start, top: top.clamp(1, 3) }
+        Self { pairs: TopEigenpairs::new(start, rule, restart, top.clamp(1, 3)) }
     }
 
     /// The sharpness of `model` at its last evaluation (with curvature). None when Lanczos
     /// fails (non-finite values: the run has diverged).
     pub fn measure<M: CurvatureModel>(&mut self, model: &mut M) -> Option<Sharpness> {
-        let rule = match self.mode {
-            SharpnessMode::Fixed { iterations, .. } => StopRule::Iterations(iterations),
-            SharpnessMode::WarmStart { tolerance, max_iter, .. } => StopRule::Converged { tolerance, max_iter },
-        };
-        let ok = self.lanczos.run(self.top, &self.start, rule, |v, out| model.hessian_vec(v, out), &mut self.ritz);
-        if !ok {
-            return None;
-        }
-        if matches!(self.mode, SharpnessMode::WarmStart { .. }) {
-            self.start.copy_from_slice(&self.ritz.vectors[0]);
-        }
-        let at = |i: usize| self.ritz.values.get(i).copied().unwrap_or(f64::NAN);
+        let ritz = self.pairs.measure(|v, out| model.hessian_vec(v, out))?;
+        let at = |i: usize| ritz.values.get(i).copied().unwrap_or(f64::NAN);
         Some(Sharpness {
             value: at(0),
-            residual: self.ritz.residuals[0],
-            error_bound: self.ritz.error_bounds[0],
-            iterations: self.ritz.iterations,
+            residual: ritz.residuals[0],
+            error_bound: ritz.error_bounds[0],
+            iterations: ritz.iterations,
             next: [at(1), at(2)],
         })
     }

@@ -54,11 +54,16 @@ pub enum Outcome {
     Running,
     /// The run met its goal at this step: the loss fell below the tolerance (for runs that
     /// also ask for it, at a minimum stable for the step size).
-    Interpolated { step: usize },
+    Interpolated {
+        step: usize,
+    },
     /// The step cap came first.
     Capped,
     /// The loss blew up (or stopped being a number) at this step.
-    Diverged { step: usize, loss: f64 },
+    Diverged {
+        step: usize,
+        loss: f64,
+    },
 }
 
 /// A step-size schedule: η₁, switching to η₂ from step `switch_at` on (no switch: η₂ = η₁).
@@ -296,7 +301,12 @@ impl Trainer {
 
     /// Takes up to `units` updates, evaluating each new iterate (and the start first, if it
     /// is not yet evaluated). Returns where the run stands.
-    pub fn advance<M: CurvatureModel, O: Observer<M>>(&mut self, model: &mut M, observer: &mut O, units: usize) -> Outcome {
+    pub fn advance<M: CurvatureModel, O: Observer<M>>(
+        &mut self,
+        model: &mut M,
+        observer: &mut O,
+        units: usize,
+    ) -> Outcome {
         self.start(model, observer);
         for _ in 0..units {
             if self.outcome != Outcome::Running {
