@@ -182,8 +182,8 @@ impl<M: CurvatureModel> SharpnessRun<M> {
         self.trainer.step()
     }
 
-    /// Takes up to `steps` more updates, measuring and recording each iterate (the first call
-    /// also the starting one).
+    /// Records up to `steps` more iterates (measuring each; the first is the start, the
+    /// others follow an update).
     pub fn advance(&mut self, steps: usize) -> Outcome {
         let mut observer = EveryStep { meter: &mut self.meter, records: &mut self.records };
         self.trainer.advance(&mut self.model, &mut observer, steps)

@@ -11,8 +11,8 @@
 //! 3. if the run goes on, step: θ_{t+1} = θ_t − η_t g_t, with g_t the full gradient or that of
 //!    step t's batch.
 //!
-//! A budget of `units` in [`Trainer::advance`] is that many updates (each followed by the
-//! evaluation of the new iterate); the first call also evaluates the starting point.
+//! A budget of `units` in [`Trainer::advance`] is that many evaluations: the starting point's
+//! (when not yet evaluated), then updates each followed by the evaluation of the new iterate.
 
 use super::rng::{sample_without_replacement, seeded, stream, Rng};
 use super::shallow_tables::ShallowTables;
@@ -299,15 +299,19 @@ impl Trainer {
         self.outcome
     }
 
-    /// Takes up to `units` updates, evaluating each new iterate (and the start first, if it
-    /// is not yet evaluated). Returns where the run stands.
+    /// Makes up to `units` evaluations: the start first, if it is not yet evaluated, then an
+    /// update and the evaluation of the new iterate per unit. Returns where the run stands.
     pub fn advance<M: CurvatureModel, O: Observer<M>>(
         &mut self,
         model: &mut M,
         observer: &mut O,
         units: usize,
     ) -> Outcome {
-        self.start(model, observer);
+        let mut units = units;
+        if self.loss.is_none() && units > 0 {
+            self.evaluate(model, observer);
+            units -= 1;
+        }
         for _ in 0..units {
             if self.outcome != Outcome::Running {
                 break;
