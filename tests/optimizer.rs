@@ -6,8 +6,9 @@
 //! divergence must be a recorded result that stops the run.
 
 use sgd_stability::math::network::{Activation, Data, Regression, ShallowNet};
-use sgd_stability::math::optimizer::{RunStatus, Sgd, DIVERGENCE_LOSS_GROWTH};
+use sgd_stability::math::optimizer::Sgd;
 use sgd_stability::math::rng::{normal, sample_without_replacement, seeded, uniform, Rng};
+use sgd_stability::math::trainer::{Outcome, DIVERGENCE_LOSS_GROWTH};
 
 fn random_problem(rng: &mut Rng, activation: Activation, k: usize, n: usize) -> (Regression, Vec<f64>) {
     let net = ShallowNet::new(k, activation);
@@ -35,7 +36,7 @@ fn full_batch_sgd_is_gradient_descent() {
                 for (t, gi) in theta.iter_mut().zip(&g) {
                     *t -= eta * gi;
                 }
-                assert_eq!(sgd.run(&problem, 1), RunStatus::Ran);
+                assert_eq!(sgd.run(&problem, 1), Outcome::Running);
                 assert_eq!(sgd.step_count(), step);
                 let scale = theta.iter().fold(1.0f64, |m, t| m.max(t.abs()));
                 for (a, b) in sgd.theta.iter().zip(&theta) {
@@ -59,7 +60,7 @@ fn same_seed_replays_the_run_and_another_seed_differs() {
                 let mut sgd = Sgd::new(&problem, theta0.clone(), 0.05, batch, seed);
                 // In uneven slices, as the page's animation does: the stream must not care.
                 for steps in [1, 7, 30, 62] {
-                    assert_eq!(sgd.run(&problem, steps), RunStatus::Ran);
+                    assert_eq!(sgd.run(&problem, steps), Outcome::Running);
                 }
                 assert_eq!(sgd.step_count(), 100);
                 sgd.theta
@@ -169,7 +170,7 @@ fn huge_step_size_diverges_and_stops() {
                 let initial = problem.loss(&theta0);
                 let mut sgd = Sgd::new(&problem, theta0, eta, batch, 3);
                 let status = sgd.run(&problem, 10_000);
-                let RunStatus::Diverged { step, loss } = status else {
+                let Outcome::Diverged { step, loss } = status else {
                     panic!("{activation:?} η={eta} B={batch}: {status:?}")
                 };
                 assert!((1..=10_000).contains(&step));
@@ -182,7 +183,7 @@ fn huge_step_size_diverges_and_stops() {
                 assert!(sgd.theta.iter().all(|t| t.is_finite()), "{activation:?} η={eta} B={batch}: θ not finite");
                 let theta = sgd.theta.clone();
                 let again = sgd.run(&problem, 100);
-                let RunStatus::Diverged { step: s2, loss: l2 } = again else { panic!("ran on after divergence") };
+                let Outcome::Diverged { step: s2, loss: l2 } = again else { panic!("ran on after divergence") };
                 assert_eq!((s2, l2.to_bits()), (step, loss.to_bits()));
                 assert_eq!(sgd.step_count(), step);
                 assert_eq!(sgd.theta, theta, "θ changed after divergence");
@@ -198,7 +199,7 @@ fn small_step_size_runs_to_the_end() {
     for activation in [Activation::Tanh, Activation::Relu] {
         let (problem, theta0) = random_problem(&mut rng, activation, 8, 10);
         let mut sgd = Sgd::new(&problem, theta0, 0.01, 2, 3);
-        assert_eq!(sgd.run(&problem, 2000), RunStatus::Ran);
+        assert_eq!(sgd.run(&problem, 2000), Outcome::Running);
         assert_eq!(sgd.step_count(), 2000);
         assert_eq!(sgd.diverged(), None);
         assert!(sgd.theta.iter().all(|t| t.is_finite()));
@@ -220,7 +221,7 @@ fn extreme_step_sizes_report_a_loss_that_is_a_number() {
                 let limit = DIVERGENCE_LOSS_GROWTH * problem.loss(&theta0).max(1.0);
                 let mut sgd = Sgd::new(&problem, theta0, eta, batch, 3);
                 let status = sgd.run(&problem, 1000);
-                let RunStatus::Diverged { step, loss } = status else { panic!("{activation:?} η=1e{e}: {status:?}") };
+                let Outcome::Diverged { step, loss } = status else { panic!("{activation:?} η=1e{e}: {status:?}") };
                 assert_eq!(step, 1, "{activation:?} η=1e{e}: a step this large blows up at once");
                 if e <= 300 {
                     assert!(sgd.theta.iter().all(|t| t.is_finite()), "{activation:?} η=1e{e} B={batch}: θ not finite");

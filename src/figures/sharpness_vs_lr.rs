@@ -76,9 +76,9 @@ fn data(n: usize) -> Dataset {
 /// A result's numbers for a table row: NaN where not measured, never an infinity.
 fn row(r: &SweepResult) -> Vec<f64> {
     let (code, at) = match r.outcome {
-        Outcome::Converged => (0.0, f64::NAN),
-        Outcome::NotConverged => (1.0, f64::NAN),
-        Outcome::Diverged { step } => (2.0, step as f64),
+        Outcome::Interpolated { .. } => (0.0, f64::NAN),
+        Outcome::Capped | Outcome::Running => (1.0, f64::NAN),
+        Outcome::Diverged { step, .. } => (2.0, step as f64),
     };
     let finite = |v: f64| if v.is_finite() { v } else { f64::NAN };
     vec![r.eta, 2.0 / r.eta, code, r.steps as f64, at, finite(r.loss), finite(r.sharpness), finite(r.lemma4_bound)]
@@ -151,7 +151,8 @@ impl SharpnessVsLr {
         let etas = self.sweep.etas();
         let (e_lo, e_hi) = (etas[0] / 1.15, etas[etas.len() - 1] * 1.15);
         let results = self.sweep.results();
-        let bounds = results.iter().filter(|r| self.shows_lemma4() && r.outcome == Outcome::Converged);
+        let bounds =
+            results.iter().filter(|r| self.shows_lemma4() && matches!(r.outcome, Outcome::Interpolated { .. }));
         let values =
             results.iter().map(|r| r.sharpness).chain(bounds.map(|r| r.lemma4_bound)).chain([2.0 / e_lo, 2.0 / e_hi]);
         let (lo, hi) = plot::log_range(values, 1e-6);
@@ -172,14 +173,14 @@ impl SharpnessVsLr {
         let r = theme.px(4.0);
         let (good, open, bound) = (theme.series(0), theme.series(4), theme.series(2));
         let at = |v: f64| v.clamp(lo, hi);
-        let converged = || results.iter().filter(|r| r.outcome == Outcome::Converged);
+        let converged = || results.iter().filter(|r| matches!(r.outcome, Outcome::Interpolated { .. }));
         let shown = converged().map(|s| (s.eta, at(s.sharpness)));
         plot::markers(&mut chart, "sharpness, converged", shown, |p| Circle::new(p, r, good.filled()))?
             .label("sharpness, converged")
             .legend(plot::dot_swatch(theme, good));
         let capped = results
             .iter()
-            .filter(|r| r.outcome == Outcome::NotConverged && r.sharpness.is_finite())
+            .filter(|r| r.outcome == Outcome::Capped && r.sharpness.is_finite())
             .map(|s| (s.eta, at(s.sharpness)));
         plot::markers(&mut chart, "sharpness, stopped at the step cap", capped, |p| {
             Circle::new(p, r, theme.line(open, 1.5))
@@ -223,10 +224,11 @@ impl SharpnessVsLr {
         let (e_lo, e_hi) = (etas[0] / 1.15, etas[etas.len() - 1] * 1.15);
         let tolerance = self.settings.tolerance;
         let results = self.sweep.results();
-        let losses = |outcome: Outcome| -> Vec<(f64, f64)> {
-            results.iter().filter(|r| r.outcome == outcome && r.loss.is_finite()).map(|r| (r.eta, r.loss)).collect()
+        let losses = |ended: fn(&Outcome) -> bool| -> Vec<(f64, f64)> {
+            results.iter().filter(|r| ended(&r.outcome) && r.loss.is_finite()).map(|r| (r.eta, r.loss)).collect()
         };
-        let (converged, capped) = (losses(Outcome::Converged), losses(Outcome::NotConverged));
+        let converged = losses(|o| matches!(o, Outcome::Interpolated { .. }));
+        let capped = losses(|o| *o == Outcome::Capped);
         let (lo, hi) = plot::log_range(converged.iter().chain(&capped).map(|p| p.1).chain([tolerance]), 1e-12);
         let mut chart = plot::frame(area, theme, "training loss where each run stopped").build_cartesian_2d(
             (e_lo..e_hi).log_scale().with_key_points(eta_ticks(e_lo, e_hi)),
@@ -334,8 +336,9 @@ impl Figure for SharpnessVsLr {
     fn verdict(&self) -> Verdict {
         let results = self.sweep.results();
         let total = self.sweep.etas().len();
-        let converged: Vec<&SweepResult> = results.iter().filter(|r| r.outcome == Outcome::Converged).collect();
-        let not_converged = results.iter().filter(|r| r.outcome == Outcome::NotConverged).count();
+        let converged: Vec<&SweepResult> =
+            results.iter().filter(|r| matches!(r.outcome, Outcome::Interpolated { .. })).collect();
+        let not_converged = results.iter().filter(|r| r.outcome == Outcome::Capped).count();
         let diverged = results.iter().filter(|r| matches!(r.outcome, Outcome::Diverged { .. })).count();
         let worst = converged.iter().map(|r| r.sharpness * r.eta / 2.0).fold(0.0, f64::max);
         let summary = format!(
@@ -359,7 +362,8 @@ impl Figure for SharpnessVsLr {
     fn readouts(&self) -> Vec<(String, String)> {
         let results = self.sweep.results();
         let mut out = vec![("progress".to_string(), format!("{} of {} runs", results.len(), self.sweep.etas().len()))];
-        let converged: Vec<&SweepResult> = results.iter().filter(|r| r.outcome == Outcome::Converged).collect();
+        let converged: Vec<&SweepResult> =
+            results.iter().filter(|r| matches!(r.outcome, Outcome::Interpolated { .. })).collect();
         if let Some(rises) = sharpness_rises(&converged) {
             out.push(("sharpness of the converged runs against \u{3b7}".into(), rises));
         }
@@ -372,14 +376,14 @@ impl Figure for SharpnessVsLr {
         if let Some(last) = results.last() {
             let eta = format::tick(last.eta);
             let what = match last.outcome {
-                Outcome::Converged => format!("converged after {} steps, loss {:.2e}", last.steps, last.loss),
-                Outcome::NotConverged => {
+                Outcome::Interpolated { .. } => format!("converged after {} steps, loss {:.2e}", last.steps, last.loss),
+                Outcome::Capped | Outcome::Running => {
                     format!(
                         "stopped at the step cap of {} steps without converging, loss {:.2e}",
                         last.steps, last.loss
                     )
                 }
-                Outcome::Diverged { step } => format!("diverged at step {step}"),
+                Outcome::Diverged { step, .. } => format!("diverged at step {step}"),
             };
             out.push(("last run".into(), format!("\u{3b7} = {eta}: {what}")));
         }

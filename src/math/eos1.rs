@@ -6,7 +6,8 @@ use serde::{Deserialize, Serialize};
 
 use crate::math::network::{Activation, Data, ShallowNet};
 use crate::math::shallow_tables::ShallowTables;
-use crate::math::sharpness::{gd_steps, Schedule, SharpnessMeter, SharpnessMode, SharpnessRun, DEFAULT_TOLERANCE};
+use crate::math::sharpness::{Schedule, SharpnessMeter, SharpnessMode, SharpnessRun, DEFAULT_TOLERANCE};
+use crate::math::trainer::gd_steps;
 
 /// The reference workload's initial state.
 #[derive(Clone, Debug)]

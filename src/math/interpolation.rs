@@ -13,11 +13,11 @@
 //! **The data.** Inputs are evenly spaced on [−1, 1]: random inputs put some pairs very close,
 //! and fitting independent labels at nearby points is what makes GD slow.
 
-pub use super::interpolation_run::Outcome;
 use super::network::{Activation, Data, Regression, ShallowNet};
-use super::optimizer::{RunStatus, Sgd};
+use super::optimizer::Sgd;
 use super::rescaling::HessianTop;
 use super::rng::{normal, seeded, uniform};
+pub use super::trainer::Outcome;
 
 /// The input interval.
 pub const INPUT_RANGE: (f64, f64) = (-1.0, 1.0);
@@ -192,8 +192,8 @@ impl TrainingRun {
             let to_cap = self.settings.max_steps - self.sgd.step_count();
             let chunk = left.min(to_record).min(to_cap);
             left -= chunk;
-            if let RunStatus::Diverged { step, loss } = self.sgd.run(problem, chunk) {
-                self.outcome = Outcome::Diverged { step, loss };
+            if let outcome @ Outcome::Diverged { .. } = self.sgd.run(problem, chunk) {
+                self.outcome = outcome;
                 break;
             }
             if self.sgd.step_count() % self.settings.record_every == 0

@@ -17,34 +17,15 @@
 
 use super::function_space::weighted_curvature;
 use super::network::{Data, ShallowNet};
-use super::optimizer::DIVERGENCE_LOSS_GROWTH;
-use super::rng::{sample_without_replacement, seeded, Rng};
 use super::shallow_tables::ShallowTables;
-use super::sharpness::{Schedule, SharpnessMeter, SharpnessMode};
+use super::sharpness::{SharpnessMeter, SharpnessMode};
+pub use super::trainer::Outcome;
+use super::trainer::{Batches, Observer, Schedule, Stop, Trainer};
 
 /// Relative accuracy of the sharpness measurements (warm-started Lanczos).
 const SHARPNESS_TOLERANCE: f64 = 1e-7;
 /// Lanczos iterations per sharpness measurement, at most.
 const SHARPNESS_MAX_ITER: usize = 40;
-
-/// Where a training run stands (this module's runs and those of
-/// [`TrainingRun`](super::interpolation::TrainingRun)).
-#[derive(Clone, Copy, Debug, PartialEq)]
-pub enum Outcome {
-    Running,
-    /// The run counts as interpolating from this step on: the loss fell below the tolerance
-    /// (for [`InterpolationRun`], also at a minimum stable for the step size).
-    Interpolated {
-        step: usize,
-    },
-    /// The step cap came first.
-    Capped,
-    /// The loss blew up (or stopped being a number) at this step.
-    Diverged {
-        step: usize,
-        loss: f64,
-    },
-}
 
 /// One recorded iterate.
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -107,22 +88,21 @@ pub struct RunSettings {
     pub seed: u64,
 }
 
-/// A training run that advances in bounded slices.
+/// A training run that advances in bounded slices: the [`Trainer`] without a tolerance of its
+/// own, with [`Recorder`] deciding when the run has interpolated.
 #[derive(Clone, Debug)]
 pub struct InterpolationRun {
     tables: ShallowTables,
-    xs: Vec<f64>,
-    theta: Vec<f64>,
+    trainer: Trainer,
+    recorder: Recorder,
+}
+
+/// The records of a run, its interpolation test and its first sharp interpolant.
+#[derive(Clone, Debug)]
+struct Recorder {
     settings: RunSettings,
-    grad: Vec<f64>,
-    rng: Rng,
-    pool: Vec<usize>,
-    batch: Vec<usize>,
+    xs: Vec<f64>,
     meter: SharpnessMeter,
-    step: usize,
-    loss: f64,
-    initial_loss: f64,
-    outcome: Outcome,
     records: Vec<Record>,
     /// θ just before the step size changed.
     theta_at_switch: Option<Vec<f64>>,
@@ -141,81 +121,68 @@ impl InterpolationRun {
         let batch_size = settings.batch_size.clamp(1, n.max(1));
         let settings = RunSettings { batch_size, record_every: settings.record_every.max(1), ..settings };
         let start: Vec<f64> = (0..p).map(|i| 1.0 + 0.37 * ((i * 7919) % 13) as f64).collect();
+        let batches = Batches::Drawn { size: batch_size, seed: settings.seed };
+        let stop = Stop { max_steps: settings.max_steps, tolerance: None };
         let mut run = Self {
             tables: ShallowTables::new(net, data),
-            xs: data.x.clone(),
-            theta,
-            settings,
-            grad: vec![0.0; p],
-            rng: seeded(settings.seed),
-            pool: (0..n).collect(),
-            batch: vec![0; batch_size],
-            meter: SharpnessMeter::new(
-                p,
-                SharpnessMode::WarmStart { tolerance: SHARPNESS_TOLERANCE, max_iter: SHARPNESS_MAX_ITER, start },
-                1,
-            ),
-            step: 0,
-            loss: f64::NAN,
-            initial_loss: f64::NAN,
-            outcome: Outcome::Running,
-            records: Vec::new(),
-            theta_at_switch: None,
-            sharp: None,
-            peak_since_record: 0.0,
+            trainer: Trainer::new(theta, n, settings.schedule, batches, stop),
+            recorder: Recorder {
+                settings,
+                xs: data.x.clone(),
+                meter: SharpnessMeter::new(
+                    p,
+                    SharpnessMode::WarmStart { tolerance: SHARPNESS_TOLERANCE, max_iter: SHARPNESS_MAX_ITER, start },
+                    1,
+                ),
+                records: Vec::new(),
+                theta_at_switch: None,
+                sharp: None,
+                peak_since_record: 0.0,
+            },
         };
-        run.loss = run.tables.evaluate(&run.theta, &mut run.grad, false);
-        run.initial_loss = run.loss;
-        if !run.loss.is_finite() {
-            run.outcome = Outcome::Diverged { step: 0, loss: f64::INFINITY };
-        } else {
-            run.record();
-        }
-        if settings.schedule.switch_at == 0 {
-            run.theta_at_switch = Some(run.theta.clone());
-        }
+        run.trainer.start(&mut run.tables, &mut run.recorder);
         run
     }
 
     pub fn outcome(&self) -> Outcome {
-        self.outcome
+        self.trainer.outcome()
     }
 
     pub fn theta(&self) -> &[f64] {
-        &self.theta
+        self.trainer.theta()
     }
 
     pub fn step(&self) -> usize {
-        self.step
+        self.trainer.step()
     }
 
     /// L(θ) at the current step.
     pub fn loss(&self) -> f64 {
-        self.loss
+        self.trainer.loss()
     }
 
     pub fn records(&self) -> &[Record] {
-        &self.records
+        &self.recorder.records
     }
 
     pub fn settings(&self) -> &RunSettings {
-        &self.settings
+        &self.recorder.settings
     }
 
     /// θ as it was when the step size changed, once it has.
     pub fn theta_at_switch(&self) -> Option<&[f64]> {
-        self.theta_at_switch.as_deref()
+        self.recorder.theta_at_switch.as_deref()
     }
 
     /// The first recorded interpolant that was too sharp for its step size, if any.
     pub fn sharp_interpolant(&self) -> Option<&SharpInterpolant> {
-        self.sharp.as_ref()
+        self.recorder.sharp.as_ref()
     }
 
     /// What GD did after its first sharp interpolant; None when it reached none.
     pub fn after_sharp(&self) -> Option<AfterSharp> {
-        let sharp = self.sharp.as_ref()?;
-        Some(match (self.outcome, sharp.left_at) {
+        let sharp = self.recorder.sharp.as_ref()?;
+        Some(match (self.outcome(), sharp.left_at) {
             (Outcome::Diverged { step, .. }, _) => AfterSharp::Diverged { step },
             (outcome, Some(step)) => AfterSharp::Left { step, peak_loss: sharp.peak_loss, outcome },
             (Outcome::Interpolated { step }, None) => AfterSharp::Drifted { step },
@@ -224,84 +191,62 @@ impl InterpolationRun {
         })
     }
 
-    /// The sharpness at the current θ (prepares the tables' curvature). None when Lanczos fails.
-    fn sharpness(&mut self) -> Option<f64> {
-        self.loss = self.tables.evaluate(&self.theta, &mut self.grad, true);
-        self.meter.measure(&mut self.tables).map(|s| s.value)
-    }
-
-    /// Records the current iterate (sharpness and ∫|f''| g); returns the sharpness.
-    fn record(&mut self) -> Option<f64> {
-        let sharpness = self.sharpness()?;
-        let curvature = weighted_curvature(&self.tables.net(), &self.theta, &self.xs);
-        let eta = self.settings.schedule.at(self.step);
-        let peak_loss = self.peak_since_record.max(self.loss);
-        self.peak_since_record = 0.0;
-        self.records.push(Record { step: self.step, eta, loss: self.loss, sharpness, curvature, peak_loss });
-        Some(sharpness)
-    }
-
     /// Takes up to `steps` steps (each evaluates the loss and its gradient once; every
-    /// `record_every` steps a Lanczos run measures the sharpness); returns where the run stands.
+    /// `record_every` steps, at the switch and at the cap, a Lanczos run measures the
+    /// sharpness); returns where the run stands.
     pub fn advance(&mut self, steps: usize) -> Outcome {
-        let n = self.pool.len();
+        self.trainer.advance(&mut self.tables, &mut self.recorder, steps)
+    }
+}
+
+impl Observer<ShallowTables> for Recorder {
+    fn curvature_at(&self, step: usize) -> bool {
+        let s = &self.settings;
+        step % s.record_every == 0 || step == s.schedule.switch_at || step == s.max_steps
+    }
+
+    fn observe(&mut self, tables: &mut ShallowTables, trainer: &Trainer) -> Option<Outcome> {
+        let (step, loss, theta) = (trainer.step(), trainer.loss(), trainer.theta());
         let schedule = self.settings.schedule;
-        for _ in 0..steps {
-            if self.outcome != Outcome::Running {
-                break;
-            }
-            if self.step >= self.settings.max_steps {
-                self.outcome = Outcome::Capped;
-                break;
-            }
-            let eta = schedule.at(self.step);
-            if self.settings.batch_size < n {
-                sample_without_replacement(&mut self.rng, &mut self.pool, &mut self.batch);
-                self.tables.batch_gradient(&self.batch, &mut self.grad);
-            }
-            for (t, g) in self.theta.iter_mut().zip(&self.grad) {
-                *t -= eta * g;
-            }
-            self.step += 1;
-            self.loss = self.tables.evaluate(&self.theta, &mut self.grad, false);
-            self.peak_since_record = self.peak_since_record.max(self.loss);
-            if let Some(sharp) = self.sharp.as_mut() {
-                sharp.peak_loss = sharp.peak_loss.max(self.loss);
-                // A NaN loss has left as well.
-                let below = self.loss < self.settings.tolerance;
-                if sharp.left_at.is_none() && !below {
-                    sharp.left_at = Some(self.step);
-                }
-            }
-            let limit = DIVERGENCE_LOSS_GROWTH * self.initial_loss.max(1.0);
-            if self.loss.is_nan() || self.loss > limit {
-                let loss = if self.loss.is_nan() { f64::INFINITY } else { self.loss };
-                self.outcome = Outcome::Diverged { step: self.step, loss };
-                break;
-            }
-            let at_switch = self.step == schedule.switch_at;
-            if at_switch {
-                self.theta_at_switch = Some(self.theta.clone());
-            }
-            if self.step % self.settings.record_every == 0 || at_switch || self.step == self.settings.max_steps {
-                let Some(sharpness) = self.record() else {
-                    self.outcome = Outcome::Diverged { step: self.step, loss: self.loss };
-                    break;
-                };
-                // Interpolated: below the tolerance, past any switch, and stable for the step
-                // size in force from here on. Below the tolerance but too sharp: kept, the
-                // first time, to see what GD does there.
-                let below = self.loss < self.settings.tolerance;
-                let stable = sharpness <= 2.0 / schedule.at(self.step);
-                let past_switch = self.step >= schedule.switch_at || schedule.eta == schedule.eta_after;
-                if below && stable && past_switch {
-                    self.outcome = Outcome::Interpolated { step: self.step };
-                } else if below && !stable && self.sharp.is_none() {
-                    let record = *self.records.last().expect("just recorded");
-                    self.sharp = Some(SharpInterpolant { record, left_at: None, peak_loss: self.loss });
-                }
+        self.peak_since_record = self.peak_since_record.max(loss);
+        if let Some(sharp) = self.sharp.as_mut() {
+            sharp.peak_loss = sharp.peak_loss.max(loss);
+            // A NaN loss has left as well.
+            let below = loss < self.settings.tolerance;
+            if sharp.left_at.is_none() && !below {
+                sharp.left_at = Some(step);
             }
         }
-        self.outcome
+        let running = trainer.outcome() == Outcome::Running;
+        if step == schedule.switch_at && (running || step == 0) {
+            self.theta_at_switch = Some(theta.to_vec());
+        }
+        if !running || !self.curvature_at(step) {
+            return None;
+        }
+        let Some(sharpness) = self.meter.measure(tables).map(|s| s.value) else {
+            return Some(Outcome::Diverged { step, loss });
+        };
+        let curvature = weighted_curvature(&tables.net(), theta, &self.xs);
+        let peak_loss = self.peak_since_record.max(loss);
+        self.peak_since_record = 0.0;
+        let record = Record { step, eta: schedule.at(step), loss, sharpness, curvature, peak_loss };
+        self.records.push(record);
+        if step == 0 {
+            return None;
+        }
+        // Interpolated: below the tolerance, past any switch, and stable for the step size in
+        // force from here on. Below the tolerance but too sharp: kept, the first time, to see
+        // what GD does there.
+        let below = loss < self.settings.tolerance;
+        let stable = sharpness <= 2.0 / schedule.at(step);
+        let past_switch = step >= schedule.switch_at || schedule.eta == schedule.eta_after;
+        if below && stable && past_switch {
+            return Some(Outcome::Interpolated { step });
+        }
+        if below && !stable && self.sharp.is_none() {
+            self.sharp = Some(SharpInterpolant { record, left_at: None, peak_loss: loss });
+        }
+        None
     }
 }

@@ -338,3 +338,69 @@ fn combine(basis: &[f64], stride: usize, y: &[f64], out: &mut [f64]) {
 fn next_four<'a>(rows: &mut std::slice::ChunksExact<'a, f64>) -> [&'a [f64]; 4] {
     std::array::from_fn(|_| rows.next().unwrap_or_default())
 }
+
+/// How [`TopEigenpairs`] starts its next run.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Restart {
+    /// From the same start vector every time.
+    Fixed,
+    /// From the last top Ritz vector.
+    Warm,
+    /// From the last top Ritz vector, normalized, plus 10⁻³ in every coordinate, so that a
+    /// direction the last operator lacked is not missed by the next one.
+    WarmBlended,
+}
+
+/// The top eigenpairs of a sequence of nearby symmetric operators (the Hessians along a run,
+/// the matrices of a sweep): Lanczos with its workspace reused, each run started as
+/// [`Restart`] says, since nearby operators have nearly the same top eigenvector.
+#[derive(Clone, Debug)]
+pub struct TopEigenpairs {
+    lanczos: Lanczos,
+    ritz: Ritz,
+    start: Vec<f64>,
+    rule: StopRule,
+    restart: Restart,
+    count: usize,
+}
+
+impl TopEigenpairs {
+    /// The top `count` pairs (at least one) of operators of `start.len()` dimensions, each run
+    /// stopped by `rule`. A [`Restart::Fixed`] run writes no Ritz vectors (they are not needed).
+    pub fn new(start: Vec<f64>, rule: StopRule, restart: Restart, count: usize) -> Self {
+        let lanczos = Lanczos::new(start.len(), rule.max_iter());
+        let lanczos = if restart == Restart::Fixed { lanczos.without_ritz_vectors() } else { lanczos };
+        Self { lanczos, ritz: Ritz::default(), start, rule, restart, count: count.max(1) }
+    }
+
+    /// The same, with runs stopped by `rule` from now on (within the first rule's iterations).
+    pub fn set_rule(&mut self, rule: StopRule) {
+        self.rule = rule;
+    }
+
+    /// The top pairs of the operator `apply`: values, residuals ‖Ay − θy‖, error bounds,
+    /// iterations, and the vectors unless the restart is fixed. None when Lanczos fails (the
+    /// operator returned non-finite values); the next start is then left as it was.
+    pub fn measure(&mut self, apply: impl FnMut(&[f64], &mut [f64])) -> Option<&Ritz> {
+        if !self.lanczos.run(self.count, &self.start, self.rule, apply, &mut self.ritz) {
+            return None;
+        }
+        let top = self.ritz.vectors.first();
+        match (self.restart, top) {
+            (Restart::Warm, Some(top)) => self.start.copy_from_slice(top),
+            (Restart::WarmBlended, Some(top)) => {
+                let norm = dot(top, top).sqrt().max(f64::MIN_POSITIVE);
+                for (s, v) in self.start.iter_mut().zip(top) {
+                    *s = v / norm + 1e-3;
+                }
+            }
+            _ => {}
+        }
+        Some(&self.ritz)
+    }
+
+    /// The top eigenvalue alone; NaN when Lanczos fails.
+    pub fn largest(&mut self, apply: impl FnMut(&[f64], &mut [f64])) -> f64 {
+        self.measure(apply).map_or(f64::NAN, |ritz| ritz.values[0])
+    }
+}

@@ -8,27 +8,18 @@
 //! Work comes in slices ([`LearningRateSweep::advance`]), so a page can run it between frames.
 
 use super::function_space::lemma4_lower_bound;
-use super::lanczos::{Lanczos, Ritz, StopRule};
+use super::lanczos::{Restart, StopRule, TopEigenpairs};
 use super::network::{Activation, Data, ShallowNet};
 use super::shallow_tables::ShallowTables;
+pub use super::trainer::Outcome;
+use super::trainer::{Batches, Schedule, Stop, Trainer};
 
-/// A run whose loss grows past this many times max(initial loss, 1) has diverged.
-const DIVERGENCE_GROWTH: f64 = 1e10;
 /// Relative accuracy of the final sharpness.
 const SHARPNESS_TOLERANCE: f64 = 1e-10;
 
-/// How one run of the sweep ended.
-#[derive(Clone, Copy, Debug, PartialEq)]
-pub enum Outcome {
-    /// The loss fell below the tolerance.
-    Converged,
-    /// The step cap came first.
-    NotConverged,
-    /// The loss blew up at this step.
-    Diverged { step: usize },
-}
-
-/// One step size's result. `sharpness` and `lemma4_bound` are NaN for a diverged run.
+/// One step size's result: the run [`Outcome::Interpolated`] (the loss fell below the
+/// tolerance), was [`Outcome::Capped`], or diverged. `sharpness` and `lemma4_bound` are NaN for
+/// a diverged run.
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub struct SweepResult {
     pub eta: f64,
@@ -39,14 +30,6 @@ pub struct SweepResult {
     pub lemma4_bound: f64,
 }
 
-/// The run in progress.
-struct Current {
-    index: usize,
-    theta: Vec<f64>,
-    step: usize,
-    initial_loss: f64,
-}
-
 pub struct LearningRateSweep {
     net: ShallowNet,
     xs: Vec<f64>,
@@ -55,11 +38,12 @@ pub struct LearningRateSweep {
     etas: Vec<f64>,
     max_steps: usize,
     tolerance: f64,
-    current: Option<Current>,
+    /// The run in progress.
+    current: Option<Trainer>,
     results: Vec<SweepResult>,
     grad: Vec<f64>,
-    lanczos: Lanczos,
-    ritz: Ritz,
+    /// The final sharpness, from the same start for every run.
+    sharpness: TopEigenpairs,
 }
 
 impl LearningRateSweep {
@@ -75,6 +59,8 @@ impl LearningRateSweep {
     ) -> Self {
         let p = net.num_params();
         assert_eq!(theta0.len(), p, "θ₀ has the wrong length");
+        let start: Vec<f64> = (0..p).map(|i| 1.0 + ((i * 7919) % 13) as f64 / 13.0).collect();
+        let rule = StopRule::Converged { tolerance: SHARPNESS_TOLERANCE, max_iter: p };
         Self {
             net,
             xs: data.x.clone(),
@@ -86,8 +72,7 @@ impl LearningRateSweep {
             current: None,
             results: Vec::new(),
             grad: vec![0.0; p],
-            lanczos: Lanczos::new(p, p),
-            ritz: Ritz::default(),
+            sharpness: TopEigenpairs::new(start, rule, Restart::Fixed, 1),
         }
     }
 
@@ -112,41 +97,17 @@ impl LearningRateSweep {
     pub fn advance(&mut self, steps: usize) -> bool {
         let mut budget = steps;
         while budget > 0 && !self.is_done() {
-            let index = self.results.len();
-            let current = self.current.get_or_insert_with(|| Current {
-                index,
-                theta: self.theta0.clone(),
-                step: 0,
-                initial_loss: f64::NAN,
+            let eta = self.etas[self.results.len()];
+            let (n, stop) = (self.xs.len(), Stop { max_steps: self.max_steps, tolerance: Some(self.tolerance) });
+            let run = self.current.get_or_insert_with(|| {
+                Trainer::new(self.theta0.clone(), n, Schedule::constant(eta), Batches::full(), stop)
             });
-            let eta = self.etas[current.index];
-            let mut finished = None;
-            while budget > 0 {
-                let loss = self.tables.evaluate(&current.theta, &mut self.grad, false);
-                if current.step == 0 {
-                    current.initial_loss = loss;
-                }
-                if !(loss.is_finite() && loss <= DIVERGENCE_GROWTH * current.initial_loss.max(1.0)) {
-                    finished = Some((Outcome::Diverged { step: current.step }, loss));
-                    break;
-                }
-                if loss < self.tolerance {
-                    finished = Some((Outcome::Converged, loss));
-                    break;
-                }
-                if current.step == self.max_steps {
-                    finished = Some((Outcome::NotConverged, loss));
-                    break;
-                }
-                for (t, g) in current.theta.iter_mut().zip(&self.grad) {
-                    *t -= eta * g;
-                }
-                current.step += 1;
-                budget -= 1;
-            }
-            if let Some((outcome, loss)) = finished {
-                let current = self.current.take().expect("a run is in progress");
-                let result = self.measure(eta, outcome, current.step, loss, &current.theta);
+            let before = run.step();
+            let outcome = run.advance(&mut self.tables, &mut (), budget);
+            budget -= run.step() - before;
+            if outcome != Outcome::Running {
+                let run = self.current.take().expect("a run is in progress");
+                let result = self.measure(eta, outcome, run.step(), run.loss(), run.theta());
                 self.results.push(result);
             }
         }
@@ -159,15 +120,8 @@ impl LearningRateSweep {
             return SweepResult { eta, outcome, steps, loss, sharpness: f64::NAN, lemma4_bound: f64::NAN };
         }
         self.tables.evaluate(theta, &mut self.grad, true);
-        let p = theta.len();
-        let start: Vec<f64> = (0..p).map(|i| 1.0 + ((i * 7919) % 13) as f64 / 13.0).collect();
-        let rule = StopRule::Converged { tolerance: SHARPNESS_TOLERANCE, max_iter: p };
         let tables = &mut self.tables;
-        let sharpness = if self.lanczos.run(1, &start, rule, |v, out| tables.hessian_vec(v, out), &mut self.ritz) {
-            self.ritz.values[0]
-        } else {
-            f64::NAN
-        };
+        let sharpness = self.sharpness.largest(|v, out| tables.hessian_vec(v, out));
         let lemma4_bound = if self.net.activation == Activation::Relu {
             lemma4_lower_bound(&self.net, theta, &self.xs)
         } else {

@@ -25,4 +25,5 @@ pub mod shallow_tables;
 pub mod sharpness;
 pub mod special;
 pub mod switching;
+pub mod trainer;
 pub mod tridiagonal;

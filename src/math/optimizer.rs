@@ -5,33 +5,20 @@
 //! the run stops and records the step at which the loss left every sensible range.
 
 use super::network::Regression;
-use super::rng::{sample_without_replacement, seeded, Rng};
-
-/// A run is declared divergent once the training loss exceeds this many times
-/// max(initial loss, 1), or stops being finite.
-pub const DIVERGENCE_LOSS_GROWTH: f64 = 1e10;
-
-/// How a call to [`Sgd::run`] ended.
-#[derive(Clone, Copy, Debug, PartialEq)]
-pub enum RunStatus {
-    /// All requested steps were taken.
-    Ran,
-    /// The loss blew up at this step (θ is left as it was after that step).
-    Diverged { step: usize, loss: f64 },
-}
+use super::trainer::{descend, BatchSampler, Batches, Divergence, Outcome};
 
 /// SGD (or GD when the batch is the whole set) with a fixed step size, owning its θ.
+///
+/// Unlike [`Trainer`](super::trainer::Trainer), which evaluates the full loss at every
+/// iterate, a step here costs O(B): it reads the batch's loss for the divergence rule.
 #[derive(Clone, Debug)]
 pub struct Sgd {
     pub theta: Vec<f64>,
     pub eta: f64,
-    batch_size: usize,
     step: usize,
-    initial_loss: f64,
-    diverged: Option<(usize, f64)>,
-    rng: Rng,
-    pool: Vec<usize>,
-    batch: Vec<usize>,
+    divergence: Divergence,
+    outcome: Outcome,
+    batches: BatchSampler,
     grad: Vec<f64>,
     scratch: Vec<f64>,
 }
@@ -42,18 +29,14 @@ impl Sgd {
         let n = problem.data.len();
         let p = problem.num_params();
         assert_eq!(theta.len(), p, "θ has the wrong length");
-        let batch_size = batch_size.clamp(1, n.max(1));
-        let initial_loss = problem.loss(&theta);
+        let divergence = Divergence::from_initial_loss(problem.loss(&theta));
         Self {
             theta,
             eta,
-            batch_size,
             step: 0,
-            initial_loss,
-            diverged: None,
-            rng: seeded(seed),
-            pool: (0..n).collect(),
-            batch: vec![0; batch_size],
+            divergence,
+            outcome: Outcome::Running,
+            batches: BatchSampler::new(Batches::Drawn { size: batch_size, seed }, n),
             grad: vec![0.0; p],
             scratch: vec![0.0; p],
         }
@@ -65,47 +48,39 @@ impl Sgd {
     }
 
     pub fn batch_size(&self) -> usize {
-        self.batch_size
+        self.batches.batch_size()
     }
 
     /// The step and loss at which the run diverged, if it did.
     pub fn diverged(&self) -> Option<(usize, f64)> {
-        self.diverged
+        match self.outcome {
+            Outcome::Diverged { step, loss } => Some((step, loss)),
+            _ => None,
+        }
     }
 
-    /// Takes up to `steps` steps; stops at divergence (and refuses to go on after it).
-    pub fn run(&mut self, problem: &Regression, steps: usize) -> RunStatus {
-        if let Some((step, loss)) = self.diverged {
-            return RunStatus::Diverged { step, loss };
+    /// Takes up to `steps` steps; stops at divergence (and refuses to go on after it). Returns
+    /// [`Outcome::Running`] when all steps were taken.
+    pub fn run(&mut self, problem: &Regression, steps: usize) -> Outcome {
+        if self.outcome != Outcome::Running {
+            return self.outcome;
         }
-        let n = problem.data.len();
-        let limit = DIVERGENCE_LOSS_GROWTH * self.initial_loss.max(1.0);
         for _ in 0..steps {
-            if self.batch_size == n {
-                for (slot, j) in self.batch.iter_mut().zip(0..n) {
-                    *slot = j;
-                }
-            } else {
-                sample_without_replacement(&mut self.rng, &mut self.pool, &mut self.batch);
-            }
-            problem.batch_gradient(&self.theta, &self.batch, &mut self.grad, &mut self.scratch);
-            for (t, g) in self.theta.iter_mut().zip(&self.grad) {
-                *t -= self.eta * g;
-            }
+            self.batches.draw(self.step);
+            let batch = self.batches.batch();
+            problem.batch_gradient(&self.theta, batch, &mut self.grad, &mut self.scratch);
+            descend(&mut self.theta, self.eta, &self.grad);
             self.step += 1;
             if self.theta.iter().any(|t| !t.is_finite()) {
-                self.diverged = Some((self.step, f64::INFINITY));
-                return RunStatus::Diverged { step: self.step, loss: f64::INFINITY };
+                self.outcome = Outcome::Diverged { step: self.step, loss: f64::INFINITY };
+                break;
             }
-            let loss = problem.batch_loss(&self.theta, &self.batch);
-            if loss.is_nan() || loss > limit {
-                // Past overflow the loss can come out as ∞ − ∞: report it as infinite.
-                let loss = problem.loss(&self.theta);
-                let loss = if loss.is_nan() { f64::INFINITY } else { loss };
-                self.diverged = Some((self.step, loss));
-                return RunStatus::Diverged { step: self.step, loss };
+            if self.divergence.has_diverged(problem.batch_loss(&self.theta, batch)) {
+                let loss = Divergence::reported(problem.loss(&self.theta));
+                self.outcome = Outcome::Diverged { step: self.step, loss };
+                break;
             }
         }
-        RunStatus::Ran
+        self.outcome
     }
 }

@@ -31,8 +31,9 @@ use crate::math::network::{Activation as ShallowActivation, ShallowNet};
 use crate::math::rng::{normal, seeded};
 use crate::math::shallow_tables::ShallowTables;
 use crate::math::sharpness::{
-    AnyModel, MlpModel, RunState, Schedule, SharpnessMeter, SharpnessMode, SharpnessRun, DEFAULT_TOLERANCE,
+    AnyModel, MlpModel, Schedule, SharpnessMeter, SharpnessMode, SharpnessRun, DEFAULT_TOLERANCE,
 };
+use crate::math::trainer::Outcome;
 use crate::page::run_file::RunFile;
 
 /// Lanczos iterations at most per warm-started measurement.
@@ -230,12 +231,12 @@ impl EdgeOfStability {
 
     /// The switch step, when it falls inside the run.
     fn switch_inside(&self) -> Option<usize> {
-        let at = self.run.schedule.switch_at;
+        let at = self.run.schedule().switch_at;
         (self.run.first_step() < at && at < self.run.last_step()).then_some(at)
     }
 
     fn eta_line(&self) -> Vec<(f64, f64)> {
-        let s = self.run.schedule;
+        let s = *self.run.schedule();
         let (start, end) = self.step_range();
         let threshold = |eta: f64| 2.0 / eta;
         match self.switch_inside() {
@@ -258,7 +259,7 @@ impl EdgeOfStability {
     /// The first step of each stretch of constant η (before and after the switch) at which the
     /// sharpness reached 2/η, with that η; None for a stretch where it has not (yet).
     fn first_at_threshold(&self) -> Vec<(f64, Option<usize>)> {
-        let s = self.run.schedule;
+        let s = *self.run.schedule();
         let stretches = match self.switch_inside() {
             Some(at) => vec![(s.eta, 0..at), (s.eta_after, at..usize::MAX)],
             None => vec![(s.at(self.run.first_step()), 0..usize::MAX)],
@@ -326,7 +327,7 @@ impl Figure for EdgeOfStability {
     }
 
     fn run_file(&self) -> Option<RunFile> {
-        Some(RunFile::new::<Self>(&self.params, &self.data, &self.run.theta, self.run.theta_step()))
+        Some(RunFile::new::<Self>(&self.params, &self.data, self.run.theta(), self.run.theta_step()))
     }
 
     fn from_run(run: &RunFile) -> Result<Self, String> {
@@ -355,7 +356,7 @@ impl Figure for EdgeOfStability {
 
     fn step(&mut self, units: usize) -> Activity {
         match self.run.advance(units) {
-            RunState::Running => Activity::Running,
+            Outcome::Running => Activity::Running,
             _ => Activity::Idle,
         }
     }
@@ -375,7 +376,7 @@ impl Figure for EdgeOfStability {
     fn verdict(&self) -> Verdict {
         let Some(last) = self.run.records.last() else {
             return match self.run.state() {
-                RunState::Diverged { .. } => {
+                Outcome::Diverged { .. } => {
                     Verdict { text: "The loss is not finite at the start: nothing to train.".into(), tone: Tone::Bad }
                 }
                 _ => Verdict { text: "nothing computed yet.".into(), tone: Tone::Neutral },
@@ -389,12 +390,12 @@ impl Figure for EdgeOfStability {
         );
         let head = format!("step {}: {numbers}", last.step);
         match self.run.state() {
-            RunState::Diverged { step, loss } => {
+            Outcome::Diverged { step, loss } => {
                 let loss = if loss.is_finite() { format!("{loss:.3e}") } else { "not finite".into() };
                 Verdict { text: format!("Diverged at step {step}, loss {loss}; before that, {head}."), tone: Tone::Bad }
             }
-            RunState::Running => Verdict { text: format!("{numbers}."), tone: Tone::Neutral },
-            RunState::Finished => {
+            Outcome::Running => Verdict { text: format!("{numbers}."), tone: Tone::Neutral },
+            Outcome::Capped | Outcome::Interpolated { .. } => {
                 // The last stretch of constant η: since the switch, if the run switched.
                 let since = if self.switch_inside().is_some() { " since the switch" } else { "" };
                 let reached = self.first_at_threshold().last().and_then(|&(_, at)| at);
@@ -414,7 +415,7 @@ impl Figure for EdgeOfStability {
 
     fn progress(&self) -> Option<String> {
         let step = self.run.records.last().map_or(0, |r| r.step);
-        matches!(self.run.state(), RunState::Running).then(|| format!("step {step}"))
+        matches!(self.run.state(), Outcome::Running).then(|| format!("step {step}"))
     }
 
     fn readouts(&self) -> Vec<(String, String)> {
@@ -435,7 +436,7 @@ impl Figure for EdgeOfStability {
                     first.sharpness.value * first.eta / 2.0
                 ),
             ));
-            let done = self.run.state() != RunState::Running;
+            let done = self.run.state() != Outcome::Running;
             let reached: Vec<String> = self
                 .first_at_threshold()
                 .iter()

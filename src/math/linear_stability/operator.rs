@@ -4,8 +4,7 @@
 use nalgebra::{DMatrix, DVector};
 
 use crate::math::dense::SymmetricEigen;
-use crate::math::kernels::dot;
-use crate::math::lanczos::{Lanczos, Ritz, StopRule};
+use crate::math::lanczos::{Restart, StopRule, TopEigenpairs};
 use crate::math::least_squares::{batch_factor, LeastSquares};
 
 /// Relative accuracy of the thresholds' top eigenvalues.
@@ -201,33 +200,23 @@ fn symmetrize(m: DMatrix<f64>) -> DMatrix<f64> {
 /// the same one). The workspace is reused across calls.
 #[derive(Clone, Debug)]
 pub struct TopEigen {
-    lanczos: Lanczos,
-    ritz: Ritz,
-    start: Vec<f64>,
+    pairs: TopEigenpairs,
 }
 
 impl TopEigen {
     pub fn new(dim: usize) -> Self {
         // A start with weight on every coordinate, so that no eigenvector is missed at first.
         let start = (0..dim).map(|i| 1.0 + 0.1 * (i as f64).sin()).collect();
-        Self { lanczos: Lanczos::new(dim, dim), ritz: Ritz::default(), start }
+        let rule = StopRule::Converged { tolerance: THRESHOLD_TOLERANCE, max_iter: dim };
+        Self { pairs: TopEigenpairs::new(start, rule, Restart::WarmBlended, 1) }
     }
 
     /// λ_max of the symmetric matrix `m` to relative accuracy `tolerance`; NaN when `m` is not
     /// finite.
     pub fn largest(&mut self, m: &DMatrix<f64>, tolerance: f64) -> f64 {
-        let dim = self.start.len();
-        let rule = StopRule::Converged { tolerance, max_iter: dim };
-        let ok = self.lanczos.run(1, &self.start, rule, |v, out| matvec(m, v, out), &mut self.ritz);
-        if !ok {
-            return f64::NAN;
-        }
-        // Keep a little of every direction in the next start.
-        let norm = dot(&self.ritz.vectors[0], &self.ritz.vectors[0]).sqrt().max(f64::MIN_POSITIVE);
-        for (s, v) in self.start.iter_mut().zip(&self.ritz.vectors[0]) {
-            *s = v / norm + 1e-3;
-        }
-        self.ritz.values[0]
+        let max_iter = m.nrows();
+        self.pairs.set_rule(StopRule::Converged { tolerance, max_iter });
+        self.pairs.largest(|v, out| matvec(m, v, out))
     }
 }
 
