@@ -2,13 +2,13 @@
 //! to the figure's state. Every change of parameters, from a control, a drag or the URL, goes
 //! through `ParamValues`' validation; a refused value leaves the figure as it was.
 //!
-//! The view counts the work units it asks of a running figure. When the reader pauses a run
-//! (Pause, or Step) before it has finished, the URL says how far it got (`<id>.at=<units>`,
-//! see `url_state`), and a link with that entry replays as many units, in slices within the
-//! frame budget, and pauses there. `Figure::step`'s contract makes the replay exact.
+//! How the figure's work plays (Play, Step, a link's replay) is `page::playback`'s; the view
+//! passes it the browser's clock. When the reader pauses a run (Pause, or Step) before it has
+//! finished, the URL says how far it got (`<id>.at=<units>`, see `url_state`), and a link with
+//! that entry replays as many units and pauses there.
 
 use crate::kit::format;
-use std::cell::RefCell;
+use std::cell::{Ref, RefCell};
 use std::rc::Rc;
 
 use wasm_bindgen::prelude::*;
@@ -18,13 +18,14 @@ use web_sys::{Element, HtmlButtonElement, HtmlCanvasElement, HtmlInputElement, M
 use super::controls::{show_all, Control, Widgets, SLIDER_STEPS};
 use super::hover::{Hover, REACH_CSS_PX};
 use super::{canvas, dom, export, url, walkthrough};
-use crate::figures::{self, Activity, Figure, Grab, Play, Tone};
+use crate::figures::{self, Figure, Grab, Play, Tone};
 use crate::kit::notation;
 use crate::kit::params::{Input, ParamValues, Scale};
 use crate::kit::plot::PlotMap;
 use crate::kit::recording::{Reading, Readings, Rect};
+use crate::page::playback::{Clock, Playback, Start};
 use crate::page::run_file::RunFile;
-use crate::page::url_state::{self, MAX_PROGRESS, PROGRESS_KEY};
+use crate::page::url_state;
 
 /// What the animation loop and the window's events need of a mounted figure.
 pub trait Live {
@@ -36,16 +37,10 @@ pub trait Live {
     fn invalidate(&self);
 }
 
-/// Work units per call when a figure runs as fast as the budget allows.
-const UNITS_PER_CALL: usize = 16;
-
 struct State<F> {
-    figure: F,
-    playing: bool,
+    playback: Playback<F>,
+    /// Whether the panels, verdict and readouts are to be drawn again.
     dirty: bool,
-    last_frame: Option<f64>,
-    /// Fractional work units owed to a paced animation.
-    owed: f64,
     maps: Vec<Option<PlotMap>>,
     /// What each panel's series drew and its plotting area, as last drawn: what pointing reads.
     readings: Vec<(Readings, Option<Rect>)>,
@@ -57,26 +52,6 @@ struct State<F> {
     /// map stays fixed while the drag lasts, so that a panel whose axes follow its data does
     /// not run away under the pointer.
     dragging: Option<(Grab, PlotMap)>,
-    /// Work units per second of an unpaced figure while it runs (smoothed over frames).
-    rate: f64,
-    /// Work units asked of the figure since it started: how far its run has got.
-    units_done: usize,
-    /// Whether the figure has no work left (its last `step` said so).
-    finished: bool,
-    /// Whether a link can replay the run: not for a run loaded from a file, which links do not
-    /// carry.
-    replayable: bool,
-    /// The units a link asked to replay, while the figure fast-forwards to them.
-    restore_to: Option<usize>,
-}
-
-impl<F> State<F> {
-    /// How far a run the reader paused before its end had got, for the link; None while it
-    /// plays, once it has finished, and when a link could not replay it.
-    fn paused_progress(&self) -> Option<usize> {
-        let paused = !self.playing && !self.finished && self.replayable;
-        (paused && self.units_done <= MAX_PROGRESS).then_some(self.units_done)
-    }
 }
 
 pub struct FigureView<F: Figure> {
@@ -178,21 +153,13 @@ impl<F: Figure + 'static> FigureView<F> {
 
         let view = Rc::new(Self {
             state: RefCell::new(State {
-                figure,
-                playing: true,
+                playback: Playback::new(figure, Start::Animate),
                 dirty: true,
-                last_frame: None,
-                owed: 0.0,
                 maps: vec![None; F::PANELS.len()],
                 readings: vec![(Readings::default(), None); F::PANELS.len()],
                 pointer: None,
                 shown: None,
                 dragging: None,
-                rate: 0.0,
-                units_done: 0,
-                finished: false,
-                replayable: true,
-                restore_to: None,
             }),
             canvases,
             hovers,
@@ -239,9 +206,7 @@ impl<F: Figure + 'static> FigureView<F> {
         let view = self.clone();
         dom::listen::<web_sys::Event>(&self.play, "click", move |_| {
             let mut s = view.state.borrow_mut();
-            s.playing = !s.playing;
-            s.restore_to = None;
-            s.last_frame = None;
+            s.playback.toggle_play();
             // Redrawn, so that the readouts lose the speed of a paused run.
             s.dirty = true;
             drop(s);
@@ -251,9 +216,7 @@ impl<F: Figure + 'static> FigureView<F> {
         let view = self.clone();
         dom::listen::<web_sys::Event>(step, "click", move |_| {
             let mut s = view.state.borrow_mut();
-            s.playing = false;
-            s.restore_to = None;
-            step_to_visible_change(&mut s);
+            s.playback.step_to_visible_change(&PageClock::new());
             s.dirty = true;
             drop(s);
             view.show_play_state();
@@ -261,15 +224,15 @@ impl<F: Figure + 'static> FigureView<F> {
         })?;
         let view = self.clone();
         dom::listen::<web_sys::Event>(replay, "click", move |_| {
-            let params = view.state.borrow().figure.params().clone();
-            view.restart(params, true);
+            let params = view.figure().params().clone();
+            view.restart(params, Start::Animate);
             view.write_progress();
         })?;
         let view = self.clone();
         dom::listen::<web_sys::Event>(defaults, "click", move |_| {
             let params = ParamValues::defaults(F::PARAMS);
             show_all(&view.controls, &params);
-            view.restart(params, false);
+            view.restart(params, Start::Settings);
             view.write_url();
         })?;
         for (panel, canvas) in self.canvases.iter().enumerate() {
@@ -314,7 +277,7 @@ impl<F: Figure + 'static> FigureView<F> {
             let target = canvas.clone();
             dom::listen::<MouseEvent>(canvas, "dblclick", move |event| {
                 if let Some((Grab::Point { key, index }, ..)) = view.grab_at(panel, &target, &event) {
-                    let mut points = view.state.borrow().figure.points();
+                    let mut points = view.figure().points();
                     if index < points.len() {
                         points.remove(index);
                         view.set_param(key, Input::Points(&points));
@@ -339,7 +302,7 @@ impl<F: Figure + 'static> FigureView<F> {
     ) -> Option<(Grab, PlotMap, f64, f64)> {
         let map = self.panel_map(panel)?;
         let (x, y) = pointer_data(&map, canvas, event);
-        let grab = self.state.borrow().figure.grab(panel, x, y)?;
+        let grab = self.figure().grab(panel, x, y)?;
         Some((grab, map, x, y))
     }
 
@@ -403,7 +366,7 @@ impl<F: Figure + 'static> FigureView<F> {
             let Some(spec) = F::PARAMS.iter().find(|s| s.key == key) else { return grab };
             let point =
                 (format::round_sig(x, 3).clamp(spec.min, spec.max), format::round_sig(y, 3).clamp(spec.min, spec.max));
-            let mut points = self.state.borrow().figure.points();
+            let mut points = self.figure().points();
             let index = match index {
                 Some(i) if i < points.len() => i,
                 Some(_) => return grab,
@@ -441,19 +404,19 @@ impl<F: Figure + 'static> FigureView<F> {
         })?;
         let view = self.clone();
         dom::listen::<web_sys::Event>(png, "click", move |_| {
-            let result = export::download_png(&view.state.borrow().figure, &view.canvases, dom::prefers_dark());
+            let result = export::download_png(&*view.figure(), &view.canvases, dom::prefers_dark());
             view.report(result.map(|()| "Saved the figure as PNG (2\u{d7} resolution).".to_string()));
         })?;
         let view = self.clone();
         dom::listen::<web_sys::Event>(csv, "click", move |_| {
-            let text = export::csv_of(&view.state.borrow().figure);
+            let text = export::csv_of(&*view.figure());
             let result = export::download_text(&format!("{}.csv", F::ID), "text/csv", &text);
             view.report(result.map(|()| "Saved the figure's series as CSV.".to_string()));
         })?;
         let Some((save, picker)) = runs else { return Ok(()) };
         let view = self.clone();
         dom::listen::<web_sys::Event>(&save, "click", move |_| {
-            let run = view.state.borrow().figure.run_file();
+            let run = view.figure().run_file();
             let result = match run {
                 Some(run) => export::download_text(&format!("{}-run.json", F::ID), "application/json", &run.to_json()),
                 None => Err(JsValue::from_str("this figure has no run to save")),
@@ -475,17 +438,7 @@ impl<F: Figure + 'static> FigureView<F> {
         match RunFile::parse(text).and_then(|run| F::from_run(&run)) {
             Ok(figure) => {
                 show_all(&self.controls, figure.params());
-                let mut s = self.state.borrow_mut();
-                s.figure = figure;
-                s.playing = true;
-                s.last_frame = None;
-                s.dirty = true;
-                s.units_done = 0;
-                s.finished = false;
-                s.replayable = false;
-                s.restore_to = None;
-                drop(s);
-                self.show_play_state();
+                self.start(|playback| playback.reset(figure, Start::LoadedRun));
                 self.write_url();
                 self.note.set_text_content(Some("Loaded the run."));
             }
@@ -518,7 +471,7 @@ impl<F: Figure + 'static> FigureView<F> {
                     }
                 };
                 show_all(&view.controls, &params);
-                view.restart(params, true);
+                view.restart(params, Start::Animate);
                 view.write_url();
             })?;
         }
@@ -559,7 +512,7 @@ impl<F: Figure + 'static> FigureView<F> {
 
     fn move_step(&self, key: &'static str, delta: f64) {
         let Some(spec) = F::PARAMS.iter().find(|s| s.key == key) else { return };
-        let current = self.state.borrow().figure.params().get(key);
+        let current = self.figure().params().get(key);
         let target = (current + delta).clamp(spec.min, spec.max);
         if target != current {
             self.set_param(key, Input::Number(target));
@@ -571,61 +524,35 @@ impl<F: Figure + 'static> FigureView<F> {
     /// else.
     fn set_param(&self, key: &str, input: Input<'_>) {
         let Some(control) = self.controls.iter().find(|c| c.spec.key == key) else { return };
-        let result = self.state.borrow().figure.params().with_changes::<F>([(key, input)]);
+        let result = self.figure().params().with_changes::<F>([(key, input)]);
         match result {
             Ok(params) => {
                 control.show(&params);
-                self.restart(params, false);
+                self.restart(params, Start::Settings);
                 self.write_url();
             }
             Err(e) => control.set_message(&e.message),
         }
     }
 
-    /// Replaces the figure by a new one for `params`. Paced figures (whose animation only
-    /// reveals finished work) show their result at once unless `animate` asks to replay it.
-    fn restart(&self, params: ParamValues, animate: bool) {
-        let mut figure = F::new(params);
-        let playing = animate || F::PACE.is_none();
-        if !playing {
-            figure.finish();
-        }
+    /// The figure as it is now.
+    fn figure(&self) -> Ref<'_, F> {
+        Ref::map(self.state.borrow(), |s| s.playback.figure())
+    }
+
+    /// Replaces the figure by a new one for `params`, started as `start` says.
+    fn restart(&self, params: ParamValues, start: Start) {
+        self.start(|playback| playback.reset(F::new(params), start));
+    }
+
+    /// Starts the figure again with `reset` (one of `Playback`'s resets) and shows it anew.
+    fn start<T>(&self, reset: impl FnOnce(&mut Playback<F>) -> T) -> T {
         let mut s = self.state.borrow_mut();
-        s.figure = figure;
-        s.playing = playing;
-        s.owed = 0.0;
-        s.rate = 0.0;
-        s.last_frame = None;
+        let result = reset(&mut s.playback);
         s.dirty = true;
-        s.units_done = 0;
-        s.finished = !playing;
-        s.replayable = true;
-        s.restore_to = None;
         drop(s);
         self.show_play_state();
-    }
-
-    /// Fast-forwards the figure, just restarted from a link's settings, by the link's `units`
-    /// of work and pauses it there (see `frame`). A figure that has no run to replay says so.
-    fn restore(&self, units: usize) {
-        let mut s = self.state.borrow_mut();
-        if s.figure.step(0) == Activity::Idle {
-            drop(s);
-            self.refuse_progress(&format!(
-                "\u{201c}{PROGRESS_KEY}={units}\u{201d} asks to replay a run, but this figure shows its result at once"
-            ));
-            return;
-        }
-        s.restore_to = Some(units);
-        s.playing = true;
-        drop(s);
-        self.show_play_state();
-    }
-
-    /// Whether the figure has `params` and is paused at, or on its way to, `units` of work.
-    fn is_at_progress(&self, params: &ParamValues, units: usize) -> bool {
-        let s = self.state.borrow();
-        s.figure.params() == params && (s.restore_to == Some(units) || s.paused_progress() == Some(units))
+        result
     }
 
     /// Says why a link's progress entry was not applied; the rest of the link applies.
@@ -636,22 +563,25 @@ impl<F: Figure + 'static> FigureView<F> {
     /// Writes the settings into the URL. A restarted run has no progress to keep, so the
     /// figure's progress entry goes too (see `url_state::write`).
     fn write_url(&self) {
-        let fragment = url_state::write(&url::fragment(), F::ID, self.state.borrow().figure.params());
+        let fragment = url_state::write(&url::fragment(), F::ID, self.figure().params());
         url::set_fragment(&fragment);
     }
 
     /// Writes how far a paused run had got into the URL, or removes it.
     fn write_progress(&self) {
         let current = url::fragment();
-        let fragment = url_state::write_progress(&current, F::ID, self.state.borrow().paused_progress());
+        let fragment = url_state::write_progress(&current, F::ID, self.state.borrow().playback.paused_progress());
         if fragment != current {
             url::set_fragment(&fragment);
         }
     }
 
     fn show_play_state(&self) {
-        let playing = self.state.borrow().playing;
-        self.play.set_text_content(Some(if playing { "Pause" } else { "Play" }));
+        let label = match self.state.borrow().playback.play() {
+            Play::Playing => "Pause",
+            Play::Paused => "Play",
+        };
+        self.play.set_text_content(Some(label));
     }
 
     fn draw(&self) {
@@ -662,7 +592,7 @@ impl<F: Figure + 'static> FigureView<F> {
             if canvas.client_width() == 0 {
                 continue;
             }
-            match canvas::draw_panel(&s.figure, i, canvas, dark, walkthrough::plot_zoom(canvas)) {
+            match canvas::draw_panel(s.playback.figure(), i, canvas, dark, walkthrough::plot_zoom(canvas)) {
                 Ok(drawn) => {
                     s.maps[i] = drawn.map;
                     s.readings[i] = (drawn.readings, drawn.plot);
@@ -672,19 +602,12 @@ impl<F: Figure + 'static> FigureView<F> {
                 }
             }
         }
-        let mut readouts = s.figure.readouts();
-        if F::PACE.is_none() && s.playing && s.rate > 0.0 {
-            readouts.push(("speed".to_string(), format!("{:.0} {} per second", s.rate, F::UNIT)));
-        }
-        if let Some(target) = s.restore_to {
-            readouts.push(("restoring the link".to_string(), format!("{} of {target} {} done", s.units_done, F::UNIT)));
-        }
-        self.show_readouts(&readouts);
+        self.show_readouts(&s.playback.readouts());
+        let figure = s.playback.figure();
         if let (Some(list), Some(key)) = (&self.steps, F::STEPPER) {
-            mark_step(list, s.figure.params().get(key) as u32);
+            mark_step(list, figure.params().get(key) as u32);
         }
-        let play = if s.playing { Play::Playing } else { Play::Paused };
-        let verdict = figures::shown_verdict(&s.figure, play);
+        let verdict = figures::shown_verdict(figure, s.playback.play());
         if self.verdict.text_content() != Some(notation::plain(&verdict.text)) {
             dom::set_math_text(&self.verdict, &verdict.text);
         }
@@ -747,34 +670,13 @@ impl<F: Figure + 'static> Live for FigureView<F> {
         if sizes != self.drawn_sizes.replace(sizes.clone()) {
             s.dirty = true;
         }
-        if s.playing {
-            let activity = match (F::PACE, s.restore_to) {
-                (Some(rate), None) => {
-                    let elapsed = s.last_frame.map_or(0.0, |t| (now_ms - t).clamp(0.0, 250.0));
-                    s.owed += elapsed * rate / 1000.0;
-                    let units = s.owed.floor();
-                    s.owed -= units;
-                    if units >= 1.0 {
-                        s.dirty = true;
-                    }
-                    s.units_done = s.units_done.saturating_add(units as usize);
-                    s.figure.step(units as usize)
-                }
-                // A link's progress is replayed as fast as the budget allows, paced or not.
-                _ => run_slices(&mut s, now_ms, budget_ms),
-            };
-            s.last_frame = Some(now_ms);
-            let restored = s.restore_to.is_some_and(|target| s.units_done >= target);
-            if activity == Activity::Idle || restored {
-                s.playing = false;
-                s.finished = activity == Activity::Idle;
-                s.restore_to = None;
-                s.dirty = true;
-                drop(s);
-                self.show_play_state();
-                self.write_progress();
-                s = self.state.borrow_mut();
-            }
+        let done = s.playback.frame(now_ms, budget_ms, &PageClock::new());
+        s.dirty |= done.redraw;
+        if done.paused {
+            drop(s);
+            self.show_play_state();
+            self.write_progress();
+            s = self.state.borrow_mut();
         }
         let dirty = s.dirty;
         drop(s);
@@ -795,7 +697,7 @@ impl<F: Figure + 'static> Live for FigureView<F> {
         let contradictory = F::validate(&params).err();
         let settings_apply = contradictory.is_none();
         if let Some(e) = contradictory {
-            params = self.state.borrow().figure.params().clone();
+            params = self.figure().params().clone();
             refused.push(e);
         }
         show_all(&self.controls, &params);
@@ -811,12 +713,14 @@ impl<F: Figure + 'static> Live for FigureView<F> {
         });
         // Progress belongs to the link's settings: it means nothing when they were refused.
         match progress.filter(|_| settings_apply) {
-            Some(units) if !self.is_at_progress(&params, units) => {
-                self.restart(params, true);
-                self.restore(units);
+            Some(units) if !self.state.borrow().playback.is_at_progress(&params, units) => {
+                let figure = F::new(params);
+                if let Err(message) = self.start(|playback| playback.reset_to_progress(figure, units)) {
+                    self.refuse_progress(&message);
+                }
             }
             Some(_) => {}
-            None if &params != self.state.borrow().figure.params() => self.restart(params, true),
+            None if &params != self.figure().params() => self.restart(params, Start::Animate),
             None => {}
         }
     }
@@ -826,57 +730,19 @@ impl<F: Figure + 'static> Live for FigureView<F> {
     }
 }
 
-/// Steps an unpaced figure, or one that a link fast-forwards, [`UNITS_PER_CALL`] units at a time
-/// until the frame's budget is spent, the work is done or the link's units are reached; counts
-/// the units and measures the speed.
-fn run_slices<F: Figure>(s: &mut State<F>, now_ms: f64, budget_ms: f64) -> Activity {
-    let clock = dom::window().performance();
-    let start = clock.as_ref().map_or(now_ms, |p| p.now());
-    s.dirty = true;
-    let mut units = 0;
-    let activity = loop {
-        let slice =
-            s.restore_to.map_or(UNITS_PER_CALL, |target| UNITS_PER_CALL.min(target.saturating_sub(s.units_done)));
-        if slice == 0 {
-            break Activity::Running;
-        }
-        let a = s.figure.step(slice);
-        units += slice;
-        s.units_done = s.units_done.saturating_add(slice);
-        let spent = clock.as_ref().map_or(budget_ms, |p| p.now() - start);
-        if a == Activity::Idle || spent >= budget_ms {
-            break a;
-        }
-    };
-    if let Some(last) = s.last_frame {
-        let frame_rate = units as f64 * 1000.0 / (now_ms - last).max(1.0);
-        s.rate = if s.rate == 0.0 { frame_rate } else { 0.8 * s.rate + 0.2 * frame_rate };
+/// The browser's clock for the playback: `performance.now()`, or the wall clock where the
+/// page has no `performance`.
+struct PageClock(Option<web_sys::Performance>);
+
+impl PageClock {
+    fn new() -> Self {
+        Self(dom::window().performance())
     }
-    activity
 }
 
-/// The longest a click on Step may work, in milliseconds.
-const STEP_TIME_MS: f64 = 100.0;
-
-/// Steps a paused figure one unit at a time until what it shows (its tables, verdict or
-/// readouts) changes, counting the units: a unit of the figures that budget their work is a
-/// small slice that may show nothing by itself. Stops after [`STEP_TIME_MS`], so that a click
-/// never freezes the page.
-fn step_to_visible_change<F: Figure>(s: &mut State<F>) {
-    let shown = |figure: &F| (figure.tables(), figure.verdict(), figure.progress(), figure.readouts());
-    let before = shown(&s.figure);
-    let clock = dom::window().performance();
-    let start = clock.as_ref().map_or(0.0, |p| p.now());
-    loop {
-        if s.figure.step(1) == Activity::Idle {
-            s.finished = true;
-            return;
-        }
-        s.units_done = s.units_done.saturating_add(1);
-        let spent = clock.as_ref().map_or(STEP_TIME_MS, |p| p.now() - start);
-        if spent >= STEP_TIME_MS || shown(&s.figure) != before {
-            return;
-        }
+impl Clock for PageClock {
+    fn now_ms(&self) -> f64 {
+        self.0.as_ref().map_or_else(js_sys::Date::now, |p| p.now())
     }
 }
 
