@@ -6,26 +6,32 @@
 //! passes it the browser's clock. When the reader pauses a run (Pause, or Step) before it has
 //! finished, the URL says how far it got (`<id>.at=<units>`, see `url_state`), and a link with
 //! that entry replays as many units and pauses there.
+//!
+//! This module mounts the figure and wires its controls and buttons; `panels` draws the panels
+//! and handles the pointer on them, `text` shows the verdict and readouts, `export_buttons`
+//! wires the exports.
 
-use crate::kit::format;
+mod export_buttons;
+mod panels;
+mod text;
+
 use std::cell::{Ref, RefCell};
 use std::rc::Rc;
 
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
-use web_sys::{Element, HtmlButtonElement, HtmlCanvasElement, HtmlInputElement, MouseEvent, PointerEvent};
+use web_sys::{Element, HtmlButtonElement, HtmlCanvasElement};
 
 use super::controls::{show_all, Control, Widgets, SLIDER_STEPS};
-use super::hover::{Hover, REACH_CSS_PX};
-use super::{canvas, dom, export, url, walkthrough};
-use crate::figures::{self, Figure, Grab, Play, Tone};
-use crate::kit::notation;
-use crate::kit::params::{Input, ParamValues, Scale};
+use super::hover::Hover;
+use super::{dom, url};
+use crate::figures::{Figure, Grab, Play};
+use crate::kit::params::{Input, ParamValues};
 use crate::kit::plot::PlotMap;
 use crate::kit::recording::{Reading, Readings, Rect};
 use crate::page::playback::{Clock, Playback, Start};
-use crate::page::run_file::RunFile;
 use crate::page::url_state;
+use export_buttons::ExportButtons;
 
 /// What the animation loop and the window's events need of a mounted figure.
 pub trait Live {
@@ -95,13 +101,7 @@ impl<F: Figure + 'static> FigureView<F> {
         verdict.set_attribute("aria-live", "polite")?;
         let readouts = dom::element("dl", "fig-readouts")?;
         let buttons = dom::element("div", "fig-buttons")?;
-        let make_button = |label: &str| -> Result<HtmlButtonElement, JsValue> {
-            let b: HtmlButtonElement = dom::typed("button", "")?;
-            b.set_type("button");
-            b.set_text_content(Some(label));
-            buttons.append_child(&b)?;
-            Ok(b)
-        };
+        let make_button = |label: &str| append_button(&buttons, label);
         let play = make_button("Pause")?;
         play.set_class_name("fig-play");
         let step = make_button("Step")?;
@@ -116,31 +116,8 @@ impl<F: Figure + 'static> FigureView<F> {
         let controls =
             F::PARAMS.iter().map(|spec| Control::build(F::ID, spec, &controls_box)).collect::<Result<Vec<_>, _>>()?;
         let exports = dom::element("div", "fig-buttons fig-exports")?;
-        let make_export = |label: &str| -> Result<HtmlButtonElement, JsValue> {
-            let b: HtmlButtonElement = dom::typed("button", "")?;
-            b.set_type("button");
-            b.set_text_content(Some(label));
-            exports.append_child(&b)?;
-            Ok(b)
-        };
-        let export_buttons = [make_export("Copy link")?, make_export("PNG")?, make_export("CSV")?];
         let figure = F::with_defaults();
-        let runs = match figure.run_file() {
-            Some(_) => {
-                let save = make_export("Save run")?;
-                let picker: HtmlInputElement = dom::typed("input", "visually-hidden")?;
-                picker.set_type("file");
-                picker.set_accept(".json,application/json");
-                picker.set_id(&format!("{}-load-run", F::ID));
-                let label: web_sys::HtmlLabelElement = dom::typed("label", "fig-load")?;
-                label.set_html_for(&picker.id());
-                label.set_text_content(Some("Load run"));
-                exports.append_child(&picker)?;
-                exports.append_child(&label)?;
-                Some((save, picker))
-            }
-            None => None,
-        };
+        let export_buttons = ExportButtons::build(&exports, F::ID, figure.run_file().is_some())?;
         let note = dom::element("p", "fig-note")?;
         note.set_attribute("aria-live", "polite")?;
         container.append_child(&panels)?;
@@ -174,13 +151,14 @@ impl<F: Figure + 'static> FigureView<F> {
         view.apply_url();
         view.wire(&step, &replay, &defaults)?;
         view.wire_presets(&presets)?;
-        view.wire_exports(&export_buttons, runs)?;
+        view.wire_exports(export_buttons)?;
         if let Some((previous, next)) = &stepper {
             view.wire_stepper(container, previous, next)?;
         }
         Ok(view)
     }
 
+    /// The controls, Play, Step, Replay and Defaults, and the pointer on the panels.
     fn wire(
         self: &Rc<Self>,
         step: &HtmlButtonElement,
@@ -204,23 +182,10 @@ impl<F: Figure + 'static> FigureView<F> {
             })?;
         }
         let view = self.clone();
-        dom::listen::<web_sys::Event>(&self.play, "click", move |_| {
-            let mut s = view.state.borrow_mut();
-            s.playback.toggle_play();
-            // Redrawn, so that the readouts lose the speed of a paused run.
-            s.dirty = true;
-            drop(s);
-            view.show_play_state();
-            view.write_progress();
-        })?;
+        dom::listen::<web_sys::Event>(&self.play, "click", move |_| view.change_play(Playback::toggle_play))?;
         let view = self.clone();
         dom::listen::<web_sys::Event>(step, "click", move |_| {
-            let mut s = view.state.borrow_mut();
-            s.playback.step_to_visible_change(&PageClock::new());
-            s.dirty = true;
-            drop(s);
-            view.show_play_state();
-            view.write_progress();
+            view.change_play(|playback| playback.step_to_visible_change(&PageClock::new()))
         })?;
         let view = self.clone();
         dom::listen::<web_sys::Event>(replay, "click", move |_| {
@@ -235,226 +200,7 @@ impl<F: Figure + 'static> FigureView<F> {
             view.restart(params, Start::Settings);
             view.write_url();
         })?;
-        for (panel, canvas) in self.canvases.iter().enumerate() {
-            let view = self.clone();
-            let target = canvas.clone();
-            dom::listen::<PointerEvent>(canvas, "pointerdown", move |event| {
-                match view.grab_at(panel, &target, &event) {
-                    Some((grab, map, x, y)) => {
-                        let _ = target.set_pointer_capture(event.pointer_id());
-                        // The reading would hide what is dragged; it comes back on the next move.
-                        view.stop_pointing();
-                        // A grabbed point stays put until the pointer moves, so that a click (or
-                        // the double click that removes it) does not nudge it.
-                        let held = if matches!(grab, Grab::Point { .. }) { grab } else { view.drag_to(grab, x, y) };
-                        view.state.borrow_mut().dragging = Some((held, map));
-                    }
-                    // A touch reads the value under it, as hovering does.
-                    None => view.point_at(panel, &target, &event),
-                }
-            })?;
-            let view = self.clone();
-            let target = canvas.clone();
-            dom::listen::<PointerEvent>(canvas, "pointermove", move |event| {
-                let dragging = view.state.borrow().dragging;
-                match dragging {
-                    Some((grab, map)) => {
-                        let (x, y) = pointer_data(&map, &target, &event);
-                        let held = view.drag_to(grab, x, y);
-                        view.state.borrow_mut().dragging = Some((held, map));
-                    }
-                    None => view.point_at(panel, &target, &event),
-                }
-            })?;
-            let view = self.clone();
-            dom::listen::<PointerEvent>(canvas, "pointerleave", move |event| {
-                // A finger lifts before it leaves: its reading stays until the next touch.
-                if event.pointer_type() != "touch" {
-                    view.stop_pointing();
-                }
-            })?;
-            let view = self.clone();
-            let target = canvas.clone();
-            dom::listen::<MouseEvent>(canvas, "dblclick", move |event| {
-                if let Some((Grab::Point { key, index }, ..)) = view.grab_at(panel, &target, &event) {
-                    let mut points = view.figure().points();
-                    if index < points.len() {
-                        points.remove(index);
-                        view.set_param(key, Input::Points(&points));
-                    }
-                }
-            })?;
-            for end in ["pointerup", "pointercancel"] {
-                let view = self.clone();
-                dom::listen::<PointerEvent>(canvas, end, move |_| view.state.borrow_mut().dragging = None)?;
-            }
-        }
-        Ok(())
-    }
-
-    /// What a pointer event on `canvas` (panel `panel`) would grab, with the panel's map and the
-    /// event's data coordinates.
-    fn grab_at(
-        &self,
-        panel: usize,
-        canvas: &HtmlCanvasElement,
-        event: &MouseEvent,
-    ) -> Option<(Grab, PlotMap, f64, f64)> {
-        let map = self.panel_map(panel)?;
-        let (x, y) = pointer_data(&map, canvas, event);
-        let grab = self.figure().grab(panel, x, y)?;
-        Some((grab, map, x, y))
-    }
-
-    /// Reads the value drawn nearest to `event`'s pointer on panel `panel` (see `show_reading`).
-    fn point_at(&self, panel: usize, canvas: &HtmlCanvasElement, event: &MouseEvent) {
-        self.state.borrow_mut().pointer = Some((panel, canvas::event_pixels(canvas, event)));
-        self.show_reading();
-    }
-
-    /// Hides the reading until the pointer moves over a panel again.
-    fn stop_pointing(&self) {
-        let mut s = self.state.borrow_mut();
-        s.pointer = None;
-        if let Some((panel, _)) = s.shown.take() {
-            self.hovers[panel].hide();
-        }
-    }
-
-    /// Shows the point drawn nearest to where the pointer rests, if one is within reach, with its
-    /// values and a crosshair, and hides the reading otherwise. Runs on every pointer move and
-    /// after every drawing (under a resting pointer the values change as the figure runs); the
-    /// page changes only when the point shown does.
-    fn show_reading(&self) {
-        let mut s = self.state.borrow_mut();
-        let target = s.pointer.and_then(|(panel, at)| {
-            let reach = REACH_CSS_PX * canvas::pixels_per_css_pixel(&self.canvases[panel]);
-            s.readings[panel].0.nearest(at, reach).map(|point| (panel, *point))
-        });
-        if target == s.shown {
-            return;
-        }
-        if let Some((panel, _)) = s.shown {
-            self.hovers[panel].hide();
-        }
-        s.shown = target;
-        if let Some((panel, point)) = target {
-            let (readings, plot) = &s.readings[panel];
-            self.hovers[panel].show(&self.canvases[panel], &readings.label(&point), point.pixel, *plot);
-        }
-    }
-
-    /// The pixel ↔ data map of a panel with draggable handles, as last drawn.
-    fn panel_map(&self, panel: usize) -> Option<PlotMap> {
-        self.state.borrow().maps.get(panel).copied().flatten()
-    }
-
-    /// Dragged parameters follow the pointer, held inside their ranges (whole numbers where
-    /// they must be). Returns what the drag holds from now on (a new point, once added, is
-    /// moved as a point).
-    fn drag_to(&self, grab: Grab, x: f64, y: f64) -> Grab {
-        let follow = |key: &'static str, v: f64| {
-            let Some(spec) = F::PARAMS.iter().find(|s| s.key == key) else { return };
-            let v = match spec.scale {
-                Scale::Integer | Scale::Choice(_) => v.round(),
-                Scale::Linear | Scale::Log => format::round_sig(v, 3),
-                Scale::Points => return,
-            };
-            self.set_param(key, Input::Number(v.clamp(spec.min, spec.max)));
-        };
-        let place = |key: &'static str, index: Option<usize>| {
-            let Some(spec) = F::PARAMS.iter().find(|s| s.key == key) else { return grab };
-            let point =
-                (format::round_sig(x, 3).clamp(spec.min, spec.max), format::round_sig(y, 3).clamp(spec.min, spec.max));
-            let mut points = self.figure().points();
-            let index = match index {
-                Some(i) if i < points.len() => i,
-                Some(_) => return grab,
-                None => {
-                    points.push(point);
-                    points.len() - 1
-                }
-            };
-            points[index] = point;
-            self.set_param(key, Input::Points(&points));
-            Grab::Point { key, index }
-        };
-        match grab {
-            Grab::X(key) => follow(key, x),
-            Grab::XY(kx, ky) => {
-                follow(kx, x);
-                follow(ky, y);
-            }
-            Grab::Point { key, index } => return place(key, Some(index)),
-            Grab::NewPoint(key) => return place(key, None),
-        }
-        grab
-    }
-
-    fn wire_exports(
-        self: &Rc<Self>,
-        [copy, png, csv]: &[HtmlButtonElement; 3],
-        runs: Option<(HtmlButtonElement, HtmlInputElement)>,
-    ) -> Result<(), JsValue> {
-        let view = self.clone();
-        dom::listen::<web_sys::Event>(copy, "click", move |_| {
-            let href = dom::window().location().href().unwrap_or_default();
-            export::copy_to_clipboard(&href);
-            view.note.set_text_content(Some(&format!("Link to this state: {href}")));
-        })?;
-        let view = self.clone();
-        dom::listen::<web_sys::Event>(png, "click", move |_| {
-            let result = export::download_png(&*view.figure(), &view.canvases, dom::prefers_dark());
-            view.report(result.map(|()| "Saved the figure as PNG (2\u{d7} resolution).".to_string()));
-        })?;
-        let view = self.clone();
-        dom::listen::<web_sys::Event>(csv, "click", move |_| {
-            let text = export::csv_of(&*view.figure());
-            let result = export::download_text(&format!("{}.csv", F::ID), "text/csv", &text);
-            view.report(result.map(|()| "Saved the figure's series as CSV.".to_string()));
-        })?;
-        let Some((save, picker)) = runs else { return Ok(()) };
-        let view = self.clone();
-        dom::listen::<web_sys::Event>(&save, "click", move |_| {
-            let run = view.figure().run_file();
-            let result = match run {
-                Some(run) => export::download_text(&format!("{}-run.json", F::ID), "application/json", &run.to_json()),
-                None => Err(JsValue::from_str("this figure has no run to save")),
-            };
-            view.report(result.map(|()| "Saved the run as JSON.".to_string()));
-        })?;
-        let view = self.clone();
-        let source = picker.clone();
-        dom::listen::<web_sys::Event>(&picker, "change", move |_| {
-            let target = view.clone();
-            let result = export::read_picked_file(&source, move |text| target.load_run(&text));
-            view.report(result.map(|()| String::new()));
-        })?;
-        Ok(())
-    }
-
-    /// Starts the figure from a saved run; a document that does not fit changes nothing.
-    fn load_run(&self, text: &str) {
-        match RunFile::parse(text).and_then(|run| F::from_run(&run)) {
-            Ok(figure) => {
-                show_all(&self.controls, figure.params());
-                self.start(|playback| playback.reset(figure, Start::LoadedRun));
-                self.write_url();
-                self.note.set_text_content(Some("Loaded the run."));
-            }
-            Err(message) => self.note.set_text_content(Some(&format!("The run was not loaded: {message}"))),
-        }
-    }
-
-    /// Shows what an export did, or why it failed.
-    fn report(&self, result: Result<String, JsValue>) {
-        let text = match result {
-            Ok(done) => done,
-            Err(e) => format!("That did not work: {}", e.as_string().unwrap_or_else(|| format!("{e:?}"))),
-        };
-        if !text.is_empty() {
-            self.note.set_text_content(Some(&text));
-        }
+        self.wire_pointer()
     }
 
     fn wire_presets(self: &Rc<Self>, buttons: &[HtmlButtonElement]) -> Result<(), JsValue> {
@@ -540,6 +286,17 @@ impl<F: Figure + 'static> FigureView<F> {
         Ref::map(self.state.borrow(), |s| s.playback.figure())
     }
 
+    /// Play, Pause or Step: the figure is drawn again (the readouts of a paused run show no
+    /// speed) and the link says where a paused run is.
+    fn change_play(&self, change: impl FnOnce(&mut Playback<F>)) {
+        let mut s = self.state.borrow_mut();
+        change(&mut s.playback);
+        s.dirty = true;
+        drop(s);
+        self.show_play_state();
+        self.write_progress();
+    }
+
     /// Replaces the figure by a new one for `params`, started as `start` says.
     fn restart(&self, params: ParamValues, start: Start) {
         self.start(|playback| playback.reset(F::new(params), start));
@@ -584,77 +341,14 @@ impl<F: Figure + 'static> FigureView<F> {
         self.play.set_text_content(Some(label));
     }
 
+    /// Draws the panels and shows the figure's words as they are now.
     fn draw(&self) {
         let mut s = self.state.borrow_mut();
-        let dark = dom::prefers_dark();
-        for (i, canvas) in self.canvases.iter().enumerate() {
-            // A panel the walkthrough hides is drawn when it shows again (it changes size).
-            if canvas.client_width() == 0 {
-                continue;
-            }
-            match canvas::draw_panel(s.playback.figure(), i, canvas, dark, walkthrough::plot_zoom(canvas)) {
-                Ok(drawn) => {
-                    s.maps[i] = drawn.map;
-                    s.readings[i] = (drawn.readings, drawn.plot);
-                }
-                Err(e) => {
-                    web_sys::console::error_1(&JsValue::from_str(&format!("{}: drawing panel {i} failed: {e}", F::ID)))
-                }
-            }
-        }
-        self.show_readouts(&s.playback.readouts());
-        let figure = s.playback.figure();
-        if let (Some(list), Some(key)) = (&self.steps, F::STEPPER) {
-            mark_step(list, figure.params().get(key) as u32);
-        }
-        let verdict = figures::shown_verdict(figure, s.playback.play());
-        if self.verdict.text_content() != Some(notation::plain(&verdict.text)) {
-            dom::set_math_text(&self.verdict, &verdict.text);
-        }
-        let class = match verdict.tone {
-            Tone::Good => "fig-verdict ok",
-            Tone::Bad => "fig-verdict bad",
-            Tone::Neutral => "fig-verdict",
-        };
-        self.verdict.set_class_name(class);
+        self.draw_panels(&mut s);
+        self.show_text(&s.playback);
         s.dirty = false;
         drop(s);
         self.show_reading();
-    }
-}
-
-impl<F: Figure> FigureView<F> {
-    /// Rewrites the readout list only when its text changes (it is read by screen readers).
-    fn show_readouts(&self, readouts: &[(String, String)]) {
-        let text: String = readouts.iter().map(|(l, v)| notation::plain(&format!("{l}{v}"))).collect();
-        if self.readouts.text_content().unwrap_or_default() == text {
-            return;
-        }
-        self.readouts.set_text_content(None);
-        for (label, value) in readouts {
-            if let (Ok(dt), Ok(dd)) = (dom::element("dt", ""), dom::element("dd", "")) {
-                dom::set_math_text(&dt, label);
-                dom::set_math_text(&dd, value);
-                let _ = self.readouts.append_child(&dt);
-                let _ = self.readouts.append_child(&dd);
-            }
-        }
-    }
-}
-
-/// Marks item `current` (counting from 1) of a step list as the current one.
-fn mark_step(list: &Element, current: u32) {
-    let items = list.children();
-    for i in 0..items.length() {
-        if let Some(item) = items.item(i) {
-            if i + 1 == current {
-                let _ = item.set_attribute("aria-current", "step");
-                let _ = item.class_list().add_1("current");
-            } else {
-                let _ = item.remove_attribute("aria-current");
-                let _ = item.class_list().remove_1("current");
-            }
-        }
     }
 }
 
@@ -746,8 +440,11 @@ impl Clock for PageClock {
     }
 }
 
-/// Data coordinates of a pointer event on a panel drawn with `map`.
-fn pointer_data(map: &PlotMap, target: &HtmlCanvasElement, event: &MouseEvent) -> (f64, f64) {
-    let (px, py) = canvas::event_pixels(target, event);
-    map.to_data(px, py)
+/// A new button labelled `label` at the end of `row`.
+fn append_button(row: &Element, label: &str) -> Result<HtmlButtonElement, JsValue> {
+    let button: HtmlButtonElement = dom::typed("button", "")?;
+    button.set_type("button");
+    button.set_text_content(Some(label));
+    row.append_child(&button)?;
+    Ok(button)
 }
