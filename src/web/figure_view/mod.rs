@@ -19,7 +19,6 @@ use std::cell::{Ref, RefCell};
 use std::rc::Rc;
 
 use wasm_bindgen::prelude::*;
-use wasm_bindgen::JsCast;
 use web_sys::{Element, HtmlButtonElement, HtmlCanvasElement};
 
 use super::controls::{show_all, Control, Widgets, SLIDER_STEPS};
@@ -239,16 +238,12 @@ impl<F: Figure + 'static> FigureView<F> {
         container.set_attribute("tabindex", "0")?;
         let view = self.clone();
         dom::listen::<web_sys::KeyboardEvent>(container, "keydown", move |event| {
-            let typing = event
-                .target()
-                .and_then(|t| t.dyn_into::<Element>().ok())
-                .is_some_and(|t| matches!(t.tag_name().as_str(), "INPUT" | "SELECT" | "TEXTAREA"));
             let delta = match event.key().as_str() {
                 "ArrowLeft" | "ArrowUp" => -1.0,
                 "ArrowRight" | "ArrowDown" => 1.0,
                 _ => return,
             };
-            if !typing {
+            if !dom::typing_in(&event) {
                 event.prevent_default();
                 view.move_step(key, delta);
             }
