@@ -49,16 +49,6 @@ pub fn on_window_event(event: &str, mut handler: impl FnMut() + 'static) -> Resu
     listen::<web_sys::Event>(&window(), event, move |_| handler())
 }
 
-/// Replaces a figure's content by an alert box that says `message`.
-pub fn show_failure(container: &Element, message: &str) {
-    if let Ok(alert) = element("p", "fig-error") {
-        alert.set_text_content(Some(message));
-        let _ = alert.set_attribute("role", "alert");
-        container.set_text_content(None);
-        let _ = container.append_child(&alert);
-    }
-}
-
 const DARK_SCHEME: &str = "(prefers-color-scheme: dark)";
 
 /// Whether the reader's system asks for a dark colour scheme now.
@@ -92,4 +82,12 @@ fn element_with_text(tag: &str, text: &str) -> Result<Element, JsValue> {
     let el = element(tag, "")?;
     el.set_text_content(Some(text));
     Ok(el)
+}
+
+/// Whether a key pressed went to an element that takes typing or uses the arrow keys itself (a
+/// text box, a slider, a drop-down, a text area, editable text): page-wide keys leave it alone.
+pub fn typing_in(event: &web_sys::KeyboardEvent) -> bool {
+    let Some(target) = event.target().and_then(|t| t.dyn_into::<Element>().ok()) else { return false };
+    matches!(target.tag_name().as_str(), "INPUT" | "SELECT" | "TEXTAREA")
+        || target.dyn_ref::<web_sys::HtmlElement>().is_some_and(|t| t.is_content_editable())
 }

@@ -4,12 +4,15 @@
 //! runs. The panic hook, [`report_panic`], marks that figure failed and shows the message in its
 //! container; a failed figure is never called again, and the other figures keep working (the
 //! animation loop asks for its next frame before it runs the figures).
+//!
+//! It reaches the page through web-sys alone, never through `dom` (whose listeners run through
+//! this module), and never panics: it runs in the panic hook.
 
 use std::cell::{Cell, RefCell};
 
 use wasm_bindgen::prelude::*;
+use web_sys::{Document, Element};
 
-use super::dom;
 use crate::figures::ALL_IDS;
 
 thread_local! {
@@ -71,28 +74,44 @@ pub fn report_panic(info: &std::panic::PanicHookInfo<'_>) {
         .unwrap_or("no message");
     // The place is for developers: the console only.
     let place = info.location().map(|l| format!(" (at {}:{})", l.file(), l.line())).unwrap_or_default();
-    let document = dom::document();
+    let document = web_sys::window().and_then(|window| window.document());
     match RUNNING.take() {
         Some(id) => {
             FAILED.with_borrow_mut(|failed| failed.push(id));
             let message = format!("The figure \u{201c}{id}\u{201d} stopped with an internal error: {what}.");
             web_sys::console::error_1(&JsValue::from_str(&format!("{message}{place}")));
-            if let Some(container) = document.get_element_by_id(id) {
+            if let Some(container) = document.and_then(|document| document.get_element_by_id(id)) {
                 let advice = "The other figures keep working; reloading the page restarts this one.";
-                dom::show_failure(&container, &format!("{message} {advice}"));
+                show_failure(&container, &format!("{message} {advice}"));
             }
         }
         None => {
             let message =
                 format!("An internal error occurred: {what}. If a figure stopped, reloading the page restarts it.");
             web_sys::console::error_1(&JsValue::from_str(&format!("{message}{place}")));
-            if let (Some(body), Ok(banner)) = (document.body(), dom::element("p", "fig-error")) {
-                banner.set_text_content(Some(&message));
-                let _ = banner.set_attribute("role", "alert");
+            let body = document.as_ref().and_then(Document::body);
+            if let (Some(body), Some(banner)) = (body, document.and_then(|document| alert(&document, &message))) {
                 let _ = body.prepend_with_node_1(&banner);
             }
         }
     }
+}
+
+/// Replaces a figure's content by an alert box that says `message`.
+pub fn show_failure(container: &Element, message: &str) {
+    if let Some(message_box) = container.owner_document().and_then(|document| alert(&document, message)) {
+        container.set_text_content(None);
+        let _ = container.append_child(&message_box);
+    }
+}
+
+/// A new alert box (`<p class="fig-error" role="alert">`) that says `message`.
+fn alert(document: &Document, message: &str) -> Option<Element> {
+    let alert = document.create_element("p").ok()?;
+    alert.set_class_name("fig-error");
+    alert.set_text_content(Some(message));
+    let _ = alert.set_attribute("role", "alert");
+    Some(alert)
 }
 
 /// Makes figure `id` panic the next time it runs, so that the end-to-end test can check that a

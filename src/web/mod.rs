@@ -93,7 +93,7 @@ impl Slot {
             Err(e) => {
                 let message = format!("The figure \u{201c}{}\u{201d} could not start: {e:?}", self.id);
                 web_sys::console::error_1(&JsValue::from_str(&message));
-                dom::show_failure(&self.container, &message);
+                isolation::show_failure(&self.container, &message);
                 None
             }
         }

@@ -9,14 +9,13 @@
 //! `#quadratic-1d&quadratic-1d.eta=2`: the page scrolls to that element once the figures are
 //! mounted (the fragment as a whole names no element, so the browser would not).
 
-use std::rc::Rc;
-
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 use web_sys::{Element, HtmlAnchorElement};
 
+use super::dom;
+use super::url::{self, full_page_href, keep_href_current};
 use super::walkthrough::{page_steps, PageStep, Walkthrough};
-use super::{dom, url};
 use crate::figures::{visit, Figure, FigureVisitor, ALL_IDS};
 use crate::page::page_mode::{ModeError, PageMode};
 
@@ -159,31 +158,6 @@ fn replace_page(parts: &[&Element]) -> Result<(), JsValue> {
     }
     if let Some(body) = document.body() {
         body.class_list().add_1("mode-embed")?;
-    }
-    Ok(())
-}
-
-/// The whole page, scrolled to figure `id`, with the figures' current state: a relative link,
-/// so that it stays inside the site's path on its server. It names the page's file when the
-/// page was opened by it (a learning platform launches `…/index.html` and may serve no
-/// directory), and the directory otherwise.
-pub fn full_page_href(id: &str) -> String {
-    let fragment = url::fragment();
-    let state = fragment.split('&').filter(|entry| !entry.is_empty() && *entry != id);
-    let entries: Vec<&str> = std::iter::once(id).chain(state).collect();
-    let path = dom::window().location().pathname().unwrap_or_default();
-    let file = path.rsplit('/').next().filter(|file| !file.is_empty()).unwrap_or("./");
-    format!("{file}#{}", entries.join("&"))
-}
-
-/// Sets `link`'s address now and again whenever it is about to be used, since the state it
-/// carries changes as the reader works the figure.
-pub fn keep_href_current(link: &HtmlAnchorElement, href: impl Fn() -> String + 'static) -> Result<(), JsValue> {
-    link.set_href(&href());
-    let href = Rc::new(href);
-    for event in ["pointerenter", "focus", "click", "auxclick", "contextmenu"] {
-        let (target, href) = (link.clone(), href.clone());
-        dom::listen::<web_sys::Event>(link, event, move |_| target.set_href(&href()))?;
     }
     Ok(())
 }

@@ -29,8 +29,8 @@ use web_sys::{
     Element, HtmlAnchorElement, HtmlButtonElement, HtmlCanvasElement, HtmlElement, HtmlTemplateElement, KeyboardEvent,
 };
 
-use super::modes::{full_page_href, keep_href_current};
-use super::{dom, url};
+use super::dom;
+use super::url::{self, full_page_href, keep_href_current};
 use crate::page::page_mode::PageMode;
 use crate::page::url_state;
 use crate::page::walkthrough::{evidence_layout, presentation_zoom, proof_line_in, state_of, step_showing_line, Step};
@@ -234,7 +234,7 @@ impl Walkthrough {
     }
 
     fn key(&self, event: &KeyboardEvent) {
-        if event.alt_key() || event.ctrl_key() || event.meta_key() || event.shift_key() || typing_in(event) {
+        if event.alt_key() || event.ctrl_key() || event.meta_key() || event.shift_key() || dom::typing_in(event) {
             return;
         }
         match event.key().as_str() {
@@ -268,7 +268,7 @@ impl Walkthrough {
         } else {
             state_of(step).map_err(|e| JsValue::from_str(&format!("step {}: {e}", index + 1)))?.fragment
         };
-        replace_url(&PageMode::Walk { index, present: self.present.get() }.query(), &fragment);
+        url::replace(&PageMode::Walk { index, present: self.present.get() }.query(), &fragment);
         if opening == Opening::Move {
             (self.apply_url)();
         }
@@ -451,7 +451,7 @@ impl Walkthrough {
     /// Writes the current step and layout into the URL's query, keeping the fragment.
     fn write_query(&self) {
         let mode = PageMode::Walk { index: self.index.get(), present: self.present.get() };
-        replace_url(&mode.query(), &url::fragment());
+        url::replace(&mode.query(), &url::fragment());
     }
 
     /// Shows a failure in the notice line (they come from the DOM, and should not happen).
@@ -487,21 +487,4 @@ enum Opening {
     First,
     /// The reader moved to this step: its figure takes the step's state now.
     Move,
-}
-
-/// Whether the key went to a control that uses the arrow keys itself.
-fn typing_in(event: &KeyboardEvent) -> bool {
-    let Some(target) = event.target().and_then(|t| t.dyn_into::<Element>().ok()) else { return false };
-    matches!(target.tag_name().as_str(), "INPUT" | "SELECT" | "TEXTAREA")
-        || target.dyn_ref::<web_sys::HtmlElement>().is_some_and(|t| t.is_content_editable())
-}
-
-/// Replaces the URL's query and fragment (no new history entry, no hashchange event).
-fn replace_url(query: &str, fragment: &str) {
-    let window = dom::window();
-    let path = window.location().pathname().unwrap_or_default();
-    let url = if fragment.is_empty() { format!("{path}{query}") } else { format!("{path}{query}#{fragment}") };
-    if let Ok(history) = window.history() {
-        let _ = history.replace_state_with_url(&JsValue::NULL, "", Some(&url));
-    }
 }

@@ -1,0 +1,257 @@
+//! Playing a figure's work on the page: Play and Pause, Step, the speed readout, the pace of
+//! figures meant to be watched, and a link that replays a paused run (`<id>.at=N`, see
+//! `url_state`). The browser only calls in: the time comes from a [`Clock`] it passes, so
+//! that the tests drive all of it natively with a clock of their own.
+//!
+//! Every unit of work goes through one place, which counts it, so that how far a run has got
+//! is the sum of the units granted; `Figure::step`'s contract (units sliced any way do the
+//! same work) then makes a replay of that many units show the state the reader paused on.
+//! Every way of starting a figure again (new settings, Replay, Defaults, a preset, a loaded
+//! run, a link) goes through [`Playback::reset`], which sets every field.
+
+use crate::figures::{Activity, Figure, Play};
+use crate::kit::params::ParamValues;
+use crate::page::url_state::{MAX_PROGRESS, PROGRESS_KEY};
+
+/// A clock in milliseconds from any fixed origin (the page's is `performance.now()`).
+pub trait Clock {
+    fn now_ms(&self) -> f64;
+}
+
+/// Work units per call when a figure runs as fast as the frame's budget allows.
+pub const UNITS_PER_CALL: usize = 16;
+
+/// The longest a click on Step may work, in milliseconds, so that a click never freezes the
+/// page.
+pub const STEP_TIME_MS: f64 = 100.0;
+
+/// The longest time between two frames that a paced figure makes up for, in milliseconds: a
+/// page that was in the background does not jump ahead when it comes back.
+pub const MAX_PACED_GAP_MS: f64 = 250.0;
+
+/// How a figure starts again.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Start {
+    /// New settings: a paced figure (whose animation only reveals finished work) shows its
+    /// result at once; any other plays its work.
+    Settings,
+    /// Replay or a preset: the work plays from its start, paced or not.
+    Animate,
+    /// A run loaded from a file: it plays on from where it was saved, and a link cannot carry
+    /// it (links hold settings, not runs).
+    LoadedRun,
+}
+
+/// What a frame did, for the view to follow.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Frame {
+    /// Whether what the figure shows may have changed (it was given work).
+    pub redraw: bool,
+    /// Whether the run paused by itself in this frame: its work is done, or it reached the
+    /// units a link asked for. The play button and the link change with it.
+    pub paused: bool,
+}
+
+/// A figure and the state of its playing.
+pub struct Playback<F> {
+    figure: F,
+    playing: bool,
+    /// Whether the figure has no work left (its last `step` said so).
+    finished: bool,
+    /// Whether a link can replay the run: not for a run loaded from a file.
+    replayable: bool,
+    /// The units a link asked to replay, while the figure fast-forwards to them.
+    restore_to: Option<usize>,
+    /// Work units granted since the figure started: how far its run has got.
+    units_done: usize,
+    /// Fractional units owed to a paced figure.
+    owed: f64,
+    /// Units per second of an unpaced figure while it plays (smoothed over frames); 0 until
+    /// measured.
+    rate: f64,
+    /// When the last frame that played ran (the frame's own time).
+    last_frame: Option<f64>,
+}
+
+impl<F: Figure> Playback<F> {
+    /// Playback of `figure`, started as `start` says.
+    pub fn new(figure: F, start: Start) -> Self {
+        let mut figure = figure;
+        let playing = match start {
+            Start::Settings => F::PACE.is_none(),
+            Start::Animate | Start::LoadedRun => true,
+        };
+        if !playing {
+            figure.finish();
+        }
+        Self {
+            figure,
+            playing,
+            finished: !playing,
+            replayable: start != Start::LoadedRun,
+            restore_to: None,
+            units_done: 0,
+            owed: 0.0,
+            rate: 0.0,
+            last_frame: None,
+        }
+    }
+
+    /// Replaces the figure by `figure`, started as `start` says, forgetting everything about
+    /// the run before (its units, its speed, a link being restored).
+    pub fn reset(&mut self, figure: F, start: Start) {
+        *self = Self::new(figure, start);
+    }
+
+    /// Replaces the figure by `figure` (just built from a link's settings) and fast-forwards
+    /// it by the link's `units` of work, a frame's budget at a time, pausing there. A figure
+    /// that shows its result at once has no run to replay: it plays from its start, and the
+    /// message says why the units were not applied.
+    pub fn reset_to_progress(&mut self, figure: F, units: usize) -> Result<(), String> {
+        self.reset(figure, Start::Animate);
+        if self.grant(0) == Activity::Idle {
+            return Err(format!(
+                "\u{201c}{PROGRESS_KEY}={units}\u{201d} asks to replay a run, but this figure shows its result at once"
+            ));
+        }
+        self.restore_to = Some(units);
+        Ok(())
+    }
+
+    pub fn figure(&self) -> &F {
+        &self.figure
+    }
+
+    pub fn play(&self) -> Play {
+        if self.playing {
+            Play::Playing
+        } else {
+            Play::Paused
+        }
+    }
+
+    /// Work units granted since the figure started.
+    pub fn units_done(&self) -> usize {
+        self.units_done
+    }
+
+    /// The units a link asked to replay, while the figure is on its way to them.
+    pub fn restoring_to(&self) -> Option<usize> {
+        self.restore_to
+    }
+
+    /// How far a run the reader paused before its end had got, for the link; None while it
+    /// plays, once it has finished, and when a link could not replay it.
+    pub fn paused_progress(&self) -> Option<usize> {
+        let paused = !self.playing && !self.finished && self.replayable;
+        (paused && self.units_done <= MAX_PROGRESS).then_some(self.units_done)
+    }
+
+    /// Whether the figure has `params` and is paused at, or on its way to, `units` of work.
+    pub fn is_at_progress(&self, params: &ParamValues, units: usize) -> bool {
+        self.figure.params() == params && (self.restore_to == Some(units) || self.paused_progress() == Some(units))
+    }
+
+    /// Units per second of an unpaced figure while it plays, once measured.
+    pub fn speed(&self) -> Option<f64> {
+        (F::PACE.is_none() && self.playing && self.rate > 0.0).then_some(self.rate)
+    }
+
+    /// The figure's readouts, then the speed while it plays and how far a link's replay has got.
+    pub fn readouts(&self) -> Vec<(String, String)> {
+        let mut readouts = self.figure.readouts();
+        if let Some(rate) = self.speed() {
+            readouts.push(("speed".to_string(), format!("{rate:.0} {} per second", F::UNIT)));
+        }
+        if let Some(target) = self.restore_to {
+            readouts
+                .push(("restoring the link".to_string(), format!("{} of {target} {} done", self.units_done, F::UNIT)));
+        }
+        readouts
+    }
+
+    /// Play or Pause: pausing also ends a link's replay where it has got.
+    pub fn toggle_play(&mut self) {
+        self.playing = !self.playing;
+        self.restore_to = None;
+        self.last_frame = None;
+    }
+
+    /// Step: pauses and steps the figure one unit at a time until what it shows (its tables,
+    /// verdict, progress or readouts) changes, or for [`STEP_TIME_MS`] at most: a unit of the
+    /// figures that budget their work is a small slice that may show nothing by itself.
+    pub fn step_to_visible_change(&mut self, clock: &impl Clock) {
+        self.playing = false;
+        self.restore_to = None;
+        let shown = |figure: &F| (figure.tables(), figure.verdict(), figure.progress(), figure.readouts());
+        let before = shown(&self.figure);
+        let start = clock.now_ms();
+        loop {
+            if self.grant(1) == Activity::Idle {
+                self.finished = true;
+                return;
+            }
+            if clock.now_ms() - start >= STEP_TIME_MS || shown(&self.figure) != before {
+                return;
+            }
+        }
+    }
+
+    /// One animation frame at time `now_ms` (the frame's own time), working for `budget_ms` at
+    /// most by `clock`. A paced figure gets its pace times the time since the last frame; any
+    /// other, and a link's replay, as many units as the budget allows.
+    pub fn frame(&mut self, now_ms: f64, budget_ms: f64, clock: &impl Clock) -> Frame {
+        if !self.playing {
+            return Frame { redraw: false, paused: false };
+        }
+        let (activity, worked) = match (F::PACE, self.restore_to) {
+            (Some(pace), None) => {
+                let elapsed = self.last_frame.map_or(0.0, |t| (now_ms - t).clamp(0.0, MAX_PACED_GAP_MS));
+                self.owed += elapsed * pace / 1000.0;
+                let units = self.owed.floor();
+                self.owed -= units;
+                (self.grant(units as usize), units >= 1.0)
+            }
+            _ => (self.run_slices(now_ms, budget_ms, clock), true),
+        };
+        self.last_frame = Some(now_ms);
+        let restored = self.restore_to.is_some_and(|target| self.units_done >= target);
+        if activity == Activity::Idle || restored {
+            self.playing = false;
+            self.finished = activity == Activity::Idle;
+            self.restore_to = None;
+            return Frame { redraw: true, paused: true };
+        }
+        Frame { redraw: worked, paused: false }
+    }
+
+    /// Steps the figure [`UNITS_PER_CALL`] units at a time until the budget is spent, the work
+    /// is done or a link's units are reached, and measures the speed.
+    fn run_slices(&mut self, now_ms: f64, budget_ms: f64, clock: &impl Clock) -> Activity {
+        let start = clock.now_ms();
+        let mut units = 0;
+        let activity = loop {
+            let left = self.restore_to.map_or(usize::MAX, |target| target.saturating_sub(self.units_done));
+            let slice = UNITS_PER_CALL.min(left);
+            if slice == 0 {
+                break Activity::Running;
+            }
+            let activity = self.grant(slice);
+            units += slice;
+            if activity == Activity::Idle || clock.now_ms() - start >= budget_ms {
+                break activity;
+            }
+        };
+        if let Some(last) = self.last_frame {
+            let frame_rate = units as f64 * 1000.0 / (now_ms - last).max(1.0);
+            self.rate = if self.rate == 0.0 { frame_rate } else { 0.8 * self.rate + 0.2 * frame_rate };
+        }
+        activity
+    }
+
+    /// Gives the figure `units` of work and counts them: the one place work is asked for.
+    fn grant(&mut self, units: usize) -> Activity {
+        self.units_done = self.units_done.saturating_add(units);
+        self.figure.step(units)
+    }
+}

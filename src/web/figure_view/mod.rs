@@ -1,0 +1,445 @@
+//! A figure mounted in its container: canvases, controls, buttons and the verdict line, wired
+//! to the figure's state. Every change of parameters, from a control, a drag or the URL, goes
+//! through `ParamValues`' validation; a refused value leaves the figure as it was.
+//!
+//! How the figure's work plays (Play, Step, a link's replay) is `page::playback`'s; the view
+//! passes it the browser's clock. When the reader pauses a run (Pause, or Step) before it has
+//! finished, the URL says how far it got (`<id>.at=<units>`, see `url_state`), and a link with
+//! that entry replays as many units and pauses there.
+//!
+//! This module mounts the figure and wires its controls and buttons; `panels` draws the panels
+//! and handles the pointer on them, `text` shows the verdict and readouts, `export_buttons`
+//! wires the exports.
+
+mod export_buttons;
+mod panels;
+mod text;
+
+use std::cell::{Ref, RefCell};
+use std::rc::Rc;
+
+use wasm_bindgen::prelude::*;
+use web_sys::{Element, HtmlButtonElement, HtmlCanvasElement};
+
+use super::controls::{show_all, Control, Widgets, SLIDER_STEPS};
+use super::hover::Hover;
+use super::{dom, url};
+use crate::figures::{Figure, Grab, Play};
+use crate::kit::params::{Input, ParamValues};
+use crate::kit::plot::PlotMap;
+use crate::kit::recording::{Reading, Readings, Rect};
+use crate::page::playback::{Clock, Playback, Start};
+use crate::page::url_state;
+use export_buttons::ExportButtons;
+
+/// What the animation loop and the window's events need of a mounted figure.
+pub trait Live {
+    /// Advances the figure within `budget_ms` and redraws it if anything changed.
+    fn frame(&self, now_ms: f64, budget_ms: f64);
+    /// Re-reads the figure's parameters from the URL.
+    fn apply_url(&self);
+    /// Forces a redraw (the canvases changed size, or the presentation layout began or ended).
+    fn invalidate(&self);
+}
+
+struct State<F> {
+    playback: Playback<F>,
+    /// Whether the panels, verdict and readouts are to be drawn again.
+    dirty: bool,
+    maps: Vec<Option<PlotMap>>,
+    /// What each panel's series drew and its plotting area, as last drawn: what pointing reads.
+    readings: Vec<(Readings, Option<Rect>)>,
+    /// Where the pointer rests, as (panel, device pixel), while it points at a panel.
+    pointer: Option<(usize, (f64, f64))>,
+    /// The reading shown, as (panel, point), so that an unchanged one is not shown again.
+    shown: Option<(usize, Reading)>,
+    /// What a drag in progress holds, with the panel's map as it was when the drag began: the
+    /// map stays fixed while the drag lasts, so that a panel whose axes follow its data does
+    /// not run away under the pointer.
+    dragging: Option<(Grab, PlotMap)>,
+}
+
+pub struct FigureView<F: Figure> {
+    state: RefCell<State<F>>,
+    canvases: Vec<HtmlCanvasElement>,
+    /// Over each canvas, the crosshair and label of the value pointed at.
+    hovers: Vec<Hover>,
+    controls: Vec<Control>,
+    verdict: Element,
+    readouts: Element,
+    play: HtmlButtonElement,
+    /// The list of a stepper figure's steps, `#<id>-steps`, when the page has one.
+    steps: Option<Element>,
+    /// A line for what the export buttons did (or why they could not).
+    note: Element,
+    /// The CSS sizes of the canvases when the figure was last drawn: a figure whose canvases
+    /// changed size (say, shown again by the walkthrough) is drawn again.
+    drawn_sizes: RefCell<Vec<(i32, i32)>>,
+}
+
+impl<F: Figure + 'static> FigureView<F> {
+    /// Builds the figure's DOM inside `container` and wires its events.
+    pub fn mount(container: &Element) -> Result<Rc<Self>, JsValue> {
+        container.set_text_content(None);
+        let panels = dom::element("div", "fig-panels")?;
+        let mut canvases = Vec::new();
+        let mut hovers = Vec::new();
+        for panel in F::PANELS {
+            let holder = dom::element("div", "fig-panel")?;
+            let canvas: HtmlCanvasElement = dom::typed("canvas", "")?;
+            canvas.set_id(&format!("{}-{}", F::ID, panel.key));
+            canvas.set_attribute("role", "img")?;
+            canvas.set_attribute("aria-label", panel.description)?;
+            holder.append_child(&canvas)?;
+            hovers.push(Hover::build(&holder)?);
+            panels.append_child(&holder)?;
+            canvases.push(canvas);
+        }
+        let verdict = dom::element("p", "fig-verdict")?;
+        verdict.set_attribute("role", "status")?;
+        verdict.set_attribute("aria-live", "polite")?;
+        let readouts = dom::element("dl", "fig-readouts")?;
+        let buttons = dom::element("div", "fig-buttons")?;
+        let make_button = |label: &str| append_button(&buttons, label);
+        let play = make_button("Pause")?;
+        play.set_class_name("fig-play");
+        let step = make_button("Step")?;
+        let replay = make_button("Replay")?;
+        let defaults = make_button("Defaults")?;
+        let presets = F::PRESETS.iter().map(|p| make_button(p.label)).collect::<Result<Vec<_>, _>>()?;
+        let stepper = match F::STEPPER {
+            Some(_) => Some((make_button("Previous")?, make_button("Next")?)),
+            None => None,
+        };
+        let controls_box = dom::element("div", "fig-controls")?;
+        let controls =
+            F::PARAMS.iter().map(|spec| Control::build(F::ID, spec, &controls_box)).collect::<Result<Vec<_>, _>>()?;
+        let exports = dom::element("div", "fig-buttons fig-exports")?;
+        let figure = F::with_defaults();
+        let export_buttons = ExportButtons::build(&exports, F::ID, figure.run_file().is_some())?;
+        let note = dom::element("p", "fig-note")?;
+        note.set_attribute("aria-live", "polite")?;
+        container.append_child(&panels)?;
+        container.append_child(&verdict)?;
+        container.append_child(&readouts)?;
+        container.append_child(&buttons)?;
+        container.append_child(&controls_box)?;
+        container.append_child(&exports)?;
+        container.append_child(&note)?;
+
+        let view = Rc::new(Self {
+            state: RefCell::new(State {
+                playback: Playback::new(figure, Start::Animate),
+                dirty: true,
+                maps: vec![None; F::PANELS.len()],
+                readings: vec![(Readings::default(), None); F::PANELS.len()],
+                pointer: None,
+                shown: None,
+                dragging: None,
+            }),
+            canvases,
+            hovers,
+            controls,
+            verdict,
+            readouts,
+            play,
+            steps: dom::document().get_element_by_id(&format!("{}-steps", F::ID)),
+            note,
+            drawn_sizes: RefCell::new(Vec::new()),
+        });
+        view.apply_url();
+        view.wire(&step, &replay, &defaults)?;
+        view.wire_presets(&presets)?;
+        view.wire_exports(export_buttons)?;
+        if let Some((previous, next)) = &stepper {
+            view.wire_stepper(container, previous, next)?;
+        }
+        Ok(view)
+    }
+
+    /// The controls, Play, Step, Replay and Defaults, and the pointer on the panels.
+    fn wire(
+        self: &Rc<Self>,
+        step: &HtmlButtonElement,
+        replay: &HtmlButtonElement,
+        defaults: &HtmlButtonElement,
+    ) -> Result<(), JsValue> {
+        for (index, control) in self.controls.iter().enumerate() {
+            let key = control.spec.key;
+            if let Widgets::Number { slider, .. } = &control.widgets {
+                let view = self.clone();
+                let spec = control.spec;
+                let source = slider.clone();
+                dom::listen::<web_sys::Event>(slider, "input", move |_| {
+                    let position: f64 = source.value().parse().unwrap_or(0.0);
+                    view.set_param(key, Input::Number(spec.from_unit(position / SLIDER_STEPS)));
+                })?;
+            }
+            let view = self.clone();
+            dom::listen::<web_sys::Event>(control.field(), "change", move |_| {
+                view.set_param(key, Input::Text(&view.controls[index].field_text()))
+            })?;
+        }
+        let view = self.clone();
+        dom::listen::<web_sys::Event>(&self.play, "click", move |_| view.change_play(Playback::toggle_play))?;
+        let view = self.clone();
+        dom::listen::<web_sys::Event>(step, "click", move |_| {
+            view.change_play(|playback| playback.step_to_visible_change(&PageClock::new()))
+        })?;
+        let view = self.clone();
+        dom::listen::<web_sys::Event>(replay, "click", move |_| {
+            let params = view.figure().params().clone();
+            view.restart(params, Start::Animate);
+            view.write_progress();
+        })?;
+        let view = self.clone();
+        dom::listen::<web_sys::Event>(defaults, "click", move |_| {
+            let params = ParamValues::defaults(F::PARAMS);
+            show_all(&view.controls, &params);
+            view.restart(params, Start::Settings);
+            view.write_url();
+        })?;
+        self.wire_pointer()
+    }
+
+    fn wire_presets(self: &Rc<Self>, buttons: &[HtmlButtonElement]) -> Result<(), JsValue> {
+        for (preset, button) in F::PRESETS.iter().zip(buttons) {
+            let view = self.clone();
+            dom::listen::<web_sys::Event>(button, "click", move |_| {
+                let changes = preset.values.iter().map(|&(key, value)| (key, Input::Number(value)));
+                let params = match ParamValues::defaults(F::PARAMS).with_changes::<F>(changes) {
+                    Ok(params) => params,
+                    Err(e) => {
+                        let message = format!("{}: preset {}: {e}", F::ID, preset.label);
+                        web_sys::console::error_1(&JsValue::from_str(&message));
+                        return;
+                    }
+                };
+                show_all(&view.controls, &params);
+                view.restart(params, Start::Animate);
+                view.write_url();
+            })?;
+        }
+        Ok(())
+    }
+
+    /// Previous/Next buttons and the arrow keys (while the figure has focus) move a stepper.
+    fn wire_stepper(
+        self: &Rc<Self>,
+        container: &Element,
+        previous: &HtmlButtonElement,
+        next: &HtmlButtonElement,
+    ) -> Result<(), JsValue> {
+        let Some(key) = F::STEPPER else { return Ok(()) };
+        for (button, delta) in [(previous, -1.0), (next, 1.0)] {
+            let view = self.clone();
+            dom::listen::<web_sys::Event>(button, "click", move |_| view.move_step(key, delta))?;
+        }
+        container.set_attribute("tabindex", "0")?;
+        let view = self.clone();
+        dom::listen::<web_sys::KeyboardEvent>(container, "keydown", move |event| {
+            let delta = match event.key().as_str() {
+                "ArrowLeft" | "ArrowUp" => -1.0,
+                "ArrowRight" | "ArrowDown" => 1.0,
+                _ => return,
+            };
+            if !dom::typing_in(&event) {
+                event.prevent_default();
+                view.move_step(key, delta);
+            }
+        })?;
+        Ok(())
+    }
+
+    fn move_step(&self, key: &'static str, delta: f64) {
+        let Some(spec) = F::PARAMS.iter().find(|s| s.key == key) else { return };
+        let current = self.figure().params().get(key);
+        let target = (current + delta).clamp(spec.min, spec.max);
+        if target != current {
+            self.set_param(key, Input::Number(target));
+        }
+    }
+
+    /// Validates and applies one parameter through the one validation path
+    /// ([`ParamValues::with_changes`]); a refused value shows its message and changes nothing
+    /// else.
+    fn set_param(&self, key: &str, input: Input<'_>) {
+        let Some(control) = self.controls.iter().find(|c| c.spec.key == key) else { return };
+        let result = self.figure().params().with_changes::<F>([(key, input)]);
+        match result {
+            Ok(params) => {
+                control.show(&params);
+                self.restart(params, Start::Settings);
+                self.write_url();
+            }
+            Err(e) => control.set_message(&e.message),
+        }
+    }
+
+    /// The figure as it is now.
+    fn figure(&self) -> Ref<'_, F> {
+        Ref::map(self.state.borrow(), |s| s.playback.figure())
+    }
+
+    /// Play, Pause or Step: the figure is drawn again (the readouts of a paused run show no
+    /// speed) and the link says where a paused run is.
+    fn change_play(&self, change: impl FnOnce(&mut Playback<F>)) {
+        let mut s = self.state.borrow_mut();
+        change(&mut s.playback);
+        s.dirty = true;
+        drop(s);
+        self.show_play_state();
+        self.write_progress();
+    }
+
+    /// Replaces the figure by a new one for `params`, started as `start` says.
+    fn restart(&self, params: ParamValues, start: Start) {
+        self.start(|playback| playback.reset(F::new(params), start));
+    }
+
+    /// Starts the figure again with `reset` (one of `Playback`'s resets) and shows it anew.
+    fn start<T>(&self, reset: impl FnOnce(&mut Playback<F>) -> T) -> T {
+        let mut s = self.state.borrow_mut();
+        let result = reset(&mut s.playback);
+        s.dirty = true;
+        drop(s);
+        self.show_play_state();
+        result
+    }
+
+    /// Says why a link's progress entry was not applied; the rest of the link applies.
+    fn refuse_progress(&self, message: &str) {
+        self.note.set_text_content(Some(&format!("{message} (from the link; not applied)")));
+    }
+
+    /// Writes the settings into the URL. A restarted run has no progress to keep, so the
+    /// figure's progress entry goes too (see `url_state::write`).
+    fn write_url(&self) {
+        let fragment = url_state::write(&url::fragment(), F::ID, self.figure().params());
+        url::set_fragment(&fragment);
+    }
+
+    /// Writes how far a paused run had got into the URL, or removes it.
+    fn write_progress(&self) {
+        let current = url::fragment();
+        let fragment = url_state::write_progress(&current, F::ID, self.state.borrow().playback.paused_progress());
+        if fragment != current {
+            url::set_fragment(&fragment);
+        }
+    }
+
+    fn show_play_state(&self) {
+        let label = match self.state.borrow().playback.play() {
+            Play::Playing => "Pause",
+            Play::Paused => "Play",
+        };
+        self.play.set_text_content(Some(label));
+    }
+
+    /// Draws the panels and shows the figure's words as they are now.
+    fn draw(&self) {
+        let mut s = self.state.borrow_mut();
+        self.draw_panels(&mut s);
+        self.show_text(&s.playback);
+        s.dirty = false;
+        drop(s);
+        self.show_reading();
+    }
+}
+
+impl<F: Figure + 'static> Live for FigureView<F> {
+    fn frame(&self, now_ms: f64, budget_ms: f64) {
+        // A figure that is not displayed (the walkthrough shows one at a time) neither works
+        // nor draws; it goes on where it was when it shows again.
+        let sizes: Vec<(i32, i32)> = self.canvases.iter().map(|c| (c.client_width(), c.client_height())).collect();
+        if sizes.iter().all(|&(width, _)| width == 0) {
+            return;
+        }
+        let mut s = self.state.borrow_mut();
+        if sizes != self.drawn_sizes.replace(sizes.clone()) {
+            s.dirty = true;
+        }
+        let done = s.playback.frame(now_ms, budget_ms, &PageClock::new());
+        s.dirty |= done.redraw;
+        if done.paused {
+            drop(s);
+            self.show_play_state();
+            self.write_progress();
+            s = self.state.borrow_mut();
+        }
+        let dirty = s.dirty;
+        drop(s);
+        if dirty {
+            self.draw();
+        }
+    }
+
+    /// A link states the whole state (what it leaves out is at its default). Entries refused
+    /// on their own keep their defaults; settings that contradict each other are refused as a
+    /// whole and the figure stays as it was. A link's progress entry restarts the figure from
+    /// the link's settings and replays as many units; a refused one is reported and the rest of
+    /// the link applies.
+    fn apply_url(&self) {
+        let fragment = url::fragment();
+        let mut params = ParamValues::defaults(F::PARAMS);
+        let mut refused = url_state::apply(&fragment, F::ID, &mut params);
+        let contradictory = F::validate(&params).err();
+        let settings_apply = contradictory.is_none();
+        if let Some(e) = contradictory {
+            params = self.figure().params().clone();
+            refused.push(e);
+        }
+        show_all(&self.controls, &params);
+        for error in &refused {
+            match self.controls.iter().find(|c| c.spec.key == error.key) {
+                Some(control) => control.set_message(&format!("{} (from the link; not applied)", error.message)),
+                None => web_sys::console::warn_1(&JsValue::from_str(&format!("{}: {}", F::ID, error.message))),
+            }
+        }
+        let progress = url_state::progress_from(&fragment, F::ID).unwrap_or_else(|e| {
+            self.refuse_progress(&e.message);
+            None
+        });
+        // Progress belongs to the link's settings: it means nothing when they were refused.
+        match progress.filter(|_| settings_apply) {
+            Some(units) if !self.state.borrow().playback.is_at_progress(&params, units) => {
+                let figure = F::new(params);
+                if let Err(message) = self.start(|playback| playback.reset_to_progress(figure, units)) {
+                    self.refuse_progress(&message);
+                }
+            }
+            Some(_) => {}
+            None if &params != self.figure().params() => self.restart(params, Start::Animate),
+            None => {}
+        }
+    }
+
+    fn invalidate(&self) {
+        self.state.borrow_mut().dirty = true;
+    }
+}
+
+/// The browser's clock for the playback: `performance.now()`, or the wall clock where the
+/// page has no `performance`.
+struct PageClock(Option<web_sys::Performance>);
+
+impl PageClock {
+    fn new() -> Self {
+        Self(dom::window().performance())
+    }
+}
+
+impl Clock for PageClock {
+    fn now_ms(&self) -> f64 {
+        self.0.as_ref().map_or_else(js_sys::Date::now, |p| p.now())
+    }
+}
+
+/// A new button labelled `label` at the end of `row`.
+fn append_button(row: &Element, label: &str) -> Result<HtmlButtonElement, JsValue> {
+    let button: HtmlButtonElement = dom::typed("button", "")?;
+    button.set_type("button");
+    button.set_text_content(Some(label));
+    row.append_child(&button)?;
+    Ok(button)
+}

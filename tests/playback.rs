@@ -1,0 +1,423 @@
+//! How the page plays a figure's work (`page::playback`), driven natively with clocks the test
+//! controls: a link's replay grants exactly its units, a frame's budget at a time, and pauses
+//! there; pausing stops all work; Step works until what the figure shows changes, or for 100 ms
+//! at most; the speed readout starts anew whenever the figure does (a loaded run included);
+//! a paced figure gets its pace times the time elapsed.
+//!
+//! Most checks use `Counter`, a figure that only counts the units it is given and logs every
+//! call, so that the units granted are seen one by one; the replay is also checked end to end
+//! on the edge-of-stability figure.
+
+#![cfg(not(target_arch = "wasm32"))]
+
+use std::cell::Cell;
+
+use plotters::coord::Shift;
+use plotters::prelude::*;
+use sgd_stability::figures::edge_of_stability::EdgeOfStability;
+use sgd_stability::figures::quadratic_1d::Quadratic1d;
+use sgd_stability::figures::{Activity, Figure, Panel, Play, Table, Tone, Verdict};
+use sgd_stability::kit::params::{ParamSpec, ParamValues};
+use sgd_stability::kit::plot::{DrawResult, Theme};
+use sgd_stability::math::rng::{seeded, uniform};
+use sgd_stability::page::playback::{Clock, Playback, Start, MAX_PACED_GAP_MS, STEP_TIME_MS, UNITS_PER_CALL};
+
+/// A clock that moves on by `tick` milliseconds each time it is read.
+struct TickingClock {
+    now: Cell<f64>,
+    tick: f64,
+}
+
+impl TickingClock {
+    fn new(tick: f64) -> Self {
+        Self { now: Cell::new(0.0), tick }
+    }
+}
+
+impl Clock for TickingClock {
+    fn now_ms(&self) -> f64 {
+        let now = self.now.get();
+        self.now.set(now + self.tick);
+        now
+    }
+}
+
+/// A figure with `TOTAL` units of work that only counts them: what it shows (its one table)
+/// changes every `SHOWN_EVERY` units, and it is paced at `PACE` units per second (0: as fast
+/// as the budget allows). It logs the units of every call to `step`.
+struct Counter<const TOTAL: usize, const SHOWN_EVERY: usize, const PACE: usize> {
+    params: ParamValues,
+    done: usize,
+    grants: Vec<usize>,
+}
+
+impl<const TOTAL: usize, const SHOWN_EVERY: usize, const PACE: usize> Counter<TOTAL, SHOWN_EVERY, PACE> {
+    fn granted(&self) -> usize {
+        self.grants.iter().sum()
+    }
+}
+
+impl<const TOTAL: usize, const SHOWN_EVERY: usize, const PACE: usize> Figure for Counter<TOTAL, SHOWN_EVERY, PACE> {
+    const ID: &'static str = "counter";
+    const TITLE: &'static str = "Counts its work";
+    const PARAMS: &'static [ParamSpec] = &[];
+    const PANELS: &'static [Panel] = &[];
+    const PACE: Option<f64> = if PACE == 0 { None } else { Some(PACE as f64) };
+
+    fn new(params: ParamValues) -> Self {
+        Self { params, done: 0, grants: Vec::new() }
+    }
+
+    fn params(&self) -> &ParamValues {
+        &self.params
+    }
+
+    fn step(&mut self, units: usize) -> Activity {
+        self.grants.push(units);
+        self.done = self.done.saturating_add(units).min(TOTAL);
+        if self.done < TOTAL {
+            Activity::Running
+        } else {
+            Activity::Idle
+        }
+    }
+
+    fn draw<DB: DrawingBackend>(&self, _panel: usize, _area: &DrawingArea<DB, Shift>, _theme: &Theme) -> DrawResult<DB>
+    where
+        DB::ErrorType: 'static,
+    {
+        Ok(None)
+    }
+
+    fn verdict(&self) -> Verdict {
+        Verdict { text: "counting".to_string(), tone: Tone::Neutral }
+    }
+
+    fn tables(&self) -> Vec<Table> {
+        let shown = self.done / SHOWN_EVERY * SHOWN_EVERY;
+        vec![Table { name: "count", columns: vec!["shown"], rows: vec![vec![shown as f64]] }]
+    }
+}
+
+/// A clock for frames that must not read one: a paced figure follows the frames' own times.
+struct Unread;
+
+impl Clock for Unread {
+    fn now_ms(&self) -> f64 {
+        panic!("a paced figure's frame read the clock")
+    }
+}
+
+/// Unpaced, with plenty of work, showing every unit.
+type Unpaced = Counter<100_000, 1, 0>;
+/// Paced at 12 units per second.
+type Paced = Counter<100_000, 1, 12>;
+
+/// The frame budget of the tests, in milliseconds, and the clock's tick: a frame grants
+/// `BUDGET_MS / TICK_MS` slices.
+const BUDGET_MS: f64 = 8.0;
+const TICK_MS: f64 = 1.0;
+const UNITS_PER_FRAME: usize = UNITS_PER_CALL * (BUDGET_MS / TICK_MS) as usize;
+
+/// Runs frames 16 ms apart from `*now` until the playback pauses (at most `max_frames`); returns
+/// how many frames ran.
+fn play_until_paused<F: Figure>(
+    playback: &mut Playback<F>,
+    clock: &impl Clock,
+    now: &mut f64,
+    max_frames: usize,
+) -> usize {
+    for frames in 1..=max_frames {
+        *now += 16.0;
+        if playback.frame(*now, BUDGET_MS, clock).paused {
+            return frames;
+        }
+    }
+    panic!("the playback did not pause within {max_frames} frames");
+}
+
+fn has_speed(readouts: &[(String, String)]) -> bool {
+    readouts.iter().any(|(label, _)| label == "speed")
+}
+
+#[test]
+fn restoring_a_link_grants_exactly_its_units_a_frame_budget_at_a_time_and_pauses_there() {
+    for target in [1, 15, 16, 17, 127, 128, 129, 1000, 4093] {
+        let clock = TickingClock::new(TICK_MS);
+        let mut playback = Playback::new(Unpaced::with_defaults(), Start::Animate);
+        playback.reset_to_progress(Unpaced::with_defaults(), target).unwrap();
+        assert_eq!(playback.restoring_to(), Some(target));
+        let mut now = 0.0;
+        let mut frames = 0;
+        loop {
+            let before = playback.figure().granted();
+            now += 16.0;
+            let frame = playback.frame(now, BUDGET_MS, &clock);
+            frames += 1;
+            let granted = playback.figure().granted() - before;
+            assert_eq!(granted, UNITS_PER_FRAME.min(target - before), "target {target}, frame {frames}");
+            assert!(frame.redraw);
+            if frame.paused {
+                break;
+            }
+            let readout = playback.readouts().into_iter().find(|(label, _)| label == "restoring the link");
+            let expected = format!("{} of {target} steps done", playback.units_done());
+            assert_eq!(readout.map(|(_, value)| value), Some(expected));
+        }
+        assert_eq!(frames, target.div_ceil(UNITS_PER_FRAME), "target {target}");
+        let grants = &playback.figure().grants;
+        assert!(grants.iter().all(|&units| units <= UNITS_PER_CALL), "{grants:?}");
+        assert_eq!(playback.figure().granted(), target);
+        assert_eq!(playback.figure().done, target);
+        assert_eq!(playback.units_done(), target);
+        assert_eq!(playback.play(), Play::Paused);
+        assert_eq!(playback.restoring_to(), None);
+        assert_eq!(playback.paused_progress(), Some(target), "the paused run's link asks for as many units");
+        assert!(playback.is_at_progress(&ParamValues::defaults(Unpaced::PARAMS), target));
+        assert!(!playback.readouts().iter().any(|(label, _)| label == "restoring the link"));
+        // Paused there: further frames do nothing.
+        assert!(!playback.frame(now + 16.0, BUDGET_MS, &clock).redraw);
+        assert_eq!(playback.figure().granted(), target);
+    }
+}
+
+#[test]
+fn a_paced_figure_replays_a_link_at_the_budget_not_at_its_pace() {
+    let clock = TickingClock::new(TICK_MS);
+    let mut playback = Playback::new(Paced::with_defaults(), Start::Animate);
+    playback.reset_to_progress(Paced::with_defaults(), 500).unwrap();
+    let mut now = 0.0;
+    let frames = play_until_paused(&mut playback, &clock, &mut now, 100);
+    assert_eq!(frames, 500usize.div_ceil(UNITS_PER_FRAME));
+    assert_eq!(playback.figure().granted(), 500);
+    assert_eq!(playback.paused_progress(), Some(500));
+}
+
+#[test]
+fn a_link_past_the_end_of_the_work_finishes_it_and_keeps_no_progress() {
+    let clock = TickingClock::new(TICK_MS);
+    let mut playback = Playback::new(Counter::<300, 1, 0>::with_defaults(), Start::Animate);
+    playback.reset_to_progress(Counter::with_defaults(), 1000).unwrap();
+    let mut now = 0.0;
+    play_until_paused(&mut playback, &clock, &mut now, 100);
+    assert_eq!(playback.figure().done, 300);
+    assert_eq!(playback.play(), Play::Paused);
+    assert_eq!(playback.paused_progress(), None, "a finished run needs no progress in its link");
+}
+
+#[test]
+fn a_figure_with_no_run_refuses_a_link_progress_and_plays_from_its_start() {
+    let mut playback = Playback::new(Counter::<0, 1, 0>::with_defaults(), Start::Animate);
+    let refused = playback.reset_to_progress(Counter::with_defaults(), 5).unwrap_err();
+    assert!(refused.contains("at=5") && refused.contains("shows its result at once"), "{refused}");
+    assert_eq!(playback.restoring_to(), None);
+    assert_eq!(playback.play(), Play::Playing);
+    assert_eq!(playback.units_done(), 0);
+}
+
+#[test]
+fn a_link_replays_the_state_the_reader_paused_on() {
+    let clock = TickingClock::new(TICK_MS);
+    let mut now = 0.0;
+    // The reader plays the edge-of-stability figure for a few frames and pauses.
+    let mut watched = Playback::new(EdgeOfStability::with_defaults(), Start::Animate);
+    for _ in 0..3 {
+        now += 16.0;
+        assert!(!watched.frame(now, BUDGET_MS, &clock).paused);
+    }
+    watched.toggle_play();
+    watched.step_to_visible_change(&TickingClock::new(0.0));
+    let at = watched.paused_progress().expect("a paused run has a progress to link");
+    assert!(at > 3 * UNITS_PER_FRAME);
+    // A link with its settings and `at` replays as far, in slices of its own.
+    let mut linked = Playback::new(EdgeOfStability::with_defaults(), Start::Animate);
+    linked.reset_to_progress(EdgeOfStability::with_defaults(), at).unwrap();
+    let fine = TickingClock::new(0.25 * TICK_MS);
+    play_until_paused(&mut linked, &fine, &mut now, 100);
+    assert_eq!(linked.paused_progress(), Some(at));
+    let (a, b) = (watched.figure(), linked.figure());
+    assert_eq!(a.tables(), b.tables());
+    assert_eq!(a.verdict(), b.verdict());
+    assert_eq!(a.progress(), b.progress());
+    assert_eq!(watched.readouts(), linked.readouts());
+    assert!(linked.is_at_progress(watched.figure().params(), at));
+}
+
+#[test]
+fn pausing_stops_all_work_and_playing_again_resumes_it() {
+    let clock = TickingClock::new(TICK_MS);
+    let mut playback = Playback::new(Unpaced::with_defaults(), Start::Animate);
+    let mut now = 0.0;
+    for _ in 0..4 {
+        now += 16.0;
+        playback.frame(now, BUDGET_MS, &clock);
+    }
+    playback.toggle_play();
+    assert_eq!(playback.play(), Play::Paused);
+    let granted = playback.figure().granted();
+    assert_eq!(granted, 4 * UNITS_PER_FRAME);
+    for _ in 0..10 {
+        now += 16.0;
+        let frame = playback.frame(now, BUDGET_MS, &clock);
+        assert!(!frame.redraw && !frame.paused);
+    }
+    assert_eq!(playback.figure().granted(), granted, "a paused figure is given no work");
+    assert_eq!(playback.paused_progress(), Some(granted));
+
+    // Pausing during a link's replay ends the replay where it got.
+    playback.reset_to_progress(Unpaced::with_defaults(), 1000).unwrap();
+    now += 16.0;
+    playback.frame(now, BUDGET_MS, &clock);
+    playback.toggle_play();
+    assert_eq!(playback.restoring_to(), None);
+    assert_eq!(playback.paused_progress(), Some(UNITS_PER_FRAME));
+    now += 16.0;
+    playback.frame(now, BUDGET_MS, &clock);
+    assert_eq!(playback.figure().granted(), UNITS_PER_FRAME);
+    playback.toggle_play();
+    now += 16.0;
+    assert!(playback.frame(now, BUDGET_MS, &clock).redraw);
+    assert_eq!(playback.figure().granted(), 2 * UNITS_PER_FRAME, "playing again goes on past the link's units");
+}
+
+#[test]
+fn step_works_until_the_figure_shows_a_change() {
+    // A clock that stands still: only a change of what the figure shows stops Step.
+    let frozen = TickingClock::new(0.0);
+    let mut playback = Playback::new(Counter::<100, 7, 0>::with_defaults(), Start::Animate);
+    playback.step_to_visible_change(&frozen);
+    assert_eq!(playback.play(), Play::Paused);
+    assert_eq!(playback.figure().grants, vec![1; 7], "one unit at a time, until the 7th shows");
+    assert_eq!(playback.paused_progress(), Some(7));
+    playback.step_to_visible_change(&frozen);
+    assert_eq!(playback.units_done(), 14);
+    // Up to the end of the work: the last Step finishes it.
+    for _ in 0..20 {
+        playback.step_to_visible_change(&frozen);
+    }
+    assert_eq!(playback.figure().done, 100);
+    assert_eq!(playback.units_done(), playback.figure().granted());
+    assert_eq!(playback.paused_progress(), None, "a finished run needs no progress in its link");
+}
+
+#[test]
+fn step_stops_at_its_time_limit_when_nothing_shows() {
+    // Each reading of the clock is 30 ms later: the 4th unit ends past the limit.
+    let tick = 30.0;
+    let clock = TickingClock::new(tick);
+    let mut playback = Playback::new(Counter::<100_000, 1000, 0>::with_defaults(), Start::Animate);
+    playback.step_to_visible_change(&clock);
+    let units = (STEP_TIME_MS / tick).ceil() as usize;
+    assert_eq!(units, 4);
+    assert_eq!(playback.figure().grants, vec![1; units]);
+    assert_eq!(playback.paused_progress(), Some(units));
+}
+
+#[test]
+fn step_during_a_replay_ends_the_replay() {
+    let frozen = TickingClock::new(0.0);
+    let mut playback = Playback::new(Unpaced::with_defaults(), Start::Animate);
+    playback.reset_to_progress(Unpaced::with_defaults(), 1000).unwrap();
+    playback.step_to_visible_change(&frozen);
+    assert_eq!(playback.restoring_to(), None);
+    assert_eq!(playback.play(), Play::Paused);
+    assert_eq!(playback.paused_progress(), Some(1));
+}
+
+#[test]
+fn the_speed_readout_starts_anew_with_every_reset() {
+    let clock = TickingClock::new(TICK_MS);
+    let mut playback = Playback::new(Unpaced::with_defaults(), Start::Animate);
+    let mut now = 0.0;
+    let measure = |playback: &mut Playback<Unpaced>, now: &mut f64| {
+        // The first frame after a start has no earlier frame to measure against.
+        *now += 16.0;
+        playback.frame(*now, BUDGET_MS, &clock);
+        assert_eq!(playback.speed(), None);
+        *now += 16.0;
+        playback.frame(*now, BUDGET_MS, &clock);
+        let speed = playback.speed().expect("a playing figure measures its speed");
+        assert!((speed - UNITS_PER_FRAME as f64 * 1000.0 / 16.0).abs() < 1e-9, "{speed}");
+        let readouts = playback.readouts();
+        let shown = readouts.iter().find(|(label, _)| label == "speed").map(|(_, value)| value.as_str());
+        assert_eq!(shown, Some("8000 steps per second"));
+    };
+    measure(&mut playback, &mut now);
+    type Reset = fn(&mut Playback<Unpaced>);
+    let resets: [(&str, Reset); 4] = [
+        ("new settings", |p| p.reset(Unpaced::with_defaults(), Start::Settings)),
+        ("Replay or a preset", |p| p.reset(Unpaced::with_defaults(), Start::Animate)),
+        ("a loaded run", |p| p.reset(Unpaced::with_defaults(), Start::LoadedRun)),
+        ("a link", |p| p.reset_to_progress(Unpaced::with_defaults(), 100_000).unwrap()),
+    ];
+    for (what, reset) in resets {
+        reset(&mut playback);
+        assert_eq!(playback.speed(), None, "after {what}");
+        assert!(!has_speed(&playback.readouts()), "after {what}");
+        assert_eq!(playback.units_done(), 0, "after {what}");
+        measure(&mut playback, &mut now);
+    }
+    // A paused figure shows no speed.
+    playback.toggle_play();
+    assert!(!has_speed(&playback.readouts()));
+}
+
+#[test]
+fn a_loaded_run_plays_but_a_link_cannot_carry_it() {
+    let clock = TickingClock::new(TICK_MS);
+    let mut playback = Playback::new(Unpaced::with_defaults(), Start::LoadedRun);
+    assert_eq!(playback.play(), Play::Playing);
+    playback.frame(16.0, BUDGET_MS, &clock);
+    playback.toggle_play();
+    assert_eq!(playback.paused_progress(), None);
+}
+
+#[test]
+fn new_settings_show_a_paced_figure_finished_and_play_any_other() {
+    let paced = Playback::new(Paced::with_defaults(), Start::Settings);
+    assert_eq!(paced.play(), Play::Paused);
+    assert_eq!(paced.figure().done, 100_000, "shown finished at once");
+    assert_eq!(paced.paused_progress(), None);
+    let unpaced = Playback::new(Unpaced::with_defaults(), Start::Settings);
+    assert_eq!(unpaced.play(), Play::Playing);
+    assert_eq!(unpaced.figure().done, 0);
+    let replayed = Playback::new(Paced::with_defaults(), Start::Animate);
+    assert_eq!(replayed.play(), Play::Playing);
+    assert_eq!(replayed.figure().done, 0);
+}
+
+#[test]
+fn a_paced_figure_gets_its_pace_times_the_time_elapsed() {
+    let clock = Unread;
+    let mut rng = seeded(13);
+    let pace = Paced::PACE.unwrap();
+    let mut playback = Playback::new(Paced::with_defaults(), Start::Animate);
+    let mut now = 1000.0;
+    let mut elapsed = 0.0;
+    playback.frame(now, BUDGET_MS, &clock);
+    assert_eq!(playback.units_done(), 0, "the first frame has no time elapsed");
+    for frame in 0..2000 {
+        // Mostly screen frames, sometimes a page that was in the background for seconds.
+        let gap = if frame % 97 == 0 { uniform(&mut rng, 300.0, 5000.0) } else { uniform(&mut rng, 0.0, 40.0) };
+        now += gap;
+        elapsed += gap.min(MAX_PACED_GAP_MS);
+        let before = playback.units_done();
+        let worked = playback.frame(now, BUDGET_MS, &clock);
+        assert_eq!(worked.redraw, playback.units_done() > before, "a frame without a unit draws nothing new");
+        let owed = pace * elapsed / 1000.0 - playback.units_done() as f64;
+        assert!((-1e-6..1.0 + 1e-6).contains(&owed), "frame {frame}: {owed} units owed");
+    }
+    assert_eq!(playback.figure().granted(), playback.units_done());
+    assert_eq!(playback.speed(), None, "a paced figure shows no speed");
+}
+
+#[test]
+fn a_paced_figure_of_the_page_keeps_its_pace() {
+    let clock = Unread;
+    let mut playback = Playback::new(Quadratic1d::with_defaults(), Start::Animate);
+    let pace = Quadratic1d::PACE.expect("the 1-D quadratic is paced");
+    for tick in 0..=8 {
+        playback.frame(250.0 * tick as f64, BUDGET_MS, &clock);
+    }
+    assert_eq!(playback.units_done(), (pace * 2.0) as usize, "two seconds at its pace");
+}
