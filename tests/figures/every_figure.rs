@@ -6,8 +6,6 @@
 //! result, never NaN), and the verdict says something. Plus the quadratic-1d figure against
 //! the lecture: its iterates are the closed form (4), and its verdict flips at η = 2/a.
 
-#![cfg(not(target_arch = "wasm32"))]
-
 use std::sync::Once;
 
 use plotters::prelude::*;
@@ -25,7 +23,7 @@ const SIZE: (u32, u32) = (640, 480);
 fn register_font() {
     static ONCE: Once = Once::new();
     ONCE.call_once(|| {
-        static FONT: &[u8] = include_bytes!("../assets/fonts/DejaVuSans.ttf");
+        static FONT: &[u8] = include_bytes!("../../assets/fonts/DejaVuSans.ttf");
         plotters::style::register_font("sans-serif", FontStyle::Normal, FONT)
             .unwrap_or_else(|_| panic!("the bundled font does not load"));
     });

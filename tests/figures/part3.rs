@@ -1,4 +1,3 @@
-#![cfg(not(target_arch = "wasm32"))]
 //! The figures of the lecture's part III, natively: `switching`, `function-space` and
 //! `proof-lemma4` at their defaults (each shows what the page says it shows), at settings where
 //! things go wrong (reported in the verdict, never a panic or NaN), and at random valid
@@ -20,7 +19,7 @@ use sgd_stability::math::rng::{seeded, uniform};
 fn register_font() {
     static ONCE: Once = Once::new();
     ONCE.call_once(|| {
-        static FONT: &[u8] = include_bytes!("../assets/fonts/DejaVuSans.ttf");
+        static FONT: &[u8] = include_bytes!("../../assets/fonts/DejaVuSans.ttf");
         plotters::style::register_font("sans-serif", FontStyle::Normal, FONT)
             .unwrap_or_else(|_| panic!("the bundled font does not load"));
     });

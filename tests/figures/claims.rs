@@ -8,8 +8,6 @@
 //! backed by a test; sentences that state a theorem are backed by the property tests of their
 //! own topic files instead.
 
-#![cfg(not(target_arch = "wasm32"))]
-
 // ============================================================================================
 // Part I: interpolation, rescaling and the quadratics
 // ============================================================================================
@@ -720,7 +718,7 @@ mod edge_of_stability {
     fn the_walkthrough_opens_these_figures_on_the_finished_runs() {
         use scraper::{Html, Selector};
         use sgd_stability::page::walkthrough::Step;
-        let page = Html::parse_document(include_str!("../www/index.html"));
+        let page = Html::parse_document(include_str!("../../www/index.html"));
         let items = Selector::parse("li[data-figure]").unwrap();
         let steps: Vec<(Step, String)> = page
             .select(&items)

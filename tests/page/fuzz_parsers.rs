@@ -20,12 +20,10 @@
 //! (`FUZZ_CASES=1000000 cargo test --test fuzz_parsers -- --nocapture`; the test profile is
 //! optimized). FUZZ_SEED picks another seed.
 
-mod common;
-
 use std::collections::{HashMap, HashSet};
 use std::time::Instant;
 
-use common::{chance, pick, random_state, without_panic};
+use crate::common::{chance, pick, random_state, without_panic};
 use sgd_stability::figures::{visit, Figure, FigureVisitor, ALL_IDS};
 use sgd_stability::kit::params::{Input, ParamValues, Scale};
 use sgd_stability::math::rng::{seeded, uniform, Rng};

@@ -11,8 +11,6 @@
 //! `<dfn>`) at that step or before; the plots' text in the presentation layout is at least
 //! 18 CSS pixels; and the figures' plain-text indices are set as subscripts.
 
-#![cfg(not(target_arch = "wasm32"))]
-
 use std::sync::{Once, OnceLock};
 
 use plotters::prelude::*;
@@ -30,7 +28,7 @@ use sgd_stability::page::walkthrough::{
 };
 
 /// The page, as the build reads it.
-const PAGE: &str = include_str!("../www/index.html");
+const PAGE: &str = include_str!("../../www/index.html");
 
 /// A step of the page and its statement (the item's inner HTML, TeX not yet rendered).
 struct PageStep {
@@ -524,7 +522,7 @@ fn presentation_text_sizes<F: Figure>(figure: &F, panel: usize) -> Vec<f64> {
 fn register_font() {
     static ONCE: Once = Once::new();
     ONCE.call_once(|| {
-        static FONT: &[u8] = include_bytes!("../assets/fonts/DejaVuSans.ttf");
+        static FONT: &[u8] = include_bytes!("../../assets/fonts/DejaVuSans.ttf");
         plotters::style::register_font("sans-serif", FontStyle::Normal, FONT)
             .unwrap_or_else(|_| panic!("the bundled font does not load"));
     });
