@@ -569,7 +569,7 @@ mod edge_of_stability {
         assert_eq!(reaches(&steps), Some(0));
         let worst = steps.iter().map(|s| (s.ratio - 1.0).abs()).fold(0.0, f64::max);
         assert!(worst <= 0.03, "the sharpness strays {worst:.4} from 2/η");
-        // The reference's own numbers (tests/eos1.rs): 32.99 at step 2,000.
+        // The reference's own numbers (tests/math/eos1.rs): 32.99 at step 2,000.
         assert!((steps[2000].ratio * 2.0 / 0.06 - 32.9905).abs() < 1e-3);
     }
 
@@ -902,7 +902,7 @@ mod switching_claims {
 
 /// The claims of the sections on function space, Lemma 4 and the corollary, each on the setting
 /// it names. (The corollary section's counts over 240 and 60 trained networks are asserted by
-/// the tests that measure them, in tests/corollary.rs.)
+/// the tests that measure them, in tests/math/corollary.rs.)
 mod function_space_and_lemma4 {
     use sgd_stability::figures::function_space::FunctionSpace;
     use sgd_stability::figures::proof_lemma4::ProofLemma4;
