@@ -68,17 +68,17 @@ bench:
 	scripts/setup.sh test
 	cargo run --release --quiet -- bench --out target/bench/eos1-native.json
 	trunk build --release --offline
-	node tests/e2e/bench.mjs target/bench/eos1-native.json
+	node tools/bench.mjs target/bench/eos1-native.json
 
 ## Fuzz the link and run-file parsers with FUZZ_CASES (default 1,000,000) mutated inputs each.
 fuzz:
-	FUZZ_CASES=$(or $(FUZZ_CASES),1000000) cargo test --test fuzz_parsers -- --nocapture
+	FUZZ_CASES=$(or $(FUZZ_CASES),1000000) cargo test --test page fuzz_parsers -- --nocapture
 
 ## Animate a training figure for SOAK_SECONDS (default 600); fail if wasm or JS memory grows.
 soak:
 	scripts/setup.sh test
 	trunk build --release --offline
-	SOAK_SECONDS=$(or $(SOAK_SECONDS),600) node tests/e2e/soak.mjs
+	SOAK_SECONDS=$(or $(SOAK_SECONDS),600) node tools/soak.mjs
 
 ## Every figure's CSV, PNG and SVG at its defaults, into target/figures/.
 figures:

@@ -226,7 +226,7 @@ pub trait Figure: Sized {
     /// and the units a finished piece (a run) leaves go on to the next. The page counts the
     /// units it asks for, and a link to a paused run (`<id>.at=N`) replays N units in other
     /// slices, so the contract is what makes the link show the state the reader paused on
-    /// (`tests/progress.rs` checks it for every figure).
+    /// (`tests/figures/progress.rs` checks it for every figure).
     fn step(&mut self, units: usize) -> Activity;
 
     /// Does all remaining work (the command line and the tests draw the finished state).

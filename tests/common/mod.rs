@@ -1,8 +1,11 @@
-//! What the validation and fuzz tests share: random valid states of any figure, and running a
-//! check so that a panic comes back as a message naming the input that caused it.
+//! What the test layers share: random valid settings of any figure, running a check so that a
+//! panic comes back as a message naming the input that caused it, and the font that bitmap and
+//! SVG text are laid out with. Included by `tests/figures/main.rs` and `tests/page/main.rs`.
 
 use std::panic::{catch_unwind, AssertUnwindSafe};
+use std::sync::Once;
 
+use plotters::style::FontStyle;
 use sgd_stability::figures::Figure;
 use sgd_stability::kit::params::{ParamSpec, ParamValues, Scale};
 use sgd_stability::math::rng::{uniform, Rng};
@@ -33,23 +36,30 @@ pub fn random_points(rng: &mut Rng, spec: &ParamSpec) -> Vec<(f64, f64)> {
     (0..pick(rng, 12)).map(|_| (uniform(rng, spec.min, spec.max), uniform(rng, spec.min, spec.max))).collect()
 }
 
+/// Values of `specs` each of which passes its own check: each parameter is random with
+/// probability `share`, else at its default. Rules that combine parameters are not applied.
+pub fn random_values(rng: &mut Rng, specs: &'static [ParamSpec], share: f64) -> ParamValues {
+    let mut values = ParamValues::defaults(specs);
+    for spec in specs {
+        if !chance(rng, share) {
+            continue;
+        }
+        let set = match spec.scale {
+            Scale::Points => values.set_points(spec.key, random_points(rng, spec)),
+            _ => values.set(spec.key, random_valid(rng, spec)),
+        };
+        set.unwrap_or_else(|e| panic!("{}: a value drawn in range was refused: {e}", spec.key));
+    }
+    values
+}
+
 /// A random state of figure `F` that passes all its validation (its combination rules too):
 /// each parameter is random with probability `share`, else at its default. A draw the rules
 /// refuse is drawn again with fewer changes, down to the defaults.
 pub fn random_state<F: Figure>(rng: &mut Rng, share: f64) -> ParamValues {
     let mut share = share;
     loop {
-        let mut values = ParamValues::defaults(F::PARAMS);
-        for spec in F::PARAMS {
-            if !chance(rng, share) {
-                continue;
-            }
-            let set = match spec.scale {
-                Scale::Points => values.set_points(spec.key, random_points(rng, spec)),
-                _ => values.set(spec.key, random_valid(rng, spec)),
-            };
-            set.unwrap_or_else(|e| panic!("{}: a value drawn in range was refused: {e}", F::ID));
-        }
+        let values = random_values(rng, F::PARAMS, share);
         if F::validate(&values).is_ok() {
             return values;
         }
@@ -69,4 +79,14 @@ pub fn without_panic<T>(what: &str, input: &str, check: impl FnOnce() -> T) -> R
         let shown: String = input.chars().take(2000).collect();
         format!("{what} panicked ({message}) on the input {shown:?}")
     })
+}
+
+/// Bitmap and SVG text need a font file: the project's bundled DejaVu Sans, registered once.
+pub fn register_font() {
+    static ONCE: Once = Once::new();
+    ONCE.call_once(|| {
+        static FONT: &[u8] = include_bytes!("../../assets/fonts/DejaVuSans.ttf");
+        plotters::style::register_font("sans-serif", FontStyle::Normal, FONT)
+            .unwrap_or_else(|_| panic!("the bundled font does not load"));
+    });
 }

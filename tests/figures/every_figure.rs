@@ -6,30 +6,17 @@
 //! result, never NaN), and the verdict says something. Plus the quadratic-1d figure against
 //! the lecture: its iterates are the closed form (4), and its verdict flips at η = 2/a.
 
-#![cfg(not(target_arch = "wasm32"))]
-
-use std::sync::Once;
-
+use crate::common::{random_state, random_valid, register_font};
 use plotters::prelude::*;
 use sgd_stability::figures::quadratic_1d::Quadratic1d;
 use sgd_stability::figures::quadratic_nd::QuadraticNd;
 use sgd_stability::figures::{self, Activity, Figure, FigureVisitor, Table, Tone, ALL_IDS};
-use sgd_stability::kit::params::{ParamSpec, ParamValues, Scale};
+use sgd_stability::kit::params::{ParamValues, Scale};
 use sgd_stability::kit::plot::Theme;
 use sgd_stability::kit::recording::{self, RecordingBackend};
-use sgd_stability::math::rng::{seeded, uniform, Rng};
+use sgd_stability::math::rng::{seeded, uniform};
 
 const SIZE: (u32, u32) = (640, 480);
-
-/// Bitmap text needs a font file: the project's bundled DejaVu Sans, registered once.
-fn register_font() {
-    static ONCE: Once = Once::new();
-    ONCE.call_once(|| {
-        static FONT: &[u8] = include_bytes!("../assets/fonts/DejaVuSans.ttf");
-        plotters::style::register_font("sans-serif", FontStyle::Normal, FONT)
-            .unwrap_or_else(|_| panic!("the bundled font does not load"));
-    });
-}
 
 /// Draws panel `panel` of `fig` into an RGB buffer of `size`, light theme at scale 1.
 fn render<F: Figure>(fig: &F, panel: usize, size: (u32, u32)) -> Vec<u8> {
@@ -142,15 +129,6 @@ fn every_figure_at_its_defaults() {
     assert!(figures::visit("no-such-figure", AtDefaults).is_none());
 }
 
-/// A uniform draw from a spec's range, rounded for whole-number scales.
-fn random_valid(rng: &mut Rng, spec: &ParamSpec) -> f64 {
-    match spec.scale {
-        Scale::Integer | Scale::Choice(_) => uniform(rng, spec.min, spec.max).round(),
-        Scale::Points => 0.0,
-        _ => uniform(rng, spec.min, spec.max),
-    }
-}
-
 /// `draws` random valid parameter sets for one figure, drawn at `size`.
 struct RandomParams {
     seed: u64,
@@ -163,10 +141,7 @@ impl FigureVisitor for RandomParams {
     fn visit<F: Figure + 'static>(self) {
         let mut rng = seeded(self.seed);
         for draw in 0..self.draws {
-            let mut values = ParamValues::defaults(F::PARAMS);
-            for spec in F::PARAMS {
-                values.set(spec.key, random_valid(&mut rng, spec)).unwrap();
-            }
+            let values = random_state::<F>(&mut rng, 1.0);
             let what =
                 format!("{} draw {draw} {:?}", F::ID, values.iter().map(|(s, v)| (s.key, v)).collect::<Vec<_>>());
             let mut fig = F::new(values);
@@ -178,10 +153,11 @@ impl FigureVisitor for RandomParams {
     }
 }
 
-/// THE robustness property of the figures: 200 random valid parameter sets per figure,
-/// uniform over each range, drawn at 640 × 480: constructing, finishing, drawing every panel
-/// and exporting never panic, and the tables hold no NaN or infinity. Another 40 at a
-/// phone-sized 320 × 240, where axes and legends are squeezed.
+/// THE robustness property of the figures: 200 random valid parameter sets per figure, each
+/// parameter drawn over its whole range (log-uniform on a log scale), drawn at 640 × 480:
+/// constructing, finishing, drawing every panel and exporting never panic, and the tables hold
+/// no NaN or infinity. Another 40 at a phone-sized 320 × 240, where axes and legends are
+/// squeezed.
 #[test]
 fn random_parameters_quadratic_1d() {
     figures::visit(Quadratic1d::ID, RandomParams { seed: 1, draws: 200, size: SIZE }).unwrap();
@@ -270,11 +246,7 @@ fn quadratic_nd_verdict_flips_at_two_over_eta() {
     for _ in 0..300 {
         let mut p = ParamValues::defaults(QuadraticNd::PARAMS);
         for spec in QuadraticNd::PARAMS {
-            let v = match spec.scale {
-                Scale::Log => uniform(&mut rng, spec.min.ln(), spec.max.ln()).exp().clamp(spec.min, spec.max),
-                _ => random_valid(&mut rng, spec),
-            };
-            p.set(spec.key, v).unwrap();
+            p.set(spec.key, random_valid(&mut rng, spec)).unwrap();
         }
         let (a1, a2, eta) = (p.get("a1"), p.get("a2"), p.get("eta"));
         let fig = QuadraticNd::new(p);

@@ -2,11 +2,12 @@
 //! the values it was written from, and a malformed or hostile link must never panic, never
 //! half-apply a value, and say what it refused.
 
+use crate::common::{self, pick};
 use sgd_stability::figures::quadratic_1d::Quadratic1d;
 use sgd_stability::figures::quadratic_nd::QuadraticNd;
 use sgd_stability::figures::{visit, Figure, FigureVisitor, ALL_IDS};
 use sgd_stability::kit::params::{ParamSpec, ParamValues, Scale};
-use sgd_stability::math::rng::{normal, seeded, uniform, Rng};
+use sgd_stability::math::rng::{normal, seeded, Rng};
 use sgd_stability::page::url_state::{
     apply, entries_for, progress_from, write, write_progress, MAX_FRAGMENT_LEN, MAX_PROGRESS, PROGRESS_KEY,
 };
@@ -24,34 +25,14 @@ fn figures() -> Vec<(&'static str, &'static [ParamSpec])> {
     ALL_IDS.iter().filter_map(|id| visit(id, Specs)).collect()
 }
 
-fn pick(rng: &mut Rng, n: usize) -> usize {
-    (uniform(rng, 0.0, n as f64) as usize).min(n - 1)
-}
-
 /// The two quadratic figures, whose parameters (eta, steps) the parser tests below name.
 fn quadratic_figures() -> Vec<(&'static str, &'static [ParamSpec])> {
     vec![(Quadratic1d::ID, Quadratic1d::PARAMS), (QuadraticNd::ID, QuadraticNd::PARAMS)]
 }
 
-/// A uniform draw from a spec's range (log-uniform for log scales), rounded for whole ones.
-fn random_valid(rng: &mut Rng, spec: &ParamSpec) -> f64 {
-    match spec.scale {
-        Scale::Log => uniform(rng, spec.min.ln(), spec.max.ln()).exp().clamp(spec.min, spec.max),
-        Scale::Linear => uniform(rng, spec.min, spec.max),
-        Scale::Integer | Scale::Choice(_) => uniform(rng, spec.min, spec.max).round(),
-        Scale::Points => 0.0,
-    }
-}
-
 /// Random valid values; each parameter is left at its default with probability 1/3.
 fn random_values(rng: &mut Rng, specs: &'static [ParamSpec]) -> ParamValues {
-    let mut values = ParamValues::defaults(specs);
-    for spec in specs {
-        if pick(rng, 3) != 0 {
-            values.set(spec.key, random_valid(rng, spec)).unwrap();
-        }
-    }
-    values
+    common::random_values(rng, specs, 2.0 / 3.0)
 }
 
 /// Every registered id resolves to a figure with that id.
@@ -296,7 +277,11 @@ fn random_fragments_never_panic_and_values_stay_valid() {
             let errors = apply(&fragment, id, &mut values);
             let entries = entries_for(&fragment, id);
             for (spec, v) in values.iter() {
-                assert_eq!(spec.check(v), Ok(v), "{id}.{} = {v} after {fragment:?}", spec.key);
+                let valid = match spec.scale {
+                    Scale::Points => spec.check_points(values.points(spec.key)).is_ok(),
+                    _ => spec.check(v) == Ok(v),
+                };
+                assert!(valid, "{id}.{} = {v} after {fragment:?}", spec.key);
                 if v.to_bits() != start.get(spec.key).to_bits() {
                     changed += 1;
                     assert!(

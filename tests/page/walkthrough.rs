@@ -11,10 +11,9 @@
 //! `<dfn>`) at that step or before; the plots' text in the presentation layout is at least
 //! 18 CSS pixels; and the figures' plain-text indices are set as subscripts.
 
-#![cfg(not(target_arch = "wasm32"))]
+use std::sync::OnceLock;
 
-use std::sync::{Once, OnceLock};
-
+use crate::common::register_font;
 use plotters::prelude::*;
 use scraper::{ElementRef, Html, Node, Selector};
 use sgd_stability::figures::{visit, Activity, Figure, FigureVisitor, ALL_IDS};
@@ -30,7 +29,7 @@ use sgd_stability::page::walkthrough::{
 };
 
 /// The page, as the build reads it.
-const PAGE: &str = include_str!("../www/index.html");
+const PAGE: &str = include_str!("../../www/index.html");
 
 /// A step of the page and its statement (the item's inner HTML, TeX not yet rendered).
 struct PageStep {
@@ -518,16 +517,6 @@ fn presentation_text_sizes<F: Figure>(figure: &F, panel: usize) -> Vec<f64> {
         .skip(1)
         .map(|rest| rest.split('"').next().and_then(|size| size.parse::<f64>().ok()).expect("a font size") * 1.24)
         .collect()
-}
-
-/// SVG text is laid out with a font file: the project's bundled DejaVu Sans, registered once.
-fn register_font() {
-    static ONCE: Once = Once::new();
-    ONCE.call_once(|| {
-        static FONT: &[u8] = include_bytes!("../assets/fonts/DejaVuSans.ttf");
-        plotters::style::register_font("sans-serif", FontStyle::Normal, FONT)
-            .unwrap_or_else(|_| panic!("the bundled font does not load"));
-    });
 }
 
 #[test]

@@ -1,30 +1,20 @@
-#![cfg(not(target_arch = "wasm32"))]
 //! The figures of the lecture's part III, natively: `switching`, `function-space` and
 //! `proof-lemma4` at their defaults (each shows what the page says it shows), at settings where
 //! things go wrong (reported in the verdict, never a panic or NaN), and at random valid
 //! parameters (every panel draws, every table holds only numbers).
 
 use sgd_stability::kit::format;
-use std::sync::Once;
 
+use crate::common::{random_valid, register_font};
 use plotters::prelude::*;
 use sgd_stability::figures::function_space::FunctionSpace;
 use sgd_stability::figures::proof_lemma4::ProofLemma4;
 use sgd_stability::figures::switching::Switching;
 use sgd_stability::figures::{Activity, Figure, Tone};
-use sgd_stability::kit::params::{ParamValues, Scale};
+use sgd_stability::kit::params::ParamValues;
 use sgd_stability::kit::plot::Theme;
 use sgd_stability::kit::recording::{self, RecordingBackend};
-use sgd_stability::math::rng::{seeded, uniform};
-
-fn register_font() {
-    static ONCE: Once = Once::new();
-    ONCE.call_once(|| {
-        static FONT: &[u8] = include_bytes!("../assets/fonts/DejaVuSans.ttf");
-        plotters::style::register_font("sans-serif", FontStyle::Normal, FONT)
-            .unwrap_or_else(|_| panic!("the bundled font does not load"));
-    });
-}
+use sgd_stability::math::rng::seeded;
 
 /// Draws every panel into a bitmap and checks it is not blank; checks every table.
 fn exercise<F: Figure>(fig: &F, size: (u32, u32), what: &str) {
@@ -251,12 +241,7 @@ fn random_parameters_draw_and_export() {
         for draw in 0..draws {
             let mut values = ParamValues::defaults(F::PARAMS);
             for spec in F::PARAMS {
-                let v = match spec.scale {
-                    Scale::Integer | Scale::Choice(_) => uniform(&mut rng, spec.min, spec.max).round(),
-                    Scale::Log => uniform(&mut rng, spec.min.ln(), spec.max.ln()).exp().clamp(spec.min, spec.max),
-                    Scale::Linear => uniform(&mut rng, spec.min, spec.max),
-                    Scale::Points => 0.0,
-                };
+                let v = random_valid(&mut rng, spec);
                 let cap = caps.iter().find(|(k, _)| *k == spec.key).map_or(f64::INFINITY, |c| c.1);
                 values.set(spec.key, v.min(cap)).unwrap();
             }

@@ -1,12 +1,11 @@
 //! Every figure's tables at its defaults, pinned: the CSV a reader downloads from each figure as
-//! the page first shows it, finished, compared byte for byte with `tests/golden/<id>.<table>.csv`.
+//! the page first shows it, finished, compared byte for byte with
+//! `tests/figures/golden/<id>.<table>.csv`.
 //! A change of code that moves a single number fails here, so a refactor that is meant to keep
 //! the behaviour proves it does; a change that is meant to move numbers rewrites the files, and
 //! its diff shows which numbers moved.
 //!
-//! To rewrite them after an intended change: `GOLDEN=write cargo test --test golden`.
-
-#![cfg(not(target_arch = "wasm32"))]
+//! To rewrite them after an intended change: `GOLDEN=write cargo test --test figures golden`.
 
 use std::path::PathBuf;
 
@@ -14,7 +13,7 @@ use sgd_stability::figures::{self, Figure, FigureVisitor, ALL_IDS};
 
 /// Where a table's pinned CSV lives.
 fn golden_path(id: &str, table: &str) -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/golden").join(format!("{id}.{table}.csv"))
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/figures/golden").join(format!("{id}.{table}.csv"))
 }
 
 /// The tables of figure `F` at its defaults, run to the end, as (name, CSV).
@@ -65,8 +64,8 @@ fn every_figure_exports_its_pinned_tables_at_its_defaults() {
         differing.join("\n")
     );
     // No pinned file is left over from a table that no longer exists.
-    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/golden");
-    for entry in std::fs::read_dir(&dir).expect("tests/golden") {
+    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/figures/golden");
+    for entry in std::fs::read_dir(&dir).expect("tests/figures/golden") {
         let path = entry.expect("a directory entry").path();
         assert!(expected_files.contains(&path), "{} belongs to no figure's table", path.display());
     }

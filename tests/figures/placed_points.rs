@@ -1,4 +1,3 @@
-#![cfg(not(target_arch = "wasm32"))]
 //! Data points placed by the reader: the point-list parameter (`Scale::Points`) through the one
 //! validation path, in links, and in `function-space`, whose data they become.
 

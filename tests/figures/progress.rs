@@ -13,8 +13,6 @@
 //! got, "Running: step N: …" while it plays and "Paused at step N: …" once paused, and no other
 //! words of its verdict claim that it runs.
 
-#![cfg(not(target_arch = "wasm32"))]
-
 use sgd_stability::figures::linear_stability::LinearStability;
 use sgd_stability::figures::{self, Activity, Figure, FigureVisitor, Play, Table, Verdict, ALL_IDS};
 use sgd_stability::kit::params::{Input, ParamSpec, ParamValues, Scale};

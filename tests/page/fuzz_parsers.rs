@@ -17,15 +17,13 @@
 //! parser lets through must pass validation.
 //!
 //! `cargo test` runs 50,000 inputs per parser; `make fuzz` runs 1,000,000
-//! (`FUZZ_CASES=1000000 cargo test --test fuzz_parsers -- --nocapture`; the test profile is
+//! (`FUZZ_CASES=1000000 cargo test --test page fuzz_parsers -- --nocapture`; the test profile is
 //! optimized). FUZZ_SEED picks another seed.
-
-mod common;
 
 use std::collections::{HashMap, HashSet};
 use std::time::Instant;
 
-use common::{chance, pick, random_state, without_panic};
+use crate::common::{chance, pick, random_state, without_panic};
 use sgd_stability::figures::{visit, Figure, FigureVisitor, ALL_IDS};
 use sgd_stability::kit::params::{Input, ParamValues, Scale};
 use sgd_stability::math::rng::{seeded, uniform, Rng};
@@ -38,7 +36,7 @@ const DEFAULT_CASES: usize = 50_000;
 const MAX_PANICS: usize = 10;
 /// Figures built from links per figure and per 1,000 inputs: some figures take tens of
 /// milliseconds to build, so a million links build a sample of their states (the property
-/// test of `tests/validation.rs` builds random valid states of every figure too).
+/// test of `tests/page/validation.rs` builds random valid states of every figure too).
 const BUILDS_PER_THOUSAND: usize = 2;
 
 fn env_number(name: &str, default: u64) -> u64 {

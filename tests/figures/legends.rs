@@ -10,12 +10,7 @@
 //! description, and lies whole inside the panel. Every panel with a plotting area has points to
 //! read, at pixels inside it, and what they read are the numbers the figure draws.
 
-#![cfg(not(target_arch = "wasm32"))]
-
-use std::sync::Once;
-
-mod common;
-
+use crate::common::{self, register_font};
 use plotters::prelude::*;
 use sgd_stability::figures::edge_of_stability::EdgeOfStability;
 use sgd_stability::figures::quadratic_1d::Quadratic1d;
@@ -27,15 +22,6 @@ use sgd_stability::math::rng::seeded;
 
 /// A desktop panel at 1× and a phone panel (340 × 255 CSS pixels) at 2×.
 const SIZES: [((u32, u32), f64); 2] = [((640, 480), 1.0), ((680, 510), 2.0)];
-
-fn register_font() {
-    static ONCE: Once = Once::new();
-    ONCE.call_once(|| {
-        static FONT: &[u8] = include_bytes!("../assets/fonts/DejaVuSans.ttf");
-        plotters::style::register_font("sans-serif", FontStyle::Normal, FONT)
-            .unwrap_or_else(|_| panic!("the bundled font does not load"));
-    });
-}
 
 /// Draws panel `panel` of `fig` into a bitmap of `size` at `scale`, through the recording path.
 fn draw<F: Figure>(fig: &F, panel: usize, (size, scale): ((u32, u32), f64)) -> Drawn {

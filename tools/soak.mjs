@@ -12,8 +12,8 @@
 // and well below what a leak of even 50 KB per run adds over the ~100 runs of ten minutes.
 
 import { mkdirSync, writeFileSync } from "node:fs";
-import { serve } from "./server.mjs";
-import { launch, openPage } from "./browser.mjs";
+import { serve } from "../tests/e2e/server.mjs";
+import { launch, openPage } from "../tests/e2e/browser.mjs";
 
 const SOAK_SECONDS = Number(process.env.SOAK_SECONDS ?? 600);
 const WARMUP_SECONDS = Number(process.env.SOAK_WARMUP_SECONDS ?? 60);

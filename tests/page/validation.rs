@@ -8,9 +8,7 @@
 //! builds from it without panicking (built only: no run is finished). A link carrying the
 //! same text is accepted or refused exactly alike.
 
-mod common;
-
-use common::{chance, pick, random_points, random_state, random_valid, without_panic};
+use crate::common::{chance, pick, random_points, random_state, random_valid, without_panic};
 use sgd_stability::figures::{visit, Figure, FigureVisitor, ALL_IDS};
 use sgd_stability::kit::format;
 use sgd_stability::kit::params::{Input, ParamError, ParamSpec, ParamValues, Scale};

@@ -4,8 +4,8 @@
 // file) and writes target/bench/eos1.json.
 
 import { readFileSync, writeFileSync, mkdirSync } from "node:fs";
-import { serve } from "./server.mjs";
-import { launch, openPage, settle } from "./browser.mjs";
+import { serve } from "../tests/e2e/server.mjs";
+import { launch, openPage, settle } from "../tests/e2e/browser.mjs";
 
 const nativeFile = process.argv[2] ?? "target/bench/eos1-native.json";
 const native = JSON.parse(readFileSync(nativeFile, "utf8"));

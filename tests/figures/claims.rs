@@ -8,8 +8,6 @@
 //! backed by a test; sentences that state a theorem are backed by the property tests of their
 //! own topic files instead.
 
-#![cfg(not(target_arch = "wasm32"))]
-
 // ============================================================================================
 // Part I: interpolation, rescaling and the quadratics
 // ============================================================================================
@@ -574,7 +572,7 @@ mod edge_of_stability {
         assert_eq!(reaches(&steps), Some(0));
         let worst = steps.iter().map(|s| (s.ratio - 1.0).abs()).fold(0.0, f64::max);
         assert!(worst <= 0.03, "the sharpness strays {worst:.4} from 2/η");
-        // The reference's own numbers (tests/eos1.rs): 32.99 at step 2,000.
+        // The reference's own numbers (tests/math/eos1.rs): 32.99 at step 2,000.
         assert!((steps[2000].ratio * 2.0 / 0.06 - 32.9905).abs() < 1e-3);
     }
 
@@ -723,7 +721,7 @@ mod edge_of_stability {
     fn the_walkthrough_opens_these_figures_on_the_finished_runs() {
         use scraper::{Html, Selector};
         use sgd_stability::page::walkthrough::Step;
-        let page = Html::parse_document(include_str!("../www/index.html"));
+        let page = Html::parse_document(include_str!("../../www/index.html"));
         let items = Selector::parse("li[data-figure]").unwrap();
         let steps: Vec<(Step, String)> = page
             .select(&items)
@@ -907,7 +905,7 @@ mod switching_claims {
 
 /// The claims of the sections on function space, Lemma 4 and the corollary, each on the setting
 /// it names. (The corollary section's counts over 240 and 60 trained networks are asserted by
-/// the tests that measure them, in tests/corollary.rs.)
+/// the tests that measure them, in tests/math/corollary.rs.)
 mod function_space_and_lemma4 {
     use sgd_stability::figures::function_space::FunctionSpace;
     use sgd_stability::figures::proof_lemma4::ProofLemma4;

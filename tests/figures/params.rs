@@ -5,6 +5,7 @@
 //! nothing, accepted values are always finite, whole where they must be and in range (a
 //! property over 12,000 random strings), and the slider map round-trips.
 
+use crate::common::{pick, random_valid};
 use sgd_stability::figures::quadratic_1d::Quadratic1d;
 use sgd_stability::figures::quadratic_nd::QuadraticNd;
 use sgd_stability::figures::Figure;
@@ -258,20 +259,9 @@ fn param_values_accessors() {
     }
 }
 
-/// A uniform draw from a spec's range (log-uniform for log scales), rounded for whole ones.
-fn random_valid(rng: &mut Rng, spec: &ParamSpec) -> f64 {
-    match spec.scale {
-        Scale::Log => uniform(rng, spec.min.ln(), spec.max.ln()).exp().clamp(spec.min, spec.max),
-        Scale::Linear => uniform(rng, spec.min, spec.max),
-        Scale::Integer | Scale::Choice(_) => uniform(rng, spec.min, spec.max).round(),
-        Scale::Points => 0.0,
-    }
-}
-
 /// A random string of one of several kinds: random bytes (lossy UTF-8), random chars from a
 /// mixed alphabet with unicode, numbers in various formats, numbers with junk attached.
 fn random_text(rng: &mut Rng) -> String {
-    let pick = |rng: &mut Rng, n: usize| (uniform(rng, 0.0, n as f64) as usize).min(n - 1);
     let len = pick(rng, 80);
     match pick(rng, 6) {
         0 => {
