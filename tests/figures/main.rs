@@ -21,3 +21,4 @@ mod params;
 mod part3;
 mod placed_points;
 mod progress;
+mod proof_mean_dynamics;

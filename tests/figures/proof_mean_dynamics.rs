@@ -2,8 +2,6 @@
 //! figure steps through and names in its verdict, and the settings of `linear-stability`, which
 //! build the same problem.
 
-#![cfg(not(target_arch = "wasm32"))]
-
 use scraper::{Html, Selector};
 use sgd_stability::figures::linear_stability::LinearStability;
 use sgd_stability::figures::proof_mean_dynamics::{ProofMeanDynamics, Settings, STEPS_OF_PROOF};

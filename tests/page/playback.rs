@@ -8,8 +8,6 @@
 //! call, so that the units granted are seen one by one; the replay is also checked end to end
 //! on the edge-of-stability figure.
 
-#![cfg(not(target_arch = "wasm32"))]
-
 use std::cell::Cell;
 
 use plotters::coord::Shift;
