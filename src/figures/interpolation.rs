@@ -19,10 +19,10 @@ use super::{Activity, Figure, Panel, Table, Tone, Verdict, WORK_PER_UNIT, WORK_U
 use crate::kit::params::{ParamError, ParamSpec, ParamValues};
 use crate::kit::plot::{self, DrawResult, Theme};
 use crate::math::interpolation::{
-    initial_theta, relu_problem, sharpness, target, training_data, Labels, Outcome, RunSettings, TrainingRun,
-    INPUT_RANGE,
+    initial_theta, relu_problem, sharpness, target, training_data, Labels, RunSettings, TrainingRun, INPUT_RANGE,
 };
 use crate::math::network::Regression;
+use crate::math::trainer::Outcome;
 
 /// Runs side by side.
 const RUNS: usize = 3;

@@ -16,10 +16,11 @@ use super::{Activity, Figure, Grab, Panel, Table, Tone, Verdict, WORK_PER_UNIT, 
 use crate::kit::params::{ParamError, ParamSpec, ParamValues};
 use crate::kit::plot::{self, DrawResult, Theme};
 use crate::math::interpolation::{
-    initial_theta, relu_problem, sharpness, training_data, Labels, Outcome, RunSettings, TrainingRun, INPUT_RANGE,
+    initial_theta, relu_problem, sharpness, training_data, Labels, RunSettings, TrainingRun, INPUT_RANGE,
 };
 use crate::math::network::Regression;
 use crate::math::rescaling::{active_count, max_output_change, rescale, Scope, Sharp, SharpnessProfile};
+use crate::math::trainer::Outcome;
 
 /// The range of α the profile spans.
 const ALPHA_RANGE: (f64, f64) = (1e-2, 1e2);

@@ -24,9 +24,10 @@ use crate::kit::params::{ParamError, ParamSpec, ParamValues};
 use crate::kit::plot::{self, DrawResult, Theme};
 use crate::math::datasets::Dataset;
 use crate::math::function_space::balanced_init;
-use crate::math::lr_sweep::{log_grid, LearningRateSweep, Outcome, SweepResult};
+use crate::math::lr_sweep::{log_grid, LearningRateSweep, SweepResult};
 use crate::math::network::{Activation, ShallowNet};
 use crate::math::rng::seeded;
+use crate::math::trainer::Outcome;
 use crate::page::run_file::RunFile;
 
 crate::choices! {

@@ -6,8 +6,9 @@ use serde::{Deserialize, Serialize};
 
 use crate::math::network::{Activation, Data, ShallowNet};
 use crate::math::shallow_tables::ShallowTables;
-use crate::math::sharpness::{Schedule, SharpnessMeter, SharpnessMode, SharpnessRun, DEFAULT_TOLERANCE};
+use crate::math::sharpness::{SharpnessMeter, SharpnessMode, SharpnessRun, DEFAULT_TOLERANCE};
 use crate::math::trainer::gd_steps;
+use crate::math::trainer::Schedule;
 
 /// The reference workload's initial state.
 #[derive(Clone, Debug)]

@@ -17,7 +17,7 @@ use super::network::{Activation, Data, Regression, ShallowNet};
 use super::optimizer::Sgd;
 use super::rescaling::HessianTop;
 use super::rng::{normal, seeded, uniform};
-pub use super::trainer::Outcome;
+use super::trainer::Outcome;
 
 /// The input interval.
 pub const INPUT_RANGE: (f64, f64) = (-1.0, 1.0);

@@ -19,7 +19,7 @@ use super::function_space::weighted_curvature;
 use super::network::{Data, ShallowNet};
 use super::shallow_tables::ShallowTables;
 use super::sharpness::{SharpnessMeter, SharpnessMode};
-pub use super::trainer::Outcome;
+use super::trainer::Outcome;
 use super::trainer::{Batches, Observer, Schedule, Stop, Trainer};
 
 /// Relative accuracy of the sharpness measurements (warm-started Lanczos).

@@ -11,7 +11,7 @@ use super::function_space::lemma4_lower_bound;
 use super::lanczos::{Restart, StopRule, TopEigenpairs};
 use super::network::{Activation, Data, ShallowNet};
 use super::shallow_tables::ShallowTables;
-pub use super::trainer::Outcome;
+use super::trainer::Outcome;
 use super::trainer::{Batches, Schedule, Stop, Trainer};
 
 /// Relative accuracy of the final sharpness.

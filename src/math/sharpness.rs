@@ -13,8 +13,7 @@ use super::datasets::Dataset;
 use super::lanczos::{Restart, StopRule, TopEigenpairs};
 use super::mlp::Mlp;
 use super::shallow_tables::ShallowTables;
-use super::trainer::{Batches, Observer, Outcome, Stop, Trainer};
-pub use super::trainer::{CurvatureModel, Schedule};
+use super::trainer::{Batches, CurvatureModel, Observer, Outcome, Schedule, Stop, Trainer};
 
 /// How the sharpness is measured at each step.
 #[derive(Clone, Debug, PartialEq)]
@@ -182,11 +181,11 @@ impl<M: CurvatureModel> SharpnessRun<M> {
         self.trainer.step()
     }
 
-    /// Records up to `steps` more iterates (measuring each; the first is the start, the
-    /// others follow an update).
+    /// Takes up to `steps` more steps, each measuring and recording the current iterate and
+    /// then updating it (see [`Trainer::advance_and_update`]).
     pub fn advance(&mut self, steps: usize) -> Outcome {
         let mut observer = EveryStep { meter: &mut self.meter, records: &mut self.records };
-        self.trainer.advance(&mut self.model, &mut observer, steps)
+        self.trainer.advance_and_update(&mut self.model, &mut observer, steps)
     }
 }
 

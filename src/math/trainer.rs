@@ -322,6 +322,22 @@ impl Trainer {
         self.outcome
     }
 
+    /// [`Trainer::advance`], then, while the run goes on, the update of the last iterate
+    /// evaluated: after N units θ_0 … θ_{N−1} are evaluated and θ is θ_N, the iterate a run
+    /// file saves and a resumed run starts from (the edge-of-stability figure's counting).
+    pub fn advance_and_update<M: CurvatureModel, O: Observer<M>>(
+        &mut self,
+        model: &mut M,
+        observer: &mut O,
+        units: usize,
+    ) -> Outcome {
+        self.advance(model, observer, units);
+        if self.outcome == Outcome::Running && self.loss.is_some() {
+            self.update(model);
+        }
+        self.outcome
+    }
+
     /// θ_{t+1} = θ_t − η_t g_t, with the gradient of step t's batch or the full one.
     fn update<M: CurvatureModel>(&mut self, model: &mut M) {
         if let Some(batch) = self.batches.draw(self.step) {

@@ -5,7 +5,8 @@
 
 use sgd_stability::math::network::{Activation, Regression, ShallowNet};
 use sgd_stability::math::shallow_tables::ShallowTables;
-use sgd_stability::math::sharpness::{Schedule, SharpnessMeter, SharpnessMode, SharpnessRun, DEFAULT_TOLERANCE};
+use sgd_stability::math::sharpness::{SharpnessMeter, SharpnessMode, SharpnessRun, DEFAULT_TOLERANCE};
+use sgd_stability::math::trainer::Schedule;
 
 use sgd_stability::math::eos1::{eos1, Eos1 as Init};
 

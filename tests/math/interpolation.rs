@@ -4,9 +4,9 @@
 //! replay their seed however they are sliced, and the step cap is reported.
 
 use sgd_stability::math::interpolation::{
-    initial_theta, relu_problem, sharpness, target, training_data, Labels, Outcome, RunSettings, TrainingRun,
-    INPUT_RANGE,
+    initial_theta, relu_problem, sharpness, target, training_data, Labels, RunSettings, TrainingRun, INPUT_RANGE,
 };
+use sgd_stability::math::trainer::Outcome;
 
 fn settings(eta: f64, batch_size: usize, max_steps: usize, seed: u64) -> RunSettings {
     RunSettings { eta, batch_size, tolerance: 1e-10, max_steps, record_every: 25, seed }

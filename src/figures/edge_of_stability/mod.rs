@@ -30,10 +30,8 @@ use crate::math::mlp::{Activation, Architecture, Mlp};
 use crate::math::network::{Activation as ShallowActivation, ShallowNet};
 use crate::math::rng::{normal, seeded};
 use crate::math::shallow_tables::ShallowTables;
-use crate::math::sharpness::{
-    AnyModel, MlpModel, Schedule, SharpnessMeter, SharpnessMode, SharpnessRun, DEFAULT_TOLERANCE,
-};
-use crate::math::trainer::Outcome;
+use crate::math::sharpness::{AnyModel, MlpModel, SharpnessMeter, SharpnessMode, SharpnessRun, DEFAULT_TOLERANCE};
+use crate::math::trainer::{Outcome, Schedule};
 use crate::page::run_file::RunFile;
 
 /// Lanczos iterations at most per warm-started measurement.

@@ -11,7 +11,7 @@ use super::{FunctionSpace, CURVE_POINTS, PHI_CELLS};
 use crate::figures::shared::function_laws::broken_swatch;
 use crate::kit::plot::{self, DrawResult, PlotMap, Theme};
 use crate::math::function_space::{gauss_newton_top, knots, residual_part_norm, weighted_curvature, Knot, Target};
-use crate::math::interpolation_run::Outcome;
+use crate::math::trainer::Outcome;
 
 /// What a point of the corollary panel is.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

@@ -43,10 +43,11 @@ use crate::math::function_space::{
     balanced_init, conflicting_duplicate, g, gauss_newton_top, hessian_top_dense, residual_part_norm, sample_data,
     Target, WeightCurves,
 };
-use crate::math::interpolation_run::{InterpolationRun, Outcome, RunSettings};
+use crate::math::interpolation_run::{InterpolationRun, RunSettings};
 use crate::math::network::{Activation, Data, Regression, ShallowNet};
 use crate::math::rng::seeded;
-use crate::math::sharpness::Schedule;
+use crate::math::trainer::Outcome;
+use crate::math::trainer::Schedule;
 use settings::{KEYS, PRESETS};
 
 /// A pointer this close to a data point grabs it, as a share of the panel's x and y spans.

@@ -6,7 +6,8 @@ use crate::kit::format;
 use super::FunctionSpace;
 use crate::figures::{Tone, Verdict};
 use crate::math::function_space::{weighted_curvature, DENSE_GRAM_MAX};
-use crate::math::interpolation_run::{AfterSharp, InterpolationRun, Outcome};
+use crate::math::interpolation_run::{AfterSharp, InterpolationRun};
+use crate::math::trainer::Outcome;
 
 impl FunctionSpace {
     /// What GD did after a sharp interpolant, in words.

@@ -16,6 +16,12 @@ use plotters::style::text_anchor::{HPos, Pos, VPos};
 
 use super::recording::{self, Band, Layer, Rect};
 
+mod messages;
+mod ranges;
+
+pub use messages::{chars_per_line, message_panel, no_such_panel, refusal, state_or_message, wrap};
+pub use ranges::{clip_polyline, log_range, padded_range, thin};
+
 /// The error of drawing on backend `DB`.
 pub type DrawError<DB> = DrawingAreaErrorKind<<DB as DrawingBackend>::ErrorType>;
 
@@ -425,42 +431,6 @@ pub fn note<DB: DrawingBackend>(
     area.draw(&Text::new(text.to_string(), at, style))
 }
 
-/// A padded range covering `values` (finite ones only); a small symmetric range around a
-/// single value; (−1, 1) when there is nothing finite.
-pub fn padded_range(values: impl IntoIterator<Item = f64>, pad: f64) -> (f64, f64) {
-    let (mut lo, mut hi) = (f64::INFINITY, f64::NEG_INFINITY);
-    for v in values.into_iter().filter(|v| v.is_finite()) {
-        lo = lo.min(v);
-        hi = hi.max(v);
-    }
-    if lo > hi {
-        return (-1.0, 1.0);
-    }
-    let span = hi - lo;
-    let span = if span > 1e-12 * lo.abs().max(hi.abs()).max(1e-300) { span } else { lo.abs().max(1.0) };
-    (lo - pad * span, hi + pad * span)
-}
-
-/// A log-axis range covering the positive finite `values`, floored at `floor_ratio` times the
-/// largest so that exact zeros (which a log axis cannot show) sit on the bottom edge.
-pub fn log_range(values: impl IntoIterator<Item = f64>, floor_ratio: f64) -> (f64, f64) {
-    let (mut lo, mut hi) = (f64::INFINITY, 0.0f64);
-    for v in values.into_iter().filter(|v| v.is_finite() && *v > 0.0) {
-        lo = lo.min(v);
-        hi = hi.max(v);
-    }
-    if hi == 0.0 {
-        return (1e-3, 1.0);
-    }
-    let lo = lo.max(hi * floor_ratio).max(f64::MIN_POSITIVE);
-    let (lo, hi) = (lo / 3.0, hi * 3.0);
-    if hi / lo < 10.0 {
-        (hi / 10.0, hi)
-    } else {
-        (lo, hi)
-    }
-}
-
 /// The contraction factor 1 − ηa against the curvature a, with the band |1 − ηa| ≤ 1 shaded and
 /// the threshold a = 2/η marked; `markers` are the current curvatures (label, a). Shared by the
 /// two quadratic figures, where the markers can be dragged along a.
@@ -522,83 +492,6 @@ where
     Ok(Some(PlotMap::of(&chart, (0.0, x_hi), (y_lo, 1.25), false, false)))
 }
 
-/// The state a panel is drawn from, or, when the figure has none (its parameters contradict
-/// each other, its problem could not be solved), the panel drawn as the message instead: the
-/// start of every such figure's `draw`. `Ok(None)` means the message is drawn.
-pub fn state_or_message<'s, S, DB: DrawingBackend>(
-    state: &'s Result<S, String>,
-    area: &DrawingArea<DB, Shift>,
-    theme: &Theme,
-    caption: &str,
-) -> Result<Option<&'s S>, DrawError<DB>> {
-    match state {
-        Ok(state) => Ok(Some(state)),
-        Err(message) => message_panel(area, theme, caption, message).map(|_| None),
-    }
-}
-
-/// The panel at an index the figure does not have, drawn as a message that says so (the page
-/// and the command line only ask for the panels a figure lists).
-pub fn no_such_panel<DB: DrawingBackend>(
-    area: &DrawingArea<DB, Shift>,
-    theme: &Theme,
-    figure: &str,
-    index: usize,
-) -> DrawResult<DB> {
-    message_panel(area, theme, "no such panel", &format!("the figure \u{201c}{figure}\u{201d} has no panel {index}"))
-        .map(|_| None)
-}
-
-/// A panel that has nothing truthful to draw (its parameters contradict each other): the
-/// caption, and the reason in words where the plot would be.
-pub fn message_panel<DB: DrawingBackend>(
-    area: &DrawingArea<DB, Shift>,
-    theme: &Theme,
-    caption: &str,
-    message: &str,
-) -> Result<(), DrawError<DB>> {
-    clear(area, theme)?;
-    let (w, h) = area.dim_in_pixel();
-    let title = theme.text(14.0).pos(Pos::new(HPos::Center, VPos::Top));
-    area.draw(&Text::new(caption.to_string(), (w as i32 / 2, theme.px(10.0) as i32), title))?;
-    area.draw(&Rectangle::new(
-        [
-            (theme.px(12.0) as i32, theme.px(36.0) as i32),
-            (w as i32 - theme.px(12.0) as i32, h as i32 - theme.px(12.0) as i32),
-        ],
-        theme.line(theme.grid(), 1.0),
-    ))?;
-    let lines = wrap(message, chars_per_line(theme, w.saturating_sub(2 * theme.px(24.0)), 12.0));
-    let muted = theme.muted();
-    let style = theme.text(12.0).color(&muted).pos(Pos::new(HPos::Center, VPos::Center));
-    let line_height = theme.px(18.0) as i32;
-    let top = h as i32 / 2 - line_height * (lines.len() as i32 - 1) / 2;
-    for (i, line) in lines.iter().enumerate() {
-        area.draw(&Text::new(line.clone(), (w as i32 / 2, top + i as i32 * line_height), style.clone()))?;
-    }
-    Ok(())
-}
-
-/// How many characters of `css_px` text fit in `width` pixels (about 0.55 em per character).
-pub fn chars_per_line(theme: &Theme, width: u32, css_px: f64) -> usize {
-    (width as f64 / (css_px * 0.55 * theme.scale)).max(12.0) as usize
-}
-
-/// `text` in lines of at most `per_line` characters, broken at spaces.
-pub fn wrap(text: &str, per_line: usize) -> Vec<String> {
-    let mut lines: Vec<String> = Vec::new();
-    for word in text.split_whitespace() {
-        match lines.last_mut() {
-            Some(line) if line.chars().count() + 1 + word.chars().count() <= per_line => {
-                line.push(' ');
-                line.push_str(word);
-            }
-            _ => lines.push(word.to_string()),
-        }
-    }
-    lines
-}
-
 /// Writes `notes` in small muted type along the bottom of `area`, each wrapped to its width,
 /// and returns the part of `area` above them for the chart: notes that explain a plot and never
 /// cover its data.
@@ -633,94 +526,4 @@ pub fn with_notes<DB: DrawingBackend>(
         below.draw(&Text::new(line.clone(), (margin as i32, (i as u32 * line_height) as i32), style.clone()))?;
     }
     Ok(chart)
-}
-
-/// The parts of the polyline `points` inside the box x ∈ `xs`, y ∈ `ys` (linear axes), cut
-/// exactly where it crosses the border. Plotters pulls every point outside a chart onto its
-/// edge, which bends lines and draws values that are not there; draw these pieces instead.
-pub fn clip_polyline(points: &[(f64, f64)], xs: (f64, f64), ys: (f64, f64)) -> Vec<Vec<(f64, f64)>> {
-    let mut pieces: Vec<Vec<(f64, f64)>> = Vec::new();
-    let mut open = false;
-    for pair in points.windows(2) {
-        let Some((a, b)) = clip_segment(pair[0], pair[1], xs, ys) else {
-            open = false;
-            continue;
-        };
-        match pieces.last_mut() {
-            Some(piece) if open && piece.last() == Some(&a) => piece.push(b),
-            _ => pieces.push(vec![a, b]),
-        }
-        // The next segment continues this piece only if this one ends inside, uncut.
-        open = b == pair[1];
-    }
-    if let [single] = points {
-        if (xs.0..=xs.1).contains(&single.0) && (ys.0..=ys.1).contains(&single.1) {
-            pieces.push(vec![*single]);
-        }
-    }
-    pieces
-}
-
-/// The part of the segment from `a` to `b` inside the box (Liang–Barsky), if any.
-fn clip_segment(a: (f64, f64), b: (f64, f64), xs: (f64, f64), ys: (f64, f64)) -> Option<((f64, f64), (f64, f64))> {
-    if ![a.0, a.1, b.0, b.1].iter().all(|v| v.is_finite()) {
-        return None;
-    }
-    let (dx, dy) = (b.0 - a.0, b.1 - a.1);
-    let (mut t0, mut t1) = (0.0f64, 1.0f64);
-    for (p, q) in [(-dx, a.0 - xs.0), (dx, xs.1 - a.0), (-dy, a.1 - ys.0), (dy, ys.1 - a.1)] {
-        if p == 0.0 {
-            if q < 0.0 {
-                return None;
-            }
-        } else {
-            let r = q / p;
-            if p < 0.0 {
-                t0 = t0.max(r);
-            } else {
-                t1 = t1.min(r);
-            }
-        }
-    }
-    if t0 > t1 {
-        return None;
-    }
-    let at = |t: f64| {
-        if t == 0.0 {
-            a
-        } else if t == 1.0 {
-            b
-        } else {
-            (a.0 + t * dx, a.1 + t * dy)
-        }
-    };
-    Some((at(t0), at(t1)))
-}
-
-/// At most about `max` points of a long series for drawing: the first and last point of each
-/// bucket and its lowest and highest, so oscillations keep their envelope.
-pub fn thin(points: &[(f64, f64)], max: usize) -> Vec<(f64, f64)> {
-    let buckets = (max / 4).max(1);
-    if points.len() <= max {
-        return points.to_vec();
-    }
-    let size = points.len().div_ceil(buckets);
-    let mut out = Vec::with_capacity(4 * buckets);
-    for bucket in points.chunks(size) {
-        let lowest = bucket.iter().min_by(|a, b| a.1.total_cmp(&b.1)).copied();
-        let highest = bucket.iter().max_by(|a, b| a.1.total_cmp(&b.1)).copied();
-        let mut picks = [Some(bucket[0]), lowest, highest, bucket.last().copied()];
-        picks.sort_by(|a, b| a.map(|p| p.0).unwrap_or(0.0).total_cmp(&b.map(|p| p.0).unwrap_or(0.0)));
-        for p in picks.into_iter().flatten() {
-            if out.last() != Some(&p) {
-                out.push(p);
-            }
-        }
-    }
-    out
-}
-
-/// The verdict of a figure whose parameters contradict each other.
-pub fn refusal(message: &str) -> String {
-    format!("These settings contradict each other: {message}.")
 }
