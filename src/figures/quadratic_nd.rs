@@ -123,10 +123,12 @@ impl QuadraticNd {
             let pieces = plot::clip_polyline(&axis, view.0, view.1);
             chart.draw_series(pieces.into_iter().map(|piece| PathElement::new(piece, style)))?;
             let tip = (cx + 0.8 * reach * d.0, cy + 0.8 * reach * d.1);
+            // The name runs from the tip towards the middle, so that it stays in the panel.
+            let side = if tip.0 > cx { HPos::Right } else { HPos::Left };
             chart.draw_series(std::iter::once(Text::new(
                 format!("{name} (a = {})", format::tick(a[i])),
                 tip,
-                theme.text(11.0).pos(Pos::new(HPos::Left, VPos::Bottom)),
+                theme.text(11.0).pos(Pos::new(side, VPos::Bottom)),
             )))?;
         }
         let path_style = theme.line(theme.foreground(), 1.5);

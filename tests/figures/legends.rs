@@ -3,11 +3,13 @@
 //!
 //! Every figure, at its defaults, at each preset, part-way through its run and at random valid
 //! settings, has every panel drawn through `recording::draw_panel` (the code path of the page's
-//! canvas and of the command line's PNG and SVG files), on a desktop-sized panel and on a
-//! phone-sized one at twice the resolution. What the recording backend saw is then checked: the
-//! legend's box, as drawn, touches nothing drawn as data (lines, markers, reference lines,
-//! labels, the caption; shaded regions and the grid may sit under it), nor a tick label or axis
-//! description, and lies whole inside the panel. Every panel with a plotting area has points to
+//! canvas and of the command line's PNG and SVG files), on a desktop-sized panel, and on a
+//! phone-sized one and a full-page one at twice the resolution. What the recording backend saw
+//! is then checked: the legend's box, as drawn, touches nothing drawn as data (lines, markers,
+//! reference lines, labels, the caption; shaded regions and the grid may sit under it), nor a
+//! tick label or axis description, and lies whole inside the panel; no text leaves the panel;
+//! the plotting area keeps at least 45 % of the panel's height and width, whatever legend bands
+//! and notes take. Every panel with a plotting area has points to
 //! read, at pixels inside it, and what they read are the numbers the figure draws.
 
 use crate::common::{self, register_font};
@@ -20,10 +22,18 @@ use sgd_stability::kit::plot::Theme;
 use sgd_stability::kit::recording::{self, Drawn, Layer, Reading, Readings, RecordingBackend, Rect, Shape};
 use sgd_stability::math::rng::seeded;
 
-/// A desktop panel at 1× and a phone panel (340 × 255 CSS pixels) at 2×.
-const SIZES: [((u32, u32), f64); 2] = [((640, 480), 1.0), ((680, 510), 2.0)];
+/// A desktop panel at 1×, a phone's panel (340 CSS pixels, square, as the page draws a narrow
+/// panel) at 2×, and a panel of the full page in a 1280-pixel window (three to a row of the
+/// 60rem figure: 312 CSS pixels, square) at 2×.
+const SIZES: [((u32, u32), f64); 3] = [((640, 480), 1.0), ((680, 680), 2.0), ((624, 624), 2.0)];
+
+/// The least share of the panel's height and width its plotting area keeps, whatever legend
+/// bands and notes take.
+const LEAST_PLOT_SHARE: f64 = recording::LEAST_PLOT_SHARE;
 
 /// Draws panel `panel` of `fig` into a bitmap of `size` at `scale`, through the recording path.
+/// With `LEGENDS_PNG=<dir>` set, the panels of the defaults and presets are also written there
+/// as PNG files, to look at.
 fn draw<F: Figure>(fig: &F, panel: usize, (size, scale): ((u32, u32), f64)) -> Drawn {
     register_font();
     let mut buffer = vec![0u8; (size.0 * size.1 * 3) as usize];
@@ -31,7 +41,18 @@ fn draw<F: Figure>(fig: &F, panel: usize, (size, scale): ((u32, u32), f64)) -> D
     let drawn = recording::draw_panel(fig, panel, &area, &Theme::light(scale))
         .unwrap_or_else(|e| panic!("{} panel {panel}: drawing failed: {e:?}", F::ID));
     area.present().unwrap();
+    if let (Ok(dir), Some(name)) = (std::env::var("LEGENDS_PNG"), LOOKING_AT.with(|l| l.borrow().clone())) {
+        let path = format!("{dir}/{name}-{}-{}x{}.png", F::PANELS[panel].key, size.0, size.1);
+        let file = RecordingBackend::new(BitMapBackend::new(&path, size)).into_drawing_area();
+        recording::draw_panel(fig, panel, &file, &Theme::light(scale)).unwrap();
+        file.present().unwrap();
+    }
     drawn
+}
+
+thread_local! {
+    /// The name under which `draw` writes panels when asked to (see `LEGENDS_PNG`).
+    static LOOKING_AT: std::cell::RefCell<Option<String>> = const { std::cell::RefCell::new(None) };
 }
 
 /// Where a legend sits, in words, for the summary.
@@ -80,7 +101,19 @@ fn check_panel(drawn: &Drawn, panel_bounds: Rect, what: &str) {
         }
         (marks, legend) => panic!("{what}: legend marks {marks:?} but legend box {legend:?}"),
     }
+    for mark in &drawn.marks {
+        if let Shape::Text(text) = mark.shape {
+            assert!(panel_bounds.contains_rect(&text), "{what}: a text {text:?} leaves the panel {panel_bounds:?}");
+        }
+    }
     if let Some(plot) = drawn.plot {
+        let (height, width) = (plot.height() as f64, plot.width() as f64);
+        assert!(
+            height >= LEAST_PLOT_SHARE * panel_bounds.height() as f64
+                && width >= LEAST_PLOT_SHARE * panel_bounds.width() as f64,
+            "{what}: the plotting area {plot:?} is under {LEAST_PLOT_SHARE} of the panel {panel_bounds:?} (band {:?})",
+            drawn.band
+        );
         let readings = &drawn.readings;
         assert!(!readings.points.is_empty(), "{what}: nothing to read by pointing");
         for point in &readings.points {
@@ -112,10 +145,12 @@ struct DefaultsAndPresets;
 impl FigureVisitor for DefaultsAndPresets {
     type Output = ();
     fn visit<F: Figure + 'static>(self) {
+        LOOKING_AT.with(|l| *l.borrow_mut() = None);
         let mut fig = F::with_defaults();
         fig.step(60);
         check_figure(&fig, &format!("{} at its defaults, after 60 units", F::ID));
         fig.finish();
+        LOOKING_AT.with(|l| *l.borrow_mut() = Some(F::ID.to_string()));
         let places = check_figure(&fig, &format!("{} at its defaults", F::ID));
         println!("{:<20} defaults: {}", F::ID, places.join("; "));
         for preset in F::PRESETS {
@@ -124,7 +159,10 @@ impl FigureVisitor for DefaultsAndPresets {
             let params = ParamValues::defaults(F::PARAMS).with_changes::<F>(changes).unwrap();
             let mut fig = F::new(params);
             fig.finish();
+            let name = format!("{}-{}", F::ID, preset.label.replace(|c: char| !c.is_alphanumeric(), "_"));
+            LOOKING_AT.with(|l| *l.borrow_mut() = Some(name));
             let places = check_figure(&fig, &format!("{} at preset {}", F::ID, preset.label));
+            LOOKING_AT.with(|l| *l.borrow_mut() = None);
             println!("{:<20} {}: {}", F::ID, preset.label, places.join("; "));
         }
     }

@@ -471,7 +471,7 @@ impl FunctionSpace {
             "\u{3a6} = [\u{2207}\u{3b8}f(x\u{2081}) \u{2026} \u{2207}\u{3b8}f(x\u{2099})] at \u{3b8} now",
         )
         .y_label_area_size(theme.px(104.0))
-        .build_cartesian_2d(0.5..(n as f64 + 0.5), -0.35..4.6)?;
+        .build_cartesian_2d(0.5..(n as f64 + 0.5), -0.35..5.0)?;
         let sorted_x: Vec<f64> = columns.iter().map(|&j| data.x[j]).collect();
         let x_label = |v: &f64| {
             let j = v.round();
@@ -533,32 +533,36 @@ impl FunctionSpace {
         for y in [0.5, 1.5, 2.5] {
             chart.draw_series(LineSeries::new([(0.5, y), (n as f64 + 0.5, y)], rule))?;
         }
-        // Three short lines above the blocks (the readouts carry the rest).
+        // Four short lines above the blocks, narrow enough for a phone's panel (the readouts
+        // carry the rest).
         let gauss_newton = format!(
             "\u{3bb}_max(\u{3a6}\u{3a6}\u{1d40}/n) = {}",
             gauss_newton.map_or("\u{2013}".to_string(), format::tick)
         );
-        let sharpness = match run.records().last() {
-            Some(last) => format!(
-                "\u{3bb}_max(\u{2207}\u{b2}L) = {}{}, residual part {}",
-                format::tick(last.sharpness),
-                if last.step == run.step() { String::new() } else { format!(" (step {})", last.step) },
-                format::tick(residual)
+        let (sharpness, residual) = match run.records().last() {
+            Some(last) => (
+                format!(
+                    "\u{3bb}_max(\u{2207}\u{b2}L) = {}{}",
+                    format::tick(last.sharpness),
+                    if last.step == run.step() { String::new() } else { format!(" (step {})", last.step) },
+                ),
+                format!("residual part {}", format::tick(residual)),
             ),
-            None => String::new(),
+            None => (String::new(), String::new()),
         };
         let rows = format!(
-            "rows: the {} of {k} neurons active on the data{}",
+            "rows: {} of {k} neurons{}",
             neurons.len(),
-            if stride > 1 { format!(", every {stride}th") } else { String::new() }
+            if stride > 1 { format!(", every {stride}th") } else { " (active)".to_string() }
         );
         let style = theme.text(11.0).pos(Pos::new(HPos::Left, VPos::Top));
         let (dx, dy, line_height) = (theme.px(4.0) as i32, theme.px(2.0) as i32, theme.px(15.0) as i32);
         chart.draw_series(std::iter::once(
-            EmptyElement::at((0.5, 4.6))
+            EmptyElement::at((0.5, 5.0))
                 + Text::new(gauss_newton, (dx, dy), style.clone())
                 + Text::new(sharpness, (dx, dy + line_height), style.clone())
-                + Text::new(rows, (dx, dy + 2 * line_height), style),
+                + Text::new(residual, (dx, dy + 2 * line_height), style.clone())
+                + Text::new(rows, (dx, dy + 3 * line_height), style),
         ))?;
         Ok(None)
     }

@@ -24,12 +24,15 @@ impl ProofLemma4 {
         plot::clear(area, theme)?;
         let lines = e.chain.lines;
         let (lo, hi) = lines.iter().fold((f64::INFINITY, 0.0f64), |(lo, hi), &v| (lo.min(v), hi.max(v)));
-        let (x_lo, x_hi) = (lo / 1.4, hi * 7.0);
+        // The right part of the axis (more than half, and at least a factor 7) holds the values
+        // written after the bars, whatever the decades the bars span.
+        let x_lo = lo / 1.4;
+        let x_hi = hi * (hi / x_lo).powf(1.3).max(7.0);
         let current = self.line();
         let caption = if current == 1 {
-            "every line of the chain; line 1 highlighted".to_string()
+            "the chain, line 1 highlighted".to_string()
         } else {
-            format!("every line of the chain; the step from line {} to line {current}", current - 1)
+            format!("the chain, from line {} to line {current}", current - 1)
         };
         let mut chart = plot::frame(area, theme, &caption)
             .y_label_area_size(theme.px(62.0))

@@ -119,26 +119,17 @@ where
     let (lo, hi) = plot::log_range(in_focus.chain(&error).map(|p| p.1).chain(levels), 1e-16);
     let on_axis = |v: f64| (lo..=hi).contains(&v);
 
-    let mut notes = Vec::new();
-    let stopped = [traj.exact_stopped_at(), traj.exact_mean_stopped_at(), traj.simulated().diverged_at()];
-    if stopped.iter().any(Option::is_some) {
-        notes.push(format!(
-            "\u{d7} marks where a series was followed no further: E\u{2016}\u{b7}\u{2016}\u{b2} past {} times its start, a distance past {} times.",
-            format::tick(DIVERGENCE_GROWTH),
-            format::tick(DIVERGENCE_GROWTH.sqrt())
-        ));
+    // Most telling first: a small panel shows only the first few.
+    let mut notes = vec!["Lines: exact; dots: the R runs.".to_string()];
+    if dynamics.rare_runs_carry_the_mean_square() {
+        notes.push("Rare runs carry E\u{2016}\u{b7}\u{2016}\u{b2}: the runs\u{2019} is far below.".to_string());
     }
     if view.mean && mean_is_below_its_error(dynamics) {
-        notes.push(
-            "Below the dashed line \u{221a}(E\u{2016}\u{b7}\u{2016}\u{b2}/R), the error of an average over R runs, the runs\u{2019} mean is noise: there its dots part from the exact mean."
-                .to_string(),
-        );
+        notes.push("Below \u{221a}(E\u{2016}\u{b7}\u{2016}\u{b2}/R) the runs\u{2019} mean is noise.".to_string());
     }
-    if dynamics.rare_runs_carry_the_mean_square() {
-        notes.push(
-            "The runs\u{2019} E\u{2016}\u{b7}\u{2016}\u{b2} lies far below the exact one: rare runs carry it, and few of the R runs are such runs."
-                .to_string(),
-        );
+    let stopped = [traj.exact_stopped_at(), traj.exact_mean_stopped_at(), traj.simulated().diverged_at()];
+    if stopped.iter().any(Option::is_some) {
+        notes.push(format!("\u{d7}: followed no further (past {}\u{d7} its start).", format::tick(DIVERGENCE_GROWTH)));
     }
     let chart_area = plot::with_notes(area, theme, &notes)?;
     let mut chart = plot::frame(&chart_area, theme, "the error \u{3b8}\u{209c} \u{2212} \u{3b8}* against t")
@@ -155,7 +146,7 @@ where
         let exact = plot::line(&mut chart, &format!("{}, exact", line.label), shown, style)?;
         // One legend entry per quantity: the line is exact, the dots are the runs.
         if !line.exact.is_empty() {
-            exact.label(format!("{} (line: exact, dots: runs)", line.label)).legend(plot::swatch(theme, style));
+            exact.label(line.label.clone()).legend(plot::swatch(theme, style));
         }
         // The last point is always drawn: it is where the runs are now.
         let last = line.simulated.len().saturating_sub(1);
@@ -188,7 +179,7 @@ where
         let style = ShapeStyle { color: theme.series(0).mix(0.6), filled: false, stroke_width: theme.px(1.0) };
         let shown = error.iter().map(|&(t, v)| (t, v.max(lo)));
         plot::dashed(&mut chart, "standard error of the mean", shown, (theme.px(2.0), theme.px(3.0)), style)?
-            .label("\u{221a}(E\u{2016}\u{b7}\u{2016}\u{b2}/R): error of the runs\u{2019} mean")
+            .label("\u{221a}(E\u{2016}\u{b7}\u{2016}\u{b2}/R)")
             .legend(plot::swatch(theme, style));
     }
     if let Some(floor) = floor {

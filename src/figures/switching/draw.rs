@@ -58,6 +58,12 @@ impl Switching {
             .map(|x| (x, m.net.eval(&m.theta_star, x)))
             .collect();
         let (y_lo, y_hi) = plot::padded_range(curve.iter().map(|p| p.1).chain(m.data.y.iter().copied()), 0.12);
+        let notes = [format!(
+            "Segments: residuals; grey: knots. Next to switch: neuron {}, at \u{2016}\u{3b8} \u{2212} \u{3b8}*\u{2016} = {}.",
+            self.flip.neuron + 1,
+            format::tick(self.flip.radius)
+        )];
+        let area = &plot::with_notes(area, theme, &notes)?;
         let mut chart = plot::frame(area, theme, "the minimum \u{3b8}*, data on knots")
             .build_cartesian_2d(x_lo..x_hi, y_lo..y_hi)?;
         plot::mesh(&mut chart, theme, "x", "f(x; \u{3b8}*)")?;
@@ -82,25 +88,21 @@ impl Switching {
         let dot = theme.foreground();
         let data = m.data.x.iter().zip(&m.data.y).map(|(&x, &y)| (x, y));
         plot::markers(&mut chart, "data", data, |p| Circle::new(p, theme.px(3.5), dot.filled()))?
-            .label("data (segments: residuals)")
+            .label("data")
             .legend(plot::dot_swatch(theme, dot));
         let ring = theme.series(1);
         let on_knot = m.on_knot.iter().map(|&(j, _)| (m.data.x[j], m.data.y[j]));
         plot::markers(&mut chart, "data point on a knot", on_knot, |p| {
             Circle::new(p, theme.px(8.0), theme.line(ring, 2.0))
         })?
-        .label("on a knot (w1x + b1 = 0)")
+        .label("on a knot")
         .legend(circle_swatch(theme, theme.line(ring, 2.0)));
         let flip_colour = theme.series(3);
         let flip_point = (m.data.x[self.flip.point], m.data.y[self.flip.point]);
         plot::markers(&mut chart, "first other point to switch", [flip_point], |p| {
             Circle::new(p, theme.px(8.0), theme.line(flip_colour, 2.0))
         })?
-        .label(format!(
-            "first other point to switch: neuron {}, at \u{2016}\u{3b8} \u{2212} \u{3b8}*\u{2016} = {}",
-            self.flip.neuron + 1,
-            format::tick(self.flip.radius)
-        ))
+        .label("next to switch")
         .legend(circle_swatch(theme, theme.line(flip_colour, 2.0)));
         plot::legend(&mut chart, theme)?;
         Ok(None)
@@ -271,14 +273,14 @@ impl Switching {
             if from < to {
                 let fill = theme.unstable_fill();
                 plot::shade(&mut chart, std::iter::once(Rectangle::new([(from, y_lo), (to, y_hi)], fill.filled())))?
-                    .label("Lemma 3 applies: not strongly stable")
+                    .label("Lemma 3 applies")
                     .legend(move |(x, y)| Rectangle::new([(x, y - 5), (x + 16, y + 5)], fill.filled()));
             }
             let from = floor.max(flip).max(e_lo);
             if from < e_hi {
                 let fill = theme.muted().mix(0.14);
                 plot::shade(&mut chart, std::iter::once(Rectangle::new([(from, y_lo), (e_hi, y_hi)], fill.filled())))?
-                    .label("Lemma 3 for the local model only (the \u{3b5}-ball \u{2284} A)")
+                    .label("for the model only")
                     .legend(move |(x, y)| Rectangle::new([(x, y - 5), (x + 16, y + 5)], fill.filled()));
             }
         }
@@ -286,12 +288,12 @@ impl Switching {
             let style = theme.line(theme.series(3), 1.5);
             let flip_line = [(flip, y_lo), (flip, y_hi)];
             plot::dashed(&mut chart, "\u{3b5}_flip", flip_line, (theme.px(5.0), theme.px(4.0)), style)?
-                .label(format!("\u{3b5}_flip = {}: another activation flips", format::tick(flip)))
-                .legend(plot::swatch(theme, style));
+                .label(format!("\u{3b5}_flip = {}", format::tick(flip)))
+                .legend(dashed_swatch(theme, style));
         }
         let diagonal = theme.line(theme.foreground(), 1.5);
         plot::line(&mut chart, "sup = \u{3b5}", [(e_lo, e_lo), (e_hi, e_hi)], diagonal)?
-            .label("sup = \u{3b5} (above: left the ball)")
+            .label("sup = \u{3b5}")
             .legend(plot::swatch(theme, diagonal));
         let chosen = theme.line(theme.muted(), 1.2);
         plot::line(&mut chart, "chosen \u{3b5}", [(self.settings.eps, y_lo), (self.settings.eps, y_hi)], chosen)?;
@@ -303,7 +305,7 @@ impl Switching {
             let measured = points.iter().filter_map(|&(e, s)| matches!(s, Sup::Measured(_)).then_some((e, s.value())));
             let style = if hollow { theme.line(colour, 2.0) } else { colour.filled() };
             plot::markers(&mut chart, &format!("{}: sup", system.name()), measured, |p| Circle::new(p, size, style))?
-                .label(system.name())
+                .label(system.short_name())
                 .legend(circle_swatch(theme, style));
             let bounds = points.iter().filter_map(|&(e, s)| matches!(s, Sup::AtLeast(_)).then_some((e, s.value())));
             plot::markers(&mut chart, &format!("{}: stopped, at least", system.name()), bounds, |p| {
@@ -313,7 +315,7 @@ impl Switching {
         let bound_colour = theme.foreground();
         chart
             .draw_series(std::iter::empty::<Circle<(f64, f64), u32>>())?
-            .label("runs stopped at max(10\u{2074}\u{3b5}, 100): at least this")
+            .label("stopped: \u{2265}")
             .legend(triangle_swatch(theme, bound_colour));
         plot::legend(&mut chart, theme)?;
         Ok(None)
@@ -363,6 +365,11 @@ impl Switching {
         } else {
             (lo, hi.max(self.settings.eps * self.settings.eps / lo))
         };
+        let mut notes = vec!["Solid: the local model; dashed: the network.".to_string()];
+        if any_stopped {
+            notes.push(format!("\u{25b2}: a run passed {} and was stopped.", format::tick(stopped_at)));
+        }
+        let area = &plot::with_notes(area, theme, &notes)?;
         let mut chart = plot::frame(
             area,
             theme,
@@ -381,8 +388,8 @@ impl Switching {
         let flip_style = theme.line(theme.series(3), 1.5);
         let flip_line = [(0.0, self.flip.radius), (t_end, self.flip.radius)];
         plot::dashed(&mut chart, "\u{3b5}_flip", flip_line, (theme.px(5.0), theme.px(4.0)), flip_style)?
-            .label("\u{3b5}_flip: beyond, the model is no longer the network")
-            .legend(plot::swatch(theme, flip_style));
+            .label("\u{3b5}_flip")
+            .legend(dashed_swatch(theme, flip_style));
         let start_style = |s: usize| {
             if s < 2 {
                 theme.line(theme.series(s), 2.0)
@@ -403,7 +410,7 @@ impl Switching {
             match curve.start {
                 0 => series.label("from \u{3b8}* + \u{3b5}q").legend(plot::swatch(theme, start_style(0))),
                 1 => series.label("from \u{3b8}* \u{2212} \u{3b5}q").legend(plot::swatch(theme, start_style(1))),
-                2 => series.label("from random starts").legend(plot::swatch(theme, start_style(2))),
+                2 => series.label("from random").legend(plot::swatch(theme, start_style(2))),
                 _ => series,
             };
         }
@@ -412,27 +419,13 @@ impl Switching {
             let name = format!("network, {}", start_name(curve.start));
             plot::dashed(&mut chart, &name, points, (theme.px(6.0), theme.px(4.0)), start_style(curve.start))?;
         }
-        let key = theme.line(theme.muted(), 1.5);
-        chart
-            .draw_series(std::iter::empty::<Circle<(f64, f64), u32>>())?
-            .label("solid: the local model (SSDS)")
-            .legend(plot::swatch(theme, key));
-        chart
-            .draw_series(std::iter::empty::<Circle<(f64, f64), u32>>())?
-            .label("dashed: the ReLU network (SGD)")
-            .legend(dashed_swatch(theme, key));
         let ends = model.iter().chain(&network).filter(|c| c.stopped).filter_map(|c| c.points.last().copied());
         let bound_colour = theme.foreground();
         let series = plot::markers(&mut chart, "stopped run, at least", ends, |p| {
             TriangleMarker::new(p, theme.px(6.0), bound_colour.filled())
         })?;
         if any_stopped {
-            series
-                .label(format!(
-                    "a run passed {} and was stopped: the mean is unknown from here",
-                    format::tick(stopped_at)
-                ))
-                .legend(triangle_swatch(theme, bound_colour));
+            series.label("stopped").legend(triangle_swatch(theme, bound_colour));
         }
         if !self.finished() && self.cursor.0 == 0 {
             let style = theme.text(11.0).pos(Pos::new(HPos::Right, VPos::Bottom));

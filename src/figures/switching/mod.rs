@@ -87,6 +87,14 @@ impl System {
             System::Network => "the ReLU network (SGD)",
         }
     }
+
+    /// The system in a legend entry, where the notes under the chart say what it is.
+    fn short_name(self) -> &'static str {
+        match self {
+            System::Model => "local model",
+            System::Network => "network",
+        }
+    }
 }
 
 /// The simulation of one ε: per start and system, the distances summed over runs.

@@ -378,15 +378,19 @@ where
     recording::note_plot_area(plot);
     // Drawn at the plotting area's corner, measured, then moved where it goes.
     const CORNER: SeriesLabelPosition = SeriesLabelPosition::Coordinate(0, 0);
-    let Some(size) = recording::measure(|| draw_legend(chart, theme, CORNER))? else {
+    let margin = theme.px(LEGEND_MARGIN) as i32;
+    let Some(size) = recording::measure(margin, || draw_legend(chart, theme, CORNER))? else {
         return Ok(());
     };
     let (inset, gap) = (theme.px(6.0) as i32, theme.px(3.0) as i32);
-    let Some((x, y)) = recording::place_legend(plot, (size.width(), size.height()), inset, gap) else {
+    let Some((x, y)) = recording::place_legend(plot, inset, gap) else {
         return Ok(());
     };
     recording::in_legend_layer((x - size.x0, y - size.y0), || draw_legend(chart, theme, CORNER))
 }
+
+/// The space inside a legend's box around its entries, in CSS pixels.
+const LEGEND_MARGIN: f64 = 6.0;
 
 /// Draws the legend of a chart at `position`, in the house style.
 fn draw_legend<'a, DB: DrawingBackend + 'a, CT: CoordTranslate>(
@@ -403,7 +407,7 @@ where
         .label_font(theme.text(11.0))
         .background_style(theme.background().mix(0.85))
         .border_style(theme.line(theme.grid(), 1.0))
-        .margin(theme.px(6.0))
+        .margin(theme.px(LEGEND_MARGIN))
         .legend_area_size(theme.px(26.0))
         .draw()
 }
@@ -504,8 +508,9 @@ pub fn with_notes<DB: DrawingBackend>(
     let margin = theme.px(10.0);
     let per_line = chars_per_line(theme, w.saturating_sub(2 * margin), 11.0);
     let line_height = theme.px(15.0);
-    // Whole notes, in order, as many as fit in half the panel (a phone's panel holds fewer).
-    let room = (h / 2).saturating_sub(margin / 2) / line_height.max(1);
+    // Whole notes, in order, as many as fit in a fifth of the panel (a small panel holds
+    // fewer): the chart keeps the rest.
+    let room = (h / 5).saturating_sub(margin / 2) / line_height.max(1);
     let mut lines: Vec<String> = Vec::new();
     for note in notes {
         let wrapped = wrap(note, per_line);

@@ -40,40 +40,67 @@ impl<DB: DrawingBackend> RecordingBackend<DB> {
         Self { inner }
     }
 
-    /// Where the marks of the current layer go: nowhere while a legend is measured, else moved by
-    /// the layer's shift. A legend is drawn at the plotting area's corner, where plotters keeps
-    /// it whole (it clamps every element to the plotting area), and moved to its place here.
-    fn route(&self) -> Option<BackendCoord> {
+    /// Where a mark of the current layer that covers `bounds` goes: nowhere while a legend is
+    /// measured, else moved by the layer's shift. A legend is drawn in one column at the plotting
+    /// area's corner, where plotters keeps it whole (it clamps every element to the plotting
+    /// area), and each entry is moved here to its place (see `legend`).
+    fn route(&self, bounds: Rect) -> Option<BackendCoord> {
         with_record(|r| match r.layer {
             Layer::Measure => None,
-            Layer::Legend => Some(r.legend_shift),
+            Layer::Legend => {
+                let entry = match &r.legend_shape {
+                    Some((shape, columns)) if shape.frame_in(*columns, bounds).is_none() => {
+                        shape.shift_of(*columns, (bounds.y0 + bounds.y1) / 2)
+                    }
+                    _ => (0, 0),
+                };
+                Some(moved(r.legend_shift, entry))
+            }
             _ => Some((0, 0)),
         })
         .unwrap_or(Some((0, 0)))
+    }
+
+    /// The corners a rectangle drawn from `a` to `b` takes: a legend's box grows to hold its
+    /// entries' columns; any other keeps its own.
+    fn rect_corners(&self, a: BackendCoord, b: BackendCoord) -> (BackendCoord, BackendCoord) {
+        let rect = Rect::spanning(a, b);
+        let frame = with_record(|r| match (r.layer, &r.legend_shape) {
+            (Layer::Legend, Some((shape, columns))) => shape.frame_in(*columns, rect),
+            _ => None,
+        })
+        .flatten();
+        frame.map_or((a, b), |f| ((f.x0, f.y0), (f.x1, f.y1)))
     }
 
     /// Records `shape` (already moved) in the current layer.
     fn note(&self, shape: Shape) {
         with_record(|r| {
             if r.layer == Layer::Measure {
-                // The legend's extent is its box, which plotters sizes to its text as the real
-                // backend measures it (the estimated text boxes are rougher); text says it has
-                // entries.
-                let (rect, text) = match shape {
-                    Shape::Text(_) => (None, true),
-                    other => (Some(other.bounds()), false),
-                };
-                let (old, had_text) = r.measured.unwrap_or((None, false));
-                let rect = match (old, rect) {
-                    (Some(a), Some(b)) => Some(a.union(&b)),
-                    (a, b) => a.or(b),
-                };
-                r.measured = Some((rect, had_text || text));
+                // The legend's extent is its box and swatches, its box the first filled
+                // rectangle, which plotters sizes to its text as the real backend measures it
+                // (the estimated text boxes are rougher); each text is an entry's line.
+                let measured = &mut r.measured;
+                match shape {
+                    Shape::Text(text) => measured.tops.push(text.y0),
+                    other => {
+                        let bounds = other.bounds();
+                        measured.extent = Some(measured.extent.map_or(bounds, |e| e.union(&bounds)));
+                        if let (Shape::Area(area), None) = (other, measured.frame) {
+                            measured.frame = Some(area);
+                        }
+                    }
+                }
             } else {
                 r.marks.push(Mark { layer: r.layer, shape });
             }
         });
     }
+}
+
+/// The smallest rectangle holding `first` and `points`.
+fn spanning_all(first: BackendCoord, points: &[BackendCoord]) -> Rect {
+    points.iter().fold(Rect::spanning(first, first), |b, &p| b.union(&Rect::spanning(p, p)))
 }
 
 /// `p` moved by `by`.
@@ -86,12 +113,9 @@ fn half_width<S: BackendStyle>(style: &S) -> i32 {
     (style.stroke_width() as i32 + 1) / 2
 }
 
-/// The box of `text` drawn at `pos` in `style`, estimated from its size and letters: measuring
-/// it exactly costs a layout in the browser for every label on every frame.
-fn text_box<S: BackendTextStyle>(text: &str, style: &S, pos: BackendCoord) -> Rect {
-    let size = style.size();
-    let width = (size * text.chars().map(advance).sum::<f64>()).ceil() as i32;
-    let height = size.ceil() as i32;
+/// The box of `text` drawn at `pos` in `style`, `width` pixels wide.
+fn text_box<S: BackendTextStyle>(width: i32, style: &S, pos: BackendCoord) -> Rect {
+    let height = style.size().ceil() as i32;
     let anchor = style.anchor();
     let dx = match anchor.h_pos {
         HPos::Left => 0,
@@ -106,6 +130,29 @@ fn text_box<S: BackendTextStyle>(text: &str, style: &S, pos: BackendCoord) -> Re
     let transform = style.transform();
     let (a, b) = (transform.transform(dx, dy), transform.transform(dx + width, dy + height));
     Rect::spanning((pos.0 + a.0, pos.1 + a.1), (pos.0 + b.0, pos.1 + b.1))
+}
+
+/// The width of `text` in `style`, estimated from its size and letters: in the browser,
+/// measuring a text lays out the page around a probe element, which would cost more than
+/// drawing every label of every frame.
+#[cfg(target_arch = "wasm32")]
+fn text_width<DB: DrawingBackend, S: BackendTextStyle>(_: &RecordingBackend<DB>, text: &str, style: &S) -> i32 {
+    estimated_width(text, style)
+}
+
+/// The width of `text` in `style`, as the command line's font measures it: exact where it is
+/// cheap, so that the native tests see the boxes the files show.
+#[cfg(not(target_arch = "wasm32"))]
+fn text_width<DB: DrawingBackend, S: BackendTextStyle>(backend: &RecordingBackend<DB>, text: &str, style: &S) -> i32 {
+    match backend.estimate_text_size(text, style) {
+        Ok((width, _)) => width as i32,
+        Err(_) => estimated_width(text, style),
+    }
+}
+
+/// The width of `text` in `style` from its size and letters, rounded up.
+fn estimated_width<S: BackendTextStyle>(text: &str, style: &S) -> i32 {
+    (style.size() * text.chars().map(advance).sum::<f64>()).ceil() as i32
 }
 
 /// About the advance of `c`, in ems, in DejaVu Sans (the command line's font, wider than the
@@ -140,7 +187,7 @@ impl<DB: DrawingBackend> DrawingBackend for RecordingBackend<DB> {
         point: BackendCoord,
         color: BackendColor,
     ) -> Result<(), DrawingErrorKind<Self::ErrorType>> {
-        let route = self.route();
+        let route = self.route(Rect::spanning(point, point));
         let point = moved(point, route.unwrap_or_default());
         self.note(Shape::Area(Rect::spanning(point, point)));
         match route {
@@ -155,7 +202,7 @@ impl<DB: DrawingBackend> DrawingBackend for RecordingBackend<DB> {
         to: BackendCoord,
         style: &S,
     ) -> Result<(), DrawingErrorKind<Self::ErrorType>> {
-        let route = self.route();
+        let route = self.route(Rect::spanning(from, to));
         let by = route.unwrap_or_default();
         let (from, to) = (moved(from, by), moved(to, by));
         self.note(Shape::Segment { from, to, half_width: half_width(style) });
@@ -172,8 +219,9 @@ impl<DB: DrawingBackend> DrawingBackend for RecordingBackend<DB> {
         style: &S,
         fill: bool,
     ) -> Result<(), DrawingErrorKind<Self::ErrorType>> {
-        let route = self.route();
+        let route = self.route(Rect::spanning(upper_left, bottom_right));
         let by = route.unwrap_or_default();
+        let (upper_left, bottom_right) = self.rect_corners(upper_left, bottom_right);
         let (a, b) = (moved(upper_left, by), moved(bottom_right, by));
         if fill {
             self.note(Shape::Area(Rect::spanning(a, b)));
@@ -194,7 +242,8 @@ impl<DB: DrawingBackend> DrawingBackend for RecordingBackend<DB> {
         path: I,
         style: &S,
     ) -> Result<(), DrawingErrorKind<Self::ErrorType>> {
-        let route = self.route();
+        let path: Vec<BackendCoord> = path.into_iter().collect();
+        let route = path.first().and_then(|&first| self.route(spanning_all(first, &path)));
         let by = route.unwrap_or_default();
         let path: Vec<BackendCoord> = path.into_iter().map(|p| moved(p, by)).collect();
         let half_width = half_width(style);
@@ -217,7 +266,7 @@ impl<DB: DrawingBackend> DrawingBackend for RecordingBackend<DB> {
         style: &S,
         fill: bool,
     ) -> Result<(), DrawingErrorKind<Self::ErrorType>> {
-        let route = self.route();
+        let route = self.route(Rect::spanning(center, center));
         let center = moved(center, route.unwrap_or_default());
         let reach = radius as i32 + if fill { 0 } else { half_width(style) };
         self.note(Shape::Disc { center, radius: reach });
@@ -232,12 +281,12 @@ impl<DB: DrawingBackend> DrawingBackend for RecordingBackend<DB> {
         vert: I,
         style: &S,
     ) -> Result<(), DrawingErrorKind<Self::ErrorType>> {
-        let route = self.route();
-        let by = route.unwrap_or_default();
-        let vertices: Vec<BackendCoord> = vert.into_iter().map(|p| moved(p, by)).collect();
+        let vertices: Vec<BackendCoord> = vert.into_iter().collect();
         let Some(&first) = vertices.first() else { return Ok(()) };
-        let bounds = vertices.iter().fold(Rect::spanning(first, first), |b, &v| b.union(&Rect::spanning(v, v)));
-        self.note(Shape::Area(bounds));
+        let route = self.route(spanning_all(first, &vertices));
+        let by = route.unwrap_or_default();
+        let vertices: Vec<BackendCoord> = vertices.into_iter().map(|p| moved(p, by)).collect();
+        self.note(Shape::Area(spanning_all(vertices[0], &vertices)));
         match route {
             Some(_) => self.inner.fill_polygon(vertices, style),
             None => Ok(()),
@@ -250,9 +299,10 @@ impl<DB: DrawingBackend> DrawingBackend for RecordingBackend<DB> {
         style: &TStyle,
         pos: BackendCoord,
     ) -> Result<(), DrawingErrorKind<Self::ErrorType>> {
-        let route = self.route();
+        let width = text_width(self, text, style);
+        let route = self.route(text_box(width, style, pos));
         let pos = moved(pos, route.unwrap_or_default());
-        self.note(Shape::Text(text_box(text, style, pos)));
+        self.note(Shape::Text(text_box(width, style, pos)));
         match route {
             Some(_) => self.inner.draw_text(text, style, pos),
             None => Ok(()),
@@ -289,7 +339,7 @@ impl<DB: DrawingBackend> DrawingBackend for RecordingBackend<DB> {
         (iw, ih): (u32, u32),
         src: &[u8],
     ) -> Result<(), DrawingErrorKind<Self::ErrorType>> {
-        let route = self.route();
+        let route = self.route(Rect::spanning(pos, (pos.0 + iw as i32 - 1, pos.1 + ih as i32 - 1)));
         let pos = moved(pos, route.unwrap_or_default());
         let far = (pos.0 + iw as i32 - 1, pos.1 + ih as i32 - 1);
         self.note(Shape::Area(Rect::spanning(pos, far)));

@@ -24,8 +24,15 @@ use super::plot::{DrawError, PlotMap, Theme};
 use crate::figures::Figure;
 
 mod backend;
+mod legend;
 
 pub use backend::RecordingBackend;
+use legend::{LegendShape, Measured};
+
+/// The least share of the panel's height and width that a legend band leaves the plotting
+/// area, where another place for the legend can: less, and the curves are a sliver and the
+/// tick labels run into each other.
+pub const LEAST_PLOT_SHARE: f64 = 0.45;
 
 /// A rectangle of device pixels, edges included (`x0 ≤ x1`, `y0 ≤ y1`).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -250,18 +257,21 @@ pub struct Drawn {
 struct Record {
     layer: Layer,
     /// The panel's drawing area.
+    panel: Rect,
+    /// The part of the panel a legend band may use.
     bounds: Rect,
     /// The band reserved for the legend (on the second drawing).
     band: Option<Band>,
     marks: Vec<Mark>,
-    /// What a legend drawn in [`Layer::Measure`] covered (its text aside), and whether it had
-    /// any text.
-    measured: Option<(Option<Rect>, bool)>,
+    /// What the legend drawn in [`Layer::Measure`] showed.
+    measured: Measured,
+    /// The legend's shape, once measured, and in how many columns it is drawn.
+    legend_shape: Option<(LegendShape, i32)>,
     readings: Readings,
     plot: Option<Rect>,
     legend: Option<Rect>,
-    /// A legend that fitted in no corner: its size, and the gap kept around it.
-    needs_band: Option<((i32, i32), i32)>,
+    /// A legend fitted in no corner: the inset and the gap kept around it.
+    needs_band: Option<(i32, i32)>,
     /// How far the legend's marks are moved (see `RecordingBackend::route`).
     legend_shift: BackendCoord,
 }
@@ -284,10 +294,12 @@ impl Session {
         RECORD.with(|record| {
             *record.borrow_mut() = Some(Record {
                 layer: Layer::Data,
+                panel: bounds,
                 bounds,
                 band,
                 marks: Vec::new(),
-                measured: None,
+                measured: Measured::default(),
+                legend_shape: None,
                 readings: Readings::default(),
                 plot: None,
                 legend: None,
@@ -339,18 +351,23 @@ where
     })
 }
 
-/// The band for a legend that fitted in no corner: beside the plotting area or below it,
-/// whichever leaves the larger plotting area, among those where the legend also fits in what is
-/// left of it (it is drawn in its corner before it moves to the band; see
-/// `RecordingBackend::route`).
+/// The band for a legend that fitted in no corner: beside the plotting area (in one column) or
+/// below it (in as many columns as the band's width holds). Preferred, in order: a band where
+/// the legend also fits in what is left of the plotting area (it is drawn in its corner before
+/// it moves to the band; see `RecordingBackend::route`), one that leaves the plotting area at
+/// least [`LEAST_PLOT_SHARE`] of the panel, and the one that leaves the larger plotting area.
 fn band_for(record: &Record) -> Option<Band> {
-    let ((w, h), gap) = record.needs_band?;
+    let (inset, gap) = record.needs_band?;
     let plot = record.plot?;
+    let (shape, _) = record.legend_shape.as_ref()?;
+    let (w, _) = shape.size(1);
+    let (_, h) = shape.size(shape.columns_within(record.bounds.width() - 2 * inset));
     let (width, height) = (plot.width() - w - gap, plot.height() - h - gap);
-    let beside = (i64::from(width.max(0)) * i64::from(plot.height()), width >= w);
-    let below = (i64::from(plot.width()) * i64::from(height.max(0)), height >= h);
-    let right = (beside.1, beside.0) >= (below.1, below.0);
-    Some(if right { Band::Right(w + gap) } else { Band::Below(h + gap) })
+    let keeps = |left: i32, whole: i32| f64::from(left) >= LEAST_PLOT_SHARE * f64::from(whole);
+    let (panel_w, panel_h) = (record.panel.width(), record.panel.height());
+    let beside = (width >= w, keeps(width, panel_w), i64::from(width.max(0)) * i64::from(plot.height()));
+    let below = (height >= shape.size(1).1, keeps(height, panel_h), i64::from(plot.width()) * i64::from(height.max(0)));
+    Some(if beside >= below { Band::Right(w + gap) } else { Band::Below(h + gap) })
 }
 
 /// Whether a panel is being drawn through [`draw_panel`].
@@ -408,32 +425,41 @@ pub fn note_series(name: &str, points: impl IntoIterator<Item = ((f64, f64), Bac
     });
 }
 
-/// Draws a legend with `draw` in [`Layer::Measure`] and returns the box it covers, or None
-/// when it has no entries (or nothing is being recorded).
-pub fn measure<E>(draw: impl FnOnce() -> Result<(), E>) -> Result<Option<Rect>, E> {
-    with_record(|r| r.measured = None);
+/// Draws a legend with `draw` in [`Layer::Measure`], its entries `margin` pixels inside its
+/// box, and returns what it covers in one column, or None when it has no entries (or nothing is
+/// being recorded).
+pub fn measure<E>(margin: i32, draw: impl FnOnce() -> Result<(), E>) -> Result<Option<Rect>, E> {
+    with_record(|r| r.measured = Measured::default());
     in_layer(Layer::Measure, draw)?;
-    let measured = with_record(|r| r.measured.take()).flatten();
-    Ok(measured.and_then(|(rect, has_text)| rect.filter(|_| has_text)))
+    Ok(with_record(|r| {
+        r.legend_shape = LegendShape::of(std::mem::take(&mut r.measured), margin).map(|shape| (shape, 1));
+        r.legend_shape.as_ref().map(|(shape, _)| shape.extent)
+    })
+    .flatten())
 }
 
-/// Where a legend of `size` goes in the panel being drawn, as its top-left pixel: in the band
-/// reserved for it, or else in the first place of the plotting area `plot` (corners first, then
-/// the middles of the edges, `inset` pixels in) where nothing drawn as data comes within `gap`
-/// pixels. None when no place is free: the panel then asks for a band (see [`draw_panel`]).
-pub fn place_legend(plot: Rect, (w, h): (i32, i32), inset: i32, gap: i32) -> Option<BackendCoord> {
+/// Where the legend just measured goes in the panel being drawn, as the top-left pixel of what
+/// it covers: in the band reserved for it, or else in the first place of the plotting area
+/// `plot` (corners first, then the middles of the edges, `inset` pixels in) where nothing drawn
+/// as data comes within `gap` pixels. None when no place is free: the panel then asks for a
+/// band (see [`draw_panel`]).
+pub fn place_legend(plot: Rect, inset: i32, gap: i32) -> Option<BackendCoord> {
     with_record(|r| {
+        let (shape, columns) = r.legend_shape.as_mut()?;
         if let Some(band) = r.band {
-            let at = match band {
-                Band::Right(_) => (plot.x1 + gap, plot.y0 + gap),
+            let (at, (w, h)) = match band {
+                Band::Right(_) => ((plot.x1 + gap, plot.y0 + gap), shape.size(1)),
                 Band::Below(_) => {
+                    *columns = shape.columns_within(r.bounds.width() - 2 * inset);
+                    let (w, h) = shape.size(*columns);
                     let x = plot.x0.min(r.bounds.x1 - inset - w).max(r.bounds.x0 + inset);
-                    (x, r.bounds.y1 - inset - h)
+                    ((x, r.bounds.y1 - inset - h), (w, h))
                 }
             };
             r.legend = Some(Rect { x0: at.0, y0: at.1, x1: at.0 + w - 1, y1: at.1 + h - 1 });
             return Some(at);
         }
+        let (w, h) = shape.size(1);
         let (left, right) = (plot.x0 + inset, plot.x1 - inset - w + 1);
         let (top, bottom) = (plot.y0 + inset, plot.y1 - inset - h + 1);
         let (centre, middle) = ((plot.x0 + plot.x1 + 1 - w) / 2, (plot.y0 + plot.y1 + 1 - h) / 2);
@@ -458,7 +484,7 @@ pub fn place_legend(plot: Rect, (w, h): (i32, i32), inset: i32, gap: i32) -> Opt
                 Some(at)
             }
             None => {
-                r.needs_band = Some(((w, h), gap));
+                r.needs_band = Some((inset, gap));
                 None
             }
         }
