@@ -15,7 +15,7 @@ mod export_buttons;
 mod panels;
 mod text;
 
-use std::cell::{Ref, RefCell};
+use std::cell::{Cell, Ref, RefCell};
 use std::rc::Rc;
 
 use wasm_bindgen::prelude::*;
@@ -75,7 +75,15 @@ pub struct FigureView<F: Figure> {
     /// The CSS sizes of the canvases when the figure was last drawn: a figure whose canvases
     /// changed size (say, shown again by the walkthrough) is drawn again.
     drawn_sizes: RefCell<Vec<(i32, i32)>>,
+    /// When the figure was last drawn (the animation frame's time, ms).
+    drawn_at: Cell<f64>,
 }
+
+/// How often a running figure out of the window's view is drawn (ms): its work goes on at full
+/// pace, but drawing every panel of every figure on every frame would take most of each frame
+/// from the work (a whole page opened at once then takes minutes to settle). It is drawn as
+/// soon as it comes into view, and always when its run pauses or ends.
+const OUT_OF_VIEW_DRAW_MS: f64 = 1000.0;
 
 impl<F: Figure + 'static> FigureView<F> {
     /// Builds the figure's DOM inside `container` and wires its events.
@@ -146,6 +154,7 @@ impl<F: Figure + 'static> FigureView<F> {
             steps: dom::document().get_element_by_id(&format!("{}-steps", F::ID)),
             note,
             drawn_sizes: RefCell::new(Vec::new()),
+            drawn_at: Cell::new(f64::NEG_INFINITY),
         });
         view.apply_url();
         view.wire(&step, &replay, &defaults)?;
@@ -336,6 +345,15 @@ impl<F: Figure + 'static> FigureView<F> {
         self.play.set_text_content(Some(label));
     }
 
+    /// Whether a panel of the figure is in the window's view.
+    fn in_view(&self) -> bool {
+        let height = dom::window().inner_height().ok().and_then(|h| h.as_f64()).unwrap_or(f64::INFINITY);
+        self.canvases.iter().any(|canvas| {
+            let rect = canvas.get_bounding_client_rect();
+            rect.bottom() > 0.0 && rect.top() < height
+        })
+    }
+
     /// Draws the panels and shows the figure's words as they are now.
     fn draw(&self) {
         let mut s = self.state.borrow_mut();
@@ -369,8 +387,10 @@ impl<F: Figure + 'static> Live for FigureView<F> {
         }
         let dirty = s.dirty;
         drop(s);
-        if dirty {
+        let due = done.paused || now_ms - self.drawn_at.get() >= OUT_OF_VIEW_DRAW_MS || self.in_view();
+        if dirty && due {
             self.draw();
+            self.drawn_at.set(now_ms);
         }
     }
 
