@@ -4,7 +4,8 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::math::network::{Activation, Data, ShallowNet};
+use crate::math::activation::Activation;
+use crate::math::network::{Data, ShallowNet};
 use crate::math::shallow_tables::ShallowTables;
 use crate::math::sharpness::{SharpnessMeter, SharpnessMode, SharpnessRun, DEFAULT_TOLERANCE};
 use crate::math::trainer::gd_steps;

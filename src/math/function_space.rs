@@ -26,10 +26,11 @@
 
 use nalgebra::DMatrix;
 
+use super::activation::Activation;
 use super::dense::SymmetricEigen;
 use super::distribution::{Distribution, Empirical, Tail, Tails};
 use super::lanczos::{Lanczos, Ritz, StopRule};
-use super::network::{Activation, Data, Regression, ShallowNet};
+use super::network::{Data, Regression, ShallowNet};
 use super::rng::{normal, Rng};
 
 /// Knots closer than this (relative to max(1, |τ|)) are one knot: they differ only by the

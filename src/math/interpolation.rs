@@ -13,7 +13,8 @@
 //! **The data.** Inputs are evenly spaced on [−1, 1]: random inputs put some pairs very close,
 //! and fitting independent labels at nearby points is what makes GD slow.
 
-use super::network::{Activation, Data, Regression, ShallowNet};
+use super::activation::Activation;
+use super::network::{Data, Regression, ShallowNet};
 use super::optimizer::Sgd;
 use super::rescaling::HessianTop;
 use super::rng::{normal, seeded, uniform};

@@ -7,9 +7,10 @@
 //!
 //! Work comes in slices ([`LearningRateSweep::advance`]), so a page can run it between frames.
 
+use super::activation::Activation;
 use super::function_space::lemma4_lower_bound;
 use super::lanczos::{Restart, StopRule, TopEigenpairs};
-use super::network::{Activation, Data, ShallowNet};
+use super::network::{Data, ShallowNet};
 use super::shallow_tables::ShallowTables;
 use super::trainer::Outcome;
 use super::trainer::{Batches, Schedule, Stop, Trainer};

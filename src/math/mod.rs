@@ -3,6 +3,7 @@
 //! Nothing here knows about figures, plotting, the DOM or the clock. Failure (divergence,
 //! non-convergence) is a value, never a panic.
 
+pub mod activation;
 pub mod datasets;
 pub mod dense;
 pub mod distribution;

@@ -5,38 +5,13 @@
 //! θ ∈ R^{3k+1}. Gradients and Hessian-vector products are analytic and exact; finite
 //! differences appear only in the tests.
 //!
-//! For ReLU, σ'(0) is taken to be 0: a point exactly on a knot counts as inactive (the
-//! lecture's activation pattern uses the strict inequality w1ᵢx + b1ᵢ > 0), and σ'' = 0.
+//! The activations are [`crate::math::activation`]'s (for ReLU, σ'(0) = 0: a point exactly on
+//! a knot counts as inactive).
 
 use nalgebra::DMatrix;
 
-/// The activation σ of the hidden layer.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Activation {
-    Relu,
-    Tanh,
-}
-
-impl Activation {
-    /// σ(z), σ'(z) and σ''(z).
-    #[inline]
-    pub fn eval(self, z: f64) -> (f64, f64, f64) {
-        match self {
-            Activation::Relu => {
-                if z > 0.0 {
-                    (z, 1.0, 0.0)
-                } else {
-                    (0.0, 0.0, 0.0)
-                }
-            }
-            Activation::Tanh => {
-                let t = z.tanh();
-                let d = 1.0 - t * t;
-                (t, d, -2.0 * t * d)
-            }
-        }
-    }
-}
+use super::activation::Activation;
+use super::kernels::dot;
 
 /// The architecture: k hidden neurons and the activation. Parameters live apart, in a θ slice.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -241,9 +216,4 @@ impl HessianParts {
     pub fn full(&self) -> DMatrix<f64> {
         &self.gauss_newton + &self.residual
     }
-}
-
-#[inline]
-pub fn dot(a: &[f64], b: &[f64]) -> f64 {
-    a.iter().zip(b).map(|(x, y)| x * y).sum()
 }

@@ -16,8 +16,9 @@
 //! Jᵀ can cost) and allocates nothing. The plain implementation in [`super::network`] is the
 //! reference it is tested against.
 
+use super::activation::{self, Activation};
 use super::kernels::{dot, groups, groups_mut, mul_add, padded, AlignedVec, Lanes, LANES};
-use super::network::{Activation, Data, ShallowNet};
+use super::network::{Data, ShallowNet};
 use super::special::tanh_with_derivatives;
 
 /// σ, σ', σ'' of an activation, as a type so that each activation gets its own compiled
@@ -28,6 +29,8 @@ trait Sigma {
 
 struct TanhSigma;
 struct ReluSigma;
+struct SoftplusSigma;
+struct IdentitySigma;
 
 impl Sigma for TanhSigma {
     #[inline(always)]
@@ -39,12 +42,21 @@ impl Sigma for TanhSigma {
 impl Sigma for ReluSigma {
     #[inline(always)]
     fn eval(z: f64) -> (f64, f64, f64) {
-        // Selections rather than f64::max, which WebAssembly has no instruction for.
-        if z > 0.0 {
-            (z, 1.0, 0.0)
-        } else {
-            (0.0, 0.0, 0.0)
-        }
+        activation::relu(z)
+    }
+}
+
+impl Sigma for SoftplusSigma {
+    #[inline(always)]
+    fn eval(z: f64) -> (f64, f64, f64) {
+        activation::softplus(z)
+    }
+}
+
+impl Sigma for IdentitySigma {
+    #[inline(always)]
+    fn eval(z: f64) -> (f64, f64, f64) {
+        (z, 1.0, 0.0)
     }
 }
 
@@ -166,6 +178,8 @@ impl ShallowTables {
         match self.net.activation {
             Activation::Tanh => self.evaluate_with::<TanhSigma>(theta, grad, curvature),
             Activation::Relu => self.evaluate_with::<ReluSigma>(theta, grad, curvature),
+            Activation::Softplus => self.evaluate_with::<SoftplusSigma>(theta, grad, curvature),
+            Activation::Identity => self.evaluate_with::<IdentitySigma>(theta, grad, curvature),
         }
     }
 
@@ -540,7 +554,7 @@ mod tests {
     #[test]
     fn awkward_sizes_agree_with_the_plain_implementation() {
         let mut rng = seeded(3);
-        for activation in [Activation::Tanh, Activation::Relu] {
+        for activation in Activation::ALL {
             for (n, k) in [(1, 1), (3, 5), (7, 13), (11, 9), (6, 8), (5, 16)] {
                 let net = ShallowNet::new(k, activation);
                 let p = net.num_params();

@@ -69,7 +69,7 @@ impl KinkMinimum {
     /// The minimum with `kinks` (1 or 2) data points on knots and residuals of size `noise`
     /// (0: an interpolating minimum).
     pub fn new(kinks: usize, noise: f64) -> Self {
-        let net = ShallowNet::new(WIDTH, super::network::Activation::Relu);
+        let net = ShallowNet::new(WIDTH, super::activation::Activation::Relu);
         // θ* = [w1 (2), b1 (2), w2 (2), b2]: knots at 0.5 (active to the right) and −1 (active
         // to the left). All values are dyadic, so w1·x + b1 is exactly 0 on the knots.
         let theta_star = vec![1.0, -1.0, -0.5, -1.0, 1.5, 0.75, 0.25];

@@ -637,7 +637,8 @@ mod edge_of_stability {
 
     /// The sharpness of the sweep's start θ₀ (every run starts there), from its saved run.
     fn start_sharpness(figure: &SharpnessVsLr) -> f64 {
-        use sgd_stability::math::network::{Activation, Data, ShallowNet};
+        use sgd_stability::math::activation::Activation;
+        use sgd_stability::math::network::{Data, ShallowNet};
         use sgd_stability::math::shallow_tables::ShallowTables;
         use sgd_stability::math::sharpness::{SharpnessMeter, SharpnessMode};
         let run = figure.run_file().unwrap();

@@ -5,12 +5,13 @@
 //! with its step, and the step size switch of the function-space experiment happens where
 //! asked.
 
+use sgd_stability::math::activation::Activation;
 use sgd_stability::math::distribution::Distribution;
 use sgd_stability::math::function_space::{
     balanced_init, gauss_newton_top, lemma4_lower_bound, residual_part_norm, sample_data, weighted_curvature, Target,
 };
 use sgd_stability::math::interpolation_run::{AfterSharp, InterpolationRun, RunSettings};
-use sgd_stability::math::network::{Activation, Data, Regression, ShallowNet};
+use sgd_stability::math::network::{Data, Regression, ShallowNet};
 use sgd_stability::math::rng::{seeded, uniform, Rng};
 use sgd_stability::math::trainer::Outcome;
 use sgd_stability::math::trainer::Schedule;

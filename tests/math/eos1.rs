@@ -3,7 +3,8 @@
 //! η = 0.06, with the sharpness (20 Lanczos iterations from a fixed start vector) after every
 //! step. Independent implementations agree on the values below to better than 1e-11.
 
-use sgd_stability::math::network::{Activation, Regression, ShallowNet};
+use sgd_stability::math::activation::Activation;
+use sgd_stability::math::network::{Regression, ShallowNet};
 use sgd_stability::math::shallow_tables::ShallowTables;
 use sgd_stability::math::sharpness::{SharpnessMeter, SharpnessMode, SharpnessRun, DEFAULT_TOLERANCE};
 use sgd_stability::math::trainer::Schedule;

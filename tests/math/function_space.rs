@@ -3,12 +3,13 @@
 //! knots and f'' of ReLU networks against finite differences; and every step of Lemma 4's
 //! chain over 12,000 random networks and data sets.
 
+use sgd_stability::math::activation::Activation;
 use sgd_stability::math::distribution::{erfc, standard_normal_cdf, Distribution, Empirical, Tails};
 use sgd_stability::math::function_space::{
     conflicting_duplicate, g, g_minus, g_plus, gauss_newton_top, hessian_top_dense, knots, lemma4_lower_bound,
     residual_part_norm, weighted_curvature, Lemma4Chain, WeightCurves, CHAIN_LINES,
 };
-use sgd_stability::math::network::{Activation, Data, Regression, ShallowNet};
+use sgd_stability::math::network::{Data, Regression, ShallowNet};
 use sgd_stability::math::rng::{normal, seeded, uniform, Rng};
 
 const LAWS: [Distribution; 3] = [

@@ -6,9 +6,11 @@
 //! spread, repeated and clustered spectra, plus the degenerate starts.
 
 use nalgebra::{DMatrix, DVector};
+use sgd_stability::math::activation::Activation;
 use sgd_stability::math::dense::{matrix_of, SymmetricEigen};
+use sgd_stability::math::kernels::dot;
 use sgd_stability::math::lanczos::{Lanczos, Ritz};
-use sgd_stability::math::network::{dot, Activation, Data, Regression, ShallowNet};
+use sgd_stability::math::network::{Data, Regression, ShallowNet};
 use sgd_stability::math::rng::{normal, seeded, uniform, Rng};
 
 fn random_vec(rng: &mut Rng, len: usize) -> Vec<f64> {

@@ -7,8 +7,10 @@
 //! where the finite differences never straddle a kink.
 
 use nalgebra::{DMatrix, DVector};
+use sgd_stability::math::activation::Activation;
 use sgd_stability::math::dense::matrix_of;
-use sgd_stability::math::network::{dot, Activation, Data, Regression, ShallowNet};
+use sgd_stability::math::kernels::dot;
+use sgd_stability::math::network::{Data, Regression, ShallowNet};
 use sgd_stability::math::rng::{normal, seeded, uniform, Rng};
 
 const ACTIVATIONS: [Activation; 2] = [Activation::Relu, Activation::Tanh];

@@ -5,7 +5,8 @@
 //! batches must be uniform samples of distinct indices (the sampling of Theorem 1.1), and
 //! divergence must be a recorded result that stops the run.
 
-use sgd_stability::math::network::{Activation, Data, Regression, ShallowNet};
+use sgd_stability::math::activation::Activation;
+use sgd_stability::math::network::{Data, Regression, ShallowNet};
 use sgd_stability::math::optimizer::Sgd;
 use sgd_stability::math::rng::{normal, sample_without_replacement, seeded, uniform, Rng};
 use sgd_stability::math::trainer::{Outcome, DIVERGENCE_LOSS_GROWTH};

@@ -3,9 +3,10 @@
 //! sharpness profile's Lanczos values agree with dense decompositions of the exact Hessian.
 
 use nalgebra::DMatrix;
+use sgd_stability::math::activation::Activation;
 use sgd_stability::math::dense::SymmetricEigen;
 use sgd_stability::math::interpolation::{initial_theta, relu_problem, training_data, Labels};
-use sgd_stability::math::network::{Activation, Data, Regression, ShallowNet};
+use sgd_stability::math::network::{Data, Regression, ShallowNet};
 use sgd_stability::math::rescaling::{active_count, max_output_change, rescale, Scope, Sharp, SharpnessProfile};
 use sgd_stability::math::rng::{normal, seeded, uniform, Rng};
 

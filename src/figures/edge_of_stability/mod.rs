@@ -24,10 +24,11 @@ use plotters::prelude::*;
 use super::{Activity, Figure, Panel, Preset, Table, Tone, Verdict};
 use crate::kit::params::{ParamError, ParamSpec, ParamValues};
 use crate::kit::plot::{self, DrawResult, Theme};
+use crate::math::activation::Activation;
 use crate::math::datasets::Dataset;
 use crate::math::eos1::{eos1, EOS1_WIDTH};
-use crate::math::mlp::{Activation, Architecture, Mlp};
-use crate::math::network::{Activation as ShallowActivation, ShallowNet};
+use crate::math::mlp::{Architecture, Mlp};
+use crate::math::network::ShallowNet;
 use crate::math::rng::{normal, seeded};
 use crate::math::shallow_tables::ShallowTables;
 use crate::math::sharpness::{AnyModel, MlpModel, SharpnessMeter, SharpnessMode, SharpnessRun, DEFAULT_TOLERANCE};
@@ -135,11 +136,8 @@ impl EdgeOfStability {
         let settings = Settings::read(&params);
         let (depth, width) = (settings.depth, settings.width);
         let activation = settings.activation.activation();
-        let shallow_activation = match activation {
-            Activation::Tanh => Some(ShallowActivation::Tanh),
-            Activation::Relu => Some(ShallowActivation::Relu),
-            _ => None,
-        };
+        // The fast tables serve the lecture's network with the activations it is studied with.
+        let shallow_activation = matches!(activation, Activation::Tanh | Activation::Relu).then_some(activation);
         let reference = settings.init == Init::Reference && is_eos1_shape(&settings);
         let mut rng = seeded(settings.seed);
         let layers = match depth {

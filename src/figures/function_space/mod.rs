@@ -38,13 +38,14 @@ use plotters::prelude::*;
 use super::{Activity, Figure, Grab, Panel, Preset, Table, Verdict};
 use crate::kit::params::{ParamError, ParamSpec, ParamValues};
 use crate::kit::plot::{self, DrawResult, Theme};
+use crate::math::activation::Activation;
 use crate::math::distribution::Empirical;
 use crate::math::function_space::{
     balanced_init, conflicting_duplicate, g, gauss_newton_top, hessian_top_dense, residual_part_norm, sample_data,
     Target, WeightCurves,
 };
 use crate::math::interpolation_run::{InterpolationRun, RunSettings};
-use crate::math::network::{Activation, Data, Regression, ShallowNet};
+use crate::math::network::{Data, Regression, ShallowNet};
 use crate::math::rng::seeded;
 use crate::math::trainer::Outcome;
 use crate::math::trainer::Schedule;

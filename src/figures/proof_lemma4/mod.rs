@@ -26,11 +26,12 @@ use super::shared::function_laws::{InputLaw, TargetFunction, LAW_LABEL, TARGET_L
 use super::{Activity, Figure, Panel, Table, Verdict};
 use crate::kit::params::{ParamSpec, ParamValues};
 use crate::kit::plot::{self, DrawResult, Theme};
+use crate::math::activation::Activation;
 use crate::math::dense::SymmetricEigen;
 use crate::math::function_space::{
     fit_output_layer, knots_among, residual_part_norm, sample_data, Lemma4Chain, CHAIN_LINES,
 };
-use crate::math::network::{Activation, Regression, ShallowNet};
+use crate::math::network::{Regression, ShallowNet};
 use crate::math::rng::seeded;
 
 /// One line of Lemma 4's chain as the figure words it.
