@@ -16,7 +16,7 @@
 use super::activation::Activation;
 use super::network::{Data, Regression, ShallowNet};
 use super::optimizer::Sgd;
-use super::rescaling::HessianTop;
+use super::rescaling::{hessian_top, sharpness_by};
 use super::rng::{normal, seeded, uniform};
 use super::trainer::Outcome;
 
@@ -88,7 +88,9 @@ const SHARPNESS_TOLERANCE: f64 = 1e-6;
 
 /// λ_max(∇²L(θ)) by Lanczos on exact Hessian-vector products, from a fixed start.
 pub fn sharpness(problem: &Regression, theta: &[f64]) -> f64 {
-    HessianTop::new(problem.num_params(), SHARPNESS_MAX_ITER, SHARPNESS_TOLERANCE).measure(problem, theta)
+    let p = problem.num_params();
+    let mut meter = hessian_top(p, SHARPNESS_MAX_ITER, SHARPNESS_TOLERANCE);
+    sharpness_by(&mut meter, problem, theta, &mut vec![0.0; p])
 }
 
 /// One recorded point of a run.

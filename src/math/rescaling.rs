@@ -13,7 +13,7 @@
 //! function it computes. Minimizing over this family bounds the lecture's min over Ω(f) of
 //! λ_max from above (rescalings are only part of Ω(f)).
 
-use super::lanczos::{Lanczos, Ritz, StopRule};
+use super::lanczos::{Restart, StopRule, TopEigenpairs};
 use super::network::{Regression, ShallowNet};
 
 /// Relative accuracy of each λ_max on a profile.
@@ -94,7 +94,7 @@ pub fn max_output_change(net: &ShallowNet, theta_a: &[f64], theta_b: &[f64], xs:
 }
 
 /// λ_max(∇²L) at the rescalings θ(α) of one trained θ, over a log-spaced grid of α, computed a
-/// few α at a time by [`HessianTop`], each started from the previous α's top eigenvector.
+/// few α at a time by [`hessian_top`], each started from the previous α's top eigenvector.
 #[derive(Clone, Debug)]
 pub struct SharpnessProfile {
     pub scope: Scope,
@@ -102,7 +102,8 @@ pub struct SharpnessProfile {
     /// λ_max per α; NaN until computed (or when Lanczos failed).
     pub values: Vec<f64>,
     done: usize,
-    meter: HessianTop,
+    meter: TopEigenpairs,
+    scratch: Vec<f64>,
 }
 
 impl SharpnessProfile {
@@ -118,7 +119,8 @@ impl SharpnessProfile {
             values: vec![f64::NAN; points],
             done: 0,
             // Small networks: Lanczos may run to the full dimension, where it is exact.
-            meter: HessianTop::new(p, p, SHARPNESS_TOLERANCE),
+            meter: hessian_top(p, p, SHARPNESS_TOLERANCE),
+            scratch: vec![0.0; p],
         }
     }
 
@@ -138,7 +140,7 @@ impl SharpnessProfile {
                 break;
             }
             let rescaled = rescale(&problem.net, theta, self.scope, self.alphas[self.done]);
-            self.values[self.done] = self.meter.measure(problem, &rescaled);
+            self.values[self.done] = sharpness_by(&mut self.meter, problem, &rescaled, &mut self.scratch);
             self.done += 1;
         }
         !self.is_complete()
@@ -155,47 +157,16 @@ impl SharpnessProfile {
     }
 }
 
-/// λ_max(∇²L(θ)) by Lanczos on exact Hessian-vector products, run until accurate to a relative
-/// tolerance; each run starts from the previous run's top eigenvector (plus a little of every
-/// direction), since nearby θ have nearly the same one. The workspace is reused.
-#[derive(Clone, Debug)]
-pub struct HessianTop {
-    lanczos: Lanczos,
-    ritz: Ritz,
-    start: Vec<f64>,
-    scratch: Vec<f64>,
-    tolerance: f64,
-    max_iter: usize,
+/// Lanczos for λ_max(∇²L(θ)) on θ of `dim` entries, run until accurate to a relative
+/// `tolerance` (at most `max_iter` iterations), each run started from the previous run's top
+/// eigenvector plus a little of every direction, since nearby θ have nearly the same one.
+pub fn hessian_top(dim: usize, max_iter: usize, tolerance: f64) -> TopEigenpairs {
+    let start = (0..dim).map(|i| 1.0 + 0.1 * (i as f64 * 0.7).sin()).collect();
+    TopEigenpairs::new(start, StopRule::Converged { tolerance, max_iter }, Restart::WarmBlended, 1)
 }
 
-impl HessianTop {
-    /// For θ of `dim` entries, at most `max_iter` Lanczos iterations (the workspace holds that
-    /// many vectors of `dim` entries).
-    pub fn new(dim: usize, max_iter: usize, tolerance: f64) -> Self {
-        Self {
-            lanczos: Lanczos::new(dim, max_iter),
-            ritz: Ritz::default(),
-            start: (0..dim).map(|i| 1.0 + 0.1 * (i as f64 * 0.7).sin()).collect(),
-            scratch: vec![0.0; dim],
-            tolerance,
-            max_iter,
-        }
-    }
-
-    /// λ_max(∇²L(θ)); NaN when Lanczos fails (θ or the products not finite).
-    pub fn measure(&mut self, problem: &Regression, theta: &[f64]) -> f64 {
-        let rule = StopRule::Converged { tolerance: self.tolerance, max_iter: self.max_iter };
-        let scratch = &mut self.scratch;
-        let ok =
-            self.lanczos.run(1, &self.start, rule, |v, hv| problem.hessian_vec(theta, v, hv, scratch), &mut self.ritz);
-        if !ok {
-            return f64::NAN;
-        }
-        let top = &self.ritz.vectors[0];
-        let norm = top.iter().map(|v| v * v).sum::<f64>().sqrt().max(f64::MIN_POSITIVE);
-        for (s, v) in self.start.iter_mut().zip(top) {
-            *s = v / norm + 1e-3;
-        }
-        self.ritz.values[0]
-    }
+/// λ_max(∇²L(θ)) of `problem` by `meter`, with `scratch` of θ's length; NaN when Lanczos fails
+/// (θ or the products not finite).
+pub fn sharpness_by(meter: &mut TopEigenpairs, problem: &Regression, theta: &[f64], scratch: &mut [f64]) -> f64 {
+    meter.largest(|v, hv| problem.hessian_vec(theta, v, hv, scratch))
 }
