@@ -82,7 +82,8 @@ pub struct FigureView<F: Figure> {
 /// How often a running figure out of the window's view is drawn (ms): its work goes on at full
 /// pace, but drawing every panel of every figure on every frame would take most of each frame
 /// from the work (a whole page opened at once then takes minutes to settle). It is drawn as
-/// soon as it comes into view, and always when its run pauses or ends.
+/// soon as it comes into view, and at once whenever it is paused (its run ended, or the reader
+/// paused it or acts on it).
 const OUT_OF_VIEW_DRAW_MS: f64 = 1000.0;
 
 impl<F: Figure + 'static> FigureView<F> {
@@ -385,9 +386,10 @@ impl<F: Figure + 'static> Live for FigureView<F> {
             self.write_progress();
             s = self.state.borrow_mut();
         }
-        let dirty = s.dirty;
+        let (dirty, paused) = (s.dirty, s.playback.play() == Play::Paused);
         drop(s);
-        let due = done.paused || now_ms - self.drawn_at.get() >= OUT_OF_VIEW_DRAW_MS || self.in_view();
+        // A paused figure changes only when the reader acts on it: that is drawn at once.
+        let due = paused || now_ms - self.drawn_at.get() >= OUT_OF_VIEW_DRAW_MS || self.in_view();
         if dirty && due {
             self.draw();
             self.drawn_at.set(now_ms);
