@@ -360,7 +360,17 @@ fn band_for(record: &Record) -> Option<Band> {
     let (inset, gap) = record.needs_band?;
     let plot = record.plot?;
     let (shape, _) = record.legend_shape.as_ref()?;
-    let (w, _) = shape.size(1);
+    // Markers at the plot's right edge reach past it: a band beside it starts beyond them.
+    let overhang = record
+        .marks
+        .iter()
+        .filter(|m| m.layer == Layer::Data && !matches!(m.shape, Shape::Text(_)))
+        .map(|m| m.shape.bounds())
+        .filter(|b| b.y1 >= plot.y0 && b.y0 <= plot.y1)
+        .map(|b| b.x1 - plot.x1)
+        .fold(0, i32::max)
+        .min(gap * 8);
+    let w = shape.size(1).0 + overhang;
     let (_, h) = shape.size(shape.columns_within(record.bounds.width() - 2 * inset));
     let (width, height) = (plot.width() - w - gap, plot.height() - h - gap);
     let keeps = |left: i32, whole: i32| f64::from(left) >= LEAST_PLOT_SHARE * f64::from(whole);
@@ -448,7 +458,7 @@ pub fn place_legend(plot: Rect, inset: i32, gap: i32) -> Option<BackendCoord> {
         let (shape, columns) = r.legend_shape.as_mut()?;
         if let Some(band) = r.band {
             let (at, (w, h)) = match band {
-                Band::Right(_) => ((plot.x1 + gap, plot.y0 + gap), shape.size(1)),
+                Band::Right(_) => ((r.bounds.x1 - inset - shape.size(1).0 + 1, plot.y0 + gap), shape.size(1)),
                 Band::Below(_) => {
                     *columns = shape.columns_within(r.bounds.width() - 2 * inset);
                     let (w, h) = shape.size(*columns);
