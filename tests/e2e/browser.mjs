@@ -87,7 +87,7 @@ export async function openPage(browser, server, hash = "", options = {}) {
 
 /** Waits until the figures have been mounted (the loading line goes then) and every one has
  *  finished its animation. With every figure of the page running at once, headless Chromium on
- *  two cores takes about 80 s (the frames are slow: each figure redraws every frame). */
+ *  two cores takes about 40 s (figures out of view draw once a second while they run). */
 export async function settle(page, timeout = 180000) {
   await page.waitForFunction(
     () => {
