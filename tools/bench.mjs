@@ -63,6 +63,9 @@ try {
     sharpness_step_2000: wasm.sharpness_step_2000,
     native_sharpness_step_2000: native.sharpness_step_2000,
     browser_sweep_30_seconds: sweepSeconds,
+    native_sweep_one_core_seconds: native.sweep_one_core_s,
+    native_sweep_every_core_seconds: native.sweep_every_core_s,
+    native_sweep_cores: native.sweep_cores,
     browser_longest_main_thread_task_ms: longestTaskMs,
     browser_longest_frame_gap_ms: longestFrameGapMs,
   };
@@ -77,6 +80,8 @@ try {
   row("plain GD, native", Math.round(result.native_gd_steps_per_s), "steps/s");
   row("plain GD, wasm", Math.round(result.wasm_gd_steps_per_s), "steps/s");
   row("30-point sharpness-vs-eta sweep in the page", sweepSeconds.toFixed(2), "s");
+  row("the same sweep natively, one core", native.sweep_one_core_s.toFixed(3), "s");
+  row(`the same sweep natively, every core (${native.sweep_cores})`, native.sweep_every_core_s.toFixed(3), "s");
   row("longest task of 50 ms or more while working (0: none)", longestTaskMs.toFixed(0), "ms");
   row("longest gap between animation frames while working", longestFrameGapMs.toFixed(1), "ms");
   row("sharpness at step 0 / 2000 (wasm)", `${result.sharpness_step_0.toFixed(12)} / ${result.sharpness_step_2000.toFixed(9)}`);

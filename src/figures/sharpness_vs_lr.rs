@@ -319,6 +319,12 @@ impl Figure for SharpnessVsLr {
         }
     }
 
+    /// Natively, the runs left are spread over every core (the results are the same).
+    #[cfg(not(target_arch = "wasm32"))]
+    fn finish(&mut self) {
+        self.sweep.finish_on_every_core();
+    }
+
     fn draw<DB: DrawingBackend>(&self, panel: usize, area: &DrawingArea<DB, Shift>, theme: &Theme) -> DrawResult<DB>
     where
         DB::ErrorType: 'static,

@@ -33,7 +33,7 @@ pub struct SweepResult {
 
 pub struct LearningRateSweep {
     net: ShallowNet,
-    xs: Vec<f64>,
+    data: Data,
     tables: ShallowTables,
     theta0: Vec<f64>,
     etas: Vec<f64>,
@@ -42,7 +42,6 @@ pub struct LearningRateSweep {
     /// The run in progress.
     current: Option<Trainer>,
     results: Vec<SweepResult>,
-    grad: Vec<f64>,
     /// The final sharpness, from the same start for every run.
     sharpness: TopEigenpairs,
 }
@@ -64,7 +63,7 @@ impl LearningRateSweep {
         let rule = StopRule::Converged { tolerance: SHARPNESS_TOLERANCE, max_iter: p };
         Self {
             net,
-            xs: data.x.clone(),
+            data: data.clone(),
             tables: ShallowTables::new(net, data),
             theta0,
             etas,
@@ -72,7 +71,6 @@ impl LearningRateSweep {
             tolerance,
             current: None,
             results: Vec::new(),
-            grad: vec![0.0; p],
             sharpness: TopEigenpairs::new(start, rule, Restart::Fixed, 1),
         }
     }
@@ -99,37 +97,74 @@ impl LearningRateSweep {
         let mut budget = steps;
         while budget > 0 && !self.is_done() {
             let eta = self.etas[self.results.len()];
-            let (n, stop) = (self.xs.len(), Stop { max_steps: self.max_steps, tolerance: Some(self.tolerance) });
-            let run = self.current.get_or_insert_with(|| {
-                Trainer::new(self.theta0.clone(), n, Schedule::constant(eta), Batches::full(), stop)
-            });
+            if self.current.is_none() {
+                self.current = Some(self.run_for(eta));
+            }
+            let run = self.current.as_mut().expect("a run is in progress");
             let before = run.step();
             let outcome = run.advance(&mut self.tables, &mut (), budget);
             budget -= run.step() - before;
             if outcome != Outcome::Running {
                 let run = self.current.take().expect("a run is in progress");
-                let result = self.measure(eta, outcome, run.step(), run.loss(), run.theta());
+                let result = measure(self.net, &self.data.x, &mut self.tables, &mut self.sharpness, eta, &run);
                 self.results.push(result);
             }
         }
         !self.is_done()
     }
 
-    /// The sharpness and Lemma 4's bound where a run stopped.
-    fn measure(&mut self, eta: f64, outcome: Outcome, steps: usize, loss: f64, theta: &[f64]) -> SweepResult {
-        if matches!(outcome, Outcome::Diverged { .. }) {
-            return SweepResult { eta, outcome, steps, loss, sharpness: f64::NAN, lemma4_bound: f64::NAN };
-        }
-        self.tables.evaluate(theta, &mut self.grad, true);
-        let tables = &mut self.tables;
-        let sharpness = self.sharpness.largest(|v, out| tables.hessian_vec(v, out));
-        let lemma4_bound = if self.net.activation == Activation::Relu {
-            lemma4_lower_bound(&self.net, theta, &self.xs)
-        } else {
-            f64::NAN
-        };
-        SweepResult { eta, outcome, steps, loss, sharpness, lemma4_bound }
+    /// The run at step size `eta`, from θ₀.
+    fn run_for(&self, eta: f64) -> Trainer {
+        let stop = Stop { max_steps: self.max_steps, tolerance: Some(self.tolerance) };
+        Trainer::new(self.theta0.clone(), self.data.len(), Schedule::constant(eta), Batches::full(), stop)
     }
+
+    /// Runs every step size not yet run at once, spread over the machine's cores, each with its
+    /// own tables and meter: the runs are independent and every meter starts from the same
+    /// vector, so the results are those of [`LearningRateSweep::advance`], bit for bit.
+    #[cfg(not(target_arch = "wasm32"))]
+    pub fn finish_on_every_core(&mut self) {
+        use rayon::prelude::*;
+        if let Some(run) = self.current.take() {
+            // A run under way finishes here, on its own tables, first.
+            let mut run = run;
+            let eta = self.etas[self.results.len()];
+            run.advance(&mut self.tables, &mut (), usize::MAX);
+            let result = measure(self.net, &self.data.x, &mut self.tables, &mut self.sharpness, eta, &run);
+            self.results.push(result);
+        }
+        let rest: Vec<SweepResult> = self.etas[self.results.len()..]
+            .par_iter()
+            .map(|&eta| {
+                let mut tables = ShallowTables::new(self.net, &self.data);
+                let mut meter = self.sharpness.clone();
+                let mut run = self.run_for(eta);
+                run.advance(&mut tables, &mut (), usize::MAX);
+                measure(self.net, &self.data.x, &mut tables, &mut meter, eta, &run)
+            })
+            .collect();
+        self.results.extend(rest);
+    }
+}
+
+/// The sharpness and Lemma 4's bound where `run` (at step size `eta`) stopped.
+fn measure(
+    net: ShallowNet,
+    xs: &[f64],
+    tables: &mut ShallowTables,
+    meter: &mut TopEigenpairs,
+    eta: f64,
+    run: &Trainer,
+) -> SweepResult {
+    let (outcome, steps, loss, theta) = (run.outcome(), run.step(), run.loss(), run.theta());
+    if matches!(outcome, Outcome::Diverged { .. }) {
+        return SweepResult { eta, outcome, steps, loss, sharpness: f64::NAN, lemma4_bound: f64::NAN };
+    }
+    let mut grad = vec![0.0; theta.len()];
+    tables.evaluate(theta, &mut grad, true);
+    let sharpness = meter.largest(|v, out| tables.hessian_vec(v, out));
+    let lemma4_bound = if net.activation == Activation::Relu { lemma4_lower_bound(&net, theta, xs) } else { f64::NAN };
+    SweepResult { eta, outcome, steps, loss, sharpness, lemma4_bound }
 }
 
 /// `count` step sizes spaced evenly in log scale from `lo` to `hi`.

@@ -12,6 +12,9 @@ mod function_space;
 mod interpolation;
 mod lanczos;
 mod linear_stability;
+// The sweep on every core is the command line's (there are no threads in the page).
+#[cfg(not(target_arch = "wasm32"))]
+mod lr_sweep;
 mod mlp;
 mod network_derivatives;
 mod optimizer;

@@ -179,6 +179,36 @@ fn register_font() -> Result<(), String> {
         .map_err(|_| "the bundled font does not load".to_string())
 }
 
+/// The sweep of the sharpness-vs-lr figure at its defaults, timed.
+struct SweepTiming {
+    runs: usize,
+    cores: usize,
+    one_core_s: f64,
+    every_core_s: f64,
+}
+
+/// Times the sharpness-vs-lr figure's default sweep run in slices on one core, as the page runs
+/// it, and at once on every core, as the command line runs it; the two give the same results.
+fn time_sweep(now: &impl Fn() -> f64) -> SweepTiming {
+    use sgd_stability::figures::sharpness_vs_lr::{Settings, SharpnessVsLr};
+    use sgd_stability::figures::Activity;
+    // The best of three of each: the first runs also warm the caches and the clock.
+    let best = |run: &dyn Fn(&mut SharpnessVsLr)| {
+        (0..3)
+            .map(|_| {
+                let mut figure = SharpnessVsLr::with_defaults();
+                let start = now();
+                run(&mut figure);
+                (now() - start) / 1000.0
+            })
+            .fold(f64::INFINITY, f64::min)
+    };
+    let one_core_s = best(&|figure| while figure.step(10_000) == Activity::Running {});
+    let every_core_s = best(&|figure| figure.finish());
+    let runs = SharpnessVsLr::with_defaults().params().get(Settings::KEYS.count) as usize;
+    SweepTiming { runs, cores: rayon::current_num_threads(), one_core_s, every_core_s }
+}
+
 /// The benchmarks, natively in this build: the lecture's network at k = 100, n = 20 (the core
 /// figures of the README) and the EOS-1 reference workload. Prints a table and writes JSON.
 fn bench(args: &[String]) -> Result<(), String> {
@@ -196,10 +226,22 @@ fn bench(args: &[String]) -> Result<(), String> {
     println!("  {:<52} {:>10.2}", "  Hessian-vector products per step, warm-started", t.adaptive_products_per_step);
     println!("  {:<52} {:>10.0}", "plain GD, steps/s", t.gd_steps_per_s);
     println!("  sharpness at step 0: {:.15}, at step 2000: {:.15}", t.sharpness_step_0, t.sharpness_step_2000);
+    let sweep = time_sweep(&now);
+    println!("The sharpness-vs-lr figure's sweep at its defaults ({} runs), native:", sweep.runs);
+    println!("  {:<52} {:>10.2}", "on one core, s", sweep.one_core_s);
+    println!("  {:<52} {:>10.2}", format!("on every core ({}), s", sweep.cores), sweep.every_core_s);
+    println!("  {:<52} {:>10.2}", "speed-up", sweep.one_core_s / sweep.every_core_s);
     if let Some(dir) = out.parent() {
         std::fs::create_dir_all(dir).map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
     }
-    let json = serde_json::to_string_pretty(&t).map_err(|e| e.to_string())?;
+    let mut json = serde_json::to_value(&t).map_err(|e| e.to_string())?;
+    if let Some(fields) = json.as_object_mut() {
+        fields.insert("sweep_runs".into(), sweep.runs.into());
+        fields.insert("sweep_cores".into(), sweep.cores.into());
+        fields.insert("sweep_one_core_s".into(), sweep.one_core_s.into());
+        fields.insert("sweep_every_core_s".into(), sweep.every_core_s.into());
+    }
+    let json = serde_json::to_string_pretty(&json).map_err(|e| e.to_string())?;
     std::fs::write(&out, json + "\n").map_err(|e| format!("cannot write {}: {e}", out.display()))?;
     println!("wrote {}", out.display());
     Ok(())
