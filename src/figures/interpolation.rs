@@ -384,7 +384,7 @@ impl Figure for Interpolation {
                 return Activity::Running;
             }
             s.credit -= cost;
-            run.advance(&s.problem, 1);
+            run.advance(1);
             s.turn = (i + 1) % RUNS;
         }
     }

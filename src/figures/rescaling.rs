@@ -336,7 +336,7 @@ impl Figure for Rescaling {
         if !s.trained() {
             let cost = TrainingRun::step_cost(&s.problem, s.run.settings(), 0).max(1);
             let before = s.run.steps();
-            s.run.advance(&s.problem, s.credit / cost);
+            s.run.advance(s.credit / cost);
             s.credit -= (s.run.steps() - before) * cost;
             if !s.trained() {
                 return Activity::Running;

@@ -15,10 +15,9 @@
 
 use super::activation::Activation;
 use super::network::{Data, Regression, ShallowNet};
-use super::optimizer::Sgd;
 use super::rescaling::{hessian_top, sharpness_by};
 use super::rng::{normal, seeded, uniform};
-use super::trainer::Outcome;
+use super::trainer::{Batches, Observer, Outcome, PlainRegression, Schedule, Stop, Trainer};
 
 /// The input interval.
 pub const INPUT_RANGE: (f64, f64) = (-1.0, 1.0);
@@ -116,16 +115,50 @@ pub struct RunSettings {
     pub seed: u64,
 }
 
-/// One run of GD or SGD ([`Sgd`], O(kB) per step) from θ₀, with records.
+/// One run of GD or SGD from θ₀ on the trainer, with records: the whole set is evaluated only
+/// at the records (every `record_every` steps, and at the cap), so an SGD step costs O(kB).
 #[derive(Clone, Debug)]
 pub struct TrainingRun {
-    sgd: Sgd,
+    trainer: Trainer,
+    model: PlainRegression,
+    log: RunLog,
+}
+
+/// What a run records at its evaluations, and its stop rule: the tolerance is checked there.
+#[derive(Clone, Debug)]
+struct RunLog {
     settings: RunSettings,
-    outcome: Outcome,
     records: Vec<Record>,
     /// Test inputs and the target there; empty for random labels.
     test_x: Vec<f64>,
     test_y: Vec<f64>,
+}
+
+impl RunLog {
+    /// The test error of θ: mean over the test grid of (f(x) − f*(x))².
+    fn test_error(&self, net: &ShallowNet, theta: &[f64]) -> f64 {
+        if self.test_x.is_empty() {
+            return f64::NAN;
+        }
+        let sum: f64 = self.test_x.iter().zip(&self.test_y).map(|(&x, &y)| (net.eval(theta, x) - y).powi(2)).sum();
+        sum / self.test_x.len() as f64
+    }
+}
+
+impl Observer<PlainRegression> for RunLog {
+    fn observe(&mut self, model: &mut PlainRegression, trainer: &Trainer) -> Option<Outcome> {
+        let step = trainer.step();
+        // Full-batch GD evaluates every step; the records keep their stride. A diverged
+        // iterate is not recorded: the outcome says where the run left every sensible range.
+        let off_stride = step % self.settings.record_every != 0 && step < self.settings.max_steps;
+        if off_stride || matches!(trainer.outcome(), Outcome::Diverged { .. }) {
+            return None;
+        }
+        let loss = trainer.loss();
+        let test_error = self.test_error(&model.problem().net, trainer.theta());
+        self.records.push(Record { step, loss, test_error });
+        (loss <= self.settings.tolerance).then_some(Outcome::Interpolated { step })
+    }
 }
 
 impl TrainingRun {
@@ -139,78 +172,45 @@ impl TrainingRun {
             m => (0..m).map(|i| lo + (hi - lo) * i as f64 / (m - 1) as f64).collect(),
         };
         let test_y = test_x.iter().map(|&x| target(x)).collect();
-        let sgd = Sgd::new(problem, theta, settings.eta, settings.batch_size, settings.seed);
-        let mut run = Self { sgd, settings, outcome: Outcome::Running, records: Vec::new(), test_x, test_y };
-        run.record(problem);
+        let batches = Batches::Drawn { size: settings.batch_size, seed: settings.seed };
+        let stop = Stop { max_steps: settings.max_steps, tolerance: None };
+        let trainer = Trainer::new(theta, problem.data.len(), Schedule::constant(settings.eta), batches, stop)
+            .evaluating_every(settings.record_every);
+        let log = RunLog { settings, records: Vec::new(), test_x, test_y };
+        let mut run = Self { trainer, model: PlainRegression::new(problem.clone()), log };
+        run.trainer.start(&mut run.model, &mut run.log);
         run
     }
 
     pub fn theta(&self) -> &[f64] {
-        &self.sgd.theta
+        self.trainer.theta()
     }
 
     pub fn outcome(&self) -> Outcome {
-        self.outcome
+        self.trainer.outcome()
     }
 
     pub fn records(&self) -> &[Record] {
-        &self.records
+        &self.log.records
     }
 
     pub fn settings(&self) -> &RunSettings {
-        &self.settings
+        &self.log.settings
     }
 
     pub fn steps(&self) -> usize {
-        self.sgd.step_count()
-    }
-
-    /// The test error of θ: mean over the test grid of (f(x) − f*(x))².
-    fn test_error(&self, problem: &Regression) -> f64 {
-        if self.test_x.is_empty() {
-            return f64::NAN;
-        }
-        let net = &problem.net;
-        let sum: f64 =
-            self.test_x.iter().zip(&self.test_y).map(|(&x, &y)| (net.eval(&self.sgd.theta, x) - y).powi(2)).sum();
-        sum / self.test_x.len() as f64
-    }
-
-    fn record(&mut self, problem: &Regression) {
-        let loss = problem.loss(&self.sgd.theta);
-        let test_error = self.test_error(problem);
-        self.records.push(Record { step: self.sgd.step_count(), loss, test_error });
-        if loss <= self.settings.tolerance {
-            self.outcome = Outcome::Interpolated { step: self.sgd.step_count() };
-        } else if self.sgd.step_count() >= self.settings.max_steps {
-            self.outcome = Outcome::Capped;
-        }
+        self.trainer.step()
     }
 
     /// Takes up to `steps` steps, recording every `record_every`. Returns where the run stands.
-    pub fn advance(&mut self, problem: &Regression, steps: usize) -> Outcome {
-        let mut left = steps;
-        while left > 0 && self.outcome == Outcome::Running {
-            let to_record = self.settings.record_every - self.sgd.step_count() % self.settings.record_every;
-            let to_cap = self.settings.max_steps - self.sgd.step_count();
-            let chunk = left.min(to_record).min(to_cap);
-            left -= chunk;
-            if let outcome @ Outcome::Diverged { .. } = self.sgd.run(problem, chunk) {
-                self.outcome = outcome;
-                break;
-            }
-            if self.sgd.step_count() % self.settings.record_every == 0
-                || self.sgd.step_count() >= self.settings.max_steps
-            {
-                self.record(problem);
-            }
-        }
-        self.outcome
+    pub fn advance(&mut self, steps: usize) -> Outcome {
+        self.trainer.advance(&mut self.model, &mut self.log, steps)
     }
 
-    /// The multiply-adds of one step, for budgeting work slices: the batch gradient and the
-    /// batch loss (2 passes over k neurons per sample, about 12 operations each), plus the
-    /// records' share.
+    /// The multiply-adds of one step, about, for budgeting work slices: the batch gradient
+    /// (about 12 operations per sample and neuron) and the records' share (the loss and the test
+    /// error, about 4 per point and neuron). The page's progress units (a link's `.at`, the
+    /// walkthrough's states) are counted with this estimate, so it stays as it is.
     pub fn step_cost(problem: &Regression, settings: &RunSettings, test_points: usize) -> usize {
         let k = problem.net.width;
         let per_record = (problem.data.len() + test_points) * k * 4;

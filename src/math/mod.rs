@@ -18,7 +18,6 @@ pub mod linear_stability;
 pub mod lr_sweep;
 pub mod mlp;
 pub mod network;
-pub mod optimizer;
 pub mod quadratic;
 pub mod rescaling;
 pub mod rng;

@@ -14,6 +14,7 @@
 //! A budget of `units` in [`Trainer::advance`] is that many evaluations: the starting point's
 //! (when not yet evaluated), then updates each followed by the evaluation of the new iterate.
 
+use super::network::Regression;
 use super::rng::{sample_without_replacement, seeded, stream, Rng};
 use super::shallow_tables::ShallowTables;
 
@@ -159,11 +160,17 @@ impl BatchSampler {
 /// A loss whose gradient and exact Hessian-vector products are available at the θ of the last
 /// evaluation: the lecture's network through its fast tables, or a general network.
 pub trait CurvatureModel {
+    /// Whether [`Self::batch_gradient`] may be taken at any θ, not only at the last evaluated
+    /// one: a run on such a model may evaluate the whole set only every few steps (see
+    /// [`Trainer::evaluating_every`]).
+    const BATCH_GRADIENT_AT_ANY_THETA: bool = false;
+
     fn num_params(&self) -> usize;
     /// L(θ) over the whole data set; writes ∇L(θ) into `grad`. With `curvature`, prepares
     /// [`Self::hessian_vec`] at this θ.
     fn evaluate(&mut self, theta: &[f64], grad: &mut [f64], curvature: bool) -> f64;
-    /// The gradient over the samples of `batch`, at the θ of the last evaluation.
+    /// The gradient over the samples of `batch` at `theta`, which must be the θ of the last
+    /// evaluation unless [`Self::BATCH_GRADIENT_AT_ANY_THETA`].
     fn batch_gradient(&mut self, theta: &[f64], batch: &[usize], grad: &mut [f64]);
     /// ∇²L(θ)v at the θ of the last evaluation with `curvature`.
     fn hessian_vec(&mut self, v: &[f64], out: &mut [f64]);
@@ -190,6 +197,58 @@ impl CurvatureModel for ShallowTables {
 
     fn num_samples(&self) -> usize {
         ShallowTables::num_samples(self)
+    }
+}
+
+/// The lecture's network on its plain code path, which takes a batch's gradient at any θ in
+/// O(Bk): the runs that evaluate the whole set only at their records (see
+/// [`Trainer::evaluating_every`]).
+#[derive(Clone, Debug)]
+pub struct PlainRegression {
+    problem: Regression,
+    /// Every sample's index, the full batch.
+    all: Vec<usize>,
+    scratch: Vec<f64>,
+    /// The θ of the last evaluation that prepared Hessian-vector products.
+    curvature_at: Vec<f64>,
+}
+
+impl PlainRegression {
+    pub fn new(problem: Regression) -> Self {
+        let (n, p) = (problem.data.len(), problem.num_params());
+        Self { problem, all: (0..n).collect(), scratch: vec![0.0; p], curvature_at: Vec::new() }
+    }
+
+    pub fn problem(&self) -> &Regression {
+        &self.problem
+    }
+}
+
+impl CurvatureModel for PlainRegression {
+    const BATCH_GRADIENT_AT_ANY_THETA: bool = true;
+
+    fn num_params(&self) -> usize {
+        self.problem.num_params()
+    }
+
+    fn evaluate(&mut self, theta: &[f64], grad: &mut [f64], curvature: bool) -> f64 {
+        self.problem.batch_gradient(theta, &self.all, grad, &mut self.scratch);
+        if curvature {
+            self.curvature_at = theta.to_vec();
+        }
+        self.problem.loss(theta)
+    }
+
+    fn batch_gradient(&mut self, theta: &[f64], batch: &[usize], grad: &mut [f64]) {
+        self.problem.batch_gradient(theta, batch, grad, &mut self.scratch);
+    }
+
+    fn hessian_vec(&mut self, v: &[f64], out: &mut [f64]) {
+        self.problem.hessian_vec(&self.curvature_at, v, out, &mut self.scratch);
+    }
+
+    fn num_samples(&self) -> usize {
+        self.problem.data.len()
     }
 }
 
@@ -233,6 +292,9 @@ pub struct Trainer {
     loss: Option<f64>,
     divergence: Option<Divergence>,
     outcome: Outcome,
+    /// The whole set is evaluated at the steps that are multiples of this (see
+    /// [`Trainer::evaluating_every`]); 1: at every step.
+    evaluate_every: usize,
 }
 
 impl Trainer {
@@ -249,7 +311,26 @@ impl Trainer {
             loss: None,
             divergence: None,
             outcome: Outcome::Running,
+            evaluate_every: 1,
         }
+    }
+
+    /// The same run evaluating the whole set (the loss, the stop rule, divergence, the
+    /// observer) only at the steps that are multiples of `every`, at the step cap and, for
+    /// full-batch GD, at every step; between, SGD steps from batch gradients alone, O(B) each
+    /// instead of O(n). Divergence is then seen at the next evaluation. It applies to models
+    /// whose batch gradient can be taken at any θ ([`CurvatureModel::BATCH_GRADIENT_AT_ANY_THETA`]);
+    /// on the others every step is evaluated.
+    pub fn evaluating_every(self, every: usize) -> Self {
+        Self { evaluate_every: every.max(1), ..self }
+    }
+
+    /// Whether θ at the current step is to be evaluated.
+    fn due<M: CurvatureModel>(&self) -> bool {
+        !M::BATCH_GRADIENT_AT_ANY_THETA
+            || self.batches.is_full()
+            || self.step % self.evaluate_every == 0
+            || self.step >= self.stop.max_steps
     }
 
     /// The same run with θ counted as the result of `step` updates already (a resumed run):
@@ -299,8 +380,9 @@ impl Trainer {
         self.outcome
     }
 
-    /// Makes up to `units` evaluations: the start first, if it is not yet evaluated, then an
-    /// update and the evaluation of the new iterate per unit. Returns where the run stands.
+    /// Makes up to `units` units of work: the evaluation of the start first, if it is not yet
+    /// evaluated, then per unit an update and the evaluation of the new iterate (when it is
+    /// due, see [`Trainer::evaluating_every`]). Returns where the run stands.
     pub fn advance<M: CurvatureModel, O: Observer<M>>(
         &mut self,
         model: &mut M,
@@ -308,7 +390,7 @@ impl Trainer {
         units: usize,
     ) -> Outcome {
         let mut units = units;
-        if self.loss.is_none() && units > 0 {
+        if self.loss.is_none() && units > 0 && self.due::<M>() {
             self.evaluate(model, observer);
             units -= 1;
         }
@@ -317,7 +399,9 @@ impl Trainer {
                 break;
             }
             self.update(model);
-            self.evaluate(model, observer);
+            if self.due::<M>() {
+                self.evaluate(model, observer);
+            }
         }
         self.outcome
     }

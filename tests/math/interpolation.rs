@@ -56,7 +56,7 @@ fn wide_networks_interpolate_with_gd_and_sgd() {
             let eta = 1.5 / sharpness(&problem, &theta);
             let test_points = if labels == Labels::Random { 0 } else { 101 };
             let mut run = TrainingRun::new(&problem, theta, settings(eta, batch, 20_000, seed), test_points);
-            while run.advance(&problem, 333) == Outcome::Running {}
+            while run.advance(333) == Outcome::Running {}
             let Outcome::Interpolated { step } = run.outcome() else {
                 panic!("{labels:?}, B = {batch}: {:?}", run.outcome())
             };
@@ -77,7 +77,7 @@ fn runs_replay_their_seed_however_sliced() {
     let run = |slices: &[usize]| {
         let mut r = TrainingRun::new(&problem, theta.clone(), settings(eta, 3, 400, 9), 11);
         for &s in slices {
-            r.advance(&problem, s);
+            r.advance(s);
         }
         (r.records().to_vec(), r.theta().to_vec())
     };
@@ -92,12 +92,12 @@ fn the_cap_and_too_large_steps_are_results() {
     let theta = initial_theta(40, 5);
     let lambda = sharpness(&problem, &theta);
     let mut wild = TrainingRun::new(&problem, theta.clone(), settings(10.0 / lambda, 6, 1000, 1), 0);
-    wild.advance(&problem, 1000);
+    wild.advance(1000);
     assert!(matches!(wild.outcome(), Outcome::Capped | Outcome::Diverged { .. }), "{:?}", wild.outcome());
     let loss = wild.records().last().unwrap().loss;
     assert!(loss.is_nan() || loss >= 1e-3, "η = 10/λ₀ should not fit");
     let mut short = TrainingRun::new(&problem, theta, settings(0.1 / lambda, 6, 50, 1), 0);
-    short.advance(&problem, 10_000);
+    short.advance(10_000);
     assert_eq!(short.outcome(), Outcome::Capped);
     assert_eq!(short.steps(), 50);
 }

@@ -1,15 +1,37 @@
-//! GD and SGD (`math::optimizer::Sgd`) on the lecture's regression problem, and the batch
-//! sampler they use.
+//! GD and SGD on the lecture's regression problem through the one trainer
+//! (`math::trainer::Trainer`, here on the plain network code, which evaluates the whole set
+//! only every few steps when asked), and the batch sampler they use.
 //!
-//! Full-batch SGD must be GD, a seed must replay a run bit for bit (a shared link replays it),
-//! batches must be uniform samples of distinct indices (the sampling of Theorem 1.1), and
-//! divergence must be a recorded result that stops the run.
+//! Full-batch SGD must be GD, a seed must replay a run bit for bit (a shared link replays it)
+//! however the run is sliced and however often it is evaluated, batches must be uniform samples
+//! of distinct indices (the sampling of Theorem 1.1), and divergence must be a recorded result
+//! that stops the run.
 
 use sgd_stability::math::activation::Activation;
 use sgd_stability::math::network::{Data, Regression, ShallowNet};
-use sgd_stability::math::optimizer::Sgd;
 use sgd_stability::math::rng::{normal, sample_without_replacement, seeded, uniform, Rng};
-use sgd_stability::math::trainer::{Outcome, DIVERGENCE_LOSS_GROWTH};
+use sgd_stability::math::trainer::{
+    Batches, Outcome, PlainRegression, Schedule, Stop, Trainer, DIVERGENCE_LOSS_GROWTH,
+};
+
+/// SGD with batches of `batch` drawn from `seed`, at step size η, evaluated every `every` steps,
+/// with no step cap, its start evaluated.
+fn sgd(
+    problem: &Regression,
+    theta0: Vec<f64>,
+    eta: f64,
+    batch: usize,
+    seed: u64,
+    every: usize,
+) -> (Trainer, PlainRegression) {
+    let stop = Stop { max_steps: usize::MAX, tolerance: None };
+    let batches = Batches::Drawn { size: batch, seed };
+    let mut trainer =
+        Trainer::new(theta0, problem.data.len(), Schedule::constant(eta), batches, stop).evaluating_every(every);
+    let mut model = PlainRegression::new(problem.clone());
+    trainer.start(&mut model, &mut ());
+    (trainer, model)
+}
 
 fn random_problem(rng: &mut Rng, activation: Activation, k: usize, n: usize) -> (Regression, Vec<f64>) {
     let net = ShallowNet::new(k, activation);
@@ -29,7 +51,7 @@ fn full_batch_sgd_is_gradient_descent() {
             let (problem, theta0) = random_problem(&mut rng, activation, k, n);
             let eta = 0.05;
             let start_loss = problem.loss(&theta0);
-            let mut sgd = Sgd::new(&problem, theta0.clone(), eta, n, 42);
+            let (mut sgd, mut model) = sgd(&problem, theta0.clone(), eta, n, 42, 1);
             assert_eq!(sgd.batch_size(), n);
             let mut theta = theta0;
             for step in 1..=50 {
@@ -37,20 +59,21 @@ fn full_batch_sgd_is_gradient_descent() {
                 for (t, gi) in theta.iter_mut().zip(&g) {
                     *t -= eta * gi;
                 }
-                assert_eq!(sgd.run(&problem, 1), Outcome::Running);
-                assert_eq!(sgd.step_count(), step);
+                assert_eq!(sgd.advance(&mut model, &mut (), 1), Outcome::Running);
+                assert_eq!(sgd.step(), step);
                 let scale = theta.iter().fold(1.0f64, |m, t| m.max(t.abs()));
-                for (a, b) in sgd.theta.iter().zip(&theta) {
+                for (a, b) in sgd.theta().iter().zip(&theta) {
                     assert!((a - b).abs() <= 1e-12 * scale, "{activation:?} k={k} n={n} step {step}: {a} vs {b}");
                 }
             }
-            assert!(problem.loss(&sgd.theta) < start_loss, "GD with a small step descends");
+            assert!(problem.loss(sgd.theta()) < start_loss, "GD with a small step descends");
         }
     }
 }
 
 /// A seed is the whole randomness of a run: the same seed gives bit-identical θ, a different
-/// seed different batches and so a different θ (for B < n).
+/// seed different batches and so a different θ (for B < n); how the run is sliced and how
+/// often the whole set is evaluated change nothing.
 #[test]
 fn same_seed_replays_the_run_and_another_seed_differs() {
     let mut rng = seeded(2);
@@ -58,21 +81,28 @@ fn same_seed_replays_the_run_and_another_seed_differs() {
         let (problem, theta0) = random_problem(&mut rng, activation, 6, 12);
         for batch in [1, 3, 11] {
             let run = |seed: u64| {
-                let mut sgd = Sgd::new(&problem, theta0.clone(), 0.05, batch, seed);
+                let (mut sgd, mut model) = sgd(&problem, theta0.clone(), 0.05, batch, seed, 1);
                 // In uneven slices, as the page's animation does: the stream must not care.
                 for steps in [1, 7, 30, 62] {
-                    assert_eq!(sgd.run(&problem, steps), Outcome::Running);
+                    assert_eq!(sgd.advance(&mut model, &mut (), steps), Outcome::Running);
                 }
-                assert_eq!(sgd.step_count(), 100);
-                sgd.theta
+                assert_eq!(sgd.step(), 100);
+                sgd.theta().to_vec()
             };
             let bits = |v: Vec<f64>| v.into_iter().map(f64::to_bits).collect::<Vec<_>>();
             let a = run(7);
             assert_eq!(bits(a.clone()), bits(run(7)), "{activation:?} B={batch}: same seed, different θ");
             assert_ne!(bits(a.clone()), bits(run(8)), "{activation:?} B={batch}: different seeds, same θ");
-            let mut one_call = Sgd::new(&problem, theta0.clone(), 0.05, batch, 7);
-            one_call.run(&problem, 100);
-            assert_eq!(bits(a), bits(one_call.theta), "slicing the run changed it");
+            for every in [1, 9, 100] {
+                let (mut one_call, mut model) = sgd(&problem, theta0.clone(), 0.05, batch, 7, every);
+                one_call.advance(&mut model, &mut (), 100);
+                assert_eq!(one_call.step(), 100);
+                assert_eq!(
+                    bits(a.clone()),
+                    bits(one_call.theta().to_vec()),
+                    "slicing or evaluating every {every} changed it"
+                );
+            }
         }
     }
 }
@@ -81,9 +111,8 @@ fn same_seed_replays_the_run_and_another_seed_differs() {
 #[test]
 fn batch_size_is_clamped() {
     let (problem, theta) = random_problem(&mut seeded(3), Activation::Tanh, 3, 5);
-    assert_eq!(Sgd::new(&problem, theta.clone(), 0.1, 0, 1).batch_size(), 1);
-    assert_eq!(Sgd::new(&problem, theta.clone(), 0.1, 99, 1).batch_size(), 5);
-    assert_eq!(Sgd::new(&problem, theta, 0.1, 3, 1).batch_size(), 3);
+    let size = |batch| sgd(&problem, theta.clone(), 0.1, batch, 1, 1).0.batch_size();
+    assert_eq!((size(0), size(99), size(3)), (1, 5, 3));
 }
 
 /// The sampler of every SGD batch: B distinct indices in 0..n, each index (and each first slot)
@@ -158,9 +187,9 @@ fn rng_helpers() {
     assert_ne!(stream(9), stream(10));
 }
 
-/// A huge step size blows up the loss: the run must stop with `Diverged` at a step ≥ 1, record
-/// it (`diverged()` agrees), keep θ finite, and refuse to go on (a second `run` returns the
-/// same status and leaves θ alone).
+/// A huge step size blows up the loss: the run must stop with `Diverged` at a step ≥ 1 (at the
+/// first evaluation past the limit), keep θ finite, and refuse to go on (a second `advance`
+/// returns the same status and leaves θ alone).
 #[test]
 fn huge_step_size_diverges_and_stops() {
     let mut rng = seeded(6);
@@ -169,47 +198,45 @@ fn huge_step_size_diverges_and_stops() {
             for batch in [1, 4, 10] {
                 let (problem, theta0) = random_problem(&mut rng, activation, 8, 10);
                 let initial = problem.loss(&theta0);
-                let mut sgd = Sgd::new(&problem, theta0, eta, batch, 3);
-                let status = sgd.run(&problem, 10_000);
+                let (mut sgd, mut model) = sgd(&problem, theta0, eta, batch, 3, 1);
+                let status = sgd.advance(&mut model, &mut (), 10_000);
                 let Outcome::Diverged { step, loss } = status else {
                     panic!("{activation:?} η={eta} B={batch}: {status:?}")
                 };
                 assert!((1..=10_000).contains(&step));
-                assert_eq!(sgd.step_count(), step);
-                assert_eq!(sgd.diverged().map(|(s, l)| (s, l.to_bits())), Some((step, loss.to_bits())));
+                assert_eq!(sgd.step(), step);
                 assert!(
                     loss > DIVERGENCE_LOSS_GROWTH * initial.max(1.0),
                     "{activation:?} η={eta}: diverged with loss {loss} under the limit"
                 );
-                assert!(sgd.theta.iter().all(|t| t.is_finite()), "{activation:?} η={eta} B={batch}: θ not finite");
-                let theta = sgd.theta.clone();
-                let again = sgd.run(&problem, 100);
+                assert!(sgd.theta().iter().all(|t| t.is_finite()), "{activation:?} η={eta} B={batch}: θ not finite");
+                let theta = sgd.theta().to_vec();
+                let again = sgd.advance(&mut model, &mut (), 100);
                 let Outcome::Diverged { step: s2, loss: l2 } = again else { panic!("ran on after divergence") };
                 assert_eq!((s2, l2.to_bits()), (step, loss.to_bits()));
-                assert_eq!(sgd.step_count(), step);
-                assert_eq!(sgd.theta, theta, "θ changed after divergence");
+                assert_eq!(sgd.step(), step);
+                assert_eq!(sgd.theta(), &theta[..], "θ changed after divergence");
             }
         }
     }
 }
 
-/// A small step never triggers the divergence test, and `diverged()` stays None.
+/// A small step never triggers the divergence test.
 #[test]
 fn small_step_size_runs_to_the_end() {
     let mut rng = seeded(7);
     for activation in [Activation::Tanh, Activation::Relu] {
         let (problem, theta0) = random_problem(&mut rng, activation, 8, 10);
-        let mut sgd = Sgd::new(&problem, theta0, 0.01, 2, 3);
-        assert_eq!(sgd.run(&problem, 2000), Outcome::Running);
-        assert_eq!(sgd.step_count(), 2000);
-        assert_eq!(sgd.diverged(), None);
-        assert!(sgd.theta.iter().all(|t| t.is_finite()));
+        let (mut sgd, mut model) = sgd(&problem, theta0, 0.01, 2, 3, 1);
+        assert_eq!(sgd.advance(&mut model, &mut (), 2000), Outcome::Running);
+        assert_eq!(sgd.step(), 2000);
+        assert!(sgd.theta().iter().all(|t| t.is_finite()));
     }
 }
 
 /// Divergence is a result the page shows and compares: whatever the step size, up to the
 /// largest finite one, the recorded loss is a number above the limit (possibly +∞), never
-/// NaN, and a second `run` returns a status equal (`==`) to the first.
+/// NaN, and a second `advance` returns a status equal (`==`) to the first.
 #[test]
 fn extreme_step_sizes_report_a_loss_that_is_a_number() {
     let mut rng = seeded(6);
@@ -220,19 +247,22 @@ fn extreme_step_sizes_report_a_loss_that_is_a_number() {
             for batch in [1, 4, 10] {
                 let (problem, theta0) = random_problem(&mut rng, activation, 8, 10);
                 let limit = DIVERGENCE_LOSS_GROWTH * problem.loss(&theta0).max(1.0);
-                let mut sgd = Sgd::new(&problem, theta0, eta, batch, 3);
-                let status = sgd.run(&problem, 1000);
+                let (mut sgd, mut model) = sgd(&problem, theta0, eta, batch, 3, 1);
+                let status = sgd.advance(&mut model, &mut (), 1000);
                 let Outcome::Diverged { step, loss } = status else { panic!("{activation:?} η=1e{e}: {status:?}") };
                 assert_eq!(step, 1, "{activation:?} η=1e{e}: a step this large blows up at once");
                 if e <= 300 {
-                    assert!(sgd.theta.iter().all(|t| t.is_finite()), "{activation:?} η=1e{e} B={batch}: θ not finite");
+                    assert!(
+                        sgd.theta().iter().all(|t| t.is_finite()),
+                        "{activation:?} η=1e{e} B={batch}: θ not finite"
+                    );
                 }
                 if loss.is_nan() {
                     nan.push(format!("{activation:?} η=1e{e} B={batch}"));
                     continue;
                 }
                 assert!(loss > limit, "{activation:?} η=1e{e}: loss {loss} not above the limit {limit}");
-                assert_eq!(sgd.run(&problem, 10), status);
+                assert_eq!(sgd.advance(&mut model, &mut (), 10), status);
             }
         }
     }
