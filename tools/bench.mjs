@@ -3,11 +3,17 @@
 // the main thread stays busy at a stretch while figures work. Merges the native figures (given as a JSON
 // file) and writes target/bench/eos1.json.
 
-import { readFileSync, writeFileSync, mkdirSync } from "node:fs";
+import { readFileSync, readdirSync, writeFileSync, mkdirSync } from "node:fs";
+import { gzipSync } from "node:zlib";
 import { serve } from "../tests/e2e/server.mjs";
 import { launch, openPage, settle } from "../tests/e2e/browser.mjs";
 
 const nativeFile = process.argv[2] ?? "target/bench/eos1-native.json";
+// The size of the page's WebAssembly as served, and gzipped at the highest level.
+const siteDir = process.env.SITE_DIR ?? "dist";
+const wasmName = readdirSync(siteDir).find((name) => name.endsWith(".wasm"));
+const wasmBytes = readFileSync(`${siteDir}/${wasmName}`);
+const wasmGzipBytes = gzipSync(wasmBytes, { level: 9 }).length;
 const native = JSON.parse(readFileSync(nativeFile, "utf8"));
 const server = await serve(process.env.SITE_DIR ?? "dist");
 const browser = await launch();
@@ -66,6 +72,8 @@ try {
     native_sweep_one_core_seconds: native.sweep_one_core_s,
     native_sweep_every_core_seconds: native.sweep_every_core_s,
     native_sweep_cores: native.sweep_cores,
+    wasm_bytes: wasmBytes.length,
+    wasm_gzip_bytes: wasmGzipBytes,
     browser_longest_main_thread_task_ms: longestTaskMs,
     browser_longest_frame_gap_ms: longestFrameGapMs,
   };
@@ -84,6 +92,7 @@ try {
   row(`the same sweep natively, every core (${native.sweep_cores})`, native.sweep_every_core_s.toFixed(3), "s");
   row("longest task of 50 ms or more while working (0: none)", longestTaskMs.toFixed(0), "ms");
   row("longest gap between animation frames while working", longestFrameGapMs.toFixed(1), "ms");
+  row("the page's wasm, as served / gzipped", `${Math.round(wasmBytes.length / 1024)} / ${Math.round(wasmGzipBytes / 1024)}`, "KiB");
   row("sharpness at step 0 / 2000 (wasm)", `${result.sharpness_step_0.toFixed(12)} / ${result.sharpness_step_2000.toFixed(9)}`);
   console.log("wrote target/bench/eos1.json");
 } finally {
