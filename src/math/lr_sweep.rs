@@ -125,20 +125,17 @@ impl LearningRateSweep {
     #[cfg(not(target_arch = "wasm32"))]
     pub fn finish_on_every_core(&mut self) {
         use rayon::prelude::*;
-        if let Some(run) = self.current.take() {
-            // A run under way finishes here, on its own tables, first.
-            let mut run = run;
-            let eta = self.etas[self.results.len()];
-            run.advance(&mut self.tables, &mut (), usize::MAX);
-            let result = measure(self.net, &self.data.x, &mut self.tables, &mut self.sharpness, eta, &run);
-            self.results.push(result);
-        }
-        let rest: Vec<SweepResult> = self.etas[self.results.len()..]
-            .par_iter()
-            .map(|&eta| {
+        // The run under way, if any, goes on from where it is; the others start from θ₀.
+        let under_way = self.current.take();
+        let fresh = self.etas[self.results.len() + usize::from(under_way.is_some())..].iter();
+        let runs: Vec<Trainer> = under_way.into_iter().chain(fresh.map(|&eta| self.run_for(eta))).collect();
+        let first = self.results.len();
+        let rest: Vec<SweepResult> = runs
+            .into_par_iter()
+            .zip(&self.etas[first..])
+            .map(|(mut run, &eta)| {
                 let mut tables = ShallowTables::new(self.net, &self.data);
                 let mut meter = self.sharpness.clone();
-                let mut run = self.run_for(eta);
                 run.advance(&mut tables, &mut (), usize::MAX);
                 measure(self.net, &self.data.x, &mut tables, &mut meter, eta, &run)
             })

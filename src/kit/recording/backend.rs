@@ -242,10 +242,10 @@ impl<DB: DrawingBackend> DrawingBackend for RecordingBackend<DB> {
         path: I,
         style: &S,
     ) -> Result<(), DrawingErrorKind<Self::ErrorType>> {
-        let path: Vec<BackendCoord> = path.into_iter().collect();
+        let mut path: Vec<BackendCoord> = path.into_iter().collect();
         let route = path.first().and_then(|&first| self.route(spanning_all(first, &path)));
         let by = route.unwrap_or_default();
-        let path: Vec<BackendCoord> = path.into_iter().map(|p| moved(p, by)).collect();
+        path.iter_mut().for_each(|p| *p = moved(*p, by));
         let half_width = half_width(style);
         for pair in path.windows(2) {
             self.note(Shape::Segment { from: pair[0], to: pair[1], half_width });
@@ -281,12 +281,13 @@ impl<DB: DrawingBackend> DrawingBackend for RecordingBackend<DB> {
         vert: I,
         style: &S,
     ) -> Result<(), DrawingErrorKind<Self::ErrorType>> {
-        let vertices: Vec<BackendCoord> = vert.into_iter().collect();
+        let mut vertices: Vec<BackendCoord> = vert.into_iter().collect();
         let Some(&first) = vertices.first() else { return Ok(()) };
-        let route = self.route(spanning_all(first, &vertices));
+        let bounds = spanning_all(first, &vertices);
+        let route = self.route(bounds);
         let by = route.unwrap_or_default();
-        let vertices: Vec<BackendCoord> = vertices.into_iter().map(|p| moved(p, by)).collect();
-        self.note(Shape::Area(spanning_all(vertices[0], &vertices)));
+        vertices.iter_mut().for_each(|p| *p = moved(*p, by));
+        self.note(Shape::Area(bounds.moved(by)));
         match route {
             Some(_) => self.inner.fill_polygon(vertices, style),
             None => Ok(()),
@@ -299,10 +300,11 @@ impl<DB: DrawingBackend> DrawingBackend for RecordingBackend<DB> {
         style: &TStyle,
         pos: BackendCoord,
     ) -> Result<(), DrawingErrorKind<Self::ErrorType>> {
-        let width = text_width(self, text, style);
-        let route = self.route(text_box(width, style, pos));
-        let pos = moved(pos, route.unwrap_or_default());
-        self.note(Shape::Text(text_box(width, style, pos)));
+        let unmoved = text_box(text_width(self, text, style), style, pos);
+        let route = self.route(unmoved);
+        let by = route.unwrap_or_default();
+        let pos = moved(pos, by);
+        self.note(Shape::Text(unmoved.moved(by)));
         match route {
             Some(_) => self.inner.draw_text(text, style, pos),
             None => Ok(()),

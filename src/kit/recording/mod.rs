@@ -62,6 +62,11 @@ impl Rect {
         self.y1 - self.y0 + 1
     }
 
+    /// The rectangle moved by `by`.
+    pub fn moved(&self, by: BackendCoord) -> Rect {
+        Rect { x0: self.x0 + by.0, y0: self.y0 + by.1, x1: self.x1 + by.0, y1: self.y1 + by.1 }
+    }
+
     /// The rectangle widened by `by` pixels on every side.
     pub fn grown(&self, by: i32) -> Rect {
         Rect { x0: self.x0 - by, y0: self.y0 - by, x1: self.x1 + by, y1: self.y1 + by }
