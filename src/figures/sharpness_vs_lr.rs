@@ -72,7 +72,7 @@ pub struct SharpnessVsLr {
 fn data(n: usize) -> Dataset {
     let x: Vec<f64> = (0..n).map(|j| -1.0 + 2.0 * j as f64 / (n - 1) as f64).collect();
     let y = x.iter().map(|&x| 0.5 * (2.0 * x * x - 1.0) + 0.3 * x).collect();
-    Dataset::new(1, x, y).expect("evenly spaced points and a polynomial are a valid data set")
+    Dataset::new(1, 1, x, y).expect("evenly spaced points and a polynomial are a valid data set")
 }
 
 /// A result's numbers for a table row: NaN where not measured, never an infinity.

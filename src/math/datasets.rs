@@ -1,7 +1,9 @@
-//! The training sets of the edge-of-stability experiments, in one or two input dimensions.
+//! The training sets of the edge-of-stability experiments: generated ones in one or two input
+//! dimensions with one target each, and the handwritten digits (64 pixels, ten classes).
 //!
-//! A [`Dataset`] stores its n inputs row after row (n × input_dim) and one scalar label per
-//! input. Every constructor checks its arguments and explains a bad one in an `Err`, so a figure
+//! A [`Dataset`] stores its n inputs row after row (n × input_dim) and its targets the same way
+//! (n × output_dim): a class is a one-hot target, so the square loss
+//! (1/2n) Σⱼ ‖f(xⱼ) − yⱼ‖² covers regression and classification alike. Every constructor checks its arguments and explains a bad one in an `Err`, so a figure
 //! can pass the message on instead of panicking; random sets are reproducible from their seed.
 
 use super::network::Data;
@@ -12,28 +14,40 @@ pub const POINTS: std::ops::RangeInclusive<usize> = 2..=500;
 /// The largest Chebyshev degree: T₂₀ already oscillates 20 times across [−1, 1].
 pub const MAX_CHEBYSHEV_DEGREE: usize = 20;
 
-/// Points xⱼ ∈ R^input_dim with labels yⱼ ∈ R.
+/// The widest input: an 8 × 8 image.
+pub const MAX_INPUT_DIM: usize = 64;
+/// The most outputs: one per digit class.
+pub const MAX_OUTPUT_DIM: usize = 10;
+
+/// Points xⱼ ∈ R^input_dim with targets yⱼ ∈ R^output_dim.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Dataset {
     pub input_dim: usize,
+    pub output_dim: usize,
     /// n × input_dim, row-major: point j is `x[j * input_dim..(j + 1) * input_dim]`.
     pub x: Vec<f64>,
+    /// n × output_dim, row-major: target j is `y[j * output_dim..(j + 1) * output_dim]`.
     pub y: Vec<f64>,
 }
 
 impl Dataset {
-    /// A data set from its parts, e.g. a saved one read back. Err when the input dimension is
-    /// not 1 or 2, the set is empty, x and y disagree in length, or a value is not finite.
-    pub fn new(input_dim: usize, x: Vec<f64>, y: Vec<f64>) -> Result<Self, String> {
+    /// A data set from its parts, e.g. a saved one read back. Err when a dimension is out of
+    /// range, the set is empty, x and y hold different numbers of points, or a value is not
+    /// finite.
+    pub fn new(input_dim: usize, output_dim: usize, x: Vec<f64>, y: Vec<f64>) -> Result<Self, String> {
         check_input_dim(input_dim)?;
+        check_output_dim(output_dim)?;
         if y.is_empty() {
             return Err("the data set has no points".into());
         }
-        if x.len() != y.len() * input_dim {
+        if y.len() % output_dim != 0 {
+            return Err(format!("{} target values do not split into targets of dimension {output_dim}", y.len()));
+        }
+        let n = y.len() / output_dim;
+        if x.len() != n * input_dim {
             return Err(format!(
-                "{} labels need {} input coordinates in dimension {input_dim}, got {}",
-                y.len(),
-                y.len() * input_dim,
+                "{n} targets need {} input coordinates in dimension {input_dim}, got {}",
+                n * input_dim,
                 x.len()
             ));
         }
@@ -41,9 +55,9 @@ impl Dataset {
             return Err(format!("input coordinate {j} is not a finite number ({})", x[j]));
         }
         if let Some(j) = y.iter().position(|v| !v.is_finite()) {
-            return Err(format!("label {j} is not a finite number ({})", y[j]));
+            return Err(format!("target value {j} is not a finite number ({})", y[j]));
         }
-        Ok(Self { input_dim, x, y })
+        Ok(Self { input_dim, output_dim, x, y })
     }
 
     /// y = T_m(x), the Chebyshev polynomial of degree m, on n evenly spaced points of [−1, 1]
@@ -56,7 +70,7 @@ impl Dataset {
         check_points(n)?;
         let x = evenly_spaced(n);
         let y = x.iter().map(|&xj| chebyshev_t(m, xj)).collect();
-        Ok(Self { input_dim: 1, x, y })
+        Ok(Self { input_dim: 1, output_dim: 1, x, y })
     }
 
     /// Labels with no structure to learn: yⱼ standard normal. In one dimension the inputs are
@@ -72,7 +86,7 @@ impl Dataset {
             (0..n * input_dim).map(|_| uniform(&mut rng, -1.0, 1.0)).collect()
         };
         let y = (0..n).map(|_| normal(&mut rng)).collect();
-        Ok(Self { input_dim, x, y })
+        Ok(Self { input_dim, output_dim: 1, x, y })
     }
 
     /// A smooth two-dimensional regression target, y = sin(πx₁)·cos(πx₂/2) + x₁x₂/2, on n
@@ -83,12 +97,12 @@ impl Dataset {
         let mut rng = seeded(seed);
         let x: Vec<f64> = (0..2 * n).map(|_| uniform(&mut rng, -1.0, 1.0)).collect();
         let y = x.chunks_exact(2).map(|p| regression_2d_target(p[0], p[1])).collect();
-        Ok(Self { input_dim: 2, x, y })
+        Ok(Self { input_dim: 2, output_dim: 1, x, y })
     }
 
     /// The number of points n.
     pub fn len(&self) -> usize {
-        self.y.len()
+        self.y.len() / self.output_dim
     }
 
     pub fn is_empty(&self) -> bool {
@@ -100,9 +114,15 @@ impl Dataset {
         &self.x[j * self.input_dim..(j + 1) * self.input_dim]
     }
 
-    /// The same set in the form the lecture's one-dimensional network takes; None in 2-D.
+    /// The target yⱼ, `output_dim` values.
+    pub fn target(&self, j: usize) -> &[f64] {
+        &self.y[j * self.output_dim..(j + 1) * self.output_dim]
+    }
+
+    /// The same set in the form the lecture's network takes (one input, one target); None
+    /// otherwise.
     pub fn to_shallow_data(&self) -> Option<Data> {
-        (self.input_dim == 1).then(|| Data { x: self.x.clone(), y: self.y.clone() })
+        (self.input_dim == 1 && self.output_dim == 1).then(|| Data { x: self.x.clone(), y: self.y.clone() })
     }
 }
 
@@ -142,11 +162,18 @@ fn check_points(n: usize) -> Result<(), String> {
     }
 }
 
-/// Networks and data sets live on the line or in the plane.
 pub(crate) fn check_input_dim(input_dim: usize) -> Result<(), String> {
-    if input_dim == 1 || input_dim == 2 {
+    if (1..=MAX_INPUT_DIM).contains(&input_dim) {
         Ok(())
     } else {
-        Err(format!("the input dimension must be 1 or 2, got {input_dim}"))
+        Err(format!("the input dimension must be 1 to {MAX_INPUT_DIM}, got {input_dim}"))
+    }
+}
+
+pub(crate) fn check_output_dim(output_dim: usize) -> Result<(), String> {
+    if (1..=MAX_OUTPUT_DIM).contains(&output_dim) {
+        Ok(())
+    } else {
+        Err(format!("the output dimension must be 1 to {MAX_OUTPUT_DIM}, got {output_dim}"))
     }
 }

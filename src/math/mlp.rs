@@ -1,9 +1,9 @@
-//! Fully connected networks with one to three hidden layers and one scalar output, trained with
-//! the square loss L(θ) = (1/2n) Σⱼ (f(xⱼ) − yⱼ)², with exact gradients and exact
-//! Hessian-vector products.
+//! Fully connected networks with one to three hidden layers and c ≥ 1 outputs, trained with the
+//! square loss L(θ) = (1/2n) Σⱼ ‖f(xⱼ) − yⱼ‖², with exact gradients, exact Hessian-vector
+//! products and the exact gradient of the curvature along a direction, ∇³L(θ)[u, u, ·].
 //!
-//! The network maps x ∈ R^d (d = 1 or 2) by a₀ = x, z_l = W_l a_{l−1} + b_l, a_l = σ(z_l) for
-//! each hidden layer l, and f(x) = w_outᵀ a_L + b_out. θ holds the layers in order, each as its
+//! The network maps x ∈ R^d by a₀ = x, z_l = W_l a_{l−1} + b_l, a_l = σ(z_l) for each hidden
+//! layer l, and f(x) = W_out a_L + b_out ∈ R^c. θ holds the layers in order, each as its
 //! weight matrix (rows = output units, row-major: entry (o, i) at offset o·fan_in + i) followed
 //! by its bias vector, the output layer last. With one hidden layer and d = 1 this is the
 //! lecture's θ = [w1 (k), b1 (k), w2 (k), b2] of [`crate::math::network`].
@@ -13,12 +13,15 @@
 //! derivative R{z}, R{a} along v; the backward pass then carries, next to each adjoint
 //! δ = ∂ℓ/∂z, its directional derivative R{δ}, and R{∂ℓ/∂W_l} = R{δ_l} a_{l−1}ᵀ + δ_l R{a_{l−1}}ᵀ.
 //! This is exact (no finite differences) and costs a small multiple of a gradient: O(#params)
-//! per data point. Every buffer is sized when the network is built, so no call allocates.
+//! per data point. One more forward-mode level gives ∇³L[u, u, ·] = d²/dε² ∇L(θ + εu): every
+//! quantity also carries its second derivative along u (R²{·}), which needs σ''' (see
+//! [`Mlp::curvature_gradient`]). Every buffer is sized when the network is built, so no call
+//! allocates.
 //!
 //! The activations are [`crate::math::activation`]'s.
 
 use super::activation::Activation;
-use super::datasets::{check_input_dim, Dataset};
+use super::datasets::{check_input_dim, check_output_dim, Dataset};
 use super::kernels::dot;
 use super::rng::{normal, Rng};
 
@@ -27,19 +30,22 @@ pub const MAX_HIDDEN_LAYERS: usize = 3;
 /// The widest hidden layer.
 pub const MAX_WIDTH: usize = 256;
 
-/// The shape of a network: input dimension, hidden widths (first to last) and activation.
+/// The shape of a network: input dimension, hidden widths (first to last), activation and
+/// number of outputs.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Architecture {
     pub input_dim: usize,
     pub hidden: Vec<usize>,
     pub activation: Activation,
+    pub output_dim: usize,
 }
 
 impl Architecture {
-    /// Err, saying what is out of range, unless d ∈ {1, 2}, there are 1 to 3 hidden layers and
-    /// every width is 1 to 256.
+    /// Err, saying what is out of range, unless the input and output dimensions are those a
+    /// [`Dataset`] may have, there are 1 to 3 hidden layers and every width is 1 to 256.
     pub fn validate(&self) -> Result<(), String> {
         check_input_dim(self.input_dim)?;
+        check_output_dim(self.output_dim)?;
         let depth = self.hidden.len();
         if !(1..=MAX_HIDDEN_LAYERS).contains(&depth) {
             return Err(format!("a network needs 1 to {MAX_HIDDEN_LAYERS} hidden layers, got {depth}"));
@@ -70,10 +76,10 @@ impl Architecture {
         theta
     }
 
-    /// (fan_in, fan_out) of every layer, the output layer (fan_out 1) last.
+    /// (fan_in, fan_out) of every layer, the output layer (fan_out c) last.
     fn layer_shapes(&self) -> impl Iterator<Item = (usize, usize)> + '_ {
         let fan_ins = std::iter::once(self.input_dim).chain(self.hidden.iter().copied());
-        fan_ins.zip(self.hidden.iter().copied().chain(std::iter::once(1)))
+        fan_ins.zip(self.hidden.iter().copied().chain(std::iter::once(self.output_dim)))
     }
 }
 
@@ -109,9 +115,11 @@ impl Layer {
 }
 
 /// Per-unit buffers, one entry per unit of every layer: the d inputs, the hidden units, and
-/// the output last. Sized once; every pass overwrites what it reads later.
+/// the c outputs last. Sized once; every pass overwrites what it reads later.
 #[derive(Clone, Debug)]
 struct Workspace {
+    /// z, the pre-activation (σ''' of some activations needs it).
+    pre: Vec<f64>,
     /// a = σ(z) (the inputs: x).
     value: Vec<f64>,
     /// σ'(z).
@@ -126,19 +134,27 @@ struct Workspace {
     adjoint: Vec<f64>,
     /// R{∂ℓ/∂a}, turned into R{δ} in place.
     tangent_adjoint: Vec<f64>,
+    /// R²{z}, R²{a} and R²{∂ℓ/∂a} (then R²{δ}): second derivatives along the direction.
+    second_pre: Vec<f64>,
+    second: Vec<f64>,
+    second_adjoint: Vec<f64>,
 }
 
 impl Workspace {
     fn new(units: usize) -> Self {
         let zeros = vec![0.0; units];
         Self {
+            pre: zeros.clone(),
             value: zeros.clone(),
             slope: zeros.clone(),
             curvature: zeros.clone(),
             tangent_pre: zeros.clone(),
             tangent: zeros.clone(),
             adjoint: zeros.clone(),
-            tangent_adjoint: zeros,
+            tangent_adjoint: zeros.clone(),
+            second_pre: zeros.clone(),
+            second: zeros.clone(),
+            second_adjoint: zeros,
         }
     }
 }
@@ -173,7 +189,7 @@ impl Mlp {
             param = biases + fan_out;
             unit += fan_in;
         }
-        let units = unit + 1;
+        let units = unit + arch.output_dim;
         Ok(Self { num_params: param, arch, layers, work: Workspace::new(units) })
     }
 
@@ -185,23 +201,41 @@ impl Mlp {
         self.num_params
     }
 
-    /// f(x); `x` has `input_dim` entries.
-    pub fn eval(&mut self, theta: &[f64], x: &[f64]) -> f64 {
+    /// f(x), c values; `x` has `input_dim` entries.
+    pub fn eval(&mut self, theta: &[f64], x: &[f64]) -> &[f64] {
         self.check_theta(theta);
         assert_eq!(x.len(), self.arch.input_dim, "x has the wrong dimension for this network");
-        self.forward(theta, x)
+        self.forward(theta, x);
+        &self.work.value[self.outputs()]
     }
 
-    /// L(θ) = (1/2n) Σⱼ (f(xⱼ) − yⱼ)² over the whole data set.
+    /// L(θ) = (1/2n) Σⱼ ‖f(xⱼ) − yⱼ‖² over the whole data set.
     pub fn loss(&mut self, theta: &[f64], data: &Dataset) -> f64 {
         self.check_theta(theta);
         self.check_data(data);
-        let sum: f64 = (0..data.len()).map(|j| (self.forward(theta, data.point(j)) - data.y[j]).powi(2)).sum();
+        let sum: f64 = (0..data.len()).map(|j| self.residuals(theta, data, j, 0.0)).sum();
         sum / (2.0 * data.len() as f64)
     }
 
-    /// The loss (1/2B) Σ_{j∈batch} rⱼ² over the samples of `batch` (all samples when None),
-    /// and its gradient (1/B) Σ_{j∈batch} rⱼ ∇θ f(xⱼ) written into `grad`. An empty batch has
+    /// The share of points whose largest output is at the position of their target's largest
+    /// value: the training accuracy when targets are one-hot classes. None for one output.
+    pub fn accuracy(&mut self, theta: &[f64], data: &Dataset) -> Option<f64> {
+        self.check_theta(theta);
+        self.check_data(data);
+        if self.arch.output_dim == 1 {
+            return None;
+        }
+        let correct = (0..data.len())
+            .filter(|&j| {
+                self.forward(theta, data.point(j));
+                argmax(&self.work.value[self.outputs()]) == argmax(data.target(j))
+            })
+            .count();
+        Some(correct as f64 / data.len() as f64)
+    }
+
+    /// The loss (1/2B) Σ_{j∈batch} ‖rⱼ‖² over the samples of `batch` (all samples when None),
+    /// and its gradient (1/B) Σ_{j∈batch} ∇θf(xⱼ)ᵀrⱼ written into `grad`. An empty batch has
     /// loss 0 and gradient 0.
     pub fn loss_and_gradient(
         &mut self,
@@ -220,35 +254,41 @@ impl Mlp {
         }
         let weight = 1.0 / count as f64;
         let mut sum = 0.0;
-        match batch {
-            Some(batch) => {
-                for &j in batch {
-                    sum += self.add_sample_gradient(theta, data, j, weight, grad);
-                }
-            }
-            None => {
-                for j in 0..data.len() {
-                    sum += self.add_sample_gradient(theta, data, j, weight, grad);
-                }
-            }
-        }
+        for_each_sample(data, batch, |j| {
+            sum += self.residuals(theta, data, j, weight);
+            self.backward_gradient(theta, grad);
+        });
         0.5 * weight * sum
     }
 
-    /// The exact ∇²L(θ)v over the whole data set, written into `out`:
-    /// (1/n) Σⱼ [∇f(xⱼ)(∇f(xⱼ)ᵀv) + rⱼ ∇²f(xⱼ)v], by one forward, one tangent and one
-    /// backward pass per sample.
-    pub fn hessian_vec(&mut self, theta: &[f64], data: &Dataset, v: &[f64], out: &mut [f64]) {
-        self.check_theta(theta);
-        self.check_data(data);
-        assert_eq!(v.len(), self.num_params, "v has the wrong length");
-        assert_eq!(out.len(), self.num_params, "the output buffer has the wrong length");
+    /// The exact ∇²L_B(θ)v of the loss over `batch` (all samples when None), written into
+    /// `out`: (1/B) Σⱼ [Jⱼᵀ(Jⱼv) + Σₒ rⱼₒ ∇²fₒ(xⱼ)v], with Jⱼ = ∇θf(xⱼ), by one forward, one
+    /// tangent and one backward pass per sample.
+    pub fn hessian_vec(&mut self, theta: &[f64], data: &Dataset, batch: Option<&[usize]>, v: &[f64], out: &mut [f64]) {
+        self.check_direction(theta, data, v, out);
+        out.fill(0.0);
+        let weight = 1.0 / batch.map_or(data.len(), <[usize]>::len).max(1) as f64;
+        for_each_sample(data, batch, |j| {
+            self.residuals(theta, data, j, weight);
+            self.tangent_forward(theta, v);
+            self.seed_tangent_adjoint(weight);
+            self.backward_hessian(theta, v, out);
+        });
+    }
+
+    /// The exact ∇³L(θ)[u, u, ·] = d²/dε² ∇L(θ + εu) at ε = 0 over the whole data set, written
+    /// into `out`. At a unit top eigenvector u of a simple top eigenvalue S(θ) = λ_max(∇²L(θ)),
+    /// this is ∇S(θ): the eigenvector's own change does not move S to first order.
+    pub fn curvature_gradient(&mut self, theta: &[f64], data: &Dataset, u: &[f64], out: &mut [f64]) {
+        self.check_direction(theta, data, u, out);
         out.fill(0.0);
         let weight = 1.0 / data.len() as f64;
         for j in 0..data.len() {
-            let f = self.forward(theta, data.point(j));
-            let tangent_f = self.tangent_forward(theta, v);
-            self.backward_hessian(theta, v, weight * (f - data.y[j]), weight * tangent_f, out);
+            self.residuals(theta, data, j, weight);
+            self.tangent_forward(theta, u);
+            self.second_tangent_forward(theta, u);
+            self.seed_tangent_adjoint(weight);
+            self.backward_third(theta, u, out);
         }
     }
 
@@ -258,17 +298,49 @@ impl Mlp {
 
     fn check_data(&self, data: &Dataset) {
         assert_eq!(data.input_dim, self.arch.input_dim, "the data set's input dimension is not the network's");
+        assert_eq!(data.output_dim, self.arch.output_dim, "the data set's output dimension is not the network's");
     }
 
-    /// Adds `weight`·rⱼ ∇θ f(xⱼ) to `grad` and returns rⱼ².
-    fn add_sample_gradient(&mut self, theta: &[f64], data: &Dataset, j: usize, weight: f64, grad: &mut [f64]) -> f64 {
-        let r = self.forward(theta, data.point(j)) - data.y[j];
-        self.backward_gradient(theta, weight * r, grad);
-        r * r
+    fn check_direction(&self, theta: &[f64], data: &Dataset, v: &[f64], out: &[f64]) {
+        self.check_theta(theta);
+        self.check_data(data);
+        assert_eq!(v.len(), self.num_params, "the direction has the wrong length");
+        assert_eq!(out.len(), self.num_params, "the output buffer has the wrong length");
     }
 
-    /// Evaluates f(x), storing a, σ'(z) and σ''(z) of every unit.
-    fn forward(&mut self, theta: &[f64], x: &[f64]) -> f64 {
+    /// The output units' place in the unit buffers.
+    fn outputs(&self) -> std::ops::Range<usize> {
+        let last = self.layers.last().expect("a network has an output layer");
+        last.outputs..last.outputs + last.fan_out
+    }
+
+    /// Evaluates f(xⱼ), sets each output's adjoint ∂ℓ/∂fₒ to `weight`·rⱼₒ (rⱼ = f(xⱼ) − yⱼ),
+    /// and returns ‖rⱼ‖².
+    fn residuals(&mut self, theta: &[f64], data: &Dataset, j: usize, weight: f64) -> f64 {
+        self.forward(theta, data.point(j));
+        let outputs = self.outputs();
+        let mut sum = 0.0;
+        for (o, &y) in outputs.zip(data.target(j)) {
+            let r = self.work.value[o] - y;
+            self.work.adjoint[o] = weight * r;
+            sum += r * r;
+        }
+        sum
+    }
+
+    /// After `tangent_forward` (and `second_tangent_forward`): the outputs' R{∂ℓ/∂f} =
+    /// `weight`·R{f} and R²{∂ℓ/∂f} = `weight`·R²{f}.
+    fn seed_tangent_adjoint(&mut self, weight: f64) {
+        let outputs = self.outputs();
+        let work = &mut self.work;
+        for o in outputs {
+            work.tangent_adjoint[o] = weight * work.tangent[o];
+            work.second_adjoint[o] = weight * work.second[o];
+        }
+    }
+
+    /// Evaluates f(x), storing z, a, σ'(z) and σ''(z) of every unit.
+    fn forward(&mut self, theta: &[f64], x: &[f64]) {
         let Self { layers, work, .. } = self;
         work.value[..x.len()].copy_from_slice(x);
         for layer in layers.iter() {
@@ -280,14 +352,14 @@ impl Mlp {
                 *z = b + dot(row, input);
             }
             let units = layer.outputs..layer.outputs + layer.fan_out;
+            work.pre[units.clone()].copy_from_slice(output);
             layer.activation.apply(output, &mut work.slope[units.clone()], &mut work.curvature[units]);
         }
-        *work.value.last().expect("a network has an output unit")
     }
 
     /// After `forward`: R{z} = V a_in + W R{a_in} + c and R{a} = σ'(z)R{z} along the direction
-    /// v = (V, c) of every layer; returns R{f}.
-    fn tangent_forward(&mut self, theta: &[f64], v: &[f64]) -> f64 {
+    /// v = (V, c) of every layer.
+    fn tangent_forward(&mut self, theta: &[f64], v: &[f64]) {
         let Self { layers, work, .. } = self;
         for layer in layers.iter() {
             let input = &work.value[layer.inputs..layer.outputs];
@@ -302,13 +374,30 @@ impl Mlp {
                 above[o] = work.slope[unit] * tangent_pre;
             }
         }
-        *work.tangent.last().expect("a network has an output unit")
     }
 
-    /// After `forward`: backpropagates ∂ℓ/∂f = `output_adjoint` and adds ∇θℓ to `grad`.
-    fn backward_gradient(&mut self, theta: &[f64], output_adjoint: f64, grad: &mut [f64]) {
+    /// After `tangent_forward` along u = (U, c): R²{z} = 2U R{a_in} + W R²{a_in} (θ + εu is
+    /// linear in ε) and R²{a} = σ''(z)R{z}² + σ'(z)R²{z}. The inputs have R{x} = R²{x} = 0.
+    fn second_tangent_forward(&mut self, theta: &[f64], u: &[f64]) {
         let Self { layers, work, .. } = self;
-        *work.adjoint.last_mut().expect("a network has an output unit") = output_adjoint;
+        for layer in layers.iter() {
+            let input_tangent = &work.tangent[layer.inputs..layer.outputs];
+            let (below, above) = work.second.split_at_mut(layer.outputs);
+            let input_second = &below[layer.inputs..];
+            let rows = layer.weights(theta).chunks_exact(layer.fan_in).zip(layer.weights(u).chunks_exact(layer.fan_in));
+            for (o, (row, u_row)) in rows.enumerate() {
+                let unit = layer.outputs + o;
+                let second_pre = 2.0 * dot(u_row, input_tangent) + dot(row, input_second);
+                work.second_pre[unit] = second_pre;
+                let tangent_pre = work.tangent_pre[unit];
+                above[o] = work.curvature[unit] * tangent_pre * tangent_pre + work.slope[unit] * second_pre;
+            }
+        }
+    }
+
+    /// After `residuals`: backpropagates the outputs' adjoints and adds ∇θℓ to `grad`.
+    fn backward_gradient(&mut self, theta: &[f64], grad: &mut [f64]) {
+        let Self { layers, work, .. } = self;
         for layer in layers.iter().rev() {
             let (below, above) = work.adjoint.split_at_mut(layer.outputs);
             let delta = &mut above[..layer.fan_out];
@@ -337,21 +426,12 @@ impl Mlp {
         }
     }
 
-    /// After `forward` and `tangent_forward`: backpropagates ∂ℓ/∂f = `output_adjoint` with its
-    /// derivative R{∂ℓ/∂f} = `output_tangent_adjoint` along v, and adds R{∇θℓ} = ∇²ℓ v to
+    /// After `residuals`, `tangent_forward` and `seed_tangent_adjoint`: backpropagates the
+    /// outputs' ∂ℓ/∂f with their derivatives R{∂ℓ/∂f} along v, and adds R{∇θℓ} = ∇²ℓ v to
     /// `out`. Per layer, with g = ∂ℓ/∂a: δ = σ'g, R{δ} = σ''R{z}g + σ'R{g}; the rows of W get
     /// R{δ}a_inᵀ + δR{a_in}ᵀ; and the inputs get g_in = Wᵀδ, R{g_in} = Vᵀδ + WᵀR{δ}.
-    fn backward_hessian(
-        &mut self,
-        theta: &[f64],
-        v: &[f64],
-        output_adjoint: f64,
-        output_tangent_adjoint: f64,
-        out: &mut [f64],
-    ) {
+    fn backward_hessian(&mut self, theta: &[f64], v: &[f64], out: &mut [f64]) {
         let Self { layers, work, .. } = self;
-        *work.adjoint.last_mut().expect("a network has an output unit") = output_adjoint;
-        *work.tangent_adjoint.last_mut().expect("a network has an output unit") = output_tangent_adjoint;
         for layer in layers.iter().rev() {
             let (below, above) = work.adjoint.split_at_mut(layer.outputs);
             let (tangent_below, tangent_above) = work.tangent_adjoint.split_at_mut(layer.outputs);
@@ -393,4 +473,77 @@ impl Mlp {
             }
         }
     }
+
+    /// After `residuals`, both tangent passes along u and `seed_tangent_adjoint`: the
+    /// backward pass of `backward_hessian` carried one order further, adding R²{∇θℓ} to `out`.
+    /// Per unit, δ = σ'g, R{δ} = σ''R{z}g + σ'R{g} and
+    /// R²{δ} = σ'''R{z}²g + σ''R²{z}g + 2σ''R{z}R{g} + σ'R²{g}; the rows of W get
+    /// R²{δ}a_inᵀ + 2R{δ}R{a_in}ᵀ + δR²{a_in}ᵀ; and R²{g_in} = 2UᵀR{δ} + WᵀR²{δ}.
+    fn backward_third(&mut self, theta: &[f64], u: &[f64], out: &mut [f64]) {
+        let Self { layers, work, .. } = self;
+        for layer in layers.iter().rev() {
+            let (below, above) = work.adjoint.split_at_mut(layer.outputs);
+            let (tangent_below, tangent_above) = work.tangent_adjoint.split_at_mut(layer.outputs);
+            let (second_below, second_above) = work.second_adjoint.split_at_mut(layer.outputs);
+            let delta = &mut above[..layer.fan_out];
+            let tangent_delta = &mut tangent_above[..layer.fan_out];
+            let second_delta = &mut second_above[..layer.fan_out];
+            for o in 0..layer.fan_out {
+                let unit = layer.outputs + o;
+                let (g, tg, sg) = (delta[o], tangent_delta[o], second_delta[o]);
+                let (slope, curvature) = (work.slope[unit], work.curvature[unit]);
+                let third = layer.activation.third_derivative(work.pre[unit], work.value[unit], slope);
+                let (tz, sz) = (work.tangent_pre[unit], work.second_pre[unit]);
+                second_delta[o] = third * tz * tz * g + curvature * sz * g + 2.0 * curvature * tz * tg + slope * sg;
+                tangent_delta[o] = curvature * tz * g + slope * tg;
+                delta[o] = slope * g;
+            }
+
+            let input = &work.value[layer.inputs..layer.outputs];
+            let input_tangent = &work.tangent[layer.inputs..layer.outputs];
+            let input_second = &work.second[layer.inputs..layer.outputs];
+            let (out_weights, out_biases) =
+                out[layer.weights..layer.biases + layer.fan_out].split_at_mut(layer.biases - layer.weights);
+            let rows = out_weights.chunks_exact_mut(layer.fan_in).zip(out_biases);
+            for (o, (out_row, out_bias)) in rows.enumerate() {
+                let (d, td, sd) = (delta[o], tangent_delta[o], second_delta[o]);
+                for (((h, &a), &ta), &sa) in out_row.iter_mut().zip(input).zip(input_tangent).zip(input_second) {
+                    *h += sd * a + 2.0 * td * ta + d * sa;
+                }
+                *out_bias += sd;
+            }
+
+            if !layer.is_first() {
+                let input_adjoint = &mut below[layer.inputs..];
+                let input_tangent_adjoint = &mut tangent_below[layer.inputs..];
+                let input_second_adjoint = &mut second_below[layer.inputs..];
+                input_adjoint.fill(0.0);
+                input_tangent_adjoint.fill(0.0);
+                input_second_adjoint.fill(0.0);
+                let fan_in = layer.fan_in;
+                let rows = layer.weights(theta).chunks_exact(fan_in).zip(layer.weights(u).chunks_exact(fan_in));
+                for (o, (row, u_row)) in rows.enumerate() {
+                    let (d, td, sd) = (delta[o], tangent_delta[o], second_delta[o]);
+                    for i in 0..fan_in {
+                        input_adjoint[i] += d * row[i];
+                        input_tangent_adjoint[i] += d * u_row[i] + td * row[i];
+                        input_second_adjoint[i] += 2.0 * td * u_row[i] + sd * row[i];
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// Calls `visit` with every sample of `batch`, or with every sample of `data` when None.
+fn for_each_sample(data: &Dataset, batch: Option<&[usize]>, mut visit: impl FnMut(usize)) {
+    match batch {
+        Some(batch) => batch.iter().for_each(|&j| visit(j)),
+        None => (0..data.len()).for_each(visit),
+    }
+}
+
+/// The position of the largest value (the first of equal ones).
+fn argmax(values: &[f64]) -> usize {
+    values.iter().enumerate().fold(0, |best, (i, &v)| if v > values[best] { i } else { best })
 }

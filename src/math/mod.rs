@@ -6,6 +6,7 @@
 pub mod activation;
 pub mod datasets;
 pub mod dense;
+pub mod digits;
 pub mod distribution;
 pub mod eos1;
 pub mod function_space;

@@ -31,6 +31,7 @@ struct TanhSigma;
 struct ReluSigma;
 struct SoftplusSigma;
 struct IdentitySigma;
+struct GeluSigma;
 
 impl Sigma for TanhSigma {
     #[inline(always)]
@@ -46,6 +47,12 @@ impl Sigma for ReluSigma {
     }
 }
 
+impl Sigma for GeluSigma {
+    #[inline(always)]
+    fn eval(z: f64) -> (f64, f64, f64) {
+        activation::gelu(z)
+    }
+}
 impl Sigma for SoftplusSigma {
     #[inline(always)]
     fn eval(z: f64) -> (f64, f64, f64) {
@@ -180,6 +187,7 @@ impl ShallowTables {
             Activation::Relu => self.evaluate_with::<ReluSigma>(theta, grad, curvature),
             Activation::Softplus => self.evaluate_with::<SoftplusSigma>(theta, grad, curvature),
             Activation::Identity => self.evaluate_with::<IdentitySigma>(theta, grad, curvature),
+            Activation::Gelu => self.evaluate_with::<GeluSigma>(theta, grad, curvature),
         }
     }
 

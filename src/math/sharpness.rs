@@ -219,7 +219,7 @@ impl CurvatureModel for MlpModel {
     }
 
     fn hessian_vec(&mut self, v: &[f64], out: &mut [f64]) {
-        self.mlp.hessian_vec(&self.theta, &self.data, v, out)
+        self.mlp.hessian_vec(&self.theta, &self.data, None, v, out)
     }
 
     fn num_samples(&self) -> usize {

@@ -1,15 +1,15 @@
 //! Saved runs: a training figure's settings, data and parameters θ as one JSON document, so a
 //! run can be shared, reloaded in the page, or resumed from the command line.
 //!
-//! The format (version 1):
+//! The format (version 2):
 //!
 //! ```json
 //! {
 //!   "format": "sgd-stability run",
-//!   "version": 1,
+//!   "version": 2,
 //!   "figure": "edge-of-stability",
 //!   "params": { "eta": "0.06", "activation": "tanh", ... },
-//!   "data": { "input_dim": 1, "x": [-1.0, ...], "y": [1.0, ...] },
+//!   "data": { "input_dim": 1, "output_dim": 1, "x": [-1.0, ...], "y": [1.0, ...] },
 //!   "theta": [0.12, ...],
 //!   "step": 0
 //! }
@@ -17,7 +17,8 @@
 //!
 //! `params` holds every parameter as the text a link would carry (choices by name); each goes
 //! through the same validation as a slider or a link. `data.x` is row-major, `input_dim` values
-//! per point. `theta` is laid out as the figure's network documents, and `step` says how many
+//! per point, and so is `data.y`, `output_dim` values per point (one-hot for classes). Version 1,
+//! written before networks had several outputs, has no `output_dim` and reads as one output. `theta` is laid out as the figure's network documents, and `step` says how many
 //! updates produced it, counted from the start of training (at most [`MAX_STEP`]): a run
 //! resumed from a file counts on from there. Reading never panics: oversized, malformed or
 //! inconsistent documents are refused with a message.
@@ -32,6 +33,8 @@ use crate::math::datasets::Dataset;
 
 /// The `format` field of every run file.
 pub const FORMAT: &str = "sgd-stability run";
+/// The version this build writes; it reads this one and every earlier one.
+pub const VERSION: u32 = 2;
 /// Documents longer than this are refused before parsing (the largest network and data set
 /// the page trains fit in far less).
 pub const MAX_LEN: usize = 16 << 20;
@@ -53,6 +56,9 @@ pub struct RunFile {
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct DataFile {
     pub input_dim: usize,
+    /// Absent from version 1, whose targets are single values.
+    #[serde(default = "one_output")]
+    pub output_dim: usize,
     pub x: Vec<f64>,
     pub y: Vec<f64>,
 }
@@ -62,10 +68,15 @@ impl RunFile {
     pub fn new<F: Figure>(params: &ParamValues, data: &Dataset, theta: &[f64], step: usize) -> Self {
         Self {
             format: FORMAT.to_string(),
-            version: 1,
+            version: VERSION,
             figure: F::ID.to_string(),
             params: params.iter().map(|(spec, _)| (spec.key.to_string(), params.text(spec))).collect(),
-            data: DataFile { input_dim: data.input_dim, x: data.x.clone(), y: data.y.clone() },
+            data: DataFile {
+                input_dim: data.input_dim,
+                output_dim: data.output_dim,
+                x: data.x.clone(),
+                y: data.y.clone(),
+            },
             theta: theta.to_vec(),
             step,
         }
@@ -80,8 +91,14 @@ impl RunFile {
         if run.format != FORMAT {
             return Err(format!("not a run file: its format is \u{201c}{}\u{201d}", run.format));
         }
-        if run.version != 1 {
-            return Err(format!("run files of version {} are not supported (this build reads version 1)", run.version));
+        if !(1..=VERSION).contains(&run.version) {
+            return Err(format!(
+                "run files of version {} are not supported (this build reads versions 1 to {VERSION})",
+                run.version
+            ));
+        }
+        if run.version == 1 && run.data.output_dim != 1 {
+            return Err("a run file of version 1 has one output per point; this one says otherwise".into());
         }
         if run.step > MAX_STEP {
             return Err(format!("the run file's step {} is beyond {MAX_STEP}", run.step));
@@ -112,6 +129,10 @@ impl RunFile {
 
     /// The data set, checked (dimensions, lengths, finite values).
     pub fn dataset(&self) -> Result<Dataset, String> {
-        Dataset::new(self.data.input_dim, self.data.x.clone(), self.data.y.clone())
+        Dataset::new(self.data.input_dim, self.data.output_dim, self.data.x.clone(), self.data.y.clone())
     }
+}
+
+fn one_output() -> usize {
+    1
 }

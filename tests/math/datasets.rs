@@ -64,18 +64,24 @@ fn out_of_range_arguments_are_refused_with_a_reason() {
         (Dataset::chebyshev(4, 1), "number of points must be 2 to 500, got 1"),
         (Dataset::chebyshev(4, 501), "number of points must be 2 to 500, got 501"),
         (Dataset::random_labels(0, 1, 1), "number of points must be 2 to 500, got 0"),
-        (Dataset::random_labels(10, 3, 1), "input dimension must be 1 or 2, got 3"),
+        (Dataset::random_labels(10, 65, 1), "input dimension must be 1 to 64, got 65"),
         (Dataset::regression_2d(1000, 1), "number of points must be 2 to 500, got 1000"),
-        (Dataset::new(1, vec![], vec![]), "no points"),
-        (Dataset::new(2, vec![0.0; 5], vec![0.0; 3]), "3 labels need 6 input coordinates in dimension 2, got 5"),
-        (Dataset::new(1, vec![0.0, f64::NAN], vec![1.0, 2.0]), "input coordinate 1 is not a finite number"),
-        (Dataset::new(1, vec![0.0, 1.0], vec![1.0, f64::INFINITY]), "label 1 is not a finite number"),
-        (Dataset::new(0, vec![], vec![1.0]), "input dimension must be 1 or 2, got 0"),
+        (Dataset::new(1, 1, vec![], vec![]), "no points"),
+        (Dataset::new(2, 1, vec![0.0; 5], vec![0.0; 3]), "3 targets need 6 input coordinates in dimension 2, got 5"),
+        (Dataset::new(1, 1, vec![0.0, f64::NAN], vec![1.0, 2.0]), "input coordinate 1 is not a finite number"),
+        (Dataset::new(1, 1, vec![0.0, 1.0], vec![1.0, f64::INFINITY]), "target value 1 is not a finite number"),
+        (Dataset::new(0, 1, vec![], vec![1.0]), "input dimension must be 1 to 64, got 0"),
+        (Dataset::new(1, 0, vec![0.0], vec![1.0]), "output dimension must be 1 to 10, got 0"),
+        (Dataset::new(1, 11, vec![0.0], vec![1.0; 11]), "output dimension must be 1 to 10, got 11"),
+        (Dataset::new(1, 3, vec![0.0, 1.0], vec![1.0; 5]), "5 target values do not split into targets of dimension 3"),
+        (Dataset::new(2, 3, vec![0.0; 6], vec![1.0; 6]), "2 targets need 4 input coordinates in dimension 2, got 6"),
+        (Dataset::digits(0), "the digits set has 1 to 1797 images, asked for 0"),
+        (Dataset::digits(1798), "the digits set has 1 to 1797 images, asked for 1798"),
     ] {
         let message = result.expect_err("out of range");
         assert!(message.contains(needle), "{message:?} lacks {needle:?}");
     }
-    assert!(Dataset::new(2, vec![0.5, -0.5], vec![1.0]).is_ok());
+    assert!(Dataset::new(2, 1, vec![0.5, -0.5], vec![1.0]).is_ok());
 }
 
 #[test]
@@ -123,7 +129,7 @@ fn regression_2d_is_its_documented_target_on_seeded_points() {
 
 #[test]
 fn points_and_the_lecture_form() {
-    let set = Dataset::new(2, vec![1.0, 2.0, 3.0, 4.0, 5.0, 6.0], vec![7.0, 8.0, 9.0]).unwrap();
+    let set = Dataset::new(2, 1, vec![1.0, 2.0, 3.0, 4.0, 5.0, 6.0], vec![7.0, 8.0, 9.0]).unwrap();
     assert_eq!((set.point(0), set.point(2)), (&[1.0, 2.0][..], &[5.0, 6.0][..]));
     assert!(!set.is_empty());
     assert!(set.to_shallow_data().is_none());
@@ -131,4 +137,28 @@ fn points_and_the_lecture_form() {
     let data = line.to_shallow_data().unwrap();
     assert_eq!((data.x, data.y), (line.x.clone(), line.y.clone()));
     assert_eq!(line.point(3), &[line.x[3]][..]);
+}
+
+/// The digits are the published set: 1,797 images of 64 pixels in [0, 1] (counts 0 to 16 over
+/// 16), one-hot targets, the published class counts, and the first image's known pixels.
+#[test]
+fn digits_are_the_published_set_scaled_and_one_hot() {
+    let all = Dataset::digits(1797).unwrap();
+    assert_eq!((all.len(), all.input_dim, all.output_dim), (1797, 64, 10));
+    assert!(all.x.iter().all(|&p| (0.0..=1.0).contains(&p) && (p * 16.0).fract() == 0.0));
+    assert!(all.x.contains(&1.0), "some pixel is saturated (16)");
+    let mut counts = [0usize; 10];
+    for j in 0..all.len() {
+        let target = all.target(j);
+        assert_eq!(target.iter().filter(|&&t| t == 1.0).count(), 1, "image {j}: not one-hot");
+        assert_eq!(target.iter().sum::<f64>(), 1.0);
+        counts[target.iter().position(|&t| t == 1.0).unwrap()] += 1;
+    }
+    assert_eq!(counts, [178, 182, 177, 183, 181, 182, 181, 179, 174, 180]);
+    // The first image is a 0: its top row is 0 0 5 13 9 1 0 0.
+    let top_row: Vec<f64> = all.point(0)[..8].iter().map(|p| p * 16.0).collect();
+    assert_eq!(top_row, [0.0, 0.0, 5.0, 13.0, 9.0, 1.0, 0.0, 0.0]);
+    assert_eq!(all.target(0)[0], 1.0);
+    let first = Dataset::digits(500).unwrap();
+    assert_eq!((first.len(), &first.x[..], &first.y[..]), (500, &all.x[..500 * 64], &all.y[..500 * 10]));
 }

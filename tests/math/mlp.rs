@@ -1,10 +1,12 @@
 //! Derivatives of the fully connected networks of `math::mlp` and of their square loss.
 //!
-//! Every architecture family is covered: 1, 2 and 3 hidden layers × input dimension 1 and 2 ×
-//! the four activations, on random θ and random data. The gradient is checked against central
-//! differences of the loss, the Hessian-vector product against central differences of the
-//! gradient, the dense Hessian built from it for symmetry and its top eigenvalue against
-//! Lanczos. With one hidden layer on the line, the network must be the lecture's network of
+//! Every architecture family is covered: 1, 2 and 3 hidden layers × (input, output) dimensions
+//! (1, 1), (2, 1) and (2, 3) × the five activations, on random θ and random data. The gradient
+//! is checked against central differences of the loss, the Hessian-vector product against
+//! central differences of the gradient, the curvature gradient ∇³L[u, u, ·] against central
+//! differences of the Hessian-vector product (and, at the top eigenvector, against the slope of
+//! the dense top eigenvalue), the dense Hessian built from the product for symmetry and its top
+//! eigenvalue against Lanczos. With one hidden layer on the line, the network must be the lecture's network of
 //! `math::network` to rounding. ReLU is piecewise linear, so its cases are redrawn until no
 //! pre-activation lies within `KNOT_MARGIN` of 0, where the finite differences never straddle a
 //! kink.
@@ -55,17 +57,22 @@ const KNOT_MARGIN: f64 = 1e-4;
 /// Points per random data set.
 const POINTS: usize = 7;
 
-/// Every architecture the tests sweep: depth × input dimension × activation.
+/// Every architecture the tests sweep: depth × (input, output) dimensions × activation.
 fn architectures() -> Vec<Architecture> {
     let mut out = Vec::new();
     for hidden in HIDDEN {
-        for input_dim in [1, 2] {
+        for (input_dim, output_dim) in [(1, 1), (2, 1), (2, 3)] {
             for activation in Activation::ALL {
-                out.push(Architecture { input_dim, hidden: hidden.to_vec(), activation });
+                out.push(Architecture { input_dim, hidden: hidden.to_vec(), activation, output_dim });
             }
         }
     }
     out
+}
+
+/// One output, as the lecture's networks have.
+fn scalar(input_dim: usize, hidden: &[usize], activation: Activation) -> Architecture {
+    Architecture { input_dim, hidden: hidden.to_vec(), activation, output_dim: 1 }
 }
 
 fn random_vec(rng: &mut Rng, len: usize) -> Vec<f64> {
@@ -90,7 +97,7 @@ fn diff_norm(a: &[f64], b: &[f64]) -> f64 {
 /// The network written out naively from the documented layout: layer by layer, W (entry
 /// (o, i) at offset o·fan_in + i) then b, the output layer last. Returns f(x) and every hidden
 /// pre-activation.
-fn reference_forward(arch: &Architecture, theta: &[f64], x: &[f64]) -> (f64, Vec<f64>) {
+fn reference_forward(arch: &Architecture, theta: &[f64], x: &[f64]) -> (Vec<f64>, Vec<f64>) {
     let mut input = x.to_vec();
     let mut pre_activations = Vec::new();
     let mut offset = 0;
@@ -108,18 +115,25 @@ fn reference_forward(arch: &Architecture, theta: &[f64], x: &[f64]) -> (f64, Vec
                 Activation::Relu => z.max(0.0),
                 Activation::Softplus => z.exp().ln_1p(),
                 Activation::Identity => z,
+                Activation::Gelu => 0.5 * z * (1.0 + libm::erf(z / std::f64::consts::SQRT_2)),
             };
         }
         offset += width * (fan_in + 1);
         input = output;
     }
-    let f = theta[offset + input.len()] + input.iter().enumerate().map(|(i, a)| theta[offset + i] * a).sum::<f64>();
-    assert_eq!(offset + input.len() + 1, theta.len(), "the reference layout does not cover θ");
+    let fan_in = input.len();
+    let f = (0..arch.output_dim)
+        .map(|o| {
+            let bias = theta[offset + arch.output_dim * fan_in + o];
+            bias + input.iter().enumerate().map(|(i, a)| theta[offset + o * fan_in + i] * a).sum::<f64>()
+        })
+        .collect();
+    assert_eq!(offset + arch.output_dim * (fan_in + 1), theta.len(), "the reference layout does not cover θ");
     (f, pre_activations)
 }
 
 /// A random case: a network, θ ~ N(0, 1) entrywise and `POINTS` points uniform in [−1, 1]^d
-/// with standard normal labels; ReLU cases are redrawn until every pre-activation is at least
+/// with standard normal targets; ReLU cases are redrawn until every pre-activation is at least
 /// `KNOT_MARGIN` away from 0.
 struct Case {
     mlp: Mlp,
@@ -132,7 +146,8 @@ fn random_case(arch: &Architecture, rng: &mut Rng) -> Case {
     loop {
         let theta = random_vec(rng, mlp.num_params());
         let x = (0..POINTS * arch.input_dim).map(|_| uniform(rng, -1.0, 1.0)).collect();
-        let data = Dataset::new(arch.input_dim, x, random_vec(rng, POINTS)).expect("valid data");
+        let y = random_vec(rng, POINTS * arch.output_dim);
+        let data = Dataset::new(arch.input_dim, arch.output_dim, x, y).expect("valid data");
         let near_knot = (0..data.len())
             .any(|j| reference_forward(arch, &theta, data.point(j)).1.iter().any(|z| z.abs() < KNOT_MARGIN));
         if arch.activation == Activation::Relu && near_knot {
@@ -155,7 +170,7 @@ fn cases() -> Vec<Case> {
 
 fn label(case: &Case) -> String {
     let arch = case.mlp.architecture();
-    format!("{} d={} hidden={:?}", arch.activation.name(), arch.input_dim, arch.hidden)
+    format!("{} d={} c={} hidden={:?}", arch.activation.name(), arch.input_dim, arch.output_dim, arch.hidden)
 }
 
 fn gradient(mlp: &mut Mlp, data: &Dataset, theta: &[f64]) -> Vec<f64> {
@@ -166,13 +181,13 @@ fn gradient(mlp: &mut Mlp, data: &Dataset, theta: &[f64]) -> Vec<f64> {
 
 fn hessian_vec(case: &mut Case, v: &[f64]) -> Vec<f64> {
     let mut hv = vec![0.0; case.mlp.num_params()];
-    case.mlp.hessian_vec(&case.theta, &case.data, v, &mut hv);
+    case.mlp.hessian_vec(&case.theta, &case.data, None, v, &mut hv);
     hv
 }
 
 fn dense_hessian(case: &mut Case) -> DMatrix<f64> {
     let Case { mlp, theta, data } = case;
-    matrix_of(mlp.num_params(), |v, out| mlp.hessian_vec(theta, data, v, out))
+    matrix_of(mlp.num_params(), |v, out| mlp.hessian_vec(theta, data, None, v, out))
 }
 
 /// The parameter layout is the documented one: the network agrees with a naive evaluation
@@ -182,13 +197,16 @@ fn eval_follows_the_documented_layout() {
     for mut case in cases() {
         for j in 0..case.data.len() {
             let x = case.data.point(j).to_vec();
-            let f = case.mlp.eval(&case.theta, &x);
             let (expected, _) = reference_forward(case.mlp.architecture(), &case.theta, &x);
-            assert!(
-                (f - expected).abs() <= 1e-13 * (1.0 + expected.abs()),
-                "{}: f = {f}, reference {expected}",
-                label(&case)
-            );
+            let f = case.mlp.eval(&case.theta, &x).to_vec();
+            assert_eq!(f.len(), expected.len());
+            for (f, expected) in f.iter().zip(&expected) {
+                assert!(
+                    (f - expected).abs() <= 1e-13 * (1.0 + expected.abs()),
+                    "{}: f = {f}, reference {expected}",
+                    label(&case)
+                );
+            }
         }
     }
 }
@@ -200,7 +218,7 @@ fn one_hidden_layer_on_the_line_is_the_lecture_network() {
     let mut rng = seeded(11);
     for activation in [Activation::Tanh, Activation::Relu] {
         for width in [1, 3, 10, 64] {
-            let arch = Architecture { input_dim: 1, hidden: vec![width], activation };
+            let arch = scalar(1, &[width], activation);
             let mut mlp = Mlp::new(arch).unwrap();
             let data = Dataset::random_labels(9, 1, width as u64).unwrap();
             let problem = Regression::new(ShallowNet::new(width, activation), data.to_shallow_data().unwrap());
@@ -216,7 +234,7 @@ fn one_hidden_layer_on_the_line_is_the_lecture_network() {
             };
             for _ in 0..3 {
                 let theta = random_vec(&mut rng, p);
-                let values: Vec<f64> = data.x.iter().map(|&x| mlp.eval(&theta, &[x])).collect();
+                let values: Vec<f64> = data.x.iter().map(|&x| mlp.eval(&theta, &[x])[0]).collect();
                 let expected: Vec<f64> = data.x.iter().map(|&x| problem.net.eval(&theta, x)).collect();
                 close(&values, &expected, "f");
                 let loss = mlp.loss(&theta, &data);
@@ -233,7 +251,7 @@ fn one_hidden_layer_on_the_line_is_the_lecture_network() {
                 close(&g, &expected_g, "batch ∇L");
                 let v = random_vec(&mut rng, p);
                 let mut hv = vec![0.0; p];
-                mlp.hessian_vec(&theta, &data, &v, &mut hv);
+                mlp.hessian_vec(&theta, &data, None, &v, &mut hv);
                 let mut expected_hv = vec![0.0; p];
                 problem.hessian_vec(&theta, &v, &mut expected_hv, &mut scratch);
                 close(&hv, &expected_hv, "∇²L v");
@@ -301,24 +319,30 @@ fn dense_hessian_is_symmetric_and_lanczos_finds_its_top_eigenvalue() {
         let p = case.mlp.num_params();
         let start = random_vec(&mut rng, p);
         let Case { mlp, theta, data } = &mut case;
-        let ritz = Lanczos::new(p, p).top(1, &start, |v, out| mlp.hessian_vec(theta, data, v, out)).expect("finite");
+        let ritz =
+            Lanczos::new(p, p).top(1, &start, |v, out| mlp.hessian_vec(theta, data, None, v, out)).expect("finite");
         let err = (ritz.values[0] - top).abs();
         assert!(err <= 1e-8 * top.abs(), "{}: Lanczos {} vs dense {top} (err {err:e})", label(&case), ritz.values[0]);
     }
 }
 
-/// SGD's batch gradients are unbiased pieces of the full one: over a partition of the data
-/// into batches, the batch losses and gradients weighted by |B|/n add up to the full ones.
+/// SGD's batch gradients and batch Hessians are unbiased pieces of the full ones: over a
+/// partition of the data into batches, the batch losses, gradients and Hessian-vector products
+/// weighted by |B|/n add up to the full ones.
 #[test]
 fn batch_gradients_average_to_the_full_gradient() {
     let mut rng = seeded(9);
     for arch in architectures() {
         let mlp = Mlp::new(arch.clone()).unwrap();
-        let data = Dataset::random_labels(10, arch.input_dim, 5).unwrap();
+        let x = (0..10 * arch.input_dim).map(|_| uniform(&mut rng, -1.0, 1.0)).collect();
+        let y = random_vec(&mut rng, 10 * arch.output_dim);
+        let data = Dataset::new(arch.input_dim, arch.output_dim, x, y).unwrap();
         let mut case = Case { theta: random_vec(&mut rng, mlp.num_params()), mlp, data };
         let p = case.mlp.num_params();
         let order: Vec<usize> = [7, 2, 9, 0, 4, 1, 8, 3, 6, 5].to_vec();
+        let v = random_vec(&mut rng, p);
         let (mut loss_sum, mut grad_sum, mut g) = (0.0, vec![0.0; p], vec![0.0; p]);
+        let (mut hv_sum, mut hv) = (vec![0.0; p], vec![0.0; p]);
         let mut start = 0;
         for size in [3, 1, 4, 2] {
             let batch = &order[start..start + size];
@@ -326,11 +350,19 @@ fn batch_gradients_average_to_the_full_gradient() {
             let weight = size as f64 / 10.0;
             loss_sum += weight * case.mlp.loss_and_gradient(&case.theta, &case.data, Some(batch), &mut g);
             grad_sum.iter_mut().zip(&g).for_each(|(s, gi)| *s += weight * gi);
+            case.mlp.hessian_vec(&case.theta, &case.data, Some(batch), &v, &mut hv);
+            hv_sum.iter_mut().zip(&hv).for_each(|(s, hi)| *s += weight * hi);
         }
         let loss = case.mlp.loss(&case.theta, &case.data);
         let full = gradient(&mut case.mlp, &case.data, &case.theta);
+        let full_hv = hessian_vec(&mut case, &v);
         assert!((loss_sum - loss).abs() <= 1e-13 * loss, "{}: losses {loss_sum} vs {loss}", label(&case));
         assert!(diff_norm(&grad_sum, &full) <= 1e-13 * norm(&full), "{}: batch gradients do not average", label(&case));
+        assert!(
+            diff_norm(&hv_sum, &full_hv) <= 1e-13 * norm(&full_hv),
+            "{}: batch Hessians do not average",
+            label(&case)
+        );
         assert_eq!(case.mlp.loss_and_gradient(&case.theta, &case.data, Some(&[]), &mut g), 0.0);
         assert!(g.iter().all(|&gi| gi == 0.0), "an empty batch has gradient 0");
     }
@@ -344,7 +376,7 @@ fn linear_network_hessian_matches_the_hand_derived_formula() {
     let mut rng = seeded(10);
     for input_dim in [1, 2] {
         for width in [1, 4] {
-            let arch = Architecture { input_dim, hidden: vec![width], activation: Activation::Identity };
+            let arch = scalar(input_dim, &[width], Activation::Identity);
             let mlp = Mlp::new(arch).unwrap();
             let data = Dataset::random_labels(6, input_dim, 3).unwrap();
             let p = mlp.num_params();
@@ -398,37 +430,45 @@ fn calls_are_repeatable_and_allocate_nothing() {
         let (u, v) = (random_vec(&mut rng, p), random_vec(&mut rng, p));
         let (mut first, mut again, mut other, mut g) = (vec![0.0; p], vec![0.0; p], vec![0.0; p], vec![0.0; p]);
         let before = allocations();
-        case.mlp.hessian_vec(&case.theta, &case.data, &v, &mut first);
-        case.mlp.hessian_vec(&case.theta, &case.data, &u, &mut other);
+        case.mlp.hessian_vec(&case.theta, &case.data, None, &v, &mut first);
+        case.mlp.hessian_vec(&case.theta, &case.data, Some(&[1, 3]), &u, &mut other);
+        case.mlp.curvature_gradient(&case.theta, &case.data, &u, &mut other);
         let loss = case.mlp.loss_and_gradient(&case.theta, &case.data, Some(&[2, 0]), &mut g);
-        let f = case.mlp.eval(&case.theta, case.data.point(1));
+        let f = case.mlp.eval(&case.theta, case.data.point(1))[0];
         let full_loss = case.mlp.loss(&case.theta, &case.data);
-        case.mlp.hessian_vec(&case.theta, &case.data, &v, &mut again);
+        let accuracy = case.mlp.accuracy(&case.theta, &case.data);
+        case.mlp.hessian_vec(&case.theta, &case.data, None, &v, &mut again);
         assert_eq!(allocations(), before, "{}: a call allocated", label(&case));
         assert!(first.iter().zip(&again).all(|(a, b)| a.to_bits() == b.to_bits()), "{}: results drift", label(&case));
         assert!(loss.is_finite() && f.is_finite() && full_loss.is_finite());
+        assert_eq!(accuracy.is_some(), case.mlp.architecture().output_dim > 1);
     }
 }
 
 #[test]
 fn num_params_counts_every_layer() {
-    let arch = Architecture { input_dim: 2, hidden: vec![3, 4], activation: Activation::Tanh };
+    let arch = scalar(2, &[3, 4], Activation::Tanh);
     assert_eq!(arch.num_params(), 3 * (2 + 1) + 4 * (3 + 1) + (4 + 1));
     assert_eq!(Mlp::new(arch.clone()).unwrap().num_params(), arch.num_params());
-    let lecture = Architecture { input_dim: 1, hidden: vec![100], activation: Activation::Tanh };
+    let lecture = scalar(1, &[100], Activation::Tanh);
     assert_eq!(lecture.num_params(), 301);
-    let widest = Architecture { input_dim: 2, hidden: vec![256; 3], activation: Activation::Relu };
+    let widest = scalar(2, &[256; 3], Activation::Relu);
     assert_eq!(widest.num_params(), 256 * 3 + 2 * 256 * 257 + 257);
+    // EOS-3: 64 pixels, 64 tanh units, 10 classes.
+    let eos3 = Architecture { input_dim: 64, hidden: vec![64], activation: Activation::Tanh, output_dim: 10 };
+    assert_eq!(eos3.num_params(), 4810);
 }
 
 /// Out-of-range architectures are refused with a message naming what is wrong.
 #[test]
 fn validation_explains_out_of_range_architectures() {
-    let arch =
-        |input_dim, hidden: &[usize]| Architecture { input_dim, hidden: hidden.to_vec(), activation: Activation::Tanh };
+    let arch = |input_dim, hidden: &[usize]| scalar(input_dim, hidden, Activation::Tanh);
+    let outputs = |output_dim| Architecture { output_dim, ..arch(2, &[4]) };
     for (bad, needle) in [
-        (arch(0, &[4]), "input dimension must be 1 or 2, got 0"),
-        (arch(3, &[4]), "input dimension must be 1 or 2, got 3"),
+        (arch(0, &[4]), "input dimension must be 1 to 64, got 0"),
+        (arch(65, &[4]), "input dimension must be 1 to 64, got 65"),
+        (outputs(0), "output dimension must be 1 to 10, got 0"),
+        (outputs(11), "output dimension must be 1 to 10, got 11"),
         (arch(1, &[]), "1 to 3 hidden layers, got 0"),
         (arch(1, &[4, 4, 4, 4]), "1 to 3 hidden layers, got 4"),
         (arch(2, &[4, 0]), "hidden layer 2 has width 0"),
@@ -438,7 +478,7 @@ fn validation_explains_out_of_range_architectures() {
         assert!(message.contains(needle), "{bad:?}: message {message:?} lacks {needle:?}");
         assert_eq!(Mlp::new(bad).expect_err("out of range"), message);
     }
-    for ok in [arch(1, &[1]), arch(2, &[256, 256, 256]), arch(1, &[7, 1])] {
+    for ok in [arch(1, &[1]), arch(2, &[256, 256, 256]), arch(1, &[7, 1]), arch(64, &[64]), outputs(10)] {
         assert_eq!(ok.validate(), Ok(()));
     }
 }
@@ -447,7 +487,7 @@ fn validation_explains_out_of_range_architectures() {
 /// layer's weights with variance 1/fan_in.
 #[test]
 fn init_is_lecun_normal_with_zero_biases() {
-    let arch = Architecture { input_dim: 2, hidden: vec![256, 128], activation: Activation::Tanh };
+    let arch = scalar(2, &[256, 128], Activation::Tanh);
     let theta = arch.init(&mut seeded(1));
     assert_eq!(theta.len(), arch.num_params());
     assert_eq!(theta, arch.init(&mut seeded(1)));
@@ -465,19 +505,22 @@ fn init_is_lecun_normal_with_zero_biases() {
     }
 }
 
-/// σ' and σ'' of each activation are the derivatives of σ (away from ReLU's knot), softplus
-/// neither overflows nor loses its tail, and names round-trip.
+/// σ', σ'' and σ''' of each activation are the derivatives of σ (away from ReLU's knot),
+/// GELU is z·Φ(z), softplus neither overflows nor loses its tail, and names round-trip.
 #[test]
 fn activations_have_consistent_derivatives_and_names() {
     for activation in Activation::ALL {
         assert_eq!(Activation::from_name(activation.name()), Some(activation));
         for z in [-3.1, -0.7, -0.01, 0.02, 0.5, 2.9] {
-            let (_, ds, dds) = activation.eval(z);
+            let (s, ds, dds) = activation.eval(z);
             let h = 1e-6;
             let slope = (activation.eval(z + h).0 - activation.eval(z - h).0) / (2.0 * h);
             let curvature = (activation.eval(z + h).1 - activation.eval(z - h).1) / (2.0 * h);
+            let third = (activation.eval(z + h).2 - activation.eval(z - h).2) / (2.0 * h);
+            let ddds = activation.third_derivative(z, s, ds);
             assert!((ds - slope).abs() <= 1e-8, "{activation:?} σ'({z}) = {ds}, fd {slope}");
             assert!((dds - curvature).abs() <= 1e-8, "{activation:?} σ''({z}) = {dds}, fd {curvature}");
+            assert!((ddds - third).abs() <= 1e-8, "{activation:?} σ'''({z}) = {ddds}, fd {third}");
         }
     }
     assert_eq!(Activation::from_name("relu"), Some(Activation::Relu));
@@ -490,4 +533,88 @@ fn activations_have_consistent_derivatives_and_names() {
     let tail = (-700.0f64).exp();
     assert!((value - tail).abs() <= 1e-15 * tail && (slope - tail).abs() <= 1e-15 * tail && curvature > 0.0);
     assert!((Activation::Softplus.eval(0.0).0 - 2f64.ln()).abs() <= 1e-16);
+    // GELU(1) = Φ(1) = 0.8413447460685429…, and far in the negative tail it keeps its relative
+    // accuracy: GELU(−10) = −10·Φ(−10) = −7.61985302416e-23.
+    assert!((Activation::Gelu.eval(1.0).0 - 0.841_344_746_068_542_9).abs() <= 1e-15);
+    assert!((Activation::Gelu.eval(-10.0).0 / -7.619_853_024_160_527e-23 - 1.0).abs() <= 1e-12);
+}
+
+/// The curvature gradient ∇³L[u, u, ·] is the derivative of the Hessian-vector product Hu
+/// along u, checked against central differences of it (the central flow's ∇S rests on it).
+#[test]
+fn curvature_gradient_matches_central_differences_of_the_hessian_vec() {
+    let mut rng = seeded(13);
+    for mut case in cases() {
+        let p = case.mlp.num_params();
+        let u = unit_vec(&mut rng, p);
+        let mut exact = vec![0.0; p];
+        case.mlp.curvature_gradient(&case.theta, &case.data, &u, &mut exact);
+        let h = 1e-5;
+        let shifted = |sign: f64| -> Vec<f64> { case.theta.iter().zip(&u).map(|(t, d)| t + sign * h * d).collect() };
+        let (plus, minus) = (shifted(1.0), shifted(-1.0));
+        let (mut hu_plus, mut hu_minus) = (vec![0.0; p], vec![0.0; p]);
+        case.mlp.hessian_vec(&plus, &case.data, None, &u, &mut hu_plus);
+        case.mlp.hessian_vec(&minus, &case.data, None, &u, &mut hu_minus);
+        let fd: Vec<f64> = hu_plus.iter().zip(&hu_minus).map(|(a, b)| (a - b) / (2.0 * h)).collect();
+        let err = diff_norm(&exact, &fd);
+        let size = norm(&exact);
+        if matches!(case.mlp.architecture().activation, Activation::Identity | Activation::Relu) {
+            // Piecewise polynomial in θ, where dead units can leave nothing to differentiate.
+            assert!(err <= 1e-6 * (1.0 + size), "{}: ‖∇³L[u,u] − fd‖ = {err:e}", label(&case));
+            continue;
+        }
+        assert!(size > 1e-3, "{}: a degenerate case (‖∇³L[u,u]‖ = {size:e}) tests nothing", label(&case));
+        assert!(err <= 1e-6 * size, "{}: ‖∇³L[u,u] − fd‖ = {err:e}, ‖∇³L[u,u]‖ = {size:e}", label(&case));
+    }
+}
+
+/// At the top eigenvector u of the dense Hessian, ∇³L[u, u, ·] is the gradient of the top
+/// eigenvalue: its inner product with a random direction w is the slope of λ_max(θ + εw).
+#[test]
+fn curvature_gradient_at_the_top_eigenvector_is_the_gradient_of_the_sharpness() {
+    let mut rng = seeded(14);
+    for mut case in cases().into_iter().step_by(4) {
+        let p = case.mlp.num_params();
+        let eigen = SymmetricEigen::new(&dense_hessian(&mut case)).expect("a small symmetric matrix");
+        if eigen.values[0] - eigen.values[1] < 1e-3 * eigen.values[0].abs().max(1.0) {
+            continue; // a nearly double top eigenvalue has no gradient
+        }
+        let u: Vec<f64> = eigen.vectors.column(0).iter().copied().collect();
+        let mut grad_s = vec![0.0; p];
+        case.mlp.curvature_gradient(&case.theta, &case.data, &u, &mut grad_s);
+        let w = unit_vec(&mut rng, p);
+        let h = 1e-5;
+        let top_at = |case: &mut Case, sign: f64| {
+            let theta: Vec<f64> = case.theta.iter().zip(&w).map(|(t, d)| t + sign * h * d).collect();
+            let Case { mlp, data, .. } = case;
+            let hessian = matrix_of(p, |v, out| mlp.hessian_vec(&theta, data, None, v, out));
+            SymmetricEigen::new(&hessian).expect("a small symmetric matrix").values[0]
+        };
+        let slope = (top_at(&mut case, 1.0) - top_at(&mut case, -1.0)) / (2.0 * h);
+        let exact: f64 = grad_s.iter().zip(&w).map(|(g, d)| g * d).sum();
+        assert!(
+            (exact - slope).abs() <= 1e-5 * (1.0 + slope.abs()),
+            "{}: ⟨∇S, w⟩ = {exact}, slope of λ_max {slope}",
+            label(&case)
+        );
+    }
+}
+
+/// Accuracy counts the points whose largest output is their class: a network whose output
+/// biases alone pick a class is right on exactly the points of that class.
+#[test]
+fn accuracy_counts_the_points_whose_largest_output_is_their_class() {
+    let data = Dataset::digits(100).unwrap();
+    let arch = Architecture { input_dim: 64, hidden: vec![3], activation: Activation::Tanh, output_dim: 10 };
+    let mut mlp = Mlp::new(arch.clone()).unwrap();
+    let mut theta = vec![0.0; arch.num_params()];
+    let output_biases = theta.len() - 10;
+    theta[output_biases + 7] = 1.0;
+    let sevens = (0..100).filter(|&j| data.target(j)[7] == 1.0).count();
+    assert!(sevens > 0);
+    assert_eq!(mlp.accuracy(&theta, &data), Some(sevens as f64 / 100.0));
+    assert_eq!(
+        Mlp::new(scalar(1, &[3], Activation::Tanh)).unwrap().accuracy(&[0.0; 10], &Dataset::chebyshev(2, 5).unwrap()),
+        None
+    );
 }

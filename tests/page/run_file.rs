@@ -160,8 +160,14 @@ fn inconsistent_runs_are_refused() {
     let mut bad_data = good.clone();
     bad_data.data.y.pop();
     assert!(EdgeOfStability::from_run(&bad_data).is_err());
-    let mut text = good.to_json().replace("\"version\": 1", "\"version\": 7");
+    let mut text = good.to_json().replace("\"version\": 2", "\"version\": 7");
     assert!(RunFile::parse(&text).unwrap_err().contains("version 7"));
+    let mut wrong_targets = good.clone();
+    wrong_targets.data.output_dim = 2;
+    assert!(EdgeOfStability::from_run(&wrong_targets).is_err(), "20 values are 10 targets of 2, not the network's 1");
+    let claimed_v1 =
+        good.to_json().replace("\"version\": 2", "\"version\": 1").replace("\"output_dim\": 1", "\"output_dim\": 10");
+    assert!(RunFile::parse(&claimed_v1).unwrap_err().contains("version 1 has one output"));
     text = good.to_json().replace("sgd-stability run", "something else");
     assert!(RunFile::parse(&text).unwrap_err().contains("format"));
     assert!(RunFile::parse("null").is_err());
@@ -207,4 +213,22 @@ fn corrupted_documents_never_panic() {
         }
     }
     assert!(loaded > 0, "no corrupted document loaded at all: the corruption is too coarse to test anything");
+}
+
+/// A file of version 1, written before networks had several outputs (no `output_dim`), still
+/// reads, as one output per point, and resumes the same run.
+#[test]
+fn version_1_files_still_read() {
+    let fig: EdgeOfStability = finished({
+        let mut p = ParamValues::defaults(EdgeOfStability::PARAMS);
+        p.set("steps", 10.0).unwrap();
+        p
+    });
+    let good = fig.run_file().unwrap();
+    let old = good.to_json().replace("\"version\": 2", "\"version\": 1").replace("\"output_dim\": 1,", "");
+    assert!(!old.contains("output_dim"));
+    let read = RunFile::parse(&old).expect("a version 1 file reads");
+    assert_eq!((read.version, read.data.output_dim), (1, 1));
+    assert_eq!(read.dataset().unwrap(), good.dataset().unwrap());
+    assert!(EdgeOfStability::from_run(&read).is_ok());
 }

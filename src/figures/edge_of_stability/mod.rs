@@ -40,7 +40,7 @@ const WARM_MAX_ITER: usize = 60;
 
 crate::choices! {
     /// The hidden units' activation, as the control lists them (see [`Units::activation`]).
-    pub enum Units { Tanh = "tanh", Relu = "ReLU", Softplus = "softplus", Identity = "identity" }
+    pub enum Units { Tanh = "tanh", Relu = "ReLU", Softplus = "softplus", Identity = "identity", Gelu = "GELU" }
 }
 
 impl Units {
@@ -51,6 +51,7 @@ impl Units {
             Units::Relu => Activation::Relu,
             Units::Softplus => Activation::Softplus,
             Units::Identity => Activation::Identity,
+            Units::Gelu => Activation::Gelu,
         }
     }
 }
@@ -166,7 +167,12 @@ impl EdgeOfStability {
                 )
             }
             _ => {
-                let arch = Architecture { input_dim: data.input_dim, hidden: vec![width; depth], activation };
+                let arch = Architecture {
+                    input_dim: data.input_dim,
+                    hidden: vec![width; depth],
+                    activation,
+                    output_dim: data.output_dim,
+                };
                 let theta = arch.init(&mut rng);
                 let mlp = Mlp::new(arch).expect("the parameter ranges give a valid architecture");
                 (
