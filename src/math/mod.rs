@@ -4,6 +4,7 @@
 //! non-convergence) is a value, never a panic.
 
 pub mod activation;
+pub mod batch_sharpness;
 pub mod datasets;
 pub mod dense;
 pub mod digits;

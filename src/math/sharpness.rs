@@ -9,6 +9,7 @@
 //!   (see [`StopRule::Converged`]). GD moves θ little per step, so this usually takes a few
 //!   Hessian-vector products instead of twenty.
 
+use super::batch_sharpness::{BatchSharpness, BatchSharpnessMeter};
 use super::datasets::Dataset;
 use super::lanczos::{Restart, StopRule, TopEigenpairs};
 use super::mlp::Mlp;
@@ -86,10 +87,13 @@ pub struct StepRecord {
     /// The full-batch training loss L(θ_t).
     pub loss: f64,
     pub sharpness: Sharpness,
+    /// SGD's batch sharpness at θ_t, when the run measures it.
+    pub batch_sharpness: Option<BatchSharpness>,
 }
 
-/// GD (batch = all samples) or SGD with the sharpness measured at every iterate: the
-/// [`Trainer`] with a record of every step.
+/// GD (batch = all samples) or SGD with the sharpness measured at every iterate (or at every
+/// k-th, [`SharpnessRun::measuring_every`], for networks where a measurement costs many steps):
+/// the [`Trainer`] with a record of every measured step.
 ///
 /// Steps are counted from the start of training: a run resumed from parameters that had
 /// `first_step` updates records steps `first_step`, `first_step + 1`, …, takes its step size
@@ -103,29 +107,38 @@ pub struct SharpnessRun<M: CurvatureModel> {
     trainer: Trainer,
     /// The step of θ when the run began.
     first_step: usize,
+    /// Records are taken at the steps that are multiples of this (and at the last step).
+    every: usize,
+    /// Measures the batch sharpness at every record, for SGD.
+    batch_meter: Option<BatchSharpnessMeter>,
 }
 
-/// Measures and records every evaluated iterate; a failed measurement (non-finite values) is
-/// divergence.
-struct EveryStep<'a> {
+/// Measures and records the evaluated iterates at every `every`-th step, counted from the start
+/// of training, and at the last step; a failed measurement (non-finite values) is divergence.
+struct Recorder<'a> {
     meter: &'a mut SharpnessMeter,
+    batch_meter: Option<&'a mut BatchSharpnessMeter>,
     records: &'a mut Vec<StepRecord>,
+    every: usize,
+    last_step: usize,
 }
 
-impl<M: CurvatureModel> Observer<M> for EveryStep<'_> {
-    fn curvature_at(&self, _step: usize) -> bool {
-        true
+impl<M: CurvatureModel> Observer<M> for Recorder<'_> {
+    fn curvature_at(&self, step: usize) -> bool {
+        step % self.every == 0 || step == self.last_step
     }
 
     fn observe(&mut self, model: &mut M, trainer: &Trainer) -> Option<Outcome> {
-        if trainer.outcome() != Outcome::Running {
+        let step = trainer.step();
+        if trainer.outcome() != Outcome::Running || !<Self as Observer<M>>::curvature_at(self, step) {
             return None;
         }
-        let (step, loss) = (trainer.step(), trainer.loss());
+        let loss = trainer.loss();
         let Some(sharpness) = self.meter.measure(model) else {
             return Some(Outcome::Diverged { step, loss });
         };
-        self.records.push(StepRecord { step, eta: trainer.schedule().at(step), loss, sharpness });
+        let batch_sharpness = self.batch_meter.as_mut().and_then(|m| m.measure(trainer.theta(), step as u64));
+        self.records.push(StepRecord { step, eta: trainer.schedule().at(step), loss, sharpness, batch_sharpness });
         None
     }
 }
@@ -145,7 +158,27 @@ impl<M: CurvatureModel> SharpnessRun<M> {
         let batches = Batches::PerStep { size: batch_size, seed };
         let stop = Stop { max_steps: total_steps, tolerance: None };
         let trainer = Trainer::new(theta, model.num_samples(), schedule, batches, stop);
-        Self { model, meter, records: Vec::with_capacity(total_steps + 1), trainer, first_step: 0 }
+        Self {
+            model,
+            meter,
+            records: Vec::with_capacity(total_steps + 1),
+            trainer,
+            first_step: 0,
+            every: 1,
+            batch_meter: None,
+        }
+    }
+
+    /// The same run with the batch sharpness measured at every record.
+    pub fn with_batch_sharpness(self, meter: BatchSharpnessMeter) -> Self {
+        Self { batch_meter: Some(meter), ..self }
+    }
+
+    /// The same run with the sharpness measured and recorded only at steps that are multiples
+    /// of `every` (at least 1), and at the last step.
+    pub fn measuring_every(self, every: usize) -> Self {
+        let every = every.max(1);
+        Self { records: Vec::with_capacity(self.last_step() / every + 2), every, ..self }
     }
 
     /// The same run continued from parameters θ that had `step` updates already: it records
@@ -176,6 +209,11 @@ impl<M: CurvatureModel> SharpnessRun<M> {
         self.trainer.stop().max_steps
     }
 
+    /// The model and the current θ together, to evaluate more of the model at θ.
+    pub fn model_and_theta(&mut self) -> (&mut M, &[f64]) {
+        (&mut self.model, self.trainer.theta())
+    }
+
     /// The number of updates that produced the current θ, counted from the start of training.
     pub fn theta_step(&self) -> usize {
         self.trainer.step()
@@ -184,7 +222,14 @@ impl<M: CurvatureModel> SharpnessRun<M> {
     /// Takes up to `steps` more steps, each measuring and recording the current iterate and
     /// then updating it (see [`Trainer::advance_and_update`]).
     pub fn advance(&mut self, steps: usize) -> Outcome {
-        let mut observer = EveryStep { meter: &mut self.meter, records: &mut self.records };
+        let last_step = self.last_step();
+        let mut observer = Recorder {
+            meter: &mut self.meter,
+            batch_meter: self.batch_meter.as_mut(),
+            records: &mut self.records,
+            every: self.every,
+            last_step,
+        };
         self.trainer.advance_and_update(&mut self.model, &mut observer, steps)
     }
 }
@@ -201,6 +246,11 @@ impl MlpModel {
     pub fn new(mlp: Mlp, data: Dataset) -> Self {
         let theta = vec![0.0; mlp.num_params()];
         Self { mlp, data, theta }
+    }
+
+    /// The training accuracy at θ when the targets are classes (see [`Mlp::accuracy`]).
+    pub fn accuracy(&mut self, theta: &[f64]) -> Option<f64> {
+        self.mlp.accuracy(theta, &self.data)
     }
 }
 
@@ -232,6 +282,16 @@ impl CurvatureModel for MlpModel {
 pub enum AnyModel {
     Shallow(ShallowTables),
     General(MlpModel),
+}
+
+impl AnyModel {
+    /// The training accuracy at θ when the targets are classes; None for one output.
+    pub fn accuracy(&mut self, theta: &[f64]) -> Option<f64> {
+        match self {
+            AnyModel::Shallow(_) => None,
+            AnyModel::General(m) => m.accuracy(theta),
+        }
+    }
 }
 
 impl CurvatureModel for AnyModel {

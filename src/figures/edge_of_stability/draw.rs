@@ -67,9 +67,16 @@ impl EdgeOfStability {
                     .collect()
             })
             .collect();
-        let (_, hi) =
-            plot::padded_range(series.iter().flatten().map(|p| p.1).chain(eta_line.iter().map(|p| p.1)), 0.08);
-        let lo = series.iter().flatten().map(|p| p.1).fold(f64::INFINITY, f64::min).min(0.0);
+        let batch: Vec<(f64, f64)> = records
+            .iter()
+            .filter_map(|r| r.batch_sharpness.map(|b| (r.step as f64, b.mean)))
+            .filter(|p| p.1.is_finite())
+            .collect();
+        let (_, hi) = plot::padded_range(
+            series.iter().flatten().chain(&batch).map(|p| p.1).chain(eta_line.iter().map(|p| p.1)),
+            0.08,
+        );
+        let lo = series.iter().flatten().chain(&batch).map(|p| p.1).fold(f64::INFINITY, f64::min).min(0.0);
         let mut chart =
             plot::frame(area, theme, "sharpness \u{3bb}\u{2098}\u{2090}\u{2093}(\u{2207}\u{b2}L) and 2/\u{3b7}")
                 .build_cartesian_2d(start..end, lo..hi.max(lo + 1e-9))?;
@@ -85,6 +92,13 @@ impl EdgeOfStability {
             let style = ShapeStyle { color, filled: false, stroke_width: theme.px(if i == 0 { 1.6 } else { 1.0 }) };
             plot::line(&mut chart, names[i], plot::thin(s, DRAWN_POINTS), style)?
                 .label(names[i])
+                .legend(plot::swatch(theme, style));
+        }
+        if !batch.is_empty() {
+            let style = ShapeStyle { color: theme.series(2).into(), filled: false, stroke_width: theme.px(1.2) };
+            let label = "batch sharpness";
+            plot::line(&mut chart, label, plot::thin(&batch, DRAWN_POINTS), style)?
+                .label(label)
                 .legend(plot::swatch(theme, style));
         }
         plot::legend(&mut chart, theme)?;

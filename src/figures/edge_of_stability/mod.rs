@@ -25,7 +25,9 @@ use super::{Activity, Figure, Panel, Preset, Table, Tone, Verdict};
 use crate::kit::params::{ParamError, ParamSpec, ParamValues};
 use crate::kit::plot::{self, DrawResult, Theme};
 use crate::math::activation::Activation;
+use crate::math::batch_sharpness::BatchSharpnessMeter;
 use crate::math::datasets::Dataset;
+use crate::math::digits::{CLASSES, DIGIT_IMAGES, PIXELS};
 use crate::math::eos1::{eos1, EOS1_WIDTH};
 use crate::math::mlp::{Architecture, Mlp};
 use crate::math::network::ShallowNet;
@@ -37,6 +39,8 @@ use crate::page::run_file::RunFile;
 
 /// Lanczos iterations at most per warm-started measurement.
 const WARM_MAX_ITER: usize = 60;
+/// Batches drawn per estimate of SGD's batch sharpness.
+const BATCH_SHARPNESS_DRAWS: usize = 32;
 
 crate::choices! {
     /// The hidden units' activation, as the control lists them (see [`Units::activation`]).
@@ -58,7 +62,12 @@ impl Units {
 
 crate::choices! {
     /// The data set the network fits.
-    pub enum Data { Chebyshev = "Chebyshev", RandomLabels = "random labels", Regression2d = "2-D regression" }
+    pub enum Data {
+        Chebyshev = "Chebyshev",
+        RandomLabels = "random labels",
+        Regression2d = "2-D regression",
+        Digits = "digits",
+    }
 }
 
 crate::choices! {
@@ -84,11 +93,12 @@ crate::figure_params! {
         activation: Units = "activation", "activation", Choice, Units::Tanh;
         data: Data = "data", "data", Choice, Data::Chebyshev;
         degree: usize = "degree", "Chebyshev degree m", Integer(0, 20), 4;
-        points: usize = "points", "points n", Integer(2, 200), 20;
+        points: usize = "points", "points n", Integer(2, 1797), 20;
         init: Init = "init", "initial parameters", Choice, Init::Seeded;
         seed: u64 = "seed", "seed", Integer(0, 999_999), 0;
         mode: Mode = "mode", "sharpness by", Choice, Mode::WarmStart;
         top: usize = "top", "eigenvalues shown", Integer(1, 3), 1;
+        every: usize = "every", "sharpness every k steps", Integer(1, 100), 1;
     }
 }
 
@@ -108,6 +118,8 @@ pub struct EdgeOfStability {
     data: Dataset,
     /// What network runs, in words (and whether the reference parameters were used).
     description: String,
+    /// The training accuracy on class targets, and the step of the θ it was measured at.
+    accuracy: Option<(usize, f64)>,
 }
 
 /// The reference parameters fit exactly one shape: one hidden layer of 100 tanh units on T₄ at
@@ -121,13 +133,28 @@ fn is_eos1_shape(s: &Settings) -> bool {
         && s.points == 20
 }
 
+/// The most points of a generated data set (the digits have 1,797 images).
+const MAX_GENERATED_POINTS: usize = 200;
+/// The most (parameters × points) trained live: EOS-3 on all 1,797 digits fits.
+const MAX_WORK: usize = 9_000_000;
+
 fn dataset(s: &Settings) -> Dataset {
     let made = match s.data {
         Data::Chebyshev => Dataset::chebyshev(s.degree, s.points),
         Data::RandomLabels => Dataset::random_labels(s.points, 1, s.seed),
         Data::Regression2d => Dataset::regression_2d(s.points, s.seed),
+        Data::Digits => Dataset::digits(s.points),
     };
-    made.expect("the parameter ranges are inside the data sets' ranges")
+    made.expect("validated settings are inside the data sets' ranges")
+}
+
+/// The data set's (input, output) dimensions.
+fn data_dims(data: Data) -> (usize, usize) {
+    match data {
+        Data::Chebyshev | Data::RandomLabels => (1, 1),
+        Data::Regression2d => (2, 1),
+        Data::Digits => (PIXELS, CLASSES),
+    }
 }
 
 impl EdgeOfStability {
@@ -194,7 +221,11 @@ impl EdgeOfStability {
             None => (theta, 0),
         };
         let p = theta.len();
-        description.push_str(&format!(", {p} parameters, {} points", data.len()));
+        let outputs = match data.output_dim {
+            1 => String::new(),
+            c => format!(", {c} outputs"),
+        };
+        description.push_str(&format!("{outputs}, {p} parameters, {} points", data.len()));
         if settings.init == Init::Reference {
             description.push_str(if reference {
                 ", EOS-1 reference parameters"
@@ -221,9 +252,37 @@ impl EdgeOfStability {
             0 => data.len(),
             b => b,
         };
-        let run = SharpnessRun::new(model, theta, schedule, meter, settings.steps, batch, settings.seed)
-            .resumed_at(first_step);
-        Ok(Self { params, settings, run, data, description })
+        let mut run = SharpnessRun::new(model, theta, schedule, meter, settings.steps, batch, settings.seed)
+            .resumed_at(first_step)
+            .measuring_every(settings.every);
+        if batch < data.len() {
+            // The general network has the lecture network's θ layout, so it serves both.
+            let arch = Architecture {
+                input_dim: data.input_dim,
+                hidden: vec![width; depth],
+                activation,
+                output_dim: data.output_dim,
+            };
+            let mlp = Mlp::new(arch).expect("the parameter ranges give a valid architecture");
+            let seed = settings.seed ^ 0x5eed_ba7c;
+            run = run.with_batch_sharpness(BatchSharpnessMeter::new(
+                mlp,
+                data.clone(),
+                batch,
+                BATCH_SHARPNESS_DRAWS,
+                seed,
+            ));
+        }
+        let mut figure = Self { params, settings, run, data, description, accuracy: None };
+        figure.measure_accuracy();
+        Ok(figure)
+    }
+
+    /// The training accuracy at the current θ, for data with class targets.
+    fn measure_accuracy(&mut self) {
+        let theta_step = self.run.theta_step();
+        let (model, theta) = self.run.model_and_theta();
+        self.accuracy = model.accuracy(theta).map(|a| (theta_step, a));
     }
 
     /// The steps the run covers, from where it began (0, or a saved run's step) to its end.
@@ -301,23 +360,67 @@ impl Figure for EdgeOfStability {
                 values: &[(k.eta, 0.09), (k.switch, 2000.0), (k.eta2, 0.06), (k.steps, 6000.0)],
             },
             Preset { label: "Stable run", values: &[(k.eta, 0.02), (k.steps, 3000.0)] },
+            Preset {
+                label: "SGD: batch sharpness",
+                values: &[(k.batch, 10.0), (k.eta, 0.07), (k.steps, 20000.0), (k.every, 100.0)],
+            },
+            Preset {
+                label: "EOS-3 digits",
+                values: &[
+                    (k.data, Data::Digits.value()),
+                    (k.points, 500.0),
+                    (k.depth, 1.0),
+                    (k.width, 64.0),
+                    (k.eta, 0.08),
+                    (k.steps, 3000.0),
+                    (k.every, 5.0),
+                ],
+            },
+            Preset {
+                label: "Digits: learning-rate switch",
+                values: &[
+                    (k.data, Data::Digits.value()),
+                    (k.points, 500.0),
+                    (k.depth, 1.0),
+                    (k.width, 64.0),
+                    (k.eta, 0.1),
+                    (k.switch, 1000.0),
+                    (k.eta2, 0.1 * 2.0 / 3.0),
+                    (k.steps, 8000.0),
+                    (k.every, 10.0),
+                ],
+            },
         ]
     };
 
     fn validate(p: &ParamValues) -> Result<(), ParamError> {
         let s = Settings::read(p);
         let (batch, points) = (s.batch, s.points);
+        if s.data != Data::Digits && points > MAX_GENERATED_POINTS {
+            return Err(ParamError {
+                key: Settings::KEYS.points.into(),
+                message: format!(
+                    "the {} data have at most {MAX_GENERATED_POINTS} points (the digits go to {DIGIT_IMAGES})",
+                    s.data.name()
+                ),
+            });
+        }
         if batch > points {
             return Err(ParamError {
                 key: Settings::KEYS.batch.into(),
                 message: format!("batch size B = {batch} exceeds the {points} data points"),
             });
         }
-        let params = s.width * s.width * (s.depth - 1) + 4 * s.width;
-        if params * points > 4_000_000 {
+        let (input_dim, output_dim) = data_dims(s.data);
+        let arch = Architecture { input_dim, hidden: vec![s.width; s.depth], activation: Activation::Tanh, output_dim };
+        let params = arch.num_params();
+        if params * points > MAX_WORK {
             return Err(ParamError {
                 key: Settings::KEYS.width.into(),
-                message: "this network and data set are too large to train live in the page".into(),
+                message: format!(
+                    "{params} parameters \u{d7} {points} points is too much to train live in the page (at most {} million)",
+                    MAX_WORK / 1_000_000
+                ),
             });
         }
         Ok(())
@@ -341,12 +444,14 @@ impl Figure for EdgeOfStability {
         // fits it), so the saved data must have that setting's dimension.
         let settings = Settings::read(&params);
         let named = dataset(&settings);
-        if data.input_dim != named.input_dim {
+        if (data.input_dim, data.output_dim) != (named.input_dim, named.output_dim) {
             return Err(format!(
-                "the saved data are {}-dimensional, but the run's data setting \u{201c}{}\u{201d} is {}-dimensional",
+                "the saved data have inputs of dimension {} and targets of dimension {}, but the run's data setting \u{201c}{}\u{201d} has {} and {}",
                 data.input_dim,
+                data.output_dim,
                 settings.data.name(),
-                named.input_dim
+                named.input_dim,
+                named.output_dim
             ));
         }
         Self::start(params, data, Some((run.theta.clone(), run.step)))
@@ -357,7 +462,11 @@ impl Figure for EdgeOfStability {
     }
 
     fn step(&mut self, units: usize) -> Activity {
-        match self.run.advance(units) {
+        let outcome = self.run.advance(units);
+        if self.data.output_dim > 1 {
+            self.measure_accuracy();
+        }
+        match outcome {
             Outcome::Running => Activity::Running,
             _ => Activity::Idle,
         }
@@ -422,6 +531,18 @@ impl Figure for EdgeOfStability {
 
     fn readouts(&self) -> Vec<(String, String)> {
         let mut out = vec![("network".to_string(), self.description.clone())];
+        if self.settings.data == Data::Digits {
+            out.push((
+                "data".into(),
+                format!(
+                    "the first {} of the {DIGIT_IMAGES} handwritten digits of the UCI test set (Alpaydin and Kaynak, 1998; CC BY 4.0), 8 \u{d7} 8 pixels / 16, one-hot targets",
+                    self.data.len()
+                ),
+            ));
+        }
+        if let Some((step, accuracy)) = self.accuracy {
+            out.push((format!("training accuracy at step {step}"), format!("{:.1} %", 100.0 * accuracy)));
+        }
         let first_step = self.run.first_step();
         if first_step > 0 {
             out.push((
@@ -452,6 +573,20 @@ impl Figure for EdgeOfStability {
                 })
                 .collect();
             out.push(("sharpness first at 2/\u{3b7}".into(), reached.join("; ")));
+            if let Some(b) = last.batch_sharpness {
+                out.push((
+                    format!("batch sharpness at step {}", last.step),
+                    format!(
+                        "{:.3} \u{b1} {:.3} = {:.3} \u{d7} 2/\u{3b7} (mean of g\u{1d40}H_B g/\u{2016}g\u{2016}\u{b2} over {} batches of {}, \u{b1} its standard error), \u{3bb}\u{2098}\u{2090}\u{2093} {:.3}",
+                        b.mean,
+                        b.standard_error,
+                        b.mean * last.eta / 2.0,
+                        b.batches,
+                        self.settings.batch,
+                        last.sharpness.value
+                    ),
+                ));
+            }
             let products: usize = self.run.records.iter().map(|r| r.sharpness.iterations).sum();
             let mode = match self.settings.mode {
                 Mode::WarmStart => format!(
@@ -465,7 +600,7 @@ impl Figure for EdgeOfStability {
                 format!("{:.3e}", last.sharpness.residual),
             ));
             out.push((
-                "Hessian-vector products per step".into(),
+                "Hessian-vector products per measurement".into(),
                 format!(
                     "{} last, {:.2} on average",
                     last.sharpness.iterations,
@@ -478,8 +613,12 @@ impl Figure for EdgeOfStability {
 
     fn tables(&self) -> Vec<Table> {
         let top = self.settings.top;
+        let batch = self.run.records.first().is_some_and(|r| r.batch_sharpness.is_some());
         let mut columns = vec!["step", "eta", "loss", "sharpness", "residual", "products"];
         columns.extend(["lambda2", "lambda3"].iter().take(top - 1));
+        if batch {
+            columns.extend(["batch_sharpness", "batch_sharpness_se"]);
+        }
         let rows = self
             .run
             .records
@@ -494,6 +633,11 @@ impl Figure for EdgeOfStability {
                     r.sharpness.iterations as f64,
                 ];
                 row.extend(r.sharpness.next.iter().take(top - 1).map(|v| if v.is_finite() { *v } else { 0.0 }));
+                if batch {
+                    // A record without an estimate (no batch had a gradient) reads as empty.
+                    let b = r.batch_sharpness;
+                    row.extend([b.map_or(f64::NAN, |b| b.mean), b.map_or(f64::NAN, |b| b.standard_error)]);
+                }
                 row
             })
             .collect();
