@@ -4,6 +4,7 @@
 //! non-convergence) is a value, never a panic.
 
 pub mod activation;
+pub mod central_flow;
 pub mod datasets;
 pub mod dense;
 pub mod digits;

@@ -5,6 +5,7 @@
 //!
 //! `cargo test --test math` runs them; `cargo test --test math lanczos` runs one topic.
 
+mod central_flow;
 mod corollary;
 mod datasets;
 mod eos1;
