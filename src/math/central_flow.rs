@@ -27,7 +27,10 @@
 //! optimality condition of a convex quadratic program over the positive semidefinite cone
 //! ([`solve_edge`]). The mixed T_ab come from the curvature gradient by polarization:
 //! ∇³L[u_a + u_b, u_a + u_b, ·] = T_aa + 2T_ab + T_bb, one more curvature gradient per pair.
-//! The predicted average loss is then L + tr(Σ)/η.
+//! The predicted average loss is then L + tr(Σ)/η, with Σ the variance that holds the edge
+//! eigenvalues where they are: the part of the discrete Σ that pulls an eigenvalue from above
+//! 2/η back onto it is a projection (a start above 2/η, a step's truncation error) and is left
+//! out of the prediction.
 //!
 //! Which eigenvalues take part: the top ones (at most [`MAX_EDGE`]) within [`EDGE_BAND`] of
 //! 2/η or above it. An eigenvalue just below the band can rise past 2/η within one flow step;
@@ -397,8 +400,9 @@ pub struct FlowRecord {
     /// S(w), the top Hessian eigenvalue.
     pub sharpness: f64,
     /// tr(Σ), the total variance of GD's oscillation (σ² when k = 1; 0 below the edge),
-    /// averaged over the step's flow steps: each flow step's value carries the correction that
-    /// pulls S back onto 2/η, which alternates in sign from one flow step to the next.
+    /// averaged over the step's flow steps. It leaves out the part of the flow's Σ that pulls
+    /// an eigenvalue above 2/η back onto it: at a start above 2/η that part is a projection
+    /// onto the edge, not an oscillation (at the edge it is at rounding level).
     pub variance: f64,
     /// k, the most eigenvalues within the edge band at any of the step's flow steps (0 below
     /// it).
@@ -574,9 +578,14 @@ impl CentralFlow {
                 *t = (*t - ta - tb) / std::f64::consts::SQRT_2;
             }
         }
-        // 𝒢 and B in svec coordinates; UᵀHU is diagonal (the Ritz values).
+        // 𝒢 and B in svec coordinates; UᵀHU is diagonal (the Ritz values). `held` is B without
+        // the part that pulls an eigenvalue above 2/η back down (negative slack): its Σ is the
+        // oscillation that holds the eigenvalues where they are, which is what GD's loss
+        // carries; the pull-back is a projection onto the edge (at a start above 2/η, or
+        // against the truncation error of a step), not an oscillation.
         let mut gram = [0.0; MAX_ENTRIES * MAX_ENTRIES];
         let mut linear = [0.0; MAX_ENTRIES];
+        let mut held = [0.0; MAX_ENTRIES];
         for p in 0..n {
             for q in 0..=p {
                 let value = dot(&third[p], &third[q]);
@@ -584,23 +593,28 @@ impl CentralFlow {
                 gram[q * n + p] = value;
             }
             let slack = if p < k { edge - ritz.values[p] } else { 0.0 };
-            linear[p] = 2.0 * (slack / (eta * dt) + dot(&third[p], gradient));
+            let drift = dot(&third[p], gradient);
+            linear[p] = 2.0 * (slack / (eta * dt) + drift);
+            held[p] = 2.0 * (slack.max(0.0) / (eta * dt) + drift);
         }
         let unreachable = FlowStop::EdgeUnreachable { step, edge_count: k };
-        let sigma = if k == 1 {
-            let needed = -linear[0];
-            if needed <= 0.0 {
-                [0.0; MAX_ENTRIES]
-            } else if gram[0] > f64::MIN_POSITIVE {
-                let mut sigma = [0.0; MAX_ENTRIES];
-                sigma[0] = needed / gram[0];
-                sigma
-            } else {
-                return Err(unreachable);
+        let solve = |linear: &[f64; MAX_ENTRIES]| {
+            if k > 1 {
+                return solve_edge(k, &gram, linear);
             }
-        } else {
-            solve_edge(k, &gram, &linear).ok_or(unreachable)?
+            let mut sigma = [0.0; MAX_ENTRIES];
+            if linear[0] < 0.0 {
+                // σ² = −B/‖∇S‖², the closed form.
+                sigma[0] = -linear[0] / gram[0];
+                if !(gram[0] > f64::MIN_POSITIVE && sigma[0].is_finite()) {
+                    return None;
+                }
+            }
+            Some(sigma)
         };
+        let sigma = solve(&linear).ok_or(unreachable)?;
+        // B_held ⪰ B, so Σ above is feasible for it and it has a solution too.
+        let variance = solve(&held).ok_or(unreachable)?[..k].iter().sum();
         for (p, &s) in sigma.iter().enumerate().take(n) {
             for (d, &t) in direction.iter_mut().zip(&third[p]) {
                 *d += 0.5 * s * t;
@@ -610,7 +624,7 @@ impl CentralFlow {
             return Err(FlowStop::NotFinite { step });
         }
         descend(theta, eta * dt, direction);
-        Ok(Measured { loss, sharpness, variance: sigma[..k].iter().sum(), edge_count: k })
+        Ok(Measured { loss, sharpness, variance, edge_count: k })
     }
 }
 
