@@ -347,6 +347,26 @@ fn on_eos1_the_flow_predicts_gds_mean_loss() {
 }
 
 #[test]
+fn the_flow_follows_a_step_size_schedule() {
+    // η = 0.06 for 100 steps, then 0.05: the edge moves from 33.3 to 40, above EOS-1's
+    // sharpness, so the flow leaves the edge for gradient flow, and its records use the new η.
+    let (mlp, data, theta0, v0) = eos1_problem();
+    let schedule = Schedule { eta: 0.06, switch_at: 100, eta_after: 0.05 };
+    let mut flow = CentralFlow::new(mlp, data, theta0, schedule, 2, v0).expect("valid");
+    flow.advance(60).expect("the flow runs");
+    flow.advance(90).expect("the flow runs on");
+    let records = flow.records();
+    assert_eq!(records.len(), 150);
+    assert!(records.iter().enumerate().all(|(t, r)| r.step == t));
+    assert!(records[..100].iter().filter(|r| r.variance > 0.0).count() > 50);
+    for r in &records[101..] {
+        assert_eq!((r.variance, r.edge_count), (0.0, 0), "step {}", r.step);
+        assert!(r.sharpness < 0.99 * 2.0 / 0.05, "step {}: {}", r.step, r.sharpness);
+        assert_eq!(r.predicted_loss, r.loss);
+    }
+}
+
+#[test]
 fn bad_input_is_refused_with_a_reason() {
     let (mlp, data, theta0, v0) = eos1_problem();
     let schedule = Schedule::constant(0.06);
