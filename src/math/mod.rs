@@ -5,6 +5,7 @@
 
 pub mod activation;
 pub mod batch_sharpness;
+pub mod central_flow;
 pub mod datasets;
 pub mod dense;
 pub mod digits;

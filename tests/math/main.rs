@@ -6,6 +6,7 @@
 //! `cargo test --test math` runs them; `cargo test --test math lanczos` runs one topic.
 
 mod batch_sharpness;
+mod central_flow;
 mod corollary;
 mod datasets;
 mod eos1;
