@@ -441,7 +441,10 @@ fn report(name: &str, comparison: &sgd_stability::math::central_flow::FlowCompar
 }
 
 /// The measurements on EOS-1 at two step sizes: `cargo test --release --test math
-/// measure_eos1 -- --ignored --nocapture`.
+/// measure_eos1 -- --ignored --nocapture`. Measured: at η = 0.06 over 2,000 steps, GD's mean
+/// loss 0.1428 against the predicted 0.1349 (5.5 %); at η = 0.055 over 6,000 steps (edge from
+/// step 2,126), 0.0480 against 0.0418 (13 %); over quiet 400-step windows GD's loss is the
+/// flow's L(w) to 0.1–3.6 %. About 1.4 ms per step of GD plus four flow steps.
 #[test]
 #[ignore = "a measurement; run it from a release build"]
 fn measure_eos1() {
@@ -457,7 +460,11 @@ fn measure_eos1() {
 
 /// EOS-3: the first 500 digits, 64 tanh units, ten outputs, full-batch GD at η = 0.08 and the
 /// flow with two flow steps per GD step: `cargo test --release --test math measure_eos3 --
-/// --ignored --nocapture`.
+/// --ignored --nocapture` (EOS3_STEPS sets the length). Measured over 3,000 steps: sharpness
+/// 23.24 at the start, the flow at 2/η = 25 from step 985, a second eigenvalue in the edge band
+/// from step 1,490; over the edge phase GD's mean loss 0.0734 against the predicted 0.0734
+/// (0.1 %), over 51-step windows 7.5 % median and 13.1 % 90th percentile; about 0.24 s per
+/// step.
 #[test]
 #[ignore = "a heavy measurement; run it from a release build"]
 fn measure_eos3() {
