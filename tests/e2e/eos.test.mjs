@@ -47,6 +47,35 @@ describe("edge of stability", () => {
     await context.close();
   });
 
+  test("the central flow runs beside GD on EOS-1, and the digits train with their accuracy", async () => {
+    const { context, page, problems } = await openPage(browser, server);
+    await settle(page, 120000);
+    await button(page, "edge-of-stability", "Central flow on EOS-1").click();
+    await page.waitForFunction(() => location.hash.includes("edge-of-stability.flow=4"));
+    await settle(page, 180000);
+    assert.match(await verdict(page, "edge-of-stability"), /^Done, step 2000: sharpness 32\.99/);
+    const readouts = await page.locator("#edge-of-stability .fig-readouts").textContent();
+    assert.match(readouts, /4 flow steps per GD step/);
+    assert.match(readouts, /GD's loss 1\.4279e-1 against the flow's L \+ σ²\/η 1\.3493e-1 \(error 5\.5 %\)/);
+    for (const panel of ["loss", "sharpness", "flow"]) {
+      assert.ok((await canvasStats(page, `#edge-of-stability-${panel}`)).colours > 20, `${panel} is blank`);
+    }
+    await page.locator("#edge-of-stability").screenshot({ path: `${SHOTS}/edge-of-stability-central-flow.png` });
+    // The digits: a short run of EOS-3's network, with the data's source and the accuracy.
+    const digits = "#edge-of-stability.data=digits&edge-of-stability.points=500&edge-of-stability.depth=1&edge-of-stability.width=64&edge-of-stability.eta=0.08&edge-of-stability.steps=40&edge-of-stability.every=5";
+    await page.goto(server.url + digits);
+    await page.waitForSelector("#loading", { state: "detached", timeout: 20000 });
+    await page.waitForFunction(() => document.querySelector("#edge-of-stability .fig-verdict").textContent.startsWith("Done, step 40"), null, { timeout: 120000 });
+    const digitReadouts = await page.locator("#edge-of-stability .fig-readouts").textContent();
+    assert.match(digitReadouts, /10 outputs, 4810 parameters, 500 points/);
+    assert.match(digitReadouts, /handwritten digits of the UCI test set \(Alpaydin and Kaynak, 1998; CC BY 4\.0\)/);
+    assert.match(digitReadouts, /training accuracy at step 40\s*[\d.]+ %/);
+    assert.ok((await canvasStats(page, "#edge-of-stability-sharpness")).colours > 20, "the digits' sharpness is blank");
+    await page.locator("#edge-of-stability").screenshot({ path: `${SHOTS}/edge-of-stability-digits.png` });
+    assert.deepEqual(problems, []);
+    await context.close();
+  });
+
   test("a batch larger than the data set is refused beside its control", async () => {
     const { context, page, problems } = await openPage(browser, server);
     await settle(page, 120000);

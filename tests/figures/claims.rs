@@ -615,6 +615,46 @@ mod edge_of_stability {
         assert!(figure.verdict().text.contains("stayed below 2/\u{3b7}"), "{}", figure.verdict().text);
     }
 
+    /// "Central flow on EOS-1: … GD's mean loss over the 2,000 steps, catapults included, is
+    /// 0.1428, and the flow predicts 0.1349, 5.5% low. Between catapults, over every 200-step
+    /// window whose largest loss is within 20% of its mean, GD's loss is within 1% of the flow's
+    /// own L(w)." The flow's sharpness stays within 1% of 2/η while σ > 0.
+    #[test]
+    fn the_central_flow_predicts_gd_s_average_loss_on_eos1() {
+        let (figure, steps) = edge_run(Some("Central flow on EOS-1"));
+        let tables = figure.tables();
+        let flow = tables.iter().find(|t| t.name == "central-flow").expect("the flow's table");
+        let column = |name: &str| flow.columns.iter().position(|c| *c == name).unwrap();
+        let (loss, sharpness, variance, predicted) =
+            (column("loss"), column("sharpness"), column("variance"), column("predicted_loss"));
+        assert_eq!(flow.rows.len(), 2000);
+        assert!(flow.rows.iter().all(|r| r[variance] == 0.0 || (r[sharpness] * 0.06 / 2.0 - 1.0).abs() < 0.01));
+        assert!(flow.rows[0][variance] > 0.0, "at the edge from the start");
+        let mean = |values: &mut dyn Iterator<Item = f64>| {
+            let (sum, count) = values.fold((0.0, 0.0), |(s, c), v| (s + v, c + 1.0));
+            sum / count
+        };
+        let gd = mean(&mut steps[..2000].iter().map(|s| s.loss));
+        let flow_mean = mean(&mut flow.rows.iter().map(|r| r[predicted]));
+        assert!((gd - 0.1428).abs() < 5e-5 && (flow_mean - 0.1349).abs() < 5e-5, "GD {gd}, flow {flow_mean}");
+        assert!(((gd - flow_mean) / gd - 0.055).abs() < 0.001);
+        let calm: Vec<usize> = (0..2000)
+            .step_by(200)
+            .filter(|&start| {
+                let window = &steps[start..start + 200];
+                let window_mean = mean(&mut window.iter().map(|s| s.loss));
+                window.iter().all(|s| s.loss <= 1.2 * window_mean)
+            })
+            .collect();
+        assert!(calm.len() >= 4, "only {calm:?} are free of catapults");
+        for start in calm {
+            let gd = mean(&mut steps[start..start + 200].iter().map(|s| s.loss));
+            let own = mean(&mut flow.rows[start..start + 200].iter().map(|r| r[loss]));
+            assert!((own - gd).abs() <= 0.01 * gd, "window from {start}: GD {gd}, flow's L(w) {own}");
+        }
+        assert!(readout(&figure, "flow prediction").contains("(error 5.5 %)"));
+    }
+
     /// "SGD: batch sharpness: the default network with batches of B = 10 at η = 0.07 (2/η =
     /// 28.6) for 20,000 steps. The batch sharpness starts at 8.2 and rises; from step 10,000 on
     /// it fluctuates between 17.6 and 29.2, 23.5 on average (0.82 × 2/η), while λ_max stays

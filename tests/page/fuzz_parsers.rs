@@ -596,5 +596,5 @@ fn a_run_whose_data_contradict_its_settings_is_refused() {
         .unwrap_or_else(|panic| panic!("{panic}"))
         .err()
         .expect("a run whose data contradict its settings was accepted");
-    assert!(message.contains("2-dimensional") && message.contains("Chebyshev"), "{message}");
+    assert!(message.contains("inputs of dimension 2") && message.contains("Chebyshev"), "{message}");
 }

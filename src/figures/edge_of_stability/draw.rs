@@ -1,5 +1,6 @@
 //! The panels of `edge-of-stability`: the training loss, the sharpness (and the next
-//! eigenvalues) against 2/η, and the accuracy of each step's sharpness.
+//! eigenvalues) against 2/η, the accuracy of each step's sharpness, and the central flow's
+//! oscillation; the flow's loss, predicted average loss and sharpness join the first two.
 
 use plotters::coord::Shift;
 use plotters::prelude::*;
@@ -20,14 +21,30 @@ impl EdgeOfStability {
         let records = &self.run.records;
         let (start, end) = self.step_range();
         let losses: Vec<(f64, f64)> = records.iter().map(|r| (r.step as f64, r.loss)).collect();
-        let (lo, hi) = plot::log_range(losses.iter().map(|p| p.1), 1e-12);
+        let flow_losses: Vec<(f64, f64)> = self.flow_records().map(|(t, r)| (t as f64, r.loss)).collect();
+        let predicted: Vec<(f64, f64)> = self.flow_records().map(|(t, r)| (t as f64, r.predicted_loss)).collect();
+        let (lo, hi) = plot::log_range(losses.iter().chain(&flow_losses).chain(&predicted).map(|p| p.1), 1e-12);
         let mut chart =
             plot::frame(area, theme, "training loss").build_cartesian_2d(start..end, (lo..hi).log_scale())?;
         plot::mesh(&mut chart, theme, "step t", "L(\u{3b8}\u{209c})")?;
         let style = theme.line(theme.series(0), 1.5);
         let shown = plot::thin(&losses, DRAWN_POINTS).into_iter().map(|(x, y)| (x, y.clamp(lo, hi)));
-        plot::line(&mut chart, "loss", shown, style)?;
+        let gd = plot::line(&mut chart, "loss", shown, style)?;
+        if self.flow.is_some() {
+            gd.label("GD").legend(plot::swatch(theme, style));
+            let flow_series = [
+                (&predicted, theme.line(theme.series(2), 1.6), "flow: L + \u{3c3}\u{b2}/\u{3b7}"),
+                (&flow_losses, theme.line(theme.series(3), 1.0), "flow: L(w)"),
+            ];
+            for (points, style, label) in flow_series {
+                let shown = plot::thin(points, DRAWN_POINTS).into_iter().map(|(x, y)| (x, y.clamp(lo, hi)));
+                plot::line(&mut chart, label, shown, style)?.label(label).legend(plot::swatch(theme, style));
+            }
+        }
         self.mark_switch(&mut chart, theme, (lo, hi))?;
+        if self.flow.is_some() {
+            plot::legend(&mut chart, theme)?;
+        }
         Ok(None)
     }
 
@@ -72,11 +89,10 @@ impl EdgeOfStability {
             .filter_map(|r| r.batch_sharpness.map(|b| (r.step as f64, b.mean)))
             .filter(|p| p.1.is_finite())
             .collect();
-        let (_, hi) = plot::padded_range(
-            series.iter().flatten().chain(&batch).map(|p| p.1).chain(eta_line.iter().map(|p| p.1)),
-            0.08,
-        );
-        let lo = series.iter().flatten().chain(&batch).map(|p| p.1).fold(f64::INFINITY, f64::min).min(0.0);
+        let flow: Vec<(f64, f64)> = self.flow_records().map(|(t, r)| (t as f64, r.sharpness)).collect();
+        let shown = || series.iter().flatten().chain(&batch).chain(&flow).map(|p| p.1);
+        let (_, hi) = plot::padded_range(shown().chain(eta_line.iter().map(|p| p.1)), 0.08);
+        let lo = shown().fold(f64::INFINITY, f64::min).min(0.0);
         let mut chart =
             plot::frame(area, theme, "sharpness \u{3bb}\u{2098}\u{2090}\u{2093}(\u{2207}\u{b2}L) and 2/\u{3b7}")
                 .build_cartesian_2d(start..end, lo..hi.max(lo + 1e-9))?;
@@ -92,6 +108,13 @@ impl EdgeOfStability {
             let style = ShapeStyle { color, filled: false, stroke_width: theme.px(if i == 0 { 1.6 } else { 1.0 }) };
             plot::line(&mut chart, names[i], plot::thin(s, DRAWN_POINTS), style)?
                 .label(names[i])
+                .legend(plot::swatch(theme, style));
+        }
+        if !flow.is_empty() {
+            let style = theme.line(theme.series(2), 1.4);
+            let label = "flow: S(w)";
+            plot::line(&mut chart, label, plot::thin(&flow, DRAWN_POINTS), style)?
+                .label(label)
                 .legend(plot::swatch(theme, style));
         }
         if !batch.is_empty() {
@@ -142,6 +165,40 @@ impl EdgeOfStability {
                 .legend(plot::swatch(theme, tol));
         }
         plot::legend(&mut chart, theme)?;
+        Ok(None)
+    }
+}
+
+impl EdgeOfStability {
+    /// σ = √tr Σ, the size of GD's oscillation the central flow infers, against the step; the
+    /// flow holds the sharpness at 2/η exactly while σ > 0.
+    pub(super) fn draw_flow<DB: DrawingBackend>(&self, area: &DrawingArea<DB, Shift>, theme: &Theme) -> DrawResult<DB>
+    where
+        DB::ErrorType: 'static,
+    {
+        plot::clear(area, theme)?;
+        let (start, end) = self.step_range();
+        let sigma: Vec<(f64, f64)> = self.flow_records().map(|(t, r)| (t as f64, r.variance.sqrt())).collect();
+        if sigma.is_empty() {
+            let lines: &[&str] = match self.flow {
+                None => {
+                    &["The central flow is off.", "Set \u{201c}central flow\u{201d} to 2 or 4", "steps per GD step."]
+                }
+                Some(_) => &["The central flow starts", "with the run."],
+            };
+            let (_, height) = area.dim_in_pixel();
+            let line_height = theme.px(16.0) as i32;
+            for (i, line) in lines.iter().enumerate() {
+                plot::note(area, theme, line, (theme.px(12.0) as i32, (height / 3) as i32 + i as i32 * line_height))?;
+            }
+            return Ok(None);
+        }
+        let (_, hi) = plot::padded_range(sigma.iter().map(|p| p.1).chain([0.0]), 0.08);
+        let mut chart = plot::frame(area, theme, "central flow: GD's oscillation \u{3c3}")
+            .build_cartesian_2d(start..end, 0.0..hi.max(1e-9))?;
+        plot::mesh(&mut chart, theme, "step t", "\u{3c3} = \u{221a}tr \u{3a3}")?;
+        let style = theme.line(theme.series(2), 1.4);
+        plot::line(&mut chart, "\u{3c3}", plot::thin(&sigma, DRAWN_POINTS), style)?;
         Ok(None)
     }
 }

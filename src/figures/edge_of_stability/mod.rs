@@ -3,11 +3,14 @@
 //!
 //! The default shows both of Cohen et al.'s regularities in one short run: a tanh network with
 //! two hidden layers of 30 units fitting T₄ starts at about a third of 2/η, sharpens
-//! progressively, reaches 2/η and then hovers around it, in about three seconds in the page. Presets give the reference workload
-//! EOS-1 (bench/README.md), at the edge of stability from its first step; the lecture's
-//! learning-rate switch η → 2η/3 (the sharpness climbs to the new 2/η); and a run far below
-//! 2/η. One hidden layer on a line with tanh or ReLU runs on the fast tables of
-//! [`ShallowTables`]; every other architecture on the general network.
+//! progressively, reaches 2/η and then hovers around it, in about three seconds in the page.
+//! Presets give the reference workload
+//! EOS-1 (bench/README.md), at the edge of stability from its first step, alone and with the
+//! central flow beside it; the lecture's learning-rate switch η → 2η/3 (the sharpness climbs
+//! to the new 2/η); a run far below 2/η; SGD with its batch sharpness; and, on the handwritten
+//! digits, EOS-3 and the switch. One hidden layer on a line with tanh or ReLU runs on the fast
+//! tables of [`ShallowTables`]; every other architecture on the general network, which also
+//! gives the batch sharpness and the central flow (its θ layout is the lecture network's).
 //!
 //! A run loaded from a saved file continues from the file's step: steps, the switch and the
 //! axes count from the start of training, and the figure says where it resumed.
@@ -26,6 +29,7 @@ use crate::kit::params::{ParamError, ParamSpec, ParamValues};
 use crate::kit::plot::{self, DrawResult, Theme};
 use crate::math::activation::Activation;
 use crate::math::batch_sharpness::BatchSharpnessMeter;
+use crate::math::central_flow::{CentralFlow, FlowRecord, FlowStop};
 use crate::math::datasets::Dataset;
 use crate::math::digits::{CLASSES, DIGIT_IMAGES, PIXELS};
 use crate::math::eos1::{eos1, EOS1_WIDTH};
@@ -99,6 +103,7 @@ crate::figure_params! {
         mode: Mode = "mode", "sharpness by", Choice, Mode::WarmStart;
         top: usize = "top", "eigenvalues shown", Integer(1, 3), 1;
         every: usize = "every", "sharpness every k steps", Integer(1, 100), 1;
+        flow: usize = "flow", "central flow: steps per GD step (0: off)", Integer(0, 8), 0;
     }
 }
 
@@ -108,6 +113,7 @@ crate::figure_panels! {
         Loss = "loss", "Training loss against the step on a log scale",
         Sharpness = "sharpness", "Sharpness (top Hessian eigenvalue) against the step, with the line 2/η",
         Lanczos = "lanczos", "Relative residual of the Lanczos sharpness at every step, with the tolerance",
+        Flow = "flow", "The central flow's oscillation size σ against the step, with the eigenvalues it holds at 2/η",
     }
 }
 
@@ -120,6 +126,16 @@ pub struct EdgeOfStability {
     description: String,
     /// The training accuracy on class targets, and the step of the θ it was measured at.
     accuracy: Option<(usize, f64)>,
+    /// The central flow integrated beside GD from the same start, when asked for.
+    flow: Option<FlowBeside>,
+}
+
+/// The central flow beside the run: its records count from the run's first step, and a flow
+/// that cannot go on keeps its records and says why.
+struct FlowBeside {
+    flow: CentralFlow,
+    first_step: usize,
+    stopped: Option<FlowStop>,
 }
 
 /// The reference parameters fit exactly one shape: one hidden layer of 100 tanh units on T₄ at
@@ -174,6 +190,14 @@ impl EdgeOfStability {
             3 => "three hidden layers".to_string(),
             d => format!("{d} hidden layers"),
         };
+        // The general network of this shape; with one hidden layer on a line its θ layout is the
+        // lecture network's, so it also serves the batch sharpness and the central flow there.
+        let general = Architecture {
+            input_dim: data.input_dim,
+            hidden: vec![width; depth],
+            activation,
+            output_dim: data.output_dim,
+        };
         let (model, theta, mut description) = match (depth, data.to_shallow_data(), shallow_activation) {
             (1, Some(shallow), Some(act)) => {
                 let net = ShallowNet::new(width, act);
@@ -194,12 +218,7 @@ impl EdgeOfStability {
                 )
             }
             _ => {
-                let arch = Architecture {
-                    input_dim: data.input_dim,
-                    hidden: vec![width; depth],
-                    activation,
-                    output_dim: data.output_dim,
-                };
+                let arch = general.clone();
                 let theta = arch.init(&mut rng);
                 let mlp = Mlp::new(arch).expect("the parameter ranges give a valid architecture");
                 (
@@ -236,6 +255,7 @@ impl EdgeOfStability {
         // A fixed, reproducible start vector (the reference one when it fits).
         let start: Vec<f64> =
             if reference { eos1().v0 } else { (0..p).map(|i| 1.0 + ((i * 7919) % 13) as f64 / 13.0).collect() };
+        let flow_start = start.clone();
         let mode = match settings.mode {
             Mode::WarmStart => {
                 SharpnessMode::WarmStart { tolerance: DEFAULT_TOLERANCE, max_iter: WARM_MAX_ITER, start }
@@ -256,14 +276,7 @@ impl EdgeOfStability {
             .resumed_at(first_step)
             .measuring_every(settings.every);
         if batch < data.len() {
-            // The general network has the lecture network's θ layout, so it serves both.
-            let arch = Architecture {
-                input_dim: data.input_dim,
-                hidden: vec![width; depth],
-                activation,
-                output_dim: data.output_dim,
-            };
-            let mlp = Mlp::new(arch).expect("the parameter ranges give a valid architecture");
+            let mlp = Mlp::new(general.clone()).expect("the parameter ranges give a valid architecture");
             let seed = settings.seed ^ 0x5eed_ba7c;
             run = run.with_batch_sharpness(BatchSharpnessMeter::new(
                 mlp,
@@ -273,9 +286,53 @@ impl EdgeOfStability {
                 seed,
             ));
         }
-        let mut figure = Self { params, settings, run, data, description, accuracy: None };
+        let flow = match settings.flow {
+            0 => None,
+            substeps => {
+                let mlp = Mlp::new(general.clone()).expect("the parameter ranges give a valid architecture");
+                // The flow's clock starts at the run's first step.
+                let shifted = Schedule {
+                    eta: schedule.at(first_step),
+                    switch_at: schedule.switch_at.saturating_sub(first_step).max(1),
+                    eta_after: schedule.eta_after,
+                };
+                let theta = run.theta().to_vec();
+                let flow = CentralFlow::new(mlp, data.clone(), theta, shifted, substeps, flow_start)?;
+                Some(FlowBeside { flow, first_step, stopped: None })
+            }
+        };
+        let mut figure = Self { params, settings, run, data, description, accuracy: None, flow };
         figure.measure_accuracy();
         Ok(figure)
+    }
+
+    /// Integrates the central flow up to the step GD's θ has reached.
+    fn advance_flow(&mut self) {
+        let theta_step = self.run.theta_step();
+        let Some(beside) = self.flow.as_mut().filter(|b| b.stopped.is_none()) else { return };
+        let behind = (theta_step - beside.first_step).saturating_sub(beside.flow.step());
+        if let Err(stop) = beside.flow.advance(behind) {
+            beside.stopped = Some(stop);
+        }
+    }
+
+    /// The central flow's records as (step of training, record).
+    fn flow_records(&self) -> impl Iterator<Item = (usize, &FlowRecord)> {
+        self.flow.iter().flat_map(|b| b.flow.records().iter().map(move |r| (b.first_step + r.step, r)))
+    }
+
+    /// GD's mean loss against the flow's predicted mean over the flow's edge phase (from its
+    /// first step with an oscillation), at the steps GD recorded; None before the edge.
+    fn flow_comparison(&self) -> Option<(usize, f64, f64)> {
+        let edge_start = self.flow_records().find(|(_, r)| r.variance > 0.0)?.0;
+        let flow: std::collections::HashMap<usize, f64> =
+            self.flow_records().filter(|&(t, _)| t >= edge_start).map(|(t, r)| (t, r.predicted_loss)).collect();
+        let pairs: Vec<(f64, f64)> =
+            self.run.records.iter().filter_map(|r| flow.get(&r.step).map(|&p| (r.loss, p))).collect();
+        (!pairs.is_empty()).then(|| {
+            let count = pairs.len() as f64;
+            (edge_start, pairs.iter().map(|p| p.0).sum::<f64>() / count, pairs.iter().map(|p| p.1).sum::<f64>() / count)
+        })
     }
 
     /// The training accuracy at the current θ, for data with class targets.
@@ -283,6 +340,47 @@ impl EdgeOfStability {
         let theta_step = self.run.theta_step();
         let (model, theta) = self.run.model_and_theta();
         self.accuracy = model.accuracy(theta).map(|a| (theta_step, a));
+    }
+
+    /// What GD's run shows, in words.
+    fn gd_verdict(&self) -> Verdict {
+        let Some(last) = self.run.records.last() else {
+            return match self.run.state() {
+                Outcome::Diverged { .. } => {
+                    Verdict { text: "The loss is not finite at the start: nothing to train.".into(), tone: Tone::Bad }
+                }
+                _ => Verdict { text: "nothing computed yet.".into(), tone: Tone::Neutral },
+            };
+        };
+        let threshold = 2.0 / last.eta;
+        let ratio = last.sharpness.value / threshold;
+        let numbers = format!(
+            "sharpness {:.4}, 2/\u{3b7} = {:.4} (ratio {:.3}), loss {:.3e}",
+            last.sharpness.value, threshold, ratio, last.loss
+        );
+        let head = format!("step {}: {numbers}", last.step);
+        match self.run.state() {
+            Outcome::Diverged { step, loss } => {
+                let loss = if loss.is_finite() { format!("{loss:.3e}") } else { "not finite".into() };
+                Verdict { text: format!("Diverged at step {step}, loss {loss}; before that, {head}."), tone: Tone::Bad }
+            }
+            Outcome::Running => Verdict { text: format!("{numbers}."), tone: Tone::Neutral },
+            Outcome::Capped | Outcome::Interpolated { .. } => {
+                // The last stretch of constant η: since the switch, if the run switched.
+                let since = if self.switch_inside().is_some() { " since the switch" } else { "" };
+                let reached = self.first_at_threshold().last().and_then(|&(_, at)| at);
+                let (what, tone) = match reached {
+                    _ if ratio > 1.1 => ("it ends above 2/\u{3b7}".to_string(), Tone::Bad),
+                    Some(at) if ratio >= 0.9 => (
+                        format!("at the edge of stability: the sharpness reached 2/\u{3b7} at step {at} and ends within 10% of it"),
+                        Tone::Good,
+                    ),
+                    Some(at) => (format!("the sharpness reached 2/\u{3b7} at step {at} and ends below it"), Tone::Good),
+                    None => (format!("the sharpness stayed below 2/\u{3b7}{since}"), Tone::Good),
+                };
+                Verdict { text: format!("Done, {head}: {what}."), tone }
+            }
+        }
     }
 
     /// The steps the run covers, from where it began (0, or a saved run's step) to its end.
@@ -356,6 +454,17 @@ impl Figure for EdgeOfStability {
                 ],
             },
             Preset {
+                label: "Central flow on EOS-1",
+                values: &[
+                    (k.eta, 0.06),
+                    (k.steps, 2000.0),
+                    (k.depth, 1.0),
+                    (k.width, 100.0),
+                    (k.init, Init::Reference.value()),
+                    (k.flow, 4.0),
+                ],
+            },
+            Preset {
                 label: "Learning-rate switch",
                 values: &[(k.eta, 0.09), (k.switch, 2000.0), (k.eta2, 0.06), (k.steps, 6000.0)],
             },
@@ -409,6 +518,12 @@ impl Figure for EdgeOfStability {
             return Err(ParamError {
                 key: Settings::KEYS.batch.into(),
                 message: format!("batch size B = {batch} exceeds the {points} data points"),
+            });
+        }
+        if s.flow > 0 && batch != 0 && batch != points {
+            return Err(ParamError {
+                key: Settings::KEYS.flow.into(),
+                message: "the central flow describes full-batch GD: set the batch size to 0 first".into(),
             });
         }
         let (input_dim, output_dim) = data_dims(s.data);
@@ -466,6 +581,7 @@ impl Figure for EdgeOfStability {
         if self.data.output_dim > 1 {
             self.measure_accuracy();
         }
+        self.advance_flow();
         match outcome {
             Outcome::Running => Activity::Running,
             _ => Activity::Idle,
@@ -480,48 +596,17 @@ impl Figure for EdgeOfStability {
             Some(Panels::Loss) => self.draw_loss(area, theme),
             Some(Panels::Sharpness) => self.draw_sharpness(area, theme),
             Some(Panels::Lanczos) => self.draw_lanczos(area, theme),
+            Some(Panels::Flow) => self.draw_flow(area, theme),
             None => plot::no_such_panel(area, theme, Self::ID, panel),
         }
     }
 
     fn verdict(&self) -> Verdict {
-        let Some(last) = self.run.records.last() else {
-            return match self.run.state() {
-                Outcome::Diverged { .. } => {
-                    Verdict { text: "The loss is not finite at the start: nothing to train.".into(), tone: Tone::Bad }
-                }
-                _ => Verdict { text: "nothing computed yet.".into(), tone: Tone::Neutral },
-            };
-        };
-        let threshold = 2.0 / last.eta;
-        let ratio = last.sharpness.value / threshold;
-        let numbers = format!(
-            "sharpness {:.4}, 2/\u{3b7} = {:.4} (ratio {:.3}), loss {:.3e}",
-            last.sharpness.value, threshold, ratio, last.loss
-        );
-        let head = format!("step {}: {numbers}", last.step);
-        match self.run.state() {
-            Outcome::Diverged { step, loss } => {
-                let loss = if loss.is_finite() { format!("{loss:.3e}") } else { "not finite".into() };
-                Verdict { text: format!("Diverged at step {step}, loss {loss}; before that, {head}."), tone: Tone::Bad }
-            }
-            Outcome::Running => Verdict { text: format!("{numbers}."), tone: Tone::Neutral },
-            Outcome::Capped | Outcome::Interpolated { .. } => {
-                // The last stretch of constant η: since the switch, if the run switched.
-                let since = if self.switch_inside().is_some() { " since the switch" } else { "" };
-                let reached = self.first_at_threshold().last().and_then(|&(_, at)| at);
-                let (what, tone) = match reached {
-                    _ if ratio > 1.1 => ("it ends above 2/\u{3b7}".to_string(), Tone::Bad),
-                    Some(at) if ratio >= 0.9 => (
-                        format!("at the edge of stability: the sharpness reached 2/\u{3b7} at step {at} and ends within 10% of it"),
-                        Tone::Good,
-                    ),
-                    Some(at) => (format!("the sharpness reached 2/\u{3b7} at step {at} and ends below it"), Tone::Good),
-                    None => (format!("the sharpness stayed below 2/\u{3b7}{since}"), Tone::Good),
-                };
-                Verdict { text: format!("Done, {head}: {what}."), tone }
-            }
+        let mut verdict = self.gd_verdict();
+        if let Some(stop) = self.flow.as_ref().and_then(|b| b.stopped) {
+            verdict.text.push_str(&format!(" The central flow stopped: {stop}."));
         }
+        verdict
     }
 
     fn progress(&self) -> Option<String> {
@@ -539,6 +624,34 @@ impl Figure for EdgeOfStability {
                     self.data.len()
                 ),
             ));
+        }
+        if let Some(beside) = &self.flow {
+            let mut text = match beside.flow.records().last() {
+                Some(r) => format!(
+                    "{} flow steps per GD step; at step {}: L(w) {:.4e}, S(w) {:.4}, \u{3c3} {:.4}, {} eigenvalue{} at 2/\u{3b7}",
+                    self.settings.flow,
+                    beside.first_step + r.step,
+                    r.loss,
+                    r.sharpness,
+                    r.variance.sqrt(),
+                    r.edge_count,
+                    if r.edge_count == 1 { "" } else { "s" }
+                ),
+                None => "not started".to_string(),
+            };
+            if let Some(stop) = beside.stopped {
+                text.push_str(&format!("; stopped: {stop}"));
+            }
+            out.push(("central flow".into(), text));
+            if let Some((edge_start, gd, predicted)) = self.flow_comparison() {
+                out.push((
+                    "flow prediction, mean over the edge phase".into(),
+                    format!(
+                        "GD's loss {gd:.4e} against the flow's L + \u{3c3}\u{b2}/\u{3b7} {predicted:.4e} (error {:.1} %), steps {edge_start} on",
+                        100.0 * (predicted - gd).abs() / gd
+                    ),
+                ));
+            }
         }
         if let Some((step, accuracy)) = self.accuracy {
             out.push((format!("training accuracy at step {step}"), format!("{:.1} %", 100.0 * accuracy)));
@@ -641,7 +754,16 @@ impl Figure for EdgeOfStability {
                 row
             })
             .collect();
-        vec![Table { name: "steps", columns, rows }]
+        let mut tables = vec![Table { name: "steps", columns, rows }];
+        if self.flow.is_some() {
+            let rows = self
+                .flow_records()
+                .map(|(t, r)| vec![t as f64, r.loss, r.sharpness, r.variance, r.edge_count as f64, r.predicted_loss])
+                .collect();
+            let columns = vec!["step", "loss", "sharpness", "variance", "edge_eigenvalues", "predicted_loss"];
+            tables.push(Table { name: "central-flow", columns, rows });
+        }
+        tables
     }
 }
 
