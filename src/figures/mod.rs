@@ -162,6 +162,36 @@ pub struct Preset {
     pub values: &'static [(&'static str, f64)],
 }
 
+/// The most earlier runs a figure keeps to compare with.
+pub const EARLIER_RUNS: usize = 5;
+
+/// An earlier run of a figure, kept to draw faintly under later ones.
+#[derive(Clone, Debug, PartialEq)]
+pub struct EarlierRun {
+    /// The settings it ran with: a later run labels it by those that differ from its own.
+    pub params: ParamValues,
+    /// Its curve in each panel, in that panel's data coordinates (empty where it has none).
+    pub curves: Vec<Vec<(f64, f64)>>,
+}
+
+impl EarlierRun {
+    /// The settings of this run that differ from `current`, as "label = value" (or "same
+    /// settings").
+    pub fn label(&self, current: &ParamValues) -> String {
+        let differences: Vec<String> = self
+            .params
+            .iter()
+            .filter(|(spec, _)| self.params.text(spec) != current.text(spec))
+            .map(|(spec, _)| format!("{} = {}", spec.label, self.params.text(spec)))
+            .collect();
+        if differences.is_empty() {
+            "same settings".to_string()
+        } else {
+            differences.join(", ")
+        }
+    }
+}
+
 /// What a pointer drag on a panel moves.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Grab {
@@ -199,6 +229,8 @@ pub trait Figure: Sized {
     /// the page gives it Previous/Next buttons and arrow keys, and marks the matching item of
     /// the list `#<id>-steps` as current.
     const STEPPER: Option<&'static str> = None;
+    /// Whether earlier runs can be kept and drawn beside later ones ([`Figure::earlier_run`]).
+    const COMPARES_RUNS: bool = false;
 
     /// Checks what single-parameter ranges cannot (say, a batch larger than the data set).
     /// A refused combination leaves the figure as it was, with the message beside the control
@@ -209,6 +241,16 @@ pub trait Figure: Sized {
 
     /// The figure in its starting state for these (already validated) parameters.
     fn new(params: ParamValues) -> Self;
+
+    /// This run as an earlier one, for later runs to draw faintly beside theirs; None for a
+    /// figure whose runs are not compared.
+    fn earlier_run(&self) -> Option<EarlierRun> {
+        None
+    }
+
+    /// Earlier runs to draw faintly beside this one, the most recent last (at most
+    /// [`EARLIER_RUNS`]).
+    fn show_earlier_runs(&mut self, _runs: Vec<EarlierRun>) {}
 
     /// The figure at its defaults.
     fn with_defaults() -> Self {

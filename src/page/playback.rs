@@ -122,6 +122,11 @@ impl<F: Figure> Playback<F> {
         &self.figure
     }
 
+    /// The figure, to change what it shows without restarting it.
+    pub fn figure_mut(&mut self) -> &mut F {
+        &mut self.figure
+    }
+
     pub fn play(&self) -> Play {
         if self.playing {
             Play::Playing

@@ -76,6 +76,32 @@ describe("edge of stability", () => {
     await context.close();
   });
 
+  test("Keep runs keeps a replaced run, drawn faintly and labelled, and Clear runs removes it", async () => {
+    const { context, page, problems } = await openPage(browser, server, "#edge-of-stability.steps=300");
+    await settle(page, 120000);
+    const keep = button(page, "edge-of-stability", "Keep runs");
+    const clear = button(page, "edge-of-stability", "Clear runs");
+    assert.equal(await keep.getAttribute("aria-pressed"), "false");
+    assert.equal(await clear.isDisabled(), true);
+    await keep.click();
+    assert.equal(await keep.getAttribute("aria-pressed"), "true");
+    const alone = await canvasFingerprint(page, "#edge-of-stability-loss");
+    await page.locator("#edge-of-stability-eta").fill("0.05");
+    await page.locator("#edge-of-stability-eta").press("Enter");
+    await page.waitForFunction(() => document.querySelector("#edge-of-stability .fig-verdict").textContent.startsWith("Done, step 300"), null, { timeout: 60000 });
+    const readouts = page.locator("#edge-of-stability .fig-readouts");
+    await page.waitForFunction(() => document.querySelector("#edge-of-stability .fig-readouts").textContent.includes("earlier runs"));
+    assert.match(await readouts.textContent(), /1: step size η = 0\.07/);
+    assert.equal(await clear.isDisabled(), false);
+    assert.notEqual(await canvasFingerprint(page, "#edge-of-stability-loss"), alone);
+    await page.locator("#edge-of-stability").screenshot({ path: `${SHOTS}/edge-of-stability-earlier-runs.png` });
+    await clear.click();
+    await page.waitForFunction(() => !document.querySelector("#edge-of-stability .fig-readouts").textContent.includes("earlier runs"));
+    assert.equal(await clear.isDisabled(), true);
+    assert.deepEqual(problems, []);
+    await context.close();
+  });
+
   test("a batch larger than the data set is refused beside its control", async () => {
     const { context, page, problems } = await openPage(browser, server);
     await settle(page, 120000);

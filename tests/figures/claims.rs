@@ -719,14 +719,14 @@ mod edge_of_stability {
         assert!(percent > 90.0, "accuracy {accuracy}");
     }
 
-    /// "Digits: learning-rate switch: η = 0.1 (2/η = 20) on the same network and data. The run
+    /// "Digits: step-size switch: η = 0.1 (2/η = 20) on the same network and data. The run
     /// starts at 1.16 × 2/η, is at 2/η from step 200 on (within 15% at every recorded step),
     /// and η drops by a third to 0.0667 at step 1,000 (2/η = 30). Right after the switch the
     /// sharpness is at 0.68 × 2/η; it climbs, reaches the new 2/η at step 4,070 and stays within
     /// 5% of it to step 8,000."
     #[test]
     fn on_digits_the_sharpness_climbs_to_the_new_threshold_after_the_switch() {
-        let (_, steps) = edge_run(Some("Digits: learning-rate switch"));
+        let (_, steps) = edge_run(Some("Digits: step-size switch"));
         let (before, after): (Vec<Step>, Vec<Step>) = steps.iter().partition(|s| s.step < 1000);
         assert!((2.0 / before[0].eta - 20.0).abs() < 1e-12 && (2.0 / after[0].eta - 30.0).abs() < 1e-12);
         assert!((after[0].eta / before[0].eta - 2.0 / 3.0).abs() < 1e-15);

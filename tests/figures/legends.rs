@@ -286,3 +286,49 @@ fn pointing_reads_the_numbers_the_figure_exports() {
         assert_eq!(table.rows[t as usize][1].to_bits(), x.to_bits(), "iterate {t}");
     }
 }
+
+/// Earlier runs kept beside a new one: drawn faintly in the loss and sharpness panels (each a
+/// series to read by pointing, named by the settings that differ), listed in the readouts, with
+/// every legend and text property still holding; at most five are kept by the page, and the
+/// figure draws whatever it is given.
+#[test]
+fn earlier_runs_are_drawn_beside_the_current_one_and_labelled_by_their_differences() {
+    register_font();
+    let run = |changes: &[(&str, f64)], units: usize| {
+        let mut params = ParamValues::defaults(EdgeOfStability::PARAMS);
+        for &(key, value) in changes {
+            params.set(key, value).unwrap();
+        }
+        let mut fig = EdgeOfStability::new(params);
+        fig.step(units);
+        fig
+    };
+    let first = run(&[("steps", 600.0)], 601);
+    let second = run(&[("steps", 600.0), ("eta", 0.05)], 601);
+    let earlier: Vec<_> = [&first, &second].iter().map(|f| f.earlier_run().expect("a run with records")).collect();
+    assert!(EdgeOfStability::with_defaults().earlier_run().is_none(), "nothing to keep before the first step");
+    let mut current = run(&[("steps", 600.0), ("eta", 0.05), ("batch", 10.0)], 0);
+    current.show_earlier_runs(earlier.clone());
+    current.step(601);
+    assert_eq!(earlier[0].label(current.params()), "step size \u{3b7} = 0.07, batch size B (0: full batch) = 0");
+    assert_eq!(earlier[1].label(current.params()), "batch size B (0: full batch) = 0");
+    assert_eq!(earlier[1].label(second.params()), "same settings");
+    let listed = current.readouts().into_iter().find(|(label, _)| label.starts_with("earlier runs")).unwrap().1;
+    assert!(listed.starts_with("1: step size \u{3b7} = 0.07") && listed.contains("; 2: batch size"), "{listed}");
+    check_figure(&current, "edge-of-stability with two earlier runs");
+    for panel in ["loss", "sharpness"] {
+        let index = EdgeOfStability::PANELS.iter().position(|p| p.key == panel).unwrap();
+        let drawn = draw(&current, index, SIZES[0]);
+        let names: Vec<String> = drawn.readings.points.iter().map(|p| drawn.readings.label(p)).collect();
+        assert!(
+            names.iter().any(|n| n.contains("earlier run 1")),
+            "{panel}: the first earlier run is not read by pointing"
+        );
+        assert!(
+            names.iter().any(|n| n.contains("earlier run 2")),
+            "{panel}: the second earlier run is not read by pointing"
+        );
+    }
+    current.show_earlier_runs(Vec::new());
+    assert!(current.readouts().iter().all(|(label, _)| !label.starts_with("earlier runs")));
+}

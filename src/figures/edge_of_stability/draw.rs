@@ -5,7 +5,7 @@
 use plotters::coord::Shift;
 use plotters::prelude::*;
 
-use super::{EdgeOfStability, Mode};
+use super::{EdgeOfStability, Mode, Panels};
 use crate::kit::plot::{self, DrawResult, Theme};
 use crate::math::sharpness::{StepRecord, DEFAULT_TOLERANCE};
 
@@ -23,10 +23,13 @@ impl EdgeOfStability {
         let losses: Vec<(f64, f64)> = records.iter().map(|r| (r.step as f64, r.loss)).collect();
         let flow_losses: Vec<(f64, f64)> = self.flow_records().map(|(t, r)| (t as f64, r.loss)).collect();
         let predicted: Vec<(f64, f64)> = self.flow_records().map(|(t, r)| (t as f64, r.predicted_loss)).collect();
-        let (lo, hi) = plot::log_range(losses.iter().chain(&flow_losses).chain(&predicted).map(|p| p.1), 1e-12);
+        let earlier = self.earlier_curves(Panels::Loss);
+        let shown = losses.iter().chain(&flow_losses).chain(&predicted).chain(earlier.iter().flat_map(|c| c.1));
+        let (lo, hi) = plot::log_range(shown.map(|p| p.1), 1e-12);
         let mut chart =
             plot::frame(area, theme, "training loss").build_cartesian_2d(start..end, (lo..hi).log_scale())?;
         plot::mesh(&mut chart, theme, "step t", "L(\u{3b8}\u{209c})")?;
+        self.draw_earlier(&mut chart, theme, &earlier, (lo, hi))?;
         let style = theme.line(theme.series(0), 1.5);
         let shown = plot::thin(&losses, DRAWN_POINTS).into_iter().map(|(x, y)| (x, y.clamp(lo, hi)));
         let gd = plot::line(&mut chart, "loss", shown, style)?;
@@ -90,13 +93,16 @@ impl EdgeOfStability {
             .filter(|p| p.1.is_finite())
             .collect();
         let flow: Vec<(f64, f64)> = self.flow_records().map(|(t, r)| (t as f64, r.sharpness)).collect();
-        let shown = || series.iter().flatten().chain(&batch).chain(&flow).map(|p| p.1);
+        let earlier = self.earlier_curves(Panels::Sharpness);
+        let shown =
+            || series.iter().flatten().chain(&batch).chain(&flow).chain(earlier.iter().flat_map(|c| c.1)).map(|p| p.1);
         let (_, hi) = plot::padded_range(shown().chain(eta_line.iter().map(|p| p.1)), 0.08);
         let lo = shown().fold(f64::INFINITY, f64::min).min(0.0);
         let mut chart =
             plot::frame(area, theme, "sharpness \u{3bb}\u{2098}\u{2090}\u{2093}(\u{2207}\u{b2}L) and 2/\u{3b7}")
                 .build_cartesian_2d(start..end, lo..hi.max(lo + 1e-9))?;
         plot::mesh(&mut chart, theme, "step t", "eigenvalue")?;
+        self.draw_earlier(&mut chart, theme, &earlier, (lo, hi.max(lo + 1e-9)))?;
         let threshold_style = ShapeStyle { color: theme.series(1).into(), filled: false, stroke_width: theme.px(1.5) };
         plot::line(&mut chart, "2/\u{3b7}", eta_line, threshold_style)?
             .label("2/\u{3b7}")
@@ -200,5 +206,40 @@ impl EdgeOfStability {
         let style = theme.line(theme.series(2), 1.4);
         plot::line(&mut chart, "\u{3c3}", plot::thin(&sigma, DRAWN_POINTS), style)?;
         Ok(None)
+    }
+}
+
+impl EdgeOfStability {
+    /// The earlier runs' curves in `panel`, each with its label (the settings that differ).
+    fn earlier_curves(&self, panel: Panels) -> Vec<(String, &[(f64, f64)])> {
+        self.earlier
+            .iter()
+            .enumerate()
+            .filter_map(|(i, run)| {
+                let curve = run.curves.get(panel as usize)?;
+                (!curve.is_empty()).then(|| (format!("earlier run {}: {}", i + 1, run.label(&self.params)), &curve[..]))
+            })
+            .collect()
+    }
+
+    /// Earlier runs as faint lines under this run's, clamped to the axes; pointing at one reads
+    /// its label.
+    fn draw_earlier<DB: DrawingBackend, Y: Ranged<ValueType = f64>>(
+        &self,
+        chart: &mut ChartContext<'_, DB, Cartesian2d<plotters::coord::types::RangedCoordf64, Y>>,
+        theme: &Theme,
+        earlier: &[(String, &[(f64, f64)])],
+        (lo, hi): (f64, f64),
+    ) -> Result<(), plot::DrawError<DB>> {
+        let (start, end) = self.step_range();
+        for (label, curve) in earlier {
+            let style = ShapeStyle { color: theme.muted().mix(0.45), filled: false, stroke_width: theme.px(1.0) };
+            let points = plot::thin(curve, DRAWN_POINTS)
+                .into_iter()
+                .filter(|p| (start..=end).contains(&p.0) && p.1.is_finite())
+                .map(|(x, y)| (x, y.clamp(lo, hi)));
+            plot::line(chart, label, points, style)?;
+        }
+        Ok(())
     }
 }

@@ -24,7 +24,7 @@ use crate::kit::format;
 use plotters::coord::Shift;
 use plotters::prelude::*;
 
-use super::{Activity, Figure, Panel, Preset, Table, Tone, Verdict};
+use super::{Activity, EarlierRun, Figure, Panel, Preset, Table, Tone, Verdict};
 use crate::kit::params::{ParamError, ParamSpec, ParamValues};
 use crate::kit::plot::{self, DrawResult, Theme};
 use crate::math::activation::Activation;
@@ -128,6 +128,8 @@ pub struct EdgeOfStability {
     accuracy: Option<(usize, f64)>,
     /// The central flow integrated beside GD from the same start, when asked for.
     flow: Option<FlowBeside>,
+    /// Earlier runs, drawn faintly beside this one in the loss and sharpness panels.
+    earlier: Vec<EarlierRun>,
 }
 
 /// The central flow beside the run: its records count from the run's first step, and a flow
@@ -301,7 +303,7 @@ impl EdgeOfStability {
                 Some(FlowBeside { flow, first_step, stopped: None })
             }
         };
-        let mut figure = Self { params, settings, run, data, description, accuracy: None, flow };
+        let mut figure = Self { params, settings, run, data, description, accuracy: None, flow, earlier: Vec::new() };
         figure.measure_accuracy();
         Ok(figure)
     }
@@ -440,6 +442,7 @@ impl Figure for EdgeOfStability {
     const PANELS: &'static [Panel] = Panels::PANELS;
     const PACE: Option<f64> = None;
     const UNIT: &'static str = "GD steps, each with its sharpness,";
+    const COMPARES_RUNS: bool = true;
     const PRESETS: &'static [Preset] = {
         let k = Settings::KEYS;
         &[
@@ -486,7 +489,7 @@ impl Figure for EdgeOfStability {
                 ],
             },
             Preset {
-                label: "Digits: learning-rate switch",
+                label: "Digits: step-size switch",
                 values: &[
                     (k.data, Data::Digits.value()),
                     (k.points, 500.0),
@@ -576,6 +579,21 @@ impl Figure for EdgeOfStability {
         &self.params
     }
 
+    fn earlier_run(&self) -> Option<EarlierRun> {
+        let records = &self.run.records;
+        if records.is_empty() {
+            return None;
+        }
+        let mut curves = vec![Vec::new(); Panels::PANELS.len()];
+        curves[Panels::Loss as usize] = records.iter().map(|r| (r.step as f64, r.loss)).collect();
+        curves[Panels::Sharpness as usize] = records.iter().map(|r| (r.step as f64, r.sharpness.value)).collect();
+        Some(EarlierRun { params: self.params.clone(), curves })
+    }
+
+    fn show_earlier_runs(&mut self, runs: Vec<EarlierRun>) {
+        self.earlier = runs;
+    }
+
     fn step(&mut self, units: usize) -> Activity {
         let outcome = self.run.advance(units);
         if self.data.output_dim > 1 {
@@ -652,6 +670,15 @@ impl Figure for EdgeOfStability {
                     ),
                 ));
             }
+        }
+        if !self.earlier.is_empty() {
+            let labels: Vec<String> = self
+                .earlier
+                .iter()
+                .enumerate()
+                .map(|(i, run)| format!("{}: {}", i + 1, run.label(&self.params)))
+                .collect();
+            out.push(("earlier runs (faint, oldest first)".into(), labels.join("; ")));
         }
         if let Some((step, accuracy)) = self.accuracy {
             out.push((format!("training accuracy at step {step}"), format!("{:.1} %", 100.0 * accuracy)));

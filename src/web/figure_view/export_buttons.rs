@@ -90,7 +90,8 @@ impl<F: Figure + 'static> FigureView<F> {
     /// Starts the figure from a saved run; a document that does not fit changes nothing.
     fn load_run(&self, text: &str) {
         match RunFile::parse(text).and_then(|run| F::from_run(&run)) {
-            Ok(figure) => {
+            Ok(mut figure) => {
+                self.carry_earlier_runs(&mut figure);
                 show_all(&self.controls, figure.params());
                 self.start(|playback| playback.reset(figure, Start::LoadedRun));
                 self.write_url();

@@ -11,6 +11,7 @@
 //! and handles the pointer on them, `text` shows the verdict and readouts, `export_buttons`
 //! wires the exports.
 
+mod earlier_runs;
 mod export_buttons;
 mod panels;
 mod text;
@@ -24,7 +25,7 @@ use web_sys::{Element, HtmlButtonElement, HtmlCanvasElement};
 use super::controls::{show_all, Control, Widgets, SLIDER_STEPS};
 use super::hover::Hover;
 use super::{dom, url};
-use crate::figures::{Figure, Grab, Play};
+use crate::figures::{EarlierRun, Figure, Grab, Play};
 use crate::kit::params::{Input, ParamValues};
 use crate::kit::plot::PlotMap;
 use crate::kit::recording::{Reading, Readings, Rect};
@@ -49,6 +50,10 @@ struct State<F> {
     maps: Vec<Option<PlotMap>>,
     /// What each panel's series drew and its plotting area, as last drawn: what pointing reads.
     readings: Vec<(Readings, Option<Rect>)>,
+    /// Earlier runs kept to draw beside the current one, the most recent last.
+    earlier: Vec<EarlierRun>,
+    /// Whether a run that is replaced joins `earlier`.
+    keep_earlier: bool,
     /// Where the pointer rests, as (panel, device pixel), while it points at a panel.
     pointer: Option<(usize, (f64, f64))>,
     /// The reading shown, as (panel, point), so that an unchanged one is not shown again.
@@ -77,6 +82,8 @@ pub struct FigureView<F: Figure> {
     drawn_sizes: RefCell<Vec<(i32, i32)>>,
     /// When the figure was last drawn (the animation frame's time, ms).
     drawn_at: Cell<f64>,
+    /// The Clear runs button, for a figure whose runs are compared.
+    clear_button: RefCell<Option<HtmlButtonElement>>,
 }
 
 /// How often a running figure out of the window's view is drawn (ms): its work goes on at full
@@ -126,6 +133,7 @@ impl<F: Figure + 'static> FigureView<F> {
         let exports = dom::element("div", "fig-buttons fig-exports")?;
         let figure = F::with_defaults();
         let export_buttons = ExportButtons::build(&exports, F::ID, figure.run_file().is_some())?;
+        let earlier_buttons = if F::COMPARES_RUNS { Some(earlier_runs::build(&exports)?) } else { None };
         let note = dom::element("p", "fig-note")?;
         note.set_attribute("aria-live", "polite")?;
         container.append_child(&panels)?;
@@ -142,6 +150,8 @@ impl<F: Figure + 'static> FigureView<F> {
                 dirty: true,
                 maps: vec![None; F::PANELS.len()],
                 readings: vec![(Readings::default(), None); F::PANELS.len()],
+                earlier: Vec::new(),
+                keep_earlier: false,
                 pointer: None,
                 shown: None,
                 dragging: None,
@@ -156,11 +166,15 @@ impl<F: Figure + 'static> FigureView<F> {
             note,
             drawn_sizes: RefCell::new(Vec::new()),
             drawn_at: Cell::new(f64::NEG_INFINITY),
+            clear_button: RefCell::new(None),
         });
         view.apply_url();
         view.wire(&step, &replay, &defaults)?;
         view.wire_presets(&presets)?;
         view.wire_exports(export_buttons)?;
+        if let Some(buttons) = earlier_buttons {
+            view.wire_earlier_runs(buttons)?;
+        }
         if let Some((previous, next)) = &stepper {
             view.wire_stepper(container, previous, next)?;
         }
@@ -304,7 +318,9 @@ impl<F: Figure + 'static> FigureView<F> {
 
     /// Replaces the figure by a new one for `params`, started as `start` says.
     fn restart(&self, params: ParamValues, start: Start) {
-        self.start(|playback| playback.reset(F::new(params), start));
+        let mut figure = F::new(params);
+        self.carry_earlier_runs(&mut figure);
+        self.start(|playback| playback.reset(figure, start));
     }
 
     /// Starts the figure again with `reset` (one of `Playback`'s resets) and shows it anew.
