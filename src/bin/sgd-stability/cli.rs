@@ -10,7 +10,12 @@ use sgd_stability::figures::{self, Figure, FigureVisitor, ALL_IDS};
 use sgd_stability::kit::params::{Input, ParamValues, Scale};
 use sgd_stability::kit::plot::Theme;
 use sgd_stability::kit::recording::{self, RecordingBackend};
-use sgd_stability::math::eos1::time_eos1;
+use sgd_stability::math::activation::Activation;
+use sgd_stability::math::central_flow::compare_with_gd;
+use sgd_stability::math::datasets::Dataset;
+use sgd_stability::math::eos1::{eos1, time_eos1, EOS1_ETA, EOS1_STEPS, EOS1_WIDTH};
+use sgd_stability::math::mlp::{Architecture, Mlp};
+use sgd_stability::math::trainer::Schedule;
 use sgd_stability::page::run_file::RunFile;
 
 /// Panels are exported at this CSS size, multiplied by `--scale`.
@@ -209,6 +214,31 @@ fn time_sweep(now: &impl Fn() -> f64) -> SweepTiming {
     SweepTiming { runs, cores: rayon::current_num_threads(), one_core_s, every_core_s }
 }
 
+/// The central flow beside GD on EOS-1 (4 flow steps per GD step): how well it predicts GD's
+/// mean loss over the edge phase, and how fast GD and the flow run together.
+struct FlowTiming {
+    mean_gd_loss: f64,
+    mean_predicted: f64,
+    error: f64,
+    steps_per_s: f64,
+}
+
+fn time_flow(now: &impl Fn() -> f64) -> Result<FlowTiming, String> {
+    let init = eos1();
+    let arch = Architecture { input_dim: 1, hidden: vec![EOS1_WIDTH], activation: Activation::Tanh, output_dim: 1 };
+    let data = Dataset::new(1, 1, init.data.x, init.data.y)?;
+    let start = now();
+    let comparison =
+        compare_with_gd(Mlp::new(arch)?, data, init.theta0, Schedule::constant(EOS1_ETA), 4, init.v0, EOS1_STEPS)?;
+    let seconds = (now() - start) / 1000.0;
+    Ok(FlowTiming {
+        mean_gd_loss: comparison.mean_gd_loss,
+        mean_predicted: comparison.mean_predicted,
+        error: comparison.relative_error,
+        steps_per_s: EOS1_STEPS as f64 / seconds,
+    })
+}
+
 /// The benchmarks, natively in this build: the lecture's network at k = 100, n = 20 (the core
 /// figures of the README) and the EOS-1 reference workload. Prints a table and writes JSON.
 fn bench(args: &[String]) -> Result<(), String> {
@@ -226,6 +256,12 @@ fn bench(args: &[String]) -> Result<(), String> {
     println!("  {:<52} {:>10.2}", "  Hessian-vector products per step, warm-started", t.adaptive_products_per_step);
     println!("  {:<52} {:>10.0}", "plain GD, steps/s", t.gd_steps_per_s);
     println!("  sharpness at step 0: {:.15}, at step 2000: {:.15}", t.sharpness_step_0, t.sharpness_step_2000);
+    let flow = time_flow(&now)?;
+    println!("The central flow beside GD on EOS-1 (4 flow steps per GD step), native:");
+    println!("  {:<52} {:>10.4}", "GD's mean loss over the edge phase", flow.mean_gd_loss);
+    println!("  {:<52} {:>10.4}", "the flow's predicted mean, L + \u{3c3}\u{b2}/\u{3b7}", flow.mean_predicted);
+    println!("  {:<52} {:>9.1} %", "flow error", 100.0 * flow.error);
+    println!("  {:<52} {:>10.0}", "GD + central flow, steps/s", flow.steps_per_s);
     let sweep = time_sweep(&now);
     println!("The sharpness-vs-lr figure's sweep at its defaults ({} runs), native:", sweep.runs);
     println!("  {:<52} {:>10.2}", "on one core, s", sweep.one_core_s);
@@ -236,6 +272,10 @@ fn bench(args: &[String]) -> Result<(), String> {
     }
     let mut json = serde_json::to_value(&t).map_err(|e| e.to_string())?;
     if let Some(fields) = json.as_object_mut() {
+        fields.insert("flow_mean_gd_loss".into(), flow.mean_gd_loss.into());
+        fields.insert("flow_mean_predicted_loss".into(), flow.mean_predicted.into());
+        fields.insert("flow_error".into(), flow.error.into());
+        fields.insert("flow_steps_per_s".into(), flow.steps_per_s.into());
         fields.insert("sweep_runs".into(), sweep.runs.into());
         fields.insert("sweep_cores".into(), sweep.cores.into());
         fields.insert("sweep_one_core_s".into(), sweep.one_core_s.into());

@@ -4,6 +4,7 @@
 
 use plotters::coord::Shift;
 use plotters::prelude::*;
+use plotters::style::text_anchor::{HPos, Pos, VPos};
 
 use super::{EdgeOfStability, Mode, Panels};
 use crate::kit::plot::{self, DrawResult, Theme};
@@ -187,15 +188,25 @@ impl EdgeOfStability {
         let sigma: Vec<(f64, f64)> = self.flow_records().map(|(t, r)| (t as f64, r.variance.sqrt())).collect();
         if sigma.is_empty() {
             let lines: &[&str] = match self.flow {
-                None => {
-                    &["The central flow is off.", "Set \u{201c}central flow\u{201d} to 2 or 4", "steps per GD step."]
-                }
+                None => &[
+                    "The central flow (Cohen et al., 2025):",
+                    "dw/dt = \u{2212}\u{3b7}[\u{2207}L(w) + \u{bd}\u{3c3}\u{b2}\u{2207}S(w)],",
+                    "with the \u{3c3}\u{b2} \u{2265} 0 that holds the sharpness",
+                    "S(w) at 2/\u{3b7}. GD's average loss is",
+                    "then L(w) + \u{3c3}\u{b2}/\u{3b7}. Here it is off:",
+                    "set \u{201c}central flow\u{201d} to 2 or 4 steps",
+                    "per GD step, or press the preset",
+                    "\u{201c}Central flow on EOS-1\u{201d}.",
+                ],
                 Some(_) => &["The central flow starts", "with the run."],
             };
             let (_, height) = area.dim_in_pixel();
-            let line_height = theme.px(16.0) as i32;
+            let line_height = theme.px(19.0) as i32;
+            let top = (height as i32 - lines.len() as i32 * line_height) / 2;
+            let style = theme.text(13.0).pos(Pos::new(HPos::Left, VPos::Top));
             for (i, line) in lines.iter().enumerate() {
-                plot::note(area, theme, line, (theme.px(12.0) as i32, (height / 3) as i32 + i as i32 * line_height))?;
+                let at = (theme.px(14.0) as i32, top + i as i32 * line_height);
+                area.draw(&Text::new(line.to_string(), at, style.clone()))?;
             }
             return Ok(None);
         }
