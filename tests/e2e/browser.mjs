@@ -111,6 +111,13 @@ export async function waitForDrawing(target, selector, timeout = 20000) {
   }
 }
 
+/** The button of figure `figure` whose whole label is `label`: a preset's label may contain a
+ *  control's ("Digits: step-size switch" contains "Step"), so a part of a label is not enough. */
+export function figureButton(page, figure, label) {
+  const whole = new RegExp(`^\\s*${label.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}\\s*$`);
+  return page.locator(`#${figure} .fig-buttons button`, { hasText: whole });
+}
+
 /** What a test file starts with: the built site (SITE_DIR, default dist) served on a free port,
  *  Chromium launched, and the screenshot folder target/e2e made. Returns { server, browser }. */
 export async function startSite(root = process.env.SITE_DIR ?? "dist") {

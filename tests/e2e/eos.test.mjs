@@ -6,7 +6,7 @@
 import { after, before, describe, test } from "node:test";
 import assert from "node:assert/strict";
 import { readFile } from "node:fs/promises";
-import { canvasFingerprint, canvasStats, openPage, settle, startSite, stopSite, watch } from "./browser.mjs";
+import { canvasFingerprint, canvasStats, openPage, settle, startSite, stopSite, watch, figureButton } from "./browser.mjs";
 
 const SHOTS = "target/e2e";
 let server;
@@ -15,7 +15,6 @@ let browser;
 before(async () => ({ server, browser } = await startSite()));
 after(() => stopSite(server, browser));
 
-const button = (page, figure, label) => page.locator(`#${figure} .fig-buttons button`, { hasText: label });
 const verdict = (page, figure) => page.locator(`#${figure} .fig-verdict`).textContent();
 
 describe("edge of stability", () => {
@@ -28,18 +27,18 @@ describe("edge of stability", () => {
       assert.ok((await canvasStats(page, `#edge-of-stability-${panel}`)).colours > 20, `${panel} is blank`);
     }
     const before = await canvasFingerprint(page, "#edge-of-stability-sharpness");
-    await button(page, "edge-of-stability", "Learning-rate switch").click();
+    await figureButton(page, "edge-of-stability", "Learning-rate switch").click();
     await page.waitForFunction(() => location.hash.includes("edge-of-stability.switch=2000"));
     await settle(page, 120000);
     assert.match(await verdict(page, "edge-of-stability"), /^Done, step 6000/);
     assert.equal(await page.locator("#edge-of-stability-eta").inputValue(), "0.09");
     assert.notEqual(await canvasFingerprint(page, "#edge-of-stability-sharpness"), before);
     await page.locator("#edge-of-stability").screenshot({ path: `${SHOTS}/edge-of-stability-switch.png` });
-    await button(page, "edge-of-stability", "EOS-1 reference").click();
+    await figureButton(page, "edge-of-stability", "EOS-1 reference").click();
     await settle(page, 120000);
     assert.match(await verdict(page, "edge-of-stability"), /^Done, step 2000: sharpness 32\.99/);
     await page.locator("#edge-of-stability").screenshot({ path: `${SHOTS}/edge-of-stability-eos1.png` });
-    await button(page, "edge-of-stability", "Stable run").click();
+    await figureButton(page, "edge-of-stability", "Stable run").click();
     await settle(page, 120000);
     assert.match(await verdict(page, "edge-of-stability"), /^Done, step 3000: .*the sharpness stayed below 2\/η\.$/);
     await page.locator("#edge-of-stability").screenshot({ path: `${SHOTS}/edge-of-stability-stable.png` });
@@ -50,7 +49,7 @@ describe("edge of stability", () => {
   test("the central flow runs beside GD on EOS-1, and the digits train with their accuracy", async () => {
     const { context, page, problems } = await openPage(browser, server);
     await settle(page, 120000);
-    await button(page, "edge-of-stability", "Central flow on EOS-1").click();
+    await figureButton(page, "edge-of-stability", "Central flow on EOS-1").click();
     await page.waitForFunction(() => location.hash.includes("edge-of-stability.flow=4"));
     await settle(page, 180000);
     assert.match(await verdict(page, "edge-of-stability"), /^Done, step 2000: sharpness 32\.99/);
@@ -79,8 +78,8 @@ describe("edge of stability", () => {
   test("Keep runs keeps a replaced run, drawn faintly and labelled, and Clear runs removes it", async () => {
     const { context, page, problems } = await openPage(browser, server, "#edge-of-stability.steps=300");
     await settle(page, 120000);
-    const keep = button(page, "edge-of-stability", "Keep runs");
-    const clear = button(page, "edge-of-stability", "Clear runs");
+    const keep = figureButton(page, "edge-of-stability", "Keep runs");
+    const clear = figureButton(page, "edge-of-stability", "Clear runs");
     assert.equal(await keep.getAttribute("aria-pressed"), "false");
     assert.equal(await clear.isDisabled(), true);
     await keep.click();
@@ -123,8 +122,8 @@ describe("sharpness versus learning rate", () => {
     assert.match(await verdict(page, "sharpness-vs-lr"), /^30 runs: \d+ converged/);
     assert.ok((await canvasStats(page, "#sharpness-vs-lr-sharpness")).colours > 20);
     await page.locator("#sharpness-vs-lr").screenshot({ path: `${SHOTS}/sharpness-vs-lr-default.png` });
-    await button(page, "sharpness-vs-lr", "Replay").click();
-    await button(page, "sharpness-vs-lr", "Pause").click();
+    await figureButton(page, "sharpness-vs-lr", "Replay").click();
+    await figureButton(page, "sharpness-vs-lr", "Pause").click();
     const progress = await page.locator("#sharpness-vs-lr .fig-readouts dd").first().textContent();
     assert.doesNotMatch(progress, /^30 of 30/);
     await page.waitForTimeout(1000);
@@ -142,14 +141,14 @@ describe("exports", () => {
     const problems = watch(page, server.origin);
     await page.goto(server.url);
     await settle(page, 120000);
-    const [csv] = await Promise.all([page.waitForEvent("download"), button(page, "edge-of-stability", "CSV").click()]);
+    const [csv] = await Promise.all([page.waitForEvent("download"), figureButton(page, "edge-of-stability", "CSV").click()]);
     assert.equal(csv.suggestedFilename(), "edge-of-stability.csv");
     const csvText = await readFile(await csv.path(), "utf8");
     assert.match(csvText.split("\n")[0], /^step,eta,loss,sharpness/);
     assert.equal(csvText.trim().split("\n").length, 4002);
-    const [png] = await Promise.all([page.waitForEvent("download"), button(page, "quadratic-1d", "PNG").click()]);
+    const [png] = await Promise.all([page.waitForEvent("download"), figureButton(page, "quadratic-1d", "PNG").click()]);
     assert.equal(png.suggestedFilename(), "quadratic-1d.png");
-    const [run] = await Promise.all([page.waitForEvent("download"), button(page, "edge-of-stability", "Save run").click()]);
+    const [run] = await Promise.all([page.waitForEvent("download"), figureButton(page, "edge-of-stability", "Save run").click()]);
     const runPath = await run.path();
     assert.match(await readFile(runPath, "utf8"), /"format": "sgd-stability run"/);
     await page.locator("#edge-of-stability-load-run").setInputFiles(runPath);

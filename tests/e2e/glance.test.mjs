@@ -6,7 +6,7 @@
 import { after, before, describe, test } from "node:test";
 import assert from "node:assert/strict";
 import { readFile } from "node:fs/promises";
-import { startSite, stopSite, watch } from "./browser.mjs";
+import { startSite, stopSite, watch, figureButton } from "./browser.mjs";
 
 const SHOTS = "target/e2e";
 let server;
@@ -15,7 +15,6 @@ let browser;
 before(async () => ({ server, browser } = await startSite()));
 after(() => stopSite(server, browser));
 
-const button = (page, figure, label) => page.locator(`#${figure} .fig-buttons button`, { hasText: label });
 
 /** A link that pauses, before any work, every figure with a long run but `keep`: those are
  *  not looked at here, and their work would slow the ones that are. */
@@ -106,7 +105,7 @@ function rows(csv) {
 }
 
 async function csvOf(page, figure) {
-  const [download] = await Promise.all([page.waitForEvent("download"), button(page, figure, "CSV").click()]);
+  const [download] = await Promise.all([page.waitForEvent("download"), figureButton(page, figure, "CSV").click()]);
   return rows(await readFile(await download.path(), "utf8"));
 }
 

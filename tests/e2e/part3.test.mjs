@@ -4,7 +4,7 @@
 
 import { after, before, describe, test } from "node:test";
 import assert from "node:assert/strict";
-import { canvasFingerprint, canvasStats, openPage, settle, startSite, stopSite } from "./browser.mjs";
+import { canvasFingerprint, canvasStats, openPage, settle, startSite, stopSite, figureButton } from "./browser.mjs";
 
 const SHOTS = "target/e2e";
 const SETTLE_MS = 180000;
@@ -22,7 +22,6 @@ after(() => stopSite(server, browser));
 
 const open = (hash = "") => openPage(browser, server, hash);
 const verdict = (page, figure) => page.locator(`#${figure} .fig-verdict`).textContent();
-const button = (page, figure, label) => page.locator(`#${figure} .fig-buttons button`, { hasText: label });
 
 /** Types `value` into a figure's text control and presses Enter. */
 async function type(page, figure, key, value) {
@@ -57,7 +56,7 @@ describe("part III", () => {
     const { context, page, problems } = await open();
     await settle(page, SETTLE_MS);
     const ladder = await canvasFingerprint(page, "#proof-lemma4-ladder");
-    await button(page, "proof-lemma4", "Next").click();
+    await figureButton(page, "proof-lemma4", "Next").click();
     // At line 2 the verdict states the step from line 1 to line 2.
     await page.waitForFunction(() => document.querySelector("#proof-lemma4 .fig-verdict").textContent.includes(" line 2 = "));
     assert.match(await verdict(page, "proof-lemma4"), /^Line 1 = [\d.]+ = line 2 = /);

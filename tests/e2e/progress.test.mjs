@@ -5,7 +5,7 @@
 
 import { after, before, describe, test } from "node:test";
 import assert from "node:assert/strict";
-import { canvasFingerprint, openPage, startSite, stopSite } from "./browser.mjs";
+import { canvasFingerprint, openPage, startSite, stopSite, figureButton } from "./browser.mjs";
 
 const SHOTS = "target/e2e";
 const FIGURE = "edge-of-stability";
@@ -15,7 +15,6 @@ let browser;
 before(async () => ({ server, browser } = await startSite()));
 after(() => stopSite(server, browser));
 
-const button = (page, figure, label) => page.locator(`#${figure} .fig-buttons button`, { hasText: label });
 const playButton = (page) => page.locator(`#${FIGURE} button.fig-play`);
 const text = (page, selector) => page.locator(selector).textContent();
 const progressIn = (hash) => hash.match(new RegExp(`${FIGURE}\\.at=(\\d+)`))?.[1];
@@ -72,7 +71,7 @@ describe("a link to a paused run", () => {
     const units = Number(progressIn(href));
     assert.ok(units >= 40, `the link says ${units} units`);
     // Copy link copies that state, and says so.
-    await button(first.page, FIGURE, "Copy link").click();
+    await figureButton(first.page, FIGURE, "Copy link").click();
     assert.match(await text(first.page, `#${FIGURE} .fig-note`), new RegExp(`${FIGURE}\\.at=${units}`));
 
     const second = await openPage(browser, server, new URL(href).hash);
@@ -83,8 +82,8 @@ describe("a link to a paused run", () => {
     await second.page.locator(`#${FIGURE}`).screenshot({ path: `${SHOTS}/edge-of-stability-restored.png` });
 
     // Step advances one unit in both, and the link follows.
-    await button(first.page, FIGURE, "Step").click();
-    await button(second.page, FIGURE, "Step").click();
+    await figureButton(first.page, FIGURE, "Step").click();
+    await figureButton(second.page, FIGURE, "Step").click();
     for (const page of [first.page, second.page]) {
       await page.waitForFunction((want) => location.hash.includes(want), `${FIGURE}.at=${units + 1}`);
     }
@@ -136,7 +135,7 @@ describe("a link to a paused run", () => {
       canvases: await page.$$eval(`#${figure} canvas`, (all) => all.map((c) => c.toDataURL())),
     });
     const before = await look();
-    await button(page, figure, "Step").click();
+    await figureButton(page, figure, "Step").click();
     await page.waitForFunction((id) => new RegExp(`${id}\\.at=[1-9]`).test(location.hash), figure);
     // The figure is drawn again on the next animation frame.
     await page.evaluate(() => new Promise((drawn) => requestAnimationFrame(() => requestAnimationFrame(drawn))));
