@@ -1,7 +1,7 @@
-// The browser half of `make bench`: EOS-1 as WebAssembly in headless Chromium (release build in
-// dist/), the 30-point sharpness-versus-learning-rate sweep as the page runs it, and how long
-// the main thread stays busy at a stretch while figures work. Merges the native figures (given as a JSON
-// file) and writes target/bench/eos1.json.
+// The browser half of `make bench`: EOS-1 and EOS-3 as WebAssembly in headless Chromium (release
+// build in dist/), the 30-point sharpness-versus-learning-rate sweep as the page runs it, and how
+// long the main thread stays busy at a stretch while figures work. Merges the native figures
+// (given as a JSON file) and writes target/bench/eos1.json and target/bench/eos3.json.
 
 import { readFileSync, readdirSync, writeFileSync, mkdirSync } from "node:fs";
 import { gzipSync } from "node:zlib";
@@ -21,6 +21,7 @@ try {
   const { page, context } = await openPage(browser, server, "", { deviceScaleFactor: 1 });
   await settle(page, 120000);
   const wasm = JSON.parse(await page.evaluate(() => window.wasmBindings.bench_eos1()));
+  const wasm3 = JSON.parse(await page.evaluate(() => window.wasmBindings.bench_eos3()));
 
   // The page's default sweep, timed from a replay to its last run. Meanwhile, the browser's
   // long tasks (it reports only those of 50 ms or more) and the longest gap between two
@@ -95,6 +96,25 @@ try {
   row("the page's wasm, as served / gzipped", `${Math.round(wasmBytes.length / 1024)} / ${Math.round(wasmGzipBytes / 1024)}`, "KiB");
   row("sharpness at step 0 / 2000 (wasm)", `${result.sharpness_step_0.toFixed(12)} / ${result.sharpness_step_2000.toFixed(9)}`);
   console.log("wrote target/bench/eos1.json");
+
+  // EOS-3: the same keys natively (eos3_* in the native file) and as wasm.
+  const eos3 = { workload: "EOS-3: the first 500 digits, one hidden layer of 64 tanh units (4,810 parameters), 10 outputs, eta = 0.08" };
+  for (const [key, value] of Object.entries(wasm3)) {
+    eos3[`native_${key}`] = native[`eos3_${key}`];
+    eos3[`wasm_${key}`] = value;
+  }
+  eos3.wasm_gzip_bytes = wasmGzipBytes;
+  writeFileSync("target/bench/eos3.json", JSON.stringify(eos3, null, 2) + "\n");
+  console.log("EOS-3, measured (native / wasm in Chromium):");
+  const both = (label, key, digits = 1) =>
+    row(label, `${eos3[`native_${key}`].toFixed(digits)} / ${eos3[`wasm_${key}`].toFixed(digits)}`, "steps/s");
+  both("GD + 20-iteration sharpness", "sharpness_steps_per_s");
+  both("GD + warm-started sharpness (1e-10)", "adaptive_steps_per_s");
+  both("plain GD", "gd_steps_per_s", 0);
+  both("central flow at the edge (2 flow steps per GD step)", "flow_steps_per_s", 2);
+  row("Hessian-vector products per second", `${eos3.native_hessian_vec_per_s.toFixed(0)} / ${eos3.wasm_hessian_vec_per_s.toFixed(0)}`);
+  row("sharpness at step 0 (native / wasm)", `${eos3.native_sharpness_step_0.toFixed(10)} / ${eos3.wasm_sharpness_step_0.toFixed(10)}`);
+  console.log("wrote target/bench/eos3.json");
 } finally {
   await browser.close();
   await server.close();

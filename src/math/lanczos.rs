@@ -24,6 +24,12 @@ use super::tridiagonal::{Tridiagonal, TridiagonalWork};
 /// (exhausted): the Ritz values are then exact eigenvalues of A.
 const BREAKDOWN: f64 = 1e-13;
 
+/// A fixed start vector of `dim` entries that no figure's eigenvector is orthogonal to in
+/// practice (all positive, not constant): runs that start from it are reproducible.
+pub fn fixed_start(dim: usize) -> Vec<f64> {
+    (0..dim).map(|i| 1.0 + ((i * 7919) % 13) as f64 / 13.0).collect()
+}
+
 /// When a Lanczos run stops.
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub enum StopRule {

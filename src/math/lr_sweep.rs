@@ -9,7 +9,7 @@
 
 use super::activation::Activation;
 use super::function_space::lemma4_lower_bound;
-use super::lanczos::{Restart, StopRule, TopEigenpairs};
+use super::lanczos::{fixed_start, Restart, StopRule, TopEigenpairs};
 use super::network::{Data, ShallowNet};
 use super::shallow_tables::ShallowTables;
 use super::trainer::Outcome;
@@ -59,7 +59,7 @@ impl LearningRateSweep {
     ) -> Self {
         let p = net.num_params();
         assert_eq!(theta0.len(), p, "θ₀ has the wrong length");
-        let start: Vec<f64> = (0..p).map(|i| 1.0 + ((i * 7919) % 13) as f64 / 13.0).collect();
+        let start = fixed_start(p);
         let rule = StopRule::Converged { tolerance: SHARPNESS_TOLERANCE, max_iter: p };
         Self {
             net,

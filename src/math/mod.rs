@@ -11,6 +11,7 @@ pub mod dense;
 pub mod digits;
 pub mod distribution;
 pub mod eos1;
+pub mod eos3;
 pub mod function_space;
 pub mod interpolation;
 pub mod interpolation_run;

@@ -615,6 +615,36 @@ mod edge_of_stability {
         assert!(figure.verdict().text.contains("stayed below 2/\u{3b7}"), "{}", figure.verdict().text);
     }
 
+    /// The benchmark's EOS-3 (bench/README.md) is the preset "EOS-3 digits": the same data, θ₀
+    /// and sharpness at step 0, so that `make bench` times the run the page shows.
+    #[test]
+    fn the_benchmark_eos3_is_the_preset() {
+        use sgd_stability::math::eos3::{eos3, EOS3_ETA};
+        use sgd_stability::math::sharpness::{
+            MlpModel, SharpnessMeter, SharpnessMode, SharpnessRun, DEFAULT_TOLERANCE,
+        };
+        use sgd_stability::math::trainer::Schedule;
+        let mut figure = EdgeOfStability::new(settings::<EdgeOfStability>(Some("EOS-3 digits")));
+        let saved = figure.run_file().expect("a training figure saves its run");
+        let reference = eos3();
+        assert_eq!(saved.theta, reference.theta0);
+        assert_eq!(
+            (saved.data.x.as_slice(), saved.data.y.as_slice()),
+            (reference.data.x.as_slice(), reference.data.y.as_slice())
+        );
+        figure.step(1);
+        let shown =
+            figure.tables()[0].rows[0][figure.tables()[0].columns.iter().position(|c| *c == "sharpness").unwrap()];
+        let p = reference.theta0.len();
+        let mode = SharpnessMode::WarmStart { tolerance: DEFAULT_TOLERANCE, max_iter: 60, start: reference.v0.clone() };
+        let model = MlpModel::new(reference.mlp, reference.data);
+        let meter = SharpnessMeter::new(p, mode, 1);
+        let mut run = SharpnessRun::new(model, reference.theta0, Schedule::constant(EOS3_ETA), meter, 1, 500, 0);
+        run.advance(1);
+        assert_eq!(run.records[0].sharpness.value, shown);
+        assert!((shown - 23.2422184773).abs() < 1e-9, "sharpness at step 0: {shown}");
+    }
+
     /// "Central flow on EOS-1: … GD's mean loss over the 2,000 steps, catapults included, is
     /// 0.1428, and the flow predicts 0.1349, 5.5% low. Between catapults, over every 200-step
     /// window whose largest loss is within 20% of its mean, GD's loss is within 1% of the flow's

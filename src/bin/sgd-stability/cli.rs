@@ -14,6 +14,7 @@ use sgd_stability::math::activation::Activation;
 use sgd_stability::math::central_flow::compare_with_gd;
 use sgd_stability::math::datasets::Dataset;
 use sgd_stability::math::eos1::{eos1, time_eos1, EOS1_ETA, EOS1_STEPS, EOS1_WIDTH};
+use sgd_stability::math::eos3::time_eos3;
 use sgd_stability::math::mlp::{Architecture, Mlp};
 use sgd_stability::math::trainer::Schedule;
 use sgd_stability::page::run_file::RunFile;
@@ -27,7 +28,7 @@ const USAGE: &str = "usage:
                         [--load-run FILE] [--save-run FILE]
                                                        CSV of the series, PNG and SVG of each panel;
                                                        training figures start from / save a run (JSON)
-  sgd-stability bench [--out FILE]                     EOS-1 speed natively (JSON to FILE)";
+  sgd-stability bench [--out FILE]                     EOS-1 and EOS-3 speed natively (JSON to FILE)";
 
 pub fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
@@ -240,7 +241,8 @@ fn time_flow(now: &impl Fn() -> f64) -> Result<FlowTiming, String> {
 }
 
 /// The benchmarks, natively in this build: the lecture's network at k = 100, n = 20 (the core
-/// figures of the README) and the EOS-1 reference workload. Prints a table and writes JSON.
+/// figures of the README) and the EOS-1 and EOS-3 reference workloads. Prints a table and
+/// writes JSON.
 fn bench(args: &[String]) -> Result<(), String> {
     let out = match args {
         [] => PathBuf::from("target/bench/eos1-native.json"),
@@ -262,6 +264,16 @@ fn bench(args: &[String]) -> Result<(), String> {
     println!("  {:<52} {:>10.4}", "the flow's predicted mean, L + \u{3c3}\u{b2}/\u{3b7}", flow.mean_predicted);
     println!("  {:<52} {:>9.1} %", "flow error", 100.0 * flow.error);
     println!("  {:<52} {:>10.0}", "GD + central flow, steps/s", flow.steps_per_s);
+    let e3 = time_eos3(&now);
+    println!("EOS-3 (digits: 500 images, 64 tanh units, 10 outputs, 4,810 parameters), native:");
+    println!("  {:<52} {:>10.1}", "GD + 20-iteration Lanczos sharpness, steps/s", e3.sharpness_steps_per_s);
+    println!("  {:<52} {:>10.1}", "GD + warm-started sharpness (1e-10), steps/s", e3.adaptive_steps_per_s);
+    println!("  {:<52} {:>10.2}", "  Hessian-vector products per step, warm-started", e3.adaptive_products_per_step);
+    println!("  {:<52} {:>10.0}", "plain GD, steps/s", e3.gd_steps_per_s);
+    println!("  {:<52} {:>10.2}", "central flow at the edge (2 flow steps), steps/s", e3.flow_steps_per_s);
+    println!("  {:<52} {:>10.2}", "  eigenvalues held at 2/\u{3b7}, mean", e3.flow_edge_eigenvalues);
+    println!("  {:<52} {:>10.0}", "Hessian-vector products, per s", e3.hessian_vec_per_s);
+    println!("  sharpness at step 0: {:.12}", e3.sharpness_step_0);
     let sweep = time_sweep(&now);
     println!("The sharpness-vs-lr figure's sweep at its defaults ({} runs), native:", sweep.runs);
     println!("  {:<52} {:>10.2}", "on one core, s", sweep.one_core_s);
@@ -280,6 +292,9 @@ fn bench(args: &[String]) -> Result<(), String> {
         fields.insert("sweep_cores".into(), sweep.cores.into());
         fields.insert("sweep_one_core_s".into(), sweep.one_core_s.into());
         fields.insert("sweep_every_core_s".into(), sweep.every_core_s.into());
+    }
+    if let (Some(fields), Ok(serde_json::Value::Object(eos3))) = (json.as_object_mut(), serde_json::to_value(&e3)) {
+        fields.extend(eos3.into_iter().map(|(key, value)| (format!("eos3_{key}"), value)));
     }
     let json = serde_json::to_string_pretty(&json).map_err(|e| e.to_string())?;
     std::fs::write(&out, json + "\n").map_err(|e| format!("cannot write {}: {e}", out.display()))?;

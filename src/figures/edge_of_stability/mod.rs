@@ -33,6 +33,7 @@ use crate::math::central_flow::{CentralFlow, FlowRecord, FlowStop};
 use crate::math::datasets::Dataset;
 use crate::math::digits::{CLASSES, DIGIT_IMAGES, PIXELS};
 use crate::math::eos1::{eos1, EOS1_WIDTH};
+use crate::math::lanczos::fixed_start;
 use crate::math::mlp::{Architecture, Mlp};
 use crate::math::network::ShallowNet;
 use crate::math::rng::{normal, seeded};
@@ -255,8 +256,7 @@ impl EdgeOfStability {
             });
         }
         // A fixed, reproducible start vector (the reference one when it fits).
-        let start: Vec<f64> =
-            if reference { eos1().v0 } else { (0..p).map(|i| 1.0 + ((i * 7919) % 13) as f64 / 13.0).collect() };
+        let start = if reference { eos1().v0 } else { fixed_start(p) };
         let flow_start = start.clone();
         let mode = match settings.mode {
             Mode::WarmStart => {
