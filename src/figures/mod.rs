@@ -208,8 +208,9 @@ pub enum Grab {
 }
 
 /// What every figure provides. `Sized` figures are mounted generically by the web layer and the
-/// command line.
-pub trait Figure: Sized {
+/// command line; `Send`, so that a finished run can be handed to another thread (the tests share
+/// their long runs between threads).
+pub trait Figure: Sized + Send {
     /// The figure id: its DOM container, URL prefix, command-line subcommand and test name.
     const ID: &'static str;
     /// Its title, for captions and the command line.

@@ -480,31 +480,25 @@ mod edge_of_stability {
         ratio: f64,
     }
 
-    fn settings<F: Figure>(preset: Option<&str>) -> ParamValues {
-        let mut params = ParamValues::defaults(F::PARAMS);
-        if let Some(label) = preset {
-            let preset = F::PRESETS.iter().find(|p| p.label == label).unwrap_or_else(|| panic!("no preset {label}"));
-            for &(key, value) in preset.values {
-                params.set(key, value).unwrap();
-            }
-        }
-        F::validate(&params).unwrap();
-        params
-    }
-
-    /// The finished run at the defaults or a preset, and its steps.
-    fn edge_run(preset: Option<&str>) -> (EdgeOfStability, Vec<Step>) {
-        let mut figure = EdgeOfStability::new(settings::<EdgeOfStability>(preset));
-        figure.finish();
-        let table = &figure.tables()[0];
-        let column = |name: &str| table.columns.iter().position(|c| *c == name).unwrap();
-        let (step, eta, loss, sharpness) = (column("step"), column("eta"), column("loss"), column("sharpness"));
-        let steps = table
-            .rows
-            .iter()
-            .map(|r| Step { step: r[step] as usize, eta: r[eta], loss: r[loss], ratio: r[sharpness] * r[eta] / 2.0 })
-            .collect();
-        (figure, steps)
+    /// Calls `look` with the finished run at the defaults or a preset and its steps (the run is
+    /// shared with the other tests that look at it).
+    fn edge_run<R>(preset: Option<&str>, look: impl FnOnce(&EdgeOfStability, &[Step]) -> R) -> R {
+        crate::finished::look(preset, |figure: &EdgeOfStability| {
+            let table = &figure.tables()[0];
+            let column = |name: &str| table.columns.iter().position(|c| *c == name).unwrap();
+            let (step, eta, loss, sharpness) = (column("step"), column("eta"), column("loss"), column("sharpness"));
+            let steps: Vec<Step> = table
+                .rows
+                .iter()
+                .map(|r| Step {
+                    step: r[step] as usize,
+                    eta: r[eta],
+                    loss: r[loss],
+                    ratio: r[sharpness] * r[eta] / 2.0,
+                })
+                .collect();
+            look(figure, &steps)
+        })
     }
 
     /// The first step of `steps` at which the sharpness is at least 2/η.
@@ -531,49 +525,51 @@ mod edge_of_stability {
     /// the 4,000 steps, while the loss goes on falling, though not monotonically."
     #[test]
     fn the_default_run_sharpens_progressively_then_hovers_at_two_over_eta() {
-        let (figure, steps) = edge_run(None);
-        assert_eq!(steps.len(), 4001);
-        let start = steps[0];
-        assert!((2.0 / start.eta - 28.6).abs() < 0.05);
-        assert!(start.ratio < 0.7, "starts at {:.3} × 2/η: not well below", start.ratio);
-        assert!((start.ratio * 2.0 / start.eta - 8.9).abs() < 0.05 && (0.3..0.35).contains(&start.ratio));
-        let at = reaches(&steps).expect("never reaches 2/η");
-        assert!((1600..=1800).contains(&at), "reaches 2/η at step {at}, not after about 1,700");
-        // Growing: below 2/η until then, and higher every 500 steps on the way.
-        assert!(steps[..at]
-            .iter()
-            .step_by(500)
-            .zip(steps[500..at].iter().step_by(500))
-            .all(|(a, b)| b.ratio > a.ratio));
-        let (hover, within, median) = hovers(&steps[at..]);
-        assert!(hover, "after step {at}: {within:.3} of the steps within 15%, median ratio {median:.3}");
-        let reached = steps[at];
-        let end = steps[steps.len() - 1];
-        assert!(end.loss < reached.loss / 5.0, "loss {} at step {at}, {} at the end", reached.loss, end.loss);
-        let rises = steps[at..].windows(2).filter(|w| w[1].loss > w[0].loss).count();
-        assert!(rises > 100, "the loss rose at only {rises} steps after reaching 2/η");
-        assert_eq!(readout(&figure, "sharpness first at 2/"), format!("at step {at} (\u{3b7} = 0.07)"));
-        let verdict = figure.verdict();
-        assert!(
-            verdict.text.contains(&format!("reached 2/\u{3b7} at step {at} and ends within 10% of it")),
-            "{}",
-            verdict.text
-        );
-        assert_eq!(verdict.tone, Tone::Good);
+        edge_run(None, |figure, steps| {
+            assert_eq!(steps.len(), 4001);
+            let start = steps[0];
+            assert!((2.0 / start.eta - 28.6).abs() < 0.05);
+            assert!(start.ratio < 0.7, "starts at {:.3} × 2/η: not well below", start.ratio);
+            assert!((start.ratio * 2.0 / start.eta - 8.9).abs() < 0.05 && (0.3..0.35).contains(&start.ratio));
+            let at = reaches(steps).expect("never reaches 2/η");
+            assert!((1600..=1800).contains(&at), "reaches 2/η at step {at}, not after about 1,700");
+            // Growing: below 2/η until then, and higher every 500 steps on the way.
+            assert!(steps[..at]
+                .iter()
+                .step_by(500)
+                .zip(steps[500..at].iter().step_by(500))
+                .all(|(a, b)| b.ratio > a.ratio));
+            let (hover, within, median) = hovers(&steps[at..]);
+            assert!(hover, "after step {at}: {within:.3} of the steps within 15%, median ratio {median:.3}");
+            let reached = steps[at];
+            let end = steps[steps.len() - 1];
+            assert!(end.loss < reached.loss / 5.0, "loss {} at step {at}, {} at the end", reached.loss, end.loss);
+            let rises = steps[at..].windows(2).filter(|w| w[1].loss > w[0].loss).count();
+            assert!(rises > 100, "the loss rose at only {rises} steps after reaching 2/η");
+            assert_eq!(readout(figure, "sharpness first at 2/"), format!("at step {at} (\u{3b7} = 0.07)"));
+            let verdict = figure.verdict();
+            assert!(
+                verdict.text.contains(&format!("reached 2/\u{3b7} at step {at} and ends within 10% of it")),
+                "{}",
+                verdict.text
+            );
+            assert_eq!(verdict.tone, Tone::Good);
+        })
     }
 
     /// "EOS-1 reference … starts at 2/η and stays there: its sharpness is within 3% of 2/η at
     /// every one of its 2,000 steps."
     #[test]
     fn eos1_is_at_the_edge_from_its_first_step() {
-        let (figure, steps) = edge_run(Some("EOS-1 reference"));
-        assert_eq!(steps.len(), 2001);
-        assert!(readout(&figure, "network").contains("EOS-1 reference parameters"));
-        assert_eq!(reaches(&steps), Some(0));
-        let worst = steps.iter().map(|s| (s.ratio - 1.0).abs()).fold(0.0, f64::max);
-        assert!(worst <= 0.03, "the sharpness strays {worst:.4} from 2/η");
-        // The reference's own numbers (tests/math/eos1.rs): 32.99 at step 2,000.
-        assert!((steps[2000].ratio * 2.0 / 0.06 - 32.9905).abs() < 1e-3);
+        edge_run(Some("EOS-1 reference"), |figure, steps| {
+            assert_eq!(steps.len(), 2001);
+            assert!(readout(figure, "network").contains("EOS-1 reference parameters"));
+            assert_eq!(reaches(steps), Some(0));
+            let worst = steps.iter().map(|s| (s.ratio - 1.0).abs()).fold(0.0, f64::max);
+            assert!(worst <= 0.03, "the sharpness strays {worst:.4} from 2/η");
+            // The reference's own numbers (tests/math/eos1.rs): 32.99 at step 2,000.
+            assert!((steps[2000].ratio * 2.0 / 0.06 - 32.9905).abs() < 1e-3);
+        })
     }
 
     /// "Learning-rate switch: η = 0.09, lowered at step 2,000 to 0.06, the same drop by a third
@@ -582,37 +578,39 @@ mod edge_of_stability {
     /// about 2,600 steps and hovers there to the end."
     #[test]
     fn after_the_switch_the_sharpness_climbs_to_the_new_threshold_and_hovers() {
-        let (figure, steps) = edge_run(Some("Learning-rate switch"));
-        let (before, after) = steps.split_at(2000);
-        let (eta1, eta2) = (before[0].eta, after[0].eta);
-        assert_eq!((eta1, eta2), (0.09, 0.06));
-        assert!((eta2 / eta1 - (2.0 / 300.0) / (2.0 / 200.0)).abs() < 1e-12, "not the lecture's drop by a third");
-        assert!((2.0 / eta1 - 22.2).abs() < 0.05 && (2.0 / eta2 - 33.3).abs() < 0.05);
-        assert!(before[0].ratio < 0.7, "starts at {:.3} × 2/η₁", before[0].ratio);
-        let first = reaches(before).expect("never reaches 2/η₁ before the switch");
-        let (hover, within, median) = hovers(&before[first..]);
-        assert!(hover, "before the switch, from step {first}: {within:.3} within 15%, median {median:.3}");
-        assert!(after[0].ratio < 0.75, "the switch leaves the sharpness at {:.3} × 2/η₂", after[0].ratio);
-        let second = reaches(after).expect("never reaches 2/η₂ after the switch");
-        assert!((2400..=2800).contains(&(second - 2000)), "reaches 2/η₂ {} steps after the switch", second - 2000);
-        let (hover, within, median) = hovers(&after[second - 2000..]);
-        assert!(hover, "after step {second}: {within:.3} within 15%, median {median:.3}");
-        assert_eq!(
-            readout(&figure, "sharpness first at 2/"),
-            format!("at step {first} (\u{3b7} = 0.09); at step {second} (\u{3b7} = 0.06)")
-        );
+        edge_run(Some("Learning-rate switch"), |figure, steps| {
+            let (before, after) = steps.split_at(2000);
+            let (eta1, eta2) = (before[0].eta, after[0].eta);
+            assert_eq!((eta1, eta2), (0.09, 0.06));
+            assert!((eta2 / eta1 - (2.0 / 300.0) / (2.0 / 200.0)).abs() < 1e-12, "not the lecture's drop by a third");
+            assert!((2.0 / eta1 - 22.2).abs() < 0.05 && (2.0 / eta2 - 33.3).abs() < 0.05);
+            assert!(before[0].ratio < 0.7, "starts at {:.3} × 2/η₁", before[0].ratio);
+            let first = reaches(before).expect("never reaches 2/η₁ before the switch");
+            let (hover, within, median) = hovers(&before[first..]);
+            assert!(hover, "before the switch, from step {first}: {within:.3} within 15%, median {median:.3}");
+            assert!(after[0].ratio < 0.75, "the switch leaves the sharpness at {:.3} × 2/η₂", after[0].ratio);
+            let second = reaches(after).expect("never reaches 2/η₂ after the switch");
+            assert!((2400..=2800).contains(&(second - 2000)), "reaches 2/η₂ {} steps after the switch", second - 2000);
+            let (hover, within, median) = hovers(&after[second - 2000..]);
+            assert!(hover, "after step {second}: {within:.3} within 15%, median {median:.3}");
+            assert_eq!(
+                readout(figure, "sharpness first at 2/"),
+                format!("at step {first} (\u{3b7} = 0.09); at step {second} (\u{3b7} = 0.06)")
+            );
+        })
     }
 
     /// "Stable run: η = 0.02, and the sharpness never comes near 2/η = 100: it stays below a
     /// seventh of it, and the loss falls at every step."
     #[test]
     fn the_stable_run_stays_far_below_two_over_eta() {
-        let (figure, steps) = edge_run(Some("Stable run"));
-        assert_eq!(steps[0].eta, 0.02);
-        let highest = steps.iter().map(|s| s.ratio).fold(0.0, f64::max);
-        assert!(highest < 1.0 / 7.0, "the sharpness reaches {highest:.3} × 2/η");
-        assert!(steps.windows(2).all(|w| w[1].loss < w[0].loss), "the loss rose");
-        assert!(figure.verdict().text.contains("stayed below 2/\u{3b7}"), "{}", figure.verdict().text);
+        edge_run(Some("Stable run"), |figure, steps| {
+            assert_eq!(steps[0].eta, 0.02);
+            let highest = steps.iter().map(|s| s.ratio).fold(0.0, f64::max);
+            assert!(highest < 1.0 / 7.0, "the sharpness reaches {highest:.3} × 2/η");
+            assert!(steps.windows(2).all(|w| w[1].loss < w[0].loss), "the loss rose");
+            assert!(figure.verdict().text.contains("stayed below 2/\u{3b7}"), "{}", figure.verdict().text);
+        })
     }
 
     /// The benchmark's EOS-3 (bench/README.md) is the preset "EOS-3 digits": the same data, θ₀
@@ -624,7 +622,7 @@ mod edge_of_stability {
             MlpModel, SharpnessMeter, SharpnessMode, SharpnessRun, DEFAULT_TOLERANCE,
         };
         use sgd_stability::math::trainer::Schedule;
-        let mut figure = EdgeOfStability::new(settings::<EdgeOfStability>(Some("EOS-3 digits")));
+        let mut figure = EdgeOfStability::new(crate::finished::settings::<EdgeOfStability>(Some("EOS-3 digits")));
         let saved = figure.run_file().expect("a training figure saves its run");
         let reference = eos3();
         assert_eq!(saved.theta, reference.theta0);
@@ -651,38 +649,39 @@ mod edge_of_stability {
     /// own L(w)." The flow's sharpness stays within 1% of 2/η while σ > 0.
     #[test]
     fn the_central_flow_predicts_gd_s_average_loss_on_eos1() {
-        let (figure, steps) = edge_run(Some("Central flow on EOS-1"));
-        let tables = figure.tables();
-        let flow = tables.iter().find(|t| t.name == "central-flow").expect("the flow's table");
-        let column = |name: &str| flow.columns.iter().position(|c| *c == name).unwrap();
-        let (loss, sharpness, variance, predicted) =
-            (column("loss"), column("sharpness"), column("variance"), column("predicted_loss"));
-        assert_eq!(flow.rows.len(), 2000);
-        assert!(flow.rows.iter().all(|r| r[variance] == 0.0 || (r[sharpness] * 0.06 / 2.0 - 1.0).abs() < 0.01));
-        assert!(flow.rows[0][variance] > 0.0, "at the edge from the start");
-        let mean = |values: &mut dyn Iterator<Item = f64>| {
-            let (sum, count) = values.fold((0.0, 0.0), |(s, c), v| (s + v, c + 1.0));
-            sum / count
-        };
-        let gd = mean(&mut steps[..2000].iter().map(|s| s.loss));
-        let flow_mean = mean(&mut flow.rows.iter().map(|r| r[predicted]));
-        assert!((gd - 0.1428).abs() < 5e-5 && (flow_mean - 0.1349).abs() < 5e-5, "GD {gd}, flow {flow_mean}");
-        assert!(((gd - flow_mean) / gd - 0.055).abs() < 0.001);
-        let calm: Vec<usize> = (0..2000)
-            .step_by(200)
-            .filter(|&start| {
-                let window = &steps[start..start + 200];
-                let window_mean = mean(&mut window.iter().map(|s| s.loss));
-                window.iter().all(|s| s.loss <= 1.2 * window_mean)
-            })
-            .collect();
-        assert!(calm.len() >= 4, "only {calm:?} are free of catapults");
-        for start in calm {
-            let gd = mean(&mut steps[start..start + 200].iter().map(|s| s.loss));
-            let own = mean(&mut flow.rows[start..start + 200].iter().map(|r| r[loss]));
-            assert!((own - gd).abs() <= 0.01 * gd, "window from {start}: GD {gd}, flow's L(w) {own}");
-        }
-        assert!(readout(&figure, "flow prediction").contains("(error 5.5 %)"));
+        edge_run(Some("Central flow on EOS-1"), |figure, steps| {
+            let tables = figure.tables();
+            let flow = tables.iter().find(|t| t.name == "central-flow").expect("the flow's table");
+            let column = |name: &str| flow.columns.iter().position(|c| *c == name).unwrap();
+            let (loss, sharpness, variance, predicted) =
+                (column("loss"), column("sharpness"), column("variance"), column("predicted_loss"));
+            assert_eq!(flow.rows.len(), 2000);
+            assert!(flow.rows.iter().all(|r| r[variance] == 0.0 || (r[sharpness] * 0.06 / 2.0 - 1.0).abs() < 0.01));
+            assert!(flow.rows[0][variance] > 0.0, "at the edge from the start");
+            let mean = |values: &mut dyn Iterator<Item = f64>| {
+                let (sum, count) = values.fold((0.0, 0.0), |(s, c), v| (s + v, c + 1.0));
+                sum / count
+            };
+            let gd = mean(&mut steps[..2000].iter().map(|s| s.loss));
+            let flow_mean = mean(&mut flow.rows.iter().map(|r| r[predicted]));
+            assert!((gd - 0.1428).abs() < 5e-5 && (flow_mean - 0.1349).abs() < 5e-5, "GD {gd}, flow {flow_mean}");
+            assert!(((gd - flow_mean) / gd - 0.055).abs() < 0.001);
+            let calm: Vec<usize> = (0..2000)
+                .step_by(200)
+                .filter(|&start| {
+                    let window = &steps[start..start + 200];
+                    let window_mean = mean(&mut window.iter().map(|s| s.loss));
+                    window.iter().all(|s| s.loss <= 1.2 * window_mean)
+                })
+                .collect();
+            assert!(calm.len() >= 4, "only {calm:?} are free of catapults");
+            for start in calm {
+                let gd = mean(&mut steps[start..start + 200].iter().map(|s| s.loss));
+                let own = mean(&mut flow.rows[start..start + 200].iter().map(|r| r[loss]));
+                assert!((own - gd).abs() <= 0.01 * gd, "window from {start}: GD {gd}, flow's L(w) {own}");
+            }
+            assert!(readout(figure, "flow prediction").contains("(error 5.5 %)"));
+        })
     }
 
     /// "SGD: batch sharpness: the default network with batches of B = 10 at η = 0.07 (2/η =
@@ -692,26 +691,27 @@ mod edge_of_stability {
     /// below 2.
     #[test]
     fn under_sgd_the_batch_sharpness_stays_below_two_over_eta_on_average() {
-        let (figure, _) = edge_run(Some("SGD: batch sharpness"));
-        let table = &figure.tables()[0];
-        let column = |name: &str| table.columns.iter().position(|c| *c == name).unwrap();
-        let (step, sharpness, batch, error) =
-            (column("step"), column("sharpness"), column("batch_sharpness"), column("batch_sharpness_se"));
-        let rows = &table.rows;
-        assert_eq!((rows.len(), rows[1][step]), (201, 100.0));
-        assert!((rows[0][batch] - 8.2).abs() < 0.05, "starts at {}", rows[0][batch]);
-        let late: Vec<&Vec<f64>> = rows.iter().filter(|r| r[step] >= 10000.0).collect();
-        let range = |c: usize| {
-            late.iter().map(|r| r[c]).fold((f64::INFINITY, f64::NEG_INFINITY), |(lo, hi), v| (lo.min(v), hi.max(v)))
-        };
-        let (lo, hi) = range(batch);
-        assert!((lo - 17.6).abs() < 0.05 && (hi - 29.2).abs() < 0.05, "batch sharpness {lo}..{hi}");
-        let mean = late.iter().map(|r| r[batch]).sum::<f64>() / late.len() as f64;
-        assert!((mean - 23.5).abs() < 0.05 && (mean * 0.07 / 2.0 - 0.82).abs() < 0.005, "mean {mean}");
-        let (lo, hi) = range(sharpness);
-        assert!((lo - 24.5).abs() < 0.05 && (hi - 25.8).abs() < 0.05 && hi < 2.0 / 0.07, "λ_max {lo}..{hi}");
-        assert!(rows.iter().all(|r| r[error] > 0.0 && r[error] < 2.0));
-        assert!(readout(&figure, "batch sharpness at step 20000").contains("over 32 batches of 10"));
+        edge_run(Some("SGD: batch sharpness"), |figure, _| {
+            let table = &figure.tables()[0];
+            let column = |name: &str| table.columns.iter().position(|c| *c == name).unwrap();
+            let (step, sharpness, batch, error) =
+                (column("step"), column("sharpness"), column("batch_sharpness"), column("batch_sharpness_se"));
+            let rows = &table.rows;
+            assert_eq!((rows.len(), rows[1][step]), (201, 100.0));
+            assert!((rows[0][batch] - 8.2).abs() < 0.05, "starts at {}", rows[0][batch]);
+            let late: Vec<&Vec<f64>> = rows.iter().filter(|r| r[step] >= 10000.0).collect();
+            let range = |c: usize| {
+                late.iter().map(|r| r[c]).fold((f64::INFINITY, f64::NEG_INFINITY), |(lo, hi), v| (lo.min(v), hi.max(v)))
+            };
+            let (lo, hi) = range(batch);
+            assert!((lo - 17.6).abs() < 0.05 && (hi - 29.2).abs() < 0.05, "batch sharpness {lo}..{hi}");
+            let mean = late.iter().map(|r| r[batch]).sum::<f64>() / late.len() as f64;
+            assert!((mean - 23.5).abs() < 0.05 && (mean * 0.07 / 2.0 - 0.82).abs() < 0.005, "mean {mean}");
+            let (lo, hi) = range(sharpness);
+            assert!((lo - 24.5).abs() < 0.05 && (hi - 25.8).abs() < 0.05 && hi < 2.0 / 0.07, "λ_max {lo}..{hi}");
+            assert!(rows.iter().all(|r| r[error] > 0.0 && r[error] < 2.0));
+            assert!(readout(figure, "batch sharpness at step 20000").contains("over 32 batches of 10"));
+        })
     }
 
     /// "EOS-3 digits: the first 500 handwritten digits, one hidden layer of 64 tanh units (4,810
@@ -721,32 +721,33 @@ mod edge_of_stability {
     /// classifies over 90% of its training images correctly by then."
     #[test]
     fn eos3_on_digits_sharpens_to_two_over_eta_and_hovers() {
-        let (figure, steps) = edge_run(Some("EOS-3 digits"));
-        assert!(readout(&figure, "network").contains("4810 parameters, 500 points"));
-        assert!(
-            readout(&figure, "data").contains("handwritten digits") && readout(&figure, "data").contains("CC BY 4.0")
-        );
-        assert_eq!((steps.len(), steps[1].step, steps[600].step), (601, 5, 3000), "recorded every 5 steps");
-        let threshold = 2.0 / steps[0].eta;
-        assert_eq!(threshold, 25.0);
-        assert!((steps[0].ratio * threshold - 23.2).abs() < 0.05, "starts at {}", steps[0].ratio * threshold);
-        let dip = steps[..11].iter().map(|s| s.ratio).fold(f64::INFINITY, f64::min) * threshold;
-        assert!((dip - 21.2).abs() < 0.05, "dips to {dip} in the first 50 steps");
-        let at = reaches(&steps).expect("never reaches 2/η");
-        assert_eq!(at, 1095);
-        assert!(steps.iter().filter(|s| s.step < at).all(|s| s.step == 0 || s.ratio < 1.0));
-        let worst = steps.iter().filter(|s| s.step >= at).map(|s| (s.ratio - 1.0).abs()).fold(0.0, f64::max);
-        assert!(worst < 0.1, "strays {worst:.3} from 2/η after reaching it");
-        let reached = steps.iter().find(|s| s.step == at).unwrap();
-        let end = steps[steps.len() - 1];
-        assert!((reached.loss - 0.094).abs() < 0.0005 && (end.loss - 0.056).abs() < 0.0005);
-        assert!(
-            steps.windows(2).filter(|w| w[0].step >= at && w[1].loss > w[0].loss).count() > 50,
-            "the loss fell monotonically"
-        );
-        let accuracy = readout(&figure, "training accuracy at step 3000");
-        let percent: f64 = accuracy.trim_end_matches(" %").parse().unwrap();
-        assert!(percent > 90.0, "accuracy {accuracy}");
+        edge_run(Some("EOS-3 digits"), |figure, steps| {
+            assert!(readout(figure, "network").contains("4810 parameters, 500 points"));
+            assert!(
+                readout(figure, "data").contains("handwritten digits") && readout(figure, "data").contains("CC BY 4.0")
+            );
+            assert_eq!((steps.len(), steps[1].step, steps[600].step), (601, 5, 3000), "recorded every 5 steps");
+            let threshold = 2.0 / steps[0].eta;
+            assert_eq!(threshold, 25.0);
+            assert!((steps[0].ratio * threshold - 23.2).abs() < 0.05, "starts at {}", steps[0].ratio * threshold);
+            let dip = steps[..11].iter().map(|s| s.ratio).fold(f64::INFINITY, f64::min) * threshold;
+            assert!((dip - 21.2).abs() < 0.05, "dips to {dip} in the first 50 steps");
+            let at = reaches(steps).expect("never reaches 2/η");
+            assert_eq!(at, 1095);
+            assert!(steps.iter().filter(|s| s.step < at).all(|s| s.step == 0 || s.ratio < 1.0));
+            let worst = steps.iter().filter(|s| s.step >= at).map(|s| (s.ratio - 1.0).abs()).fold(0.0, f64::max);
+            assert!(worst < 0.1, "strays {worst:.3} from 2/η after reaching it");
+            let reached = steps.iter().find(|s| s.step == at).unwrap();
+            let end = steps[steps.len() - 1];
+            assert!((reached.loss - 0.094).abs() < 0.0005 && (end.loss - 0.056).abs() < 0.0005);
+            assert!(
+                steps.windows(2).filter(|w| w[0].step >= at && w[1].loss > w[0].loss).count() > 50,
+                "the loss fell monotonically"
+            );
+            let accuracy = readout(figure, "training accuracy at step 3000");
+            let percent: f64 = accuracy.trim_end_matches(" %").parse().unwrap();
+            assert!(percent > 90.0, "accuracy {accuracy}");
+        })
     }
 
     /// "Digits: step-size switch: η = 0.1 (2/η = 20) on the same network and data. The run
@@ -756,19 +757,20 @@ mod edge_of_stability {
     /// 5% of it to step 8,000."
     #[test]
     fn on_digits_the_sharpness_climbs_to_the_new_threshold_after_the_switch() {
-        let (_, steps) = edge_run(Some("Digits: step-size switch"));
-        let (before, after): (Vec<Step>, Vec<Step>) = steps.iter().partition(|s| s.step < 1000);
-        assert!((2.0 / before[0].eta - 20.0).abs() < 1e-12 && (2.0 / after[0].eta - 30.0).abs() < 1e-12);
-        assert!((after[0].eta / before[0].eta - 2.0 / 3.0).abs() < 1e-15);
-        assert!((before[0].ratio - 1.16).abs() < 0.005);
-        let settled: Vec<Step> = before.iter().copied().filter(|s| s.step >= 200).collect();
-        assert!(settled.iter().all(|s| (s.ratio - 1.0).abs() <= 0.15), "not at 2/η₁ from step 200");
-        assert!((after[0].ratio - 0.68).abs() < 0.005, "right after the switch: {}", after[0].ratio);
-        let at = reaches(&after).expect("never reaches 2/η₂");
-        assert_eq!(at, 4070);
-        let worst = after.iter().filter(|s| s.step >= at).map(|s| (s.ratio - 1.0).abs()).fold(0.0, f64::max);
-        assert!(worst < 0.05, "strays {worst:.3} from 2/η₂ after reaching it");
-        assert_eq!(after[after.len() - 1].step, 8000);
+        edge_run(Some("Digits: step-size switch"), |_, steps| {
+            let (before, after): (Vec<Step>, Vec<Step>) = steps.iter().partition(|s| s.step < 1000);
+            assert!((2.0 / before[0].eta - 20.0).abs() < 1e-12 && (2.0 / after[0].eta - 30.0).abs() < 1e-12);
+            assert!((after[0].eta / before[0].eta - 2.0 / 3.0).abs() < 1e-15);
+            assert!((before[0].ratio - 1.16).abs() < 0.005);
+            let settled: Vec<Step> = before.iter().copied().filter(|s| s.step >= 200).collect();
+            assert!(settled.iter().all(|s| (s.ratio - 1.0).abs() <= 0.15), "not at 2/η₁ from step 200");
+            assert!((after[0].ratio - 0.68).abs() < 0.005, "right after the switch: {}", after[0].ratio);
+            let at = reaches(&after).expect("never reaches 2/η₂");
+            assert_eq!(at, 4070);
+            let worst = after.iter().filter(|s| s.step >= at).map(|s| (s.ratio - 1.0).abs()).fold(0.0, f64::max);
+            assert!(worst < 0.05, "strays {worst:.3} from 2/η₂ after reaching it");
+            assert_eq!(after[after.len() - 1].step, 8000);
+        })
     }
 
     /// The sweep at its defaults, finished, and its table's rows as
@@ -892,7 +894,7 @@ mod edge_of_stability {
         // A unit of work is one recorded step: θ₀ … θ_steps make a finished run (the tests above
         // check these runs to the end).
         for step in [edge, switch] {
-            let params = settings::<EdgeOfStability>(step.preset.as_deref());
+            let params = crate::finished::settings::<EdgeOfStability>(step.preset.as_deref());
             assert!(step.settings.is_empty());
             assert_eq!(step.at, Some(params.get_usize("steps") + 1), "not opened on the finished run");
         }

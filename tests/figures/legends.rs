@@ -154,14 +154,11 @@ impl FigureVisitor for DefaultsAndPresets {
         let places = check_figure(&fig, &format!("{} at its defaults", F::ID));
         println!("{:<20} defaults: {}", F::ID, places.join("; "));
         for preset in F::PRESETS {
-            let changes =
-                preset.values.iter().map(|&(key, value)| (key, sgd_stability::kit::params::Input::Number(value)));
-            let params = ParamValues::defaults(F::PARAMS).with_changes::<F>(changes).unwrap();
-            let mut fig = F::new(params);
-            fig.finish();
             let name = format!("{}-{}", F::ID, preset.label.replace(|c: char| !c.is_alphanumeric(), "_"));
             LOOKING_AT.with(|l| *l.borrow_mut() = Some(name));
-            let places = check_figure(&fig, &format!("{} at preset {}", F::ID, preset.label));
+            let places = crate::finished::look(Some(preset.label), |fig: &F| {
+                check_figure(fig, &format!("{} at preset {}", F::ID, preset.label))
+            });
             LOOKING_AT.with(|l| *l.borrow_mut() = None);
             println!("{:<20} {}: {}", F::ID, preset.label, places.join("; "));
         }

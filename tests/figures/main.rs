@@ -15,6 +15,7 @@ mod common;
 
 mod claims;
 mod every_figure;
+mod finished;
 mod golden;
 mod legends;
 mod params;
