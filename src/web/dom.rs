@@ -35,7 +35,16 @@ pub fn typed<T: JsCast>(tag: &str, class: &str) -> Result<T, JsValue> {
 pub fn listen<E: wasm_bindgen::convert::FromWasmAbi + 'static>(
     target: &web_sys::EventTarget,
     event: &str,
-    mut handler: impl FnMut(E) + 'static,
+    handler: impl FnMut(E) + 'static,
+) -> Result<(), JsValue> {
+    listen_boxed(target, event, Box::new(handler))
+}
+
+/// [`listen`] past its one generic step: one copy of this per event type, not per handler.
+fn listen_boxed<E: wasm_bindgen::convert::FromWasmAbi + 'static>(
+    target: &web_sys::EventTarget,
+    event: &str,
+    mut handler: Box<dyn FnMut(E)>,
 ) -> Result<(), JsValue> {
     let owner = isolation::running();
     let closure = Closure::<dyn FnMut(E)>::new(move |event: E| isolation::run_for(owner, || handler(event)));

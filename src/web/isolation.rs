@@ -27,13 +27,7 @@ thread_local! {
 /// Runs `work` on behalf of figure `id` and returns its result; returns `None` without running
 /// it if that figure has failed.
 pub fn run_as<T>(id: &'static str, work: impl FnOnce() -> T) -> Option<T> {
-    if FAILED.with_borrow(|failed| failed.contains(&id)) {
-        return None;
-    }
-    let outer = RUNNING.replace(Some(id));
-    if TO_FAIL.with_borrow_mut(|to_fail| take(to_fail, id)) {
-        panic!("the test asked this figure to fail (fail_figure_for_test)");
-    }
+    let outer = enter(id)?;
     let result = work();
     RUNNING.set(outer);
     Some(result)
@@ -48,6 +42,20 @@ pub fn run_for(owner: Option<&'static str>, work: impl FnOnce()) {
         }
         None => work(),
     }
+}
+
+/// Marks figure `id` as running and returns the figure that ran before it; None if `id` has
+/// failed. Kept out of line: [`run_as`] is generic, and this is the part that need not be.
+#[inline(never)]
+fn enter(id: &'static str) -> Option<Option<&'static str>> {
+    if FAILED.with_borrow(|failed| failed.contains(&id)) {
+        return None;
+    }
+    let outer = RUNNING.replace(Some(id));
+    if TO_FAIL.with_borrow_mut(|to_fail| take(to_fail, id)) {
+        panic!("the test asked this figure to fail (fail_figure_for_test)");
+    }
+    Some(outer)
 }
 
 /// The figure whose code runs now, if any.
