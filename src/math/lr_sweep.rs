@@ -31,6 +31,35 @@ pub struct SweepResult {
     pub lemma4_bound: f64,
 }
 
+impl SweepResult {
+    /// The result as numbers, to cross from a worker to the page: η, the outcome (0 running,
+    /// 1 interpolated, 2 capped, 3 diverged) with its step and loss, the steps, the loss, the
+    /// sharpness and Lemma 4's bound. Exact: every number is an f64 or a count below 2⁵³.
+    pub fn to_numbers(&self) -> Vec<f64> {
+        let (code, at, blown) = match self.outcome {
+            Outcome::Running => (0.0, 0.0, 0.0),
+            Outcome::Interpolated { step } => (1.0, step as f64, 0.0),
+            Outcome::Capped => (2.0, 0.0, 0.0),
+            Outcome::Diverged { step, loss } => (3.0, step as f64, loss),
+        };
+        vec![self.eta, code, at, blown, self.steps as f64, self.loss, self.sharpness, self.lemma4_bound]
+    }
+
+    /// The result [`SweepResult::to_numbers`] made; None for numbers it cannot have made.
+    pub fn from_numbers(numbers: &[f64]) -> Option<Self> {
+        let &[eta, code, at, blown, steps, loss, sharpness, lemma4_bound] = numbers else { return None };
+        let count = |v: f64| (v >= 0.0 && v.fract() == 0.0 && v < 2f64.powi(53)).then_some(v as usize);
+        let outcome = match code {
+            0.0 => Outcome::Running,
+            1.0 => Outcome::Interpolated { step: count(at)? },
+            2.0 => Outcome::Capped,
+            3.0 => Outcome::Diverged { step: count(at)?, loss: blown },
+            _ => return None,
+        };
+        Some(Self { eta, outcome, steps: count(steps)?, loss, sharpness, lemma4_bound })
+    }
+}
+
 pub struct LearningRateSweep {
     net: ShallowNet,
     data: Data,
@@ -119,27 +148,49 @@ impl LearningRateSweep {
         Trainer::new(self.theta0.clone(), self.data.len(), Schedule::constant(eta), Batches::full(), stop)
     }
 
-    /// Runs every step size not yet run at once, spread over the machine's cores, each with its
-    /// own tables and meter: the runs are independent and every meter starts from the same
-    /// vector, so the results are those of [`LearningRateSweep::advance`], bit for bit.
+    /// Run `index` from θ₀ to its end, measured, on tables and a meter of its own: what
+    /// [`LearningRateSweep::advance`] makes of it, bit for bit (the runs are independent and
+    /// every meter starts from the same vector). Another thread, or a worker of the page, can
+    /// make it; [`LearningRateSweep::accept`] takes it.
+    pub fn run_alone(&self, index: usize) -> SweepResult {
+        self.finish_run(self.run_for(self.etas[index]), index)
+    }
+
+    /// `run` (run `index`, from θ₀ or from where it is) to its end, measured.
+    fn finish_run(&self, mut run: Trainer, index: usize) -> SweepResult {
+        let mut tables = ShallowTables::new(self.net, &self.data);
+        let mut meter = self.sharpness.clone();
+        run.advance(&mut tables, &mut (), usize::MAX);
+        measure(self.net, &self.data.x, &mut tables, &mut meter, self.etas[index], &run)
+    }
+
+    /// Takes `result`, run `index` made elsewhere ([`LearningRateSweep::run_alone`]), as the
+    /// next run's; the run under way here, if any, is dropped. Returns the GD steps the result
+    /// stands for that this sweep had not made yet: how far [`LearningRateSweep::advance`]
+    /// would have had to go.
+    pub fn accept(&mut self, index: usize, result: SweepResult) -> Result<usize, String> {
+        let next = self.results.len();
+        if index != next || self.is_done() || result.eta != self.etas[index] {
+            return Err(format!("a result for run {index} (\u{3b7} = {}) is not that of run {next}", result.eta));
+        }
+        let made_here = self.current.take().map_or(0, |run| run.step());
+        self.results.push(result);
+        Ok(result.steps.saturating_sub(made_here))
+    }
+
+    /// Runs every step size not yet run at once, spread over the machine's cores (see
+    /// [`LearningRateSweep::run_alone`]): the results are those of
+    /// [`LearningRateSweep::advance`], bit for bit.
     #[cfg(not(target_arch = "wasm32"))]
     pub fn finish_on_every_core(&mut self) {
         use rayon::prelude::*;
         // The run under way, if any, goes on from where it is; the others start from θ₀.
-        let under_way = self.current.take();
-        let fresh = self.etas[self.results.len() + usize::from(under_way.is_some())..].iter();
-        let runs: Vec<Trainer> = under_way.into_iter().chain(fresh.map(|&eta| self.run_for(eta))).collect();
         let first = self.results.len();
-        let rest: Vec<SweepResult> = runs
-            .into_par_iter()
-            .zip(&self.etas[first..])
-            .map(|(mut run, &eta)| {
-                let mut tables = ShallowTables::new(self.net, &self.data);
-                let mut meter = self.sharpness.clone();
-                run.advance(&mut tables, &mut (), usize::MAX);
-                measure(self.net, &self.data.x, &mut tables, &mut meter, eta, &run)
-            })
-            .collect();
+        let under_way = self.current.take().map(|run| (first, run));
+        let fresh =
+            (first + usize::from(under_way.is_some())..self.etas.len()).map(|i| (i, self.run_for(self.etas[i])));
+        let runs: Vec<(usize, Trainer)> = under_way.into_iter().chain(fresh).collect();
+        let rest: Vec<SweepResult> = runs.into_par_iter().map(|(index, run)| self.finish_run(run, index)).collect();
         self.results.extend(rest);
     }
 }
