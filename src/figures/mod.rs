@@ -313,6 +313,28 @@ pub trait Figure: Sized + Send {
         Err(format!("the figure \u{201c}{}\u{201d} trains no network, so it has no saved runs", Self::ID))
     }
 
+    /// For a figure whose work is a list of independent tasks (the runs of a sweep), which the
+    /// page hands to workers: the tasks not yet done, in order; empty for any other figure. A
+    /// task is computed on the figure as its run file rebuilds it ([`Figure::run_file`],
+    /// [`Figure::from_run`]), so a figure with tasks has run files.
+    fn open_tasks(&self) -> std::ops::Range<usize> {
+        0..0
+    }
+
+    /// Task `index` done from its start: the numbers [`Figure::accept_task`] takes, bit for bit
+    /// what [`Figure::step`] computes for it. None for an index that is not a task.
+    fn run_task(&self, _index: usize) -> Option<Vec<f64>> {
+        None
+    }
+
+    /// Takes the result of task `index`, the first open one, made by [`Figure::run_task`] on a
+    /// copy of this figure; returns the units of work it stands for that [`Figure::step`] had not
+    /// yet done here (so that the page's count of units still replays the run), or why the
+    /// numbers are not that result.
+    fn accept_task(&mut self, index: usize, _result: &[f64]) -> Result<usize, String> {
+        Err(format!("the figure \u{201c}{}\u{201d} has no task {index}", Self::ID))
+    }
+
     /// What a drag starting at data point (x, y) of `panel` moves, if anything.
     fn grab(&self, _panel: usize, _x: f64, _y: f64) -> Option<Grab> {
         None

@@ -325,6 +325,20 @@ impl Figure for SharpnessVsLr {
         self.sweep.finish_on_every_core();
     }
 
+    /// Each run of the sweep is a task.
+    fn open_tasks(&self) -> std::ops::Range<usize> {
+        self.sweep.results().len()..self.sweep.etas().len()
+    }
+
+    fn run_task(&self, index: usize) -> Option<Vec<f64>> {
+        (index < self.sweep.etas().len()).then(|| self.sweep.run_alone(index).to_numbers())
+    }
+
+    fn accept_task(&mut self, index: usize, result: &[f64]) -> Result<usize, String> {
+        let result = SweepResult::from_numbers(result).ok_or("the numbers are not a run's result")?;
+        self.sweep.accept(index, result)
+    }
+
     fn draw<DB: DrawingBackend>(&self, panel: usize, area: &DrawingArea<DB, Shift>, theme: &Theme) -> DrawResult<DB>
     where
         DB::ErrorType: 'static,

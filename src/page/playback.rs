@@ -230,6 +230,35 @@ impl<F: Figure> Playback<F> {
         Frame { redraw: worked, paused: false }
     }
 
+    /// The figure's tasks to hand to workers now: its open tasks while it plays, none while it
+    /// is paused or replays a link (a replay counts units, which the page's own thread does).
+    pub fn open_tasks(&self) -> std::ops::Range<usize> {
+        if self.playing && self.restore_to.is_none() {
+            self.figure.open_tasks()
+        } else {
+            0..0
+        }
+    }
+
+    /// Takes task `index`'s result, made by a worker at `now_ms`, counted as the units of work it
+    /// stands for (so that a link still replays the run), with the speed measured over the
+    /// results taken; pauses as [`Playback::frame`] does once no work is left.
+    pub fn accept_task(&mut self, index: usize, result: &[f64], now_ms: f64) -> Result<Frame, String> {
+        let units = self.figure.accept_task(index, result)?;
+        self.units_done = self.units_done.saturating_add(units);
+        if let Some(last) = self.last_frame {
+            let rate = units as f64 * 1000.0 / (now_ms - last).max(1.0);
+            self.rate = if self.rate == 0.0 { rate } else { 0.8 * self.rate + 0.2 * rate };
+        }
+        self.last_frame = Some(now_ms);
+        if self.figure.step(0) == Activity::Idle {
+            self.playing = false;
+            self.finished = true;
+            return Ok(Frame { redraw: true, paused: true });
+        }
+        Ok(Frame { redraw: true, paused: false })
+    }
+
     /// Steps the figure [`UNITS_PER_CALL`] units at a time until the budget is spent, the work
     /// is done or a link's units are reached, and measures the speed.
     fn run_slices(&mut self, now_ms: f64, budget_ms: f64, clock: &impl Clock) -> Activity {

@@ -15,6 +15,7 @@ use sgd_stability::kit::params::{ParamValues, Scale};
 use sgd_stability::kit::plot::Theme;
 use sgd_stability::kit::recording::{self, RecordingBackend};
 use sgd_stability::math::rng::{seeded, uniform};
+use sgd_stability::page::run_file::RunFile;
 
 const SIZE: (u32, u32) = (640, 480);
 
@@ -104,6 +105,20 @@ fn check_description<F: Figure>() {
     }
 }
 
+/// A figure whose work is tasks (which the page gives to workers) has a run file that rebuilds
+/// it with the same tasks: a worker computes a task on the figure its run file rebuilds.
+fn check_tasks<F: Figure>(fig: &F) {
+    let open = fig.open_tasks();
+    if open.is_empty() {
+        return;
+    }
+    let text = fig.run_file().unwrap_or_else(|| panic!("{}: a figure with tasks has no run file", F::ID)).to_json();
+    let copy = F::from_run(&RunFile::parse(&text).unwrap()).unwrap();
+    assert_eq!(copy.open_tasks(), open, "{}: the run file's figure has other tasks", F::ID);
+    assert_eq!(copy.params(), fig.params(), "{}: the run file's figure has other settings", F::ID);
+    assert!(copy.run_task(open.end).is_none(), "{}: task {} is past the last", F::ID, open.end);
+}
+
 /// Each figure at its defaults, as the page first shows it.
 struct AtDefaults;
 
@@ -113,7 +128,9 @@ impl FigureVisitor for AtDefaults {
         check_description::<F>();
         let mut fig = F::with_defaults();
         assert_eq!(fig.params(), &ParamValues::defaults(F::PARAMS));
+        check_tasks(&fig);
         fig.finish();
+        assert!(fig.open_tasks().is_empty(), "{}: a finished figure has open tasks", F::ID);
         assert_eq!(fig.step(1), Activity::Idle, "{}: finished figures are idle", F::ID);
         exercise(&fig, SIZE, &format!("{} at defaults", F::ID));
         F::ID

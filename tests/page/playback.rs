@@ -2,7 +2,8 @@
 //! controls: a link's replay grants exactly its units, a frame's budget at a time, and pauses
 //! there; pausing stops all work; Step works until what the figure shows changes, or for 100 ms
 //! at most; the speed readout starts anew whenever the figure does (a loaded run included);
-//! a paced figure gets its pace times the time elapsed.
+//! a paced figure gets its pace times the time elapsed; the runs of a sweep taken from workers
+//! end as the sweep's own, and a link replays them on the page's thread.
 //!
 //! Most checks use `Counter`, a figure that only counts the units it is given and logs every
 //! call, so that the units granted are seen one by one; the replay is also checked end to end
@@ -14,11 +15,13 @@ use plotters::coord::Shift;
 use plotters::prelude::*;
 use sgd_stability::figures::edge_of_stability::EdgeOfStability;
 use sgd_stability::figures::quadratic_1d::Quadratic1d;
+use sgd_stability::figures::sharpness_vs_lr::SharpnessVsLr;
 use sgd_stability::figures::{Activity, Figure, Panel, Play, Table, Tone, Verdict};
 use sgd_stability::kit::params::{ParamSpec, ParamValues};
 use sgd_stability::kit::plot::{DrawResult, Theme};
 use sgd_stability::math::rng::{seeded, uniform};
 use sgd_stability::page::playback::{Clock, Playback, Start, MAX_PACED_GAP_MS, STEP_TIME_MS, UNITS_PER_CALL};
+use sgd_stability::page::run_file::RunFile;
 
 /// A clock that moves on by `tick` milliseconds each time it is read.
 struct TickingClock {
@@ -418,4 +421,77 @@ fn a_paced_figure_of_the_page_keeps_its_pace() {
         playback.frame(250.0 * tick as f64, BUDGET_MS, &clock);
     }
     assert_eq!(playback.units_done(), (pace * 2.0) as usize, "two seconds at its pace");
+}
+
+/// A small sweep: its runs are the tasks workers compute on the page.
+fn small_sweep() -> ParamValues {
+    let mut params = ParamValues::defaults(SharpnessVsLr::PARAMS);
+    for (key, value) in [("count", 5.0), ("steps", 1500.0), ("width", 8.0), ("points", 5.0), ("eta_max", 0.3)] {
+        params.set(key, value).unwrap();
+    }
+    params
+}
+
+/// What a figure shows, with NaN cells comparable: its tables as CSV, verdict and progress.
+fn shown<F: Figure>(figure: &F) -> (Vec<String>, Verdict, Option<String>) {
+    (figure.tables().iter().map(Table::to_csv).collect(), figure.verdict(), figure.progress())
+}
+
+#[test]
+fn a_sweep_whose_runs_come_from_workers_ends_as_its_own_and_a_link_replays_it() {
+    let params = small_sweep();
+    let mut own = SharpnessVsLr::new(params.clone());
+    own.finish();
+    // A worker's copy: the figure as its run file, sent as text, rebuilds it.
+    let mut playback = Playback::new(SharpnessVsLr::new(params.clone()), Start::Animate);
+    let text = playback.figure().run_file().unwrap().to_json();
+    let copy = SharpnessVsLr::from_run(&RunFile::parse(&text).unwrap()).unwrap();
+    let runs = playback.open_tasks();
+    assert_eq!(runs, 0..5);
+    let mut now = 0.0;
+    let mut paused_at = None;
+    for index in runs.clone() {
+        now += 40.0;
+        let frame = playback.accept_task(index, &copy.run_task(index).unwrap(), now).unwrap();
+        assert!(frame.redraw);
+        assert_eq!(frame.paused, index == runs.end - 1, "paused after run {index}");
+        if index == 1 {
+            // The reader pauses after two runs: no task is open until Play, and the link holds
+            // the steps of the two runs.
+            let mut paused = Playback::new(SharpnessVsLr::new(params.clone()), Start::Animate);
+            paused.accept_task(0, &copy.run_task(0).unwrap(), now).unwrap();
+            paused.accept_task(1, &copy.run_task(1).unwrap(), now).unwrap();
+            paused.toggle_play();
+            assert_eq!(paused.open_tasks(), 0..0);
+            paused_at = Some((paused.paused_progress().unwrap(), shown(paused.figure())));
+            assert!(has_speed(&playback.readouts()), "the speed of the runs taken: {:?}", playback.readouts());
+        }
+    }
+    assert_eq!(shown(playback.figure()), shown(&own), "the runs from workers are the sweep's own");
+    assert_eq!((playback.play(), playback.paused_progress()), (Play::Paused, None));
+    // A link to where the reader paused replays as many steps on the page's thread, and shows
+    // the same two runs; while it replays, no task is open.
+    let (at, seen) = paused_at.unwrap();
+    let mut linked = Playback::new(SharpnessVsLr::new(params.clone()), Start::Animate);
+    linked.reset_to_progress(SharpnessVsLr::new(params), at).unwrap();
+    assert_eq!(linked.open_tasks(), 0..0);
+    play_until_paused(&mut linked, &TickingClock::new(0.01), &mut now, 100_000);
+    assert_eq!(linked.paused_progress(), Some(at));
+    assert_eq!(shown(linked.figure()), seen);
+}
+
+#[test]
+fn a_result_the_figure_refuses_changes_nothing() {
+    let params = small_sweep();
+    let copy = SharpnessVsLr::new(params.clone());
+    let mut playback = Playback::new(SharpnessVsLr::new(params), Start::Animate);
+    let before = shown(playback.figure());
+    for (index, numbers) in [(1, copy.run_task(1).unwrap()), (0, vec![1.0, 2.0]), (0, copy.run_task(2).unwrap())] {
+        assert!(playback.accept_task(index, &numbers, 10.0).is_err(), "run {index}: {numbers:?}");
+    }
+    assert_eq!(shown(playback.figure()), before);
+    assert_eq!(playback.units_done(), 0);
+    assert_eq!(copy.run_task(5), None, "the sweep has runs 0 to 4");
+    // A figure whose work is not tasks has none.
+    assert_eq!(Quadratic1d::with_defaults().open_tasks(), 0..0);
 }
