@@ -1,12 +1,34 @@
 // The browser half of `make bench`: EOS-1 and EOS-3 as WebAssembly in headless Chromium (release
-// build in dist/), the 30-point sharpness-versus-learning-rate sweep as the page runs it, and how
-// long the main thread stays busy at a stretch while figures work. Merges the native figures
+// build in dist/), the 30-point sharpness-versus-learning-rate sweep as the page runs it (in a
+// worker per core, in one worker, and on the page's own thread), and how long the main thread
+// stays busy at a stretch while figures work. Merges the native figures
 // (given as a JSON file) and writes target/bench/eos1.json and target/bench/eos3.json.
 
 import { readFileSync, readdirSync, writeFileSync, mkdirSync } from "node:fs";
 import { gzipSync } from "node:zlib";
 import { serve } from "../tests/e2e/server.mjs";
 import { launch, openPage, settle } from "../tests/e2e/browser.mjs";
+
+/** Seconds from the sweep's Replay to its last run, in `page`: until its play button, which
+ *  says Pause from the click on, says Play again (the verdict of a figure out of view is only
+ *  redrawn once a second). */
+function timeSweep(page) {
+  return page.evaluate(async () => {
+    const figure = document.getElementById("sharpness-vs-lr");
+    const replay = [...figure.querySelectorAll(".fig-buttons button")].find((b) => b.textContent === "Replay");
+    const play = figure.querySelector("button.fig-play");
+    const start = performance.now();
+    replay.click();
+    if (play.textContent !== "Pause") throw new Error(`after Replay the sweep's button says ${play.textContent}`);
+    await new Promise((done) => {
+      const check = () => (play.textContent === "Play" ? done() : setTimeout(check, 5));
+      check();
+    });
+    const seconds = (performance.now() - start) / 1000;
+    if (!figure.querySelector(".fig-verdict").textContent.startsWith("30 runs")) throw new Error("the sweep did not end with 30 runs");
+    return seconds;
+  });
+}
 
 const nativeFile = process.argv[2] ?? "target/bench/eos1-native.json";
 // The size of the page's WebAssembly as served, and gzipped at the highest level.
@@ -40,22 +62,27 @@ try {
     };
     requestAnimationFrame(tick);
   });
-  const sweepSeconds = await page.evaluate(async () => {
-    const figure = document.getElementById("sharpness-vs-lr");
-    const replay = [...figure.querySelectorAll(".fig-buttons button")].find((b) => b.textContent === "Replay");
-    const start = performance.now();
-    replay.click();
-    await new Promise((done) => {
-      const check = () => (figure.querySelector(".fig-verdict").textContent.startsWith("30 runs") ? done() : setTimeout(check, 10));
-      setTimeout(check, 50);
-    });
-    return (performance.now() - start) / 1000;
-  });
+  // The sweep's runs go to one worker per core (src/web/workers.rs); then to one worker alone.
+  const sweepSeconds = await timeSweep(page);
+  const workers = await page.evaluate(() => Math.min(8, Math.max(1, navigator.hardwareConcurrency)));
+  await page.evaluate(() => window.wasmBindings.use_workers_for_bench(1));
+  await timeSweep(page); // the first replay also starts the new worker
+  const sweepOneWorkerSeconds = await timeSweep(page);
+  await page.evaluate((count) => window.wasmBindings.use_workers_for_bench(count), workers);
   // Train the edge-of-stability preset with the most work and keep recording long tasks.
   await page.evaluate(() => [...document.querySelectorAll("#edge-of-stability .fig-buttons button")].find((b) => b.textContent === "Learning-rate switch").click());
   await settle(page, 120000);
   const [longestTaskMs, longestFrameGapMs] = await page.evaluate(() => [window.longestTask, window.longestFrameGap]);
   await context.close();
+
+  // The same sweep on the page's own thread, as in a browser where no worker starts.
+  const alone = await browser.newContext({ viewport: { width: 1280, height: 900 }, deviceScaleFactor: 1 });
+  await alone.route("**/worker.js", (route) => route.fulfill({ status: 404, body: "" }));
+  const withoutWorkers = await alone.newPage();
+  await withoutWorkers.goto(server.url);
+  await settle(withoutWorkers, 300000);
+  const sweepOnThreadSeconds = await timeSweep(withoutWorkers);
+  await alone.close();
 
   const result = {
     workload: "EOS-1: tanh network of width 100 (301 parameters), n = 20, eta = 0.06, 2000 steps",
@@ -70,6 +97,9 @@ try {
     sharpness_step_2000: wasm.sharpness_step_2000,
     native_sharpness_step_2000: native.sharpness_step_2000,
     browser_sweep_30_seconds: sweepSeconds,
+    browser_sweep_workers: workers,
+    browser_sweep_one_worker_seconds: sweepOneWorkerSeconds,
+    browser_sweep_page_thread_seconds: sweepOnThreadSeconds,
     native_sweep_one_core_seconds: native.sweep_one_core_s,
     native_sweep_every_core_seconds: native.sweep_every_core_s,
     native_sweep_cores: native.sweep_cores,
@@ -88,7 +118,9 @@ try {
   row("GD + warm-started sharpness (1e-10), wasm", Math.round(result.wasm_adaptive_steps_per_s), "steps/s");
   row("plain GD, native", Math.round(result.native_gd_steps_per_s), "steps/s");
   row("plain GD, wasm", Math.round(result.wasm_gd_steps_per_s), "steps/s");
-  row("30-point sharpness-vs-eta sweep in the page", sweepSeconds.toFixed(2), "s");
+  row(`30-point sharpness-vs-eta sweep in the page, ${workers} workers`, sweepSeconds.toFixed(2), "s");
+  row("the same, one worker", sweepOneWorkerSeconds.toFixed(2), "s");
+  row("the same on the page's own thread (no workers)", sweepOnThreadSeconds.toFixed(2), "s");
   row("the same sweep natively, one core", native.sweep_one_core_s.toFixed(3), "s");
   row(`the same sweep natively, every core (${native.sweep_cores})`, native.sweep_every_core_s.toFixed(3), "s");
   row("longest task of 50 ms or more while working (0: none)", longestTaskMs.toFixed(0), "ms");

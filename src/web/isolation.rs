@@ -70,28 +70,27 @@ fn take(list: &mut Vec<&'static str>, id: &str) -> bool {
     list.len() != before
 }
 
+/// What a panic says (its payload, when it is text).
+pub fn panic_message<'a>(info: &'a std::panic::PanicHookInfo<'_>) -> &'a str {
+    let payload = info.payload();
+    payload
+        .downcast_ref::<&str>()
+        .copied()
+        .or_else(|| payload.downcast_ref::<String>().map(String::as_str))
+        .unwrap_or("no message")
+}
+
 /// The panic hook: logs the panic with its message and place, and shows the message in place
 /// of the figure that panicked (or, for a panic outside any figure, at the top of the page), so
 /// that a failure is never a silently dead page.
 pub fn report_panic(info: &std::panic::PanicHookInfo<'_>) {
-    let payload = info.payload();
-    let what = payload
-        .downcast_ref::<&str>()
-        .copied()
-        .or_else(|| payload.downcast_ref::<String>().map(String::as_str))
-        .unwrap_or("no message");
+    let what = panic_message(info);
     // The place is for developers: the console only.
     let place = info.location().map(|l| format!(" (at {}:{})", l.file(), l.line())).unwrap_or_default();
     let document = web_sys::window().and_then(|window| window.document());
     match RUNNING.take() {
         Some(id) => {
-            FAILED.with_borrow_mut(|failed| failed.push(id));
-            let message = format!("The figure \u{201c}{id}\u{201d} stopped with an internal error: {what}.");
-            web_sys::console::error_1(&JsValue::from_str(&format!("{message}{place}")));
-            if let Some(container) = document.and_then(|document| document.get_element_by_id(id)) {
-                let advice = "The other figures keep working; reloading the page restarts this one.";
-                show_failure(&container, &format!("{message} {advice}"));
-            }
+            stop(id, &format!("The figure \u{201c}{id}\u{201d} stopped with an internal error: {what}."), &place)
         }
         None => {
             let message =
@@ -102,6 +101,24 @@ pub fn report_panic(info: &std::panic::PanicHookInfo<'_>) {
                 let _ = body.prepend_with_node_1(&banner);
             }
         }
+    }
+}
+
+/// Stops figure `id` as a panic in it would, for a panic in its worker (see `workers`), whose
+/// message is `what`.
+pub fn fail(id: &'static str, what: &str) {
+    stop(id, &format!("The figure \u{201c}{id}\u{201d} stopped with an internal error in a worker: {what}."), "");
+}
+
+/// Marks figure `id` failed and shows `message` in its place; the console also gets `place`,
+/// where in the code the panic happened.
+fn stop(id: &'static str, message: &str, place: &str) {
+    FAILED.with_borrow_mut(|failed| failed.push(id));
+    web_sys::console::error_1(&JsValue::from_str(&format!("{message}{place}")));
+    let document = web_sys::window().and_then(|window| window.document());
+    if let Some(container) = document.and_then(|document| document.get_element_by_id(id)) {
+        let advice = "The other figures keep working; reloading the page restarts this one.";
+        show_failure(&container, &format!("{message} {advice}"));
     }
 }
 

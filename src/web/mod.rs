@@ -12,6 +12,7 @@ pub mod isolation;
 pub mod modes;
 pub mod url;
 pub mod walkthrough;
+pub mod workers;
 
 use std::cell::{OnceCell, RefCell};
 use std::rc::Rc;
@@ -30,6 +31,11 @@ pub const FRAME_BUDGET_MS: f64 = 8.0;
 /// figures on its first frame (see `Slot`).
 #[wasm_bindgen(start)]
 pub fn start() -> Result<(), JsValue> {
+    // In a worker (see `workers`) there is no page: the module only computes tasks.
+    if web_sys::window().is_none() {
+        std::panic::set_hook(Box::new(workers::record_panic));
+        return Ok(());
+    }
     std::panic::set_hook(Box::new(isolation::report_panic));
     let mode = modes::prepare()?;
     let document = dom::document();

@@ -42,8 +42,9 @@ test("Trunk's default build, which `trunk serve` serves, is the optimized one", 
   assert.equal(wasm.length, 1, `the site holds ${wasm.length} wasm files`);
   const path = join(SITE, wasm[0]);
   const size = statSync(path).size;
-  // The optimized wasm is under 2 MB; the debug one is several times that.
-  assert.ok(size < 2_000_000, `the site's wasm is ${(size / 1e6).toFixed(1)} MB: not the optimized build`);
+  // The optimized wasm is about 2 MB, the debug one over 50 MB: the bound tells them apart and
+  // leaves the size itself to `make bench`, which prints it as served and gzipped.
+  assert.ok(size < 4_000_000, `the site's wasm is ${(size / 1e6).toFixed(1)} MB: not the optimized build`);
   const debug = customSections(readFileSync(path)).filter((s) => s.name.startsWith(".debug"));
   assert.deepEqual(debug, [], "the site's wasm carries debug sections");
   const config = readFileSync("Trunk.toml", "utf8");

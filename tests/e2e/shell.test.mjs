@@ -54,6 +54,9 @@ describe("the page's Content-Security-Policy", () => {
     assert.deepEqual(directives["default-src"], ["'none'"]);
     assert.deepEqual(directives["script-src"], ["'self'", "'wasm-unsafe-eval'"]);
     assert.deepEqual(directives["style-src"], ["'self'"]);
+    // Strings never become HTML or script; the one Trusted Types policy names the worker script.
+    assert.deepEqual(directives["require-trusted-types-for"], ["'script'"]);
+    assert.deepEqual(directives["trusted-types"], ["worker-script"]);
     const inlineAllowed = Object.keys(directives).filter((k) => directives[k].includes("'unsafe-inline'"));
     assert.deepEqual(inlineAllowed, ["style-src-attr"], "only style attributes may be inline");
     assert.ok(!meta[1].includes("'unsafe-eval'"), meta[1]);

@@ -24,12 +24,13 @@ use web_sys::{Element, HtmlButtonElement, HtmlCanvasElement};
 
 use super::controls::{show_all, Control, Widgets, SLIDER_STEPS};
 use super::hover::Hover;
-use super::{dom, url};
+use super::workers::{Came, Tasks};
+use super::{dom, isolation, url};
 use crate::figures::{EarlierRun, Figure, Grab, Play};
 use crate::kit::params::{Input, ParamValues};
 use crate::kit::plot::PlotMap;
 use crate::kit::recording::{Reading, Readings, Rect};
-use crate::page::playback::{Clock, Playback, Start};
+use crate::page::playback::{Clock, Frame, Playback, Start};
 use crate::page::url_state;
 use export_buttons::ExportButtons;
 
@@ -62,6 +63,8 @@ struct State<F> {
     /// map stays fixed while the drag lasts, so that a panel whose axes follow its data does
     /// not run away under the pointer.
     dragging: Option<(Grab, PlotMap)>,
+    /// The figure's tasks at workers, for a figure whose work is tasks.
+    tasks: Tasks,
 }
 
 pub struct FigureView<F: Figure> {
@@ -155,6 +158,7 @@ impl<F: Figure + 'static> FigureView<F> {
                 pointer: None,
                 shown: None,
                 dragging: None,
+                tasks: Tasks::default(),
             }),
             canvases,
             hovers,
@@ -327,6 +331,7 @@ impl<F: Figure + 'static> FigureView<F> {
     fn start<T>(&self, reset: impl FnOnce(&mut Playback<F>) -> T) -> T {
         let mut s = self.state.borrow_mut();
         let result = reset(&mut s.playback);
+        s.tasks.restart();
         s.dirty = true;
         drop(s);
         self.show_play_state();
@@ -375,11 +380,36 @@ impl<F: Figure + 'static> FigureView<F> {
     fn draw(&self) {
         let mut s = self.state.borrow_mut();
         self.draw_panels(&mut s);
-        self.show_text(&s.playback);
+        self.show_text(&s.playback, s.tasks.readouts());
         s.dirty = false;
         drop(s);
         self.show_reading();
     }
+}
+
+/// A frame of a figure whose open tasks workers compute: the results that came back are
+/// taken, in order. None when the figure has no open tasks (it is paused, replays a link, or its
+/// work is not tasks) or no worker can take them: the page's thread then works as before. An
+/// error is a task that failed in its worker, or a result the figure refused.
+fn task_frame<F: Figure>(s: &mut State<F>, now_ms: f64) -> Option<Result<Frame, String>> {
+    let open = s.playback.open_tasks();
+    if open.is_empty() {
+        return None;
+    }
+    let figure = s.playback.figure();
+    let came = s.tasks.frame(F::ID, open, || figure.run_file().map(|run| run.to_json()), now_ms)?;
+    let results = match came {
+        Came::Failed(message) => return Some(Err(message)),
+        Came::Results(results) => results,
+    };
+    let mut frame = Frame { redraw: false, paused: false };
+    for (index, result) in results {
+        match s.playback.accept_task(index, &result, now_ms) {
+            Ok(taken) => frame = Frame { redraw: true, paused: frame.paused || taken.paused },
+            Err(message) => return Some(Err(message)),
+        }
+    }
+    Some(Ok(frame))
 }
 
 impl<F: Figure + 'static> Live for FigureView<F> {
@@ -394,7 +424,15 @@ impl<F: Figure + 'static> Live for FigureView<F> {
         if sizes != self.drawn_sizes.replace(sizes.clone()) {
             s.dirty = true;
         }
-        let done = s.playback.frame(now_ms, budget_ms, &PageClock::new());
+        let done = match task_frame(&mut s, now_ms) {
+            Some(Ok(done)) => done,
+            Some(Err(message)) => {
+                drop(s);
+                isolation::fail(F::ID, &message);
+                return;
+            }
+            None => s.playback.frame(now_ms, budget_ms, &PageClock::new()),
+        };
         s.dirty |= done.redraw;
         if done.paused {
             drop(s);

@@ -11,8 +11,11 @@ use crate::web::dom;
 
 impl<F: Figure> FigureView<F> {
     /// Shows the verdict, the readouts and the current step as they are now.
-    pub(super) fn show_text(&self, playback: &Playback<F>) {
-        self.show_readouts(&playback.readouts());
+    /// `more` are readouts of the page's own (where the figure's tasks run).
+    pub(super) fn show_text(&self, playback: &Playback<F>, more: Vec<(String, String)>) {
+        let mut readouts = playback.readouts();
+        readouts.extend(more);
+        self.show_readouts(&readouts);
         let figure = playback.figure();
         if let (Some(list), Some(key)) = (&self.steps, F::STEPPER) {
             mark_step(list, figure.params().get(key) as u32);
