@@ -13,7 +13,9 @@
 //! got, "Running: step N: …" while it plays and "Paused at step N: …" once paused, and no other
 //! words of its verdict claim that it runs.
 
+use sgd_stability::figures::function_space::FunctionSpace;
 use sgd_stability::figures::linear_stability::LinearStability;
+use sgd_stability::figures::sharpness_vs_lr::SharpnessVsLr;
 use sgd_stability::figures::{self, Activity, Figure, FigureVisitor, Play, Table, Verdict, ALL_IDS};
 use sgd_stability::kit::params::{Input, ParamSpec, ParamValues, Scale};
 use sgd_stability::math::rng::{seeded, uniform, Rng};
@@ -325,4 +327,30 @@ fn a_paused_figure_says_where_it_paused() {
     eos.step(41);
     let paused = figures::shown_verdict(&eos, Play::Paused).text;
     assert!(paused.starts_with("Paused at step 40: sharpness "), "{paused}");
+}
+
+/// The figures that finish on every core natively (the command line's exports, the tests) end
+/// as stepping alone leaves them, from their start and from part-way through a run: their runs
+/// are independent, and each keeps its own state.
+#[test]
+fn finishing_on_every_core_ends_as_stepping_does() {
+    fn check<F: Figure>(changes: &[(&str, f64)], part_way: usize) {
+        let changes = changes.iter().map(|&(key, value)| (key, Input::Number(value)));
+        let params = ParamValues::defaults(F::PARAMS).with_changes::<F>(changes).expect("valid settings");
+        let mut alone = F::new(params.clone());
+        while alone.step(usize::MAX / 2) == Activity::Running {}
+        let alone = Snapshot::of(&alone, Activity::Idle);
+        for first in [0, part_way] {
+            let mut finished = F::new(params.clone());
+            assert_eq!(finished.step(first), Activity::Running, "{}: {first} units finish it", F::ID);
+            finished.finish();
+            let activity = finished.step(0);
+            let finished = Snapshot::of(&finished, activity);
+            assert_eq!(finished.difference(&alone), None, "{} after {first} units", F::ID);
+        }
+    }
+    // Four runs of the sweep of η, the second cut part-way by the first units.
+    let sweep = [("mode", 1.0), ("steps", 3000.0), ("k", 30.0), ("eta1", 0.005), ("eta2", 0.04)];
+    check::<FunctionSpace>(&sweep, 4000);
+    check::<SharpnessVsLr>(&[("count", 6.0), ("steps", 2000.0), ("width", 10.0)], 2500);
 }
