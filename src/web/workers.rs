@@ -262,7 +262,8 @@ struct Out {
 struct Hand {
     worker: Worker,
     task: Option<Out>,
-    /// Whether it has ever answered (a worker that fails before that could not start).
+    /// Whether it has ever answered (a worker that fails before that could not start; one still
+    /// loading its module is not yet timed).
     answered: bool,
     inbox: Rc<RefCell<Vec<Message>>>,
     _on_message: Closure<dyn FnMut(MessageEvent)>,
@@ -346,7 +347,13 @@ impl Pool {
             let mut replace = false;
             for message in messages {
                 match message {
-                    Message::Ready => hand.answered = true,
+                    Message::Ready => {
+                        // Its patience runs from now: loading the module is not the task's time.
+                        hand.answered = true;
+                        if let Some(task) = hand.task.as_mut() {
+                            task.since_ms = now_ms;
+                        }
+                    }
                     Message::Result(result) => {
                         hand.answered = true;
                         if let Some(task) = hand.task.take() {
@@ -364,7 +371,7 @@ impl Pool {
                     Message::Broken(_) => replace = true,
                 }
             }
-            if hand.task.is_some_and(|t| now_ms - t.since_ms > PATIENCE_MS.get()) {
+            if hand.answered && hand.task.is_some_and(|t| now_ms - t.since_ms > PATIENCE_MS.get()) {
                 if let Some(task) = hand.task.take() {
                     answers.push((task.owner, Answer::Restarted));
                 }
