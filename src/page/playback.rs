@@ -246,10 +246,7 @@ impl<F: Figure> Playback<F> {
     pub fn accept_task(&mut self, index: usize, result: &[f64], now_ms: f64) -> Result<Frame, String> {
         let units = self.figure.accept_task(index, result)?;
         self.units_done = self.units_done.saturating_add(units);
-        if let Some(last) = self.last_frame {
-            let rate = units as f64 * 1000.0 / (now_ms - last).max(1.0);
-            self.rate = if self.rate == 0.0 { rate } else { 0.8 * self.rate + 0.2 * rate };
-        }
+        self.count_speed(units, now_ms);
         self.last_frame = Some(now_ms);
         if self.figure.step(0) == Activity::Idle {
             self.playing = false;
@@ -276,11 +273,17 @@ impl<F: Figure> Playback<F> {
                 break activity;
             }
         };
-        if let Some(last) = self.last_frame {
-            let frame_rate = units as f64 * 1000.0 / (now_ms - last).max(1.0);
-            self.rate = if self.rate == 0.0 { frame_rate } else { 0.8 * self.rate + 0.2 * frame_rate };
-        }
+        self.count_speed(units, now_ms);
         activity
+    }
+
+    /// Folds `units` done between the last frame (or result) and `now_ms` into the smoothed
+    /// speed.
+    fn count_speed(&mut self, units: usize, now_ms: f64) {
+        if let Some(last) = self.last_frame {
+            let rate = units as f64 * 1000.0 / (now_ms - last).max(1.0);
+            self.rate = if self.rate == 0.0 { rate } else { 0.8 * self.rate + 0.2 * rate };
+        }
     }
 
     /// Gives the figure `units` of work and counts them: the one place work is asked for.

@@ -38,8 +38,9 @@ thread_local! {
     static WANTED: Cell<Option<usize>> = const { Cell::new(None) };
     /// How long a task may run (ms); the end-to-end test shortens it.
     static PATIENCE_MS: Cell<f64> = const { Cell::new(ANSWER_WITHIN_MS) };
-    /// What the next task given out is told to do instead of its work, for the end-to-end test.
-    static NEXT_MISHAP: Cell<Option<Mishap>> = const { Cell::new(None) };
+    /// What the next task given out is told to do instead of its work ("stall" or "panic", see
+    /// www/worker.js), for the end-to-end test.
+    static NEXT_TROUBLE: Cell<Option<&'static str>> = const { Cell::new(None) };
     /// Job numbers, unique on the page.
     static JOBS: Cell<u64> = const { Cell::new(0) };
     /// In a worker: the message of the panic that ended the last task.
@@ -53,26 +54,16 @@ pub fn set_worker_spawner(spawn: js_sys::Function) {
     SPAWN.set(Some(spawn));
 }
 
-/// What a task may be told to do instead of its work, for the end-to-end test.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-enum Mishap {
-    /// Never answer.
-    Stall,
-    /// Panic.
-    Panic,
-}
-
 /// Makes the next task given to a worker stop answering (`"stall"`) or panic (`"panic"`), and a
 /// worker count as not answering after `patience_ms`, so that the end-to-end test can check
 /// how the page copes. Nothing on the page calls it.
 #[wasm_bindgen]
 pub fn trouble_next_worker_task_for_test(what: &str, patience_ms: f64) -> Result<(), JsValue> {
-    let mishap = match what {
-        "stall" => Mishap::Stall,
-        "panic" => Mishap::Panic,
-        _ => return Err(JsValue::from_str("the trouble is \"stall\" or \"panic\"")),
-    };
-    NEXT_MISHAP.set(Some(mishap));
+    let trouble = ["stall", "panic"]
+        .into_iter()
+        .find(|&known| known == what)
+        .ok_or_else(|| JsValue::from_str("the trouble is \"stall\" or \"panic\""))?;
+    NEXT_TROUBLE.set(Some(trouble));
     PATIENCE_MS.set(patience_ms.max(1.0));
     Ok(())
 }
@@ -219,10 +210,8 @@ impl Tasks {
                 self.place = Some("on the page\u{2019}s own thread: this run cannot be sent to a worker".into());
                 return None;
             };
-            let _ = with_pool(|pool| pool.give(owner, self.job, todo, input, now_ms));
-            let count = with_pool(|pool| pool.live()).unwrap_or(0);
-            let plural = if count == 1 { "" } else { "s" };
-            self.place = Some(format!("in {count} worker{plural}"));
+            let count = with_pool(|pool| pool.give(owner, self.job, todo, input, now_ms)).unwrap_or(0);
+            self.place = Some(format!("in {count} worker{}", if count == 1 { "" } else { "s" }));
         }
         Some(Came::Results(ready))
     }
@@ -315,24 +304,27 @@ impl Pool {
         }
     }
 
-    /// Workers that can take tasks.
-    fn live(&self) -> usize {
-        self.hands.len()
-    }
-
     /// The tasks of `owner`'s job `job` out at workers.
     fn out(&self, owner: &str, job: u64) -> Vec<usize> {
         self.hands.iter().filter_map(|h| h.task).filter(|t| t.owner == owner && t.job == job).map(|t| t.index).collect()
     }
 
-    /// Gives tasks from `todo` to idle workers.
-    fn give(&mut self, owner: &'static str, job: u64, mut todo: impl Iterator<Item = usize>, input: &str, now_ms: f64) {
+    /// Gives tasks from `todo` to idle workers; returns how many workers there are.
+    fn give(
+        &mut self,
+        owner: &'static str,
+        job: u64,
+        mut todo: impl Iterator<Item = usize>,
+        input: &str,
+        now_ms: f64,
+    ) -> usize {
         for hand in self.hands.iter_mut().filter(|h| h.task.is_none()) {
             let Some(index) = todo.next() else { break };
-            if hand.post(owner, index, input, NEXT_MISHAP.take()).is_ok() {
+            if hand.post(owner, index, input, NEXT_TROUBLE.take()).is_ok() {
                 hand.task = Some(Out { owner, job, index, since_ms: now_ms });
             }
         }
+        self.hands.len()
     }
 
     /// Reads every worker's messages and returns the answers for `owner`, keeping the others'
@@ -386,6 +378,8 @@ impl Pool {
                 }
             }
         }
+        // A worker may say twice that it failed; it goes once.
+        never_started.dedup_by_key(|(at, _)| *at);
         for &(at, _) in never_started.iter().rev() {
             let hand = self.hands.remove(at);
             hand.worker.terminate();
@@ -430,17 +424,13 @@ impl Hand {
     }
 
     /// Sends task `index` of `owner`, with its run file `input`.
-    fn post(&self, owner: &str, index: usize, input: &str, mishap: Option<Mishap>) -> Result<(), JsValue> {
+    fn post(&self, owner: &str, index: usize, input: &str, trouble: Option<&str>) -> Result<(), JsValue> {
         let task = js_sys::Object::new();
         js_sys::Reflect::set(&task, &"figure".into(), &owner.into())?;
         js_sys::Reflect::set(&task, &"run".into(), &input.into())?;
         js_sys::Reflect::set(&task, &"index".into(), &(index as f64).into())?;
-        if let Some(mishap) = mishap {
-            let what = match mishap {
-                Mishap::Stall => "stall",
-                Mishap::Panic => "panic",
-            };
-            js_sys::Reflect::set(&task, &"trouble".into(), &what.into())?;
+        if let Some(trouble) = trouble {
+            js_sys::Reflect::set(&task, &"trouble".into(), &trouble.into())?;
         }
         self.worker.post_message(&task)
     }
