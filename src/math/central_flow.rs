@@ -45,6 +45,7 @@ use super::datasets::Dataset;
 use super::kernels::dot;
 use super::lanczos::{Restart, StopRule, TopEigenpairs};
 use super::mlp::Mlp;
+use super::numbers::{Numbers, Reader};
 use super::trainer::{descend, Schedule};
 
 /// The most eigenvalues the flow holds at 2/η at once.
@@ -390,6 +391,32 @@ impl std::fmt::Display for FlowStop {
     }
 }
 
+impl FlowStop {
+    /// Writes the reason as three numbers: its kind (1 not finite, 2 no eigenvalues, 3 edge
+    /// unreachable), its step and its edge count (0 where it has none).
+    pub fn write(&self, out: &mut Numbers) {
+        let (kind, step, edge_count) = match *self {
+            FlowStop::NotFinite { step } => (1, step, 0),
+            FlowStop::NoEigenvalues { step } => (2, step, 0),
+            FlowStop::EdgeUnreachable { step, edge_count } => (3, step, edge_count),
+        };
+        for count in [kind, step, edge_count] {
+            out.count(count);
+        }
+    }
+
+    /// The reason [`FlowStop::write`] wrote; None for numbers it cannot have written.
+    pub fn read(numbers: &mut Reader<'_>) -> Option<Self> {
+        let (kind, step, edge_count) = (numbers.count()?, numbers.count()?, numbers.count()?);
+        match kind {
+            1 => Some(FlowStop::NotFinite { step }),
+            2 => Some(FlowStop::NoEigenvalues { step }),
+            3 => Some(FlowStop::EdgeUnreachable { step, edge_count }),
+            _ => None,
+        }
+    }
+}
+
 /// The flow over one GD step: its state at the start, and the oscillation over the step.
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub struct FlowRecord {
@@ -409,6 +436,26 @@ pub struct FlowRecord {
     pub edge_count: usize,
     /// L(w) + tr(Σ)/η: GD's time-averaged loss as the flow predicts it.
     pub predicted_loss: f64,
+}
+
+impl FlowRecord {
+    /// How many numbers [`FlowRecord::write`] writes.
+    pub const NUMBERS: usize = 6;
+
+    pub fn write(&self, out: &mut Numbers) {
+        out.count(self.step);
+        out.values(&[self.loss, self.sharpness, self.variance]);
+        out.count(self.edge_count);
+        out.value(self.predicted_loss);
+    }
+
+    /// The record [`FlowRecord::write`] wrote; None for numbers it cannot have written.
+    pub fn read(numbers: &mut Reader<'_>) -> Option<Self> {
+        let step = numbers.count()?;
+        let &[loss, sharpness, variance] = numbers.values(3)? else { return None };
+        let (edge_count, predicted_loss) = (numbers.count()?, numbers.value()?);
+        Some(Self { step, loss, sharpness, variance, edge_count, predicted_loss })
+    }
 }
 
 /// The central flow of an [`Mlp`] on a [`Dataset`] under a step-size schedule, integrated with
@@ -512,6 +559,13 @@ impl CentralFlow {
     /// One record per GD step integrated, at the start of that step.
     pub fn records(&self) -> &[FlowRecord] {
         &self.records
+    }
+
+    /// Takes the records of a copy of this flow integrated elsewhere (in a worker), after
+    /// those this flow holds. A flow that follows another is not advanced itself.
+    pub fn follow(&mut self, records: Vec<FlowRecord>) {
+        self.records.extend(records);
+        self.step = self.records.len();
     }
 
     /// Integrates `steps` more GD steps of flow time, recording each. Stops early, with the

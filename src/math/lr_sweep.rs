@@ -11,6 +11,7 @@ use super::activation::Activation;
 use super::function_space::lemma4_lower_bound;
 use super::lanczos::{fixed_start, Restart, StopRule, TopEigenpairs};
 use super::network::{Data, ShallowNet};
+use super::numbers::{Numbers, Reader};
 use super::shallow_tables::ShallowTables;
 use super::trainer::Outcome;
 use super::trainer::{Batches, Schedule, Stop, Trainer};
@@ -36,27 +37,22 @@ impl SweepResult {
     /// 1 interpolated, 2 capped, 3 diverged) with its step and loss, the steps, the loss, the
     /// sharpness and Lemma 4's bound. Exact: every number is an f64 or a count below 2⁵³.
     pub fn to_numbers(&self) -> Vec<f64> {
-        let (code, at, blown) = match self.outcome {
-            Outcome::Running => (0.0, 0.0, 0.0),
-            Outcome::Interpolated { step } => (1.0, step as f64, 0.0),
-            Outcome::Capped => (2.0, 0.0, 0.0),
-            Outcome::Diverged { step, loss } => (3.0, step as f64, loss),
-        };
-        vec![self.eta, code, at, blown, self.steps as f64, self.loss, self.sharpness, self.lemma4_bound]
+        let mut out = Numbers::default();
+        out.value(self.eta);
+        self.outcome.write(&mut out);
+        out.count(self.steps);
+        out.values(&[self.loss, self.sharpness, self.lemma4_bound]);
+        out.0
     }
 
     /// The result [`SweepResult::to_numbers`] made; None for numbers it cannot have made.
     pub fn from_numbers(numbers: &[f64]) -> Option<Self> {
-        let &[eta, code, at, blown, steps, loss, sharpness, lemma4_bound] = numbers else { return None };
-        let count = |v: f64| (v >= 0.0 && v.fract() == 0.0 && v < 2f64.powi(53)).then_some(v as usize);
-        let outcome = match code {
-            0.0 => Outcome::Running,
-            1.0 => Outcome::Interpolated { step: count(at)? },
-            2.0 => Outcome::Capped,
-            3.0 => Outcome::Diverged { step: count(at)?, loss: blown },
-            _ => return None,
-        };
-        Some(Self { eta, outcome, steps: count(steps)?, loss, sharpness, lemma4_bound })
+        let mut read = Reader::new(numbers);
+        let eta = read.value()?;
+        let outcome = Outcome::read(&mut read)?;
+        let steps = read.count()?;
+        let &[loss, sharpness, lemma4_bound] = read.values(3)? else { return None };
+        read.is_done().then_some(Self { eta, outcome, steps, loss, sharpness, lemma4_bound })
     }
 }
 

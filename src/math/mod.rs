@@ -22,6 +22,7 @@ pub mod linear_stability;
 pub mod lr_sweep;
 pub mod mlp;
 pub mod network;
+pub mod numbers;
 pub mod quadratic;
 pub mod rescaling;
 pub mod rng;

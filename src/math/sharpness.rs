@@ -13,6 +13,7 @@ use super::batch_sharpness::{BatchSharpness, BatchSharpnessMeter};
 use super::datasets::Dataset;
 use super::lanczos::{Restart, StopRule, TopEigenpairs};
 use super::mlp::Mlp;
+use super::numbers::{Numbers, Reader};
 use super::shallow_tables::ShallowTables;
 use super::trainer::{Batches, CurvatureModel, Observer, Outcome, Schedule, Stop, Trainer};
 
@@ -89,6 +90,46 @@ pub struct StepRecord {
     pub sharpness: Sharpness,
     /// SGD's batch sharpness at θ_t, when the run measures it.
     pub batch_sharpness: Option<BatchSharpness>,
+}
+
+impl StepRecord {
+    /// How many numbers [`StepRecord::write`] writes.
+    pub const NUMBERS: usize = 13;
+
+    /// Writes the record as [`StepRecord::NUMBERS`] numbers (a missing batch sharpness as a 0
+    /// flag and zeros).
+    pub fn write(&self, out: &mut Numbers) {
+        let s = &self.sharpness;
+        out.count(self.step);
+        out.values(&[self.eta, self.loss, s.value, s.residual, s.error_bound]);
+        out.count(s.iterations);
+        out.values(&s.next);
+        match self.batch_sharpness {
+            Some(b) => {
+                out.count(1);
+                out.values(&[b.mean, b.standard_error]);
+                out.count(b.batches);
+            }
+            None => out.values(&[0.0; 4]),
+        }
+    }
+
+    /// The record [`StepRecord::write`] wrote; None for numbers it cannot have written.
+    pub fn read(numbers: &mut Reader<'_>) -> Option<Self> {
+        let step = numbers.count()?;
+        let &[eta, loss, value, residual, error_bound] = numbers.values(5)? else { return None };
+        let iterations = numbers.count()?;
+        let &[next0, next1] = numbers.values(2)? else { return None };
+        let (present, mean, standard_error, batches) =
+            (numbers.count()?, numbers.value()?, numbers.value()?, numbers.count()?);
+        let batch_sharpness = match present {
+            0 => None,
+            1 => Some(BatchSharpness { mean, standard_error, batches }),
+            _ => return None,
+        };
+        let sharpness = Sharpness { value, residual, error_bound, iterations, next: [next0, next1] };
+        Some(Self { step, eta, loss, sharpness, batch_sharpness })
+    }
 }
 
 /// GD (batch = all samples) or SGD with the sharpness measured at every iterate (or at every
@@ -217,6 +258,13 @@ impl<M: CurvatureModel> SharpnessRun<M> {
     /// The number of updates that produced the current θ, counted from the start of training.
     pub fn theta_step(&self) -> usize {
         self.trainer.step()
+    }
+
+    /// Takes where a copy of this run, trained elsewhere (in a worker), has got: its records
+    /// after those this run holds, its θ, the updates that made θ and its outcome.
+    pub fn follow(&mut self, records: Vec<StepRecord>, theta: &[f64], theta_step: usize, outcome: Outcome) {
+        self.records.extend(records);
+        self.trainer.follow(theta, theta_step, outcome);
     }
 
     /// Takes up to `steps` more steps, each measuring and recording the current iterate and

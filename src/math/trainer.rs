@@ -15,6 +15,7 @@
 //! (when not yet evaluated), then updates each followed by the evaluation of the new iterate.
 
 use super::network::Regression;
+use super::numbers::{Numbers, Reader};
 use super::rng::{sample_without_replacement, seeded, stream, Rng};
 use super::shallow_tables::ShallowTables;
 
@@ -65,6 +66,34 @@ pub enum Outcome {
         step: usize,
         loss: f64,
     },
+}
+
+impl Outcome {
+    /// Writes the outcome as three numbers: its kind (0 running, 1 interpolated, 2 capped,
+    /// 3 diverged), its step and its loss (0 where the kind has none).
+    pub fn write(&self, out: &mut Numbers) {
+        let (kind, step, loss) = match *self {
+            Outcome::Running => (0, 0, 0.0),
+            Outcome::Interpolated { step } => (1, step, 0.0),
+            Outcome::Capped => (2, 0, 0.0),
+            Outcome::Diverged { step, loss } => (3, step, loss),
+        };
+        out.count(kind);
+        out.count(step);
+        out.value(loss);
+    }
+
+    /// The outcome [`Outcome::write`] wrote; None for numbers it cannot have written.
+    pub fn read(numbers: &mut Reader<'_>) -> Option<Self> {
+        let (kind, step, loss) = (numbers.count()?, numbers.count()?, numbers.value()?);
+        match kind {
+            0 => Some(Outcome::Running),
+            1 => Some(Outcome::Interpolated { step }),
+            2 => Some(Outcome::Capped),
+            3 => Some(Outcome::Diverged { step, loss }),
+            _ => None,
+        }
+    }
 }
 
 /// A step-size schedule: η₁, switching to η₂ from step `switch_at` on (no switch: η₂ = η₁).
@@ -369,6 +398,15 @@ impl Trainer {
 
     pub fn batch_size(&self) -> usize {
         self.batches.batch_size()
+    }
+
+    /// Takes where a copy of this run, trained elsewhere (in a worker), has got: its θ, the
+    /// updates that made it and its outcome. A run that follows another is not advanced itself.
+    pub fn follow(&mut self, theta: &[f64], step: usize, outcome: Outcome) {
+        self.theta.copy_from_slice(theta);
+        self.step = step;
+        self.outcome = outcome;
+        self.loss = None;
     }
 
     /// Evaluates θ at its step unless it is already: the start of a run, for callers that want
