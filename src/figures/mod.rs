@@ -233,6 +233,11 @@ pub trait Figure: Sized + Send {
     /// Whether earlier runs can be kept and drawn beside later ones ([`Figure::earlier_run`]).
     const COMPARES_RUNS: bool = false;
 
+    /// Whether the page hands this figure's work, one long run, to a worker that holds a copy
+    /// of the figure (rebuilt from its run file) and reports what each slice of work added
+    /// ([`Figure::report`]), so that the page's own thread only draws.
+    const RUNS_IN_WORKER: bool = false;
+
     /// Checks what single-parameter ranges cannot (say, a batch larger than the data set).
     /// A refused combination leaves the figure as it was, with the message beside the control
     /// being changed (for a link, beside the control the error's key names).
@@ -333,6 +338,26 @@ pub trait Figure: Sized + Send {
     /// numbers are not that result.
     fn accept_task(&mut self, index: usize, _result: &[f64]) -> Result<usize, String> {
         Err(format!("the figure \u{201c}{}\u{201d} has no task {index}", Self::ID))
+    }
+
+    /// For a figure that runs in a worker: how much of its run the figure holds, in counts of
+    /// its own (say, its records), for [`Figure::report`].
+    fn run_mark(&self) -> Vec<usize> {
+        Vec::new()
+    }
+
+    /// What the run has added since `mark` (a [`Figure::run_mark`] of this figure), as the
+    /// numbers [`Figure::follow`] takes.
+    fn report(&self, _mark: &[usize]) -> Vec<f64> {
+        Vec::new()
+    }
+
+    /// On the page: takes a report made by a copy of this figure that stood where this one
+    /// stands, so that this figure shows what the copy computed, bit for bit. A figure that
+    /// follows a copy is not stepped itself. Err, changing nothing, for numbers that are not
+    /// such a report.
+    fn follow(&mut self, _report: &[f64]) -> Result<(), String> {
+        Err(format!("the figure \u{201c}{}\u{201d} does not run in a worker", Self::ID))
     }
 
     /// What a drag starting at data point (x, y) of `panel` moves, if anything.

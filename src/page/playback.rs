@@ -182,24 +182,19 @@ impl<F: Figure> Playback<F> {
         self.last_frame = None;
     }
 
-    /// Step: pauses and steps the figure one unit at a time until what it shows (its tables,
-    /// verdict, progress or readouts) changes, or for [`STEP_TIME_MS`] at most: a unit of the
-    /// figures that budget their work is a small slice that may show nothing by itself.
+    /// Step: pauses and steps the figure to the next change of what it shows (see
+    /// [`step_to_visible_change`]).
     pub fn step_to_visible_change(&mut self, clock: &impl Clock) {
+        self.pause();
+        let (units, activity) = step_to_visible_change(&mut self.figure, clock);
+        self.units_done = self.units_done.saturating_add(units);
+        self.finished = activity == Activity::Idle;
+    }
+
+    /// Pauses, ending a link's replay where it has got.
+    pub fn pause(&mut self) {
         self.playing = false;
         self.restore_to = None;
-        let shown = |figure: &F| (figure.tables(), figure.verdict(), figure.progress(), figure.readouts());
-        let before = shown(&self.figure);
-        let start = clock.now_ms();
-        loop {
-            if self.grant(1) == Activity::Idle {
-                self.finished = true;
-                return;
-            }
-            if clock.now_ms() - start >= STEP_TIME_MS || shown(&self.figure) != before {
-                return;
-            }
-        }
     }
 
     /// One animation frame at time `now_ms` (the frame's own time), working for `budget_ms` at
@@ -256,23 +251,37 @@ impl<F: Figure> Playback<F> {
         Ok(Frame { redraw: true, paused: false })
     }
 
-    /// Steps the figure [`UNITS_PER_CALL`] units at a time until the budget is spent, the work
-    /// is done or a link's units are reached, and measures the speed.
+    /// While the page plays a figure whose run a worker holds (see [`Held`]): the units in all
+    /// that the worker may go on to (a link's, or no limit). None while it is paused.
+    pub fn worker_limit(&self) -> Option<usize> {
+        self.playing.then(|| self.restore_to.unwrap_or(usize::MAX))
+    }
+
+    /// Takes a worker's `report` of `units` more units of the run it holds for this figure, at
+    /// `now_ms`, idle after them or not; the figure then shows what the worker computed. Pauses
+    /// as [`Playback::frame`] does once no work is left or a link's units are reached. A report
+    /// that comes after the reader paused (it was under way) is taken too, so that the link says
+    /// where the run stands; the frame then says it is paused.
+    pub fn follow(&mut self, units: usize, idle: bool, report: &[f64], now_ms: f64) -> Result<Frame, String> {
+        self.figure.follow(report)?;
+        self.units_done = self.units_done.saturating_add(units);
+        self.finished |= idle;
+        if self.playing {
+            self.count_speed(units, now_ms);
+            self.last_frame = Some(now_ms);
+            if idle || self.restore_to.is_some_and(|target| self.units_done >= target) {
+                self.pause();
+            }
+        }
+        Ok(Frame { redraw: true, paused: !self.playing })
+    }
+
+    /// Steps the figure for the frame's budget (see [`work_within`]), up to a link's units, and
+    /// measures the speed.
     fn run_slices(&mut self, now_ms: f64, budget_ms: f64, clock: &impl Clock) -> Activity {
-        let start = clock.now_ms();
-        let mut units = 0;
-        let activity = loop {
-            let left = self.restore_to.map_or(usize::MAX, |target| target.saturating_sub(self.units_done));
-            let slice = UNITS_PER_CALL.min(left);
-            if slice == 0 {
-                break Activity::Running;
-            }
-            let activity = self.grant(slice);
-            units += slice;
-            if activity == Activity::Idle || clock.now_ms() - start >= budget_ms {
-                break activity;
-            }
-        };
+        let most = self.restore_to.map_or(usize::MAX, |target| target.saturating_sub(self.units_done));
+        let (units, activity) = work_within(&mut self.figure, most, UNITS_PER_CALL, budget_ms, clock);
+        self.units_done = self.units_done.saturating_add(units);
         self.count_speed(units, now_ms);
         activity
     }
@@ -286,9 +295,117 @@ impl<F: Figure> Playback<F> {
         }
     }
 
-    /// Gives the figure `units` of work and counts them: the one place work is asked for.
+    /// Gives the figure `units` of work and counts them.
     fn grant(&mut self, units: usize) -> Activity {
         self.units_done = self.units_done.saturating_add(units);
         self.figure.step(units)
+    }
+}
+
+/// What the page asks of a worker that holds a figure's run.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum Ask {
+    /// Work for about `budget_ms`, up to `to` units in all.
+    Run { to: usize, budget_ms: f64 },
+    /// Step to the next change of what the figure shows (the Step button).
+    Step,
+}
+
+/// What a worker did for one [`Ask`]: the units it gave the figure for the page, whether the
+/// figure's work is done, and what the run added (None while it replays units the page has).
+#[derive(Clone, Debug, PartialEq)]
+pub struct Worked {
+    pub units: usize,
+    pub idle: bool,
+    pub report: Option<Vec<f64>>,
+}
+
+/// A figure whose run a worker holds for the page (`Figure::RUNS_IN_WORKER`), its units counted
+/// as the page counts them. One that takes over at units the page already has (its worker was
+/// replaced) first replays them, reporting nothing until it stands where the page does; by the
+/// figures' step contract it then stands exactly there.
+pub struct Held<F> {
+    figure: F,
+    units: usize,
+    replay_to: usize,
+}
+
+/// Units per slice in a worker: it answers within its budget whatever a unit costs.
+const HELD_SLICE: usize = 1;
+
+impl<F: Figure> Held<F> {
+    /// `figure` at its start, to stand where the page's copy stands after `at` units.
+    pub fn new(figure: F, at: usize) -> Self {
+        Self { figure, units: 0, replay_to: at }
+    }
+
+    /// The units given since the figure's start.
+    pub fn units(&self) -> usize {
+        self.units
+    }
+
+    /// Does what `ask` says, by `clock`.
+    pub fn work(&mut self, ask: Ask, clock: &impl Clock) -> Worked {
+        let mark = self.figure.run_mark();
+        if self.units < self.replay_to {
+            let budget_ms = match ask {
+                Ask::Run { budget_ms, .. } => budget_ms,
+                Ask::Step => STEP_TIME_MS,
+            };
+            let (units, activity) =
+                work_within(&mut self.figure, self.replay_to - self.units, HELD_SLICE, budget_ms, clock);
+            self.units += units;
+            return Worked { units: 0, idle: activity == Activity::Idle, report: None };
+        }
+        let (units, activity) = match ask {
+            Ask::Run { to, budget_ms } => {
+                work_within(&mut self.figure, to.saturating_sub(self.units), HELD_SLICE, budget_ms, clock)
+            }
+            Ask::Step => step_to_visible_change(&mut self.figure, clock),
+        };
+        self.units += units;
+        Worked { units, idle: activity == Activity::Idle, report: Some(self.figure.report(&mark)) }
+    }
+}
+
+/// Steps `figure` `slice` units at a time until `budget_ms` by `clock` is spent, `most` units
+/// are done or its work is; returns the units given and where the figure stands.
+fn work_within<F: Figure>(
+    figure: &mut F,
+    most: usize,
+    slice: usize,
+    budget_ms: f64,
+    clock: &impl Clock,
+) -> (usize, Activity) {
+    let start = clock.now_ms();
+    let mut units = 0;
+    loop {
+        let slice = slice.min(most - units);
+        if slice == 0 {
+            return (units, Activity::Running);
+        }
+        units += slice;
+        let activity = figure.step(slice);
+        if activity == Activity::Idle || clock.now_ms() - start >= budget_ms {
+            return (units, activity);
+        }
+    }
+}
+
+/// Steps `figure` one unit at a time until what it shows (its tables, verdict, progress or
+/// readouts) changes, or for [`STEP_TIME_MS`] at most: a unit of the figures that budget their
+/// work is a small slice that may show nothing by itself. Returns the units given and where
+/// the figure stands.
+fn step_to_visible_change<F: Figure>(figure: &mut F, clock: &impl Clock) -> (usize, Activity) {
+    let shown = |figure: &F| (figure.tables(), figure.verdict(), figure.progress(), figure.readouts());
+    let before = shown(figure);
+    let start = clock.now_ms();
+    let mut units = 0;
+    loop {
+        units += 1;
+        let activity = figure.step(1);
+        if activity == Activity::Idle || clock.now_ms() - start >= STEP_TIME_MS || shown(figure) != before {
+            return (units, activity);
+        }
     }
 }

@@ -3,7 +3,9 @@
 //! there; pausing stops all work; Step works until what the figure shows changes, or for 100 ms
 //! at most; the speed readout starts anew whenever the figure does (a loaded run included);
 //! a paced figure gets its pace times the time elapsed; the runs of a sweep taken from workers
-//! end as the sweep's own, and a link replays them on the page's thread.
+//! end as the sweep's own, and a link replays them on the page's thread; a run held by a worker
+//! (the edge-of-stability figure) shows, report after report, exactly what the page's thread
+//! computes, Step and a worker taking over included.
 //!
 //! Most checks use `Counter`, a figure that only counts the units it is given and logs every
 //! call, so that the units granted are seen one by one; the replay is also checked end to end
@@ -20,7 +22,9 @@ use sgd_stability::figures::{Activity, Figure, Panel, Play, Table, Tone, Verdict
 use sgd_stability::kit::params::{ParamSpec, ParamValues};
 use sgd_stability::kit::plot::{DrawResult, Theme};
 use sgd_stability::math::rng::{seeded, uniform};
-use sgd_stability::page::playback::{Clock, Playback, Start, MAX_PACED_GAP_MS, STEP_TIME_MS, UNITS_PER_CALL};
+use sgd_stability::page::playback::{
+    Ask, Clock, Held, Playback, Start, MAX_PACED_GAP_MS, STEP_TIME_MS, UNITS_PER_CALL,
+};
 use sgd_stability::page::run_file::RunFile;
 
 /// A clock that moves on by `tick` milliseconds each time it is read.
@@ -494,4 +498,153 @@ fn a_result_the_figure_refuses_changes_nothing() {
     assert_eq!(copy.run_task(5), None, "the sweep has runs 0 to 4");
     // A figure whose work is not tasks has none.
     assert_eq!(Quadratic1d::with_defaults().open_tasks(), 0..0);
+}
+
+/// Settings of the edge-of-stability figure that cover what its reports carry: the warm and
+/// the fixed sharpness, three eigenvalues, SGD's batch sharpness measured every few steps, the
+/// central flow, the EOS-1 reference start, a switch, the digits with their accuracy, and the
+/// other data sets.
+fn held_settings() -> Vec<ParamValues> {
+    let cases: &[&[(&str, f64)]] = &[
+        &[("steps", 120.0)],
+        &[("eta", 0.06), ("steps", 90.0), ("depth", 1.0), ("width", 100.0), ("init", 0.0), ("flow", 2.0)],
+        &[("batch", 5.0), ("every", 7.0), ("steps", 150.0), ("mode", 1.0), ("top", 3.0)],
+        &[("data", 3.0), ("points", 40.0), ("width", 6.0), ("activation", 4.0), ("switch", 20.0), ("steps", 50.0)],
+        &[("data", 2.0), ("points", 30.0), ("depth", 1.0), ("width", 12.0), ("flow", 1.0), ("steps", 60.0)],
+        &[("data", 1.0), ("points", 25.0), ("depth", 3.0), ("width", 5.0), ("activation", 1.0), ("eta", 1.5)],
+    ];
+    cases
+        .iter()
+        .map(|changes| {
+            let mut params = ParamValues::defaults(EdgeOfStability::PARAMS);
+            for &(key, value) in *changes {
+                params.set(key, value).unwrap_or_else(|e| panic!("{key} = {value}: {e:?}"));
+            }
+            EdgeOfStability::validate(&params).unwrap();
+            params
+        })
+        .collect()
+}
+
+/// All that a figure shows and saves: its tables, verdict and progress, readouts and run file.
+type Everything = ((Vec<String>, Verdict, Option<String>), Vec<(String, String)>, Option<String>);
+
+fn everything<F: Figure>(figure: &F) -> Everything {
+    (shown(figure), figure.readouts(), figure.run_file().map(|run| run.to_json()))
+}
+
+/// A worker's copy of the figure: rebuilt from its run file, sent as text.
+fn worker_copy(figure: &EdgeOfStability) -> EdgeOfStability {
+    let text = figure.run_file().unwrap().to_json();
+    EdgeOfStability::from_run(&RunFile::parse(&text).unwrap()).unwrap()
+}
+
+/// One ask of `held`, its report followed by `playback` at `now`.
+fn ask_and_follow(held: &mut Held<EdgeOfStability>, playback: &mut Playback<EdgeOfStability>, ask: Ask, now: f64) {
+    let worked = held.work(ask, &TickingClock::new(1.0));
+    if let Some(report) = &worked.report {
+        playback.follow(worked.units, worked.idle, report, now).unwrap();
+    } else {
+        assert_eq!(worked.units, 0, "a worker that replays reports no units");
+    }
+}
+
+#[test]
+fn a_run_held_by_a_worker_shows_what_the_page_computes_step_and_takeover_included() {
+    const { assert!(EdgeOfStability::RUNS_IN_WORKER && !Quadratic1d::RUNS_IN_WORKER) };
+    for params in held_settings() {
+        let mut own = EdgeOfStability::new(params.clone());
+        own.finish();
+        let mut playback = Playback::new(EdgeOfStability::new(params.clone()), Start::Animate);
+        let mut held = Held::new(worker_copy(playback.figure()), 0);
+        let mut now = 0.0;
+        let mut paused_at = None;
+        let mut asks = 0;
+        while let Some(to) = playback.worker_limit() {
+            now += 16.0;
+            asks += 1;
+            ask_and_follow(&mut held, &mut playback, Ask::Run { to, budget_ms: 4.0 }, now);
+            if asks == 3 {
+                // The reader pauses and steps once: the worker steps to the next visible change.
+                playback.pause();
+                let before = shown(playback.figure());
+                ask_and_follow(&mut held, &mut playback, Ask::Step, now);
+                assert_ne!(shown(playback.figure()), before, "{params:?}: Step changed nothing");
+                paused_at = playback.paused_progress().map(|at| (at, everything(playback.figure())));
+                playback.toggle_play();
+            }
+            if asks == 5 {
+                // The worker is replaced: a fresh copy replays to where the page stands, saying
+                // nothing until it is there, and goes on from there.
+                held = Held::new(worker_copy(&EdgeOfStability::new(params.clone())), playback.units_done());
+            }
+        }
+        assert_eq!(everything(playback.figure()), everything(&own), "{params:?}: the reports are not the run");
+        assert_eq!((playback.play(), playback.paused_progress()), (Play::Paused, None));
+        // A link to where the reader paused replays as many units on the page's thread.
+        let Some((at, seen)) = paused_at else { continue };
+        let mut linked = Playback::new(EdgeOfStability::new(params.clone()), Start::Animate);
+        linked.reset_to_progress(EdgeOfStability::new(params.clone()), at).unwrap();
+        play_until_paused(&mut linked, &TickingClock::new(0.01), &mut now, 100_000);
+        assert_eq!(everything(linked.figure()), seen, "{params:?}: the link shows another state");
+    }
+}
+
+#[test]
+fn a_link_replay_goes_to_the_worker_and_stops_at_its_units() {
+    let params = held_settings().swap_remove(0);
+    let mut playback = Playback::new(EdgeOfStability::new(params.clone()), Start::Animate);
+    playback.reset_to_progress(EdgeOfStability::new(params.clone()), 37).unwrap();
+    let mut held = Held::new(worker_copy(playback.figure()), 0);
+    let mut now = 0.0;
+    while let Some(to) = playback.worker_limit() {
+        assert_eq!(to, 37);
+        now += 16.0;
+        ask_and_follow(&mut held, &mut playback, Ask::Run { to, budget_ms: 4.0 }, now);
+    }
+    assert_eq!(playback.paused_progress(), Some(37));
+    let mut own = EdgeOfStability::new(params);
+    own.step(37);
+    assert_eq!(everything(playback.figure()), everything(&own));
+}
+
+#[test]
+fn a_report_the_figure_refuses_changes_nothing() {
+    let params = held_settings().swap_remove(1);
+    let mut playback = Playback::new(EdgeOfStability::new(params), Start::Animate);
+    let mut held = Held::new(worker_copy(playback.figure()), 0);
+    let worked = held.work(Ask::Run { to: 10, budget_ms: 100.0 }, &TickingClock::new(1.0));
+    let report = worked.report.unwrap();
+    let mut again = Held::new(worker_copy(playback.figure()), 0);
+    let next = again.work(Ask::Run { to: 10, budget_ms: 100.0 }, &TickingClock::new(1.0)).report.unwrap();
+    again.work(Ask::Run { to: 20, budget_ms: 100.0 }, &TickingClock::new(1.0));
+    let later = again.work(Ask::Run { to: 30, budget_ms: 100.0 }, &TickingClock::new(1.0)).report.unwrap();
+    let before = everything(playback.figure());
+    let with = |at: usize, value: f64| {
+        let mut numbers = report.clone();
+        numbers[at] = value;
+        numbers
+    };
+    let bad = [
+        vec![],
+        report[..report.len() - 1].to_vec(),
+        [report.clone(), vec![0.0]].concat(),
+        later,
+        with(0, 1.0),
+        with(1, 1e300),
+        with(1, 0.5),
+        with(4, -1.0),
+        with(report.len() - 3, 7.0),
+    ];
+    for numbers in &bad {
+        assert!(playback.follow(10, false, numbers, 16.0).is_err(), "{:?}", &numbers[..numbers.len().min(8)]);
+        assert_eq!(everything(playback.figure()), before);
+        assert_eq!(playback.units_done(), 0);
+    }
+    let bits = |numbers: &[f64]| numbers.iter().map(|v| v.to_bits()).collect::<Vec<_>>();
+    assert_eq!(bits(&report), bits(&next), "a copy's report is the same numbers");
+    playback.follow(10, false, &report, 16.0).unwrap();
+    assert!(playback.follow(10, false, &report, 32.0).is_err(), "the same report twice");
+    // A figure that does not run in a worker follows no report.
+    assert!(Quadratic1d::with_defaults().follow(&report).is_err());
 }

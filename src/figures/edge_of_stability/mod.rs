@@ -16,9 +16,10 @@
 //! axes count from the start of training, and the figure says where it resumed.
 //!
 //! This module holds the settings, the run and the figure's words and tables; `draw` its
-//! panels.
+//! panels; `report` what a worker that runs the figure sends the page.
 
 mod draw;
+mod report;
 
 use crate::kit::format;
 use plotters::coord::Shift;
@@ -443,6 +444,7 @@ impl Figure for EdgeOfStability {
     const PACE: Option<f64> = None;
     const UNIT: &'static str = "GD steps, each with its sharpness,";
     const COMPARES_RUNS: bool = true;
+    const RUNS_IN_WORKER: bool = true;
     const PRESETS: &'static [Preset] = {
         let k = Settings::KEYS;
         &[
@@ -573,6 +575,18 @@ impl Figure for EdgeOfStability {
             ));
         }
         Self::start(params, data, Some((run.theta.clone(), run.step)))
+    }
+
+    fn run_mark(&self) -> Vec<usize> {
+        self.mark()
+    }
+
+    fn report(&self, mark: &[usize]) -> Vec<f64> {
+        self.report_since(mark)
+    }
+
+    fn follow(&mut self, report: &[f64]) -> Result<(), String> {
+        self.follow_report(report)
     }
 
     fn params(&self) -> &ParamValues {
