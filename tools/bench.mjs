@@ -73,8 +73,8 @@ try {
   await page.evaluate(() => [...document.querySelectorAll("#edge-of-stability .fig-buttons button")].find((b) => b.textContent === "Learning-rate switch").click());
   await settle(page, 120000);
   const [longestTaskMs, longestFrameGapMs] = await page.evaluate(() => [window.longestTask, window.longestFrameGap]);
-  // Then the digits preset for 15 s: it trains on the page's own thread, where a step of a
-  // 4,810-parameter network with its sharpness is one piece of work.
+  // Then the digits preset for 15 s: its run is held by a worker (src/web/workers.rs), so the
+  // page's tasks are its drawing.
   await page.evaluate(() => {
     window.longestTask = 0;
     window.longestFrameGap = 0;

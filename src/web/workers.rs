@@ -1,18 +1,25 @@
-//! Workers for the figures whose work is independent tasks (the runs of a sweep, see
-//! `Figure::open_tasks`). Each worker is a second instance of the page's WebAssembly module in
-//! a dedicated Web Worker (www/worker.js); the page starts one per core, so that the tasks run
-//! on every core while the page's own thread only draws. Nothing is shared: a task goes out as
-//! the figure's run file and the task's index, its result comes back as numbers, so the page
-//! needs no special headers from its host.
+//! Workers for the figures' heavy work, so that the page's own thread only draws. Each worker
+//! is a second instance of the page's WebAssembly module in a dedicated Web Worker
+//! (www/worker.js); the page starts one per core. Two kinds of work go to them:
+//! - a figure whose work is independent tasks (the runs of a sweep, `Figure::open_tasks`) has
+//!   them computed on every core at once;
+//! - a figure whose work is one long run (`Figure::RUNS_IN_WORKER`) has it held by one worker,
+//!   which works on it in slices of about [`SLICE_MS`] as the page asks ([`Ask`]) and reports
+//!   what each slice added; the page's copy of the figure follows the reports
+//!   (`Figure::follow`) and never trains.
+//!
+//! Nothing is shared: work goes out as the figure's run file, its results come back as numbers,
+//! so the page needs no special headers from its host.
 //!
 //! Only the loader (www/load.js) may name the worker's script under the page's Trusted Types
 //! policy, so it hands over the function that starts a worker ([`set_worker_spawner`]). Without
 //! it, or when no worker starts, a figure computes on the page's thread as before and says so.
-//! A worker whose task panics stops that figure, as a panic on the page's thread does; a worker
-//! that stops answering is replaced and its task given again.
+//! A worker whose work panics stops that figure, as a panic on the page's thread does; a worker
+//! that stops answering is replaced and its work given again (a held run is replayed there up
+//! to where the page stands).
 
 use std::cell::{Cell, RefCell};
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, VecDeque};
 use std::rc::Rc;
 
 use wasm_bindgen::prelude::*;
@@ -20,6 +27,7 @@ use wasm_bindgen::JsCast;
 use web_sys::{ErrorEvent, Event, MessageEvent, Worker};
 
 use crate::figures::{Figure, FigureVisitor};
+use crate::page::playback::{Ask, Clock, Held, Worked};
 use crate::page::run_file::RunFile;
 
 /// The most workers the page starts, whatever the machine's core count.
@@ -28,6 +36,13 @@ const MAX_WORKERS: usize = 8;
 /// How long a task may run before its worker counts as having stopped answering (ms). A
 /// sweep's longest run (100,000 steps of a 200-unit network) takes a few seconds.
 const ANSWER_WITHIN_MS: f64 = 120_000.0;
+
+/// How long a worker works on a held run before it reports (ms): the page shows a run's
+/// progress that often.
+const SLICE_MS: f64 = 40.0;
+
+/// Asks a held run may have under way: the worker has the next at hand when it finishes one.
+const ASKS_AHEAD: usize = 2;
 
 thread_local! {
     /// The loader's function that starts a worker.
@@ -38,13 +53,15 @@ thread_local! {
     static WANTED: Cell<Option<usize>> = const { Cell::new(None) };
     /// How long a task may run (ms); the end-to-end test shortens it.
     static PATIENCE_MS: Cell<f64> = const { Cell::new(ANSWER_WITHIN_MS) };
-    /// What the next task given out is told to do instead of its work ("stall" or "panic", see
-    /// www/worker.js), for the end-to-end test.
-    static NEXT_TROUBLE: Cell<Option<&'static str>> = const { Cell::new(None) };
+    /// The figure whose next work given out is told to do something else instead ("stall" or
+    /// "panic", see www/worker.js), for the end-to-end test.
+    static NEXT_TROUBLE: RefCell<Option<(String, &'static str)>> = const { RefCell::new(None) };
     /// Job numbers, unique on the page.
     static JOBS: Cell<u64> = const { Cell::new(0) };
     /// In a worker: the message of the panic that ended the last task.
     static PANIC: RefCell<Option<String>> = const { RefCell::new(None) };
+    /// In a worker: the runs it holds, one per figure, with their job.
+    static HELD: RefCell<Vec<(u64, Box<dyn HeldRun>)>> = const { RefCell::new(Vec::new()) };
 }
 
 /// Called by the loader with the function that starts a worker (and tells it where the
@@ -54,18 +71,30 @@ pub fn set_worker_spawner(spawn: js_sys::Function) {
     SPAWN.set(Some(spawn));
 }
 
-/// Makes the next task given to a worker stop answering (`"stall"`) or panic (`"panic"`), and a
-/// worker count as not answering after `patience_ms`, so that the end-to-end test can check
-/// how the page copes. Nothing on the page calls it.
+/// Makes the next work of figure `figure` given to a worker stop answering (`"stall"`) or panic
+/// (`"panic"`), and a worker count as not answering after `patience_ms`, so that the end-to-end
+/// test can check how the page copes. Nothing on the page calls it.
 #[wasm_bindgen]
-pub fn trouble_next_worker_task_for_test(what: &str, patience_ms: f64) -> Result<(), JsValue> {
+pub fn trouble_worker_for_test(figure: &str, what: &str, patience_ms: f64) -> Result<(), JsValue> {
     let trouble = ["stall", "panic"]
         .into_iter()
         .find(|&known| known == what)
         .ok_or_else(|| JsValue::from_str("the trouble is \"stall\" or \"panic\""))?;
-    NEXT_TROUBLE.set(Some(trouble));
+    NEXT_TROUBLE.set(Some((figure.to_string(), trouble)));
     PATIENCE_MS.set(patience_ms.max(1.0));
     Ok(())
+}
+
+/// The trouble asked for figure `owner`'s next work, taken (see [`trouble_worker_for_test`]).
+fn take_trouble(owner: &str) -> Option<&'static str> {
+    NEXT_TROUBLE.with_borrow_mut(|next| match next {
+        Some((figure, trouble)) if figure == owner => {
+            let trouble = *trouble;
+            *next = None;
+            Some(trouble)
+        }
+        _ => None,
+    })
 }
 
 /// Starts `count` workers from now on (the old ones stop), for the benchmark's sweep on one
@@ -85,6 +114,89 @@ pub fn run_task(id: &str, run: &str, index: usize) -> Result<Vec<f64>, JsValue> 
     let result = crate::figures::visit(id, RunTask { run: &run, index })
         .ok_or_else(|| JsValue::from_str(&format!("no figure has the id {id:?}")))?;
     result.map_err(|e| JsValue::from_str(&e))
+}
+
+/// In a worker: does what the page asks of figure `id`'s run of job `job` ([`Ask`]: work up to
+/// `to` units for [`SLICE_MS`], or `step` to the next visible change). The first ask of a job
+/// brings the figure's run file `run` and the units `at` the page has already: the run is
+/// rebuilt from it and replayed to there. Answers with the units done, whether the run is done
+/// (1) or not (0), and, unless it is still replaying, the report of what it added.
+#[wasm_bindgen]
+pub fn work_held(
+    id: &str,
+    job: f64,
+    run: Option<String>,
+    at: usize,
+    to: usize,
+    step: bool,
+) -> Result<Vec<f64>, JsValue> {
+    let job = job as u64;
+    if let Some(run) = run {
+        let run = RunFile::parse(&run).map_err(|e| JsValue::from_str(&e))?;
+        let held = crate::figures::visit(id, HoldRun { run: &run, at })
+            .ok_or_else(|| JsValue::from_str(&format!("no figure has the id {id:?}")))?
+            .map_err(|e| JsValue::from_str(&e))?;
+        HELD.with_borrow_mut(|runs| {
+            runs.retain(|(_, other)| other.id() != held.id());
+            runs.push((job, held));
+        });
+    }
+    let ask = if step { Ask::Step } else { Ask::Run { to, budget_ms: SLICE_MS } };
+    let worked = HELD.with_borrow_mut(|runs| {
+        let (_, held) = runs.iter_mut().find(|(j, held)| *j == job && held.id() == id)?;
+        Some(held.work(ask).ok_or("the figure has failed"))
+    });
+    let worked = worked
+        .ok_or_else(|| format!("this worker holds no run of job {job} of {id:?}"))
+        .and_then(|worked| worked.map_err(String::from))
+        .map_err(|e| JsValue::from_str(&e))?;
+    let mut answer = vec![worked.units as f64, f64::from(u8::from(worked.idle))];
+    answer.extend(worked.report.unwrap_or_default());
+    Ok(answer)
+}
+
+/// A figure's run held in a worker, whatever its figure type.
+trait HeldRun {
+    fn id(&self) -> &'static str;
+    /// None when the figure has failed.
+    fn work(&mut self, ask: Ask) -> Option<Worked>;
+}
+
+impl<F: Figure> HeldRun for Held<F> {
+    fn id(&self) -> &'static str {
+        F::ID
+    }
+
+    fn work(&mut self, ask: Ask) -> Option<Worked> {
+        // Run as the figure, so that the test's request to fail it (fail_figure_for_test) applies.
+        super::isolation::run_as(F::ID, || Held::work(self, ask, &WallClock))
+    }
+}
+
+/// Builds a figure type's held run from its run file.
+struct HoldRun<'a> {
+    run: &'a RunFile,
+    at: usize,
+}
+
+impl FigureVisitor for HoldRun<'_> {
+    type Output = Result<Box<dyn HeldRun>, String>;
+
+    fn visit<F: Figure + 'static>(self) -> Self::Output {
+        if !F::RUNS_IN_WORKER {
+            return Err(format!("the figure \u{201c}{}\u{201d} does not run in a worker", F::ID));
+        }
+        Ok(Box::new(Held::new(F::from_run(self.run)?, self.at)))
+    }
+}
+
+/// A worker's clock: the wall clock (a worker has no window for `performance`).
+struct WallClock;
+
+impl Clock for WallClock {
+    fn now_ms(&self) -> f64 {
+        js_sys::Date::now()
+    }
 }
 
 /// In a worker: the message of the panic that ended the last task, if one did.
@@ -116,41 +228,61 @@ impl FigureVisitor for RunTask<'_> {
     }
 }
 
-/// A figure's side of its tasks: which job its tasks belong to, what a worker needs to compute
-/// them, the results that came back before the ones before them, and what to tell the reader.
+/// A figure's side of its workers: which job its work belongs to, what a worker needs to do it,
+/// the results that came back before the ones before them, and what to tell the reader.
 #[derive(Default)]
 pub struct Tasks {
     job: u64,
-    /// The figure's run file, as text, once a task has gone out.
+    /// The figure's run file, as text, once work has gone out.
     input: Option<String>,
     /// Results waiting for the results of earlier tasks, by index.
     waiting: BTreeMap<usize, Vec<f64>>,
-    /// Where the tasks are computed, for the readout; None until the figure has had tasks.
+    /// Whether the job's run went to a worker, whose reports the figure follows.
+    handed: bool,
+    /// Whether the figure has followed a report of the job: until then a run whose worker
+    /// could not start goes on the page's thread.
+    followed: bool,
+    /// Whether the reader asked for a Step that has not gone out.
+    step_wanted: bool,
+    /// Where the work is done, for the readout; None until the figure has had work out.
     place: Option<String>,
     /// What happened to a worker on the way, for the readout.
     event: Option<String>,
 }
 
-/// What became of a figure's tasks in a frame.
+/// What became of a figure's work at workers in a frame.
 pub enum Came {
-    /// Results, in the order of their tasks, to take.
+    /// Task results, in the order of their tasks, to take.
     Results(Vec<(usize, Vec<f64>)>),
-    /// A task panicked in its worker: the figure stops with this message.
+    /// Reports of a held run, in order, to follow.
+    Reports(Vec<Report>),
+    /// The work panicked in its worker, or the worker holding the run is gone: the figure
+    /// stops with this message.
     Failed(String),
 }
 
+/// A worker's report of a held run: the units it did, whether the run is done, what it added.
+pub struct Report {
+    pub units: usize,
+    pub idle: bool,
+    pub numbers: Vec<f64>,
+}
+
 impl Tasks {
-    /// Forgets the tasks of the run before (new settings, Replay, a loaded run): results still
-    /// on their way for them are dropped when they come.
+    /// Forgets the work of the run before (new settings, Replay, a loaded run): results still
+    /// on their way for it are dropped when they come.
     pub fn restart(&mut self) {
         self.job = JOBS.get() + 1;
         JOBS.set(self.job);
         self.input = None;
         self.waiting.clear();
+        self.handed = false;
+        self.followed = false;
+        self.step_wanted = false;
         self.event = None;
     }
 
-    /// The readouts that say where the tasks run; none for a figure that has had no tasks.
+    /// The readouts that say where the work runs; none for a figure that has had none out.
     pub fn readouts(&self) -> Vec<(String, String)> {
         let mut readouts: Vec<(String, String)> = Vec::new();
         if let Some(place) = &self.place {
@@ -173,8 +305,7 @@ impl Tasks {
         input: impl FnOnce() -> Option<String>,
         now_ms: f64,
     ) -> Option<Came> {
-        let answers = with_pool(|pool| pool.collect(owner, now_ms));
-        let answers = match answers {
+        let answers = match with_pool(|pool| pool.collect(owner, now_ms)) {
             Ok(answers) => answers,
             Err(why) => {
                 self.place = Some(format!("on the page\u{2019}s own thread: {why}"));
@@ -183,14 +314,12 @@ impl Tasks {
         };
         for answer in answers {
             match answer {
-                Answer::Done { job, index, result } if job == self.job => {
+                Answer::Done { job, result, work: Work::Task(index) } if job == self.job => {
                     self.waiting.insert(index, result);
                 }
                 Answer::Done { .. } => {}
                 Answer::Failed(message) => return Some(Came::Failed(message)),
-                Answer::Restarted => {
-                    self.event = Some("one stopped answering and was restarted; its task was given again".into())
-                }
+                Answer::Restarted => self.event = Some(RESTARTED.into()),
             }
         }
         self.waiting.retain(|&index, _| index >= open.start);
@@ -200,21 +329,127 @@ impl Tasks {
             ready.push((next, result));
             next += 1;
         }
-        let out = with_pool(|pool| pool.out(owner, self.job)).unwrap_or_default();
-        let mut todo = (next..open.end).filter(|i| !self.waiting.contains_key(i) && !out.contains(i)).peekable();
-        if todo.peek().is_some() {
-            if self.input.is_none() {
-                self.input = input();
-            }
-            let Some(input) = &self.input else {
-                self.place = Some("on the page\u{2019}s own thread: this run cannot be sent to a worker".into());
-                return None;
-            };
-            let count = with_pool(|pool| pool.give(owner, self.job, todo, input, now_ms)).unwrap_or(0);
+        let out = with_pool(|pool| pool.tasks_out(owner, self.job)).unwrap_or_default();
+        let todo: Vec<usize> = (next..open.end).filter(|i| !self.waiting.contains_key(i) && !out.contains(i)).collect();
+        if !todo.is_empty() {
+            let input = self.input(input)?;
+            let count = with_pool(|pool| pool.give(owner, self.job, todo.into_iter(), &input, now_ms)).unwrap_or(0);
             self.place = Some(format!("in {count} worker{}", if count == 1 { "" } else { "s" }));
         }
         Some(Came::Results(ready))
     }
+
+    /// Asks for one Step of a held run (the reader's Step button); the next
+    /// [`Tasks::held_frame`] sends it, or says the page's thread is to do it.
+    pub fn want_step(&mut self) {
+        self.step_wanted = true;
+    }
+
+    /// Whether a Step is wanted that no worker will do, taking it: the page's thread does it.
+    pub fn take_step(&mut self) -> bool {
+        std::mem::take(&mut self.step_wanted)
+    }
+
+    /// One frame of figure `owner`'s run held by a worker: collects the worker's reports and asks
+    /// for more work while the page plays the figure (`limit`: the units in all it may go on to,
+    /// see `Playback::worker_limit`), or for a wanted Step. The run goes to a worker only from its
+    /// start (`units` done 0), with `input`, the figure's run file; a worker that takes over
+    /// later (the first was replaced) replays it to `units`. None while the run is not at a
+    /// worker and cannot go to one: the page's thread then works as before.
+    pub fn held_frame(
+        &mut self,
+        owner: &'static str,
+        limit: Option<usize>,
+        units: usize,
+        input: impl FnOnce() -> Option<String>,
+        now_ms: f64,
+    ) -> Option<Came> {
+        let wants_work = limit.is_some() || self.step_wanted;
+        if !self.handed && (units > 0 || !wants_work) {
+            return None;
+        }
+        let input = self.input(input)?;
+        let answers = match with_pool(|pool| pool.collect(owner, now_ms)) {
+            Ok(answers) => answers,
+            Err(why) => return self.without_workers(why),
+        };
+        let mut reports = Vec::new();
+        for answer in answers {
+            match answer {
+                Answer::Done { job, result, work: Work::Ask { step } } if job == self.job => {
+                    match read_report(&result) {
+                        Some(report) => reports.push(report),
+                        // A Step that came while the run was still replaying is asked again.
+                        None if result.len() == 2 => self.step_wanted |= step,
+                        None => {
+                            return Some(Came::Failed("a worker answered with numbers that are not a report".into()))
+                        }
+                    }
+                }
+                Answer::Done { .. } => {}
+                Answer::Failed(message) => return Some(Came::Failed(message)),
+                Answer::Restarted => self.event = Some(RESTARTED.into()),
+            }
+        }
+        self.handed = true;
+        let job = self.job;
+        let asked = with_pool(|pool| {
+            let mut out = pool.asks_out(owner, job);
+            if std::mem::take(&mut self.step_wanted) {
+                pool.ask(owner, job, &input, units, Ask::Step, now_ms);
+                out += 1;
+            }
+            if let Some(to) = limit {
+                for _ in out..ASKS_AHEAD {
+                    pool.ask(owner, job, &input, units, Ask::Run { to, budget_ms: SLICE_MS }, now_ms);
+                }
+            }
+        });
+        if let Err(why) = asked {
+            return self.without_workers(why);
+        }
+        self.place = Some("in a worker".into());
+        self.followed |= !reports.is_empty();
+        Some(Came::Reports(reports))
+    }
+
+    /// What becomes of a held run when no worker can take work (`why`): one the figure has
+    /// followed stops; any other goes on the page's thread (None).
+    fn without_workers(&mut self, why: String) -> Option<Came> {
+        if self.followed {
+            return Some(Came::Failed(format!("the worker running this figure stopped: {why}")));
+        }
+        self.handed = false;
+        self.place = Some(format!("on the page\u{2019}s own thread: {why}"));
+        None
+    }
+
+    /// The figure's run file for this job, made once; None (with the readout saying so) when
+    /// the figure has none.
+    fn input(&mut self, make: impl FnOnce() -> Option<String>) -> Option<String> {
+        if self.input.is_none() {
+            self.input = make();
+        }
+        if self.input.is_none() {
+            self.place = Some("on the page\u{2019}s own thread: this run cannot be sent to a worker".into());
+        }
+        self.input.clone()
+    }
+}
+
+/// What the readout says of a worker that was replaced.
+const RESTARTED: &str = "one stopped answering and was restarted; its work was given again";
+
+/// A held run's answer as a report; None for an answer with no report (the run still replays)
+/// or numbers that cannot be an answer.
+fn read_report(answer: &[f64]) -> Option<Report> {
+    let (&units, &idle, numbers) = (answer.first()?, answer.get(1)?, answer.get(2..)?);
+    let units = (units >= 0.0 && units.fract() == 0.0).then_some(units as usize)?;
+    (!numbers.is_empty() && (idle == 0.0 || idle == 1.0)).then(|| Report {
+        units,
+        idle: idle == 1.0,
+        numbers: numbers.to_vec(),
+    })
 }
 
 /// Runs `work` on the pool, starting it first if need be; the reason when there are no workers.
@@ -230,27 +465,40 @@ fn with_pool<T>(work: impl FnOnce(&mut Pool) -> T) -> Result<T, String> {
 
 /// What a worker answered, as a figure collects it.
 enum Answer {
-    /// Task `index` of job `job` is done.
-    Done { job: u64, index: usize, result: Vec<f64> },
-    /// A task panicked in its worker.
+    /// `work` of job `job` is done, with this result.
+    Done { job: u64, work: Work, result: Vec<f64> },
+    /// A task or a held run's work panicked in its worker.
     Failed(String),
-    /// The worker of one of the figure's tasks stopped answering and was replaced.
+    /// The worker of the figure's work stopped answering and was replaced.
     Restarted,
 }
 
-/// A task out at a worker.
+/// A piece of work sent to a worker.
+#[derive(Clone, Copy)]
+enum Work {
+    /// Task `index` of a figure's tasks.
+    Task(usize),
+    /// An [`Ask`] of a held run (a Step or not).
+    Ask { step: bool },
+}
+
+/// Work out at a worker.
 #[derive(Clone, Copy)]
 struct Out {
     owner: &'static str,
     job: u64,
-    index: usize,
+    work: Work,
+    /// Since when the worker works on it (ms): when it was sent, or when the work before it
+    /// came back.
     since_ms: f64,
 }
 
-/// One worker: its messages land in `inbox`.
+/// One worker: its messages land in `inbox`; it answers its work in the order it was sent.
 struct Hand {
     worker: Worker,
-    task: Option<Out>,
+    queue: VecDeque<Out>,
+    /// The held run it has, as (figure, job).
+    holds: Option<(&'static str, u64)>,
     /// Whether it has ever answered (a worker that fails before that could not start; one still
     /// loading its module is not yet timed).
     answered: bool,
@@ -263,17 +511,17 @@ struct Hand {
 enum Message {
     /// Its module is loaded.
     Ready,
-    /// The task's result.
+    /// The result of the work at the front of its queue.
     Result(Vec<f64>),
-    /// The task failed with this message.
+    /// That work failed with this message.
     Error(String),
-    /// The worker could not start, or failed outside any task.
+    /// The worker could not start, or failed outside any work.
     Broken(String),
 }
 
 struct Pool {
     hands: Vec<Hand>,
-    /// Why no worker can take tasks, once that is so.
+    /// Why no worker can take work, once that is so.
     unusable: Option<String>,
     /// Answers for figures other than the one collecting, kept for them.
     kept: Vec<(&'static str, Answer)>,
@@ -305,11 +553,23 @@ impl Pool {
     }
 
     /// The tasks of `owner`'s job `job` out at workers.
-    fn out(&self, owner: &str, job: u64) -> Vec<usize> {
-        self.hands.iter().filter_map(|h| h.task).filter(|t| t.owner == owner && t.job == job).map(|t| t.index).collect()
+    fn tasks_out(&self, owner: &str, job: u64) -> Vec<usize> {
+        let mine = |out: &&Out| out.owner == owner && out.job == job;
+        let index = |out: &Out| match out.work {
+            Work::Task(index) => Some(index),
+            Work::Ask { .. } => None,
+        };
+        self.hands.iter().flat_map(|h| h.queue.iter().filter(mine).filter_map(index)).collect()
     }
 
-    /// Gives tasks from `todo` to idle workers; returns how many workers there are.
+    /// The asks of `owner`'s held run of job `job` out at workers.
+    fn asks_out(&self, owner: &str, job: u64) -> usize {
+        let mine = |out: &&Out| out.owner == owner && out.job == job && matches!(out.work, Work::Ask { .. });
+        self.hands.iter().map(|h| h.queue.iter().filter(mine).count()).sum()
+    }
+
+    /// Gives tasks from `todo` to idle workers, those holding no run first; returns how many
+    /// workers there are.
     fn give(
         &mut self,
         owner: &'static str,
@@ -318,18 +578,41 @@ impl Pool {
         input: &str,
         now_ms: f64,
     ) -> usize {
-        for hand in self.hands.iter_mut().filter(|h| h.task.is_none()) {
+        let mut idle: Vec<&mut Hand> = self.hands.iter_mut().filter(|h| h.queue.is_empty()).collect();
+        idle.sort_by_key(|h| h.holds.is_some());
+        for hand in idle {
             let Some(index) = todo.next() else { break };
-            if hand.post(owner, index, input, NEXT_TROUBLE.take()).is_ok() {
-                hand.task = Some(Out { owner, job, index, since_ms: now_ms });
+            if hand.post_task(owner, index, input, take_trouble(owner)).is_ok() {
+                hand.queue.push_back(Out { owner, job, work: Work::Task(index), since_ms: now_ms });
             }
         }
         self.hands.len()
     }
 
+    /// Sends `ask` for `owner`'s held run of job `job` to the worker that holds it; when none
+    /// does, to the one that held the figure's run before, else the least busy, with `input`
+    /// (the run file) and `units` (where the page stands) for it to take the run over.
+    fn ask(&mut self, owner: &'static str, job: u64, input: &str, units: usize, ask: Ask, now_ms: f64) {
+        let holder = self.hands.iter().position(|h| h.holds == Some((owner, job)));
+        let chosen = holder.or_else(|| {
+            (0..self.hands.len()).min_by_key(|&i| {
+                let hand = &self.hands[i];
+                (hand.holds.is_none_or(|(o, _)| o != owner), hand.queue.len(), hand.holds.is_some())
+            })
+        });
+        let Some(hand) = chosen.map(|i| &mut self.hands[i]) else { return };
+        let takes_over = (hand.holds != Some((owner, job))).then_some(input);
+        let step = ask == Ask::Step;
+        if hand.post_ask(owner, job, takes_over, units, ask, take_trouble(owner)).is_ok() {
+            hand.holds = Some((owner, job));
+            hand.queue.push_back(Out { owner, job, work: Work::Ask { step }, since_ms: now_ms });
+        }
+    }
+
     /// Reads every worker's messages and returns the answers for `owner`, keeping the others'
     /// for them. A worker that failed is replaced, or dropped if it never started; one that
-    /// took too long is replaced and its task given again.
+    /// took too long is replaced. Work that was out at a replaced worker is forgotten, so that
+    /// its figure gives it again.
     fn collect(&mut self, owner: &'static str, now_ms: f64) -> Vec<Answer> {
         let spawn = SPAWN.with_borrow(Clone::clone);
         let mut answers: Vec<(&'static str, Answer)> = std::mem::take(&mut self.kept);
@@ -340,22 +623,25 @@ impl Pool {
             for message in messages {
                 match message {
                     Message::Ready => {
-                        // Its patience runs from now: loading the module is not the task's time.
+                        // Its patience runs from now: loading the module is not the work's time.
                         hand.answered = true;
-                        if let Some(task) = hand.task.as_mut() {
-                            task.since_ms = now_ms;
+                        if let Some(out) = hand.queue.front_mut() {
+                            out.since_ms = now_ms;
                         }
                     }
                     Message::Result(result) => {
                         hand.answered = true;
-                        if let Some(task) = hand.task.take() {
-                            answers.push((task.owner, Answer::Done { job: task.job, index: task.index, result }));
+                        if let Some(out) = hand.queue.pop_front() {
+                            answers.push((out.owner, Answer::Done { job: out.job, work: out.work, result }));
+                        }
+                        if let Some(next) = hand.queue.front_mut() {
+                            next.since_ms = now_ms;
                         }
                     }
                     Message::Error(message) => {
                         // Its instance may be left in any state: a fresh worker takes over.
-                        if let Some(task) = hand.task.take() {
-                            answers.push((task.owner, Answer::Failed(message)));
+                        if let Some(out) = hand.queue.pop_front() {
+                            answers.push((out.owner, Answer::Failed(message)));
                         }
                         replace = true;
                     }
@@ -363,9 +649,10 @@ impl Pool {
                     Message::Broken(_) => replace = true,
                 }
             }
-            if hand.answered && hand.task.is_some_and(|t| now_ms - t.since_ms > PATIENCE_MS.get()) {
-                if let Some(task) = hand.task.take() {
-                    answers.push((task.owner, Answer::Restarted));
+            let patience = PATIENCE_MS.get();
+            if hand.answered && hand.queue.front().is_some_and(|out| now_ms - out.since_ms > patience) {
+                if let Some(out) = hand.queue.front() {
+                    answers.push((out.owner, Answer::Restarted));
                 }
                 replace = true;
             }
@@ -420,19 +707,59 @@ impl Hand {
         };
         worker.set_onmessage(Some(on_message.as_ref().unchecked_ref()));
         worker.set_onerror(Some(on_error.as_ref().unchecked_ref()));
-        Ok(Hand { worker, task: None, answered: false, inbox, _on_message: on_message, _on_error: on_error })
+        Ok(Hand {
+            worker,
+            queue: VecDeque::new(),
+            holds: None,
+            answered: false,
+            inbox,
+            _on_message: on_message,
+            _on_error: on_error,
+        })
     }
 
     /// Sends task `index` of `owner`, with its run file `input`.
-    fn post(&self, owner: &str, index: usize, input: &str, trouble: Option<&str>) -> Result<(), JsValue> {
-        let task = js_sys::Object::new();
-        js_sys::Reflect::set(&task, &"figure".into(), &owner.into())?;
-        js_sys::Reflect::set(&task, &"run".into(), &input.into())?;
-        js_sys::Reflect::set(&task, &"index".into(), &(index as f64).into())?;
-        if let Some(trouble) = trouble {
-            js_sys::Reflect::set(&task, &"trouble".into(), &trouble.into())?;
+    fn post_task(&self, owner: &str, index: usize, input: &str, trouble: Option<&str>) -> Result<(), JsValue> {
+        self.post(owner, trouble, &[("run", input.into()), ("index", (index as f64).into())])
+    }
+
+    /// Sends `ask` for `owner`'s held run of job `job`, with the run file and the units where
+    /// the page stands when this worker is to take the run over.
+    fn post_ask(
+        &self,
+        owner: &str,
+        job: u64,
+        takes_over: Option<&str>,
+        units: usize,
+        ask: Ask,
+        trouble: Option<&str>,
+    ) -> Result<(), JsValue> {
+        let (to, step) = match ask {
+            Ask::Run { to, .. } => (to, false),
+            Ask::Step => (0, true),
+        };
+        let run = takes_over.map_or(JsValue::UNDEFINED, JsValue::from_str);
+        let fields = [
+            ("job", (job as f64).into()),
+            ("run", run),
+            ("at", units.into()),
+            ("to", to.into()),
+            ("step", step.into()),
+        ];
+        self.post(owner, trouble, &fields)
+    }
+
+    /// Posts `{figure, trouble?, ...fields}` to the worker.
+    fn post(&self, owner: &str, trouble: Option<&str>, fields: &[(&str, JsValue)]) -> Result<(), JsValue> {
+        let message = js_sys::Object::new();
+        js_sys::Reflect::set(&message, &"figure".into(), &owner.into())?;
+        for (name, value) in fields {
+            js_sys::Reflect::set(&message, &(*name).into(), value)?;
         }
-        self.worker.post_message(&task)
+        if let Some(trouble) = trouble {
+            js_sys::Reflect::set(&message, &"trouble".into(), &trouble.into())?;
+        }
+        self.worker.post_message(&message)
     }
 }
 

@@ -1,7 +1,9 @@
 // End-to-end tests of the figures' workers (src/web/workers.rs, www/worker.js): the sweep's runs
-// go to one worker per core and end as the page's own thread ends them; without workers the
-// figure computes on the page's thread and says so; a worker that stops answering is replaced
-// and its run given again; a panic in a worker stops that figure alone.
+// go to one worker per core and end as the page's own thread ends them; the edge-of-stability
+// run is held by a worker and ends as on the page's thread too, and the page stays responsive
+// while it trains on the digits; without workers a figure computes on the page's thread and
+// says so; a worker that stops answering is replaced and its work given again (a held run is
+// replayed to where the page stands); a panic in a worker stops that figure alone.
 
 import { after, before, describe, test } from "node:test";
 import assert from "node:assert/strict";
@@ -13,20 +15,37 @@ before(async () => ({ server, browser } = await startSite()));
 after(() => stopSite(server, browser));
 
 const SWEEP = "sharpness-vs-lr";
+const EOS = "edge-of-stability";
 
-/** Waits until the sweep has made all its runs, or has failed; returns its verdict. */
-async function sweepDone(page) {
+/** Waits until figure `id`'s verdict starts with `prefix` (its work is done), or the figure
+ *  has failed; returns its verdict. */
+async function doneWith(page, id, prefix) {
   await page.waitForFunction(
-    (id) => document.querySelector(`#${id} .fig-verdict`)?.textContent.startsWith("30 runs") || document.querySelector(`#${id} .fig-error`),
-    SWEEP,
+    ([id, prefix]) => document.querySelector(`#${id} .fig-verdict`)?.textContent.startsWith(prefix) || document.querySelector(`#${id} .fig-error`),
+    [id, prefix],
     { timeout: 120000 },
   );
-  return page.locator(`#${SWEEP} .fig-verdict`).textContent();
+  return page.locator(`#${id} .fig-verdict`).textContent();
 }
 
-/** The sweep's readouts as { label: value }. */
-async function readouts(page) {
-  return page.$$eval(`#${SWEEP} .fig-readouts dt`, (terms) => Object.fromEntries(terms.map((dt) => [dt.textContent, dt.nextElementSibling.textContent])));
+/** Waits until the sweep has made all its runs, or has failed; returns its verdict. */
+const sweepDone = (page) => doneWith(page, SWEEP, "30 runs");
+
+/** A figure's readouts as { label: value }. */
+async function readouts(page, id = SWEEP) {
+  return page.$$eval(`#${id} .fig-readouts dt`, (terms) => Object.fromEntries(terms.map((dt) => [dt.textContent, dt.nextElementSibling.textContent])));
+}
+
+/** Waits until the edge-of-stability run is done, or has failed; returns its verdict. */
+const runDone = (page) => doneWith(page, EOS, "Done");
+
+/** Waits until the edge-of-stability run has passed step `step`. */
+async function runPast(page, step) {
+  await page.waitForFunction(
+    ([id, step]) => Number(document.querySelector(`#${id} .fig-verdict`)?.textContent.match(/^Running: step (\d+)/)?.[1] ?? -1) > step,
+    [EOS, step],
+    { timeout: 60000 },
+  );
 }
 
 /** The sweep's readouts without those that say where and how fast it ran. */
@@ -35,42 +54,53 @@ function results(shown) {
   return rest;
 }
 
+/** Opens `url` twice, with workers and with the worker's script missing (so that figure `id`
+ *  computes on the page's own thread), waits for `done` in each, and checks that the figure said
+ *  where it computed (`place` with workers, or what `place(page)` says) and ended with the same
+ *  verdict, readouts and drawing. */
+async function endsAsOnThePageThread(id, url, done, place) {
+  const { context, page, problems } = await openPage(browser, server, url, { deviceScaleFactor: 1 });
+  const verdict = await done(page);
+  const inWorkers = await readouts(page, id);
+  const expected = typeof place === "function" ? await place(page) : place;
+  assert.equal(inWorkers.computed, expected, JSON.stringify(inWorkers));
+  const drawn = await canvasFingerprint(page, `#${id}-sharpness`);
+  assert.deepEqual(problems, []);
+  await context.close();
+
+  const alone = await browser.newContext({ viewport: { width: 1280, height: 900 }, deviceScaleFactor: 1 });
+  await alone.route("**/worker.js", (route) => route.fulfill({ status: 404, body: "" }));
+  const page2 = await alone.newPage();
+  const problems2 = watch(page2, server.origin);
+  await page2.goto(server.url + url);
+  assert.equal(await done(page2), verdict);
+  const onThread = await readouts(page2, id);
+  assert.match(onThread.computed, /^on the page’s own thread: no worker could start \(its script did not load\)$/);
+  assert.deepEqual(results(onThread), results(inWorkers));
+  assert.equal(await canvasFingerprint(page2, `#${id}-sharpness`), drawn, "the drawings differ");
+  assert.deepEqual(problems2.filter((p) => !/worker\.js/.test(p)), []);
+  await alone.close();
+}
+
 describe("the figures' workers", () => {
   test("the sweep's runs go to one worker per core and end as on the page's own thread", async () => {
-    const { context, page, problems } = await openPage(browser, server, `?figure=${SWEEP}`, { deviceScaleFactor: 1 });
-    const verdict = await sweepDone(page);
-    const inWorkers = await readouts(page);
-    const cores = await page.evaluate(() => Math.min(8, Math.max(1, navigator.hardwareConcurrency)));
-    assert.equal(inWorkers.computed, `in ${cores} worker${cores === 1 ? "" : "s"}`, JSON.stringify(inWorkers));
-    const drawn = await canvasFingerprint(page, `#${SWEEP}-sharpness`);
-    assert.deepEqual(problems, []);
-    await context.close();
-
-    // Without the worker's script, the same runs on the page's own thread.
-    const alone = await browser.newContext({ viewport: { width: 1280, height: 900 }, deviceScaleFactor: 1 });
-    await alone.route("**/worker.js", (route) => route.fulfill({ status: 404, body: "" }));
-    const page2 = await alone.newPage();
-    const problems2 = watch(page2, server.origin);
-    await page2.goto(`${server.url}?figure=${SWEEP}`);
-    assert.equal(await sweepDone(page2), verdict);
-    const onThread = await readouts(page2);
-    assert.match(onThread.computed, /^on the page’s own thread: no worker could start \(its script did not load\)$/);
-    assert.deepEqual(results(onThread), results(inWorkers));
-    assert.equal(await canvasFingerprint(page2, `#${SWEEP}-sharpness`), drawn, "the drawings differ");
-    assert.deepEqual(problems2.filter((p) => !/worker\.js/.test(p)), []);
-    await alone.close();
+    const inCores = async (page) => {
+      const cores = await page.evaluate(() => Math.min(8, Math.max(1, navigator.hardwareConcurrency)));
+      return `in ${cores} worker${cores === 1 ? "" : "s"}`;
+    };
+    await endsAsOnThePageThread(SWEEP, `?figure=${SWEEP}`, sweepDone, inCores);
   });
 
   test("a worker that stops answering is replaced and its run given again", async () => {
     const { context, page, problems } = await openPage(browser, server, `?figure=${SWEEP}`, { deviceScaleFactor: 1 });
     const verdict = await sweepDone(page);
     const first = await readouts(page);
-    await page.evaluate(() => window.wasmBindings.trouble_next_worker_task_for_test("stall", 1500));
+    await page.evaluate(() => window.wasmBindings.trouble_worker_for_test("sharpness-vs-lr", "stall", 1500));
     await figureButton(page, SWEEP, "Replay").click();
     await page.waitForFunction((id) => document.querySelector(`#${id} .fig-verdict`).textContent.startsWith("Running"), SWEEP);
     assert.equal(await sweepDone(page), verdict);
     const second = await readouts(page);
-    assert.equal(second.workers, "one stopped answering and was restarted; its task was given again");
+    assert.equal(second.workers, "one stopped answering and was restarted; its work was given again");
     assert.deepEqual(results(second), results(first));
     assert.deepEqual(problems, []);
     await context.close();
@@ -79,7 +109,7 @@ describe("the figures' workers", () => {
   test("a panic in a worker stops its figure alone", async () => {
     const { context, page, problems } = await openPage(browser, server);
     await sweepDone(page);
-    await page.evaluate(() => window.wasmBindings.trouble_next_worker_task_for_test("panic", 120000));
+    await page.evaluate(() => window.wasmBindings.trouble_worker_for_test("sharpness-vs-lr", "panic", 120000));
     await figureButton(page, SWEEP, "Replay").click();
     const alert = page.locator(`#${SWEEP} .fig-error[role=alert]`);
     await alert.waitFor({ timeout: 60000 });
@@ -93,6 +123,60 @@ describe("the figures' workers", () => {
     const logged = problems.filter((p) => p.includes("stopped with an internal error in a worker"));
     assert.equal(logged.length, 1, JSON.stringify(problems));
     assert.deepEqual(problems.filter((p) => !logged.includes(p)), []);
+    await context.close();
+  });
+
+  test("the edge-of-stability run is held by a worker and ends as on the page's own thread", async () => {
+    const url = `?figure=${EOS}#${EOS}.steps=700&${EOS}.flow=2&${EOS}.depth=1&${EOS}.width=20`;
+    await endsAsOnThePageThread(EOS, url, runDone, "in a worker");
+  });
+
+  test("a held run whose worker stops answering is replayed by another to where the page stands", async () => {
+    const { context, page, problems } = await openPage(browser, server, `?figure=${EOS}#${EOS}.steps=2500`, { deviceScaleFactor: 1 });
+    const verdict = await runDone(page);
+    const first = await readouts(page, EOS);
+    await figureButton(page, EOS, "Replay").click();
+    await runPast(page, 600);
+    await page.evaluate((id) => window.wasmBindings.trouble_worker_for_test(id, "stall", 1500), EOS);
+    assert.equal(await runDone(page), verdict);
+    const second = await readouts(page, EOS);
+    assert.equal(second.workers, "one stopped answering and was restarted; its work was given again");
+    assert.deepEqual(results(second), results(first));
+    assert.deepEqual(problems, []);
+    await context.close();
+  });
+
+  test("a panic in the worker that holds a run stops that figure alone", async () => {
+    const { context, page, problems } = await openPage(browser, server, `?figure=${EOS}`, { deviceScaleFactor: 1 });
+    await runPast(page, 100);
+    await page.evaluate((id) => window.wasmBindings.trouble_worker_for_test(id, "panic", 120000), EOS);
+    const alert = page.locator(`#${EOS} .fig-error[role=alert]`);
+    await alert.waitFor({ timeout: 60000 });
+    assert.match(await alert.textContent(), /edge-of-stability.*stopped with an internal error in a worker: the test asked this figure to fail.*other figures keep working/);
+    const logged = problems.filter((p) => p.includes("stopped with an internal error in a worker"));
+    assert.equal(logged.length, 1, JSON.stringify(problems));
+    assert.deepEqual(problems.filter((p) => !logged.includes(p)), []);
+    await context.close();
+  });
+
+  test("while the digits train, the page's thread only draws: no task as long as a training step", async () => {
+    const { context, page, problems } = await openPage(browser, server, `?figure=${EOS}`, { deviceScaleFactor: 1 });
+    await settle(page);
+    await figureButton(page, EOS, "EOS-3 digits").click();
+    await runPast(page, 0);
+    // The browser reports every task of 50 ms or more (the Long Tasks API). On the page's own
+    // thread a step of this network with its sharpness was one task of 100 to 700 ms; here the
+    // page's tasks are its drawing, about 20 to 55 ms a frame.
+    await page.evaluate(() => {
+      window.longTasks = [];
+      new PerformanceObserver((list) => window.longTasks.push(...list.getEntries().map((e) => Math.round(e.duration)))).observe({ type: "longtask" });
+    });
+    await runPast(page, 300);
+    const longTasks = await page.evaluate(() => window.longTasks);
+    assert.equal((await readouts(page, EOS)).computed, "in a worker");
+    assert.ok(longTasks.every((ms) => ms < 250), `main-thread tasks while the digits trained: ${longTasks} ms`);
+    console.log(`main-thread tasks of 50 ms or more while the digits trained: [${longTasks}] ms`);
+    assert.deepEqual(problems, []);
     await context.close();
   });
 });

@@ -63,7 +63,7 @@ struct State<F> {
     /// map stays fixed while the drag lasts, so that a panel whose axes follow its data does
     /// not run away under the pointer.
     dragging: Option<(Grab, PlotMap)>,
-    /// The figure's tasks at workers, for a figure whose work is tasks.
+    /// The figure's work at workers: its tasks, or its run held by a worker.
     tasks: Tasks,
 }
 
@@ -212,7 +212,13 @@ impl<F: Figure + 'static> FigureView<F> {
         dom::listen::<web_sys::Event>(&self.play, "click", move |_| view.change_play(Playback::toggle_play))?;
         let view = self.clone();
         dom::listen::<web_sys::Event>(step, "click", move |_| {
-            view.change_play(|playback| playback.step_to_visible_change(&PageClock::new()))
+            if F::RUNS_IN_WORKER {
+                // The worker that holds the run steps it; the next frame sends the Step.
+                view.change_play(Playback::pause);
+                view.state.borrow_mut().tasks.want_step();
+            } else {
+                view.change_play(|playback| playback.step_to_visible_change(&PageClock::new()))
+            }
         })?;
         let view = self.clone();
         dom::listen::<web_sys::Event>(replay, "click", move |_| {
@@ -387,29 +393,36 @@ impl<F: Figure + 'static> FigureView<F> {
     }
 }
 
-/// A frame of a figure whose open tasks workers compute: the results that came back are
-/// taken, in order. None when the figure has no open tasks (it is paused, replays a link, or its
-/// work is not tasks) or no worker can take them: the page's thread then works as before. An
-/// error is a task that failed in its worker, or a result the figure refused.
-fn task_frame<F: Figure>(s: &mut State<F>, now_ms: f64) -> Option<Result<Frame, String>> {
-    let open = s.playback.open_tasks();
-    if open.is_empty() {
-        return None;
-    }
+/// A frame of the figure's work at workers: a figure's open tasks (see `Figure::open_tasks`)
+/// or its run held by a worker (`Figure::RUNS_IN_WORKER`). What came back is taken in order:
+/// task results, or the reports the figure follows. None when the figure has no work at
+/// workers now (it is paused, replays a link, its work is not theirs) or no worker can take it:
+/// the page's thread then works as before. An error is work that failed in its worker, or a
+/// result the figure refused.
+fn worker_frame<F: Figure>(s: &mut State<F>, now_ms: f64) -> Option<Result<Frame, String>> {
     let figure = s.playback.figure();
-    let came = s.tasks.frame(F::ID, open, || figure.run_file().map(|run| run.to_json()), now_ms)?;
-    let results = match came {
-        Came::Failed(message) => return Some(Err(message)),
-        Came::Results(results) => results,
-    };
-    let mut frame = Frame { redraw: false, paused: false };
-    for (index, result) in results {
-        match s.playback.accept_task(index, &result, now_ms) {
-            Ok(taken) => frame = Frame { redraw: true, paused: frame.paused || taken.paused },
-            Err(message) => return Some(Err(message)),
+    let input = || figure.run_file().map(|run| run.to_json());
+    let came = if F::RUNS_IN_WORKER {
+        let (limit, units) = (s.playback.worker_limit(), s.playback.units_done());
+        s.tasks.held_frame(F::ID, limit, units, input, now_ms)?
+    } else {
+        let open = s.playback.open_tasks();
+        if open.is_empty() {
+            return None;
         }
-    }
-    Some(Ok(frame))
+        s.tasks.frame(F::ID, open, input, now_ms)?
+    };
+    let frames: Result<Vec<Frame>, String> = match came {
+        Came::Failed(message) => Err(message),
+        Came::Results(results) => {
+            results.into_iter().map(|(index, result)| s.playback.accept_task(index, &result, now_ms)).collect()
+        }
+        Came::Reports(reports) => {
+            reports.into_iter().map(|r| s.playback.follow(r.units, r.idle, &r.numbers, now_ms)).collect()
+        }
+    };
+    let fold = |a: Frame, b: Frame| Frame { redraw: a.redraw || b.redraw, paused: a.paused || b.paused };
+    Some(frames.map(|frames| frames.into_iter().fold(Frame { redraw: false, paused: false }, fold)))
 }
 
 impl<F: Figure + 'static> Live for FigureView<F> {
@@ -424,12 +437,17 @@ impl<F: Figure + 'static> Live for FigureView<F> {
         if sizes != self.drawn_sizes.replace(sizes.clone()) {
             s.dirty = true;
         }
-        let done = match task_frame(&mut s, now_ms) {
+        let done = match worker_frame(&mut s, now_ms) {
             Some(Ok(done)) => done,
             Some(Err(message)) => {
                 drop(s);
                 isolation::fail(F::ID, &message);
                 return;
+            }
+            // A Step meant for a worker that none will do is the page thread's.
+            None if s.tasks.take_step() => {
+                s.playback.step_to_visible_change(&PageClock::new());
+                Frame { redraw: true, paused: true }
             }
             None => s.playback.frame(now_ms, budget_ms, &PageClock::new()),
         };
