@@ -233,8 +233,8 @@ impl FigureVisitor for RunTask<'_> {
 #[derive(Default)]
 pub struct Tasks {
     job: u64,
-    /// The figure's run file, as text, once work has gone out.
-    input: Option<String>,
+    /// The figure's run file, as text, once work has gone out (shared, not copied, each frame).
+    input: Option<Rc<str>>,
     /// Results waiting for the results of earlier tasks, by index.
     waiting: BTreeMap<usize, Vec<f64>>,
     /// Whether the job's run went to a worker, whose reports the figure follows.
@@ -426,9 +426,9 @@ impl Tasks {
 
     /// The figure's run file for this job, made once; None (with the readout saying so) when
     /// the figure has none.
-    fn input(&mut self, make: impl FnOnce() -> Option<String>) -> Option<String> {
+    fn input(&mut self, make: impl FnOnce() -> Option<String>) -> Option<Rc<str>> {
         if self.input.is_none() {
-            self.input = make();
+            self.input = make().map(Rc::from);
         }
         if self.input.is_none() {
             self.place = Some("on the page\u{2019}s own thread: this run cannot be sent to a worker".into());
