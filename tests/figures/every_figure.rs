@@ -119,6 +119,46 @@ fn check_tasks<F: Figure>(fig: &F) {
     assert!(copy.run_task(open.end).is_none(), "{}: task {} is past the last", F::ID, open.end);
 }
 
+/// Random settings of the figures whose run a worker holds on the page: the worker's copy,
+/// rebuilt from the figure's run file sent as text, computes what the figure itself does, to
+/// the last bit (the page draws the copy's reports), from the start and from part-way.
+struct HeldCopies {
+    seed: u64,
+    draws: usize,
+}
+
+impl FigureVisitor for HeldCopies {
+    type Output = ();
+    fn visit<F: Figure + 'static>(self) {
+        if !F::RUNS_IN_WORKER {
+            return;
+        }
+        let mut rng = seeded(self.seed);
+        let csv = |f: &F| f.tables().iter().map(Table::to_csv).collect::<Vec<_>>();
+        for draw in 0..self.draws {
+            let values = random_state::<F>(&mut rng, 0.5);
+            let what =
+                format!("{} draw {draw} {:?}", F::ID, values.iter().map(|(s, v)| (s.key, v)).collect::<Vec<_>>());
+            let mut fig = F::new(values);
+            let run = fig.run_file().unwrap_or_else(|| panic!("{what}: a figure held by a worker has no run file"));
+            let mut copy = F::from_run(&RunFile::parse(&run.to_json()).unwrap()).unwrap();
+            for units in [1, 2] {
+                fig.step(units);
+                copy.step(units);
+                assert_eq!(csv(&copy), csv(&fig), "{what}: the worker's copy computes other numbers");
+                assert_eq!((copy.verdict(), copy.readouts()), (fig.verdict(), fig.readouts()), "{what}");
+            }
+        }
+    }
+}
+
+#[test]
+fn a_held_run_is_computed_alike_by_the_workers_copy() {
+    for id in ALL_IDS {
+        figures::visit(id, HeldCopies { seed: 11, draws: 30 }).unwrap();
+    }
+}
+
 /// Each figure at its defaults, as the page first shows it.
 struct AtDefaults;
 
