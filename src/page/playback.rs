@@ -11,6 +11,7 @@
 
 use crate::figures::{Activity, Figure, Play};
 use crate::kit::params::ParamValues;
+use crate::math::numbers::{Numbers, Reader};
 use crate::page::url_state::{MAX_PROGRESS, PROGRESS_KEY};
 
 /// A clock in milliseconds from any fixed origin (the page's is `performance.now()`).
@@ -257,13 +258,16 @@ impl<F: Figure> Playback<F> {
         self.playing.then(|| self.restore_to.unwrap_or(usize::MAX))
     }
 
-    /// Takes a worker's `report` of `units` more units of the run it holds for this figure, at
-    /// `now_ms`, idle after them or not; the figure then shows what the worker computed. Pauses
-    /// as [`Playback::frame`] does once no work is left or a link's units are reached. A report
+    /// Takes what a worker that holds this figure's run did for one ask, at `now_ms`: its
+    /// report, so that the figure shows what the worker computed, and its units. An answer
+    /// without a report (the worker still replays) changes nothing. Pauses as
+    /// [`Playback::frame`] does once no work is left or a link's units are reached. A report
     /// that comes after the reader paused (it was under way) is taken too, so that the link says
     /// where the run stands; the frame then says it is paused.
-    pub fn follow(&mut self, units: usize, idle: bool, report: &[f64], now_ms: f64) -> Result<Frame, String> {
+    pub fn follow(&mut self, worked: &Worked, now_ms: f64) -> Result<Frame, String> {
+        let Some(report) = &worked.report else { return Ok(Frame { redraw: false, paused: !self.playing }) };
         self.figure.follow(report)?;
+        let (units, idle) = (worked.units, worked.idle);
         self.units_done = self.units_done.saturating_add(units);
         self.finished |= idle;
         if self.playing {
@@ -320,6 +324,32 @@ pub struct Worked {
     pub report: Option<Vec<f64>>,
 }
 
+impl Worked {
+    /// As numbers, to cross from the worker to the page: the units, whether the work is done
+    /// (1) or not (0), whether a report follows (1) or not (0), then the report.
+    pub fn to_numbers(&self) -> Vec<f64> {
+        let mut out = Numbers::default();
+        out.count(self.units);
+        out.count(usize::from(self.idle));
+        out.count(usize::from(self.report.is_some()));
+        out.values(self.report.as_deref().unwrap_or_default());
+        out.0
+    }
+
+    /// What [`Worked::to_numbers`] made; None for numbers it cannot have made.
+    pub fn from_numbers(numbers: &[f64]) -> Option<Self> {
+        let mut read = Reader::new(numbers);
+        let (units, idle, has_report) = (read.count()?, read.count()?, read.count()?);
+        let rest = read.values(numbers.len() - 3)?.to_vec();
+        let report = match (has_report, rest.is_empty()) {
+            (0, true) => None,
+            (1, _) => Some(rest),
+            _ => return None,
+        };
+        (idle <= 1).then_some(Self { units, idle: idle == 1, report })
+    }
+}
+
 /// A figure whose run a worker holds for the page (`Figure::RUNS_IN_WORKER`), its units counted
 /// as the page counts them. One that takes over at units the page already has (its worker was
 /// replaced) first replays them, reporting nothing until it stands where the page does; by the
@@ -339,14 +369,8 @@ impl<F: Figure> Held<F> {
         Self { figure, units: 0, replay_to: at }
     }
 
-    /// The units given since the figure's start.
-    pub fn units(&self) -> usize {
-        self.units
-    }
-
     /// Does what `ask` says, by `clock`.
     pub fn work(&mut self, ask: Ask, clock: &impl Clock) -> Worked {
-        let mark = self.figure.run_mark();
         if self.units < self.replay_to {
             let budget_ms = match ask {
                 Ask::Run { budget_ms, .. } => budget_ms,
@@ -357,6 +381,7 @@ impl<F: Figure> Held<F> {
             self.units += units;
             return Worked { units: 0, idle: activity == Activity::Idle, report: None };
         }
+        let mark = self.figure.run_mark();
         let (units, activity) = match ask {
             Ask::Run { to, budget_ms } => {
                 work_within(&mut self.figure, to.saturating_sub(self.units), HELD_SLICE, budget_ms, clock)

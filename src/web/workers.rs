@@ -150,9 +150,7 @@ pub fn work_held(
         .ok_or_else(|| format!("this worker holds no run of job {job} of {id:?}"))
         .and_then(|worked| worked.map_err(String::from))
         .map_err(|e| JsValue::from_str(&e))?;
-    let mut answer = vec![worked.units as f64, f64::from(u8::from(worked.idle))];
-    answer.extend(worked.report.unwrap_or_default());
-    Ok(answer)
+    Ok(worked.to_numbers())
 }
 
 /// A figure's run held in a worker, whatever its figure type.
@@ -254,18 +252,11 @@ pub struct Tasks {
 pub enum Came {
     /// Task results, in the order of their tasks, to take.
     Results(Vec<(usize, Vec<f64>)>),
-    /// Reports of a held run, in order, to follow.
-    Reports(Vec<Report>),
+    /// What the worker holding the run did for each ask, in order, to follow.
+    Reports(Vec<Worked>),
     /// The work panicked in its worker, or the worker holding the run is gone: the figure
     /// stops with this message.
     Failed(String),
-}
-
-/// A worker's report of a held run: the units it did, whether the run is done, what it added.
-pub struct Report {
-    pub units: usize,
-    pub idle: bool,
-    pub numbers: Vec<f64>,
 }
 
 impl Tasks {
@@ -377,14 +368,12 @@ impl Tasks {
         for answer in answers {
             match answer {
                 Answer::Done { job, result, work: Work::Ask { step } } if job == self.job => {
-                    match read_report(&result) {
-                        Some(report) => reports.push(report),
-                        // A Step that came while the run was still replaying is asked again.
-                        None if result.len() == 2 => self.step_wanted |= step,
-                        None => {
-                            return Some(Came::Failed("a worker answered with numbers that are not a report".into()))
-                        }
-                    }
+                    let Some(worked) = Worked::from_numbers(&result) else {
+                        return Some(Came::Failed("a worker answered with numbers that are not a report".into()));
+                    };
+                    // A Step that came while the run was still replaying is asked again.
+                    self.step_wanted |= step && worked.report.is_none();
+                    reports.push(worked);
                 }
                 Answer::Done { .. } => {}
                 Answer::Failed(message) => return Some(Came::Failed(message)),
@@ -409,7 +398,7 @@ impl Tasks {
             return self.without_workers(why);
         }
         self.place = Some("in a worker".into());
-        self.followed |= !reports.is_empty();
+        self.followed |= reports.iter().any(|worked| worked.report.is_some());
         Some(Came::Reports(reports))
     }
 
@@ -439,18 +428,6 @@ impl Tasks {
 
 /// What the readout says of a worker that was replaced.
 const RESTARTED: &str = "one stopped answering and was restarted; its work was given again";
-
-/// A held run's answer as a report; None for an answer with no report (the run still replays)
-/// or numbers that cannot be an answer.
-fn read_report(answer: &[f64]) -> Option<Report> {
-    let (&units, &idle, numbers) = (answer.first()?, answer.get(1)?, answer.get(2..)?);
-    let units = (units >= 0.0 && units.fract() == 0.0).then_some(units as usize)?;
-    (!numbers.is_empty() && (idle == 0.0 || idle == 1.0)).then(|| Report {
-        units,
-        idle: idle == 1.0,
-        numbers: numbers.to_vec(),
-    })
-}
 
 /// Runs `work` on the pool, starting it first if need be; the reason when there are no workers.
 fn with_pool<T>(work: impl FnOnce(&mut Pool) -> T) -> Result<T, String> {

@@ -23,7 +23,7 @@ use sgd_stability::kit::params::{ParamSpec, ParamValues};
 use sgd_stability::kit::plot::{DrawResult, Theme};
 use sgd_stability::math::rng::{seeded, uniform};
 use sgd_stability::page::playback::{
-    Ask, Clock, Held, Playback, Start, MAX_PACED_GAP_MS, STEP_TIME_MS, UNITS_PER_CALL,
+    Ask, Clock, Held, Playback, Start, Worked, MAX_PACED_GAP_MS, STEP_TIME_MS, UNITS_PER_CALL,
 };
 use sgd_stability::page::run_file::RunFile;
 
@@ -539,14 +539,18 @@ fn worker_copy(figure: &EdgeOfStability) -> EdgeOfStability {
     EdgeOfStability::from_run(&RunFile::parse(&text).unwrap()).unwrap()
 }
 
-/// One ask of `held`, its report followed by `playback` at `now`.
+/// One ask of `held`, its answer sent as numbers and followed by `playback` at `now`.
 fn ask_and_follow(held: &mut Held<EdgeOfStability>, playback: &mut Playback<EdgeOfStability>, ask: Ask, now: f64) {
-    let worked = held.work(ask, &TickingClock::new(1.0));
-    if let Some(report) = &worked.report {
-        playback.follow(worked.units, worked.idle, report, now).unwrap();
-    } else {
+    let worked = Worked::from_numbers(&held.work(ask, &TickingClock::new(1.0)).to_numbers()).unwrap();
+    if worked.report.is_none() {
         assert_eq!(worked.units, 0, "a worker that replays reports no units");
     }
+    playback.follow(&worked, now).unwrap();
+}
+
+/// A worker's answer of 10 units with `report`.
+fn ten_units(report: &[f64]) -> Worked {
+    Worked { units: 10, idle: false, report: Some(report.to_vec()) }
 }
 
 #[test]
@@ -637,14 +641,14 @@ fn a_report_the_figure_refuses_changes_nothing() {
         with(report.len() - 3, 7.0),
     ];
     for numbers in &bad {
-        assert!(playback.follow(10, false, numbers, 16.0).is_err(), "{:?}", &numbers[..numbers.len().min(8)]);
+        assert!(playback.follow(&ten_units(numbers), 16.0).is_err(), "{:?}", &numbers[..numbers.len().min(8)]);
         assert_eq!(everything(playback.figure()), before);
         assert_eq!(playback.units_done(), 0);
     }
     let bits = |numbers: &[f64]| numbers.iter().map(|v| v.to_bits()).collect::<Vec<_>>();
     assert_eq!(bits(&report), bits(&next), "a copy's report is the same numbers");
-    playback.follow(10, false, &report, 16.0).unwrap();
-    assert!(playback.follow(10, false, &report, 32.0).is_err(), "the same report twice");
+    playback.follow(&ten_units(&report), 16.0).unwrap();
+    assert!(playback.follow(&ten_units(&report), 32.0).is_err(), "the same report twice");
     // A figure that does not run in a worker follows no report.
     assert!(Quadratic1d::with_defaults().follow(&report).is_err());
 }

@@ -417,9 +417,7 @@ fn worker_frame<F: Figure>(s: &mut State<F>, now_ms: f64) -> Option<Result<Frame
         Came::Results(results) => {
             results.into_iter().map(|(index, result)| s.playback.accept_task(index, &result, now_ms)).collect()
         }
-        Came::Reports(reports) => {
-            reports.into_iter().map(|r| s.playback.follow(r.units, r.idle, &r.numbers, now_ms)).collect()
-        }
+        Came::Reports(reports) => reports.iter().map(|worked| s.playback.follow(worked, now_ms)).collect(),
     };
     let fold = |a: Frame, b: Frame| Frame { redraw: a.redraw || b.redraw, paused: a.paused || b.paused };
     Some(frames.map(|frames| frames.into_iter().fold(Frame { redraw: false, paused: false }, fold)))
