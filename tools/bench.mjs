@@ -98,6 +98,11 @@ try {
     native_sharpness_steps_per_s: native.sharpness_steps_per_s,
     native_gd_steps_per_s: native.gd_steps_per_s,
     native_adaptive_steps_per_s: native.adaptive_steps_per_s,
+    native_isa: native.isa,
+    native_baseline_isa: native.baseline_isa,
+    native_baseline_sharpness_steps_per_s: native.baseline_sharpness_steps_per_s,
+    native_baseline_gd_steps_per_s: native.baseline_gd_steps_per_s,
+    native_baseline_adaptive_steps_per_s: native.baseline_adaptive_steps_per_s,
     wasm_sharpness_steps_per_s: wasm.sharpness_steps_per_s,
     wasm_gd_steps_per_s: wasm.gd_steps_per_s,
     wasm_adaptive_steps_per_s: wasm.adaptive_steps_per_s,
@@ -122,13 +127,14 @@ try {
   mkdirSync("target/bench", { recursive: true });
   writeFileSync("target/bench/eos1.json", JSON.stringify(result, null, 2) + "\n");
   const row = (label, value, unit = "") => console.log(`  ${label.padEnd(58)} ${String(value).padStart(12)} ${unit}`);
-  console.log("EOS-1 and the page, measured:");
+  console.log(`EOS-1 and the page, measured (native kernels: ${native.isa}):`);
   row("GD + 20-iteration sharpness, native", Math.round(result.native_sharpness_steps_per_s), "steps/s");
   row("GD + 20-iteration sharpness, wasm in Chromium", Math.round(result.wasm_sharpness_steps_per_s), "steps/s");
   row("GD + warm-started sharpness (1e-10), native", Math.round(result.native_adaptive_steps_per_s), "steps/s");
   row("GD + warm-started sharpness (1e-10), wasm", Math.round(result.wasm_adaptive_steps_per_s), "steps/s");
   row("plain GD, native", Math.round(result.native_gd_steps_per_s), "steps/s");
   row("plain GD, wasm", Math.round(result.wasm_gd_steps_per_s), "steps/s");
+  row(`the three natively on ${native.baseline_isa} only`, [native.baseline_sharpness_steps_per_s, native.baseline_adaptive_steps_per_s, native.baseline_gd_steps_per_s].map(Math.round).join(" / "), "steps/s");
   row(`30-point sharpness-vs-eta sweep in the page, ${workers} workers`, sweepSeconds.toFixed(2), "s");
   row("the same, one worker", sweepOneWorkerSeconds.toFixed(2), "s");
   row("the same on the page's own thread (no workers)", sweepOnThreadSeconds.toFixed(2), "s");
@@ -157,6 +163,8 @@ try {
   both("plain GD", "gd_steps_per_s", 0);
   both("central flow at the edge (2 flow steps per GD step)", "flow_steps_per_s", 2);
   row("Hessian-vector products per second", `${eos3.native_hessian_vec_per_s.toFixed(0)} / ${eos3.wasm_hessian_vec_per_s.toFixed(0)}`);
+  row("  their arithmetic, GFLOP/s", `${eos3.native_hessian_vec_gflops.toFixed(2)} / ${eos3.wasm_hessian_vec_gflops.toFixed(2)}`);
+  row("  multiply-adds in registers (the peak), GFLOP/s", `${eos3.native_peak_gflops.toFixed(2)} / ${eos3.wasm_peak_gflops.toFixed(2)}`);
   row("sharpness at step 0 (native / wasm)", `${eos3.native_sharpness_step_0.toFixed(10)} / ${eos3.wasm_sharpness_step_0.toFixed(10)}`);
   console.log("wrote target/bench/eos3.json");
 } finally {

@@ -6,6 +6,7 @@
 //! For ReLU, σ'(0) = 0: a unit exactly at its knot counts as inactive, as in the lecture's
 //! activation pattern (the strict inequality w1ᵢx + b1ᵢ > 0), and σ'' = 0.
 
+use super::kernels::{Baseline, Isa};
 use super::special::tanh_with_derivatives;
 
 /// The activation σ of every hidden unit (the output unit is linear).
@@ -36,11 +37,12 @@ impl Activation {
         Self::NAMES.iter().position(|n| n.eq_ignore_ascii_case(name)).map(|i| Self::ALL[i])
     }
 
-    /// σ(z), σ'(z) and σ''(z).
+    /// σ(z), σ'(z) and σ''(z), by the build's own instructions (the hot loops call
+    /// [`Self::apply`] through [`super::kernels::with_isa!`] instead).
     #[inline]
     pub fn eval(self, z: f64) -> (f64, f64, f64) {
         match self {
-            Activation::Tanh => tanh_with_derivatives(z),
+            Activation::Tanh => tanh_with_derivatives::<Baseline>(z),
             Activation::Relu => relu(z),
             Activation::Softplus => softplus(z),
             Activation::Identity => (z, 1.0, 0.0),
@@ -66,9 +68,10 @@ impl Activation {
     /// A layer at once: `values` holds z on entry and σ(z) on exit; σ'(z) and σ''(z) go to
     /// `slopes` and `curvatures`. The activation is chosen once, outside the loop, so the loop
     /// body is straight-line code the compiler can vectorize.
-    pub(super) fn apply(self, values: &mut [f64], slopes: &mut [f64], curvatures: &mut [f64]) {
+    #[inline(always)]
+    pub(super) fn apply<I: Isa>(self, values: &mut [f64], slopes: &mut [f64], curvatures: &mut [f64]) {
         match self {
-            Activation::Tanh => map_units(values, slopes, curvatures, tanh_with_derivatives),
+            Activation::Tanh => map_units(values, slopes, curvatures, tanh_with_derivatives::<I>),
             Activation::Relu => map_units(values, slopes, curvatures, relu),
             Activation::Softplus => map_units(values, slopes, curvatures, softplus),
             Activation::Identity => {

@@ -8,7 +8,7 @@
 //! number of batches; the standard error of the mean comes with it.
 
 use super::datasets::Dataset;
-use super::kernels::dot;
+use super::kernels::{Baseline, Isa};
 use super::mlp::Mlp;
 use super::rng::{sample_without_replacement, stream};
 
@@ -71,12 +71,12 @@ impl BatchSharpnessMeter {
         let (mut count, mut mean, mut m2) = (0usize, 0.0, 0.0);
         for batch in batches.chunks_exact(*batch_size) {
             mlp.loss_and_gradient(theta, data, Some(batch), gradient);
-            let squared_norm = dot(gradient, gradient);
+            let squared_norm = Baseline::dot(gradient, gradient);
             if squared_norm == 0.0 {
                 continue;
             }
             mlp.hessian_vec(theta, data, Some(batch), gradient, product);
-            let value = dot(gradient, product) / squared_norm;
+            let value = Baseline::dot(gradient, product) / squared_norm;
             // Welford's running mean and sum of squared deviations.
             count += 1;
             let delta = value - mean;

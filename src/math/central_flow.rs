@@ -42,7 +42,7 @@
 //! dot product of the vectors and 𝒢 is the Gram matrix of the correspondingly weighted T_ab.
 
 use super::datasets::Dataset;
-use super::kernels::dot;
+use super::kernels::{Baseline, Isa};
 use super::lanczos::{Restart, StopRule, TopEigenpairs};
 use super::mlp::Mlp;
 use super::numbers::{Numbers, Reader};
@@ -241,7 +241,7 @@ pub fn solve_edge(k: usize, gram: &[f64], linear: &[f64]) -> Option<[f64; MAX_EN
         for p in 0..n {
             residual[p] = g_sigma[p] + b[p] - y_vec[p];
         }
-        let gap = dot(&sigma_vec[..n], &y_vec[..n]);
+        let gap = Baseline::dot(&sigma_vec[..n], &y_vec[..n]);
         let sigma_norm = norm(&sigma_vec[..n]);
         let y_scale = b_norm.max(norm(&g_sigma[..n])).max(f64::MIN_POSITIVE);
         let sigma_scale = y_scale.max(sigma_norm);
@@ -316,14 +316,14 @@ fn shift(k: usize, m: &[f64; 9], epsilon: f64) -> [f64; 9] {
 }
 
 fn norm(v: &[f64]) -> f64 {
-    dot(v, v).sqrt()
+    Baseline::dot(v, v).sqrt()
 }
 
 /// 𝒢x for 𝒢 n × n row-major.
 fn apply(n: usize, g: &[f64; MAX_ENTRIES * MAX_ENTRIES], x: &[f64]) -> [f64; MAX_ENTRIES] {
     let mut out = [0.0; MAX_ENTRIES];
     for (i, o) in out.iter_mut().enumerate().take(n) {
-        *o = dot(&g[i * n..i * n + n], &x[..n]);
+        *o = Baseline::dot(&g[i * n..i * n + n], &x[..n]);
     }
     out
 }
@@ -642,12 +642,12 @@ impl CentralFlow {
         let mut held = [0.0; MAX_ENTRIES];
         for p in 0..n {
             for q in 0..=p {
-                let value = dot(&third[p], &third[q]);
+                let value = Baseline::dot(&third[p], &third[q]);
                 gram[p * n + q] = value;
                 gram[q * n + p] = value;
             }
             let slack = if p < k { edge - ritz.values[p] } else { 0.0 };
-            let drift = dot(&third[p], gradient);
+            let drift = Baseline::dot(&third[p], gradient);
             linear[p] = 2.0 * (slack / (eta * dt) + drift);
             held[p] = 2.0 * (slack.max(0.0) / (eta * dt) + drift);
         }

@@ -11,6 +11,7 @@ use crate::math::activation::Activation;
 use crate::math::central_flow::CentralFlow;
 use crate::math::datasets::Dataset;
 use crate::math::digits::{CLASSES, PIXELS};
+use crate::math::kernels::peak_flops;
 use crate::math::lanczos::fixed_start;
 use crate::math::mlp::{Architecture, Mlp};
 use crate::math::rng::seeded;
@@ -74,6 +75,12 @@ pub struct Eos3Timings {
     pub flow_edge_eigenvalues: f64,
     /// Exact Hessian-vector products over the 500 images per second.
     pub hessian_vec_per_s: f64,
+    /// Their arithmetic rate, in 10⁹ floating-point operations per second
+    /// ([`crate::math::mlp::Architecture::hessian_vec_flops`]).
+    pub hessian_vec_gflops: f64,
+    /// The rate of the kernels' multiply-adds in registers on the same machine
+    /// ([`crate::math::kernels::peak_flops`]), in 10⁹ per second: the ceiling.
+    pub peak_gflops: f64,
     /// The sharpness at step 0 (the figure's preset says 23.24).
     pub sharpness_step_0: f64,
 }
@@ -125,6 +132,7 @@ pub fn time_eos3(now: &dyn Fn() -> f64) -> Eos3Timings {
         model.hessian_vec(&init.v0, &mut out);
     }
     let products_rate = rate(PRODUCTS, start);
+    let product_flops = init.mlp.architecture().hessian_vec_flops(init.data.len());
 
     Eos3Timings {
         sharpness_steps_per_s: sharpness_rate,
@@ -134,6 +142,8 @@ pub fn time_eos3(now: &dyn Fn() -> f64) -> Eos3Timings {
         flow_steps_per_s: flow_rate,
         flow_edge_eigenvalues: edge,
         hessian_vec_per_s: products_rate,
+        hessian_vec_gflops: products_rate * product_flops / 1e9,
+        peak_gflops: peak_flops(now) / 1e9,
         sharpness_step_0: fixed.records[0].sharpness.value,
     }
 }

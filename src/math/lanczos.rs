@@ -17,7 +17,7 @@
 //! Krylov space closes early (a start vector that is already an eigenvector), the iteration
 //! goes on in a fresh orthogonal direction if more pairs are asked for.
 
-use super::kernels::{axpy, dot, dot4, groups, groups_mut, padded, subtract4, subtract4_dot4, AlignedVec, Lanes};
+use super::kernels::{groups, groups_mut, padded, with_isa, AlignedVec, Baseline, Isa, Lanes};
 use super::tridiagonal::{Tridiagonal, TridiagonalWork};
 
 /// A relative size of the new direction below which the Krylov space is taken to be invariant
@@ -130,6 +130,18 @@ impl Lanczos {
         k: usize,
         start: &[f64],
         rule: StopRule,
+        apply: impl FnMut(&[f64], &mut [f64]),
+        out: &mut Ritz,
+    ) -> bool {
+        with_isa!(I => self.run_with::<I>(k, start, rule, apply, out))
+    }
+
+    #[inline(always)]
+    fn run_with<I: Isa>(
+        &mut self,
+        k: usize,
+        start: &[f64],
+        rule: StopRule,
         mut apply: impl FnMut(&[f64], &mut [f64]),
         out: &mut Ritz,
     ) -> bool {
@@ -139,7 +151,7 @@ impl Lanczos {
         out.residuals.clear();
         out.error_bounds.clear();
         out.iterations = 0;
-        let norm = dot(start, start).sqrt();
+        let norm = I::dot(start, start).sqrt();
         if !(norm.is_finite() && norm > 0.0) {
             out.vectors.clear();
             return false;
@@ -159,7 +171,7 @@ impl Lanczos {
             let (done, rest) = self.basis.split_at_mut((m + 1) * stride);
             let q = &done[m * stride..];
             apply(&q[..dim], &mut self.w[..dim]);
-            let a = dot(q, &self.w);
+            let a = I::dot(q, &self.w);
             if !a.is_finite() {
                 out.vectors.clear();
                 return false;
@@ -169,15 +181,15 @@ impl Lanczos {
             m += 1;
             // The three-term recurrence.
             match m {
-                1 => axpy(-a, q, &mut self.w),
-                _ => recurrence(&mut self.w, a, q, self.beta[m - 2], &done[(m - 2) * stride..(m - 1) * stride]),
+                1 => I::axpy(-a, q, &mut self.w),
+                _ => recurrence::<I>(&mut self.w, a, q, self.beta[m - 2], &done[(m - 2) * stride..(m - 1) * stride]),
             }
             if m == max_iter {
-                self.beta.push(dot(&self.w, &self.w).sqrt());
+                self.beta.push(I::dot(&self.w, &self.w).sqrt());
                 break;
             }
             if let StopRule::Converged { tolerance, .. } = rule {
-                let b = dot(&self.w, &self.w).sqrt();
+                let b = I::dot(&self.w, &self.w).sqrt();
                 let t = Tridiagonal { diagonal: &self.alpha, off: &self.beta };
                 if m >= k
                     && converged(&t, tolerance, k, b, &mut self.tri_values, &mut self.tri_vectors, &mut self.tri_work)
@@ -190,8 +202,8 @@ impl Lanczos {
             // One pass of classical Gram–Schmidt against the whole basis: what the recurrence
             // leaves of earlier directions is already at rounding level, so a single pass
             // brings it to working precision.
-            orthogonalize(&done[..m * stride], stride, &mut self.w);
-            let mut b = dot(&self.w, &self.w).sqrt();
+            orthogonalize::<I>(&done[..m * stride], stride, &mut self.w);
+            let mut b = I::dot(&self.w, &self.w).sqrt();
             if b <= BREAKDOWN * alpha_size.max(b) {
                 if m >= k {
                     self.beta.push(b);
@@ -199,9 +211,9 @@ impl Lanczos {
                 }
                 // The Krylov space is invariant but fewer than k pairs are known: go on in a
                 // fresh direction orthogonal to it (T then decouples exactly, β = 0).
-                fresh_direction(&done[..m * stride], dim, stride, m, &mut self.w);
+                fresh_direction::<I>(&done[..m * stride], dim, stride, m, &mut self.w);
                 self.beta.push(0.0);
-                b = dot(&self.w, &self.w).sqrt();
+                b = I::dot(&self.w, &self.w).sqrt();
             } else {
                 self.beta.push(b);
             }
@@ -210,12 +222,13 @@ impl Lanczos {
                 *qn = wj * inv_b;
             }
         }
-        self.write_ritz(k.min(m), m, pairs_ready, out)
+        self.write_ritz::<I>(k.min(m), m, pairs_ready, out)
     }
 
     /// Ritz pairs from the m × m tridiagonal matrix T built so far (its eigenpairs are already
     /// in the tri_ buffers when `pairs_ready`).
-    fn write_ritz(&mut self, k: usize, m: usize, pairs_ready: bool, out: &mut Ritz) -> bool {
+    #[inline(always)]
+    fn write_ritz<I: Isa>(&mut self, k: usize, m: usize, pairs_ready: bool, out: &mut Ritz) -> bool {
         if !pairs_ready {
             let t = Tridiagonal { diagonal: &self.alpha[..m], off: &self.beta[..m - 1] };
             if t.top_values((k + 1).min(m), &mut self.tri_values).is_none() {
@@ -233,7 +246,7 @@ impl Lanczos {
             if let Some(v) = out.vectors.get_mut(c) {
                 // Σᵢ yᵢqᵢ, accumulated in the padded scratch vector.
                 self.w.fill(0.0);
-                combine(&self.basis[..m * self.stride], self.stride, y, &mut self.w);
+                combine::<I>(&self.basis[..m * self.stride], self.stride, y, &mut self.w);
                 v.clear();
                 v.extend_from_slice(&self.w[..self.dim]);
             }
@@ -284,8 +297,9 @@ fn error_bound(values: &[f64], vectors: &[f64], last_beta: f64, m: usize, i: usi
 
 /// w ← w − αq − βp, the three-term recurrence, in one sweep over w (lengths multiples of
 /// [`LANES`]).
-fn recurrence(w: &mut [f64], alpha: f64, q: &[f64], beta: f64, p: &[f64]) {
-    let (minus_alpha, minus_beta) = (Lanes::splat(-alpha), Lanes::splat(-beta));
+#[inline(always)]
+fn recurrence<I: Isa>(w: &mut [f64], alpha: f64, q: &[f64], beta: f64, p: &[f64]) {
+    let (minus_alpha, minus_beta) = (Lanes::<I>::splat(-alpha), Lanes::<I>::splat(-beta));
     for ((wc, qc), pc) in groups_mut(w).zip(groups(q)).zip(groups(p)) {
         let both = Lanes::load(qc).mul_add(minus_alpha, Lanes::load(pc) * minus_beta);
         (Lanes::load(wc) + both).store(wc);
@@ -294,12 +308,13 @@ fn recurrence(w: &mut [f64], alpha: f64, q: &[f64], beta: f64, p: &[f64]) {
 
 /// A deterministic direction orthogonal to the `m` basis vectors, for going on after the Krylov
 /// space closed.
-fn fresh_direction(basis: &[f64], dim: usize, stride: usize, m: usize, w: &mut [f64]) {
+#[inline(always)]
+fn fresh_direction<I: Isa>(basis: &[f64], dim: usize, stride: usize, m: usize, w: &mut [f64]) {
     for (i, wi) in w[..dim].iter_mut().enumerate() {
         *wi = (((i + 1) * (m + 3) * 2_654_435_761) % 1_000_003) as f64 / 1_000_003.0 - 0.5;
     }
     for _ in 0..2 {
-        orthogonalize(basis, stride, w);
+        orthogonalize::<I>(basis, stride, w);
     }
 }
 
@@ -308,35 +323,37 @@ fn fresh_direction(basis: &[f64], dim: usize, stride: usize, m: usize, w: &mut [
 /// group after group. Each sweep over w subtracts one group and takes the dot products of the
 /// next ([`subtract4_dot4`]): each basis vector is read once from memory, and w once per group
 /// instead of twice.
-fn orthogonalize(basis: &[f64], stride: usize, w: &mut [f64]) {
+#[inline(always)]
+fn orthogonalize<I: Isa>(basis: &[f64], stride: usize, w: &mut [f64]) {
     let mut rows = basis.chunks_exact(stride);
     let mut pending = None;
     while rows.len() >= 4 {
         let q = next_four(&mut rows);
         let c = match pending {
-            None => dot4(q, w),
-            Some((p, c)) => subtract4_dot4(p, c, q, w),
+            None => I::dot4(q, w),
+            Some((p, c)) => I::subtract4_dot4(p, c, q, w),
         };
         pending = Some((q, c));
     }
     if let Some((p, c)) = pending {
-        subtract4(p, c, w);
+        I::subtract4(p, c, w);
     }
     for q in rows {
-        let c = dot(q, w);
-        axpy(-c, q, w);
+        let c = I::dot(q, w);
+        I::axpy(-c, q, w);
     }
 }
 
 /// out ← out + Σᵢ yᵢqᵢ over the rows of `basis`, four rows per sweep over out.
-fn combine(basis: &[f64], stride: usize, y: &[f64], out: &mut [f64]) {
+#[inline(always)]
+fn combine<I: Isa>(basis: &[f64], stride: usize, y: &[f64], out: &mut [f64]) {
     let mut rows = basis.chunks_exact(stride);
     let mut coefficients = y.chunks_exact(4);
     for c in coefficients.by_ref() {
-        subtract4(next_four(&mut rows), [-c[0], -c[1], -c[2], -c[3]], out);
+        I::subtract4(next_four(&mut rows), [-c[0], -c[1], -c[2], -c[3]], out);
     }
     for (q, &c) in rows.zip(coefficients.remainder()) {
-        axpy(c, q, out);
+        I::axpy(c, q, out);
     }
 }
 
@@ -395,7 +412,7 @@ impl TopEigenpairs {
         match (self.restart, top) {
             (Restart::Warm, Some(top)) => self.start.copy_from_slice(top),
             (Restart::WarmBlended, Some(top)) => {
-                let norm = dot(top, top).sqrt().max(f64::MIN_POSITIVE);
+                let norm = Baseline::dot(top, top).sqrt().max(f64::MIN_POSITIVE);
                 for (s, v) in self.start.iter_mut().zip(top) {
                     *s = v / norm + 1e-3;
                 }

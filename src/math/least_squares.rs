@@ -19,7 +19,7 @@
 use nalgebra::{DMatrix, DVector};
 
 use super::dense::SymmetricEigen;
-use super::kernels::dot;
+use super::kernels::{Baseline, Isa};
 use super::rng::{normal, seeded};
 
 /// Label noise (standard deviation) of the noisy variant; labels are of order one.
@@ -90,7 +90,7 @@ impl LeastSquares {
         let labels = samples
             .chunks_exact(d)
             .zip(&noise)
-            .map(|(x, e)| dot(x, &theta_true) + if spec.noisy { LABEL_NOISE * e } else { 0.0 })
+            .map(|(x, e)| Baseline::dot(x, &theta_true) + if spec.noisy { LABEL_NOISE * e } else { 0.0 })
             .collect();
         if spec.noisy {
             Self::new(d, samples, labels)
@@ -133,7 +133,7 @@ impl LeastSquares {
     ) -> Self {
         let mut sample_gradients = Vec::with_capacity(samples.len());
         for (x, y) in samples.chunks_exact(dim).zip(&labels) {
-            let r = dot(x, theta_star.as_slice()) - y;
+            let r = Baseline::dot(x, theta_star.as_slice()) - y;
             sample_gradients.extend(x.iter().map(|v| v * r));
         }
         Self { dim, samples, labels, theta_star, sample_gradients, hessian, hessian_eigen }
@@ -193,7 +193,8 @@ impl LeastSquares {
     /// L(θ) = (1/2n)Σⱼ (xⱼᵀθ − yⱼ)².
     pub fn loss(&self, theta: &[f64]) -> f64 {
         let n = self.len() as f64;
-        (0..self.len()).map(|j| (dot(self.sample(j), theta) - self.labels[j]).powi(2)).sum::<f64>() / (2.0 * n)
+        (0..self.len()).map(|j| (Baseline::dot(self.sample(j), theta) - self.labels[j]).powi(2)).sum::<f64>()
+            / (2.0 * n)
     }
 
     /// ∇L(θ*) = (1/n)Σⱼ gⱼ: zero up to rounding, since θ* minimizes L.

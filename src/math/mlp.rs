@@ -22,7 +22,7 @@
 
 use super::activation::Activation;
 use super::datasets::{check_input_dim, check_output_dim, Dataset};
-use super::kernels::dot;
+use super::kernels::{with_isa, Isa};
 use super::rng::{normal, Rng};
 
 /// The deepest network: three hidden layers.
@@ -74,6 +74,20 @@ impl Architecture {
             theta.extend(std::iter::repeat_n(0.0, fan_out));
         }
         theta
+    }
+
+    /// The floating-point operations of one exact Hessian-vector product over `samples` points,
+    /// counting those of the weight matrices (a multiply-add as two), which are nearly all of
+    /// them: per weight and point, 2 in the forward pass, 4 in the tangent pass (V·a_in and
+    /// W·R{a_in}), 4 for its row of the product and, below the first layer, 6 for the inputs'
+    /// adjoints and their tangents.
+    pub fn hessian_vec_flops(&self, samples: usize) -> f64 {
+        let per_point: usize = self
+            .layer_shapes()
+            .enumerate()
+            .map(|(l, (fan_in, fan_out))| fan_in * fan_out * if l == 0 { 10 } else { 16 })
+            .sum();
+        (per_point * samples) as f64
     }
 
     /// (fan_in, fan_out) of every layer, the output layer (fan_out c) last.
@@ -205,7 +219,7 @@ impl Mlp {
     pub fn eval(&mut self, theta: &[f64], x: &[f64]) -> &[f64] {
         self.check_theta(theta);
         assert_eq!(x.len(), self.arch.input_dim, "x has the wrong dimension for this network");
-        self.forward(theta, x);
+        with_isa!(I => self.forward::<I>(theta, x));
         &self.work.value[self.outputs()]
     }
 
@@ -213,7 +227,7 @@ impl Mlp {
     pub fn loss(&mut self, theta: &[f64], data: &Dataset) -> f64 {
         self.check_theta(theta);
         self.check_data(data);
-        let sum: f64 = (0..data.len()).map(|j| self.residuals(theta, data, j, 0.0)).sum();
+        let sum: f64 = with_isa!(I => (0..data.len()).map(|j| self.residuals::<I>(theta, data, j, 0.0)).sum());
         sum / (2.0 * data.len() as f64)
     }
 
@@ -225,12 +239,12 @@ impl Mlp {
         if self.arch.output_dim == 1 {
             return None;
         }
-        let correct = (0..data.len())
+        let correct = with_isa!(I => (0..data.len())
             .filter(|&j| {
-                self.forward(theta, data.point(j));
+                self.forward::<I>(theta, data.point(j));
                 argmax(&self.work.value[self.outputs()]) == argmax(data.target(j))
             })
-            .count();
+            .count());
         Some(correct as f64 / data.len() as f64)
     }
 
@@ -254,10 +268,10 @@ impl Mlp {
         }
         let weight = 1.0 / count as f64;
         let mut sum = 0.0;
-        for_each_sample(data, batch, |j| {
-            sum += self.residuals(theta, data, j, weight);
+        with_isa!(I => for_each_sample(data, batch, #[inline(always)] |j| {
+            sum += self.residuals::<I>(theta, data, j, weight);
             self.backward_gradient(theta, grad);
-        });
+        }));
         0.5 * weight * sum
     }
 
@@ -268,12 +282,12 @@ impl Mlp {
         self.check_direction(theta, data, v, out);
         out.fill(0.0);
         let weight = 1.0 / batch.map_or(data.len(), <[usize]>::len).max(1) as f64;
-        for_each_sample(data, batch, |j| {
-            self.residuals(theta, data, j, weight);
-            self.tangent_forward(theta, v);
+        with_isa!(I => for_each_sample(data, batch, #[inline(always)] |j| {
+            self.residuals::<I>(theta, data, j, weight);
+            self.tangent_forward::<I>(theta, v);
             self.seed_tangent_adjoint(weight);
             self.backward_hessian(theta, v, out);
-        });
+        }));
     }
 
     /// The exact ∇³L(θ)[u, u, ·] = d²/dε² ∇L(θ + εu) at ε = 0 over the whole data set, written
@@ -283,13 +297,13 @@ impl Mlp {
         self.check_direction(theta, data, u, out);
         out.fill(0.0);
         let weight = 1.0 / data.len() as f64;
-        for j in 0..data.len() {
-            self.residuals(theta, data, j, weight);
-            self.tangent_forward(theta, u);
-            self.second_tangent_forward(theta, u);
+        with_isa!(I => for j in 0..data.len() {
+            self.residuals::<I>(theta, data, j, weight);
+            self.tangent_forward::<I>(theta, u);
+            self.second_tangent_forward::<I>(theta, u);
             self.seed_tangent_adjoint(weight);
             self.backward_third(theta, u, out);
-        }
+        });
     }
 
     fn check_theta(&self, theta: &[f64]) {
@@ -316,8 +330,9 @@ impl Mlp {
 
     /// Evaluates f(xⱼ), sets each output's adjoint ∂ℓ/∂fₒ to `weight`·rⱼₒ (rⱼ = f(xⱼ) − yⱼ),
     /// and returns ‖rⱼ‖².
-    fn residuals(&mut self, theta: &[f64], data: &Dataset, j: usize, weight: f64) -> f64 {
-        self.forward(theta, data.point(j));
+    #[inline(always)]
+    fn residuals<I: Isa>(&mut self, theta: &[f64], data: &Dataset, j: usize, weight: f64) -> f64 {
+        self.forward::<I>(theta, data.point(j));
         let outputs = self.outputs();
         let mut sum = 0.0;
         for (o, &y) in outputs.zip(data.target(j)) {
@@ -330,6 +345,7 @@ impl Mlp {
 
     /// After `tangent_forward` (and `second_tangent_forward`): the outputs' R{∂ℓ/∂f} =
     /// `weight`·R{f} and R²{∂ℓ/∂f} = `weight`·R²{f}.
+    #[inline(always)]
     fn seed_tangent_adjoint(&mut self, weight: f64) {
         let outputs = self.outputs();
         let work = &mut self.work;
@@ -340,7 +356,8 @@ impl Mlp {
     }
 
     /// Evaluates f(x), storing z, a, σ'(z) and σ''(z) of every unit.
-    fn forward(&mut self, theta: &[f64], x: &[f64]) {
+    #[inline(always)]
+    fn forward<I: Isa>(&mut self, theta: &[f64], x: &[f64]) {
         let Self { layers, work, .. } = self;
         work.value[..x.len()].copy_from_slice(x);
         for layer in layers.iter() {
@@ -349,17 +366,18 @@ impl Mlp {
             let (weights, biases) = (layer.weights(theta), layer.biases(theta));
             let output = &mut above[..layer.fan_out];
             for ((z, row), &b) in output.iter_mut().zip(weights.chunks_exact(layer.fan_in)).zip(biases) {
-                *z = b + dot(row, input);
+                *z = b + I::dot(row, input);
             }
             let units = layer.outputs..layer.outputs + layer.fan_out;
             work.pre[units.clone()].copy_from_slice(output);
-            layer.activation.apply(output, &mut work.slope[units.clone()], &mut work.curvature[units]);
+            layer.activation.apply::<I>(output, &mut work.slope[units.clone()], &mut work.curvature[units]);
         }
     }
 
     /// After `forward`: R{z} = V a_in + W R{a_in} + c and R{a} = σ'(z)R{z} along the direction
     /// v = (V, c) of every layer.
-    fn tangent_forward(&mut self, theta: &[f64], v: &[f64]) {
+    #[inline(always)]
+    fn tangent_forward<I: Isa>(&mut self, theta: &[f64], v: &[f64]) {
         let Self { layers, work, .. } = self;
         for layer in layers.iter() {
             let input = &work.value[layer.inputs..layer.outputs];
@@ -369,7 +387,7 @@ impl Mlp {
             let rows = layer.weights(theta).chunks_exact(layer.fan_in).zip(v_weights.chunks_exact(layer.fan_in));
             for (o, (row, v_row)) in rows.enumerate() {
                 let unit = layer.outputs + o;
-                let tangent_pre = v_biases[o] + dot(v_row, input) + dot(row, input_tangent);
+                let tangent_pre = v_biases[o] + I::dot(v_row, input) + I::dot(row, input_tangent);
                 work.tangent_pre[unit] = tangent_pre;
                 above[o] = work.slope[unit] * tangent_pre;
             }
@@ -378,7 +396,8 @@ impl Mlp {
 
     /// After `tangent_forward` along u = (U, c): R²{z} = 2U R{a_in} + W R²{a_in} (θ + εu is
     /// linear in ε) and R²{a} = σ''(z)R{z}² + σ'(z)R²{z}. The inputs have R{x} = R²{x} = 0.
-    fn second_tangent_forward(&mut self, theta: &[f64], u: &[f64]) {
+    #[inline(always)]
+    fn second_tangent_forward<I: Isa>(&mut self, theta: &[f64], u: &[f64]) {
         let Self { layers, work, .. } = self;
         for layer in layers.iter() {
             let input_tangent = &work.tangent[layer.inputs..layer.outputs];
@@ -387,7 +406,7 @@ impl Mlp {
             let rows = layer.weights(theta).chunks_exact(layer.fan_in).zip(layer.weights(u).chunks_exact(layer.fan_in));
             for (o, (row, u_row)) in rows.enumerate() {
                 let unit = layer.outputs + o;
-                let second_pre = 2.0 * dot(u_row, input_tangent) + dot(row, input_second);
+                let second_pre = 2.0 * I::dot(u_row, input_tangent) + I::dot(row, input_second);
                 work.second_pre[unit] = second_pre;
                 let tangent_pre = work.tangent_pre[unit];
                 above[o] = work.curvature[unit] * tangent_pre * tangent_pre + work.slope[unit] * second_pre;
@@ -396,6 +415,7 @@ impl Mlp {
     }
 
     /// After `residuals`: backpropagates the outputs' adjoints and adds ∇θℓ to `grad`.
+    #[inline(always)]
     fn backward_gradient(&mut self, theta: &[f64], grad: &mut [f64]) {
         let Self { layers, work, .. } = self;
         for layer in layers.iter().rev() {
@@ -430,6 +450,7 @@ impl Mlp {
     /// outputs' ∂ℓ/∂f with their derivatives R{∂ℓ/∂f} along v, and adds R{∇θℓ} = ∇²ℓ v to
     /// `out`. Per layer, with g = ∂ℓ/∂a: δ = σ'g, R{δ} = σ''R{z}g + σ'R{g}; the rows of W get
     /// R{δ}a_inᵀ + δR{a_in}ᵀ; and the inputs get g_in = Wᵀδ, R{g_in} = Vᵀδ + WᵀR{δ}.
+    #[inline(always)]
     fn backward_hessian(&mut self, theta: &[f64], v: &[f64], out: &mut [f64]) {
         let Self { layers, work, .. } = self;
         for layer in layers.iter().rev() {
@@ -479,6 +500,7 @@ impl Mlp {
     /// Per unit, δ = σ'g, R{δ} = σ''R{z}g + σ'R{g} and
     /// R²{δ} = σ'''R{z}²g + σ''R²{z}g + 2σ''R{z}R{g} + σ'R²{g}; the rows of W get
     /// R²{δ}a_inᵀ + 2R{δ}R{a_in}ᵀ + δR²{a_in}ᵀ; and R²{g_in} = 2UᵀR{δ} + WᵀR²{δ}.
+    #[inline(always)]
     fn backward_third(&mut self, theta: &[f64], u: &[f64], out: &mut [f64]) {
         let Self { layers, work, .. } = self;
         for layer in layers.iter().rev() {
@@ -536,10 +558,19 @@ impl Mlp {
 }
 
 /// Calls `visit` with every sample of `batch`, or with every sample of `data` when None.
+#[inline(always)]
 fn for_each_sample(data: &Dataset, batch: Option<&[usize]>, mut visit: impl FnMut(usize)) {
     match batch {
-        Some(batch) => batch.iter().for_each(|&j| visit(j)),
-        None => (0..data.len()).for_each(visit),
+        Some(batch) => {
+            for &j in batch {
+                visit(j);
+            }
+        }
+        None => {
+            for j in 0..data.len() {
+                visit(j);
+            }
+        }
     }
 }
 

@@ -11,7 +11,7 @@
 use nalgebra::DMatrix;
 
 use super::activation::Activation;
-use super::kernels::dot;
+use super::kernels::{Baseline, Isa};
 
 /// The architecture: k hidden neurons and the activation. Parameters live apart, in a θ slice.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -167,7 +167,7 @@ impl Regression {
         for (&x, &y) in self.data.x.iter().zip(&self.data.y) {
             self.net.param_gradient(theta, x, scratch);
             let r = self.net.eval(theta, x) - y;
-            let proj = inv_n * dot(scratch, v);
+            let proj = inv_n * Baseline::dot(scratch, v);
             for (o, g) in out.iter_mut().zip(scratch.iter()) {
                 *o += proj * g;
             }

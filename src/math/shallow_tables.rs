@@ -17,14 +17,14 @@
 //! reference it is tested against.
 
 use super::activation::{self, Activation};
-use super::kernels::{dot, groups, groups_mut, mul_add, padded, AlignedVec, Lanes, LANES};
+use super::kernels::{groups, groups_mut, padded, with_isa, AlignedVec, Isa, Lanes, LANES};
 use super::network::{Data, ShallowNet};
 use super::special::tanh_with_derivatives;
 
 /// σ, σ', σ'' of an activation, as a type so that each activation gets its own compiled
 /// (branch-free, vectorized) loops.
 trait Sigma {
-    fn eval(z: f64) -> (f64, f64, f64);
+    fn eval<I: Isa>(z: f64) -> (f64, f64, f64);
 }
 
 struct TanhSigma;
@@ -35,34 +35,34 @@ struct GeluSigma;
 
 impl Sigma for TanhSigma {
     #[inline(always)]
-    fn eval(z: f64) -> (f64, f64, f64) {
-        tanh_with_derivatives(z)
+    fn eval<I: Isa>(z: f64) -> (f64, f64, f64) {
+        tanh_with_derivatives::<I>(z)
     }
 }
 
 impl Sigma for ReluSigma {
     #[inline(always)]
-    fn eval(z: f64) -> (f64, f64, f64) {
+    fn eval<I: Isa>(z: f64) -> (f64, f64, f64) {
         activation::relu(z)
     }
 }
 
 impl Sigma for GeluSigma {
     #[inline(always)]
-    fn eval(z: f64) -> (f64, f64, f64) {
+    fn eval<I: Isa>(z: f64) -> (f64, f64, f64) {
         activation::gelu(z)
     }
 }
 impl Sigma for SoftplusSigma {
     #[inline(always)]
-    fn eval(z: f64) -> (f64, f64, f64) {
+    fn eval<I: Isa>(z: f64) -> (f64, f64, f64) {
         activation::softplus(z)
     }
 }
 
 impl Sigma for IdentitySigma {
     #[inline(always)]
-    fn eval(z: f64) -> (f64, f64, f64) {
+    fn eval<I: Isa>(z: f64) -> (f64, f64, f64) {
         (z, 1.0, 0.0)
     }
 }
@@ -182,16 +182,17 @@ impl ShallowTables {
     /// The forward pass at θ: fills the tables, writes ∇L(θ) into `grad`, and returns L(θ).
     /// With `curvature`, also sums the residual-Hessian blocks that [`Self::hessian_vec`] needs.
     pub fn evaluate(&mut self, theta: &[f64], grad: &mut [f64], curvature: bool) -> f64 {
-        match self.net.activation {
-            Activation::Tanh => self.evaluate_with::<TanhSigma>(theta, grad, curvature),
-            Activation::Relu => self.evaluate_with::<ReluSigma>(theta, grad, curvature),
-            Activation::Softplus => self.evaluate_with::<SoftplusSigma>(theta, grad, curvature),
-            Activation::Identity => self.evaluate_with::<IdentitySigma>(theta, grad, curvature),
-            Activation::Gelu => self.evaluate_with::<GeluSigma>(theta, grad, curvature),
-        }
+        with_isa!(I => match self.net.activation {
+            Activation::Tanh => self.evaluate_with::<TanhSigma, I>(theta, grad, curvature),
+            Activation::Relu => self.evaluate_with::<ReluSigma, I>(theta, grad, curvature),
+            Activation::Softplus => self.evaluate_with::<SoftplusSigma, I>(theta, grad, curvature),
+            Activation::Identity => self.evaluate_with::<IdentitySigma, I>(theta, grad, curvature),
+            Activation::Gelu => self.evaluate_with::<GeluSigma, I>(theta, grad, curvature),
+        })
     }
 
-    fn evaluate_with<S: Sigma>(&mut self, theta: &[f64], grad: &mut [f64], curvature: bool) -> f64 {
+    #[inline(always)]
+    fn evaluate_with<S: Sigma, I: Isa>(&mut self, theta: &[f64], grad: &mut [f64], curvature: bool) -> f64 {
         let (k, n, stride) = (self.net.width, self.x.len(), self.stride);
         self.weights.load(k, theta);
         let b2 = theta[3 * k];
@@ -212,7 +213,7 @@ impl ShallowTables {
         for (&xj, ((s_row, d_row), (ds_row, e_row))) in self.x.iter().zip(all_rows) {
             if curvature {
                 for i in 0..stride {
-                    let (s, ds, dds) = S::eval(mul_add(w1[i], xj, b1[i]));
+                    let (s, ds, dds) = S::eval::<I>(I::mul_add(w1[i], xj, b1[i]));
                     s_row[i] = s;
                     d_row[i] = w2[i] * ds;
                     ds_row[i] = ds;
@@ -220,7 +221,7 @@ impl ShallowTables {
                 }
             } else {
                 for i in 0..stride {
-                    let (s, ds, _) = S::eval(mul_add(w1[i], xj, b1[i]));
+                    let (s, ds, _) = S::eval::<I>(I::mul_add(w1[i], xj, b1[i]));
                     s_row[i] = s;
                     d_row[i] = w2[i] * ds;
                 }
@@ -234,20 +235,26 @@ impl ShallowTables {
             let xj = self.x[j];
             let row = j * stride..(j + 1) * stride;
             let (s_row, d_row) = (&s_all[row.clone()], &d_all[row]);
-            let r = dot(w2, s_row) + b2 - self.y[j];
+            let r = I::dot(w2, s_row) + b2 - self.y[j];
             self.residual[j] = r;
             loss += r * r;
             let rho = r * inv_n;
             self.row_weights[j] = [rho, rho * xj, rho * xj * xj];
             g_b2 += rho;
-            tables.row_groups_mut(&mut self.sigma, j).zip(groups(s_row)).for_each(|(t, s)| Lanes::load(s).store(t));
-            tables.row_groups_mut(&mut self.d_out, j).zip(groups(d_row)).for_each(|(t, d)| Lanes::load(d).store(t));
+            tables
+                .row_groups_mut(&mut self.sigma, j)
+                .zip(groups(s_row))
+                .for_each(|(t, s)| Lanes::<I>::load(s).store(t));
+            tables
+                .row_groups_mut(&mut self.d_out, j)
+                .zip(groups(d_row))
+                .for_each(|(t, d)| Lanes::<I>::load(d).store(t));
         }
         let mut gradient = self.gradient.parts_mut();
         if curvature {
-            sum_rows::<true>(&self.row_weights, rows, stride, &mut gradient, &mut blocks);
+            sum_rows::<true, I>(&self.row_weights, rows, stride, &mut gradient, &mut blocks);
         } else {
-            sum_rows::<false>(&self.row_weights, rows, stride, &mut gradient, &mut blocks);
+            sum_rows::<false, I>(&self.row_weights, rows, stride, &mut gradient, &mut blocks);
         }
         self.gradient.store(k, grad);
         grad[3 * k] = g_b2;
@@ -258,6 +265,11 @@ impl ShallowTables {
     /// the θ of the last [`Self::evaluate`] (for SGD, which evaluates the full loss and
     /// sharpness but steps along a batch).
     pub fn batch_gradient(&self, batch: &[usize], grad: &mut [f64]) {
+        with_isa!(I => self.batch_gradient_with::<I>(batch, grad))
+    }
+
+    #[inline(always)]
+    fn batch_gradient_with<I: Isa>(&self, batch: &[usize], grad: &mut [f64]) {
         let (k, stride) = (self.net.width, self.stride);
         grad.fill(0.0);
         let scale = 1.0 / batch.len() as f64;
@@ -268,7 +280,7 @@ impl ShallowTables {
         for &j in batch {
             let rho = self.residual[j] * scale;
             let row = tables.row_groups(&self.sigma, j).zip(tables.row_groups(&self.d_out, j));
-            accumulate_gradient(rho, self.x[j], row, g_w1, g_b1, g_w2);
+            accumulate_gradient::<I>(rho, self.x[j], row, g_w1, g_b1, g_w2);
             g_b2[0] += rho;
         }
     }
@@ -284,13 +296,18 @@ impl ShallowTables {
     /// whole groups) goes through zero-padded copies on the stack, which costs less than
     /// padded copies of the whole vectors.
     pub fn hessian_vec(&mut self, v: &[f64], out: &mut [f64]) {
+        with_isa!(I => self.hessian_vec_with::<I>(v, out))
+    }
+
+    #[inline(always)]
+    fn hessian_vec_with<I: Isa>(&self, v: &[f64], out: &mut [f64]) {
         let (k, stride) = (self.net.width, self.stride);
         let full = k / LANES * LANES;
         let sweep = Sweep { x: &self.x, sigma: &self.sigma, d: &self.d_out, blocks: self.blocks.parts(), stride };
         let vs: [&[f64]; 3] = std::array::from_fn(|i| &v[i * k..(i + 1) * k]);
         let v_tail = (full < k).then(|| {
             vs.map(|part| {
-                Lanes::load(&std::array::from_fn::<f64, LANES, _>(|l| part.get(full + l).copied().unwrap_or(0.0)))
+                Lanes::<I>::load(&std::array::from_fn::<f64, LANES, _>(|l| part.get(full + l).copied().unwrap_or(0.0)))
             })
         });
         let (o_w1, rest) = out.split_at_mut(k);
@@ -324,11 +341,12 @@ impl Sweep<'_> {
     /// entry; returns the product's b2 entry. `vs` and `outs` are the blocks' whole groups,
     /// `v_tail` and `out_tail` their last, partly used groups (none when the width fills whole
     /// groups).
-    fn product(
+    #[inline(always)]
+    fn product<I: Isa>(
         &self,
         v_b2: f64,
         vs: [&[f64]; 3],
-        v_tail: Option<[Lanes; 3]>,
+        v_tail: Option<[Lanes<I>; 3]>,
         outs: &mut [&mut [f64]; 3],
         out_tail: &mut [[f64; LANES]; 3],
     ) -> f64 {
@@ -376,33 +394,38 @@ impl RowBlocks {
 
 /// out ← (residual blocks)·v, neuron by neuron: over the whole groups of v and out, then their
 /// last, partly used groups (as [`Sweep::product`] passes them).
-fn apply_residual_blocks(
+#[inline(always)]
+fn apply_residual_blocks<I: Isa>(
     blocks: [&[f64]; 5],
     v: [&[f64]; 3],
-    v_tail: Option<[Lanes; 3]>,
+    v_tail: Option<[Lanes<I>; 3]>,
     out: &mut [&mut [f64]; 3],
     out_tail: &mut [[f64; LANES]; 3],
 ) {
-    let apply = |[ww, wb, bb, wa, ba]: [&[f64]; 5], [vw, vb, va]: [Lanes; 3]| {
-        let [ww, wb, bb, wa, ba] = [ww, wb, bb, wa, ba].map(Lanes::load);
-        [ww.mul_add(vw, wb.mul_add(vb, wa * va)), wb.mul_add(vw, bb.mul_add(vb, ba * va)), wa.mul_add(vw, ba * vb)]
-    };
     let [ww, wb, bb, wa, ba] = blocks.map(groups);
     let [vw, vb, va] = v.map(groups);
     let [ow, ob, oa] = out.each_mut().map(|part| groups_mut(part));
     let mut blocks = ww.zip(wb).zip(bb).zip(wa).zip(ba).map(|((((ww, wb), bb), wa), ba)| [ww, wb, bb, wa, ba]);
     // The blocks last in the zip, so that it stops before taking the tail's group from them.
     for ((((vw, vb), va), ((ow, ob), oa)), block) in vw.zip(vb).zip(va).zip(ow.zip(ob).zip(oa)).zip(blocks.by_ref()) {
-        let [w, b, a] = apply(block, [vw, vb, va].map(Lanes::load));
+        let [w, b, a] = apply_residual_block::<I>(block, [vw, vb, va].map(Lanes::load));
         w.store(ow);
         b.store(ob);
         a.store(oa);
     }
     if let (Some(v), Some(block)) = (v_tail, blocks.next()) {
-        for (product, tail) in apply(block, v).into_iter().zip(out_tail) {
+        for (product, tail) in apply_residual_block(block, v).into_iter().zip(out_tail) {
             product.store(tail);
         }
     }
+}
+
+/// One group of neurons' residual blocks times the same group of v's three neuron blocks.
+#[inline(always)]
+fn apply_residual_block<I: Isa>([ww, wb, bb, wa, ba]: [&[f64]; 5], [vw, vb, va]: [Lanes<I>; 3]) -> [Lanes<I>; 3] {
+    let (ww, wb, bb) = (Lanes::load(ww), Lanes::load(wb), Lanes::load(bb));
+    let (wa, ba) = (Lanes::load(wa), Lanes::load(ba));
+    [ww.mul_add(vw, wb.mul_add(vb, wa * va)), wb.mul_add(vw, bb.mul_add(vb, ba * va)), wa.mul_add(vw, ba * vb)]
 }
 
 /// Rows (data points) per block of the Hessian-vector product's sweep: the wider the block, the
@@ -416,67 +439,90 @@ const ROWS: usize = if LANES == 8 { 5 } else { 2 };
 /// over the three neuron blocks. Returns Σⱼ gⱼ, the rows' share of the b2 entry. v and out come
 /// as their whole groups and their last, partly used ones (as [`Sweep::product`] passes them).
 #[inline(always)]
-fn gauss_newton_block(
+fn gauss_newton_block<I: Isa>(
     x: [f64; ROWS],
     sigma: &[f64],
     d: &[f64],
     weights: [f64; ROWS],
     v_b2: f64,
-    (v, v_tail): ([&[f64]; 3], Option<[Lanes; 3]>),
+    (v, v_tail): ([&[f64]; 3], Option<[Lanes<I>; 3]>),
     (out, out_tail): (&mut [&mut [f64]; 3], &mut [[f64; LANES]; 3]),
 ) -> f64 {
     const BLOCK: usize = ROWS * LANES;
-    let lanes = |group: &[f64], r: usize| Lanes::load(&group[r * LANES..(r + 1) * LANES]);
     // (Jv)ⱼ = Σᵢ Dⱼᵢ(xⱼv_w1ᵢ + v_b1ᵢ) + σⱼᵢv_w2ᵢ + v_b2: each group of v is loaded once for the
     // whole block, into 2·ROWS independent sums.
     let xs = x.map(Lanes::splat);
-    let (mut acc_d, mut acc_s) = ([Lanes::ZERO; ROWS], [Lanes::ZERO; ROWS]);
-    let mut dot = |[vw, vb, va]: [Lanes; 3], (dc, sc): (&[f64], &[f64])| {
-        for r in 0..ROWS {
-            acc_d[r] = lanes(dc, r).mul_add(xs[r].mul_add(vw, vb), acc_d[r]);
-            acc_s[r] = lanes(sc, r).mul_add(va, acc_s[r]);
-        }
-    };
+    let mut sums = ([Lanes::ZERO; ROWS], [Lanes::ZERO; ROWS]);
     let mut tables = d.chunks_exact(BLOCK).zip(sigma.chunks_exact(BLOCK));
     let [vw, vb, va] = v.map(groups);
     for (((vw, vb), va), chunks) in vw.zip(vb).zip(va).zip(tables.by_ref()) {
-        dot([vw, vb, va].map(Lanes::load), chunks);
+        jv_group(&xs, [vw, vb, va].map(Lanes::load), chunks, &mut sums);
     }
     if let (Some(v), Some(chunks)) = (v_tail, tables.next()) {
-        dot(v, chunks);
+        jv_group(&xs, v, chunks, &mut sums);
     }
+    let (acc_d, acc_s) = sums;
     let g: [f64; ROWS] = std::array::from_fn(|r| ((acc_d[r] + acc_s[r]).sum() + v_b2) * weights[r]);
     let gs = g.map(Lanes::splat);
-    let gxs: [Lanes; ROWS] = std::array::from_fn(|r| Lanes::splat(g[r] * x[r]));
-    let add = |[ow, ob, oa]: [&mut [f64]; 3], (dc, sc): (&[f64], &[f64])| {
-        let (mut w, mut b, mut a) = (Lanes::load(ow), Lanes::load(ob), Lanes::load(oa));
-        for r in 0..ROWS {
-            let (dv, sv) = (lanes(dc, r), lanes(sc, r));
-            w = gxs[r].mul_add(dv, w);
-            b = gs[r].mul_add(dv, b);
-            a = gs[r].mul_add(sv, a);
-        }
-        w.store(ow);
-        b.store(ob);
-        a.store(oa);
-    };
+    let gxs: [Lanes<I>; ROWS] = std::array::from_fn(|r| Lanes::splat(g[r] * x[r]));
     let mut tables = d.chunks_exact(BLOCK).zip(sigma.chunks_exact(BLOCK));
     let [ow, ob, oa] = out.each_mut().map(|part| groups_mut(part));
     for (((ow, ob), oa), chunks) in ow.zip(ob).zip(oa).zip(tables.by_ref()) {
-        add([ow, ob, oa], chunks);
+        add_rows_group((&gxs, &gs), [ow, ob, oa], chunks);
     }
     if let (true, Some(chunks)) = (v_tail.is_some(), tables.next()) {
         let [ow, ob, oa] = out_tail.each_mut().map(|tail| &mut tail[..]);
-        add([ow, ob, oa], chunks);
+        add_rows_group((&gxs, &gs), [ow, ob, oa], chunks);
     }
     g.iter().sum()
+}
+
+/// Row r's lanes in one group of a block ([`RowBlocks`]).
+#[inline(always)]
+fn row_lanes<I: Isa>(group: &[f64], r: usize) -> Lanes<I> {
+    Lanes::load(&group[r * LANES..(r + 1) * LANES])
+}
+
+/// One group of the block's entries of Jv: for each row r, Dᵣ·(xᵣv_w1 + v_b1) into the first
+/// sums and σᵣ·v_w2 into the second.
+#[inline(always)]
+fn jv_group<I: Isa>(
+    xs: &[Lanes<I>; ROWS],
+    [vw, vb, va]: [Lanes<I>; 3],
+    (dc, sc): (&[f64], &[f64]),
+    (acc_d, acc_s): &mut ([Lanes<I>; ROWS], [Lanes<I>; ROWS]),
+) {
+    for r in 0..ROWS {
+        acc_d[r] = row_lanes(dc, r).mul_add(xs[r].mul_add(vw, vb), acc_d[r]);
+        acc_s[r] = row_lanes(sc, r).mul_add(va, acc_s[r]);
+    }
+}
+
+/// One group of the block's rows of J, weighted by gᵣ (and gᵣxᵣ for the w1 block), added into
+/// the product's three neuron blocks.
+#[inline(always)]
+fn add_rows_group<I: Isa>(
+    (gxs, gs): (&[Lanes<I>; ROWS], &[Lanes<I>; ROWS]),
+    [ow, ob, oa]: [&mut [f64]; 3],
+    (dc, sc): (&[f64], &[f64]),
+) {
+    let (mut w, mut b, mut a) = (Lanes::load(ow), Lanes::load(ob), Lanes::load(oa));
+    for r in 0..ROWS {
+        let (dv, sv) = (row_lanes(dc, r), row_lanes(sc, r));
+        w = gxs[r].mul_add(dv, w);
+        b = gs[r].mul_add(dv, b);
+        a = gs[r].mul_add(sv, a);
+    }
+    w.store(ow);
+    b.store(ob);
+    a.store(oa);
 }
 
 /// Adds ρ times one data point's gradient row to the three neuron blocks:
 /// g_w1 += ρx·D, g_b1 += ρ·D, g_w2 += ρ·σ (the rows of Jᵀ, weighted). The row comes as its
 /// groups of (σ, D) values, covering at least the blocks' length.
 #[inline(always)]
-fn accumulate_gradient<'a>(
+fn accumulate_gradient<'a, I: Isa>(
     rho: f64,
     x: f64,
     mut row: impl Iterator<Item = (&'a [f64], &'a [f64])>,
@@ -486,7 +532,7 @@ fn accumulate_gradient<'a>(
 ) {
     let k = g_w1.len();
     let split = k / LANES * LANES;
-    let (r, rx) = (Lanes::splat(rho), Lanes::splat(rho * x));
+    let (r, rx) = (Lanes::<I>::splat(rho), Lanes::<I>::splat(rho * x));
     let blocks = groups_mut(&mut g_w1[..split]).zip(groups_mut(&mut g_b1[..split])).zip(groups_mut(&mut g_w2[..split]));
     for (((w1, b1), w2), (sc, dc)) in blocks.zip(row.by_ref()) {
         let (sv, dv) = (Lanes::load(sc), Lanes::load(dc));
@@ -497,9 +543,9 @@ fn accumulate_gradient<'a>(
     // The part of the blocks in the row's last, partly used group.
     if let Some((sc, dc)) = row.next().filter(|_| split < k) {
         for (i, (s, d)) in (split..k).zip(sc.iter().zip(dc)) {
-            g_w1[i] = mul_add(rho * x, *d, g_w1[i]);
-            g_b1[i] = mul_add(rho, *d, g_b1[i]);
-            g_w2[i] = mul_add(rho, *s, g_w2[i]);
+            g_w1[i] = I::mul_add(rho * x, *d, g_w1[i]);
+            g_b1[i] = I::mul_add(rho, *d, g_b1[i]);
+            g_w2[i] = I::mul_add(rho, *s, g_w2[i]);
         }
     }
 }
@@ -510,7 +556,7 @@ fn accumulate_gradient<'a>(
 /// other; group by group, each sum stays in a register while it runs over the rows (in order),
 /// and is written once.
 #[inline(always)]
-fn sum_rows<const CURVATURE: bool>(
+fn sum_rows<const CURVATURE: bool, I: Isa>(
     row_weights: &[[f64; 3]],
     [s_all, d_all, ds_all, e_all]: [&[f64]; 4],
     stride: usize,
@@ -521,7 +567,7 @@ fn sum_rows<const CURVATURE: bool>(
     let rows = rows.zip(ds_all.chunks_exact(stride).zip(e_all.chunks_exact(stride))).zip(row_weights);
     for g in 0..stride / LANES {
         let at = g * LANES..(g + 1) * LANES;
-        let (mut grad, mut curv) = ([Lanes::ZERO; 3], [Lanes::ZERO; 5]);
+        let (mut grad, mut curv) = ([Lanes::<I>::ZERO; 3], [Lanes::<I>::ZERO; 5]);
         for (((s_row, d_row), (ds_row, e_row)), &[rho, rho_x, rho_xx]) in rows.clone() {
             let (r, rx) = (Lanes::splat(rho), Lanes::splat(rho_x));
             let (sv, dv) = (Lanes::load(&s_row[at.clone()]), Lanes::load(&d_row[at.clone()]));
@@ -558,9 +604,15 @@ mod tests {
     /// Sizes that leave the row blocks short and the SIMD groups partly padded (n and k not
     /// multiples of ROWS or LANES, down to one point and one neuron), and widths that fill
     /// whole groups (products in place): loss, gradient, batch gradient and Hessian-vector
-    /// products against the plain implementation.
+    /// products against the plain implementation, with the kernels of each instruction set
+    /// this processor offers.
     #[test]
     fn awkward_sizes_agree_with_the_plain_implementation() {
+        awkward_sizes_agree();
+        crate::math::kernels::on_baseline(awkward_sizes_agree);
+    }
+
+    fn awkward_sizes_agree() {
         let mut rng = seeded(3);
         for activation in Activation::ALL {
             for (n, k) in [(1, 1), (3, 5), (7, 13), (11, 9), (6, 8), (5, 16)] {

@@ -9,7 +9,7 @@
 //! tanh(a) = −e/(2 + e) (no cancellation for small a), sech²(a) = 4q/(1 + q)² (no cancellation
 //! for large a), both from the one reciprocal 1/(1 + q), and tanh'' = −2·tanh·sech².
 
-use super::kernels::mul_add;
+use super::kernels::Isa;
 
 /// ln 2 split so that k·LN2_HI is exact for the k that occur (|k| < 2¹⁰): the high part has
 /// its low 21 mantissa bits zero (the classic fdlibm constants, given by their bits).
@@ -29,7 +29,7 @@ const ROUND_MAGIC: f64 = 6_755_399_441_055_744.0;
 /// processor then overlaps enough elements to keep its arithmetic units busy, which a chain of
 /// ten multiply-adds per element does not allow.
 #[inline(always)]
-fn expm1_reduced(r: f64) -> f64 {
+fn expm1_reduced<I: Isa>(r: f64) -> f64 {
     const C: [f64; 11] = [
         1.0,
         0.5000000000000006,
@@ -43,17 +43,17 @@ fn expm1_reduced(r: f64) -> f64 {
         2.7626357241447223e-7,
         2.510520637395701e-8,
     ];
-    let (r2, pair) = (r * r, |i: usize| mul_add(C[i + 1], r, C[i]));
+    let (r2, pair) = (r * r, |i: usize| I::mul_add(C[i + 1], r, C[i]));
     let r4 = r2 * r2;
-    let quad = |i: usize| mul_add(pair(i + 2), r2, pair(i));
-    let low = mul_add(quad(4), r4, quad(0)); // degrees 0–7
-    let high = mul_add(C[10], r2, pair(8)); // degrees 8–10, over r⁸
-    mul_add(high, r4 * r4, low) * r
+    let quad = |i: usize| I::mul_add(pair(i + 2), r2, pair(i));
+    let low = I::mul_add(quad(4), r4, quad(0)); // degrees 0–7
+    let high = I::mul_add(C[10], r2, pair(8)); // degrees 8–10, over r⁸
+    I::mul_add(high, r4 * r4, low) * r
 }
 
 /// tanh(z), tanh'(z) = 1 − tanh², tanh''(z) = −2 tanh · tanh'.
 #[inline(always)]
-pub fn tanh_with_derivatives(z: f64) -> (f64, f64, f64) {
+pub fn tanh_with_derivatives<I: Isa>(z: f64) -> (f64, f64, f64) {
     // A comparison rather than f64::min, which WebAssembly has no instruction for (it becomes
     // a call per element); NaN stays NaN.
     let a = z.abs();
@@ -61,40 +61,41 @@ pub fn tanh_with_derivatives(z: f64) -> (f64, f64, f64) {
     let u = -2.0 * a;
     // k = round(u / ln2), as a double and as the exponent of 2^k.
     // (Multiply-adds are fused where the target has FMA: fewer operations, and no less exact.)
-    let shifted = mul_add(u, std::f64::consts::LOG2_E, ROUND_MAGIC);
+    let shifted = I::mul_add(u, std::f64::consts::LOG2_E, ROUND_MAGIC);
     let k = shifted - ROUND_MAGIC;
-    let r = mul_add(-k, LN2_LO, mul_add(-k, LN2_HI, u));
+    let r = I::mul_add(-k, LN2_LO, I::mul_add(-k, LN2_HI, u));
     let k_int = (shifted.to_bits() as i64).wrapping_sub(ROUND_MAGIC.to_bits() as i64);
     let two_k = f64::from_bits(((k_int + 1023) as u64) << 52);
-    let m = expm1_reduced(r);
+    let m = expm1_reduced::<I>(r);
     // e = e^u − 1 and q = e^u; 2 + e = 1 + q, so one division serves both quotients.
-    let e = mul_add(two_k, m, two_k - 1.0);
-    let q = mul_add(two_k, m, two_k);
+    let e = I::mul_add(two_k, m, two_k - 1.0);
+    let q = I::mul_add(two_k, m, two_k);
     let inv = 1.0 / (1.0 + q);
     let t = (-e * inv).copysign(z);
     let d = 4.0 * q * inv * inv;
     (t, d, -2.0 * t * d)
 }
 
-/// tanh(z) and tanh'(z) only.
-#[inline(always)]
-pub fn tanh_with_derivative(z: f64) -> (f64, f64) {
-    let (t, d, _) = tanh_with_derivatives(z);
-    (t, d)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::math::kernels::{on_baseline, with_isa};
 
     /// Against the library tanh on a dense grid and at the edges: ≤ 4 ulps relative for tanh
     /// and sech², including tiny and large arguments.
     #[test]
     fn matches_the_library_to_a_few_ulps() {
+        let check = || with_isa!(I => matches_the_library_on::<I>());
+        check();
+        on_baseline(check);
+    }
+
+    #[inline(always)]
+    fn matches_the_library_on<I: Isa>() {
         let mut z = -400.0;
         while z <= 400.0 {
             for zz in [z, z * 1e-7, z * 1e-300] {
-                let (t, d, dd) = tanh_with_derivatives(zz);
+                let (t, d, dd) = tanh_with_derivatives::<I>(zz);
                 let exact = zz.tanh();
                 assert!(
                     (t - exact).abs() <= 4.0 * f64::EPSILON * exact.abs().max(f64::MIN_POSITIVE),
@@ -108,9 +109,9 @@ mod tests {
             }
             z += 0.003_7;
         }
-        assert_eq!(tanh_with_derivatives(0.0), (0.0, 1.0, -0.0));
-        assert_eq!(tanh_with_derivatives(1e3).0, 1.0);
-        assert_eq!(tanh_with_derivatives(-1e3).0, -1.0);
-        assert!(tanh_with_derivatives(f64::INFINITY).0 == 1.0);
+        assert_eq!(tanh_with_derivatives::<I>(0.0), (0.0, 1.0, -0.0));
+        assert_eq!(tanh_with_derivatives::<I>(1e3).0, 1.0);
+        assert_eq!(tanh_with_derivatives::<I>(-1e3).0, -1.0);
+        assert!(tanh_with_derivatives::<I>(f64::INFINITY).0 == 1.0);
     }
 }

@@ -7,6 +7,11 @@
 //! setting is fixed, never the test. Reading this file tells which sentences of the page are
 //! backed by a test; sentences that state a theorem are backed by the property tests of their
 //! own topic files instead.
+//!
+//! The figures run here on the build's own instruction set (`on_baseline`), whatever the
+//! processor offers at run time: the page's wasm has no fused multiply-add, and its different
+//! rounding moves a step count or a crossing of a run at the edge of stability (the command
+//! line computes its figure files the same way).
 
 // ============================================================================================
 // Part I: interpolation, rescaling and the quadratics
@@ -19,6 +24,7 @@ mod part_one {
     use sgd_stability::figures::rescaling::Rescaling;
     use sgd_stability::figures::{Figure, Table};
     use sgd_stability::kit::params::{Input, ParamValues};
+    use sgd_stability::math::kernels::on_baseline;
 
     /// Figure `F` at its defaults changed by `settings` (as a step's `data-settings` gives
     /// them), with all its work done.
@@ -26,9 +32,11 @@ mod part_one {
         let params = ParamValues::defaults(F::PARAMS)
             .with_changes::<F>(settings.iter().map(|&(k, v)| (k, Input::Text(v))))
             .expect("the setting is valid");
-        let mut figure = F::new(params);
-        figure.finish();
-        figure
+        on_baseline(|| {
+            let mut figure = F::new(params);
+            figure.finish();
+            figure
+        })
     }
 
     pub fn table<'a>(tables: &'a [Table], name: &str) -> &'a Table {
@@ -206,6 +214,7 @@ mod linear_stability_claims {
     use sgd_stability::figures::shared::linear_dynamics::{Dynamics, Start};
     use sgd_stability::figures::{Figure, Table, Tone};
     use sgd_stability::kit::params::ParamValues;
+    use sgd_stability::math::kernels::on_baseline;
 
     /// `F` at its defaults with `values` on top, run to the end.
     fn finished<F: Figure>(values: &[(&str, f64)]) -> F {
@@ -214,9 +223,11 @@ mod linear_stability_claims {
             params.set(key, *value).unwrap();
         }
         F::validate(&params).unwrap();
-        let mut figure = F::new(params);
-        figure.finish();
-        figure
+        on_baseline(|| {
+            let mut figure = F::new(params);
+            figure.finish();
+            figure
+        })
     }
 
     /// The values of a preset of `linear-stability`, by its label.
@@ -232,7 +243,7 @@ mod linear_stability_claims {
         }
         let problem = linear_stability::Settings::read(&params).problem();
         let mut d = Dynamics::new(&problem, Start::TopEigenvector).unwrap();
-        d.advance(usize::MAX / 4);
+        on_baseline(|| d.advance(usize::MAX / 4));
         d
     }
 
@@ -375,7 +386,7 @@ mod linear_stability_claims {
             let mut params = ParamValues::defaults(ProofMeanDynamics::PARAMS);
             params.set("line", line as f64).unwrap();
             let mut figure = ProofMeanDynamics::new(params);
-            figure.step(12);
+            on_baseline(|| figure.step(12));
             let tables = figure.tables();
             let t = column(&tables, "mean-dynamics", "t");
             assert_eq!(t.last(), Some(&12.0), "line {line}: paused at t = 12");
@@ -469,6 +480,7 @@ mod edge_of_stability {
     use sgd_stability::figures::sharpness_vs_lr::SharpnessVsLr;
     use sgd_stability::figures::{Figure, Tone};
     use sgd_stability::kit::params::ParamValues;
+    use sgd_stability::math::kernels::on_baseline;
 
     /// One recorded step of an edge-of-stability run.
     #[derive(Clone, Copy, Debug)]
@@ -781,7 +793,7 @@ mod edge_of_stability {
             params.set_text(key, text).unwrap();
         }
         let mut figure = SharpnessVsLr::new(params);
-        figure.finish();
+        on_baseline(|| figure.finish());
         let table = &figure.tables()[0];
         let column = |name: &str| table.columns.iter().position(|c| *c == name).unwrap();
         let (eta, outcome, sharpness, bound) =
@@ -906,7 +918,7 @@ mod edge_of_stability {
         let mut params = ParamValues::defaults(SharpnessVsLr::PARAMS);
         params.set_text("lemma4", "hidden").unwrap();
         let mut figure = SharpnessVsLr::new(params);
-        figure.step(sweep_step.at.unwrap());
+        on_baseline(|| figure.step(sweep_step.at.unwrap()));
         assert!(figure.verdict().text.starts_with("30 runs:"), "{}", figure.verdict().text);
         assert!(figure.readouts().iter().all(|(label, _)| !label.contains("Lemma 4")));
     }
@@ -1070,6 +1082,7 @@ mod function_space_and_lemma4 {
     use sgd_stability::figures::proof_lemma4::ProofLemma4;
     use sgd_stability::figures::{Figure, Table};
     use sgd_stability::kit::params::ParamValues;
+    use sgd_stability::math::kernels::on_baseline;
 
     fn finished<F: Figure>(preset: Option<&str>, settings: &[(&str, f64)]) -> F {
         let mut p = ParamValues::defaults(F::PARAMS);
@@ -1083,9 +1096,11 @@ mod function_space_and_lemma4 {
             p.set(key, value).unwrap();
         }
         F::validate(&p).expect("the setting is valid");
-        let mut fig = F::new(p);
-        fig.finish();
-        fig
+        on_baseline(|| {
+            let mut fig = F::new(p);
+            fig.finish();
+            fig
+        })
     }
 
     fn table<F: Figure>(fig: &F, name: &str) -> Table {

@@ -8,6 +8,7 @@ use std::sync::{Arc, Mutex, MutexGuard, OnceLock};
 
 use sgd_stability::figures::Figure;
 use sgd_stability::kit::params::{Input, ParamValues};
+use sgd_stability::math::kernels::on_baseline;
 
 type Slot = Arc<Mutex<Option<Box<dyn Any + Send>>>>;
 
@@ -33,14 +34,17 @@ pub fn settings<F: Figure>(preset: Option<&str>) -> ParamValues {
 }
 
 /// Calls `look` with `F` finished at the preset `label` (at its defaults when None). The first
-/// test to ask runs the figure; the others wait for it and look at the same run.
+/// test to ask runs the figure, on the build's own instruction set as the page's claims are
+/// checked (see claims.rs); the others wait for it and look at the same run.
 pub fn look<F: Figure + 'static, R>(preset: Option<&str>, look: impl FnOnce(&F) -> R) -> R {
     let slot = slot(format!("{}/{}", F::ID, preset.unwrap_or("defaults")));
     let mut held = lock(&slot);
     let figure = held.get_or_insert_with(|| {
-        let mut figure = F::new(settings::<F>(preset));
-        figure.finish();
-        Box::new(figure)
+        on_baseline(|| {
+            let mut figure = F::new(settings::<F>(preset));
+            figure.finish();
+            Box::new(figure)
+        })
     });
     look(figure.downcast_ref::<F>().expect("a slot holds the figure its key names"))
 }

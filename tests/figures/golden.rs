@@ -10,6 +10,7 @@
 use std::path::PathBuf;
 
 use sgd_stability::figures::{self, Figure, FigureVisitor, ALL_IDS};
+use sgd_stability::math::kernels::on_baseline;
 
 /// Where a table's pinned CSV lives.
 fn golden_path(id: &str, table: &str) -> PathBuf {
@@ -22,9 +23,13 @@ struct FinishedTables;
 impl FigureVisitor for FinishedTables {
     type Output = Vec<(&'static str, String)>;
     fn visit<F: Figure + 'static>(self) -> Self::Output {
-        let mut figure = F::with_defaults();
-        figure.finish();
-        figure.tables().iter().map(|t| (t.name, t.to_csv())).collect()
+        // On the build's own instruction set, whatever the processor offers at run time: the
+        // same arithmetic, so the same bytes, on every machine.
+        on_baseline(|| {
+            let mut figure = F::with_defaults();
+            figure.finish();
+            figure.tables().iter().map(|t| (t.name, t.to_csv())).collect()
+        })
     }
 }
 

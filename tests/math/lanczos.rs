@@ -8,7 +8,7 @@
 use nalgebra::{DMatrix, DVector};
 use sgd_stability::math::activation::Activation;
 use sgd_stability::math::dense::{matrix_of, SymmetricEigen};
-use sgd_stability::math::kernels::dot;
+use sgd_stability::math::kernels::{Baseline, Isa};
 use sgd_stability::math::lanczos::{Lanczos, Ritz};
 use sgd_stability::math::network::{Data, Regression, ShallowNet};
 use sgd_stability::math::rng::{normal, seeded, uniform, Rng};
@@ -18,7 +18,7 @@ fn random_vec(rng: &mut Rng, len: usize) -> Vec<f64> {
 }
 
 fn norm(v: &[f64]) -> f64 {
-    dot(v, v).sqrt()
+    Baseline::dot(v, v).sqrt()
 }
 
 /// A random network problem with its θ: inputs on [−2, 2], random targets.

@@ -9,7 +9,7 @@
 use nalgebra::{DMatrix, DVector};
 use sgd_stability::math::activation::Activation;
 use sgd_stability::math::dense::matrix_of;
-use sgd_stability::math::kernels::dot;
+use sgd_stability::math::kernels::{Baseline, Isa};
 use sgd_stability::math::network::{Data, Regression, ShallowNet};
 use sgd_stability::math::rng::{normal, seeded, uniform, Rng};
 
@@ -65,7 +65,7 @@ fn cases() -> Vec<(Activation, Case)> {
 }
 
 fn norm(v: &[f64]) -> f64 {
-    dot(v, v).sqrt()
+    Baseline::dot(v, v).sqrt()
 }
 
 fn diff_norm(a: &[f64], b: &[f64]) -> f64 {
@@ -198,7 +198,7 @@ fn hessian_is_symmetric() {
         let (mut hu, mut hv, mut scratch) = (vec![0.0; p], vec![0.0; p], vec![0.0; p]);
         case.problem.hessian_vec(&case.theta, &u, &mut hu, &mut scratch);
         case.problem.hessian_vec(&case.theta, &v, &mut hv, &mut scratch);
-        let (a, b) = (dot(&u, &hv), dot(&v, &hu));
+        let (a, b) = (Baseline::dot(&u, &hv), Baseline::dot(&v, &hu));
         assert!((a - b).abs() <= 1e-12 * (norm(&u) * norm(&hv)).max(1e-300));
     }
 }

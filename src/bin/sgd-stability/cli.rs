@@ -15,6 +15,7 @@ use sgd_stability::math::central_flow::compare_with_gd;
 use sgd_stability::math::datasets::Dataset;
 use sgd_stability::math::eos1::{eos1, time_eos1, EOS1_ETA, EOS1_STEPS, EOS1_WIDTH};
 use sgd_stability::math::eos3::time_eos3;
+use sgd_stability::math::kernels::{isa_in_use, on_baseline};
 use sgd_stability::math::mlp::{Architecture, Mlp};
 use sgd_stability::math::trainer::Schedule;
 use sgd_stability::page::run_file::RunFile;
@@ -42,10 +43,13 @@ pub fn main() -> ExitCode {
             Ok(())
         }
         Some("bench") => bench(&args[1..]),
-        Some(id) => match figures::visit(id, Export { args: &args[1..] }) {
+        // A figure's files are computed on the build's own instruction set, as the page's claims
+        // about its figures are checked (tests/figures/claims.rs): no fused multiply-adds, whose
+        // different rounding can move a step count of a run at the edge of stability.
+        Some(id) => on_baseline(|| match figures::visit(id, Export { args: &args[1..] }) {
             Some(r) => r,
             None => Err(format!("unknown figure \u{201c}{id}\u{201d}; the figures are: {}", ALL_IDS.join(", "))),
-        },
+        }),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
@@ -251,6 +255,7 @@ fn bench(args: &[String]) -> Result<(), String> {
     };
     let clock = Instant::now();
     let now = || clock.elapsed().as_secs_f64() * 1000.0;
+    println!("Kernels: {}", isa_in_use());
     let t = time_eos1(&now);
     println!("EOS-1 (tanh, width 100, n = 20, 2,000 steps), native:");
     println!("  {:<52} {:>10.0}", "GD + 20-iteration Lanczos sharpness, steps/s", t.sharpness_steps_per_s);
@@ -258,6 +263,11 @@ fn bench(args: &[String]) -> Result<(), String> {
     println!("  {:<52} {:>10.2}", "  Hessian-vector products per step, warm-started", t.adaptive_products_per_step);
     println!("  {:<52} {:>10.0}", "plain GD, steps/s", t.gd_steps_per_s);
     println!("  sharpness at step 0: {:.15}, at step 2000: {:.15}", t.sharpness_step_0, t.sharpness_step_2000);
+    let baseline = on_baseline(|| time_eos1(&now));
+    println!("EOS-1 on the build's own instruction set only ({}), native:", on_baseline(isa_in_use));
+    println!("  {:<52} {:>10.0}", "GD + 20-iteration Lanczos sharpness, steps/s", baseline.sharpness_steps_per_s);
+    println!("  {:<52} {:>10.0}", "GD + warm-started sharpness (1e-10), steps/s", baseline.adaptive_steps_per_s);
+    println!("  {:<52} {:>10.0}", "plain GD, steps/s", baseline.gd_steps_per_s);
     let flow = time_flow(&now)?;
     println!("The central flow beside GD on EOS-1 (4 flow steps per GD step), native:");
     println!("  {:<52} {:>10.4}", "GD's mean loss over the edge phase", flow.mean_gd_loss);
@@ -273,6 +283,8 @@ fn bench(args: &[String]) -> Result<(), String> {
     println!("  {:<52} {:>10.2}", "central flow at the edge (2 flow steps), steps/s", e3.flow_steps_per_s);
     println!("  {:<52} {:>10.2}", "  eigenvalues held at 2/\u{3b7}, mean", e3.flow_edge_eigenvalues);
     println!("  {:<52} {:>10.0}", "Hessian-vector products, per s", e3.hessian_vec_per_s);
+    println!("  {:<52} {:>10.2}", "  their arithmetic, GFLOP/s", e3.hessian_vec_gflops);
+    println!("  {:<52} {:>10.2}", "  the kernels' multiply-adds in registers, GFLOP/s", e3.peak_gflops);
     println!("  sharpness at step 0: {:.12}", e3.sharpness_step_0);
     let sweep = time_sweep(&now);
     println!("The sharpness-vs-lr figure's sweep at its defaults ({} runs), native:", sweep.runs);
@@ -284,6 +296,11 @@ fn bench(args: &[String]) -> Result<(), String> {
     }
     let mut json = serde_json::to_value(&t).map_err(|e| e.to_string())?;
     if let Some(fields) = json.as_object_mut() {
+        fields.insert("isa".into(), isa_in_use().into());
+        fields.insert("baseline_isa".into(), on_baseline(isa_in_use).into());
+        fields.insert("baseline_sharpness_steps_per_s".into(), baseline.sharpness_steps_per_s.into());
+        fields.insert("baseline_adaptive_steps_per_s".into(), baseline.adaptive_steps_per_s.into());
+        fields.insert("baseline_gd_steps_per_s".into(), baseline.gd_steps_per_s.into());
         fields.insert("flow_mean_gd_loss".into(), flow.mean_gd_loss.into());
         fields.insert("flow_mean_predicted_loss".into(), flow.mean_predicted.into());
         fields.insert("flow_error".into(), flow.error.into());

@@ -322,9 +322,11 @@ impl Figure for FunctionSpace {
     /// as stepping alone leaves it.
     #[cfg(not(target_arch = "wasm32"))]
     fn finish(&mut self) {
+        use crate::math::kernels::IsaChoice;
         use rayon::prelude::*;
+        let isa = IsaChoice::here();
         self.runs[self.current..].par_iter_mut().for_each(|run| {
-            run.run.advance(usize::MAX);
+            isa.run(|| run.run.advance(usize::MAX));
         });
         while self.step(usize::MAX / 2) == Activity::Running {}
     }

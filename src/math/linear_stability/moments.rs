@@ -5,7 +5,7 @@
 use nalgebra::{DMatrix, DVector};
 
 use super::{MeanSquareOperator, SymmetricCoords, DIVERGENCE_GROWTH};
-use crate::math::kernels::dot;
+use crate::math::kernels::{Baseline, Isa};
 use crate::math::least_squares::{batch_factor, LeastSquares};
 use crate::math::rng::{sample_without_replacement, seeded, Rng};
 
@@ -58,7 +58,7 @@ impl ExactMoments {
             for j in 0..n {
                 let x = DVector::from_column_slice(problem.sample(j));
                 let g = DVector::from_column_slice(problem.sample_gradient(j));
-                let along = dot(problem.sample(j), self.mean.as_slice());
+                let along = Baseline::dot(problem.sample(j), self.mean.as_slice());
                 source.ger(along / n as f64, &x, &g, 1.0);
                 source.ger(along / n as f64, &g, &x, 1.0);
                 source.ger(1.0 / n as f64, &g, &g, 1.0);
@@ -113,7 +113,7 @@ impl MonteCarlo {
         let batch = batch.clamp(1, n.max(1));
         let runs = runs.max(1);
         let errors: Vec<f64> = (0..runs).flat_map(|_| e0.iter().copied()).collect();
-        let start = dot(e0, e0);
+        let start = Baseline::dot(e0, e0);
         let mut mc = Self {
             eta,
             batch,
@@ -175,7 +175,7 @@ impl MonteCarlo {
                 self.direction.fill(0.0);
                 for &j in &self.picked {
                     let x = problem.sample(j);
-                    let along = dot(x, e);
+                    let along = Baseline::dot(x, e);
                     for ((dir, xi), gi) in self.direction.iter_mut().zip(x).zip(problem.sample_gradient(j)) {
                         *dir += along * xi + gi;
                     }
@@ -199,7 +199,7 @@ impl MonteCarlo {
         let mut estimate =
             MomentEstimate { mean_square_norm: 0.0, mean_norm: 0.0, median_norm: 0.0, mean: vec![0.0; self.dim] };
         for (e, norm) in self.errors.chunks_exact(self.dim).zip(&mut self.norms) {
-            let sq = dot(e, e);
+            let sq = Baseline::dot(e, e);
             *norm = sq.sqrt();
             estimate.mean_square_norm += sq / runs;
             estimate.mean_norm += *norm / runs;
