@@ -136,7 +136,7 @@ impl Lanczos {
         with_isa!(I => self.run_with::<I>(k, start, rule, apply, out))
     }
 
-    #[inline(always)]
+    #[cfg_attr(target_arch = "x86_64", inline(always))]
     fn run_with<I: Isa>(
         &mut self,
         k: usize,
@@ -227,7 +227,7 @@ impl Lanczos {
 
     /// Ritz pairs from the m × m tridiagonal matrix T built so far (its eigenpairs are already
     /// in the tri_ buffers when `pairs_ready`).
-    #[inline(always)]
+    #[cfg_attr(target_arch = "x86_64", inline(always))]
     fn write_ritz<I: Isa>(&mut self, k: usize, m: usize, pairs_ready: bool, out: &mut Ritz) -> bool {
         if !pairs_ready {
             let t = Tridiagonal { diagonal: &self.alpha[..m], off: &self.beta[..m - 1] };
@@ -297,7 +297,7 @@ fn error_bound(values: &[f64], vectors: &[f64], last_beta: f64, m: usize, i: usi
 
 /// w ← w − αq − βp, the three-term recurrence, in one sweep over w (lengths multiples of
 /// [`LANES`]).
-#[inline(always)]
+#[cfg_attr(target_arch = "x86_64", inline(always))]
 fn recurrence<I: Isa>(w: &mut [f64], alpha: f64, q: &[f64], beta: f64, p: &[f64]) {
     let (minus_alpha, minus_beta) = (Lanes::<I>::splat(-alpha), Lanes::<I>::splat(-beta));
     for ((wc, qc), pc) in groups_mut(w).zip(groups(q)).zip(groups(p)) {
@@ -308,7 +308,7 @@ fn recurrence<I: Isa>(w: &mut [f64], alpha: f64, q: &[f64], beta: f64, p: &[f64]
 
 /// A deterministic direction orthogonal to the `m` basis vectors, for going on after the Krylov
 /// space closed.
-#[inline(always)]
+#[cfg_attr(target_arch = "x86_64", inline(always))]
 fn fresh_direction<I: Isa>(basis: &[f64], dim: usize, stride: usize, m: usize, w: &mut [f64]) {
     for (i, wi) in w[..dim].iter_mut().enumerate() {
         *wi = (((i + 1) * (m + 3) * 2_654_435_761) % 1_000_003) as f64 / 1_000_003.0 - 0.5;
@@ -323,7 +323,7 @@ fn fresh_direction<I: Isa>(basis: &[f64], dim: usize, stride: usize, m: usize, w
 /// group after group. Each sweep over w subtracts one group and takes the dot products of the
 /// next ([`subtract4_dot4`]): each basis vector is read once from memory, and w once per group
 /// instead of twice.
-#[inline(always)]
+#[cfg_attr(target_arch = "x86_64", inline(always))]
 fn orthogonalize<I: Isa>(basis: &[f64], stride: usize, w: &mut [f64]) {
     let mut rows = basis.chunks_exact(stride);
     let mut pending = None;
@@ -345,7 +345,7 @@ fn orthogonalize<I: Isa>(basis: &[f64], stride: usize, w: &mut [f64]) {
 }
 
 /// out ← out + Σᵢ yᵢqᵢ over the rows of `basis`, four rows per sweep over out.
-#[inline(always)]
+#[cfg_attr(target_arch = "x86_64", inline(always))]
 fn combine<I: Isa>(basis: &[f64], stride: usize, y: &[f64], out: &mut [f64]) {
     let mut rows = basis.chunks_exact(stride);
     let mut coefficients = y.chunks_exact(4);

@@ -330,7 +330,7 @@ impl Mlp {
 
     /// Evaluates f(xⱼ), sets each output's adjoint ∂ℓ/∂fₒ to `weight`·rⱼₒ (rⱼ = f(xⱼ) − yⱼ),
     /// and returns ‖rⱼ‖².
-    #[inline(always)]
+    #[cfg_attr(target_arch = "x86_64", inline(always))]
     fn residuals<I: Isa>(&mut self, theta: &[f64], data: &Dataset, j: usize, weight: f64) -> f64 {
         self.forward::<I>(theta, data.point(j));
         let outputs = self.outputs();
@@ -345,7 +345,7 @@ impl Mlp {
 
     /// After `tangent_forward` (and `second_tangent_forward`): the outputs' R{∂ℓ/∂f} =
     /// `weight`·R{f} and R²{∂ℓ/∂f} = `weight`·R²{f}.
-    #[inline(always)]
+    #[cfg_attr(target_arch = "x86_64", inline(always))]
     fn seed_tangent_adjoint(&mut self, weight: f64) {
         let outputs = self.outputs();
         let work = &mut self.work;
@@ -356,7 +356,7 @@ impl Mlp {
     }
 
     /// Evaluates f(x), storing z, a, σ'(z) and σ''(z) of every unit.
-    #[inline(always)]
+    #[cfg_attr(target_arch = "x86_64", inline(always))]
     fn forward<I: Isa>(&mut self, theta: &[f64], x: &[f64]) {
         let Self { layers, work, .. } = self;
         work.value[..x.len()].copy_from_slice(x);
@@ -376,7 +376,7 @@ impl Mlp {
 
     /// After `forward`: R{z} = V a_in + W R{a_in} + c and R{a} = σ'(z)R{z} along the direction
     /// v = (V, c) of every layer.
-    #[inline(always)]
+    #[cfg_attr(target_arch = "x86_64", inline(always))]
     fn tangent_forward<I: Isa>(&mut self, theta: &[f64], v: &[f64]) {
         let Self { layers, work, .. } = self;
         for layer in layers.iter() {
@@ -396,7 +396,7 @@ impl Mlp {
 
     /// After `tangent_forward` along u = (U, c): R²{z} = 2U R{a_in} + W R²{a_in} (θ + εu is
     /// linear in ε) and R²{a} = σ''(z)R{z}² + σ'(z)R²{z}. The inputs have R{x} = R²{x} = 0.
-    #[inline(always)]
+    #[cfg_attr(target_arch = "x86_64", inline(always))]
     fn second_tangent_forward<I: Isa>(&mut self, theta: &[f64], u: &[f64]) {
         let Self { layers, work, .. } = self;
         for layer in layers.iter() {
@@ -415,7 +415,7 @@ impl Mlp {
     }
 
     /// After `residuals`: backpropagates the outputs' adjoints and adds ∇θℓ to `grad`.
-    #[inline(always)]
+    #[cfg_attr(target_arch = "x86_64", inline(always))]
     fn backward_gradient(&mut self, theta: &[f64], grad: &mut [f64]) {
         let Self { layers, work, .. } = self;
         for layer in layers.iter().rev() {
@@ -450,7 +450,7 @@ impl Mlp {
     /// outputs' ∂ℓ/∂f with their derivatives R{∂ℓ/∂f} along v, and adds R{∇θℓ} = ∇²ℓ v to
     /// `out`. Per layer, with g = ∂ℓ/∂a: δ = σ'g, R{δ} = σ''R{z}g + σ'R{g}; the rows of W get
     /// R{δ}a_inᵀ + δR{a_in}ᵀ; and the inputs get g_in = Wᵀδ, R{g_in} = Vᵀδ + WᵀR{δ}.
-    #[inline(always)]
+    #[cfg_attr(target_arch = "x86_64", inline(always))]
     fn backward_hessian(&mut self, theta: &[f64], v: &[f64], out: &mut [f64]) {
         let Self { layers, work, .. } = self;
         for layer in layers.iter().rev() {
@@ -500,7 +500,7 @@ impl Mlp {
     /// Per unit, δ = σ'g, R{δ} = σ''R{z}g + σ'R{g} and
     /// R²{δ} = σ'''R{z}²g + σ''R²{z}g + 2σ''R{z}R{g} + σ'R²{g}; the rows of W get
     /// R²{δ}a_inᵀ + 2R{δ}R{a_in}ᵀ + δR²{a_in}ᵀ; and R²{g_in} = 2UᵀR{δ} + WᵀR²{δ}.
-    #[inline(always)]
+    #[cfg_attr(target_arch = "x86_64", inline(always))]
     fn backward_third(&mut self, theta: &[f64], u: &[f64], out: &mut [f64]) {
         let Self { layers, work, .. } = self;
         for layer in layers.iter().rev() {
@@ -558,7 +558,7 @@ impl Mlp {
 }
 
 /// Calls `visit` with every sample of `batch`, or with every sample of `data` when None.
-#[inline(always)]
+#[cfg_attr(target_arch = "x86_64", inline(always))]
 fn for_each_sample(data: &Dataset, batch: Option<&[usize]>, mut visit: impl FnMut(usize)) {
     match batch {
         Some(batch) => {

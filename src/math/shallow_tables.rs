@@ -191,7 +191,7 @@ impl ShallowTables {
         })
     }
 
-    #[inline(always)]
+    #[cfg_attr(target_arch = "x86_64", inline(always))]
     fn evaluate_with<S: Sigma, I: Isa>(&mut self, theta: &[f64], grad: &mut [f64], curvature: bool) -> f64 {
         let (k, n, stride) = (self.net.width, self.x.len(), self.stride);
         self.weights.load(k, theta);
@@ -268,7 +268,7 @@ impl ShallowTables {
         with_isa!(I => self.batch_gradient_with::<I>(batch, grad))
     }
 
-    #[inline(always)]
+    #[cfg_attr(target_arch = "x86_64", inline(always))]
     fn batch_gradient_with<I: Isa>(&self, batch: &[usize], grad: &mut [f64]) {
         let (k, stride) = (self.net.width, self.stride);
         grad.fill(0.0);
@@ -299,7 +299,7 @@ impl ShallowTables {
         with_isa!(I => self.hessian_vec_with::<I>(v, out))
     }
 
-    #[inline(always)]
+    #[cfg_attr(target_arch = "x86_64", inline(always))]
     fn hessian_vec_with<I: Isa>(&self, v: &[f64], out: &mut [f64]) {
         let (k, stride) = (self.net.width, self.stride);
         let full = k / LANES * LANES;
@@ -341,7 +341,7 @@ impl Sweep<'_> {
     /// entry; returns the product's b2 entry. `vs` and `outs` are the blocks' whole groups,
     /// `v_tail` and `out_tail` their last, partly used groups (none when the width fills whole
     /// groups).
-    #[inline(always)]
+    #[cfg_attr(target_arch = "x86_64", inline(always))]
     fn product<I: Isa>(
         &self,
         v_b2: f64,
@@ -394,7 +394,7 @@ impl RowBlocks {
 
 /// out ← (residual blocks)·v, neuron by neuron: over the whole groups of v and out, then their
 /// last, partly used groups (as [`Sweep::product`] passes them).
-#[inline(always)]
+#[cfg_attr(target_arch = "x86_64", inline(always))]
 fn apply_residual_blocks<I: Isa>(
     blocks: [&[f64]; 5],
     v: [&[f64]; 3],
