@@ -245,6 +245,9 @@ mod avx2_fma {
     #[derive(Clone, Copy, Debug)]
     pub struct Avx2Fma;
 
+    // A group is one 256-bit register: the tables must be padded to groups of four.
+    const _: () = assert!(LANES == 4);
+
     #[derive(Clone, Copy)]
     pub struct Group(__m256d);
 

@@ -31,9 +31,13 @@ async function doneWith(page, id, prefix) {
 /** Waits until the sweep has made all its runs, or has failed; returns its verdict. */
 const sweepDone = (page) => doneWith(page, SWEEP, "30 runs");
 
-/** A figure's readouts as { label: value }. */
+/** A figure's readouts as { label: value }, found and read in one evaluation: between two, a
+ *  running figure may rewrite its list, and the terms found first would be detached. */
 async function readouts(page, id = SWEEP) {
-  return page.$$eval(`#${id} .fig-readouts dt`, (terms) => Object.fromEntries(terms.map((dt) => [dt.textContent, dt.nextElementSibling.textContent])));
+  return page.evaluate(
+    (id) => Object.fromEntries([...document.querySelectorAll(`#${id} .fig-readouts dt`)].map((dt) => [dt.textContent, dt.nextElementSibling.textContent])),
+    id,
+  );
 }
 
 /** Waits until the edge-of-stability run is done, or has failed; returns its verdict. */

@@ -652,3 +652,13 @@ fn the_instruction_sets_agree_to_rounding() {
         assert!((a - b).abs() <= 1e-10 * b.abs().max(1.0), "{name}: top eigenvalue {a} against {b}");
     }
 }
+
+/// The bench's count of a product's arithmetic: per point, 10 operations per weight of the
+/// first layer and 16 per weight below it, so 51,200 for EOS-3's 64 × 64 and 10 × 64 weights.
+#[test]
+fn a_products_arithmetic_is_counted_per_weight() {
+    let digits = Architecture { input_dim: 64, hidden: vec![64], activation: Activation::Tanh, output_dim: 10 };
+    assert_eq!(digits.hessian_vec_flops(500), 500.0 * (10.0 * 64.0 * 64.0 + 16.0 * 64.0 * 10.0));
+    let deep = Architecture { input_dim: 2, hidden: vec![3, 5], activation: Activation::Relu, output_dim: 1 };
+    assert_eq!(deep.hessian_vec_flops(1), (10 * 2 * 3 + 16 * 3 * 5 + 16 * 5) as f64);
+}
