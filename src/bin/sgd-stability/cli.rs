@@ -13,7 +13,7 @@ use sgd_stability::kit::recording::{self, RecordingBackend};
 use sgd_stability::math::activation::Activation;
 use sgd_stability::math::central_flow::compare_with_gd;
 use sgd_stability::math::datasets::Dataset;
-use sgd_stability::math::eos1::{eos1, time_eos1, EOS1_ETA, EOS1_STEPS, EOS1_WIDTH};
+use sgd_stability::math::eos1::{eos1, time_eos1, Eos1Timings, EOS1_ETA, EOS1_STEPS, EOS1_WIDTH};
 use sgd_stability::math::eos3::time_eos3;
 use sgd_stability::math::kernels::{isa_in_use, on_baseline};
 use sgd_stability::math::mlp::{Architecture, Mlp};
@@ -244,6 +244,16 @@ fn time_flow(now: &impl Fn() -> f64) -> Result<FlowTiming, String> {
     })
 }
 
+/// EOS-1's rates in its three modes, with the products per warm-started step if `products`.
+fn print_eos1_rates(t: &Eos1Timings, products: bool) {
+    println!("  {:<52} {:>10.0}", "GD + 20-iteration Lanczos sharpness, steps/s", t.sharpness_steps_per_s);
+    println!("  {:<52} {:>10.0}", "GD + warm-started sharpness (1e-10), steps/s", t.adaptive_steps_per_s);
+    if products {
+        println!("  {:<52} {:>10.2}", "  Hessian-vector products per step, warm-started", t.adaptive_products_per_step);
+    }
+    println!("  {:<52} {:>10.0}", "plain GD, steps/s", t.gd_steps_per_s);
+}
+
 /// The benchmarks, natively in this build: the lecture's network at k = 100, n = 20 (the core
 /// figures of the README) and the EOS-1 and EOS-3 reference workloads. Prints a table and
 /// writes JSON.
@@ -258,16 +268,11 @@ fn bench(args: &[String]) -> Result<(), String> {
     println!("Kernels: {}", isa_in_use());
     let t = time_eos1(&now);
     println!("EOS-1 (tanh, width 100, n = 20, 2,000 steps), native:");
-    println!("  {:<52} {:>10.0}", "GD + 20-iteration Lanczos sharpness, steps/s", t.sharpness_steps_per_s);
-    println!("  {:<52} {:>10.0}", "GD + warm-started sharpness (1e-10), steps/s", t.adaptive_steps_per_s);
-    println!("  {:<52} {:>10.2}", "  Hessian-vector products per step, warm-started", t.adaptive_products_per_step);
-    println!("  {:<52} {:>10.0}", "plain GD, steps/s", t.gd_steps_per_s);
+    print_eos1_rates(&t, true);
     println!("  sharpness at step 0: {:.15}, at step 2000: {:.15}", t.sharpness_step_0, t.sharpness_step_2000);
     let baseline = on_baseline(|| time_eos1(&now));
     println!("EOS-1 on the build's own instruction set only ({}), native:", on_baseline(isa_in_use));
-    println!("  {:<52} {:>10.0}", "GD + 20-iteration Lanczos sharpness, steps/s", baseline.sharpness_steps_per_s);
-    println!("  {:<52} {:>10.0}", "GD + warm-started sharpness (1e-10), steps/s", baseline.adaptive_steps_per_s);
-    println!("  {:<52} {:>10.0}", "plain GD, steps/s", baseline.gd_steps_per_s);
+    print_eos1_rates(&baseline, false);
     let flow = time_flow(&now)?;
     println!("The central flow beside GD on EOS-1 (4 flow steps per GD step), native:");
     println!("  {:<52} {:>10.4}", "GD's mean loss over the edge phase", flow.mean_gd_loss);
