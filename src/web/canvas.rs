@@ -1,10 +1,16 @@
 //! HiDPI canvases: the drawing buffer is the canvas's CSS size times devicePixelRatio, and
 //! plotters draws in device pixels with text and lines scaled by the same ratio, so plots are
 //! sharp on every screen.
+//!
+//! A canvas's size and place are read once a frame, before any figure changes the page
+//! ([`CanvasBox::measure`]); drawing and the reading under the pointer work from that box.
+//! Reading them again after a change would make the browser lay out the whole page in the
+//! middle of the frame, which on this long page took a few milliseconds each time.
 
 use plotters::prelude::*;
 use plotters_canvas::CanvasBackend;
-use web_sys::HtmlCanvasElement;
+use wasm_bindgen::JsCast;
+use web_sys::{CanvasRenderingContext2d, HtmlCanvasElement};
 
 use crate::figures::Figure;
 use crate::kit::plot::Theme;
@@ -15,10 +21,38 @@ pub fn pixel_ratio() -> f64 {
     super::dom::window().device_pixel_ratio().max(1.0)
 }
 
-/// Sets the canvas buffer to its CSS size × `ratio` (at least 1×1). Returns whether it changed.
-pub fn fit_buffer(canvas: &HtmlCanvasElement, ratio: f64) -> bool {
-    let width = ((canvas.client_width() as f64 * ratio).round() as u32).max(1);
-    let height = ((canvas.client_height() as f64 * ratio).round() as u32).max(1);
+/// A canvas as last measured, in CSS pixels: the size of its content and where that content's
+/// top-left corner sits in the canvas's positioned parent (inside the border).
+#[derive(Clone, Copy, Debug, Default, PartialEq)]
+pub struct CanvasBox {
+    pub width: i32,
+    pub height: i32,
+    pub left: f64,
+    pub top: f64,
+}
+
+impl CanvasBox {
+    /// Reads `canvas`'s box from the page's layout.
+    pub fn measure(canvas: &HtmlCanvasElement) -> Self {
+        Self {
+            width: canvas.client_width(),
+            height: canvas.client_height(),
+            left: (canvas.offset_left() + canvas.client_left()) as f64,
+            top: (canvas.offset_top() + canvas.client_top()) as f64,
+        }
+    }
+
+    /// Whether the canvas is displayed at all (the walkthrough hides panels and figures).
+    pub fn shown(&self) -> bool {
+        self.width > 0
+    }
+}
+
+/// Sets the buffer of `canvas`, measured as `measured`, to its CSS size × `ratio` (at least
+/// 1×1). Returns whether it changed.
+pub fn fit_buffer(canvas: &HtmlCanvasElement, measured: CanvasBox, ratio: f64) -> bool {
+    let width = ((measured.width as f64 * ratio).round() as u32).max(1);
+    let height = ((measured.height as f64 * ratio).round() as u32).max(1);
     let changed = canvas.width() != width || canvas.height() != height;
     if changed {
         canvas.set_width(width);
@@ -27,51 +61,78 @@ pub fn fit_buffer(canvas: &HtmlCanvasElement, ratio: f64) -> bool {
     changed
 }
 
-/// Draws panel `panel` of `figure` on `canvas`, sized for the screen, its text and lines `zoom`
-/// times their usual size.
+/// Draws panel `panel` of `figure` on `canvas` (measured as `measured`), sized for the screen,
+/// its text and lines `zoom` times their usual size.
 pub fn draw_panel<F: Figure>(
     figure: &F,
     panel: usize,
     canvas: &HtmlCanvasElement,
+    measured: CanvasBox,
     dark: bool,
     zoom: f64,
 ) -> Result<Drawn, String> {
     let ratio = pixel_ratio();
-    fit_buffer(canvas, ratio);
-    let backend = CanvasBackend::with_canvas_object(canvas.clone()).ok_or("the canvas has no 2-D context")?;
-    let area = RecordingBackend::new(backend).into_drawing_area();
+    fit_buffer(canvas, measured, ratio);
+    let area = recording_backend(canvas)?.into_drawing_area();
     let theme = Theme { scale: ratio * zoom, dark };
     let drawn = recording::draw_panel(figure, panel, &area, &theme).map_err(|e| e.to_string())?;
     area.present().map_err(|e| e.to_string())?;
     Ok(drawn)
 }
 
+/// The backend that draws on `canvas` and records what it drew, its texts measured off the
+/// page ([`measure_text`]).
+pub fn recording_backend(canvas: &HtmlCanvasElement) -> Result<RecordingBackend<CanvasBackend>, String> {
+    let backend = CanvasBackend::with_canvas_object(canvas.clone()).ok_or("the canvas has no 2-D context")?;
+    Ok(RecordingBackend::with_text_measure(backend, measure_text))
+}
+
+thread_local! {
+    /// A canvas that is never added to the page, for measuring texts: its context measures
+    /// without the page's layout (plotters' own measure adds an element to the page and reads
+    /// its size, which lays out the whole page, a few milliseconds each time on this page).
+    static MEASURING: Option<CanvasRenderingContext2d> = super::dom::typed::<HtmlCanvasElement>("canvas", "")
+        .ok()
+        .and_then(|canvas| canvas.get_context("2d").ok().flatten())
+        .and_then(|context| context.dyn_into().ok());
+}
+
+/// The width and height in pixels of `text` in the CSS font `font`: its advance, and the
+/// height of the font's line (ascent and descent), rounded up.
+fn measure_text(text: &str, font: &str) -> (u32, u32) {
+    let measured = MEASURING.with(|context| {
+        let context = context.as_ref()?;
+        context.set_font(font);
+        let metrics = context.measure_text(text).ok()?;
+        Some((metrics.width(), metrics.font_bounding_box_ascent() + metrics.font_bounding_box_descent()))
+    });
+    let (width, height) = measured.unwrap_or_default();
+    (width.ceil().max(0.0) as u32, height.ceil().max(0.0) as u32)
+}
+
 /// Device pixels per CSS pixel of `canvas`'s content, across.
-pub fn pixels_per_css_pixel(canvas: &HtmlCanvasElement) -> f64 {
-    buffer_scale(canvas).0
+pub fn pixels_per_css_pixel(canvas: &HtmlCanvasElement, measured: CanvasBox) -> f64 {
+    buffer_scale(canvas, measured).0
 }
 
 /// Device pixels per CSS pixel of `canvas`'s content (its buffer over its size on screen).
-fn buffer_scale(canvas: &HtmlCanvasElement) -> (f64, f64) {
-    (
-        canvas.width() as f64 / canvas.client_width().max(1) as f64,
-        canvas.height() as f64 / canvas.client_height().max(1) as f64,
-    )
+fn buffer_scale(canvas: &HtmlCanvasElement, measured: CanvasBox) -> (f64, f64) {
+    (canvas.width() as f64 / measured.width.max(1) as f64, canvas.height() as f64 / measured.height.max(1) as f64)
 }
 
 /// Device-pixel coordinates of a pointer event on `canvas` (measured from its content box,
 /// inside the border).
 pub fn event_pixels(canvas: &HtmlCanvasElement, event: &web_sys::MouseEvent) -> (f64, f64) {
     let rect = canvas.get_bounding_client_rect();
-    let (sx, sy) = buffer_scale(canvas);
+    let (sx, sy) = buffer_scale(canvas, CanvasBox::measure(canvas));
     let left = rect.left() + canvas.client_left() as f64;
     let top = rect.top() + canvas.client_top() as f64;
     ((event.client_x() as f64 - left) * sx, (event.client_y() as f64 - top) * sy)
 }
 
-/// CSS-pixel coordinates, from the top-left corner of `canvas`'s border box, of the device
-/// pixel `(x, y)` of its drawing.
-pub fn css_position(canvas: &HtmlCanvasElement, (x, y): (f64, f64)) -> (f64, f64) {
-    let (sx, sy) = buffer_scale(canvas);
-    (canvas.client_left() as f64 + x / sx, canvas.client_top() as f64 + y / sy)
+/// CSS-pixel coordinates, in the canvas's positioned parent, of the device pixel `(x, y)` of
+/// `canvas`'s drawing (measured as `measured`).
+pub fn css_position(canvas: &HtmlCanvasElement, measured: CanvasBox, (x, y): (f64, f64)) -> (f64, f64) {
+    let (sx, sy) = buffer_scale(canvas, measured);
+    (measured.left + x / sx, measured.top + y / sy)
 }

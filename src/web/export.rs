@@ -3,15 +3,14 @@
 //! JSON, saved and loaded.
 
 use plotters::prelude::*;
-use plotters_canvas::CanvasBackend;
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 use web_sys::{Blob, BlobPropertyBag, HtmlAnchorElement, HtmlCanvasElement, HtmlInputElement, Url};
 
-use super::{dom, isolation};
+use super::{canvas, dom, isolation};
 use crate::figures::Figure;
 use crate::kit::plot::Theme;
-use crate::kit::recording::{self, RecordingBackend};
+use crate::kit::recording;
 
 /// Offers `contents` as a file download named `name`.
 pub fn download_text(name: &str, mime: &str, contents: &str) -> Result<(), JsValue> {
@@ -53,8 +52,7 @@ pub fn download_png<F: Figure>(figure: &F, panels: &[HtmlCanvasElement], dark: b
     let canvas: HtmlCanvasElement = dom::typed("canvas", "")?;
     canvas.set_width(w * panels.len() as u32);
     canvas.set_height(h);
-    let backend = CanvasBackend::with_canvas_object(canvas.clone()).ok_or("no 2-D context for the export")?;
-    let area = RecordingBackend::new(backend).into_drawing_area();
+    let area = canvas::recording_backend(&canvas)?.into_drawing_area();
     let theme = Theme { scale: SCALE, dark };
     for (i, part) in area.split_evenly((1, panels.len())).iter().enumerate() {
         recording::draw_panel(figure, i, part, &theme).map_err(|e| JsValue::from_str(&e.to_string()))?;

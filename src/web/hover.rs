@@ -6,7 +6,8 @@
 use wasm_bindgen::prelude::*;
 use web_sys::{Element, HtmlCanvasElement, HtmlElement};
 
-use super::{canvas, dom};
+use super::canvas::{self, CanvasBox};
+use super::dom;
 use crate::kit::recording::Rect;
 
 /// How close, in CSS pixels, the pointer must come to a drawn point to read it.
@@ -39,16 +40,21 @@ impl Hover {
         Ok(Hover { root, across, down, label })
     }
 
-    /// Shows `text` at the device pixel `pixel` of `canvas`, with a crosshair through it across
-    /// the plotting area `plot` (device pixels; the whole canvas when None). The label sits
-    /// below and right of the point, on the other side where that leaves the canvas, and inside
-    /// the canvas in any case.
-    pub fn show(&self, canvas: &HtmlCanvasElement, text: &str, pixel: (i32, i32), plot: Option<Rect>) {
-        let offset = (canvas.offset_left() as f64, canvas.offset_top() as f64);
-        let at = |x: i32, y: i32| {
-            let (cx, cy) = canvas::css_position(canvas, (x as f64, y as f64));
-            (offset.0 + cx, offset.1 + cy)
-        };
+    /// Shows `text` at the device pixel `pixel` of `canvas` (measured as `measured`), with a
+    /// crosshair through it across the plotting area `plot` (device pixels; the whole canvas
+    /// when None). The label sits beside the point towards the canvas's middle, below and right
+    /// of it in the canvas's upper left quarter, and its size is held to the room on that side:
+    /// it stays inside the canvas without being measured, which would cost a layout of the page
+    /// on every frame of a running figure.
+    pub fn show(
+        &self,
+        canvas: &HtmlCanvasElement,
+        measured: CanvasBox,
+        text: &str,
+        pixel: (i32, i32),
+        plot: Option<Rect>,
+    ) {
+        let at = |x: i32, y: i32| canvas::css_position(canvas, measured, (x as f64, y as f64));
         let plot = plot.unwrap_or(Rect { x0: 0, y0: 0, x1: canvas.width() as i32, y1: canvas.height() as i32 });
         let (x, y) = at(pixel.0, pixel.1);
         let (left, top) = at(plot.x0, plot.y0);
@@ -58,23 +64,42 @@ impl Hover {
         if self.label.text_content().as_deref() != Some(text) {
             self.label.set_text_content(Some(text));
         }
+        let across = Side::towards_middle(x, measured.left, measured.width as f64);
+        let down = Side::towards_middle(y, measured.top, measured.height as f64);
+        place(
+            &self.label,
+            &[("left", across.edge), ("top", down.edge), ("max-width", across.room), ("max-height", down.room)],
+        );
+        let shift = |side: &Side| if side.before { "-100%" } else { "0%" };
+        let _ =
+            self.label.style().set_property("transform", &format!("translate({}, {})", shift(&across), shift(&down)));
         self.root.set_hidden(false);
-        // Measured at the left edge, where the whole width is free to it.
-        place(&self.label, &[("left", 0.0), ("top", 0.0)]);
-        let (width, height) = (self.label.offset_width() as f64, self.label.offset_height() as f64);
-        let (canvas_width, canvas_height) = (canvas.offset_width() as f64, canvas.offset_height() as f64);
-        let side = |at: f64, size: f64, start: f64, room: f64| {
-            let after = at + LABEL_GAP_CSS_PX;
-            let wanted = if after + size <= start + room { after } else { at - LABEL_GAP_CSS_PX - size };
-            wanted.min(start + room - size).max(start)
-        };
-        let left = side(x, width, offset.0, canvas_width);
-        let top = side(y, height, offset.1, canvas_height);
-        place(&self.label, &[("left", left), ("top", top)]);
     }
 
     pub fn hide(&self) {
         self.root.set_hidden(true);
+    }
+}
+
+/// Where the label goes along one axis of the canvas.
+struct Side {
+    /// The label's near edge (CSS pixels in the canvas's parent).
+    edge: f64,
+    /// The room from that edge to the canvas's side.
+    room: f64,
+    /// Whether the label lies before the point (left of it, or above it).
+    before: bool,
+}
+
+impl Side {
+    /// The side of `at` towards the middle of the span `start .. start + size`: there is at
+    /// least half the span, less the gap, of room on it.
+    fn towards_middle(at: f64, start: f64, size: f64) -> Self {
+        if at > start + size / 2.0 {
+            Self { edge: at - LABEL_GAP_CSS_PX, room: (at - LABEL_GAP_CSS_PX - start).max(0.0), before: true }
+        } else {
+            Self { edge: at + LABEL_GAP_CSS_PX, room: (start + size - at - LABEL_GAP_CSS_PX).max(0.0), before: false }
+        }
     }
 }
 

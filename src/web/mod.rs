@@ -138,6 +138,9 @@ fn run_animation(slots: Rc<[Slot]>) {
         let displayed = slots.iter().filter(|slot| slot.container.client_width() > 0).count();
         let budget = FRAME_BUDGET_MS / displayed.max(1) as f64;
         for slot in slots.iter() {
+            slot.run_mounted(|view| view.measure());
+        }
+        for slot in slots.iter() {
             slot.run(|view| view.frame(now, budget));
         }
         if let Some(line) = loading.take() {

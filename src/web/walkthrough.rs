@@ -25,10 +25,9 @@ use std::rc::Rc;
 
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
-use web_sys::{
-    Element, HtmlAnchorElement, HtmlButtonElement, HtmlCanvasElement, HtmlElement, HtmlTemplateElement, KeyboardEvent,
-};
+use web_sys::{Element, HtmlAnchorElement, HtmlButtonElement, HtmlElement, HtmlTemplateElement, KeyboardEvent};
 
+use super::canvas::CanvasBox;
 use super::dom;
 use super::url::{self, full_page_href, keep_href_current};
 use crate::page::page_mode::PageMode;
@@ -38,11 +37,12 @@ use crate::page::walkthrough::{evidence_layout, presentation_zoom, proof_line_in
 /// The body's class in the presentation layout.
 const PRESENT_CLASS: &str = "mode-present";
 
-/// How many times their usual size the plots draw their text and lines on `canvas` now.
-pub fn plot_zoom(canvas: &HtmlCanvasElement) -> f64 {
+/// How many times their usual size the plots draw their text and lines on a canvas measured
+/// as `measured` now.
+pub fn plot_zoom(measured: CanvasBox) -> f64 {
     let present = dom::document().body().is_some_and(|body| body.class_list().contains(PRESENT_CLASS));
     if present {
-        presentation_zoom(canvas.client_width() as f64, canvas.client_height() as f64)
+        presentation_zoom(measured.width as f64, measured.height as f64)
     } else {
         1.0
     }

@@ -23,9 +23,8 @@ struct TextKey {
 const MEASURED_TEXTS_KEPT: usize = 4096;
 
 thread_local! {
-    /// Texts already measured. In the browser a text is measured by laying out the whole page
-    /// around a probe element, which costs far more than drawing it, and panels draw the same
-    /// ticks, labels and legends frame after frame: each is measured once.
+    /// Texts already measured: panels draw the same ticks, labels and legends frame after
+    /// frame, and each is measured once.
     static MEASURED_TEXTS: RefCell<HashMap<TextKey, (u32, u32)>> = RefCell::new(HashMap::new());
 }
 
@@ -33,11 +32,24 @@ thread_local! {
 /// being drawn (see the module's documentation). Outside [`draw_panel`] it only passes on.
 pub struct RecordingBackend<DB> {
     inner: DB,
+    /// How texts are measured, when not by `inner`.
+    measure: Option<TextMeasure>,
 }
+
+/// Measures `text` in a CSS font (`"<style> <size>px <family>"`, as plotters' canvas backend
+/// sets it): its width and height in pixels.
+pub type TextMeasure = fn(text: &str, font: &str) -> (u32, u32);
 
 impl<DB: DrawingBackend> RecordingBackend<DB> {
     pub fn new(inner: DB) -> Self {
-        Self { inner }
+        Self { inner, measure: None }
+    }
+
+    /// A backend whose texts are measured by `measure` rather than by `inner`: in the browser,
+    /// plotters measures a text by adding an element to the page and reading its size, which
+    /// makes the browser lay out the whole page each time.
+    pub fn with_text_measure(inner: DB, measure: TextMeasure) -> Self {
+        Self { inner, measure: Some(measure) }
     }
 
     /// Where a mark of the current layer that covers `bounds` goes: nowhere while a legend is
@@ -132,17 +144,8 @@ fn text_box<S: BackendTextStyle>(width: i32, style: &S, pos: BackendCoord) -> Re
     Rect::spanning((pos.0 + a.0, pos.1 + a.1), (pos.0 + b.0, pos.1 + b.1))
 }
 
-/// The width of `text` in `style`, estimated from its size and letters: in the browser,
-/// measuring a text lays out the page around a probe element, which would cost more than
-/// drawing every label of every frame.
-#[cfg(target_arch = "wasm32")]
-fn text_width<DB: DrawingBackend, S: BackendTextStyle>(_: &RecordingBackend<DB>, text: &str, style: &S) -> i32 {
-    estimated_width(text, style)
-}
-
-/// The width of `text` in `style`, as the command line's font measures it: exact where it is
-/// cheap, so that the native tests see the boxes the files show.
-#[cfg(not(target_arch = "wasm32"))]
+/// The width of `text` in `style` as the backend measures it (once per text, see
+/// `MEASURED_TEXTS`), or estimated from its letters where it cannot.
 fn text_width<DB: DrawingBackend, S: BackendTextStyle>(backend: &RecordingBackend<DB>, text: &str, style: &S) -> i32 {
     match backend.estimate_text_size(text, style) {
         Ok((width, _)) => width as i32,
@@ -324,7 +327,13 @@ impl<DB: DrawingBackend> DrawingBackend for RecordingBackend<DB> {
         if let Some(size) = MEASURED_TEXTS.with(|m| m.borrow().get(&key).copied()) {
             return Ok(size);
         }
-        let size = self.inner.estimate_text_size(text, style)?;
+        let size = match self.measure {
+            Some(measure) => {
+                let font = format!("{} {}px {}", style.style().as_str(), style.size(), style.family().as_str());
+                measure(text, &font)
+            }
+            None => self.inner.estimate_text_size(text, style)?,
+        };
         MEASURED_TEXTS.with(|m| {
             let mut measured = m.borrow_mut();
             if measured.len() >= MEASURED_TEXTS_KEPT {

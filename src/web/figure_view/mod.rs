@@ -22,6 +22,7 @@ use std::rc::Rc;
 use wasm_bindgen::prelude::*;
 use web_sys::{Element, HtmlButtonElement, HtmlCanvasElement};
 
+use super::canvas::CanvasBox;
 use super::controls::{show_all, Control, Widgets, SLIDER_STEPS};
 use super::hover::Hover;
 use super::workers::{Came, Tasks};
@@ -36,6 +37,11 @@ use export_buttons::ExportButtons;
 
 /// What the animation loop and the window's events need of a mounted figure.
 pub trait Live {
+    /// Reads where the figure's canvases are, for the frame that follows. The animation loop
+    /// measures every figure before any of them changes the page, so that a frame reads the
+    /// page's layout once, as the browser left it, instead of making it lay the page out again
+    /// after each change (see `canvas::CanvasBox`).
+    fn measure(&self);
     /// Advances the figure within `budget_ms` and redraws it if anything changed.
     fn frame(&self, now_ms: f64, budget_ms: f64);
     /// Re-reads the figure's parameters from the URL.
@@ -80,8 +86,12 @@ pub struct FigureView<F: Figure> {
     steps: Option<Element>,
     /// A line for what the export buttons did (or why they could not).
     note: Element,
-    /// The CSS sizes of the canvases when the figure was last drawn: a figure whose canvases
-    /// changed size (say, shown again by the walkthrough) is drawn again.
+    /// The canvases as measured at the start of this frame (none before the first).
+    boxes: RefCell<Vec<CanvasBox>>,
+    /// Whether a panel of the figure was in the window's view at the start of this frame.
+    in_view: Cell<bool>,
+    /// The CSS sizes of the canvases in the previous frame: a figure whose canvases changed
+    /// size (say, shown again by the walkthrough) is drawn again.
     drawn_sizes: RefCell<Vec<(i32, i32)>>,
     /// When the figure was last drawn (the animation frame's time, ms).
     drawn_at: Cell<f64>,
@@ -168,6 +178,8 @@ impl<F: Figure + 'static> FigureView<F> {
             play,
             steps: dom::document().get_element_by_id(&format!("{}-steps", F::ID)),
             note,
+            boxes: RefCell::new(Vec::new()),
+            in_view: Cell::new(false),
             drawn_sizes: RefCell::new(Vec::new()),
             drawn_at: Cell::new(f64::NEG_INFINITY),
             clear_button: RefCell::new(None),
@@ -373,19 +385,10 @@ impl<F: Figure + 'static> FigureView<F> {
         self.play.set_text_content(Some(label));
     }
 
-    /// Whether a panel of the figure is in the window's view.
-    fn in_view(&self) -> bool {
-        let height = dom::window().inner_height().ok().and_then(|h| h.as_f64()).unwrap_or(f64::INFINITY);
-        self.canvases.iter().any(|canvas| {
-            let rect = canvas.get_bounding_client_rect();
-            rect.bottom() > 0.0 && rect.top() < height
-        })
-    }
-
     /// Draws the panels and shows the figure's words as they are now.
     fn draw(&self) {
         let mut s = self.state.borrow_mut();
-        self.draw_panels(&mut s);
+        self.draw_panels(&mut s, &self.boxes.borrow());
         self.show_text(&s.playback, s.tasks.readouts());
         s.dirty = false;
         drop(s);
@@ -424,10 +427,22 @@ fn worker_frame<F: Figure>(s: &mut State<F>, now_ms: f64) -> Option<Result<Frame
 }
 
 impl<F: Figure + 'static> Live for FigureView<F> {
+    fn measure(&self) {
+        let boxes: Vec<CanvasBox> = self.canvases.iter().map(CanvasBox::measure).collect();
+        let height = dom::window().inner_height().ok().and_then(|h| h.as_f64()).unwrap_or(f64::INFINITY);
+        let in_view = self.canvases.iter().zip(&boxes).any(|(canvas, measured)| {
+            let rect = canvas.get_bounding_client_rect();
+            measured.shown() && rect.bottom() > 0.0 && rect.top() < height
+        });
+        self.in_view.set(in_view);
+        *self.boxes.borrow_mut() = boxes;
+    }
+
     fn frame(&self, now_ms: f64, budget_ms: f64) {
         // A figure that is not displayed (the walkthrough shows one at a time) neither works
-        // nor draws; it goes on where it was when it shows again.
-        let sizes: Vec<(i32, i32)> = self.canvases.iter().map(|c| (c.client_width(), c.client_height())).collect();
+        // nor draws; it goes on where it was when it shows again. One mounted in this frame
+        // starts in the next, once it has been measured.
+        let sizes: Vec<(i32, i32)> = self.boxes.borrow().iter().map(|b| (b.width, b.height)).collect();
         if sizes.iter().all(|&(width, _)| width == 0) {
             return;
         }
@@ -459,7 +474,7 @@ impl<F: Figure + 'static> Live for FigureView<F> {
         let (dirty, paused) = (s.dirty, s.playback.play() == Play::Paused);
         drop(s);
         // A paused figure changes only when the reader acts on it: that is drawn at once.
-        let due = paused || now_ms - self.drawn_at.get() >= OUT_OF_VIEW_DRAW_MS || self.in_view();
+        let due = paused || now_ms - self.drawn_at.get() >= OUT_OF_VIEW_DRAW_MS || self.in_view.get();
         if dirty && due {
             self.draw();
             self.drawn_at.set(now_ms);

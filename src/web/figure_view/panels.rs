@@ -11,19 +11,21 @@ use crate::figures::{Figure, Grab};
 use crate::kit::format;
 use crate::kit::params::{Input, Scale};
 use crate::kit::plot::PlotMap;
+use crate::web::canvas::{self, CanvasBox};
 use crate::web::hover::REACH_CSS_PX;
-use crate::web::{canvas, dom, walkthrough};
+use crate::web::{dom, walkthrough};
 
 impl<F: Figure + 'static> FigureView<F> {
     /// Draws every displayed panel, keeping what pointing and dragging need of each.
-    pub(super) fn draw_panels(&self, s: &mut State<F>) {
+    pub(super) fn draw_panels(&self, s: &mut State<F>, boxes: &[CanvasBox]) {
         let dark = dom::prefers_dark();
-        for (i, canvas) in self.canvases.iter().enumerate() {
+        for (i, (canvas, &measured)) in self.canvases.iter().zip(boxes).enumerate() {
             // A panel the walkthrough hides is drawn when it shows again (it changes size).
-            if canvas.client_width() == 0 {
+            if !measured.shown() {
                 continue;
             }
-            match canvas::draw_panel(s.playback.figure(), i, canvas, dark, walkthrough::plot_zoom(canvas)) {
+            let zoom = walkthrough::plot_zoom(measured);
+            match canvas::draw_panel(s.playback.figure(), i, canvas, measured, dark, zoom) {
                 Ok(drawn) => {
                     s.maps[i] = drawn.map;
                     s.readings[i] = (drawn.readings, drawn.plot);
@@ -130,8 +132,10 @@ impl<F: Figure + 'static> FigureView<F> {
     /// page changes only when the point shown does.
     pub(super) fn show_reading(&self) {
         let mut s = self.state.borrow_mut();
+        let boxes = self.boxes.borrow();
+        let measured = |panel: usize| boxes.get(panel).copied().unwrap_or_default();
         let target = s.pointer.and_then(|(panel, at)| {
-            let reach = REACH_CSS_PX * canvas::pixels_per_css_pixel(&self.canvases[panel]);
+            let reach = REACH_CSS_PX * canvas::pixels_per_css_pixel(&self.canvases[panel], measured(panel));
             s.readings[panel].0.nearest(at, reach).map(|point| (panel, *point))
         });
         if target == s.shown {
@@ -143,7 +147,13 @@ impl<F: Figure + 'static> FigureView<F> {
         s.shown = target;
         if let Some((panel, point)) = target {
             let (readings, plot) = &s.readings[panel];
-            self.hovers[panel].show(&self.canvases[panel], &readings.label(&point), point.pixel, *plot);
+            self.hovers[panel].show(
+                &self.canvases[panel],
+                measured(panel),
+                &readings.label(&point),
+                point.pixel,
+                *plot,
+            );
         }
     }
 
