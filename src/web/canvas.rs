@@ -2,10 +2,10 @@
 //! plotters draws in device pixels with text and lines scaled by the same ratio, so plots are
 //! sharp on every screen.
 //!
-//! A canvas's size and place are read once a frame, before any figure changes the page
-//! ([`CanvasBox::measure`]); drawing and the reading under the pointer work from that box.
-//! Reading them again after a change would make the browser lay out the whole page in the
-//! middle of the frame, which on this long page took a few milliseconds each time.
+//! A canvas's size is read once a frame, before any figure changes the page, and its place
+//! when the pointer moves over it ([`CanvasBox`]): drawing and the reading under the pointer
+//! work from those. Reading them after a change would make the browser lay out the whole page
+//! in the middle of the frame, which on this long page took a few milliseconds each time.
 
 use plotters::prelude::*;
 use plotters_canvas::CanvasBackend;
@@ -21,8 +21,9 @@ pub fn pixel_ratio() -> f64 {
     super::dom::window().device_pixel_ratio().max(1.0)
 }
 
-/// A canvas as last measured, in CSS pixels: the size of its content and where that content's
-/// top-left corner sits in the canvas's positioned parent (inside the border).
+/// A canvas as measured when the pointer moved over it, in CSS pixels: the size of its content
+/// and where that content's top-left corner sits in the canvas's positioned parent (inside the
+/// border).
 #[derive(Clone, Copy, Debug, Default, PartialEq)]
 pub struct CanvasBox {
     pub width: i32,
@@ -34,25 +35,26 @@ pub struct CanvasBox {
 impl CanvasBox {
     /// Reads `canvas`'s box from the page's layout.
     pub fn measure(canvas: &HtmlCanvasElement) -> Self {
+        let (width, height) = css_size(canvas);
         Self {
-            width: canvas.client_width(),
-            height: canvas.client_height(),
+            width,
+            height,
             left: (canvas.offset_left() + canvas.client_left()) as f64,
             top: (canvas.offset_top() + canvas.client_top()) as f64,
         }
     }
-
-    /// Whether the canvas is displayed at all (the walkthrough hides panels and figures).
-    pub fn shown(&self) -> bool {
-        self.width > 0
-    }
 }
 
-/// Sets the buffer of `canvas`, measured as `measured`, to its CSS size × `ratio` (at least
-/// 1×1). Returns whether it changed.
-pub fn fit_buffer(canvas: &HtmlCanvasElement, measured: CanvasBox, ratio: f64) -> bool {
-    let width = ((measured.width as f64 * ratio).round() as u32).max(1);
-    let height = ((measured.height as f64 * ratio).round() as u32).max(1);
+/// The CSS size of `canvas`'s content, width and height (zero when it is not displayed).
+pub fn css_size(canvas: &HtmlCanvasElement) -> (i32, i32) {
+    (canvas.client_width(), canvas.client_height())
+}
+
+/// Sets the buffer of `canvas`, of CSS size `size`, to that size × `ratio` (at least 1×1).
+/// Returns whether it changed.
+pub fn fit_buffer(canvas: &HtmlCanvasElement, size: (i32, i32), ratio: f64) -> bool {
+    let width = ((size.0 as f64 * ratio).round() as u32).max(1);
+    let height = ((size.1 as f64 * ratio).round() as u32).max(1);
     let changed = canvas.width() != width || canvas.height() != height;
     if changed {
         canvas.set_width(width);
@@ -61,18 +63,18 @@ pub fn fit_buffer(canvas: &HtmlCanvasElement, measured: CanvasBox, ratio: f64) -
     changed
 }
 
-/// Draws panel `panel` of `figure` on `canvas` (measured as `measured`), sized for the screen,
-/// its text and lines `zoom` times their usual size.
+/// Draws panel `panel` of `figure` on `canvas` (of CSS size `size`), sized for the screen, its
+/// text and lines `zoom` times their usual size.
 pub fn draw_panel<F: Figure>(
     figure: &F,
     panel: usize,
     canvas: &HtmlCanvasElement,
-    measured: CanvasBox,
+    size: (i32, i32),
     dark: bool,
     zoom: f64,
 ) -> Result<Drawn, String> {
     let ratio = pixel_ratio();
-    fit_buffer(canvas, measured, ratio);
+    fit_buffer(canvas, size, ratio);
     let area = recording_backend(canvas)?.into_drawing_area();
     let theme = Theme { scale: ratio * zoom, dark };
     let drawn = recording::draw_panel(figure, panel, &area, &theme).map_err(|e| e.to_string())?;
@@ -110,21 +112,21 @@ fn measure_text(text: &str, font: &str) -> (u32, u32) {
     (width.ceil().max(0.0) as u32, height.ceil().max(0.0) as u32)
 }
 
-/// Device pixels per CSS pixel of `canvas`'s content, across.
-pub fn pixels_per_css_pixel(canvas: &HtmlCanvasElement, measured: CanvasBox) -> f64 {
-    buffer_scale(canvas, measured).0
+/// Device pixels per CSS pixel of `canvas`'s content (of CSS size `size`), across.
+pub fn pixels_per_css_pixel(canvas: &HtmlCanvasElement, size: (i32, i32)) -> f64 {
+    buffer_scale(canvas, size).0
 }
 
-/// Device pixels per CSS pixel of `canvas`'s content (its buffer over its size on screen).
-fn buffer_scale(canvas: &HtmlCanvasElement, measured: CanvasBox) -> (f64, f64) {
-    (canvas.width() as f64 / measured.width.max(1) as f64, canvas.height() as f64 / measured.height.max(1) as f64)
+/// Device pixels per CSS pixel of `canvas`'s content (its buffer over its CSS size `size`).
+fn buffer_scale(canvas: &HtmlCanvasElement, (width, height): (i32, i32)) -> (f64, f64) {
+    (canvas.width() as f64 / width.max(1) as f64, canvas.height() as f64 / height.max(1) as f64)
 }
 
 /// Device-pixel coordinates of a pointer event on `canvas` (measured from its content box,
 /// inside the border).
 pub fn event_pixels(canvas: &HtmlCanvasElement, event: &web_sys::MouseEvent) -> (f64, f64) {
     let rect = canvas.get_bounding_client_rect();
-    let (sx, sy) = buffer_scale(canvas, CanvasBox::measure(canvas));
+    let (sx, sy) = buffer_scale(canvas, css_size(canvas));
     let left = rect.left() + canvas.client_left() as f64;
     let top = rect.top() + canvas.client_top() as f64;
     ((event.client_x() as f64 - left) * sx, (event.client_y() as f64 - top) * sy)
@@ -133,6 +135,6 @@ pub fn event_pixels(canvas: &HtmlCanvasElement, event: &web_sys::MouseEvent) -> 
 /// CSS-pixel coordinates, in the canvas's positioned parent, of the device pixel `(x, y)` of
 /// `canvas`'s drawing (measured as `measured`).
 pub fn css_position(canvas: &HtmlCanvasElement, measured: CanvasBox, (x, y): (f64, f64)) -> (f64, f64) {
-    let (sx, sy) = buffer_scale(canvas, measured);
+    let (sx, sy) = buffer_scale(canvas, (measured.width, measured.height));
     (measured.left + x / sx, measured.top + y / sy)
 }

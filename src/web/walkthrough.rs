@@ -27,7 +27,6 @@ use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 use web_sys::{Element, HtmlAnchorElement, HtmlButtonElement, HtmlElement, HtmlTemplateElement, KeyboardEvent};
 
-use super::canvas::CanvasBox;
 use super::dom;
 use super::url::{self, full_page_href, keep_href_current};
 use crate::page::page_mode::PageMode;
@@ -37,12 +36,12 @@ use crate::page::walkthrough::{evidence_layout, presentation_zoom, proof_line_in
 /// The body's class in the presentation layout.
 const PRESENT_CLASS: &str = "mode-present";
 
-/// How many times their usual size the plots draw their text and lines on a canvas measured
-/// as `measured` now.
-pub fn plot_zoom(measured: CanvasBox) -> f64 {
+/// How many times their usual size the plots draw their text and lines now on a canvas of CSS
+/// size `size`.
+pub fn plot_zoom((width, height): (i32, i32)) -> f64 {
     let present = dom::document().body().is_some_and(|body| body.class_list().contains(PRESENT_CLASS));
     if present {
-        presentation_zoom(measured.width as f64, measured.height as f64)
+        presentation_zoom(width as f64, height as f64)
     } else {
         1.0
     }

@@ -22,7 +22,7 @@ use std::rc::Rc;
 use wasm_bindgen::prelude::*;
 use web_sys::{Element, HtmlButtonElement, HtmlCanvasElement};
 
-use super::canvas::CanvasBox;
+use super::canvas::{self, CanvasBox};
 use super::controls::{show_all, Control, Widgets, SLIDER_STEPS};
 use super::hover::Hover;
 use super::workers::{Came, Tasks};
@@ -37,10 +37,10 @@ use export_buttons::ExportButtons;
 
 /// What the animation loop and the window's events need of a mounted figure.
 pub trait Live {
-    /// Reads where the figure's canvases are, for the frame that follows. The animation loop
-    /// measures every figure before any of them changes the page, so that a frame reads the
-    /// page's layout once, as the browser left it, instead of making it lay the page out again
-    /// after each change (see `canvas::CanvasBox`).
+    /// Reads the sizes of the figure's canvases (and, while it runs, whether it is in view) for
+    /// the frame that follows. The animation loop measures every figure before any of them
+    /// changes the page, so that a frame reads the page's layout as the browser left it
+    /// instead of making it lay the page out again after each change.
     fn measure(&self);
     /// Advances the figure within `budget_ms` and redraws it if anything changed.
     fn frame(&self, now_ms: f64, budget_ms: f64);
@@ -54,6 +54,10 @@ struct State<F> {
     playback: Playback<F>,
     /// Whether the panels, verdict and readouts are to be drawn again.
     dirty: bool,
+    /// The panels still to draw in the drawing under way, in order (empty when none is): a
+    /// drawing is spread over frames (see `DRAW_BUDGET_MS`), and the words come last, so that a
+    /// verdict never speaks of panels not yet drawn.
+    undrawn: Vec<usize>,
     maps: Vec<Option<PlotMap>>,
     /// What each panel's series drew and its plotting area, as last drawn: what pointing reads.
     readings: Vec<(Readings, Option<Rect>)>,
@@ -61,8 +65,9 @@ struct State<F> {
     earlier: Vec<EarlierRun>,
     /// Whether a run that is replaced joins `earlier`.
     keep_earlier: bool,
-    /// Where the pointer rests, as (panel, device pixel), while it points at a panel.
-    pointer: Option<(usize, (f64, f64))>,
+    /// Where the pointer rests, as (panel, device pixel, the panel's canvas as measured then),
+    /// while it points at a panel.
+    pointer: Option<(usize, (f64, f64), CanvasBox)>,
     /// The reading shown, as (panel, point), so that an unchanged one is not shown again.
     shown: Option<(usize, Reading)>,
     /// What a drag in progress holds, with the panel's map as it was when the drag began: the
@@ -86,9 +91,11 @@ pub struct FigureView<F: Figure> {
     steps: Option<Element>,
     /// A line for what the export buttons did (or why they could not).
     note: Element,
-    /// The canvases as measured at the start of this frame (none before the first).
-    boxes: RefCell<Vec<CanvasBox>>,
-    /// Whether a panel of the figure was in the window's view at the start of this frame.
+    /// The CSS sizes of the canvases, as measured at the start of this frame (none before the
+    /// first).
+    sizes: RefCell<Vec<(i32, i32)>>,
+    /// Whether a panel of the figure was in the window's view at the start of this frame (read
+    /// only while it runs).
     in_view: Cell<bool>,
     /// The CSS sizes of the canvases in the previous frame: a figure whose canvases changed
     /// size (say, shown again by the walkthrough) is drawn again.
@@ -98,6 +105,11 @@ pub struct FigureView<F: Figure> {
     /// The Clear runs button, for a figure whose runs are compared.
     clear_button: RefCell<Option<HtmlButtonElement>>,
 }
+
+/// How long a frame may spend drawing a figure's panels (ms) before it leaves the rest to the
+/// next frames: a figure of six panels drawn in one go made the page's task of that frame too
+/// long for the page to answer the reader smoothly (see the e2e test of the digits).
+const DRAW_BUDGET_MS: f64 = 6.0;
 
 /// How often a running figure out of the window's view is drawn (ms): its work goes on at full
 /// pace, but drawing every panel of every figure on every frame would take most of each frame
@@ -161,6 +173,7 @@ impl<F: Figure + 'static> FigureView<F> {
             state: RefCell::new(State {
                 playback: Playback::new(figure, Start::Animate),
                 dirty: true,
+                undrawn: Vec::new(),
                 maps: vec![None; F::PANELS.len()],
                 readings: vec![(Readings::default(), None); F::PANELS.len()],
                 earlier: Vec::new(),
@@ -178,7 +191,7 @@ impl<F: Figure + 'static> FigureView<F> {
             play,
             steps: dom::document().get_element_by_id(&format!("{}-steps", F::ID)),
             note,
-            boxes: RefCell::new(Vec::new()),
+            sizes: RefCell::new(Vec::new()),
             in_view: Cell::new(false),
             drawn_sizes: RefCell::new(Vec::new()),
             drawn_at: Cell::new(f64::NEG_INFINITY),
@@ -385,14 +398,30 @@ impl<F: Figure + 'static> FigureView<F> {
         self.play.set_text_content(Some(label));
     }
 
-    /// Draws the panels and shows the figure's words as they are now.
-    fn draw(&self) {
+    /// Goes on with the drawing under way, or starts one of every displayed panel: draws panels
+    /// for up to `DRAW_BUDGET_MS` (at least one), and once all are drawn, the figure's words.
+    /// A change during the drawing is drawn by the next one.
+    fn draw_some(&self) {
+        let sizes = self.sizes.borrow();
         let mut s = self.state.borrow_mut();
-        self.draw_panels(&mut s, &self.boxes.borrow());
-        self.show_text(&s.playback, s.tasks.readouts());
-        s.dirty = false;
-        drop(s);
-        self.show_reading();
+        if s.undrawn.is_empty() {
+            s.undrawn = sizes.iter().enumerate().filter(|(_, size)| size.0 > 0).map(|(i, _)| i).collect();
+            s.undrawn.reverse();
+            s.dirty = false;
+        }
+        let clock = PageClock::new();
+        let start = clock.now_ms();
+        while let Some(panel) = s.undrawn.pop() {
+            self.draw_panel(&mut s, panel, sizes[panel]);
+            if clock.now_ms() - start >= DRAW_BUDGET_MS {
+                break;
+            }
+        }
+        if s.undrawn.is_empty() {
+            self.show_text(&s.playback, s.tasks.readouts());
+            drop(s);
+            self.show_reading();
+        }
     }
 }
 
@@ -428,21 +457,25 @@ fn worker_frame<F: Figure>(s: &mut State<F>, now_ms: f64) -> Option<Result<Frame
 
 impl<F: Figure + 'static> Live for FigureView<F> {
     fn measure(&self) {
-        let boxes: Vec<CanvasBox> = self.canvases.iter().map(CanvasBox::measure).collect();
-        let height = dom::window().inner_height().ok().and_then(|h| h.as_f64()).unwrap_or(f64::INFINITY);
-        let in_view = self.canvases.iter().zip(&boxes).any(|(canvas, measured)| {
-            let rect = canvas.get_bounding_client_rect();
-            measured.shown() && rect.bottom() > 0.0 && rect.top() < height
-        });
-        self.in_view.set(in_view);
-        *self.boxes.borrow_mut() = boxes;
+        let sizes: Vec<(i32, i32)> = self.canvases.iter().map(canvas::css_size).collect();
+        // Only a running figure draws less often out of view; a paused one draws at once.
+        let running = self.state.borrow().playback.play() == Play::Playing;
+        if running {
+            let height = dom::window().inner_height().ok().and_then(|h| h.as_f64()).unwrap_or(f64::INFINITY);
+            let in_view = self.canvases.iter().zip(&sizes).any(|(canvas, &(width, _))| {
+                let rect = canvas.get_bounding_client_rect();
+                width > 0 && rect.bottom() > 0.0 && rect.top() < height
+            });
+            self.in_view.set(in_view);
+        }
+        *self.sizes.borrow_mut() = sizes;
     }
 
     fn frame(&self, now_ms: f64, budget_ms: f64) {
         // A figure that is not displayed (the walkthrough shows one at a time) neither works
         // nor draws; it goes on where it was when it shows again. One mounted in this frame
         // starts in the next, once it has been measured.
-        let sizes: Vec<(i32, i32)> = self.boxes.borrow().iter().map(|b| (b.width, b.height)).collect();
+        let sizes = self.sizes.borrow().clone();
         if sizes.iter().all(|&(width, _)| width == 0) {
             return;
         }
@@ -471,12 +504,14 @@ impl<F: Figure + 'static> Live for FigureView<F> {
             self.write_progress();
             s = self.state.borrow_mut();
         }
-        let (dirty, paused) = (s.dirty, s.playback.play() == Play::Paused);
+        let (dirty, paused, under_way) = (s.dirty, s.playback.play() == Play::Paused, !s.undrawn.is_empty());
         drop(s);
         // A paused figure changes only when the reader acts on it: that is drawn at once.
         let due = paused || now_ms - self.drawn_at.get() >= OUT_OF_VIEW_DRAW_MS || self.in_view.get();
-        if dirty && due {
-            self.draw();
+        if under_way {
+            self.draw_some();
+        } else if dirty && due {
+            self.draw_some();
             self.drawn_at.set(now_ms);
         }
     }

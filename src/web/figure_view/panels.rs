@@ -16,23 +16,20 @@ use crate::web::hover::REACH_CSS_PX;
 use crate::web::{dom, walkthrough};
 
 impl<F: Figure + 'static> FigureView<F> {
-    /// Draws every displayed panel, keeping what pointing and dragging need of each.
-    pub(super) fn draw_panels(&self, s: &mut State<F>, boxes: &[CanvasBox]) {
-        let dark = dom::prefers_dark();
-        for (i, (canvas, &measured)) in self.canvases.iter().zip(boxes).enumerate() {
-            // A panel the walkthrough hides is drawn when it shows again (it changes size).
-            if !measured.shown() {
-                continue;
+    /// Draws panel `i` (of CSS size `size`), keeping what pointing and dragging need of it. A
+    /// panel the walkthrough hides (size zero) is drawn when it shows again (it changes size).
+    pub(super) fn draw_panel(&self, s: &mut State<F>, i: usize, size: (i32, i32)) {
+        if size.0 == 0 {
+            return;
+        }
+        let zoom = walkthrough::plot_zoom(size);
+        match canvas::draw_panel(s.playback.figure(), i, &self.canvases[i], size, dom::prefers_dark(), zoom) {
+            Ok(drawn) => {
+                s.maps[i] = drawn.map;
+                s.readings[i] = (drawn.readings, drawn.plot);
             }
-            let zoom = walkthrough::plot_zoom(measured);
-            match canvas::draw_panel(s.playback.figure(), i, canvas, measured, dark, zoom) {
-                Ok(drawn) => {
-                    s.maps[i] = drawn.map;
-                    s.readings[i] = (drawn.readings, drawn.plot);
-                }
-                Err(e) => {
-                    web_sys::console::error_1(&JsValue::from_str(&format!("{}: drawing panel {i} failed: {e}", F::ID)))
-                }
+            Err(e) => {
+                web_sys::console::error_1(&JsValue::from_str(&format!("{}: drawing panel {i} failed: {e}", F::ID)))
             }
         }
     }
@@ -113,7 +110,8 @@ impl<F: Figure + 'static> FigureView<F> {
 
     /// Reads the value drawn nearest to `event`'s pointer on panel `panel` (see `show_reading`).
     fn point_at(&self, panel: usize, canvas: &HtmlCanvasElement, event: &MouseEvent) {
-        self.state.borrow_mut().pointer = Some((panel, canvas::event_pixels(canvas, event)));
+        let measured = CanvasBox::measure(canvas);
+        self.state.borrow_mut().pointer = Some((panel, canvas::event_pixels(canvas, event), measured));
         self.show_reading();
     }
 
@@ -132,10 +130,10 @@ impl<F: Figure + 'static> FigureView<F> {
     /// page changes only when the point shown does.
     pub(super) fn show_reading(&self) {
         let mut s = self.state.borrow_mut();
-        let boxes = self.boxes.borrow();
-        let measured = |panel: usize| boxes.get(panel).copied().unwrap_or_default();
-        let target = s.pointer.and_then(|(panel, at)| {
-            let reach = REACH_CSS_PX * canvas::pixels_per_css_pixel(&self.canvases[panel], measured(panel));
+        let pointer = s.pointer;
+        let target = pointer.and_then(|(panel, at, measured)| {
+            let size = (measured.width, measured.height);
+            let reach = REACH_CSS_PX * canvas::pixels_per_css_pixel(&self.canvases[panel], size);
             s.readings[panel].0.nearest(at, reach).map(|point| (panel, *point))
         });
         if target == s.shown {
@@ -145,15 +143,9 @@ impl<F: Figure + 'static> FigureView<F> {
             self.hovers[panel].hide();
         }
         s.shown = target;
-        if let Some((panel, point)) = target {
+        if let (Some((panel, point)), Some((.., measured))) = (target, pointer) {
             let (readings, plot) = &s.readings[panel];
-            self.hovers[panel].show(
-                &self.canvases[panel],
-                measured(panel),
-                &readings.label(&point),
-                point.pixel,
-                *plot,
-            );
+            self.hovers[panel].show(&self.canvases[panel], measured, &readings.label(&point), point.pixel, *plot);
         }
     }
 
