@@ -12,6 +12,7 @@
 //! grows with k for this family): below 2 the start is stable for GD.
 
 use crate::kit::format;
+use crate::kit::plot::Key;
 use plotters::coord::Shift;
 use plotters::prelude::*;
 
@@ -178,8 +179,7 @@ impl Interpolation {
             (theme.px(4.0), theme.px(4.0)),
             tol,
         )?
-        .label(format!("stop at L \u{2264} {}", format::tick(TOLERANCE)))
-        .legend(plot::swatch(theme, tol));
+        .key(format!("stop at L \u{2264} {}", format::tick(TOLERANCE)), plot::swatch(theme, tol));
         for (i, run) in s.runs() {
             let style = theme.line(theme.series(i), 2.0);
             let line: Vec<(f64, f64)> = run
@@ -189,7 +189,7 @@ impl Interpolation {
                 .map(|r| (r.step as f64, r.loss.clamp(lo, hi)))
                 .collect();
             let name = s.label(i, self.compare_steps());
-            plot::line(&mut chart, &name, line, style)?.label(name).legend(plot::swatch(theme, style));
+            plot::line(&mut chart, &name, line, style)?.key(name, plot::swatch(theme, style));
         }
         plot::legend(&mut chart, theme)?;
         Ok(None)
@@ -216,8 +216,7 @@ impl Interpolation {
             let style = theme.line(theme.muted(), 1.5);
             let curve = grid.iter().map(|&x| (x, target(x)));
             plot::dashed(&mut chart, "target sin(\u{3c0}x)", curve, (theme.px(5.0), theme.px(4.0)), style)?
-                .label("target sin(\u{3c0}x)")
-                .legend(plot::swatch(theme, style));
+                .key("target sin(\u{3c0}x)", plot::swatch(theme, style));
         }
         for (i, fit) in &fits {
             let style = theme.line(theme.series(*i), 2.0);
@@ -225,13 +224,11 @@ impl Interpolation {
             // would look like a value there).
             let name = s.label(*i, self.compare_steps());
             plot::clipped_line(&mut chart, &name, fit, ((lo, hi), (y_lo, y_hi)), style)?
-                .label(name)
-                .legend(plot::swatch(theme, style));
+                .key(name, plot::swatch(theme, style));
         }
         let points = data.x.iter().zip(&data.y).map(|(&x, &y)| (x, y));
         plot::markers(&mut chart, "data", points, |p| Circle::new(p, theme.px(3.5), theme.foreground().filled()))?
-            .label("data")
-            .legend(plot::dot_swatch(theme, theme.foreground()));
+            .key("data", plot::dot_swatch(theme, theme.foreground()));
         plot::legend(&mut chart, theme)?;
         Ok(None)
     }
@@ -267,8 +264,7 @@ impl Interpolation {
             let last = run.records().last().map_or(f64::NAN, |r| r.test_error);
             let name = s.label(i, self.compare_steps());
             plot::line(&mut chart, &name, line, style)?
-                .label(format!("{name}: {}", format::number(last)))
-                .legend(plot::swatch(theme, style));
+                .key(format!("{name}: {}", format::number(last)), plot::swatch(theme, style));
         }
         plot::legend(&mut chart, theme)?;
         Ok(None)

@@ -5,6 +5,7 @@
 //! threshold a = 2/η. The iterates are revealed one step at a time at a reading pace.
 
 use crate::kit::format;
+use crate::kit::plot::Key;
 use plotters::coord::Shift;
 use plotters::prelude::*;
 
@@ -74,22 +75,19 @@ impl Quadratic1d {
             plot::frame(area, theme, "iterates x\u{209c} against t").build_cartesian_2d(0.0..t_max, lo..hi)?;
         plot::mesh(&mut chart, theme, "step t", "x\u{209c}")?;
         plot::line(&mut chart, "minimizer x*", [(0.0, x_star), (t_max, x_star)], theme.line(theme.muted(), 1.0))?
-            .label(format!("x* = {}", format::tick(x_star)))
-            .legend(plot::swatch(theme, theme.line(theme.muted(), 2.0)));
+            .key(format!("x* = {}", format::tick(x_star)), plot::swatch(theme, theme.line(theme.muted(), 2.0)));
         let revealed = self.revealed();
         let closed: Vec<(f64, f64)> = (0..revealed.len())
             .map(|t| (t as f64, self.f.closed_form(self.iterates[0], self.settings.eta, t)))
             .collect();
         let closed_style = theme.line(theme.series(1), 1.5);
         plot::line(&mut chart, "closed form (4)", closed, closed_style)?
-            .label("closed form (4)")
-            .legend(plot::swatch(theme, closed_style));
+            .key("closed form (4)", plot::swatch(theme, closed_style));
         let dot = theme.series(0);
         plot::markers(&mut chart, "GD iterates (1)", revealed.iter().enumerate().map(|(t, &x)| (t as f64, x)), |p| {
             Circle::new(p, theme.px(3.5), dot.filled())
         })?
-        .label("GD iterates (1)")
-        .legend(plot::dot_swatch(theme, dot));
+        .key("GD iterates (1)", plot::dot_swatch(theme, dot));
         plot::legend(&mut chart, theme)?;
         Ok(None)
     }
@@ -105,14 +103,12 @@ impl Quadratic1d {
             .build_cartesian_2d(lo..hi, lo..hi)?;
         plot::mesh(&mut chart, theme, "x\u{209c}", "x\u{209c}\u{208a}\u{2081}")?;
         plot::line(&mut chart, "diagonal", [(lo, lo), (hi, hi)], theme.line(theme.muted(), 1.0))?
-            .label("x\u{209c}\u{208a}\u{2081} = x\u{209c}")
-            .legend(plot::swatch(theme, theme.line(theme.muted(), 2.0)));
+            .key("x\u{209c}\u{208a}\u{2081} = x\u{209c}", plot::swatch(theme, theme.line(theme.muted(), 2.0)));
         let map_style = theme.line(theme.foreground(), 1.5);
         // The map's line is steeper than the diagonal when GD diverges: cut it at the frame.
         let map = [(lo, self.f.gd_step(lo, self.settings.eta)), (hi, self.f.gd_step(hi, self.settings.eta))];
         plot::clipped_line(&mut chart, "GD map", &map, ((lo, hi), (lo, hi)), map_style)?
-            .label("x \u{21a6} x \u{2212} \u{3b7}(ax + b)")
-            .legend(plot::swatch(theme, map_style));
+            .key("x \u{21a6} x \u{2212} \u{3b7}(ax + b)", plot::swatch(theme, map_style));
         let revealed = self.revealed();
         let mut web = Vec::with_capacity(2 * revealed.len());
         web.push((revealed[0], lo.max(revealed[0].min(hi))));
@@ -121,7 +117,7 @@ impl Quadratic1d {
             web.push((w[1], w[1]));
         }
         let web_style = theme.line(theme.series(0), 1.5);
-        plot::line(&mut chart, "GD path", web, web_style)?.label("GD path").legend(plot::swatch(theme, web_style));
+        plot::line(&mut chart, "GD path", web, web_style)?.key("GD path", plot::swatch(theme, web_style));
         plot::markers(&mut chart, "fixed point x*", [(x_star, x_star)], |p| {
             Circle::new(p, theme.px(4.0), theme.series(1).filled())
         })?;

@@ -6,6 +6,7 @@
 //! and the contraction factors 1 − ηaᵢ against a, where the markers can be dragged.
 
 use crate::kit::format;
+use crate::kit::plot::Key;
 use nalgebra::DVector;
 use plotters::coord::Shift;
 use plotters::prelude::*;
@@ -170,15 +171,15 @@ impl QuadraticNd {
                 .collect();
             let closed_style = ShapeStyle { color: color.mix(0.55), filled: false, stroke_width: theme.px(1.5) };
             let direction = ["\u{2081}", "\u{2082}"][i];
-            plot::line(&mut chart, &format!("closed form, direction q{direction}"), closed, closed_style)?
-                .label(format!("|1 \u{2212} \u{3b7}a{direction}|\u{1d57} = {factor:.3}\u{1d57}"))
-                .legend(plot::swatch(theme, closed_style));
+            plot::line(&mut chart, &format!("closed form, direction q{direction}"), closed, closed_style)?.key(
+                format!("|1 \u{2212} \u{3b7}a{direction}|\u{1d57} = {factor:.3}\u{1d57}"),
+                plot::swatch(theme, closed_style),
+            );
             let name = format!("q{direction}\u{1d40}(x\u{209c} \u{2212} x*), GD");
             // Values below the axis are left out: pulled onto its edge they would read as values.
             let points = shown[i].iter().enumerate().filter(|(_, &v)| v >= lo).map(|(t, &v)| (t as f64, v));
             plot::markers(&mut chart, &name, points, |p| Circle::new(p, theme.px(3.0), color.filled()))?
-                .label(&name)
-                .legend(plot::dot_swatch(theme, color));
+                .key(&name, plot::dot_swatch(theme, color));
         }
         plot::legend(&mut chart, theme)?;
         Ok(None)

@@ -9,6 +9,7 @@
 //! put. GD runs with η = 1/λ_max(θ₀), safely below the stability limit 2/λ_max.
 
 use crate::kit::format;
+use crate::kit::plot::Key;
 use plotters::coord::Shift;
 use plotters::prelude::*;
 
@@ -165,23 +166,18 @@ impl Rescaling {
         plot::mesh(&mut chart, theme, "x", "f(x)")?;
         let neuron_style = ShapeStyle { color: theme.series(2).mix(0.8), filled: false, stroke_width: theme.px(1.5) };
         let neuron = format!("neuron {}", s.neuron + 1);
-        plot::line(&mut chart, &neuron, contribution, neuron_style)?
-            .label(&neuron)
-            .legend(plot::swatch(theme, neuron_style));
+        plot::line(&mut chart, &neuron, contribution, neuron_style)?.key(&neuron, plot::swatch(theme, neuron_style));
         let before_style = theme.line(theme.series(0), 4.0);
         plot::line(&mut chart, "f, trained", before, before_style)?
-            .label("f, trained")
-            .legend(plot::swatch(theme, before_style));
+            .key("f, trained", plot::swatch(theme, before_style));
         if s.trained() {
             let after_style = theme.line(theme.series(1), 1.5);
             plot::dashed(&mut chart, "f, rescaled", after, (theme.px(6.0), theme.px(4.0)), after_style)?
-                .label("f, rescaled")
-                .legend(plot::swatch(theme, after_style));
+                .key("f, rescaled", plot::swatch(theme, after_style));
         }
         let points = data.x.iter().zip(&data.y).map(|(&x, &y)| (x, y));
         plot::markers(&mut chart, "data", points, |p| Circle::new(p, theme.px(4.0), theme.foreground().filled()))?
-            .label("data")
-            .legend(plot::dot_swatch(theme, theme.foreground()));
+            .key("data", plot::dot_swatch(theme, theme.foreground()));
         plot::legend(&mut chart, theme)?;
         Ok(None)
     }
@@ -211,24 +207,23 @@ impl Rescaling {
         plot::mesh(&mut chart, theme, "rescaling factor \u{3b1}", "\u{3bb}max")?;
         let style = theme.line(theme.series(0), 2.0);
         plot::line(&mut chart, "\u{3bb}max at \u{3b8}(\u{3b1})", points, style)?
-            .label("\u{3bb}max at \u{3b8}(\u{3b1})")
-            .legend(plot::swatch(theme, style));
+            .key("\u{3bb}max at \u{3b8}(\u{3b1})", plot::swatch(theme, style));
         if let Some((alpha, value)) = profile.minimum().filter(|_| profile.is_complete()) {
             let colour = theme.series(2);
             plot::markers(&mut chart, "minimum of \u{3bb}max", [(alpha, value)], |p| {
                 Circle::new(p, theme.px(6.0), colour.filled())
             })?
-            .label(format!("min {} at \u{3b1} = {}", format::number(value), format::tick(alpha)))
-            .legend(plot::dot_swatch(theme, colour));
+            .key(
+                format!("min {} at \u{3b1} = {}", format::number(value), format::tick(alpha)),
+                plot::dot_swatch(theme, colour),
+            );
         }
         let now = theme.line(theme.series(1), 1.5);
         plot::line(&mut chart, "current \u{3b1}", [(s.alpha, lo), (s.alpha, hi)], now)?
-            .label(format!("\u{3b1} = {}", format::tick(s.alpha)))
-            .legend(plot::swatch(theme, now));
+            .key(format!("\u{3b1} = {}", format::tick(s.alpha)), plot::swatch(theme, now));
         let trained = theme.line(theme.muted(), 1.0);
         plot::dashed(&mut chart, "trained", [(1.0, lo), (1.0, hi)], (theme.px(3.0), theme.px(3.0)), trained)?
-            .label("trained (\u{3b1} = 1)")
-            .legend(plot::swatch(theme, trained));
+            .key("trained (\u{3b1} = 1)", plot::swatch(theme, trained));
         plot::legend(&mut chart, theme)?;
         Ok(Some(plot::PlotMap::of(&chart, (x_lo, x_hi), (lo, hi), true, true)))
     }
@@ -267,8 +262,7 @@ impl Rescaling {
             }
             let style = theme.line(theme.series(i), if power == 0.0 { 3.0 } else { 2.0 });
             plot::line(&mut chart, label, alphas.iter().map(|&a| (a, value * a.powf(power))), style)?
-                .label(label)
-                .legend(plot::swatch(theme, style));
+                .key(label, plot::swatch(theme, style));
         }
         let now = theme.line(theme.foreground(), 1.0);
         plot::line(&mut chart, "current \u{3b1}", [(s.alpha, lo), (s.alpha, hi)], now)?;

@@ -16,6 +16,7 @@
 //! [`balanced_init`].
 
 use crate::kit::format;
+use crate::kit::plot::Key;
 use plotters::coord::Shift;
 use plotters::prelude::*;
 
@@ -169,17 +170,14 @@ impl SharpnessVsLr {
             (eta, (2.0 / eta).clamp(lo, hi))
         });
         let curve_style = theme.line(theme.series(1), 1.5);
-        plot::line(&mut chart, "2/\u{3b7}", curve, curve_style)?
-            .label("2/\u{3b7}")
-            .legend(plot::swatch(theme, curve_style));
+        plot::line(&mut chart, "2/\u{3b7}", curve, curve_style)?.key("2/\u{3b7}", plot::swatch(theme, curve_style));
         let r = theme.px(4.0);
         let (good, open, bound) = (theme.series(0), theme.series(4), theme.series(2));
         let at = |v: f64| v.clamp(lo, hi);
         let converged = || results.iter().filter(|r| matches!(r.outcome, Outcome::Interpolated { .. }));
         let shown = converged().map(|s| (s.eta, at(s.sharpness)));
         plot::markers(&mut chart, "sharpness, converged", shown, |p| Circle::new(p, r, good.filled()))?
-            .label("sharpness, converged")
-            .legend(plot::dot_swatch(theme, good));
+            .key("sharpness, converged", plot::dot_swatch(theme, good));
         let capped = results
             .iter()
             .filter(|r| r.outcome == Outcome::Capped && r.sharpness.is_finite())
@@ -187,8 +185,7 @@ impl SharpnessVsLr {
         plot::markers(&mut chart, "sharpness, stopped at the step cap", capped, |p| {
             Circle::new(p, r, theme.line(open, 1.5))
         })?
-        .label("stopped at the step cap")
-        .legend(move |(x, y)| {
+        .key("stopped at the step cap", move |(x, y)| {
             Circle::new((x + 9, y), 4, ShapeStyle { color: open.into(), filled: false, stroke_width: 2 })
         });
         if self.shows_lemma4() {
@@ -196,8 +193,7 @@ impl SharpnessVsLr {
             plot::markers(&mut chart, "Lemma 4: 1 + 2\u{222b}|f''|g", bounds, |p| {
                 TriangleMarker::new(p, r, bound.filled())
             })?
-            .label("Lemma 4: 1 + 2\u{222b}|f''|g")
-            .legend(move |(x, y)| TriangleMarker::new((x + 9, y), 4, bound.filled()));
+            .key("Lemma 4: 1 + 2\u{222b}|f''|g", move |(x, y)| TriangleMarker::new((x + 9, y), 4, bound.filled()));
         }
         let diverged = theme.series(1);
         // Crosses only mark where a run diverged: their height is no value, so they are not
@@ -209,8 +205,7 @@ impl SharpnessVsLr {
                     .filter(|r| matches!(r.outcome, Outcome::Diverged { .. }))
                     .map(|s| Cross::new((s.eta, hi / 1.5), r, theme.line(diverged, 2.0))),
             )?
-            .label("diverged (no value)")
-            .legend(move |(x, y)| {
+            .key("diverged (no value)", move |(x, y)| {
                 Cross::new((x + 9, y), 4, ShapeStyle { color: diverged.into(), filled: false, stroke_width: 2 })
             });
         plot::legend(&mut chart, theme)?;
@@ -239,19 +234,16 @@ impl SharpnessVsLr {
         plot::mesh(&mut chart, theme, "step size \u{3b7}", "loss")?;
         let tol_style = theme.line(theme.muted(), 1.0);
         plot::line(&mut chart, "tolerance", [(e_lo, tolerance), (e_hi, tolerance)], tol_style)?
-            .label("tolerance")
-            .legend(plot::swatch(theme, tol_style));
+            .key("tolerance", plot::swatch(theme, tol_style));
         let (color, open, r) = (theme.series(0), theme.series(4), theme.px(4.0));
         let shown = converged.iter().map(|&(e, l)| (e, l.clamp(lo, hi)));
         plot::markers(&mut chart, "final loss, converged", shown, |p| Circle::new(p, r, color.filled()))?
-            .label("converged")
-            .legend(plot::dot_swatch(theme, color));
+            .key("converged", plot::dot_swatch(theme, color));
         let shown = capped.iter().map(|&(e, l)| (e, l.clamp(lo, hi)));
         plot::markers(&mut chart, "final loss, stopped at the step cap", shown, |p| {
             Circle::new(p, r, theme.line(open, 1.5))
         })?
-        .label("stopped at the step cap")
-        .legend(move |(x, y)| {
+        .key("stopped at the step cap", move |(x, y)| {
             Circle::new((x + 9, y), 4, ShapeStyle { color: open.into(), filled: false, stroke_width: 2 })
         });
         plot::legend(&mut chart, theme)?;

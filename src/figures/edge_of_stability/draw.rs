@@ -7,6 +7,7 @@ use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
 
 use super::{EdgeOfStability, Mode, Panels};
+use crate::kit::plot::Key;
 use crate::kit::plot::{self, DrawResult, Theme};
 use crate::math::sharpness::{StepRecord, DEFAULT_TOLERANCE};
 
@@ -35,14 +36,14 @@ impl EdgeOfStability {
         let shown = plot::thin(&losses, DRAWN_POINTS).into_iter().map(|(x, y)| (x, y.clamp(lo, hi)));
         let gd = plot::line(&mut chart, "loss", shown, style)?;
         if self.flow.is_some() {
-            gd.label("GD").legend(plot::swatch(theme, style));
+            gd.key("GD", plot::swatch(theme, style));
             let flow_series = [
                 (&predicted, theme.line(theme.series(2), 1.6), "flow: L + \u{3c3}\u{b2}/\u{3b7}"),
                 (&flow_losses, theme.line(theme.series(3), 1.0), "flow: L(w)"),
             ];
             for (points, style, label) in flow_series {
                 let shown = plot::thin(points, DRAWN_POINTS).into_iter().map(|(x, y)| (x, y.clamp(lo, hi)));
-                plot::line(&mut chart, label, shown, style)?.label(label).legend(plot::swatch(theme, style));
+                plot::line(&mut chart, label, shown, style)?.key(label, plot::swatch(theme, style));
             }
         }
         self.mark_switch(&mut chart, theme, (lo, hi))?;
@@ -106,30 +107,26 @@ impl EdgeOfStability {
         self.draw_earlier(&mut chart, theme, &earlier, (lo, hi.max(lo + 1e-9)))?;
         let threshold_style = ShapeStyle { color: theme.series(1).into(), filled: false, stroke_width: theme.px(1.5) };
         plot::line(&mut chart, "2/\u{3b7}", eta_line, threshold_style)?
-            .label("2/\u{3b7}")
-            .legend(plot::swatch(theme, threshold_style));
+            .key("2/\u{3b7}", plot::swatch(theme, threshold_style));
         let names = ["\u{3bb}\u{2081} (sharpness)", "\u{3bb}\u{2082}", "\u{3bb}\u{2083}"];
         for (i, s) in series.iter().enumerate().rev() {
             let color =
                 if i == 0 { theme.series(0).into() } else { theme.series(0).mix(0.45 - 0.15 * (i as f64 - 1.0)) };
             let style = ShapeStyle { color, filled: false, stroke_width: theme.px(if i == 0 { 1.6 } else { 1.0 }) };
             plot::line(&mut chart, names[i], plot::thin(s, DRAWN_POINTS), style)?
-                .label(names[i])
-                .legend(plot::swatch(theme, style));
+                .key(names[i], plot::swatch(theme, style));
         }
         if !flow.is_empty() {
             let style = theme.line(theme.series(2), 1.4);
             let label = "flow: S(w)";
             plot::line(&mut chart, label, plot::thin(&flow, DRAWN_POINTS), style)?
-                .label(label)
-                .legend(plot::swatch(theme, style));
+                .key(label, plot::swatch(theme, style));
         }
         if !batch.is_empty() {
             let style = ShapeStyle { color: theme.series(2).into(), filled: false, stroke_width: theme.px(1.2) };
             let label = "batch sharpness";
             plot::line(&mut chart, label, plot::thin(&batch, DRAWN_POINTS), style)?
-                .label(label)
-                .legend(plot::swatch(theme, style));
+                .key(label, plot::swatch(theme, style));
         }
         plot::legend(&mut chart, theme)?;
         Ok(None)
@@ -163,13 +160,12 @@ impl EdgeOfStability {
         ];
         for (points, style, label) in series {
             let points = plot::thin(points, DRAWN_POINTS).into_iter().map(|(x, y)| (x, y.clamp(lo, hi)));
-            plot::line(&mut chart, label, points, style)?.label(label).legend(plot::swatch(theme, style));
+            plot::line(&mut chart, label, points, style)?.key(label, plot::swatch(theme, style));
         }
         if self.settings.mode == Mode::WarmStart {
             let tol = ShapeStyle { color: theme.muted().into(), filled: false, stroke_width: theme.px(1.0) };
             plot::line(&mut chart, "tolerance", [(start, DEFAULT_TOLERANCE), (end, DEFAULT_TOLERANCE)], tol)?
-                .label("tolerance")
-                .legend(plot::swatch(theme, tol));
+                .key("tolerance", plot::swatch(theme, tol));
         }
         plot::legend(&mut chart, theme)?;
         Ok(None)

@@ -2,6 +2,7 @@
 //! functions, the loss, the sharpness, the corollary and Φ.
 
 use crate::kit::format;
+use crate::kit::plot::Key;
 use plotters::coord::types::RangedCoordf64;
 use plotters::coord::Shift;
 use plotters::prelude::*;
@@ -71,10 +72,9 @@ impl FunctionSpace {
             );
             if *dashed {
                 plot::dashed(&mut chart, label, clipped, (theme.px(6.0), theme.px(4.0)), style)?
-                    .label(legend)
-                    .legend(plot::swatch(theme, style));
+                    .key(legend, plot::swatch(theme, style));
             } else {
-                plot::line(&mut chart, label, clipped, style)?.label(legend).legend(plot::swatch(theme, style));
+                plot::line(&mut chart, label, clipped, style)?.key(legend, plot::swatch(theme, style));
             }
         }
         let dot = theme.foreground();
@@ -131,8 +131,7 @@ impl FunctionSpace {
             plot::markers(&mut chart, &format!("{label}: knots"), tops, |p| {
                 Circle::new(p, theme.px(2.5), color.filled())
             })?
-            .label(format!("{label}: {} knots", list.len()))
-            .legend(plot::dot_swatch(theme, color));
+            .key(format!("{label}: {} knots", list.len()), plot::dot_swatch(theme, color));
         }
         plot::legend(&mut chart, theme)?;
         Ok(None)
@@ -160,18 +159,15 @@ impl FunctionSpace {
             [("g\u{207b}", &w.g_minus, theme.series(4)), ("g\u{207a}", &w.g_plus, theme.series(5))]
         {
             let style = theme.line(color, 1.2);
-            plot::line(&mut chart, name, clip(curve), style)?.label(name).legend(plot::swatch(theme, style));
+            plot::line(&mut chart, name, clip(curve), style)?.key(name, plot::swatch(theme, style));
         }
         let g_style = theme.line(theme.series(0), 2.5);
-        plot::line(&mut chart, "g, sample", clip(&w.g), g_style)?
-            .label("g, sample")
-            .legend(plot::swatch(theme, g_style));
+        plot::line(&mut chart, "g, sample", clip(&w.g), g_style)?.key("g, sample", plot::swatch(theme, g_style));
         if !self.population.is_empty() {
             let pop_style = theme.line(theme.series(1), 1.8);
             let name = format!("g, {} law", self.settings.law.name());
             plot::dashed(&mut chart, &name, clip(&self.population), (theme.px(6.0), theme.px(4.0)), pop_style)?
-                .label(&name)
-                .legend(broken_swatch(theme, pop_style, 2));
+                .key(&name, broken_swatch(theme, pop_style, 2));
         }
         let dot = theme.foreground();
         let inputs = self.problem.data.x.iter().map(|&x| (x, 0.0));
@@ -196,8 +192,7 @@ impl FunctionSpace {
         let tol_style = theme.line(theme.muted(), 1.2);
         let dashes = (theme.px(5.0), theme.px(4.0));
         plot::dashed(&mut chart, "tolerance", [(0.0, tolerance), (t_max, tolerance)], dashes, tol_style)?
-            .label(format!("tolerance {}", format::tick(tolerance)))
-            .legend(broken_swatch(theme, tol_style, 2));
+            .key(format!("tolerance {}", format::tick(tolerance)), broken_swatch(theme, tol_style, 2));
         self.draw_switch_line(&mut chart, theme, lo, hi)?;
         for (i, r) in self.runs.iter().enumerate().take(self.current + 1) {
             let color = theme.series(if self.switching() { 0 } else { i });
@@ -207,11 +202,11 @@ impl FunctionSpace {
             let faint = theme.line(color.mix(0.35), 1.0);
             let series = chart.draw_series(LineSeries::new(peaks, faint))?;
             if i == 0 {
-                series.label("largest loss between records").legend(plot::swatch(theme, faint));
+                series.key("largest loss between records", plot::swatch(theme, faint));
             }
             let style = theme.line(color, 1.6);
             let points = r.run.records().iter().map(|rec| (rec.step as f64, rec.loss.max(lo)));
-            plot::line(&mut chart, &r.label, points, style)?.label(r.label.clone()).legend(plot::swatch(theme, style));
+            plot::line(&mut chart, &r.label, points, style)?.key(r.label.clone(), plot::swatch(theme, style));
         }
         plot::legend(&mut chart, theme)?;
         Ok(None)
@@ -237,8 +232,7 @@ impl FunctionSpace {
                 [(switch as f64, lo), (switch as f64, hi)],
                 style,
             )?
-            .label("\u{3b7}\u{2081} \u{2192} \u{3b7}\u{2082}")
-            .legend(plot::swatch(theme, style));
+            .key("\u{3b7}\u{2081} \u{2192} \u{3b7}\u{2082}", plot::swatch(theme, style));
         }
         Ok(())
     }
@@ -273,9 +267,7 @@ impl FunctionSpace {
             let sharpness = recs.iter().map(|rec| (rec.step as f64, rec.sharpness.max(lo)));
             let series = plot::line(&mut chart, &name("\u{3bb}_max(\u{2207}\u{b2}L)"), sharpness, sharp)?;
             if i == 0 {
-                series
-                    .label("\u{3bb}_max(\u{2207}\u{b2}L)")
-                    .legend(plot::swatch(theme, theme.line(legend_color(0), 2.0)));
+                series.key("\u{3bb}_max(\u{2207}\u{b2}L)", plot::swatch(theme, theme.line(legend_color(0), 2.0)));
             }
             // 2/η as a step function of t.
             let mut steps: Vec<(f64, f64)> = Vec::with_capacity(2 * recs.len());
@@ -289,14 +281,14 @@ impl FunctionSpace {
             let series =
                 plot::dashed(&mut chart, &name("2/\u{3b7}"), steps, (theme.px(7.0), theme.px(4.0)), threshold)?;
             if i == 0 {
-                series.label("2/\u{3b7}").legend(broken_swatch(theme, theme.line(legend_color(1), 1.4), 2));
+                series.key("2/\u{3b7}", broken_swatch(theme, theme.line(legend_color(1), 1.4), 2));
             }
             let bound = theme.line(color(2), 1.4);
             let dots = recs.iter().map(|rec| (rec.step as f64, 1.0 + 2.0 * rec.curvature));
             let series =
                 plot::dashed(&mut chart, &name("1 + 2\u{222b}|f''|g"), dots, (theme.px(2.0), theme.px(3.0)), bound)?;
             if i == 0 {
-                series.label("1 + 2\u{222b}|f''|g").legend(broken_swatch(theme, theme.line(legend_color(2), 1.4), 4));
+                series.key("1 + 2\u{222b}|f''|g", broken_swatch(theme, theme.line(legend_color(2), 1.4), 4));
             }
         }
         plot::legend(&mut chart, theme)?;
@@ -334,8 +326,7 @@ impl FunctionSpace {
         plot::shade(&mut chart, std::iter::once(Polygon::new(above, theme.unstable_fill().filled())))?;
         let line = theme.line(theme.foreground(), 2.0);
         plot::line(&mut chart, "1/\u{3b7} \u{2212} 1/2", curve, line)?
-            .label("1/\u{3b7} \u{2212} 1/2")
-            .legend(plot::swatch(theme, line));
+            .key("1/\u{3b7} \u{2212} 1/2", plot::swatch(theme, line));
         let r = theme.px(5.0);
         for point in &points {
             let (color, at) = (theme.series(point.color), (point.eta, point.value.max(y_lo)));
@@ -351,7 +342,7 @@ impl FunctionSpace {
                     _ => Circle::new(at, r, style).into_dyn(),
                 }
             };
-            plot::markers(&mut chart, &point.label, [at], marker)?.label(point.label.clone()).legend(move |(x, y)| {
+            plot::markers(&mut chart, &point.label, [at], marker)?.key(point.label.clone(), move |(x, y)| {
                 let at = (x + 8, y);
                 match kind {
                     PointKind::Sharp => Cross::new(at, 5, style).into_dyn(),

@@ -7,6 +7,7 @@ use plotters::prelude::*;
 
 use super::State;
 use crate::kit::format;
+use crate::kit::plot::Key;
 use crate::kit::plot::{self, DrawResult, Theme};
 
 /// One test's value against η on the first panel, with the largest η it passes.
@@ -61,9 +62,10 @@ impl State {
         ];
         for curve in &curves {
             let style = theme.line(theme.series(curve.colour), 2.0);
-            plot::line(&mut chart, &curve.label, curve.points.iter().map(|&(x, y)| (x, y.clamp(lo, hi))), style)?
-                .label(format!("{}: \u{3b7} \u{2264} {}", curve.label, format::number(curve.threshold)))
-                .legend(plot::swatch(theme, style));
+            plot::line(&mut chart, &curve.label, curve.points.iter().map(|&(x, y)| (x, y.clamp(lo, hi))), style)?.key(
+                format!("{}: \u{3b7} \u{2264} {}", curve.label, format::number(curve.threshold)),
+                plot::swatch(theme, style),
+            );
             if (x_lo..=x_hi).contains(&curve.threshold) && !curve.points.is_empty() {
                 plot::markers(&mut chart, &format!("{} = 1", curve.label), [(curve.threshold, 1.0)], |p| {
                     Circle::new(p, theme.px(4.5), theme.series(curve.colour).filled())
@@ -72,8 +74,7 @@ impl State {
         }
         let now = theme.line(theme.foreground(), 1.5);
         plot::line(&mut chart, "current \u{3b7}", [(dyn_.eta, lo), (dyn_.eta, hi)], now)?
-            .label(format!("current \u{3b7} = {}", format::tick(dyn_.eta)))
-            .legend(plot::swatch(theme, now));
+            .key(format!("current \u{3b7} = {}", format::tick(dyn_.eta)), plot::swatch(theme, now));
         plot::legend(&mut chart, theme)?;
         Ok(Some(plot::PlotMap::of(&chart, (x_lo, x_hi), (lo, hi), true, true)))
     }
@@ -138,19 +139,18 @@ impl State {
         };
         let exact_style = theme.line(theme.series(0), 2.5);
         plot::line(&mut chart, "exact boundary \u{3c1}(T) = 1", boundary(&map.exact_thresholds), exact_style)?
-            .label("exact boundary \u{3c1}(T) = 1")
-            .legend(plot::swatch(theme, exact_style));
+            .key("exact boundary \u{3c1}(T) = 1", plot::swatch(theme, exact_style));
         let wu_style = theme.line(theme.series(4), 2.0);
         let dashes = (theme.px(5.0), theme.px(4.0));
         plot::dashed(&mut chart, "Wu's criterion = 1", boundary(&map.wu_thresholds), dashes, wu_style)?
-            .label("Wu's criterion = 1")
-            .legend(plot::swatch(theme, wu_style));
+            .key("Wu's criterion = 1", plot::swatch(theme, wu_style));
         let gd_style = theme.line(theme.foreground(), 1.5);
         if map.gd_threshold <= x_hi {
             let line = [(map.gd_threshold, y_lo), (map.gd_threshold, y_hi)];
-            plot::line(&mut chart, "\u{3b7} = 2/\u{3bb}max(H)", line, gd_style)?
-                .label(format!("\u{3b7} = 2/\u{3bb}max(H) = {}", format::tick(map.gd_threshold)))
-                .legend(plot::swatch(theme, gd_style));
+            plot::line(&mut chart, "\u{3b7} = 2/\u{3bb}max(H)", line, gd_style)?.key(
+                format!("\u{3b7} = 2/\u{3bb}max(H) = {}", format::tick(map.gd_threshold)),
+                plot::swatch(theme, gd_style),
+            );
         }
         let here = (self.dynamics.eta, self.dynamics.batch as f64);
         chart.draw_series(std::iter::once(Circle::new(here, theme.px(7.0), theme.line(theme.foreground(), 2.5))))?;

@@ -2,6 +2,7 @@
 //! the network with its data and knots, and the corollary over every step size.
 
 use crate::kit::format;
+use crate::kit::plot::Key;
 use plotters::coord::Shift;
 use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
@@ -120,15 +121,13 @@ impl ProofLemma4 {
         plot::markers(&mut chart, &format!("line {previous}"), bars, |(r, v)| {
             Rectangle::new([(r - 0.38, 0.0), (r, v)], pale)
         })?
-        .label(format!("line {previous}"))
-        .legend(move |(x, y)| Rectangle::new([(x, y - 5), (x + 14, y + 5)], pale));
+        .key(format!("line {previous}"), move |(x, y)| Rectangle::new([(x, y - 5), (x + 14, y + 5)], pale));
         let solid = theme.series(1).filled();
         let label =
             if line < CHAIN_LINES { format!("line {line}") } else { "line 10 (at a knot's first neuron)".into() };
         let bars = after.iter().enumerate().map(|(r, &v)| (r as f64, v));
         plot::markers(&mut chart, &label, bars, |(r, v)| Rectangle::new([(r, 0.0), (r + 0.38, v)], solid))?
-            .label(label.clone())
-            .legend(move |(x, y)| Rectangle::new([(x, y - 5), (x + 14, y + 5)], solid));
+            .key(label.clone(), move |(x, y)| Rectangle::new([(x, y - 5), (x + 14, y + 5)], solid));
         plot::legend(&mut chart, theme)?;
         Ok(None)
     }
@@ -235,12 +234,11 @@ impl ProofLemma4 {
             )?;
         }
         let f_style = theme.line(theme.series(0), 2.0);
-        plot::line(&mut chart, "f", curve, f_style)?.label("f").legend(plot::swatch(theme, f_style));
+        plot::line(&mut chart, "f", curve, f_style)?.key("f", plot::swatch(theme, f_style));
         let dot = theme.series(1);
         let points = data.x.iter().zip(&data.y).map(|(&x, &y)| (x, y));
         plot::markers(&mut chart, "data", points, |p| Circle::new(p, theme.px(4.0), dot.filled()))?
-            .label("data")
-            .legend(plot::dot_swatch(theme, dot));
+            .key("data", plot::dot_swatch(theme, dot));
         plot::legend(&mut chart, theme)?;
         Ok(None)
     }
@@ -278,8 +276,7 @@ impl ProofLemma4 {
         plot::shade(&mut chart, std::iter::once(Polygon::new(above, theme.unstable_fill().filled())))?;
         let line = theme.line(theme.foreground(), 2.0);
         plot::line(&mut chart, "corollary's ceiling 1/\u{3b7} \u{2212} 1/2", curve, line)?
-            .label("1/\u{3b7} \u{2212} 1/2")
-            .legend(plot::swatch(theme, line));
+            .key("1/\u{3b7} \u{2212} 1/2", plot::swatch(theme, line));
         // f's ∫|f''|g as a horizontal line in three pieces: where this θ is linearly stable, where
         // it is too sharp but a flatter implementation of f is not ruled out, and where none is.
         let c = corollary.curvature.max(y_lo);
@@ -296,24 +293,25 @@ impl ProofLemma4 {
         }
         if let Some(eta) = corollary.theta_stable_up_to {
             let stable = theme.line(theme.series(2), 3.0);
-            plot::line(&mut chart, "\u{222b}|f''|g, \u{3b8} stable", [(x_lo, c), (eta_theta, c)], stable)?
-                .label(format!("\u{3b8} stable: \u{3b7} \u{2264} 2/\u{3bb}_max = {}", format::tick(eta)))
-                .legend(plot::swatch(theme, stable));
+            plot::line(&mut chart, "\u{222b}|f''|g, \u{3b8} stable", [(x_lo, c), (eta_theta, c)], stable)?.key(
+                format!("\u{3b8} stable: \u{3b7} \u{2264} 2/\u{3bb}_max = {}", format::tick(eta)),
+                plot::swatch(theme, stable),
+            );
         }
         let open = theme.line(theme.series(0), 2.0);
         let dash = (theme.px(7.0), theme.px(4.0));
-        plot::dashed(&mut chart, "\u{222b}|f''|g, \u{3b8} too sharp", [(eta_theta, c), (eta_f, c)], dash, open)?
-            .label(if corollary.theta_stable_up_to.is_some() {
+        plot::dashed(&mut chart, "\u{222b}|f''|g, \u{3b8} too sharp", [(eta_theta, c), (eta_f, c)], dash, open)?.key(
+            if corollary.theta_stable_up_to.is_some() {
                 "\u{3b8} too sharp, f not ruled out".to_string()
             } else {
                 format!("f (\u{3b8} no minimum): {}", format::tick(corollary.curvature))
-            })
-            .legend(broken_swatch(theme, open, 2));
+            },
+            broken_swatch(theme, open, 2),
+        );
         let closed = theme.line(theme.series(1), 2.0);
         let dots = (theme.px(2.0), theme.px(3.0));
         plot::dashed(&mut chart, "\u{222b}|f''|g, f not accessible", [(eta_f, c), (x_hi, c)], dots, closed)?
-            .label(format!("f not accessible: \u{3b7} > {}", format::tick(eta_f)))
-            .legend(broken_swatch(theme, closed, 4));
+            .key(format!("f not accessible: \u{3b7} > {}", format::tick(eta_f)), broken_swatch(theme, closed, 4));
         plot::legend(&mut chart, theme)?;
         Ok(None)
     }

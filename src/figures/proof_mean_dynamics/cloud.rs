@@ -7,6 +7,7 @@ use plotters::prelude::*;
 
 use super::{ProofMeanDynamics, CHOICE_OF_START, START_DISTANCE};
 use crate::figures::shared::linear_dynamics::Dynamics;
+use crate::kit::plot::Key;
 use crate::kit::plot::{self, DrawResult, Theme};
 
 /// The coordinates of `e` along q₁ and q_d, the sharpest and the flattest eigen-directions of
@@ -89,53 +90,53 @@ impl ProofMeanDynamics {
         let run_colour = theme.muted();
         let shown = points.iter().copied().filter(inside);
         plot::markers(&mut chart, "runs", shown, |p| Circle::new(p, theme.px(2.0), run_colour.mix(0.5).filled()))?
-            .label("runs")
-            .legend(plot::dot_swatch(theme, run_colour));
+            .key("runs", plot::dot_swatch(theme, run_colour));
         if let Some((label, radius)) = circle {
             let style = theme.line(theme.series(3), 1.5);
             let ring = (0..=96).map(|k| {
                 let a = k as f64 * std::f64::consts::TAU / 96.0;
                 (radius * a.cos(), radius * a.sin())
             });
-            chart.draw_series(LineSeries::new(ring, style))?.label(label).legend(plot::swatch(theme, style));
+            chart.draw_series(LineSeries::new(ring, style))?.key(label, plot::swatch(theme, style));
         }
         if !kicks.is_empty() {
             let style = theme.line(theme.series(2), 1.5);
-            chart
-                .draw_series(kicks.iter().map(|&k| PathElement::new(vec![(0.0, 0.0), k], style)))?
-                .label("\u{2212}\u{3b7}\u{2207}l\u{2c7c}(\u{3b8}*), one per sample; their mean is 0")
-                .legend(plot::swatch(theme, style));
+            chart.draw_series(kicks.iter().map(|&k| PathElement::new(vec![(0.0, 0.0), k], style)))?.key(
+                "\u{2212}\u{3b7}\u{2207}l\u{2c7c}(\u{3b8}*), one per sample; their mean is 0",
+                plot::swatch(theme, style),
+            );
         }
         let origin = theme.line(theme.foreground(), 2.0);
         plot::markers(&mut chart, "\u{3b8}*", [(0.0, 0.0)], |p| Cross::new(p, theme.px(6.0), origin))?
-            .label("\u{3b8}*")
-            .legend(move |(x, y)| Cross::new((x + 9, y), 5, origin));
+            .key("\u{3b8}*", move |(x, y)| Cross::new((x + 9, y), 5, origin));
         if self.line >= CHOICE_OF_START {
             let start = project(d.start.as_slice());
             let style = theme.line(theme.foreground(), 1.5);
             plot::markers(&mut chart, "start \u{3b8}\u{2080}", [start], |p| {
                 TriangleMarker::new(p, theme.px(6.0), style)
             })?
-            .label("\u{3b8}\u{2080} = \u{3b8}* + \u{3b5}q\u{2081}")
-            .legend(move |(x, y)| TriangleMarker::new((x + 9, y), 5, style));
+            .key("\u{3b8}\u{2080} = \u{3b8}* + \u{3b5}q\u{2081}", move |(x, y)| {
+                TriangleMarker::new((x + 9, y), 5, style)
+            });
         }
         let path_style = theme.line(theme.series(1).mix(0.7), 1.5);
-        plot::line(&mut chart, "path of the exact mean", path.iter().copied(), path_style)?
-            .label("(I \u{2212} \u{3b7}H)\u{2e2}(\u{3b8}\u{2080} \u{2212} \u{3b8}*), s = 0 to t")
-            .legend(plot::swatch(theme, path_style));
+        plot::line(&mut chart, "path of the exact mean", path.iter().copied(), path_style)?.key(
+            "(I \u{2212} \u{3b7}H)\u{2e2}(\u{3b8}\u{2080} \u{2212} \u{3b8}*), s = 0 to t",
+            plot::swatch(theme, path_style),
+        );
         if let Some(closed) = closed {
             let closed_style = theme.line(theme.series(1), 2.5);
             plot::markers(&mut chart, "closed form of the mean", [closed], |p| {
                 Circle::new(p, theme.px(9.0), closed_style)
             })?
-            .label("(I \u{2212} \u{3b7}H)\u{1d57}(\u{3b8}\u{2080} \u{2212} \u{3b8}*)")
-            .legend(move |(x, y)| Circle::new((x + 9, y), 5, closed_style));
+            .key("(I \u{2212} \u{3b7}H)\u{1d57}(\u{3b8}\u{2080} \u{2212} \u{3b8}*)", move |(x, y)| {
+                Circle::new((x + 9, y), 5, closed_style)
+            });
         }
         plot::markers(&mut chart, "mean of the runs", [mean], |p| {
             Circle::new(p, theme.px(4.5), theme.series(0).filled())
         })?
-        .label("mean of the runs")
-        .legend(plot::dot_swatch(theme, theme.series(0)));
+        .key("mean of the runs", plot::dot_swatch(theme, theme.series(0)));
         plot::legend(&mut chart, theme)?;
         let outside = points.len() - points.iter().filter(|p| inside(p)).count();
         if outside > 0 {

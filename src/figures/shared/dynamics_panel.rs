@@ -7,6 +7,7 @@ use plotters::prelude::*;
 
 use super::linear_dynamics::Dynamics;
 use crate::kit::format;
+use crate::kit::plot::Key;
 use crate::kit::plot::{self, DrawResult, Theme};
 use crate::math::linear_stability::DIVERGENCE_GROWTH;
 
@@ -146,7 +147,7 @@ where
         let exact = plot::line(&mut chart, &format!("{}, exact", line.label), shown, style)?;
         // One legend entry per quantity: the line is exact, the dots are the runs.
         if !line.exact.is_empty() {
-            exact.label(line.label.clone()).legend(plot::swatch(theme, style));
+            exact.key(line.label.clone(), plot::swatch(theme, style));
         }
         // The last point is always drawn: it is where the runs are now.
         let last = line.simulated.len().saturating_sub(1);
@@ -160,7 +161,7 @@ where
             Circle::new(p, theme.px(2.5), colour.mix(alpha).filled())
         })?;
         if line.exact.is_empty() {
-            simulated.label(format!("{}, runs", line.label)).legend(plot::dot_swatch(theme, colour));
+            simulated.key(format!("{}, runs", line.label), plot::dot_swatch(theme, colour));
         }
     }
     // Crosses where a series was followed no further.
@@ -179,8 +180,7 @@ where
         let style = ShapeStyle { color: theme.series(0).mix(0.6), filled: false, stroke_width: theme.px(1.0) };
         let shown = error.iter().map(|&(t, v)| (t, v.max(lo)));
         plot::dashed(&mut chart, "standard error of the mean", shown, (theme.px(2.0), theme.px(3.0)), style)?
-            .label("\u{221a}(E\u{2016}\u{b7}\u{2016}\u{b2}/R)")
-            .legend(plot::swatch(theme, style));
+            .key("\u{221a}(E\u{2016}\u{b7}\u{2016}\u{b2}/R)", plot::swatch(theme, style));
     }
     if let Some(floor) = floor {
         let style = theme.line(theme.series(2), 1.5);
@@ -191,15 +191,13 @@ where
             (theme.px(6.0), theme.px(4.0)),
             style,
         )?
-        .label(format!("floor tr S\u{221e} = {}", format::number(floor)))
-        .legend(plot::swatch(theme, style));
+        .key(format!("floor tr S\u{221e} = {}", format::number(floor)), plot::swatch(theme, style));
     }
     if let Some(level) = &view.level {
         let style = theme.line(theme.foreground(), 1.5);
         let span = [(level.from as f64, level.value), (horizon, level.value)];
         plot::dashed(&mut chart, &level.label, span, (theme.px(3.0), theme.px(3.0)), style)?
-            .label(level.label.clone())
-            .legend(plot::swatch(theme, style));
+            .key(level.label.clone(), plot::swatch(theme, style));
     }
     let now = dynamics.last_step();
     if view.cursor && !traj.is_complete() {

@@ -2,6 +2,7 @@
 //! Lemma 3's threshold, the sweep over ε, and the mean distance against the step at the chosen ε.
 
 use crate::kit::format;
+use crate::kit::plot::Key;
 use plotters::coord::Shift;
 use plotters::element::DashedPathElement;
 use plotters::prelude::*;
@@ -74,9 +75,7 @@ impl Switching {
             chart.draw_series(std::iter::once(PathElement::new(vec![(tau, y_lo), (tau, y_hi)], knot_style)))?;
         }
         let f_style = theme.line(theme.series(0), 2.0);
-        plot::line(&mut chart, "f at \u{3b8}*", curve, f_style)?
-            .label("f at \u{3b8}*")
-            .legend(plot::swatch(theme, f_style));
+        plot::line(&mut chart, "f at \u{3b8}*", curve, f_style)?.key("f at \u{3b8}*", plot::swatch(theme, f_style));
         let residual_style = theme.line(theme.series(1), 1.2);
         chart.draw_series(
             m.data
@@ -88,22 +87,19 @@ impl Switching {
         let dot = theme.foreground();
         let data = m.data.x.iter().zip(&m.data.y).map(|(&x, &y)| (x, y));
         plot::markers(&mut chart, "data", data, |p| Circle::new(p, theme.px(3.5), dot.filled()))?
-            .label("data")
-            .legend(plot::dot_swatch(theme, dot));
+            .key("data", plot::dot_swatch(theme, dot));
         let ring = theme.series(1);
         let on_knot = m.on_knot.iter().map(|&(j, _)| (m.data.x[j], m.data.y[j]));
         plot::markers(&mut chart, "data point on a knot", on_knot, |p| {
             Circle::new(p, theme.px(8.0), theme.line(ring, 2.0))
         })?
-        .label("on a knot")
-        .legend(circle_swatch(theme, theme.line(ring, 2.0)));
+        .key("on a knot", circle_swatch(theme, theme.line(ring, 2.0)));
         let flip_colour = theme.series(3);
         let flip_point = (m.data.x[self.flip.point], m.data.y[self.flip.point]);
         plot::markers(&mut chart, "first other point to switch", [flip_point], |p| {
             Circle::new(p, theme.px(8.0), theme.line(flip_colour, 2.0))
         })?
-        .label("next to switch")
-        .legend(circle_swatch(theme, theme.line(flip_colour, 2.0)));
+        .key("next to switch", circle_swatch(theme, theme.line(flip_colour, 2.0)));
         plot::legend(&mut chart, theme)?;
         Ok(None)
     }
@@ -171,7 +167,7 @@ impl Switching {
                 PathElement::new(vec![(x - 0.3, v), (x + 0.3, v)], eig)
             })?;
             if m == 0 {
-                series.label("eigenvalues of H_m").legend(plot::swatch(theme, eig));
+                series.key("eigenvalues of H_m", plot::swatch(theme, eig));
             }
         }
         let lambda_color = theme.series(2);
@@ -179,31 +175,28 @@ impl Switching {
         plot::markers(&mut chart, "\u{3bb}_m = q\u{1d40}H_m q", lambdas, |p| {
             Circle::new(p, theme.px(5.0), lambda_color.filled())
         })?
-        .label("\u{3bb}_m = q\u{1d40}H_m q")
-        .legend(plot::dot_swatch(theme, lambda_color));
+        .key("\u{3bb}_m = q\u{1d40}H_m q", plot::dot_swatch(theme, lambda_color));
         let across = [(-0.5, 0.0), (slots as f64 - 0.5, 0.0)];
         let level = |value: f64| across.map(|(x, _)| (x, value));
         let lower_style = theme.line(theme.series(2), 1.5);
         let lower = format!("\u{3bb}_lower = min\u{2098} \u{3bb}_m = {}", format::tick(lemma.lambda_lower));
         plot::line(&mut chart, &lower, level(lemma.lambda_lower), lower_style)?
-            .label(lower)
-            .legend(plot::swatch(theme, lower_style));
+            .key(lower, plot::swatch(theme, lower_style));
         let eta_style = theme.line(theme.muted(), 1.2);
         let eta_label = format!("2/\u{3b7} = {}", format::tick(two_over_eta));
         plot::line(&mut chart, &eta_label, level(two_over_eta), eta_style)?
-            .label(eta_label)
-            .legend(plot::swatch(theme, eta_style));
+            .key(eta_label, plot::swatch(theme, eta_style));
         let holds = lemma.margin(self.settings.eta, self.settings.eps) > 0.0;
         let threshold_style = theme.line(if holds { theme.series(1) } else { theme.foreground() }, 2.5);
         let shown_at = threshold.min(y_hi);
-        chart
-            .draw_series(LineSeries::new(level(shown_at), threshold_style))?
-            .label(format!(
+        chart.draw_series(LineSeries::new(level(shown_at), threshold_style))?.key(
+            format!(
                 "2/\u{3b7} + \u{3b4} + \u{3b3}/\u{3b5} = {}{}",
                 format::tick(threshold),
                 if threshold_shown { "" } else { " (above the plot)" }
-            ))
-            .legend(plot::swatch(theme, threshold_style));
+            ),
+            plot::swatch(theme, threshold_style),
+        );
         // The stack: 2/η, then δ = max_m ‖H_m q − λ_m q‖, then γ/ε with γ = max_m E|qᵀĝ_m|.
         let x = modes as f64;
         let parts = [
@@ -273,28 +266,26 @@ impl Switching {
             if from < to {
                 let fill = theme.unstable_fill();
                 plot::shade(&mut chart, std::iter::once(Rectangle::new([(from, y_lo), (to, y_hi)], fill.filled())))?
-                    .label("Lemma 3 applies")
-                    .legend(move |(x, y)| Rectangle::new([(x, y - 5), (x + 16, y + 5)], fill.filled()));
+                    .key("Lemma 3 applies", move |(x, y)| Rectangle::new([(x, y - 5), (x + 16, y + 5)], fill.filled()));
             }
             let from = floor.max(flip).max(e_lo);
             if from < e_hi {
                 let fill = theme.muted().mix(0.14);
                 plot::shade(&mut chart, std::iter::once(Rectangle::new([(from, y_lo), (e_hi, y_hi)], fill.filled())))?
-                    .label("for the model only")
-                    .legend(move |(x, y)| Rectangle::new([(x, y - 5), (x + 16, y + 5)], fill.filled()));
+                    .key("for the model only", move |(x, y)| {
+                        Rectangle::new([(x, y - 5), (x + 16, y + 5)], fill.filled())
+                    });
             }
         }
         if flip < e_hi {
             let style = theme.line(theme.series(3), 1.5);
             let flip_line = [(flip, y_lo), (flip, y_hi)];
             plot::dashed(&mut chart, "\u{3b5}_flip", flip_line, (theme.px(5.0), theme.px(4.0)), style)?
-                .label(format!("\u{3b5}_flip = {}", format::tick(flip)))
-                .legend(dashed_swatch(theme, style));
+                .key(format!("\u{3b5}_flip = {}", format::tick(flip)), dashed_swatch(theme, style));
         }
         let diagonal = theme.line(theme.foreground(), 1.5);
         plot::line(&mut chart, "sup = \u{3b5}", [(e_lo, e_lo), (e_hi, e_hi)], diagonal)?
-            .label("sup = \u{3b5}")
-            .legend(plot::swatch(theme, diagonal));
+            .key("sup = \u{3b5}", plot::swatch(theme, diagonal));
         let chosen = theme.line(theme.muted(), 1.2);
         plot::line(&mut chart, "chosen \u{3b5}", [(self.settings.eps, y_lo), (self.settings.eps, y_hi)], chosen)?;
         let size = theme.px(4.5);
@@ -305,8 +296,7 @@ impl Switching {
             let measured = points.iter().filter_map(|&(e, s)| matches!(s, Sup::Measured(_)).then_some((e, s.value())));
             let style = if hollow { theme.line(colour, 2.0) } else { colour.filled() };
             plot::markers(&mut chart, &format!("{}: sup", system.name()), measured, |p| Circle::new(p, size, style))?
-                .label(system.short_name())
-                .legend(circle_swatch(theme, style));
+                .key(system.short_name(), circle_swatch(theme, style));
             let bounds = points.iter().filter_map(|&(e, s)| matches!(s, Sup::AtLeast(_)).then_some((e, s.value())));
             plot::markers(&mut chart, &format!("{}: stopped, at least", system.name()), bounds, |p| {
                 TriangleMarker::new(p, theme.px(6.0), colour.mix(if hollow { 0.55 } else { 1.0 }).filled())
@@ -315,8 +305,7 @@ impl Switching {
         let bound_colour = theme.foreground();
         chart
             .draw_series(std::iter::empty::<Circle<(f64, f64), u32>>())?
-            .label("stopped: \u{2265}")
-            .legend(triangle_swatch(theme, bound_colour));
+            .key("stopped: \u{2265}", triangle_swatch(theme, bound_colour));
         plot::legend(&mut chart, theme)?;
         Ok(None)
     }
@@ -383,13 +372,11 @@ impl Switching {
         let t_end = steps as f64;
         let eps_style = theme.line(theme.foreground(), 1.5);
         plot::line(&mut chart, "\u{3b5}", [(0.0, self.settings.eps), (t_end, self.settings.eps)], eps_style)?
-            .label("\u{3b5}")
-            .legend(plot::swatch(theme, eps_style));
+            .key("\u{3b5}", plot::swatch(theme, eps_style));
         let flip_style = theme.line(theme.series(3), 1.5);
         let flip_line = [(0.0, self.flip.radius), (t_end, self.flip.radius)];
         plot::dashed(&mut chart, "\u{3b5}_flip", flip_line, (theme.px(5.0), theme.px(4.0)), flip_style)?
-            .label("\u{3b5}_flip")
-            .legend(dashed_swatch(theme, flip_style));
+            .key("\u{3b5}_flip", dashed_swatch(theme, flip_style));
         let start_style = |s: usize| {
             if s < 2 {
                 theme.line(theme.series(s), 2.0)
@@ -408,9 +395,9 @@ impl Switching {
             let name = format!("local model, {}", start_name(curve.start));
             let series = plot::line(&mut chart, &name, points, start_style(curve.start))?;
             match curve.start {
-                0 => series.label("from \u{3b8}* + \u{3b5}q").legend(plot::swatch(theme, start_style(0))),
-                1 => series.label("from \u{3b8}* \u{2212} \u{3b5}q").legend(plot::swatch(theme, start_style(1))),
-                2 => series.label("from random").legend(plot::swatch(theme, start_style(2))),
+                0 => series.key("from \u{3b8}* + \u{3b5}q", plot::swatch(theme, start_style(0))),
+                1 => series.key("from \u{3b8}* \u{2212} \u{3b5}q", plot::swatch(theme, start_style(1))),
+                2 => series.key("from random", plot::swatch(theme, start_style(2))),
                 _ => series,
             };
         }
@@ -425,7 +412,7 @@ impl Switching {
             TriangleMarker::new(p, theme.px(6.0), bound_colour.filled())
         })?;
         if any_stopped {
-            series.label("stopped").legend(triangle_swatch(theme, bound_colour));
+            series.key("stopped", triangle_swatch(theme, bound_colour));
         }
         if !self.finished() && self.cursor.0 == 0 {
             let style = theme.text(11.0).pos(Pos::new(HPos::Right, VPos::Bottom));

@@ -16,8 +16,12 @@ use plotters::style::text_anchor::{HPos, Pos, VPos};
 
 use super::recording::{self, Band, Layer, Rect};
 
+mod key;
 mod messages;
 mod ranges;
+
+pub use key::{Capture, Key, Swatch};
+use key::{Corner, LegendStyle};
 
 pub use messages::{chars_per_line, message_panel, no_such_panel, refusal, state_or_message, wrap};
 pub use ranges::{clip_polyline, log_range, padded_range, thin};
@@ -171,7 +175,8 @@ pub fn clear<DB: DrawingBackend>(area: &DrawingArea<DB, Shift>, theme: &Theme) -
 }
 
 /// A chart builder with the house margins, caption and label areas, and room for the legend
-/// beside or below the plotting area when the panel's legend needs it (see `recording`).
+/// beside or below the plotting area when the panel's legend needs it (see `recording`). The
+/// chart's legend starts empty (see [`Key`]).
 pub fn frame<'a, 'b, DB: DrawingBackend>(
     area: &'a DrawingArea<DB, Shift>,
     theme: &Theme,
@@ -182,6 +187,7 @@ pub fn frame<'a, 'b, DB: DrawingBackend>(
         Some(Band::Below(height)) => (0, height.max(0) as u32),
         None => (0, 0),
     };
+    key::clear_entries();
     let mut builder = ChartBuilder::on(area);
     builder
         .margin(theme.px(10.0))
@@ -360,10 +366,10 @@ where
     recording::in_layer(Layer::Backdrop, move || chart.draw_series(regions))
 }
 
-/// Draws the legend of a chart in the house style (series need `.label(..).legend(..)`) where it
-/// covers nothing drawn as data before it: in a free corner or at the middle of a free edge of
-/// the plotting area, or else in a band outside it (see `recording`). Drawn outside
-/// `recording::draw_panel`, where nothing is recorded, it goes to the upper right.
+/// Draws the legend of a chart in the house style (its series named with `.key(..)`, see
+/// [`Key`]) where it covers nothing drawn as data before it: in a free corner or at the middle
+/// of a free edge of the plotting area, or else in a band outside it (see `recording`). Drawn
+/// outside `recording::draw_panel`, where nothing is recorded, it goes to the upper right.
 pub fn legend<'a, DB: DrawingBackend + 'a, CT: CoordTranslate>(
     chart: &mut ChartContext<'a, DB, CT>,
     theme: &Theme,
@@ -371,46 +377,28 @@ pub fn legend<'a, DB: DrawingBackend + 'a, CT: CoordTranslate>(
 where
     DB::ErrorType: 'static,
 {
+    let area = chart.plotting_area().strip_coord_spec();
+    let entries = key::entries();
+    let style = LegendStyle::house(theme, theme.px(LEGEND_MARGIN));
     if !recording::recording() {
-        return draw_legend(chart, theme, SeriesLabelPosition::UpperRight);
+        return key::draw_box(&area, &entries, &style, Corner::TopRight);
     }
     let plot = plot_area(chart);
     recording::note_plot_area(plot);
     // Drawn at the plotting area's corner, measured, then moved where it goes.
-    const CORNER: SeriesLabelPosition = SeriesLabelPosition::Coordinate(0, 0);
-    let margin = theme.px(LEGEND_MARGIN) as i32;
-    let Some(size) = recording::measure(margin, || draw_legend(chart, theme, CORNER))? else {
+    let Some(size) = recording::measure(style.margin, || key::draw_box(&area, &entries, &style, Corner::TopLeft))?
+    else {
         return Ok(());
     };
     let (inset, gap) = (theme.px(6.0) as i32, theme.px(3.0) as i32);
     let Some((x, y)) = recording::place_legend(plot, inset, gap) else {
         return Ok(());
     };
-    recording::in_legend_layer((x - size.x0, y - size.y0), || draw_legend(chart, theme, CORNER))
+    recording::in_legend_layer((x - size.x0, y - size.y0), || key::draw_box(&area, &entries, &style, Corner::TopLeft))
 }
 
 /// The space inside a legend's box around its entries, in CSS pixels.
 const LEGEND_MARGIN: f64 = 6.0;
-
-/// Draws the legend of a chart at `position`, in the house style.
-fn draw_legend<'a, DB: DrawingBackend + 'a, CT: CoordTranslate>(
-    chart: &mut ChartContext<'a, DB, CT>,
-    theme: &Theme,
-    position: SeriesLabelPosition,
-) -> Result<(), DrawError<DB>>
-where
-    DB::ErrorType: 'static,
-{
-    chart
-        .configure_series_labels()
-        .position(position)
-        .label_font(theme.text(11.0))
-        .background_style(theme.background().mix(0.85))
-        .border_style(theme.line(theme.grid(), 1.0))
-        .margin(theme.px(LEGEND_MARGIN))
-        .legend_area_size(theme.px(26.0))
-        .draw()
-}
 
 /// A legend swatch: a short horizontal line in `style`.
 pub fn swatch(theme: &Theme, style: ShapeStyle) -> impl Fn((i32, i32)) -> PathElement<(i32, i32)> {
@@ -471,16 +459,14 @@ where
     }
     let threshold_label = format!("a = 2/\u{3b7} = {}", format::tick(threshold));
     line(&mut chart, &threshold_label, [(threshold, y_lo), (threshold, 1.25)], theme.line(theme.series(1), 1.5))?
-        .label(threshold_label)
-        .legend(swatch(theme, theme.line(theme.series(1), 2.0)));
+        .key(threshold_label, swatch(theme, theme.line(theme.series(1), 2.0)));
     line(
         &mut chart,
         "1 \u{2212} \u{3b7}a",
         [(0.0, 1.0), (x_hi, 1.0 - eta * x_hi)],
         theme.line(theme.foreground(), 1.5),
     )?
-    .label("1 \u{2212} \u{3b7}a")
-    .legend(swatch(theme, theme.line(theme.foreground(), 2.0)));
+    .key("1 \u{2212} \u{3b7}a", swatch(theme, theme.line(theme.foreground(), 2.0)));
     for (i, (label, a)) in markers.iter().enumerate() {
         let color = theme.series(if markers.len() == 1 { 0 } else { i * 2 % 6 });
         let r = theme.px(6.0);
