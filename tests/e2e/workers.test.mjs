@@ -163,14 +163,14 @@ describe("the figures' workers", () => {
     await context.close();
   });
 
-  test("while the digits train, the page's thread only draws: no task as long as a training step", async () => {
+  test("while the digits train, the page's thread only draws: no task of 50 ms or more", async () => {
     const { context, page, problems } = await openPage(browser, server, `?figure=${EOS}`, { deviceScaleFactor: 1 });
     await settle(page);
     await figureButton(page, EOS, "EOS-3 digits").click();
     await runPast(page, 0);
     // The browser reports every task of 50 ms or more (the Long Tasks API). On the page's own
     // thread a step of this network with its sharpness was one task of 100 to 700 ms; here the
-    // page's tasks are its drawing, about 20 to 55 ms a frame.
+    // page's tasks are its drawing, spread over frames, with texts measured off the page.
     await page.evaluate(() => {
       window.longTasks = [];
       new PerformanceObserver((list) => window.longTasks.push(...list.getEntries().map((e) => Math.round(e.duration)))).observe({ type: "longtask" });
@@ -178,8 +178,7 @@ describe("the figures' workers", () => {
     await runPast(page, 300);
     const longTasks = await page.evaluate(() => window.longTasks);
     assert.equal((await readouts(page, EOS)).computed, "in a worker");
-    assert.ok(longTasks.every((ms) => ms < 250), `main-thread tasks while the digits trained: ${longTasks} ms`);
-    console.log(`main-thread tasks of 50 ms or more while the digits trained: [${longTasks}] ms`);
+    assert.deepEqual(longTasks, [], `main-thread tasks of 50 ms or more while the digits trained: ${longTasks} ms`);
     assert.deepEqual(problems, []);
     await context.close();
   });
