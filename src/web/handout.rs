@@ -95,20 +95,19 @@ fn sheet(page_step: &PageStep, index: usize, count: usize, page: &str) -> Result
     let title = dom::element("span", "handout-figure")?;
     title.set_text_content(visit(&step.figure, Title));
     heading.append_child(&title)?;
-    let statement = dom::element("div", "handout-statement")?;
-    let document = dom::document();
-    let children = page_step.item.child_nodes();
-    for i in 0..children.length() {
-        if let Some(child) = children.item(i) {
-            statement.append_child(&document.import_node_with_deep(&child, true)?)?;
-        }
-    }
+    let statement = copy_of(&page_step.item, "handout-statement")?;
     let panels = dom::element("div", "handout-panels")?;
     let verdict = dom::element("p", "handout-verdict")?;
     let link = dom::element("p", "handout-link")?;
     let mut canvases = Vec::new();
+    let mut parts = vec![heading, statement];
     match state_of(step) {
         Ok(state) => {
+            // A proof's step brings the proof's line, as the walkthrough shows it.
+            let line = state.proof_line.map(|(line, _)| format!("#{}-steps > li:nth-child({line})", step.figure));
+            if let Some(item) = line.map(|selector| dom::document().query_selector(&selector)).transpose()?.flatten() {
+                parts.push(copy_of(&item, "handout-proof-line")?);
+            }
             let layout = sheet_panels(state.evidence.len());
             if let Some(style) = panels.dyn_ref::<web_sys::HtmlElement>().map(|p| p.style()) {
                 style.set_property("--handout-columns", &layout.columns.to_string())?;
@@ -133,10 +132,25 @@ fn sheet(page_step: &PageStep, index: usize, count: usize, page: &str) -> Result
         }
         Err(e) => verdict.set_text_content(Some(&format!("This step cannot be shown: {e}"))),
     }
-    for part in [&heading, &statement, &panels, &verdict, &link] {
+    parts.extend([panels, verdict.clone(), link]);
+    for part in &parts {
         article.append_child(part)?;
     }
     Ok((article, Sheet { index, step: step.clone(), canvases, verdict }))
+}
+
+/// A `<div>` of class `class` that holds a copy of `element`'s content (formulas rendered at
+/// build time).
+fn copy_of(element: &Element, class: &str) -> Result<Element, JsValue> {
+    let copy = dom::element("div", class)?;
+    let document = dom::document();
+    let children = element.child_nodes();
+    for i in 0..children.length() {
+        if let Some(child) = children.item(i) {
+            copy.append_child(&document.import_node_with_deep(&child, true)?)?;
+        }
+    }
+    Ok(copy)
 }
 
 /// The sheets being drawn, and the bar that says how far it has got.

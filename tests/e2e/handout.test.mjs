@@ -1,5 +1,6 @@
 // End-to-end tests of the handout (`?handout`, `?handout=k`) on the built page ($SITE_DIR,
-// default dist): every step's sheet holds its statement with its formulas, its evidence panels
+// default dist): every step's sheet holds its statement with its formulas (a proof's step its
+// line of the proof too), its evidence panels
 // drawn black on white under a dark colour scheme, its verdict and the link that opens the step
 // live; Chromium prints it to an A4 PDF of one page per step, none cut; a step that does not
 // exist is a message and nothing drawn; the walkthrough's Print link leads to it. The PDF and a
@@ -90,6 +91,7 @@ describe("the handout of every step", () => {
         id: sheet.id,
         heading: sheet.querySelector("h2").textContent,
         formulas: sheet.querySelectorAll(".handout-statement .tex > math").length,
+        proofLine: sheet.querySelectorAll(".handout-proof-line .tex-display > math").length,
         panels: [...sheet.querySelectorAll(".handout-panels canvas")].map((c) => c.dataset.panel),
         verdict: sheet.querySelector(".handout-verdict").textContent,
         link: sheet.querySelector(".handout-link a")?.href,
@@ -102,6 +104,8 @@ describe("the handout of every step", () => {
       assert.equal(sheet.id, `step-${k}`);
       assert.match(sheet.heading, new RegExp(`^Step ${k} of ${steps.length} `));
       assert.equal(sheet.formulas, steps[i].formulas, `step ${k}: formulas`);
+      const proof = /^proof-/.test(steps[i]["data-figure"]);
+      assert.equal(sheet.proofLine, proof ? 1 : 0, `step ${k}: the proof's line`);
       assert.deepEqual(new Set(sheet.panels), new Set(steps[i]["data-panels"].split(/\s+/)), `step ${k}: panels`);
       assert.ok(sheet.verdict.length > 10, `step ${k} has no verdict`);
       assert.ok(sheet.link.startsWith(`${server.url}?walk=${k}`), `step ${k}: ${sheet.link}`);
@@ -158,6 +162,10 @@ describe("the handout of every step", () => {
       assert.ok(box.height <= A4.height - 2 * MARGIN, `step ${i + 1} is ${box.height} px tall`);
     });
     assert.equal(await page.locator(".handout-bar").isVisible(), false, "the bar prints");
+    const cut = await page.$$eval(".handout-step .tex-display", (all) =>
+      all.filter((f) => f.scrollWidth > f.clientWidth + 1).map((f) => `${f.closest("article").id}: ${f.textContent}`),
+    );
+    assert.deepEqual(cut, [], "formulas wider than the sheet");
     const pdf = await page.pdf({ format: "A4" });
     writeFileSync(`${SHOTS}/handout.pdf`, pdf);
     assert.equal(pdfPages(pdf), steps.length, "a page per step, no blank page");

@@ -99,6 +99,7 @@ fn run(args: &[&str]) -> (bool, String) {
 #[test]
 fn the_command_line_writes_the_whole_handout_without_a_script() {
     let steps = page_steps();
+    let page = Html::parse_document(PAGE);
     let out = scratch("handout-all");
     let (ok, stderr) = run(&["handout", "--out", out.to_str().unwrap(), "--url", "https://example.org/sgd/"]);
     assert!(ok, "{stderr}");
@@ -117,8 +118,26 @@ fn the_command_line_writes_the_whole_handout_without_a_script() {
         assert_eq!(prose(&statement.inner_html()), prose(&declared.statement), "step {n}");
         let tex = declared.statement.matches("class=\"tex\"").count();
         assert_eq!(statement.select(&select("span.tex > math")).count(), tex, "step {n}: formulas");
-        // One drawing per evidence panel, each a file beside the page that holds a plot.
+        // A proof's step brings the proof's line as the page's list writes it, its formula set.
         let state = state_of(&declared.step).unwrap();
+        let proof_line = sheet.select(&select(".handout-proof-line")).next();
+        match state.proof_line {
+            Some((line, _)) => {
+                let items = select(&format!("ol#{}-steps > li", declared.step.figure));
+                let item = page.select(&items).nth(line - 1).unwrap();
+                let written = proof_line.unwrap_or_else(|| panic!("step {n} has no proof line"));
+                assert_eq!(prose(&written.inner_html()), prose(&item.inner_html()), "step {n}");
+                assert_eq!(written.select(&select("div.tex-display > math")).count(), 1, "step {n}");
+                let tag =
+                    item.inner_html().split("\\tag{").nth(1).map(|rest| rest.split('}').next().unwrap().to_string());
+                if let Some(number) = tag {
+                    let text: String = written.select(&select("mtext")).flat_map(|t| t.text()).collect();
+                    assert!(text.contains(&format!("({number})")), "step {n}: the equation's number");
+                }
+            }
+            None => assert!(proof_line.is_none(), "step {n}"),
+        }
+        // One drawing per evidence panel, each a file beside the page that holds a plot.
         let images: Vec<&str> =
             sheet.select(&select(".handout-panels > img")).map(|img| img.value().attr("src").unwrap()).collect();
         let expected: Vec<String> = state.evidence.iter().map(|key| format!("step-{n:02}-{key}.svg")).collect();
@@ -145,7 +164,10 @@ fn prose(html: &str) -> String {
         .root_element()
         .descendants()
         .filter(|node| {
-            !node.ancestors().filter_map(ElementRef::wrap).any(|e| e.value().has_class("tex", CaseSensitive))
+            !node
+                .ancestors()
+                .filter_map(ElementRef::wrap)
+                .any(|e| e.value().has_class("tex", CaseSensitive) || e.value().has_class("tex-display", CaseSensitive))
         })
         .filter_map(|node| node.value().as_text().map(|text| text.to_string()))
         .collect();

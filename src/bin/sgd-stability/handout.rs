@@ -9,8 +9,9 @@ use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 
 use plotters::prelude::SVGBackend;
+use pulldown_latex::config::DisplayMode;
 use pulldown_latex::{push_mathml, Parser, RenderConfig, Storage};
-use scraper::{CaseSensitivity, ElementRef, Html, Node};
+use scraper::{CaseSensitivity, ElementRef, Html, Node, Selector};
 use sgd_stability::figures::{self, Figure, FigureVisitor};
 use sgd_stability::kit::notation::{self, Run};
 use sgd_stability::kit::plot::Theme;
@@ -24,8 +25,8 @@ use crate::cli::{draw_to, register_font};
 /// The page, whose walkthrough the handout prints.
 const PAGE: &str = include_str!("../../../www/index.html");
 
-/// The handout's stylesheet, the page's own.
-const STYLE: &str = include_str!("../../../www/handout.css");
+/// The handout's style: the page's stylesheet and its handout's, as the page has them.
+const STYLE: [&str; 2] = [include_str!("../../../www/style.css"), include_str!("../../../www/handout.css")];
 
 /// Where the links under the figures point unless `--url` says: the address `make serve`
 /// serves the page at.
@@ -56,13 +57,17 @@ pub fn handout(args: &[String]) -> Result<(), String> {
         Some(given) => vec![handout_step(&given, steps.len()).map_err(|e| e.to_string())?],
         None => (0..steps.len()).collect(),
     };
+    let page = Html::parse_document(PAGE);
     let sheets = chosen
         .iter()
         .map(|&index| {
             let declared = &steps[index];
-            let state = state_of(&declared.step).map_err(|e| format!("walkthrough step {}: {e}", index + 1))?;
-            let statement =
-                statement_html(&declared.statement).map_err(|e| format!("walkthrough step {}: {e}", index + 1))?;
+            let fail = |e: String| format!("walkthrough step {}: {e}", index + 1);
+            let state = state_of(&declared.step).map_err(fail)?;
+            let mut statement = statement_html(&declared.statement).map_err(fail)?;
+            if let Some((line, _)) = state.proof_line {
+                statement.push_str(&proof_line_html(&page, &declared.step.figure, line).map_err(fail)?);
+            }
             Ok((index, declared, state, statement))
         })
         .collect::<Result<Vec<_>, String>>()?;
@@ -86,11 +91,12 @@ fn document(sheets: &str) -> String {
         "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n\
          <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n\
          <meta name=\"color-scheme\" content=\"light\">\n\
-         <title>SGD: A Stability Perspective \u{2014} handout</title>\n<style>\n{STYLE}</style>\n</head>\n\
+         <title>SGD: A Stability Perspective \u{2014} handout</title>\n<style>\n{}{}</style>\n</head>\n\
          <body class=\"mode-handout\">\n<main id=\"main\">\n<header class=\"handout-bar\">\n\
          <h1>SGD: A Stability Perspective \u{2014} the walkthrough to print</h1>\n\
          <p>One step per sheet: print this page from the browser, or save it as PDF. Each step's \
-         link opens it live.</p>\n</header>\n{sheets}</main>\n</body>\n</html>\n"
+         link opens it live.</p>\n</header>\n{sheets}</main>\n</body>\n</html>\n",
+        STYLE[0], STYLE[1]
     )
 }
 
@@ -100,6 +106,7 @@ struct Sheet<'a> {
     steps: usize,
     declared: &'a DeclaredStep,
     state: &'a StepState,
+    /// The statement and, on a proof's step, the proof's line, as HTML.
     statement: &'a str,
     url: &'a str,
     out: &'a Path,
@@ -132,7 +139,7 @@ impl FigureVisitor for Sheet<'_> {
         Ok(format!(
             "<article class=\"handout-step\" id=\"step-{n}\">\n\
              <h2>Step {n} of {total} <span class=\"handout-figure\">{title}</span></h2>\n\
-             <div class=\"handout-statement\">{statement}</div>\n\
+             {statement}\n\
              <div class=\"handout-panels\" style=\"--handout-columns: {columns}\">{panels}</div>\n\
              <p class=\"handout-verdict\">{verdict}</p>\n\
              <p class=\"handout-link\">Open it live: <a href=\"{href}\">{text}</a></p>\n\
@@ -149,12 +156,25 @@ impl FigureVisitor for Sheet<'_> {
     }
 }
 
-/// A statement's HTML (the inner HTML of its item in the page) with its TeX set as MathML, as
-/// the page's build sets it; the message names a formula that cannot be set.
+/// A statement's sheet part, from its HTML (the inner HTML of its item in the page), with its
+/// TeX set as MathML, as the page's build sets it; the message names a formula that cannot be
+/// set.
 fn statement_html(statement: &str) -> Result<String, String> {
     let fragment = Html::parse_fragment(statement);
-    let mut html = String::new();
+    let mut html = String::from("<div class=\"handout-statement\">");
     write_children(fragment.root_element(), &mut html)?;
+    html.push_str("</div>");
+    Ok(html)
+}
+
+/// Line `line` of proof figure `figure` as the page's list `#<figure>-steps` writes it (its
+/// formula and why it holds), which the walkthrough shows above the figure.
+fn proof_line_html(page: &Html, figure: &str, line: usize) -> Result<String, String> {
+    let items = Selector::parse(&format!("ol#{figure}-steps > li")).map_err(|e| e.to_string())?;
+    let item = page.select(&items).nth(line - 1).ok_or_else(|| format!("the page's proof has no line {line}"))?;
+    let mut html = String::from("<div class=\"handout-proof-line\">");
+    write_children(item, &mut html)?;
+    html.push_str("</div>");
     Ok(html)
 }
 
@@ -170,8 +190,11 @@ fn write_children(element: ElementRef<'_>, html: &mut String) -> Result<(), Stri
                 }
                 html.push('>');
                 let child = ElementRef::wrap(child).expect("an element node");
+                let tex = child.text().collect::<String>();
                 if tag.has_class("tex", CaseSensitivity::CaseSensitive) {
-                    html.push_str(&mathml(&child.text().collect::<String>())?);
+                    html.push_str(&mathml(&tex, DisplayMode::Inline)?);
+                } else if tag.has_class("tex-display", CaseSensitivity::CaseSensitive) {
+                    html.push_str(&display_mathml(&tex)?);
                 } else {
                     write_children(child, html)?;
                 }
@@ -183,18 +206,39 @@ fn write_children(element: ElementRef<'_>, html: &mut String) -> Result<(), Stri
     Ok(())
 }
 
-/// Inline TeX as MathML; refused with the parser's message when it is not TeX the converter
-/// reads.
-fn mathml(tex: &str) -> Result<String, String> {
+/// TeX as MathML; refused with the parser's message when it is not TeX the converter reads.
+fn mathml(tex: &str, display_mode: DisplayMode) -> Result<String, String> {
     let storage = Storage::new();
     let events: Vec<_> = Parser::new(tex, &storage).collect();
     if let Some(Err(error)) = events.iter().find(|event| event.is_err()) {
         return Err(format!("the formula \u{201c}{tex}\u{201d} cannot be set: {error}"));
     }
     let mut math = String::new();
-    push_mathml(&mut math, events.into_iter(), RenderConfig::default())
+    push_mathml(&mut math, events.into_iter(), RenderConfig { display_mode, ..RenderConfig::default() })
         .map_err(|e| format!("the formula \u{201c}{tex}\u{201d} cannot be written: {e}"))?;
-    Ok(math)
+    // The converter writes \hat's accent as the identifier "^", which Chromium sets as a raised
+    // caret beside the letter; as the operator U+02C6 it is an accent over it, as on the page.
+    Ok(math.replace("<mi>^</mi></mover>", "<mo stretchy=\"false\">\u{2c6}</mo></mover>"))
+}
+
+/// A display formula as MathML. The converter has no `\tag{n}`: a formula that ends in one is
+/// set as the page's build sets it, a table of a spacer, the equation, a spacer and the number
+/// (style.css places them).
+fn display_mathml(tex: &str) -> Result<String, String> {
+    let tex = tex.trim();
+    let tagged = tex.strip_suffix('}').and_then(|rest| rest.rsplit_once("\\tag{"));
+    let Some((equation, number)) = tagged.filter(|(_, number)| !number.is_empty() && !number.contains('}')) else {
+        return mathml(tex, DisplayMode::Block);
+    };
+    let math = mathml(equation, DisplayMode::Block)?;
+    let open = math.find('>').map_or(0, |end| end + 1);
+    let inner = math[open..].strip_suffix("</math>").unwrap_or(&math[open..]);
+    Ok(format!(
+        "{}<mtable width=\"100%\"><mtr><mtd width=\"50%\"></mtd><mtd>{inner}</mtd><mtd width=\"50%\"></mtd>\
+         <mtd><mtext>({})</mtext></mtd></mtr></mtable></math>",
+        &math[..open],
+        escape(number)
+    ))
 }
 
 /// A figure's text with its indices as subscripts, as the page shows it.
