@@ -3,16 +3,20 @@
 // line of the proof too), its evidence panels
 // drawn black on white under a dark colour scheme, its verdict and the link that opens the step
 // live; Chromium prints it to an A4 PDF of one page per step, none cut; a step that does not
-// exist is a message and nothing drawn; the walkthrough's Print link leads to it. The PDF and a
-// picture of its first two pages go to target/e2e/.
+// exist is a message and nothing drawn; the walkthrough's Print link leads to it. The command
+// line's handout, which the native tests write, prints the same. The PDF and a picture of two
+// of its pages go to target/e2e/.
 
 import { after, before, describe, test } from "node:test";
 import assert from "node:assert/strict";
-import { readFileSync, writeFileSync } from "node:fs";
-import { startSite, stopSite, watch } from "./browser.mjs";
+import { existsSync, readFileSync, writeFileSync } from "node:fs";
+import { pathToFileURL } from "node:url";
+import { axeFindings, startSite, stopSite, watch } from "./browser.mjs";
 
 const SHOTS = "target/e2e";
 const SITE = process.env.SITE_DIR ?? "dist";
+/** The command line's handout of every step, which `cargo test --test page handout` writes. */
+const CLI_HANDOUT = "target/tmp/handout-all/handout.html";
 
 /** A4 at the CSS's 96 pixels per inch, and the handout's page margin (www/handout.css). */
 const MM = 96 / 25.4;
@@ -228,6 +232,12 @@ describe("the handout of one step", () => {
     }
   });
 
+  test("a proof's sheet passes the accessibility audit", async () => {
+    const { context, page } = await openHandout("?handout=17", { bypassCSP: true });
+    assert.deepEqual(await axeFindings(page), []);
+    await context.close();
+  });
+
   test("the walkthrough's Print link leads to the handout", async () => {
     const context = await browser.newContext();
     const page = await context.newPage();
@@ -236,6 +246,27 @@ describe("the handout of one step", () => {
     await print.waitFor();
     assert.equal(await print.textContent(), "Print");
     assert.equal(await print.getAttribute("href"), "./?handout");
+    await context.close();
+  });
+});
+
+describe("the command line's handout", () => {
+  test("prints as the page's: one A4 page per step, every panel drawn, no formula cut", { skip: !existsSync(CLI_HANDOUT) && `no ${CLI_HANDOUT}: run cargo test --test page handout first` }, async () => {
+    const steps = declaredSteps();
+    const context = await browser.newContext({ viewport: { width: 1280, height: 900 }, colorScheme: "dark" });
+    const page = await context.newPage();
+    await page.goto(pathToFileURL(CLI_HANDOUT).href);
+    assert.equal(await page.locator("script").count(), 0);
+    const images = await page.$$eval("article img", (all) => all.map((img) => [img.getAttribute("src"), img.naturalWidth]));
+    const expected = steps.reduce((sum, step) => sum + step["data-panels"].split(/\s+/).length, 0);
+    assert.equal(images.length, expected);
+    assert.deepEqual(images.filter(([, width]) => width === 0), [], "panels that do not load");
+    await page.emulateMedia({ media: "print" });
+    const heights = await page.$$eval("article.handout-step", (all) => all.map((sheet) => sheet.getBoundingClientRect().height));
+    heights.forEach((height, i) => assert.ok(height <= A4.height - 2 * MARGIN, `step ${i + 1} is ${height} px tall`));
+    const cut = await page.$$eval(".tex-display", (all) => all.filter((f) => f.scrollWidth > f.clientWidth + 1).length);
+    assert.equal(cut, 0, "formulas wider than the sheet");
+    assert.equal(pdfPages(await page.pdf({ format: "A4" })), steps.length);
     await context.close();
   });
 });
