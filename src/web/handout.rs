@@ -30,10 +30,11 @@ use crate::page::walkthrough::{state_of, Step, StepState};
 /// dots per inch on paper.
 const PRINT_RATIO: f64 = 3.0;
 
-/// One step's sheet: where its drawing goes.
+/// One step's sheet: the step, its state (or why it has none) and where its drawing goes.
 struct Sheet {
     index: usize,
     step: Step,
+    state: Result<StepState, String>,
     canvases: Vec<HtmlCanvasElement>,
     verdict: Element,
 }
@@ -78,10 +79,11 @@ pub fn start(steps: Vec<PageStep>, which: Option<usize>) -> Result<(), JsValue> 
     Ok(())
 }
 
-/// The page's address without query or fragment, for the steps' links.
+/// The page's address without query or fragment, for the steps' links (whole, since paper
+/// has no page to be relative to).
 fn page_address() -> String {
-    let location = dom::window().location();
-    format!("{}{}", location.origin().unwrap_or_default(), location.pathname().unwrap_or_default())
+    let href = dom::window().location().href().unwrap_or_default();
+    href.split(['?', '#']).next().unwrap_or_default().to_string()
 }
 
 /// The sheet of step `index` of `count`, its canvases still blank; a step the page declares
@@ -101,7 +103,8 @@ fn sheet(page_step: &PageStep, index: usize, count: usize, page: &str) -> Result
     let link = dom::element("p", "handout-link")?;
     let mut canvases = Vec::new();
     let mut parts = vec![heading, statement];
-    match state_of(step) {
+    let state = state_of(step);
+    match &state {
         Ok(state) => {
             // A proof's step brings the proof's line, as the walkthrough shows it.
             let line = state.proof_line.map(|(line, _)| format!("#{}-steps > li:nth-child({line})", step.figure));
@@ -124,7 +127,7 @@ fn sheet(page_step: &PageStep, index: usize, count: usize, page: &str) -> Result
                 canvases.push(canvas);
             }
             link.set_text_content(Some("Open it live: "));
-            let href = step_link(page, index, &state);
+            let href = step_link(page, index, state);
             let anchor: HtmlAnchorElement = dom::typed("a", "")?;
             anchor.set_href(&href);
             anchor.set_text_content(Some(&href));
@@ -136,20 +139,14 @@ fn sheet(page_step: &PageStep, index: usize, count: usize, page: &str) -> Result
     for part in &parts {
         article.append_child(part)?;
     }
-    Ok((article, Sheet { index, step: step.clone(), canvases, verdict }))
+    Ok((article, Sheet { index, step: step.clone(), state, canvases, verdict }))
 }
 
 /// A `<div>` of class `class` that holds a copy of `element`'s content (formulas rendered at
 /// build time).
 fn copy_of(element: &Element, class: &str) -> Result<Element, JsValue> {
     let copy = dom::element("div", class)?;
-    let document = dom::document();
-    let children = element.child_nodes();
-    for i in 0..children.length() {
-        if let Some(child) = children.item(i) {
-            copy.append_child(&document.import_node_with_deep(&child, true)?)?;
-        }
-    }
+    dom::append_copies(&copy, element)?;
     Ok(copy)
 }
 
@@ -179,9 +176,9 @@ fn draw_from(drawing: Rc<Drawing>, next: usize) {
         return;
     };
     drawing.status.set_text_content(Some(&format!("Drawing the figures: step {} of {total}\u{2026}", next + 1)));
-    let drawn = match state_of(&sheet.step) {
-        Ok(state) => visit(&sheet.step.figure, Draw { sheet, state: &state }).unwrap_or(Err("no such figure".into())),
-        Err(e) => Err(e),
+    let drawn = match &sheet.state {
+        Ok(state) => visit(&sheet.step.figure, Draw { sheet, state }).unwrap_or(Err("no such figure".into())),
+        Err(e) => Err(e.clone()),
     };
     if let Err(e) = drawn {
         drawing.failed.set(drawing.failed.get() + 1);

@@ -299,12 +299,7 @@ impl Walkthrough {
         }
         // The statement is the page's own markup (its formulas rendered at build time), copied.
         self.statement.set_text_content(None);
-        let children = item.child_nodes();
-        for i in 0..children.length() {
-            if let Some(child) = children.item(i) {
-                self.statement.append_child(&document.import_node_with_deep(&child, true)?)?;
-            }
-        }
+        dom::append_copies(&self.statement, item)?;
         self.count.set_text_content(Some(&format!("Step {} of {}", index + 1, self.steps.len())));
         self.progress.set_attribute("value", &(index + 1).to_string())?;
         self.previous.set_disabled(index == 0);
