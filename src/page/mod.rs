@@ -2,6 +2,7 @@
 //! modes, the walkthrough's steps, the run files a reader saves and loads, and how a figure's
 //! work plays (play, pause, step, a link's replay).
 
+pub mod handout;
 pub mod page_mode;
 pub mod playback;
 pub mod run_file;

@@ -6,10 +6,12 @@
 //! - `?walk=<k>`: the walkthrough at step k (counting from 1), one claim of the lecture at a
 //!   time with its live figure ([`super::walkthrough`]); `?walk` alone opens step 1;
 //! - `?walk=<k>&present`: the same in presentation layout, for teaching; `?present` alone
-//!   opens step 1.
+//!   opens step 1;
+//! - `?handout`: the walkthrough laid out for paper, every step with its figure drawn in the
+//!   step's state; `?handout=<k>` step k alone.
 //!
 //! Names the page does not know (say, a tracking parameter a link picked up) are ignored.
-//! `embed` wins over `walk`.
+//! `embed` wins over `handout`, which wins over `walk`.
 
 use std::fmt;
 
@@ -25,6 +27,8 @@ pub enum PageMode {
     /// The walkthrough at step `index` (counting from 0), in presentation layout when `present`
     /// is set.
     Walk { index: usize, present: bool },
+    /// The handout to print: step `index` alone (counting from 0), or every step.
+    Handout(Option<usize>),
 }
 
 /// A query the page cannot follow, with what to tell the reader.
@@ -34,6 +38,8 @@ pub enum ModeError {
     UnknownFigure(String),
     /// `walk` names none of the walkthrough's `steps`: it opens at its first step and says why.
     UnknownStep { given: String, steps: usize },
+    /// `handout` names none of the walkthrough's `steps`: nothing is drawn but the message.
+    UnknownHandoutStep { given: String, steps: usize },
 }
 
 /// Text from a link is quoted in messages up to this many characters.
@@ -61,6 +67,12 @@ impl fmt::Display for ModeError {
                 steps,
                 quote(given)
             ),
+            Self::UnknownHandoutStep { given, steps } => write!(
+                f,
+                "The walkthrough has steps 1 to {}: there is no step \u{201c}{}\u{201d} to make a handout of.",
+                steps,
+                quote(given)
+            ),
         }
     }
 }
@@ -80,12 +92,14 @@ impl PageMode {
         let query = query.strip_prefix('?').unwrap_or(query);
         let mut embed = None;
         let mut walk = None;
+        let mut handout = None;
         let mut present = false;
         for entry in query.split('&') {
             let (name, value) = entry.split_once('=').unwrap_or((entry, ""));
             match name {
                 "embed" => embed = Some(value),
                 "walk" => walk = Some(value),
+                "handout" => handout = Some(value),
                 "present" => present = true,
                 _ => {}
             }
@@ -96,13 +110,14 @@ impl PageMode {
                 None => Err(ModeError::UnknownFigure(given.to_string())),
             };
         }
-        match walk {
-            None if !present => Ok(Self::Page),
-            None | Some("") => Ok(Self::Walk { index: 0, present }),
-            Some(given) => match given.parse::<usize>() {
-                Ok(number) if (1..=steps).contains(&number) => Ok(Self::Walk { index: number - 1, present }),
-                _ => Err(ModeError::UnknownStep { given: given.to_string(), steps }),
-            },
+        match (handout, walk) {
+            (Some(""), _) => Ok(Self::Handout(None)),
+            (Some(given), _) => handout_step(given, steps).map(|index| Self::Handout(Some(index))),
+            (None, None) if !present => Ok(Self::Page),
+            (None, None | Some("")) => Ok(Self::Walk { index: 0, present }),
+            (None, Some(given)) => step_index(given, steps)
+                .map(|index| Self::Walk { index, present })
+                .ok_or_else(|| ModeError::UnknownStep { given: given.to_string(), steps }),
         }
     }
 
@@ -113,6 +128,19 @@ impl PageMode {
             Self::Embed(id) => format!("?embed={id}"),
             Self::Walk { index, present: false } => format!("?walk={}", index + 1),
             Self::Walk { index, present: true } => format!("?walk={}&present", index + 1),
+            Self::Handout(None) => "?handout".to_string(),
+            Self::Handout(Some(index)) => format!("?handout={}", index + 1),
         }
     }
+}
+
+/// The index of step `given` (counting from 1) of a walkthrough of `steps` steps, for a
+/// handout of that step alone.
+pub fn handout_step(given: &str, steps: usize) -> Result<usize, ModeError> {
+    step_index(given, steps).ok_or_else(|| ModeError::UnknownHandoutStep { given: given.to_string(), steps })
+}
+
+/// The index of step `given` (counting from 1) among `steps`; None when it is not one of them.
+fn step_index(given: &str, steps: usize) -> Option<usize> {
+    given.parse::<usize>().ok().filter(|number| (1..=steps).contains(number)).map(|number| number - 1)
 }

@@ -88,6 +88,37 @@ fn entries(text: Option<String>, separator: &str) -> Vec<String> {
     text.split(separator).map(str::trim).filter(|entry| !entry.is_empty()).map(str::to_string).collect()
 }
 
+/// A step as the page declares it, read from the page's HTML natively (the browser reads its
+/// own DOM): the step and its statement, the item's inner HTML with its TeX not yet rendered.
+#[cfg(not(target_arch = "wasm32"))]
+pub struct DeclaredStep {
+    pub step: Step,
+    pub statement: String,
+}
+
+/// The walkthrough's steps in `page` (the HTML of www/index.html), in order; the message names
+/// the first step whose attributes cannot be read.
+#[cfg(not(target_arch = "wasm32"))]
+pub fn steps_in_page(page: &str) -> Result<Vec<DeclaredStep>, String> {
+    use scraper::{Html, Selector};
+    let page = Html::parse_document(page);
+    let template = Selector::parse("template#walkthrough").map_err(|e| e.to_string())?;
+    if page.select(&template).count() != 1 {
+        return Err("the page has no single <template id=\"walkthrough\">".to_string());
+    }
+    // html5ever keeps a template's content outside the template element, so the items are
+    // found by their required attribute.
+    let items = Selector::parse("li[data-figure]").map_err(|e| e.to_string())?;
+    page.select(&items)
+        .enumerate()
+        .map(|(i, item)| {
+            let step = Step::from_attributes(|name| item.value().attr(name).map(str::to_string))
+                .map_err(|e| format!("walkthrough step {}: {e}", i + 1))?;
+            Ok(DeclaredStep { step, statement: item.inner_html() })
+        })
+        .collect()
+}
+
 /// A step checked against its figure.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct StepState {

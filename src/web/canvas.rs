@@ -75,9 +75,18 @@ pub fn draw_panel<F: Figure>(
 ) -> Result<Drawn, String> {
     let ratio = pixel_ratio();
     fit_buffer(canvas, size, ratio);
+    draw_on_buffer(figure, panel, canvas, &Theme { scale: ratio * zoom, dark })
+}
+
+/// Draws panel `panel` of `figure` on `canvas`'s buffer at the size it has, in `theme`.
+pub fn draw_on_buffer<F: Figure>(
+    figure: &F,
+    panel: usize,
+    canvas: &HtmlCanvasElement,
+    theme: &Theme,
+) -> Result<Drawn, String> {
     let area = recording_backend(canvas)?.into_drawing_area();
-    let theme = Theme { scale: ratio * zoom, dark };
-    let drawn = recording::draw_panel(figure, panel, &area, &theme).map_err(|e| e.to_string())?;
+    let drawn = recording::draw_panel(figure, panel, &area, theme).map_err(|e| e.to_string())?;
     area.present().map_err(|e| e.to_string())?;
     Ok(drawn)
 }

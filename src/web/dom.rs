@@ -73,6 +73,18 @@ pub fn on_color_scheme_change(mut handler: impl FnMut() + 'static) -> Result<(),
     }
 }
 
+/// Appends to `target` a copy of each child of `source` (an element of the page or of a
+/// template's content).
+pub fn append_copies(target: &Element, source: &Element) -> Result<(), JsValue> {
+    let children = source.child_nodes();
+    for i in 0..children.length() {
+        if let Some(child) = children.item(i) {
+            target.append_child(&document().import_node_with_deep(&child, true)?)?;
+        }
+    }
+    Ok(())
+}
+
 /// Sets `element`'s text to `text`, its indices as real subscripts (`kit::notation`).
 pub fn set_math_text(element: &Element, text: &str) {
     element.set_text_content(None);

@@ -7,6 +7,7 @@ pub mod controls;
 pub mod dom;
 pub mod export;
 pub mod figure_view;
+pub mod handout;
 pub mod hover;
 pub mod isolation;
 pub mod modes;

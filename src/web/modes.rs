@@ -1,5 +1,6 @@
 //! The page's readings, chosen by the URL's query (see `page::page_mode`): the whole page,
-//! one figure alone for an iframe, and the walkthrough (`super::walkthrough`).
+//! one figure alone for an iframe, the walkthrough (`super::walkthrough`) and its handout to
+//! print (`super::handout`).
 //!
 //! [`prepare`] reshapes the page before the figures are found and mounted (an embedded figure
 //! is the only one left on its page, so it is the only one that runs); [`start`] wires what
@@ -14,6 +15,7 @@ use wasm_bindgen::JsCast;
 use web_sys::{Element, HtmlAnchorElement};
 
 use super::dom;
+use super::handout;
 use super::url::{self, full_page_href, keep_href_current};
 use super::walkthrough::{page_steps, PageStep, Walkthrough};
 use crate::figures::{visit, Figure, FigureVisitor, ALL_IDS};
@@ -23,20 +25,26 @@ use crate::page::page_mode::{ModeError, PageMode};
 pub enum Prepared {
     Page,
     Embed,
-    Walk { steps: Vec<PageStep>, index: usize, present: bool, notice: Option<String> },
+    Walk {
+        steps: Vec<PageStep>,
+        index: usize,
+        present: bool,
+        notice: Option<String>,
+    },
+    /// The handout, which draws its figures itself (`super::handout`), or its refusal.
+    Handout,
 }
 
 /// Reads the query and reshapes the page for it. Runs before the figures are looked for.
 pub fn prepare() -> Result<Prepared, JsValue> {
     let query = dom::window().location().search().unwrap_or_default();
     // A step the page declares wrongly (which the native tests catch) breaks the walkthrough
-    // only, not the rest of the page.
+    // and its handout only, not the rest of the page.
     let steps = page_steps();
     let mode = PageMode::parse(&query, steps.as_ref().map_or(0, Vec::len));
-    let walk = |index, present, notice| match steps {
+    let steps = || match steps {
         Ok(steps) if steps.is_empty() => Err(JsValue::from_str("the page declares no walkthrough steps")),
-        Ok(steps) => Ok(Prepared::Walk { steps, index, present, notice }),
-        Err(error) => Err(error),
+        steps => steps,
     };
     match mode {
         Ok(PageMode::Page) => Ok(Prepared::Page),
@@ -48,8 +56,18 @@ pub fn prepare() -> Result<Prepared, JsValue> {
             embed_failure(&error.to_string())?;
             Ok(Prepared::Embed)
         }
-        Ok(PageMode::Walk { index, present }) => walk(index, present, None),
-        Err(error @ ModeError::UnknownStep { .. }) => walk(0, false, Some(error.to_string())),
+        Ok(PageMode::Walk { index, present }) => Ok(Prepared::Walk { steps: steps()?, index, present, notice: None }),
+        Err(error @ ModeError::UnknownStep { .. }) => {
+            Ok(Prepared::Walk { steps: steps()?, index: 0, present: false, notice: Some(error.to_string()) })
+        }
+        Ok(PageMode::Handout(which)) => {
+            handout::start(steps()?, which)?;
+            Ok(Prepared::Handout)
+        }
+        Err(error @ ModeError::UnknownHandoutStep { .. }) => {
+            handout::refuse(&error.to_string())?;
+            Ok(Prepared::Handout)
+        }
     }
 }
 
@@ -62,6 +80,7 @@ pub fn start(prepared: Prepared, apply_url: impl Fn() + 'static, redraw: impl Fn
         Prepared::Walk { steps, index, present, notice } => {
             Walkthrough::start(steps, index, present, notice, apply_url, redraw)
         }
+        Prepared::Handout => Ok(()),
     }
 }
 
@@ -84,8 +103,8 @@ fn embed(id: &'static str) -> Result<(), JsValue> {
     let footer = dom::element("p", "embed-full")?;
     footer.append_child(&link)?;
     match document.get_element_by_id(&format!("{id}-steps")) {
-        Some(proof) => replace_page(&[&title, &proof, &figure, &footer])?,
-        None => replace_page(&[&title, &figure, &footer])?,
+        Some(proof) => replace_page(&[&title, &proof, &figure, &footer], EMBED_CLASS)?,
+        None => replace_page(&[&title, &figure, &footer], EMBED_CLASS)?,
     }
     document.set_title(&format!("{title_text} \u{2014} SGD: A Stability Perspective"));
     Ok(())
@@ -125,11 +144,8 @@ const HEIGHT_MESSAGE: &str = "sgd-stability:height";
 
 /// The page becomes `message` and a link to each figure alone.
 fn embed_failure(message: &str) -> Result<(), JsValue> {
-    let title = dom::element("h1", "embed-title")?;
-    title.set_text_content(Some("No figure to embed"));
-    let text = dom::element("p", "fig-error")?;
-    text.set_attribute("role", "alert")?;
-    text.set_text_content(Some(message));
+    let [title, text] = refusal("No figure to embed", message)?;
+    title.set_class_name("embed-title");
     let list = dom::element("ul", "embed-choices")?;
     for id in ALL_IDS {
         let link: HtmlAnchorElement = dom::typed("a", "")?;
@@ -139,11 +155,27 @@ fn embed_failure(message: &str) -> Result<(), JsValue> {
         item.append_child(&link)?;
         list.append_child(&item)?;
     }
-    replace_page(&[&title, &text, &list])
+    replace_page(&[&title, &text, &list], EMBED_CLASS)
 }
 
-/// Replaces the page's header, main part and footer by `parts`, in a compact layout.
-fn replace_page(parts: &[&Element]) -> Result<(), JsValue> {
+/// The body's class when the page is one figure alone, or the message of a link that names
+/// none.
+const EMBED_CLASS: &str = "mode-embed";
+
+/// A heading `title` and an alert that says `message`: what a link that cannot be followed
+/// shows instead of the page.
+pub fn refusal(title: &str, message: &str) -> Result<[Element; 2], JsValue> {
+    let heading = dom::element("h1", "")?;
+    heading.set_text_content(Some(title));
+    let text = dom::element("p", "fig-error")?;
+    text.set_attribute("role", "alert")?;
+    text.set_text_content(Some(message));
+    Ok([heading, text])
+}
+
+/// Replaces the page's header, main part and footer by `parts`, in the layout of the body's
+/// class `class`.
+pub fn replace_page(parts: &[&Element], class: &str) -> Result<(), JsValue> {
     let document = dom::document();
     for selector in [".page-header", ".page-footer", ".skip-link"] {
         if let Some(element) = document.query_selector(selector)? {
@@ -157,7 +189,7 @@ fn replace_page(parts: &[&Element]) -> Result<(), JsValue> {
         main.append_child(part)?;
     }
     if let Some(body) = document.body() {
-        body.class_list().add_1("mode-embed")?;
+        body.class_list().add_1(class)?;
     }
     Ok(())
 }
@@ -178,7 +210,7 @@ fn scroll_to_named_element() -> Result<(), JsValue> {
 }
 
 /// A figure's title.
-struct Title;
+pub struct Title;
 
 impl FigureVisitor for Title {
     type Output = &'static str;

@@ -45,9 +45,16 @@ pub fn full_page_href(id: &str) -> String {
     let fragment = fragment();
     let state = fragment.split('&').filter(|entry| !entry.is_empty() && *entry != id);
     let entries: Vec<&str> = std::iter::once(id).chain(state).collect();
+    format!("{}#{}", this_page(""), entries.join("&"))
+}
+
+/// This page with the query `query` (with its '?', or empty): a relative link, which names the
+/// page's file when the page was opened by it and its directory otherwise (see
+/// [`full_page_href`]).
+pub fn this_page(query: &str) -> String {
     let path = dom::window().location().pathname().unwrap_or_default();
     let file = path.rsplit('/').next().filter(|file| !file.is_empty()).unwrap_or("./");
-    format!("{file}#{}", entries.join("&"))
+    format!("{file}{query}")
 }
 
 /// Sets `link`'s address now and again whenever it is about to be used, since the state it

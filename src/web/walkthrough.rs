@@ -28,7 +28,7 @@ use wasm_bindgen::JsCast;
 use web_sys::{Element, HtmlAnchorElement, HtmlButtonElement, HtmlElement, HtmlTemplateElement, KeyboardEvent};
 
 use super::dom;
-use super::url::{self, full_page_href, keep_href_current};
+use super::url::{self, full_page_href, keep_href_current, this_page};
 use crate::page::page_mode::PageMode;
 use crate::page::url_state;
 use crate::page::walkthrough::{evidence_layout, presentation_zoom, proof_line_in, state_of, step_showing_line, Step};
@@ -50,8 +50,8 @@ pub fn plot_zoom((width, height): (i32, i32)) -> f64 {
 /// A step of the walkthrough and the page's item that declares it (its content is the
 /// statement, rendered at build time).
 pub struct PageStep {
-    step: Step,
-    item: Element,
+    pub(super) step: Step,
+    pub(super) item: Element,
 }
 
 /// The steps of the page's `<template id="walkthrough">`, in order; none when the page has no
@@ -141,12 +141,18 @@ impl Walkthrough {
         panels_button.set_attribute("aria-keyshortcuts", "P")?;
         let leave: HtmlAnchorElement = dom::typed("a", "walk-leave")?;
         leave.set_text_content(Some("Full page"));
+        // Every step laid out for paper (`super::handout`), where its own button prints.
+        let print: HtmlAnchorElement = dom::typed("a", "walk-print")?;
+        print.set_text_content(Some("Print"));
+        print.set_title("The whole walkthrough laid out for paper, one step per sheet");
+        print.set_href(&this_page(&PageMode::Handout(None).query()));
         let parts = [
             previous.as_ref(),
             &position,
             next.as_ref(),
             panels_button.as_ref(),
             present_button.as_ref(),
+            print.as_ref(),
             leave.as_ref(),
         ];
         for part in parts {
@@ -292,12 +298,7 @@ impl Walkthrough {
         }
         // The statement is the page's own markup (its formulas rendered at build time), copied.
         self.statement.set_text_content(None);
-        let children = item.child_nodes();
-        for i in 0..children.length() {
-            if let Some(child) = children.item(i) {
-                self.statement.append_child(&document.import_node_with_deep(&child, true)?)?;
-            }
-        }
+        dom::append_copies(&self.statement, item)?;
         self.count.set_text_content(Some(&format!("Step {} of {}", index + 1, self.steps.len())));
         self.progress.set_attribute("value", &(index + 1).to_string())?;
         self.previous.set_disabled(index == 0);

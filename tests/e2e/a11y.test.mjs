@@ -1,9 +1,9 @@
 // Accessibility of the built page: an axe-core audit of the whole page after the figures have
 // drawn, in light and dark colour schemes, wide and phone-narrow, and of the walkthrough, its
-// presentation layout and embedded figures; nothing wider than a phone's screen; plots in the
-// reader's colour scheme, following it when it changes; every control reachable with the
-// keyboard; and a live text summary in every figure. Full-page screenshots at phone width go to
-// target/e2e/ for people to look at.
+// presentation layout, its handout and embedded figures; nothing wider than a phone's screen;
+// plots in the reader's colour scheme, following it when it changes; every control reachable
+// with the keyboard; and a live text summary in every figure. Full-page screenshots at phone
+// width go to target/e2e/ for people to look at.
 
 import { after, before, describe, test } from "node:test";
 import assert from "node:assert/strict";
@@ -69,13 +69,16 @@ describe("the accessibility audit", () => {
 
 describe("the accessibility audit of the other readings", () => {
   // A walkthrough step with a figure, a proof's step in the presentation layout, a figure and a
-  // proof figure embedded alone, and the message for an embed of no figure.
+  // proof figure embedded alone, the message for an embed of no figure, a proof step's handout
+  // and the message for a handout of no step.
   const READINGS = [
     { query: "?walk=1", ready: ".walk-current .fig-verdict" },
     { query: "?walk=30&present", ready: ".walk-current .fig-verdict" },
     { query: "?embed=edge-of-stability", ready: "#edge-of-stability .fig-verdict" },
     { query: "?embed=proof-lemma4#proof-lemma4.line=2", ready: "#proof-lemma4 .fig-verdict" },
     { query: "?embed=no-such-figure", ready: ".fig-error" },
+    { query: "?handout=17", ready: "body[data-handout]" },
+    { query: "?handout=0", ready: ".fig-error" },
   ];
   for (const colorScheme of ["light", "dark"]) {
     for (const { query, ready } of READINGS) {

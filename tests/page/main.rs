@@ -13,6 +13,7 @@
 mod common;
 
 mod fuzz_parsers;
+mod handout;
 mod playback;
 mod run_file;
 mod url_state;

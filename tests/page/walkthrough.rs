@@ -18,41 +18,21 @@ use plotters::prelude::*;
 use scraper::{ElementRef, Html, Node, Selector};
 use sgd_stability::figures::{visit, Activity, Figure, FigureVisitor, ALL_IDS};
 use sgd_stability::kit::notation::{self, Run};
-use sgd_stability::kit::params::ParamValues;
 use sgd_stability::kit::plot::Theme;
 use sgd_stability::math::rng::{seeded, uniform};
+use sgd_stability::page::handout::figure_in_state;
 use sgd_stability::page::page_mode::{ModeError, PageMode};
-use sgd_stability::page::url_state;
 use sgd_stability::page::walkthrough::{
-    evidence_layout, presentation_zoom, proof_line_in, state_of, step_showing_line, Step, StepState, FULL_ZOOM_PANEL,
-    PRESENTATION_PLOT_ZOOM,
+    evidence_layout, presentation_zoom, proof_line_in, state_of, step_showing_line, steps_in_page, DeclaredStep, Step,
+    StepState, FULL_ZOOM_PANEL, PRESENTATION_PLOT_ZOOM,
 };
 
 /// The page, as the build reads it.
 const PAGE: &str = include_str!("../../www/index.html");
 
-/// A step of the page and its statement (the item's inner HTML, TeX not yet rendered).
-struct PageStep {
-    step: Step,
-    statement: String,
-}
-
 /// The walkthrough's steps as the page declares them, in order.
-fn page_steps() -> Vec<PageStep> {
-    let page = Html::parse_document(PAGE);
-    let template = Selector::parse("template#walkthrough").unwrap();
-    assert_eq!(page.select(&template).count(), 1, "the page has no single <template id=\"walkthrough\">");
-    // html5ever keeps a template's content outside the template element, so the items are
-    // found by their required attribute.
-    let items = Selector::parse("li[data-figure]").unwrap();
-    page.select(&items)
-        .enumerate()
-        .map(|(i, item)| PageStep {
-            step: Step::from_attributes(|name| item.value().attr(name).map(str::to_string))
-                .unwrap_or_else(|e| panic!("walkthrough step {}: {e}", i + 1)),
-            statement: item.inner_html(),
-        })
-        .collect()
+fn page_steps() -> Vec<DeclaredStep> {
+    steps_in_page(PAGE).unwrap_or_else(|e| panic!("{e}"))
 }
 
 fn steps() -> Vec<Step> {
@@ -217,7 +197,7 @@ fn a_proof_line_in_the_url_leads_back_to_its_step() {
 
 #[test]
 fn statements_are_short() {
-    for (i, PageStep { statement, .. }) in page_steps().iter().enumerate() {
+    for (i, DeclaredStep { statement, .. }) in page_steps().iter().enumerate() {
         // The words a reader sees, roughly: markup and TeX commands out.
         let words = Html::parse_fragment(statement).root_element().text().collect::<String>();
         assert!(words.trim().len() > 20, "step {} says too little", i + 1);
@@ -290,7 +270,7 @@ fn a_mode_written_as_a_query_reads_back() {
 fn random_queries_never_panic() {
     let n = steps().len();
     let mut rng = seeded(20_260_101);
-    let alphabet: Vec<char> = "embdwalkprsnt=&?%.-0123456789 \u{e9}\u{3b7}".chars().collect();
+    let alphabet: Vec<char> = "embdwalkprsnthou=&?%.-0123456789 \u{e9}\u{3b7}".chars().collect();
     for _ in 0..20_000 {
         let len = uniform(&mut rng, 0.0, 40.0) as usize;
         let query: String = (0..len)
@@ -299,6 +279,7 @@ fn random_queries_never_panic() {
         match PageMode::parse(&query, n) {
             Ok(PageMode::Walk { index, .. }) => assert!(index < n, "{query}"),
             Ok(PageMode::Embed(id)) => assert!(ALL_IDS.contains(&id), "{query}"),
+            Ok(PageMode::Handout(index)) => assert!(index.is_none_or(|index| index < n), "{query}"),
             Ok(PageMode::Page) => {}
             Err(e) => assert!(!e.to_string().is_empty()),
         }
@@ -398,18 +379,11 @@ impl FigureVisitor for Evaluate<'_> {
     type Output = Evaluated;
     fn visit<F: Figure + 'static>(self) -> Evaluated {
         let (step, state) = (self.0, self.1);
-        let mut values = ParamValues::defaults(F::PARAMS);
-        let refused = url_state::apply(&state.fragment, F::ID, &mut values);
-        assert!(refused.is_empty(), "{}: the page refuses its own step's link: {:?}", F::ID, refused);
-        let mut figure = F::new(values);
-        let runs_on = figure.step(0) == Activity::Running && step.at.is_none();
-        let said_at_start = said(&figure);
-        match step.at {
-            Some(units) => {
-                figure.step(units);
-            }
-            None => figure.finish(),
-        }
+        let mut opened = figure_in_state::<F>(&Step { at: Some(0), ..step.clone() }, state)
+            .unwrap_or_else(|e| panic!("{}: the page refuses its own step's link: {e}", F::ID));
+        let runs_on = opened.step(0) == Activity::Running && step.at.is_none();
+        let said_at_start = said(&opened);
+        let figure = figure_in_state::<F>(step, state).expect("the same link");
         let sizes: Vec<f64> = (0..F::PANELS.len()).flat_map(|panel| presentation_text_sizes(&figure, panel)).collect();
         let presentation_text =
             (sizes.iter().copied().fold(f64::INFINITY, f64::min), sizes.iter().copied().fold(0.0, f64::max));

@@ -29,6 +29,11 @@ const USAGE: &str = "usage:
                         [--load-run FILE] [--save-run FILE]
                                                        CSV of the series, PNG and SVG of each panel;
                                                        training figures start from / save a run (JSON)
+  sgd-stability handout [--out DIR] [--step K] [--url URL]
+                                                       the walkthrough to print: one HTML file (no
+                                                       script) and an SVG per evidence panel of each
+                                                       step (step K alone), its links to the page at
+                                                       URL (default http://127.0.0.1:8080/)
   sgd-stability bench [--out FILE]                     EOS-1 and EOS-3 speed natively (JSON to FILE)";
 
 pub fn main() -> ExitCode {
@@ -43,6 +48,7 @@ pub fn main() -> ExitCode {
             Ok(())
         }
         Some("bench") => bench(&args[1..]),
+        Some("handout") => crate::handout::handout(&args[1..]),
         // A figure's files are computed on the build's own instruction set, as the page's claims
         // about its figures are checked (tests/figures/claims.rs): no fused multiply-adds, whose
         // different rounding can move a step count of a run at the edge of stability.
@@ -167,7 +173,7 @@ impl FigureVisitor for Export<'_> {
     }
 }
 
-fn draw_to<F: Figure, DB: DrawingBackend>(
+pub(crate) fn draw_to<F: Figure, DB: DrawingBackend>(
     fig: &F,
     panel: usize,
     backend: DB,
@@ -183,7 +189,7 @@ where
 }
 
 /// Bitmap text needs a font file; the project ships DejaVu Sans (see assets/fonts).
-fn register_font() -> Result<(), String> {
+pub(crate) fn register_font() -> Result<(), String> {
     static FONT: &[u8] = include_bytes!("../../../assets/fonts/DejaVuSans.ttf");
     plotters::style::register_font("sans-serif", FontStyle::Normal, FONT)
         .map_err(|_| "the bundled font does not load".to_string())
