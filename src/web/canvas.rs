@@ -8,7 +8,7 @@ use web_sys::HtmlCanvasElement;
 
 use crate::figures::Figure;
 use crate::kit::plot::Theme;
-use crate::kit::recording::{self, Drawn, RecordingBackend};
+use crate::kit::recording::{self, Drawn, RecordingBackend, SmallestText};
 
 /// Device pixels per CSS pixel, at least 1.
 pub fn pixel_ratio() -> f64 {
@@ -43,7 +43,18 @@ pub fn draw_panel<F: Figure>(
     let theme = Theme { scale: ratio * zoom, dark };
     let drawn = recording::draw_panel(figure, panel, &area, &theme).map_err(|e| e.to_string())?;
     area.present().map_err(|e| e.to_string())?;
+    note_text_sizes(canvas, &drawn.smallest_text, ratio);
     Ok(drawn)
+}
+
+/// Writes the smallest text of each layer, in CSS pixels, on `canvas` as
+/// `data-text-px="data:… mesh:… legend:…"` (a layer without text is left out), so that a check
+/// of legibility reads the sizes the drawing used rather than guessing them from pixels.
+fn note_text_sizes(canvas: &HtmlCanvasElement, smallest: &SmallestText, ratio: f64) {
+    let layers = [("data", smallest.data), ("mesh", smallest.mesh), ("legend", smallest.legend)];
+    let sizes: Vec<String> =
+        layers.iter().filter_map(|(name, size)| size.map(|px| format!("{name}:{:.1}", px / ratio))).collect();
+    let _ = canvas.set_attribute("data-text-px", &sizes.join(" "));
 }
 
 /// Device pixels per CSS pixel of `canvas`'s content, across.

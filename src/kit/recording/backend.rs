@@ -305,6 +305,7 @@ impl<DB: DrawingBackend> DrawingBackend for RecordingBackend<DB> {
         let by = route.unwrap_or_default();
         let pos = moved(pos, by);
         self.note(Shape::Text(unmoved.moved(by)));
+        with_record(|r| r.smallest_text.note(r.layer, style.size()));
         match route {
             Some(_) => self.inner.draw_text(text, style, pos),
             None => Ok(()),
