@@ -82,7 +82,10 @@ impl<DB: DrawingBackend> RecordingBackend<DB> {
                 // (the estimated text boxes are rougher); each text is an entry's line.
                 let measured = &mut r.measured;
                 match shape {
-                    Shape::Text(text) => measured.tops.push(text.y0),
+                    Shape::Text(text) => {
+                        measured.tops.push(text.y0);
+                        measured.text = Some(measured.text.map_or(text, |t| t.union(&text)));
+                    }
                     other => {
                         let bounds = other.bounds();
                         measured.extent = Some(measured.extent.map_or(bounds, |e| e.union(&bounds)));
@@ -132,21 +135,16 @@ fn text_box<S: BackendTextStyle>(width: i32, style: &S, pos: BackendCoord) -> Re
     Rect::spanning((pos.0 + a.0, pos.1 + a.1), (pos.0 + b.0, pos.1 + b.1))
 }
 
-/// The width of `text` in `style`, estimated from its size and letters: in the browser,
-/// measuring a text lays out the page around a probe element, which would cost more than
-/// drawing every label of every frame.
-#[cfg(target_arch = "wasm32")]
-fn text_width<DB: DrawingBackend, S: BackendTextStyle>(_: &RecordingBackend<DB>, text: &str, style: &S) -> i32 {
-    estimated_width(text, style)
-}
-
-/// The width of `text` in `style`, as the command line's font measures it: exact where it is
-/// cheap, so that the native tests see the boxes the files show.
-#[cfg(not(target_arch = "wasm32"))]
+/// The width of `text` in `style`: as the font measures it natively, where that is cheap, so
+/// that the native tests see the boxes the files show, and in the browser for a legend's
+/// entries, whose box must hold them; other texts in the browser are estimated from their size
+/// and letters, since measuring a text there lays out the page around a probe element, which
+/// would cost more than drawing every label of every frame.
 fn text_width<DB: DrawingBackend, S: BackendTextStyle>(backend: &RecordingBackend<DB>, text: &str, style: &S) -> i32 {
-    match backend.estimate_text_size(text, style) {
-        Ok((width, _)) => width as i32,
-        Err(_) => estimated_width(text, style),
+    let measure = cfg!(not(target_arch = "wasm32")) || with_record(|r| r.layer == Layer::Measure).unwrap_or(false);
+    match measure.then(|| backend.estimate_text_size(text, style)) {
+        Some(Ok((width, _))) => width as i32,
+        _ => estimated_width(text, style),
     }
 }
 
