@@ -241,6 +241,14 @@ pub fn evidence_layout(count: usize, width: f64, height: f64, gap: f64) -> Evide
     })
 }
 
+/// The height of `count` evidence panels laid out in a box `width` wide whose height sets no
+/// limit: more room than this is of no use to them.
+pub fn evidence_height(count: usize, width: f64, gap: f64) -> f64 {
+    let layout = evidence_layout(count, width, f64::INFINITY, gap);
+    let rows = count.max(1).div_ceil(layout.columns);
+    rows as f64 * layout.height + (rows - 1) as f64 * gap
+}
+
 /// How many times their size on the page the plots' text and lines are drawn in the
 /// presentation layout, to be read from the back of a room: the smallest text of the plots,
 /// 11 CSS pixels, becomes 18.
@@ -248,13 +256,20 @@ pub const PRESENTATION_PLOT_ZOOM: f64 = 18.0 / 11.0;
 
 /// The smallest panel, width and height in CSS pixels, that takes the whole of
 /// [`PRESENTATION_PLOT_ZOOM`]: on a smaller one the axes' labels, the margins and the legend,
-/// all zoomed, would leave the plot itself too little room (on a phone, nothing but text).
-pub const FULL_ZOOM_PANEL: (f64, f64) = (560.0, 420.0);
+/// all zoomed, would leave the plot itself too little room. A projector's 1280 × 720 gives a
+/// step's panels 406 × 304 (three in a row) to 914 × 456: all of them take the full zoom.
+pub const FULL_ZOOM_PANEL: (f64, f64) = (400.0, 230.0);
+
+/// A panel smaller than this share of [`FULL_ZOOM_PANEL`], across or down, keeps the page's
+/// sizes: a phone's panel, about 343 × 257, is too small for any zoom (it would show nothing but
+/// text).
+const PAGE_SIZE_SHARE: f64 = 0.875;
 
 /// The zoom of a panel `width` × `height` CSS pixels in the presentation layout: the full
-/// zoom from [`FULL_ZOOM_PANEL`] up, in proportion to the panel below it, never less than the
-/// page's own size.
+/// zoom from [`FULL_ZOOM_PANEL`] up, the page's own size below [`PAGE_SIZE_SHARE`] of it, in
+/// proportion between.
 pub fn presentation_zoom(width: f64, height: f64) -> f64 {
     let room = (width / FULL_ZOOM_PANEL.0).min(height / FULL_ZOOM_PANEL.1);
-    (PRESENTATION_PLOT_ZOOM * room).clamp(1.0, PRESENTATION_PLOT_ZOOM)
+    let share = ((room - PAGE_SIZE_SHARE) / (1.0 - PAGE_SIZE_SHARE)).clamp(0.0, 1.0);
+    1.0 + (PRESENTATION_PLOT_ZOOM - 1.0) * share
 }

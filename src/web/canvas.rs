@@ -14,7 +14,7 @@ use web_sys::{CanvasRenderingContext2d, HtmlCanvasElement};
 
 use crate::figures::Figure;
 use crate::kit::plot::Theme;
-use crate::kit::recording::{self, Drawn, RecordingBackend};
+use crate::kit::recording::{self, Drawn, RecordingBackend, SmallestText};
 
 /// Device pixels per CSS pixel, at least 1.
 pub fn pixel_ratio() -> f64 {
@@ -75,7 +75,9 @@ pub fn draw_panel<F: Figure>(
 ) -> Result<Drawn, String> {
     let ratio = pixel_ratio();
     fit_buffer(canvas, size, ratio);
-    draw_on_buffer(figure, panel, canvas, &Theme { scale: ratio * zoom, dark })
+    let drawn = draw_on_buffer(figure, panel, canvas, &Theme { scale: ratio * zoom, dark })?;
+    note_text_sizes(canvas, &drawn.smallest_text, ratio);
+    Ok(drawn)
 }
 
 /// Draws panel `panel` of `figure` on `canvas`'s buffer at the size it has, in `theme`.
@@ -89,6 +91,16 @@ pub fn draw_on_buffer<F: Figure>(
     let drawn = recording::draw_panel(figure, panel, &area, theme).map_err(|e| e.to_string())?;
     area.present().map_err(|e| e.to_string())?;
     Ok(drawn)
+}
+
+/// Writes the smallest text of each layer, in CSS pixels, on `canvas` as
+/// `data-text-px="data:… mesh:… legend:…"` (a layer without text is left out), so that a check
+/// of legibility reads the sizes the drawing used rather than guessing them from pixels.
+fn note_text_sizes(canvas: &HtmlCanvasElement, smallest: &SmallestText, ratio: f64) {
+    let layers = [("data", smallest.data), ("mesh", smallest.mesh), ("legend", smallest.legend)];
+    let sizes: Vec<String> =
+        layers.iter().filter_map(|(name, size)| size.map(|px| format!("{name}:{:.1}", px / ratio))).collect();
+    let _ = canvas.set_attribute("data-text-px", &sizes.join(" "));
 }
 
 /// The backend that draws on `canvas` and records what it drew, its texts measured off the

@@ -31,7 +31,10 @@ use super::dom;
 use super::url::{self, full_page_href, keep_href_current, this_page};
 use crate::page::page_mode::PageMode;
 use crate::page::url_state;
-use crate::page::walkthrough::{evidence_layout, presentation_zoom, proof_line_in, state_of, step_showing_line, Step};
+use crate::page::walkthrough::{
+    evidence_height, evidence_layout, presentation_zoom, proof_line_in, state_of, step_showing_line, Step,
+    FULL_ZOOM_PANEL,
+};
 
 /// The body's class in the presentation layout.
 const PRESENT_CLASS: &str = "mode-present";
@@ -381,8 +384,10 @@ impl Walkthrough {
     }
 
     /// Sizes the evidence panels to fill the screen below the statement and above the verdict;
-    /// when they would have less than [`MIN_EVIDENCE_SHARE`] of the screen's height, sets the
-    /// statement smaller (down to [`MIN_STATEMENT_SCALE`]) first.
+    /// when they would have less than [`MIN_EVIDENCE_SHARE`] of the screen's height
+    /// ([`MIN_PRESENTED_EVIDENCE_SHARE`] presenting on a screen wide enough for the plots'
+    /// zoom), and could use more, sets the statement (presenting, also a proof's current line)
+    /// smaller, down to [`MIN_STATEMENT_SCALE`], first.
     fn fit_evidence(&self, figure: &Element, panels: &Element, count: usize) -> Result<(), JsValue> {
         let window = dom::window();
         let screen = window.inner_height()?.as_f64().unwrap_or(0.0);
@@ -391,8 +396,14 @@ impl Walkthrough {
             .and_then(|style| style.get_property_value("column-gap").ok())
             .and_then(|gap| gap.trim_end_matches("px").parse::<f64>().ok())
             .unwrap_or(0.0);
-        let statement = self.statement.dyn_ref::<HtmlElement>().map(HtmlElement::style);
+        // Set on the step's section, so that a proof's current line follows the statement.
+        let section = figure.closest("section")?;
+        let statement = section.as_ref().and_then(|s| s.dyn_ref::<HtmlElement>()).map(HtmlElement::style);
         let verdict = figure.query_selector(".fig-verdict")?;
+        let width = panels.client_width() as f64;
+        let zoomed = self.present.get() && width >= FULL_ZOOM_PANEL.0;
+        let share = if zoomed { MIN_PRESENTED_EVIDENCE_SHARE } else { MIN_EVIDENCE_SHARE };
+        let wanted = (share * screen).min(evidence_height(count, width, gap));
         let mut scale = 1.0;
         loop {
             if let Some(style) = &statement {
@@ -404,8 +415,8 @@ impl Walkthrough {
             let top = panels_box.top() + window.scroll_y()?;
             let below = verdict.as_ref().map_or(0.0, |v| v.get_bounding_client_rect().bottom() - panels_box.bottom());
             let room = screen - top - below - SCREEN_MARGIN;
-            if room >= MIN_EVIDENCE_SHARE * screen || scale <= MIN_STATEMENT_SCALE {
-                let layout = evidence_layout(count, panels.client_width() as f64, room.max(MIN_PANEL_HEIGHT), gap);
+            if room >= wanted || scale <= MIN_STATEMENT_SCALE {
+                let layout = evidence_layout(count, width, room.max(MIN_PANEL_HEIGHT), gap);
                 if let Some(style) = figure.dyn_ref::<HtmlElement>().map(HtmlElement::style) {
                     style.set_property("--walk-columns", &layout.columns.to_string())?;
                     style.set_property("--walk-panel-width", &format!("{:.0}px", layout.width.floor()))?;
@@ -468,6 +479,10 @@ impl Walkthrough {
 /// The evidence panels get at least this share of the screen's height, as long as the
 /// statement can be set smaller.
 const MIN_EVIDENCE_SHARE: f64 = 0.4;
+
+/// Presenting, the evidence gets at least this share: its plots draw their text large
+/// (`presentation_zoom`), and a short panel would leave their curves a sliver.
+const MIN_PRESENTED_EVIDENCE_SHARE: f64 = 0.5;
 
 /// The smallest size of the statement, as a share of its size in the layout.
 const MIN_STATEMENT_SCALE: f64 = 0.75;

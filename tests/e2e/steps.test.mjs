@@ -93,7 +93,7 @@ async function assertOnFirstScreen(page, selector, what) {
   assert.ok(b.left >= -0.5 && b.right <= viewport.width + 0.5, `${what} is cut at the side`);
 }
 
-/** In the presentation, a panel of 560 × 420 CSS pixels or more draws its text at the full zoom,
+/** In the presentation, a panel of 400 × 230 CSS pixels or more draws its text at the full zoom,
  *  18 CSS pixels and more (page::walkthrough::FULL_ZOOM_PANEL), a smaller one in proportion,
  *  never below the page's own size. An evidence panel keeps at least 400 × 240. */
 const PRESENTED_PANEL = { width: 400, height: 240 };

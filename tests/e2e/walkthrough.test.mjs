@@ -2,8 +2,9 @@
 // the built page ($SITE_DIR, default dist): the buttons and the keys move the step and the URL,
 // a link opens its step, a proof's own controls and the walkthrough move together, every step's
 // figure draws, the step's evidence panels show and the others come and go with the bar's
-// button and the key P, the presentation hides the page's chrome, and the full page leads in
-// and out. Screenshots go to target/e2e/. What each step shows is steps.test.mjs's.
+// button and the key P, the presentation hides the page's chrome and, on a projector's 1280 × 720,
+// draws every step's plots in type read from the back of a room, and the full page leads in and
+// out. Screenshots go to target/e2e/. What each step shows is steps.test.mjs's.
 
 import { after, before, describe, test } from "node:test";
 import assert from "node:assert/strict";
@@ -253,6 +254,42 @@ describe("the walkthrough", () => {
         await context.close();
       }
     }
+  });
+
+  test("presenting at 1280 × 720, every step's plots draw tick labels of 16 px and more, titles and legends of 18", async () => {
+    const { context, page, problems } = await openWalk("?walk=1&present", { viewport: { width: 1280, height: 720 }, deviceScaleFactor: 1 });
+    const { of } = await current(page);
+    const small = [];
+    for (let k = 1; k <= of; k++) {
+      const { figure } = await assertStep(page, k);
+      const canvases = await page.$$eval(`#${figure} canvas`, (all) => all.filter((c) => c.getClientRects().length > 0).map((c) => c.id));
+      assert.ok(canvases.length > 0, `step ${k} shows no panel`);
+      for (const canvas of canvases) {
+        await waitForDrawing(page, `#${canvas}`);
+        // Drawn at the size the layout gave it, which the sizes written on it are of.
+        await page.waitForFunction(
+          (id) => {
+            const c = document.getElementById(id);
+            return c.width === Math.round(c.clientWidth * devicePixelRatio) && c.height === Math.round(c.clientHeight * devicePixelRatio) && c.dataset.textPx;
+          },
+          canvas,
+        );
+        const written = await page.$eval(`#${canvas}`, (c) => c.dataset.textPx);
+        const sizes = Object.fromEntries(written.split(" ").map((entry) => entry.split(":")).map(([layer, px]) => [layer, Number(px)]));
+        // The data layer holds the panel's title (and the labels on its data), the mesh its tick
+        // labels and axis descriptions.
+        const least = { data: 18, mesh: 16, legend: 18 };
+        assert.ok(Object.keys(sizes).length > 0 && Object.keys(sizes).every((layer) => layer in least), `step ${k}, ${canvas}: "${written}"`);
+        for (const [layer, px] of Object.entries(sizes)) {
+          if (!(px >= least[layer] - 0.05)) small.push(`step ${k}, ${canvas}: ${layer} text of ${px} px`);
+        }
+      }
+      if ([1, 15, 22, 36, 48].includes(k)) await page.screenshot({ path: `${SHOTS}/present-720-step-${k}.png` });
+      await page.keyboard.press("ArrowRight");
+    }
+    assert.deepEqual(small, [], "plot text too small to read from the back of the room");
+    assert.deepEqual(problems, []);
+    await context.close();
   });
 
   test("the full page leads into the walkthrough, and the walkthrough back to the figure's state", async () => {

@@ -23,8 +23,8 @@ use sgd_stability::math::rng::{seeded, uniform};
 use sgd_stability::page::handout::figure_in_state;
 use sgd_stability::page::page_mode::{ModeError, PageMode};
 use sgd_stability::page::walkthrough::{
-    evidence_layout, presentation_zoom, proof_line_in, state_of, step_showing_line, steps_in_page, DeclaredStep, Step,
-    StepState, FULL_ZOOM_PANEL, PRESENTATION_PLOT_ZOOM,
+    evidence_height, evidence_layout, presentation_zoom, proof_line_in, state_of, step_showing_line, steps_in_page,
+    DeclaredStep, Step, StepState, FULL_ZOOM_PANEL, PRESENTATION_PLOT_ZOOM,
 };
 
 /// The page, as the build reads it.
@@ -321,6 +321,10 @@ fn the_evidence_fills_its_box_and_keeps_its_shape() {
     assert_eq!(evidence_layout(3, 1248.0, 300.0, 12.0).columns, 3);
     let two_rows = evidence_layout(3, 960.0, 450.0, 12.0);
     assert_eq!(two_rows.columns, 2);
+    // What the panels take when the height sets no limit: a phone's one panel at 4:3, two
+    // panels of a wide screen one above the other.
+    assert_eq!(evidence_height(1, 344.0, 12.0), 258.0);
+    assert_eq!(evidence_height(2, 1248.0, 12.0), 2.0 * 936.0 + 12.0);
     let mut rng = seeded(7);
     for _ in 0..5_000 {
         let count = 1 + uniform(&mut rng, 0.0, 6.0) as usize;
@@ -498,7 +502,8 @@ fn a_presentation_panel_large_enough_takes_the_full_zoom_and_a_small_one_less() 
     let (w, h) = FULL_ZOOM_PANEL;
     assert_eq!(presentation_zoom(w, h), PRESENTATION_PLOT_ZOOM);
     assert_eq!(presentation_zoom(3.0 * w, 2.0 * h), PRESENTATION_PLOT_ZOOM);
-    assert_eq!(presentation_zoom(300.0, 150.0), 1.0, "a phone's panel keeps the page's sizes");
+    assert_eq!(presentation_zoom(343.0, 257.0), 1.0, "a phone's panel keeps the page's sizes");
+    assert_eq!(presentation_zoom(406.0, 304.0), PRESENTATION_PLOT_ZOOM, "three panels in a row at 1280 × 720");
     let mut rng = seeded(11);
     for _ in 0..2_000 {
         let (w, h) = (uniform(&mut rng, 50.0, 1500.0), uniform(&mut rng, 50.0, 900.0));

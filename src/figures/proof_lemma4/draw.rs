@@ -38,6 +38,11 @@ impl ProofLemma4 {
         let mut chart = plot::frame(area, theme, &caption)
             .y_label_area_size(theme.px(62.0))
             .build_cartesian_2d((x_lo..x_hi).log_scale(), 0.3..(CHAIN_LINES as f64 + 0.7))?;
+        // Where the rows are closer than a line of text (large type on a short panel), only the
+        // two highlighted lines are named and labelled: the others' texts would run together.
+        let rows = chart.plotting_area().get_pixel_range().1.len() as f64 / (CHAIN_LINES as f64 + 0.4);
+        let crowded = rows < 1.2 * f64::from(theme.px(11.0));
+        let labelled = |line: usize| !crowded || line == current || line + 1 == current;
         plot::custom_mesh(("value", ""), || {
             plot::house_mesh(&mut chart, theme)
                 .x_desc("value (log scale)")
@@ -47,7 +52,8 @@ impl ProofLemma4 {
                 .x_label_formatter(&|v| format::tick(*v))
                 .y_label_formatter(&|v| {
                     let line = CHAIN_LINES as f64 + 1.0 - v.round();
-                    if (1.0..=CHAIN_LINES as f64).contains(&line) && (v - v.round()).abs() < 1e-9 {
+                    let whole = (v - v.round()).abs() < 1e-9;
+                    if (1.0..=CHAIN_LINES as f64).contains(&line) && whole && labelled(line as usize) {
                         format!("line {line}")
                     } else {
                         String::new()
@@ -69,6 +75,9 @@ impl ProofLemma4 {
             plot::markers(&mut chart, &format!("line {line}"), [(value, y)], |(value, y)| {
                 Rectangle::new([(x_lo, y - 0.32), (value, y + 0.32)], fill)
             })?;
+            if !labelled(line) {
+                continue;
+            }
             let label = match index.checked_sub(1).map(|previous| lines[previous] - value) {
                 None => format::tick(value),
                 Some(gap) if gap.abs() <= ROUNDING * value.abs().max(1.0) => {

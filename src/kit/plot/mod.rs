@@ -182,22 +182,53 @@ pub fn frame<'a, 'b, DB: DrawingBackend>(
     theme: &Theme,
     caption: &str,
 ) -> ChartBuilder<'a, 'b, DB> {
-    let (right, below) = match recording::reserved_band() {
+    let (band, below) = match recording::reserved_band() {
         Some(Band::Right(width)) => (width.max(0) as u32, 0),
         Some(Band::Below(height)) => (0, height.max(0) as u32),
         None => (0, 0),
     };
     key::clear_entries();
+    let (margin, right) = (theme.px(10.0), theme.px(16.0));
+    let width = area.dim_in_pixel().0;
     let mut builder = ChartBuilder::on(area);
     builder
-        .margin(theme.px(10.0))
-        .margin_right(theme.px(16.0) + right)
-        .margin_bottom(theme.px(10.0) + below)
-        .caption(caption, theme.text(14.0))
+        .margin(margin)
+        .margin_right(right + band)
+        .margin_bottom(margin + below)
         .x_label_area_size(theme.px(38.0))
         .y_label_area_size(theme.px(54.0));
+    let over_plot = caption_size(area, theme, caption, width.saturating_sub(margin + right + band));
+    if over_plot >= TICK_LABEL_SIZE || band == 0 {
+        builder.caption(caption, theme.text(over_plot.max(TICK_LABEL_SIZE)));
+    } else {
+        // Too long for the plot beside a legend's band: over both, as plotters sets a caption.
+        let room = width.saturating_sub(margin + right);
+        let style = theme.text(caption_size(area, theme, caption, room).max(TICK_LABEL_SIZE));
+        let height = area.estimate_text_size(caption, &style).map_or(style.font.get_size() as u32, |(_, h)| h);
+        let padding = (height / 2).min(5);
+        let at = ((margin + room / 2) as i32, (margin + padding) as i32);
+        // A caption that fails to draw leaves the chart below it as it is.
+        let _ = area.draw(&Text::new(caption.to_string(), at, style.pos(Pos::new(HPos::Center, VPos::Top))));
+        builder.margin_top(margin + 2 * padding + height);
+    }
     builder
 }
+
+/// The size of `caption` in CSS pixels: 14, or smaller where `room` pixels across are too few
+/// for it (a presentation's large type, a legend's band beside the plot). The caption is set at
+/// least as large as the tick labels, and cut only where even that does not fit.
+fn caption_size<DB: DrawingBackend>(area: &DrawingArea<DB, Shift>, theme: &Theme, caption: &str, room: u32) -> f64 {
+    const SIZE: f64 = 14.0;
+    let width = area.estimate_text_size(caption, &theme.text(SIZE)).map_or(0, |(w, _)| w);
+    if width > room {
+        SIZE * f64::from(room) / f64::from(width)
+    } else {
+        SIZE
+    }
+}
+
+/// The size of the tick labels, the plots' smallest text, in CSS pixels.
+const TICK_LABEL_SIZE: f64 = 11.0;
 
 /// Draws the mesh of a chart in the house style, with axis descriptions.
 pub fn mesh<DB, X, Y>(
@@ -236,7 +267,7 @@ where
     Y: Ranged<ValueType = f64> + ValueFormatter<f64>,
 {
     let mut mesh = chart.configure_mesh();
-    mesh.label_style(theme.text(11.0))
+    mesh.label_style(theme.text(TICK_LABEL_SIZE))
         .axis_desc_style(theme.text(12.0))
         .axis_style(theme.line(theme.muted(), 1.0))
         .bold_line_style(theme.line(theme.grid(), 1.0))

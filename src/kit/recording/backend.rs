@@ -94,7 +94,10 @@ impl<DB: DrawingBackend> RecordingBackend<DB> {
                 // (the estimated text boxes are rougher); each text is an entry's line.
                 let measured = &mut r.measured;
                 match shape {
-                    Shape::Text(text) => measured.tops.push(text.y0),
+                    Shape::Text(text) => {
+                        measured.tops.push(text.y0);
+                        measured.text = Some(measured.text.map_or(text, |t| t.union(&text)));
+                    }
                     other => {
                         let bounds = other.bounds();
                         measured.extent = Some(measured.extent.map_or(bounds, |e| e.union(&bounds)));
@@ -308,6 +311,7 @@ impl<DB: DrawingBackend> DrawingBackend for RecordingBackend<DB> {
         let by = route.unwrap_or_default();
         let pos = moved(pos, by);
         self.note(Shape::Text(unmoved.moved(by)));
+        with_record(|r| r.smallest_text.note(r.layer, style.size()));
         match route {
             Some(_) => self.inner.draw_text(text, style, pos),
             None => Ok(()),

@@ -256,6 +256,34 @@ pub struct Drawn {
     pub legend: Option<Rect>,
     /// The band the legend needed outside the plotting area.
     pub band: Option<Band>,
+    /// The smallest text drawn in each layer, in device pixels.
+    pub smallest_text: SmallestText,
+}
+
+/// The smallest font size a panel drew its text at in the layers a reader reads, in device
+/// pixels (None where the layer has no text): what a check of legibility at a given screen
+/// size reads.
+#[derive(Clone, Copy, Debug, Default, PartialEq)]
+pub struct SmallestText {
+    /// Captions and labels on the data.
+    pub data: Option<f64>,
+    /// Tick labels and axis descriptions.
+    pub mesh: Option<f64>,
+    /// The legend's entries.
+    pub legend: Option<f64>,
+}
+
+impl SmallestText {
+    /// Counts a text of `size` device pixels drawn in `layer`.
+    fn note(&mut self, layer: Layer, size: f64) {
+        let slot = match layer {
+            Layer::Data => &mut self.data,
+            Layer::Mesh => &mut self.mesh,
+            Layer::Legend => &mut self.legend,
+            Layer::Backdrop | Layer::Measure => return,
+        };
+        *slot = Some(slot.map_or(size, |smallest| smallest.min(size)));
+    }
 }
 
 /// The record of the panel being drawn.
@@ -279,6 +307,7 @@ struct Record {
     needs_band: Option<(i32, i32)>,
     /// How far the legend's marks are moved (see `RecordingBackend::route`).
     legend_shift: BackendCoord,
+    smallest_text: SmallestText,
 }
 
 thread_local! {
@@ -310,6 +339,7 @@ impl Session {
                 legend: None,
                 needs_band: None,
                 legend_shift: (0, 0),
+                smallest_text: SmallestText::default(),
             })
         });
         Session
@@ -353,6 +383,7 @@ where
         plot: record.plot,
         legend: record.legend,
         band: record.band,
+        smallest_text: record.smallest_text,
     })
 }
 
@@ -447,7 +478,8 @@ pub fn measure<E>(margin: i32, draw: impl FnOnce() -> Result<(), E>) -> Result<O
     with_record(|r| r.measured = Measured::default());
     in_layer(Layer::Measure, draw)?;
     Ok(with_record(|r| {
-        r.legend_shape = LegendShape::of(std::mem::take(&mut r.measured), margin).map(|shape| (shape, 1));
+        let plot = r.plot.unwrap_or(r.bounds);
+        r.legend_shape = LegendShape::of(std::mem::take(&mut r.measured), margin, plot).map(|shape| (shape, 1));
         r.legend_shape.as_ref().map(|(shape, _)| shape.extent)
     })
     .flatten())
