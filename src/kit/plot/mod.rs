@@ -242,13 +242,17 @@ where
     X: Ranged<ValueType = f64> + ValueFormatter<f64>,
     Y: Ranged<ValueType = f64> + ValueFormatter<f64>,
 {
-    recording::note_plot_area(plot_area(chart));
+    let plot = plot_area(chart);
+    recording::note_plot_area(plot);
+    // Up to six tick labels up the y axis, fewer where they would be closer than two lines of
+    // text (large type on a short plot).
+    let y_labels = (f64::from(plot.height()) / (2.0 * f64::from(theme.px(TICK_LABEL_SIZE)))) as usize;
     custom_mesh((x_desc, y_desc), || {
         house_mesh(chart, theme)
             .x_desc(x_desc)
             .y_desc(y_desc)
             .x_labels(6)
-            .y_labels(6)
+            .y_labels(y_labels.clamp(2, 6))
             .x_label_formatter(&|v| format::tick(*v))
             .y_label_formatter(&|v| format::tick(*v))
             .draw()
