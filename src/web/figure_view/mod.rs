@@ -106,9 +106,9 @@ pub struct FigureView<F: Figure> {
     clear_button: RefCell<Option<HtmlButtonElement>>,
 }
 
-/// How long a frame may spend drawing a figure's panels (ms) before it leaves the rest to the
-/// next frames: a figure of six panels drawn in one go made the page's task of that frame too
-/// long for the page to answer the reader smoothly (see the e2e test of the digits).
+/// How long a frame may spend drawing a running figure's panels (ms) before it leaves the rest
+/// to the next frames: a figure of six panels drawn in one go made the page's task of that
+/// frame too long for the page to answer the reader smoothly (see the e2e test of the digits).
 const DRAW_BUDGET_MS: f64 = 6.0;
 
 /// How often a running figure out of the window's view is drawn (ms): its work goes on at full
@@ -399,9 +399,9 @@ impl<F: Figure + 'static> FigureView<F> {
     }
 
     /// Goes on with the drawing under way, or starts one of every displayed panel: draws panels
-    /// for up to `DRAW_BUDGET_MS` (at least one), and once all are drawn, the figure's words.
-    /// A change during the drawing is drawn by the next one.
-    fn draw_some(&self) {
+    /// for up to `budget_ms` (at least one), and once all are drawn, the figure's words. A
+    /// change during the drawing is drawn by the next one.
+    fn draw_some(&self, budget_ms: f64) {
         let sizes = self.sizes.borrow();
         let mut s = self.state.borrow_mut();
         if s.undrawn.is_empty() {
@@ -413,7 +413,7 @@ impl<F: Figure + 'static> FigureView<F> {
         let start = clock.now_ms();
         while let Some(panel) = s.undrawn.pop() {
             self.draw_panel(&mut s, panel, sizes[panel]);
-            if clock.now_ms() - start >= DRAW_BUDGET_MS {
+            if clock.now_ms() - start >= budget_ms {
                 break;
             }
         }
@@ -504,14 +504,19 @@ impl<F: Figure + 'static> Live for FigureView<F> {
             self.write_progress();
             s = self.state.borrow_mut();
         }
-        let (dirty, paused, under_way) = (s.dirty, s.playback.play() == Play::Paused, !s.undrawn.is_empty());
+        let (paused, under_way) = (s.playback.play() == Play::Paused, !s.undrawn.is_empty());
         drop(s);
-        // A paused figure changes only when the reader acts on it: that is drawn at once.
+        // A paused figure changes only when the reader acts on it: that is drawn at once, and
+        // whole in this frame, so that its words and its panels agree as soon as it stops. A
+        // running one's drawing is spread over frames.
         let due = paused || now_ms - self.drawn_at.get() >= OUT_OF_VIEW_DRAW_MS || self.in_view.get();
+        let budget_ms = if paused { f64::INFINITY } else { DRAW_BUDGET_MS };
         if under_way {
-            self.draw_some();
-        } else if dirty && due {
-            self.draw_some();
+            self.draw_some(budget_ms);
+        }
+        let dirty = self.state.borrow().dirty;
+        if dirty && due && (paused || !under_way) {
+            self.draw_some(budget_ms);
             self.drawn_at.set(now_ms);
         }
     }
