@@ -117,6 +117,10 @@ try {
     native_sweep_one_core_seconds: native.sweep_one_core_s,
     native_sweep_every_core_seconds: native.sweep_every_core_s,
     native_sweep_cores: native.sweep_cores,
+    native_monte_carlo_runs: native.monte_carlo_runs,
+    native_monte_carlo_one_core_seconds: native.monte_carlo_one_core_s,
+    native_monte_carlo_every_core_seconds: native.monte_carlo_every_core_s,
+    native_monte_carlo_cores: native.monte_carlo_cores,
     wasm_bytes: wasmBytes.length,
     wasm_gzip_bytes: wasmGzipBytes,
     browser_longest_main_thread_task_ms: longestTaskMs,
@@ -140,6 +144,8 @@ try {
   row("the same on the page's own thread (no workers)", sweepOnThreadSeconds.toFixed(2), "s");
   row("the same sweep natively, one core", native.sweep_one_core_s.toFixed(3), "s");
   row(`the same sweep natively, every core (${native.sweep_cores})`, native.sweep_every_core_s.toFixed(3), "s");
+  row(`switching's ${native.monte_carlo_runs} Monte Carlo runs natively, one core`, native.monte_carlo_one_core_s.toFixed(3), "s");
+  row(`the same natively, every core (${native.monte_carlo_cores})`, native.monte_carlo_every_core_s.toFixed(3), "s");
   row("longest task of 50 ms or more while working (0: none)", longestTaskMs.toFixed(0), "ms");
   row("longest gap between animation frames while working", longestFrameGapMs.toFixed(1), "ms");
   row("the same two while EOS-3 digits trains (15 s)", `${digitsTaskMs.toFixed(0)} / ${digitsFrameGapMs.toFixed(1)}`, "ms");

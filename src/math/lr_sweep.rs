@@ -179,17 +179,13 @@ impl LearningRateSweep {
     /// [`LearningRateSweep::advance`], bit for bit.
     #[cfg(not(target_arch = "wasm32"))]
     pub fn finish_on_every_core(&mut self) {
-        use crate::math::kernels::IsaChoice;
-        use rayon::prelude::*;
         // The run under way, if any, goes on from where it is; the others start from θ₀.
         let first = self.results.len();
         let under_way = self.current.take().map(|run| (first, run));
         let fresh =
             (first + usize::from(under_way.is_some())..self.etas.len()).map(|i| (i, self.run_for(self.etas[i])));
         let runs: Vec<(usize, Trainer)> = under_way.into_iter().chain(fresh).collect();
-        let isa = IsaChoice::here();
-        let rest: Vec<SweepResult> =
-            runs.into_par_iter().map(|(index, run)| isa.run(|| self.finish_run(run, index))).collect();
+        let rest = super::cores::map(runs, |(index, run)| self.finish_run(run, index));
         self.results.extend(rest);
     }
 }

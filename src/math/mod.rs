@@ -6,6 +6,7 @@
 pub mod activation;
 pub mod batch_sharpness;
 pub mod central_flow;
+pub mod cores;
 pub mod datasets;
 pub mod dense;
 pub mod digits;

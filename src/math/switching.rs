@@ -461,6 +461,21 @@ impl Distances {
         self.sums.iter().map(move |v| v / runs)
     }
 
+    /// Adds the runs of `other`, of the same length, to these: with one run in `other`, the
+    /// same sums, bit for bit, as adding that run here (0 + d = d), so runs made apart and
+    /// added in order make the sums of runs made one after the other.
+    pub fn add(&mut self, other: &Distances) {
+        assert_eq!(self.sums.len(), other.sums.len(), "both hold runs of the same length");
+        for (sum, value) in self.sums.iter_mut().zip(&other.sums) {
+            *sum += value;
+        }
+        self.runs += other.runs;
+        self.first_stop = match (self.first_stop, other.first_stop) {
+            (Some(a), Some(b)) => Some(a.min(b)),
+            (a, b) => a.or(b),
+        };
+    }
+
     /// sup over t of the mean distance; None before the first run.
     pub fn sup(&self) -> Option<Sup> {
         let sup = self.means().fold(0.0, f64::max);

@@ -23,3 +23,4 @@ mod part3;
 mod placed_points;
 mod progress;
 mod proof_mean_dynamics;
+mod threads;

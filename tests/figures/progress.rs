@@ -35,7 +35,7 @@ const HORIZON_CAP: usize = 1 << 12;
 
 /// What a figure shows and exports, for exact comparison.
 #[derive(Debug)]
-struct Snapshot {
+pub struct Snapshot {
     activity: Activity,
     tables: Vec<Table>,
     verdict: Verdict,
@@ -45,7 +45,7 @@ struct Snapshot {
 }
 
 impl Snapshot {
-    fn of<F: Figure>(figure: &F, activity: Activity) -> Self {
+    pub fn of<F: Figure>(figure: &F, activity: Activity) -> Self {
         Self {
             activity,
             tables: figure.tables(),
@@ -57,7 +57,7 @@ impl Snapshot {
     }
 
     /// The first difference from `other`, if any.
-    fn difference(&self, other: &Self) -> Option<String> {
+    pub fn difference(&self, other: &Self) -> Option<String> {
         if self.activity != other.activity {
             return Some(format!("activity {:?} vs {:?}", self.activity, other.activity));
         }

@@ -255,6 +255,11 @@ fn exact_moments_match_enumerated_batch_sequences() {
 /// The exact test against long Monte Carlo runs on random small problems: below the exact
 /// threshold E‖e_t‖² falls by orders of magnitude and follows tr S_t; well above it, it grows
 /// until the run is stopped. Also: the Monte Carlo mean follows (I − ηH)ᵗe₀, eq. (13).
+///
+/// The runs' E‖e_t‖² is compared over the first ten steps only: on one of these problems
+/// (seed 10) rare runs carry it from about then on (see below), and drawn again with other
+/// seeds, 400 runs miss tr S_t by 40 % somewhere in the first 25 steps more often than not, and
+/// 4,000 runs in the first ten steps about once in 200 draws.
 #[test]
 fn monte_carlo_agrees_with_the_exact_test() {
     for seed in 0..12u64 {
@@ -269,7 +274,7 @@ fn monte_carlo_agrees_with_the_exact_test() {
         let e0 = p.top_eigenvector();
         for (factor, stable) in [(0.7, true), (2.5, false)] {
             let eta = factor * exact;
-            let mut mc = MonteCarlo::new(&p, eta, b, 400, e0.as_slice(), 900 + seed);
+            let mut mc = MonteCarlo::new(&p, eta, b, 4000, e0.as_slice(), 900 + seed);
             let mut moments = ExactMoments::new(&p, &op, eta, b, &e0);
             let steps = 150;
             mc.advance(&p, steps);
@@ -277,13 +282,14 @@ fn monte_carlo_agrees_with_the_exact_test() {
             if stable {
                 assert!(mc.diverged_at().is_none());
                 assert!(last < 1e-2, "seed {seed}: stable (ρ < 1) yet E‖e‖² = {last} after {steps} steps");
-                // Over the first steps, before rare runs start to carry the mean (see below).
+                // The mean over the first 25 steps, E‖e_t‖² over the first ten, before rare
+                // runs start to carry it.
                 for t in 1..=25 {
                     moments.advance(&p, &coords);
                     let estimate = &mc.history()[t];
                     let predicted = moments.mean_square_norm();
                     assert!(
-                        (estimate.mean_square_norm / predicted - 1.0).abs() < 0.4,
+                        t > 10 || (estimate.mean_square_norm / predicted - 1.0).abs() < 0.4,
                         "seed {seed} t={t}: Monte Carlo {} vs exact {predicted}",
                         estimate.mean_square_norm
                     );
@@ -373,6 +379,52 @@ fn monte_carlo_replays_its_seed() {
     let mut other = MonteCarlo::new(&p, 0.3, 2, 50, e0.as_slice(), 2);
     other.advance(&p, 30);
     assert_ne!(once.history(), other.history());
+}
+
+/// Every run draws its batches from its own stream, so the runs can be made on any thread and
+/// in any slices of steps: on one thread and on four, in one go and in slices that cut across
+/// the steps the runs take on their own, with runs that settle and with runs stopped at their
+/// divergence, the estimates and the runs are the same bit for bit.
+#[cfg(not(target_arch = "wasm32"))]
+#[test]
+fn monte_carlo_is_the_same_on_any_number_of_threads_in_any_slices() {
+    let p = problem(3, 9, true, 5);
+    let e0 = p.top_eigenvector();
+    let run = |threads: usize, eta: f64, slices: &[usize]| {
+        let pool = rayon::ThreadPoolBuilder::new().num_threads(threads).build().unwrap();
+        let mc = pool.install(|| {
+            let mut mc = MonteCarlo::new(&p, eta, 2, 300, e0.as_slice(), 7);
+            for &steps in slices {
+                mc.advance(&p, steps);
+            }
+            mc
+        });
+        // Debug prints every number exactly, and NaN as itself.
+        let errors: Vec<&[f64]> = (0..mc.runs()).map(|r| mc.error(r)).collect();
+        (format!("{:?} {:?}", mc.history(), errors), mc.diverged_at())
+    };
+    for (eta, diverges) in [(0.3, false), (2.6, true)] {
+        let whole = run(1, eta, &[120]);
+        assert_eq!(whole.1.is_some(), diverges, "η = {eta}: stopped at {:?}", whole.1);
+        for (threads, slices) in [(4, &[120][..]), (4, &[1, 30, 33, 2, 54]), (1, &[8; 15]), (4, &[8; 15])] {
+            assert!(run(threads, eta, slices) == whole, "η = {eta}, {threads} threads, slices {slices:?}");
+        }
+    }
+}
+
+/// A run is the same however many runs there are beside it: the first runs of many are the
+/// runs of fewer.
+#[test]
+fn a_run_does_not_depend_on_the_others() {
+    let p = problem(3, 9, true, 5);
+    let e0 = p.top_eigenvector();
+    let mut few = MonteCarlo::new(&p, 0.3, 2, 10, e0.as_slice(), 3);
+    let mut many = MonteCarlo::new(&p, 0.3, 2, 200, e0.as_slice(), 3);
+    few.advance(&p, 50);
+    many.advance(&p, 50);
+    for r in 0..10 {
+        assert_eq!(few.error(r), many.error(r), "run {r}");
+    }
 }
 
 /// Just above the exact threshold, E‖e_t‖² can grow like ρᵗ while almost every run converges:

@@ -10,7 +10,7 @@
 use nalgebra::DVector;
 use sgd_stability::math::dense::SymmetricEigen;
 use sgd_stability::math::network::Regression;
-use sgd_stability::math::rng::{normal, seeded, uniform};
+use sgd_stability::math::rng::{normal, seeded, stream, uniform};
 use sgd_stability::math::switching::{
     add_paired_run, all_batches, BatchSampler, Distances, KinkMinimum, Lemma3, Ssds, Sup, DIM,
 };
@@ -368,4 +368,29 @@ fn stopped_runs_are_lower_bounds_and_batches_are_shared() {
     assert_eq!(&wide_means[..stop], &means[..stop]);
     assert!(matches!(wide.sup(), Some(Sup::Measured(v)) if v > 1e6));
     assert_eq!(Distances::new(10).sup(), None);
+}
+
+/// Runs made apart, each into sums of its own, and added in order give the sums of the same
+/// runs made one after the other, bit for bit, with the first stop among them: so the runs can
+/// be made on any thread.
+#[test]
+fn runs_made_apart_add_up_to_the_runs_made_in_turn() {
+    let ssds = Ssds::new(KinkMinimum::new(2, 0.1));
+    let network = ssds.minimum.network();
+    let lemma = Lemma3::choose(&ssds, 5).unwrap();
+    let (mut model, mut real) = (Distances::new(120), Distances::new(120));
+    let (mut model_apart, mut real_apart) = (Distances::new(120), Distances::new(120));
+    for run in 0..6u64 {
+        // Starts at distances 0.02 to 0.12 along q: the farther ones are stopped at 5.
+        let start: [f64; DIM] = std::array::from_fn(|i| 0.02 * (run + 1) as f64 * lemma.q[i]);
+        let sampler = || BatchSampler::new(10, 5, stream(9, run));
+        add_paired_run(&ssds, &network, &start, 0.75, 5.0, &mut sampler(), &mut model, &mut real);
+        let (mut one_model, mut one_real) = (Distances::new(120), Distances::new(120));
+        add_paired_run(&ssds, &network, &start, 0.75, 5.0, &mut sampler(), &mut one_model, &mut one_real);
+        model_apart.add(&one_model);
+        real_apart.add(&one_real);
+    }
+    assert!(model.first_stop().is_some(), "some run of the local model is stopped");
+    assert_eq!(model_apart, model);
+    assert_eq!(real_apart, real);
 }

@@ -195,34 +195,71 @@ pub(crate) fn register_font() -> Result<(), String> {
         .map_err(|_| "the bundled font does not load".to_string())
 }
 
-/// The sweep of the sharpness-vs-lr figure at its defaults, timed.
-struct SweepTiming {
+/// Many independent runs timed on one core and on every core (the same results either way).
+struct CoresTiming {
+    /// The work, in words.
+    workload: String,
     runs: usize,
     cores: usize,
     one_core_s: f64,
     every_core_s: f64,
 }
 
+impl CoresTiming {
+    /// The work and the two times as a table's lines.
+    fn print(&self) {
+        println!("{}, native:", self.workload);
+        println!("  {:<52} {:>10.2}", "on one core, s", self.one_core_s);
+        println!("  {:<52} {:>10.2}", format!("on every core ({}), s", self.cores), self.every_core_s);
+        println!("  {:<52} {:>10.2}", "speed-up", self.one_core_s / self.every_core_s);
+    }
+
+    /// The JSON fields `<prefix>_runs`, `_cores`, `_one_core_s` and `_every_core_s`.
+    fn insert(&self, prefix: &str, fields: &mut serde_json::Map<String, serde_json::Value>) {
+        fields.insert(format!("{prefix}_runs"), self.runs.into());
+        fields.insert(format!("{prefix}_cores"), self.cores.into());
+        fields.insert(format!("{prefix}_one_core_s"), self.one_core_s.into());
+        fields.insert(format!("{prefix}_every_core_s"), self.every_core_s.into());
+    }
+}
+
+/// The best of three runs of `run` on a figure `F` at its defaults, in seconds: the first runs
+/// also warm the caches and the clock.
+fn best_of_three<F: Figure>(now: &impl Fn() -> f64, run: &dyn Fn(&mut F)) -> f64 {
+    (0..3)
+        .map(|_| {
+            let mut figure = F::with_defaults();
+            let start = now();
+            run(&mut figure);
+            (now() - start) / 1000.0
+        })
+        .fold(f64::INFINITY, f64::min)
+}
+
 /// Times the sharpness-vs-lr figure's default sweep run in slices on one core, as the page runs
 /// it, and at once on every core, as the command line runs it; the two give the same results.
-fn time_sweep(now: &impl Fn() -> f64) -> SweepTiming {
+fn time_sweep(now: &impl Fn() -> f64) -> CoresTiming {
     use sgd_stability::figures::sharpness_vs_lr::{Settings, SharpnessVsLr};
     use sgd_stability::figures::Activity;
-    // The best of three of each: the first runs also warm the caches and the clock.
-    let best = |run: &dyn Fn(&mut SharpnessVsLr)| {
-        (0..3)
-            .map(|_| {
-                let mut figure = SharpnessVsLr::with_defaults();
-                let start = now();
-                run(&mut figure);
-                (now() - start) / 1000.0
-            })
-            .fold(f64::INFINITY, f64::min)
-    };
-    let one_core_s = best(&|figure| while figure.step(10_000) == Activity::Running {});
-    let every_core_s = best(&|figure| figure.finish());
+    let one_core_s =
+        best_of_three(now, &|figure: &mut SharpnessVsLr| while figure.step(10_000) == Activity::Running {});
+    let every_core_s = best_of_three(now, &|figure: &mut SharpnessVsLr| figure.finish());
     let runs = SharpnessVsLr::with_defaults().params().get(Settings::KEYS.count) as usize;
-    SweepTiming { runs, cores: rayon::current_num_threads(), one_core_s, every_core_s }
+    let workload = format!("The sharpness-vs-lr figure's sweep at its defaults ({runs} runs)");
+    CoresTiming { workload, runs, cores: rayon::current_num_threads(), one_core_s, every_core_s }
+}
+
+/// Times the Monte Carlo runs of the switching figure at its defaults, the command line's
+/// largest, in a pool of one thread and on every core; the two give the same results.
+fn time_monte_carlo(now: &impl Fn() -> f64) -> Result<CoresTiming, String> {
+    use sgd_stability::figures::switching::{Settings, Switching};
+    let one_thread = rayon::ThreadPoolBuilder::new().num_threads(1).build().map_err(|e| e.to_string())?;
+    let one_core_s = best_of_three(now, &|figure: &mut Switching| one_thread.install(|| figure.finish()));
+    let every_core_s = best_of_three(now, &|figure: &mut Switching| figure.finish());
+    let figure = Switching::with_defaults();
+    let (runs, steps) = (figure.total_runs(), figure.params().get_usize(Settings::KEYS.steps));
+    let workload = format!("The switching figure's Monte Carlo runs at its defaults ({runs} runs of {steps} steps)");
+    Ok(CoresTiming { workload, runs, cores: rayon::current_num_threads(), one_core_s, every_core_s })
 }
 
 /// The central flow beside GD on EOS-1 (4 flow steps per GD step): how well it predicts GD's
@@ -298,10 +335,9 @@ fn bench(args: &[String]) -> Result<(), String> {
     println!("  {:<52} {:>10.2}", "  the kernels' multiply-adds in registers, GFLOP/s", e3.peak_gflops);
     println!("  sharpness at step 0: {:.12}", e3.sharpness_step_0);
     let sweep = time_sweep(&now);
-    println!("The sharpness-vs-lr figure's sweep at its defaults ({} runs), native:", sweep.runs);
-    println!("  {:<52} {:>10.2}", "on one core, s", sweep.one_core_s);
-    println!("  {:<52} {:>10.2}", format!("on every core ({}), s", sweep.cores), sweep.every_core_s);
-    println!("  {:<52} {:>10.2}", "speed-up", sweep.one_core_s / sweep.every_core_s);
+    sweep.print();
+    let monte_carlo = time_monte_carlo(&now)?;
+    monte_carlo.print();
     if let Some(dir) = out.parent() {
         std::fs::create_dir_all(dir).map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
     }
@@ -316,10 +352,8 @@ fn bench(args: &[String]) -> Result<(), String> {
         fields.insert("flow_mean_predicted_loss".into(), flow.mean_predicted.into());
         fields.insert("flow_error".into(), flow.error.into());
         fields.insert("flow_steps_per_s".into(), flow.steps_per_s.into());
-        fields.insert("sweep_runs".into(), sweep.runs.into());
-        fields.insert("sweep_cores".into(), sweep.cores.into());
-        fields.insert("sweep_one_core_s".into(), sweep.one_core_s.into());
-        fields.insert("sweep_every_core_s".into(), sweep.every_core_s.into());
+        sweep.insert("sweep", fields);
+        monte_carlo.insert("monte_carlo", fields);
     }
     if let (Some(fields), Ok(serde_json::Value::Object(eos3))) = (json.as_object_mut(), serde_json::to_value(&e3)) {
         fields.extend(eos3.into_iter().map(|(key, value)| (format!("eos3_{key}"), value)));

@@ -322,11 +322,8 @@ impl Figure for FunctionSpace {
     /// as stepping alone leaves it.
     #[cfg(not(target_arch = "wasm32"))]
     fn finish(&mut self) {
-        use crate::math::kernels::IsaChoice;
-        use rayon::prelude::*;
-        let isa = IsaChoice::here();
-        self.runs[self.current..].par_iter_mut().for_each(|run| {
-            isa.run(|| run.run.advance(usize::MAX));
+        crate::math::cores::for_each(&mut self.runs[self.current..], |run| {
+            run.run.advance(usize::MAX);
         });
         while self.step(usize::MAX / 2) == Activity::Running {}
     }

@@ -137,7 +137,6 @@ impl ProofMeanDynamics {
             Circle::new(p, theme.px(4.5), theme.series(0).filled())
         })?
         .key("mean of the runs", plot::dot_swatch(theme, theme.series(0)));
-        plot::legend(&mut chart, theme)?;
         let outside = points.len() - points.iter().filter(|p| inside(p)).count();
         if outside > 0 {
             let (px, py) = chart.plotting_area().get_pixel_range();
@@ -152,6 +151,7 @@ impl ProofMeanDynamics {
                 (px.start + theme.px(6.0) as i32, py.start + theme.px(4.0) as i32),
             )?;
         }
+        // After the note, so that the legend is placed clear of it.
         plot::legend(&mut chart, theme)?;
         Ok(None)
     }

@@ -414,7 +414,7 @@ impl Switching {
         if any_stopped {
             series.key("stopped", triangle_swatch(theme, bound_colour));
         }
-        if !self.finished() && self.cursor.0 == 0 {
+        if !self.chosen_finished() {
             let style = theme.text(11.0).pos(Pos::new(HPos::Right, VPos::Bottom));
             chart.draw_series(std::iter::once(Text::new("so far\u{2026}", (t_end, lo), style)))?;
         }

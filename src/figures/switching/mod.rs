@@ -26,14 +26,18 @@ use plotters::prelude::*;
 use super::{Activity, Figure, Panel, Table, Verdict};
 use crate::kit::params::{ParamSpec, ParamValues};
 use crate::kit::plot::{self, DrawResult, Theme};
+use crate::math::cores;
 use crate::math::network::Regression;
-use crate::math::rng::{normal, seeded, Rng};
+use crate::math::rng::{normal, seeded, stream, Rng};
 use crate::math::switching::{add_paired_run, BatchSampler, Distances, Flip, KinkMinimum, Lemma3, Ssds, Sup, DIM};
 
 /// The ε of the sweep: 13 values, three per decade from 1e-4 to 1.
 const SWEEP_EPSILONS: usize = 13;
 /// Starting points per ε: θ* + εq, θ* − εq and random points of the sphere of radius ε.
 const STARTS: usize = 8;
+/// Runs made at once, spread over the cores natively: enough for many cores, few enough that
+/// their distances (two series of T + 1 numbers each) stay small before they are added up.
+const RUNS_AT_ONCE: usize = 256;
 /// A run farther than this many times ε from θ*, and farther than [`ESCAPE_MIN`], is stopped:
 /// it has left the ball for good.
 const ESCAPE: f64 = 1e4;
@@ -169,14 +173,27 @@ pub struct Switching {
     settings: Settings,
     /// The chosen ε first, then the sweep.
     sims: Vec<EpsilonRuns>,
-    /// The next (simulation, start) to run.
-    cursor: (usize, usize),
-    sampler: BatchSampler,
+    /// The runs made so far. Runs are numbered in the order they are made: by simulation,
+    /// then start, then repetition.
+    runs_done: usize,
+    /// The batch size B, clamped to the data set.
+    batch: usize,
 }
 
 impl Switching {
+    /// The runs of T steps from one start, of both systems on the same batches, that the
+    /// figure makes in all: the units of its work.
+    pub fn total_runs(&self) -> usize {
+        self.sims.len() * STARTS * self.settings.runs
+    }
+
     fn finished(&self) -> bool {
-        self.cursor.0 >= self.sims.len()
+        self.runs_done >= self.total_runs()
+    }
+
+    /// Whether every run at the chosen ε, the first simulation, is made.
+    fn chosen_finished(&self) -> bool {
+        self.runs_done >= STARTS * self.settings.runs
     }
 
     fn kinks(&self) -> usize {
@@ -186,6 +203,34 @@ impl Switching {
     /// Whether the ε-ball lies in A, the union of the regions of the modes in 𝓜.
     fn ball_in_a(&self) -> bool {
         self.settings.eps <= self.flip.radius
+    }
+
+    /// The simulation and the start of run number `run`.
+    fn locate(&self, run: usize) -> (usize, usize) {
+        let start = run / self.settings.runs;
+        (start / STARTS, start % STARTS)
+    }
+
+    /// Run number `run` on its own, of both systems on the same batches: their distances. Its
+    /// batches come from stream 1 + `run` of the seed (stream 0 drew the starts), so it is the
+    /// same run whichever thread makes it, and whenever.
+    fn paired_run(&self, run: usize) -> (Distances, Distances) {
+        let (e, s) = self.locate(run);
+        let sim = &self.sims[e];
+        let n = self.ssds.minimum.data.len();
+        let mut sampler = BatchSampler::new(n, self.batch, stream(self.settings.seed, 1 + run as u64));
+        let (mut model, mut network) = (Distances::new(self.settings.steps), Distances::new(self.settings.steps));
+        add_paired_run(
+            &self.ssds,
+            &self.network,
+            &sim.starts[s],
+            self.settings.eta,
+            escape(sim.epsilon),
+            &mut sampler,
+            &mut model,
+            &mut network,
+        );
+        (model, network)
     }
 }
 
@@ -213,17 +258,7 @@ impl Figure for Switching {
             let e = 10f64.powf(-4.0 + 4.0 * i as f64 / (SWEEP_EPSILONS - 1) as f64);
             sims.push(EpsilonRuns::new(e, &q, steps, &mut rng));
         }
-        Self {
-            params,
-            ssds,
-            network,
-            flip,
-            lemma,
-            settings,
-            sims,
-            cursor: (0, 0),
-            sampler: BatchSampler::new(n, b, rng),
-        }
+        Self { params, ssds, network, flip, lemma, settings, sims, runs_done: 0, batch: b }
     }
 
     fn params(&self) -> &ParamValues {
@@ -231,25 +266,18 @@ impl Figure for Switching {
     }
 
     /// One unit is one run of T steps from one start, of both systems on the same batches.
+    /// The runs are made apart (on every core natively) and added up in their order.
     fn step(&mut self, units: usize) -> Activity {
-        for _ in 0..units {
-            if self.finished() {
-                break;
-            }
-            let (e, s) = self.cursor;
-            let sim = &mut self.sims[e];
-            add_paired_run(
-                &self.ssds,
-                &self.network,
-                &sim.starts[s],
-                self.settings.eta,
-                escape(sim.epsilon),
-                &mut self.sampler,
-                &mut sim.model[s],
-                &mut sim.network[s],
-            );
-            if sim.model[s].runs() >= self.settings.runs {
-                self.cursor = if s + 1 < STARTS { (e, s + 1) } else { (e + 1, 0) };
+        let mut left = units;
+        while left > 0 && !self.finished() {
+            let next = self.runs_done..self.total_runs().min(self.runs_done + left.min(RUNS_AT_ONCE));
+            let made = cores::map(next.clone().collect(), |run| self.paired_run(run));
+            for (run, (model, network)) in next.zip(made) {
+                let (e, s) = self.locate(run);
+                self.sims[e].model[s].add(&model);
+                self.sims[e].network[s].add(&network);
+                self.runs_done += 1;
+                left -= 1;
             }
         }
         if self.finished() {

@@ -65,7 +65,7 @@ impl Switching {
             ),
         };
         let sim = &self.sims[0];
-        let partial = if self.cursor.0 == 0 { " so far" } else { "" };
+        let partial = if self.chosen_finished() { "" } else { " so far" };
         let simulated = match (sim.sup(System::Model), sim.sup(System::Network)) {
             (Some(model), Some(network)) => format!(
                 "simulated{partial}: {} {}; {} on the same batches and starts {}",
@@ -77,14 +77,14 @@ impl Switching {
             _ => "the simulation has not started".to_string(),
         };
         let model_left = sim.sup(System::Model).is_some_and(|w| leaves(w, self.settings.eps));
-        let tone = match (holds && self.ball_in_a(), model_left, self.cursor.0 > 0) {
+        let tone = match (holds && self.ball_in_a(), model_left, self.chosen_finished()) {
             (_, _, false) => Tone::Neutral,
             (true, true, _) => Tone::Good,
             (true, false, _) => Tone::Bad,
             (false, _, _) => Tone::Neutral,
         };
         let requested = self.settings.batch;
-        let used = self.sampler.batch_size();
+        let used = self.batch;
         let clamp = if requested > used { format!(" (B clamped to n = {used})") } else { String::new() };
         Verdict {
             text: format!(

@@ -5,9 +5,10 @@
 use nalgebra::{DMatrix, DVector};
 
 use super::{MeanSquareOperator, SymmetricCoords, DIVERGENCE_GROWTH};
+use crate::math::cores;
 use crate::math::kernels::{Baseline, Isa};
 use crate::math::least_squares::{batch_factor, LeastSquares};
-use crate::math::rng::{sample_without_replacement, seeded, Rng};
+use crate::math::rng::{sample_without_replacement, stream, Rng};
 
 /// E[e_t] and E[e_t e_tᵀ] of SGD, exactly, step after step (see the module documentation).
 #[derive(Clone, Debug)]
@@ -85,24 +86,80 @@ pub struct MomentEstimate {
 }
 
 /// R independent runs of SGD's error dynamics e_{t+1} = (I − ηĤ_t)e_t − ηĝ_t from a common
-/// e₀, advanced together one step at a time; each run draws its own batches. One seeded stream
-/// serves all runs in a fixed order, so slicing the work differently replays the same numbers.
+/// e₀, advanced together; each run draws its batches from its own stream of the seed (stream r
+/// for run r), so what a run does depends on nothing but r: the runs are spread over the cores
+/// natively, and any slicing of the work, any number of threads and the page give the same
+/// numbers.
 #[derive(Clone, Debug)]
 pub struct MonteCarlo {
     eta: f64,
-    batch: usize,
     dim: usize,
-    /// e_t of every run, row after row.
-    errors: Vec<f64>,
+    runs: Vec<Run>,
     history: Vec<MomentEstimate>,
     diverged_at: Option<usize>,
     limit: f64,
+    /// ‖e_t‖ of every run, for the median.
+    norms: Vec<f64>,
+}
+
+/// Steps every run takes on its own before the estimates of those steps are made: a piece of
+/// work large enough to be worth handing to another thread. Nothing but the work done past a
+/// divergence, which is dropped, depends on it.
+const BLOCK: usize = 32;
+
+/// One run: its error, its stream, the scratch of its draws and the errors of the steps it has
+/// taken since the last estimate.
+#[derive(Clone, Debug)]
+struct Run {
+    error: Vec<f64>,
     rng: Rng,
+    /// The sample indices, shuffled in place by each draw: the run's own, since a draw depends
+    /// on the order the previous one left.
     pool: Vec<usize>,
     picked: Vec<usize>,
     direction: Vec<f64>,
-    /// ‖e_t‖ of every run, for the median.
-    norms: Vec<f64>,
+    /// e_t after each of those steps, one after the other.
+    trace: Vec<f64>,
+}
+
+impl Run {
+    /// Takes `steps` steps of size `eta` with batches of `picked.len()`, recording each in the
+    /// trace.
+    fn walk(&mut self, problem: &LeastSquares, eta: f64, steps: usize) {
+        let scale = eta / self.picked.len() as f64;
+        self.trace.clear();
+        for _ in 0..steps {
+            // A full batch is every sample, as set up.
+            if self.picked.len() < self.pool.len() {
+                sample_without_replacement(&mut self.rng, &mut self.pool, &mut self.picked);
+            }
+            // The batch gradient at θ* + e: (1/B)Σ xⱼ(xⱼᵀe) + (1/B)Σ gⱼ.
+            self.direction.fill(0.0);
+            for &j in &self.picked {
+                let x = problem.sample(j);
+                let along = Baseline::dot(x, &self.error);
+                for ((dir, xi), gi) in self.direction.iter_mut().zip(x).zip(problem.sample_gradient(j)) {
+                    *dir += along * xi + gi;
+                }
+            }
+            for (ei, dir) in self.error.iter_mut().zip(&self.direction) {
+                *ei -= scale * dir;
+            }
+            self.trace.extend_from_slice(&self.error);
+        }
+    }
+
+    /// e_t after step `k` of the last walk.
+    fn traced(&self, k: usize) -> &[f64] {
+        let dim = self.error.len();
+        &self.trace[k * dim..(k + 1) * dim]
+    }
+
+    /// Sets the run back to where step `k` of the last walk left it.
+    fn rewind_to(&mut self, k: usize) {
+        let dim = self.error.len();
+        self.error.copy_from_slice(&self.trace[k * dim..(k + 1) * dim]);
+    }
 }
 
 impl MonteCarlo {
@@ -112,28 +169,33 @@ impl MonteCarlo {
         let dim = problem.dim();
         let batch = batch.clamp(1, n.max(1));
         let runs = runs.max(1);
-        let errors: Vec<f64> = (0..runs).flat_map(|_| e0.iter().copied()).collect();
         let start = Baseline::dot(e0, e0);
+        let runs: Vec<Run> = (0..runs)
+            .map(|r| Run {
+                error: e0.to_vec(),
+                rng: stream(seed, r as u64),
+                pool: (0..n).collect(),
+                picked: (0..batch).collect(),
+                direction: vec![0.0; dim],
+                trace: Vec::new(),
+            })
+            .collect();
         let mut mc = Self {
             eta,
-            batch,
             dim,
-            errors,
             history: Vec::new(),
             diverged_at: None,
             limit: DIVERGENCE_GROWTH * start.max(f64::MIN_POSITIVE),
-            rng: seeded(seed),
-            pool: (0..n).collect(),
-            picked: vec![0; batch],
-            direction: vec![0.0; dim],
-            norms: vec![0.0; runs],
+            norms: vec![0.0; runs.len()],
+            runs,
         };
-        mc.record();
+        let first = estimate(mc.runs.iter().map(|run| run.error.as_slice()), dim, &mut mc.norms);
+        mc.history.push(first);
         mc
     }
 
     pub fn runs(&self) -> usize {
-        self.errors.len() / self.dim
+        self.runs.len()
     }
 
     /// The estimates at t = 0, 1, …, steps taken.
@@ -154,62 +216,49 @@ impl MonteCarlo {
 
     /// e_t of run r.
     pub fn error(&self, run: usize) -> &[f64] {
-        &self.errors[run * self.dim..(run + 1) * self.dim]
+        &self.runs[run].error
     }
 
     /// Takes up to `steps` steps (none after divergence). Returns whether it can go on.
     pub fn advance(&mut self, problem: &LeastSquares, steps: usize) -> bool {
-        let n = problem.len();
-        let scale = self.eta / self.batch as f64;
-        for _ in 0..steps {
-            if self.diverged_at.is_some() {
-                return false;
-            }
-            for e in self.errors.chunks_exact_mut(self.dim) {
-                if self.batch == n {
-                    self.picked.iter_mut().enumerate().for_each(|(i, p)| *p = i);
-                } else {
-                    sample_without_replacement(&mut self.rng, &mut self.pool, &mut self.picked);
-                }
-                // The batch gradient at θ* + e: (1/B)Σ xⱼ(xⱼᵀe) + (1/B)Σ gⱼ.
-                self.direction.fill(0.0);
-                for &j in &self.picked {
-                    let x = problem.sample(j);
-                    let along = Baseline::dot(x, e);
-                    for ((dir, xi), gi) in self.direction.iter_mut().zip(x).zip(problem.sample_gradient(j)) {
-                        *dir += along * xi + gi;
-                    }
-                }
-                for (ei, dir) in e.iter_mut().zip(&self.direction) {
-                    *ei -= scale * dir;
+        let mut left = steps;
+        while left > 0 && self.diverged_at.is_none() {
+            let block = left.min(BLOCK);
+            let eta = self.eta;
+            cores::for_each(&mut self.runs, |run| run.walk(problem, eta, block));
+            for k in 0..block {
+                let next = estimate(self.runs.iter().map(|run| run.traced(k)), self.dim, &mut self.norms);
+                let diverged = next.mean_square_norm.is_nan() || next.mean_square_norm > self.limit;
+                self.history.push(next);
+                if diverged {
+                    // The runs end where the estimates do; the steps they took past it are dropped.
+                    self.diverged_at = Some(self.steps());
+                    self.runs.iter_mut().for_each(|run| run.rewind_to(k));
+                    break;
                 }
             }
-            self.record();
-            let last = &self.history[self.history.len() - 1];
-            if last.mean_square_norm.is_nan() || last.mean_square_norm > self.limit {
-                self.diverged_at = Some(self.steps());
-                return false;
-            }
+            left -= block;
         }
-        true
+        self.diverged_at.is_none()
     }
+}
 
-    fn record(&mut self) {
-        let runs = self.runs() as f64;
-        let mut estimate =
-            MomentEstimate { mean_square_norm: 0.0, mean_norm: 0.0, median_norm: 0.0, mean: vec![0.0; self.dim] };
-        for (e, norm) in self.errors.chunks_exact(self.dim).zip(&mut self.norms) {
-            let sq = Baseline::dot(e, e);
-            *norm = sq.sqrt();
-            estimate.mean_square_norm += sq / runs;
-            estimate.mean_norm += *norm / runs;
-            for (m, v) in estimate.mean.iter_mut().zip(e) {
-                *m += v / runs;
-            }
+/// The estimates from the errors of all runs at one step, in the order of the runs; `norms`
+/// (one per run) is scratch for the median.
+fn estimate<'a>(errors: impl Iterator<Item = &'a [f64]>, dim: usize, norms: &mut [f64]) -> MomentEstimate {
+    let runs = norms.len() as f64;
+    let mut estimate = MomentEstimate { mean_square_norm: 0.0, mean_norm: 0.0, median_norm: 0.0, mean: vec![0.0; dim] };
+    for (e, norm) in errors.zip(norms.iter_mut()) {
+        let sq = Baseline::dot(e, e);
+        *norm = sq.sqrt();
+        estimate.mean_square_norm += sq / runs;
+        estimate.mean_norm += *norm / runs;
+        for (m, v) in estimate.mean.iter_mut().zip(e) {
+            *m += v / runs;
         }
-        estimate.median_norm = median(&mut self.norms);
-        self.history.push(estimate);
     }
+    estimate.median_norm = median(norms);
+    estimate
 }
 
 /// The median of `values` (the mean of the middle two for an even count; NaN sorts last), which
