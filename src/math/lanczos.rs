@@ -130,10 +130,15 @@ impl Lanczos {
         k: usize,
         start: &[f64],
         rule: StopRule,
-        apply: impl FnMut(&[f64], &mut [f64]),
+        mut apply: impl FnMut(&[f64], &mut [f64]),
         out: &mut Ritz,
     ) -> bool {
-        with_isa!(I => self.run_with::<I>(k, start, rule, apply, out))
+        // In wasm the operator is called through a pointer, so that the loop is compiled once
+        // rather than once per operator (a product costs far more than the call). Natively the
+        // operator is inlined into the loop's copy for the instruction set in use.
+        #[cfg(target_arch = "wasm32")]
+        let mut apply = &mut apply as &mut dyn FnMut(&[f64], &mut [f64]);
+        with_isa!(I => self.run_with::<I>(k, start, rule, &mut apply, out))
     }
 
     #[cfg_attr(target_arch = "x86_64", inline(always))]
