@@ -103,6 +103,10 @@ try {
     native_baseline_sharpness_steps_per_s: native.baseline_sharpness_steps_per_s,
     native_baseline_gd_steps_per_s: native.baseline_gd_steps_per_s,
     native_baseline_adaptive_steps_per_s: native.baseline_adaptive_steps_per_s,
+    native_avx2_isa: native.avx2_isa,
+    native_avx2_sharpness_steps_per_s: native.avx2_sharpness_steps_per_s,
+    native_avx2_gd_steps_per_s: native.avx2_gd_steps_per_s,
+    native_avx2_adaptive_steps_per_s: native.avx2_adaptive_steps_per_s,
     wasm_sharpness_steps_per_s: wasm.sharpness_steps_per_s,
     wasm_gd_steps_per_s: wasm.gd_steps_per_s,
     wasm_adaptive_steps_per_s: wasm.adaptive_steps_per_s,
@@ -138,6 +142,9 @@ try {
   row("GD + warm-started sharpness (1e-10), wasm", Math.round(result.wasm_adaptive_steps_per_s), "steps/s");
   row("plain GD, native", Math.round(result.native_gd_steps_per_s), "steps/s");
   row("plain GD, wasm", Math.round(result.wasm_gd_steps_per_s), "steps/s");
+  if (native.avx2_isa) {
+    row(`the three natively without AVX-512 (${native.avx2_isa})`, [native.avx2_sharpness_steps_per_s, native.avx2_adaptive_steps_per_s, native.avx2_gd_steps_per_s].map(Math.round).join(" / "), "steps/s");
+  }
   row(`the three natively on ${native.baseline_isa} only`, [native.baseline_sharpness_steps_per_s, native.baseline_adaptive_steps_per_s, native.baseline_gd_steps_per_s].map(Math.round).join(" / "), "steps/s");
   row(`30-point sharpness-vs-eta sweep in the page, ${workers} workers`, sweepSeconds.toFixed(2), "s");
   row("the same, one worker", sweepOneWorkerSeconds.toFixed(2), "s");

@@ -40,7 +40,7 @@ impl Dataset {
         if y.is_empty() {
             return Err("the data set has no points".into());
         }
-        if y.len() % output_dim != 0 {
+        if !y.len().is_multiple_of(output_dim) {
             return Err(format!("{} target values do not split into targets of dimension {output_dim}", y.len()));
         }
         let n = y.len() / output_dim;

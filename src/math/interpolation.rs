@@ -150,7 +150,7 @@ impl Observer<PlainRegression> for RunLog {
         let step = trainer.step();
         // Full-batch GD evaluates every step; the records keep their stride. A diverged
         // iterate is not recorded: the outcome says where the run left every sensible range.
-        let off_stride = step % self.settings.record_every != 0 && step < self.settings.max_steps;
+        let off_stride = !step.is_multiple_of(self.settings.record_every) && step < self.settings.max_steps;
         if off_stride || matches!(trainer.outcome(), Outcome::Diverged { .. }) {
             return None;
         }

@@ -202,7 +202,7 @@ impl InterpolationRun {
 impl Observer<ShallowTables> for Recorder {
     fn curvature_at(&self, step: usize) -> bool {
         let s = &self.settings;
-        step % s.record_every == 0 || step == s.schedule.switch_at || step == s.max_steps
+        step.is_multiple_of(s.record_every) || step == s.schedule.switch_at || step == s.max_steps
     }
 
     fn observe(&mut self, tables: &mut ShallowTables, trainer: &Trainer) -> Option<Outcome> {

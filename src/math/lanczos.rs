@@ -7,7 +7,8 @@
 //! last iteration skips it, and the adaptive stopping test comes before it: the new direction
 //! is then never used, and its norm β, which only scales the residuals, would change by
 //! rounding squared. The workspace is allocated once and reused, with rows padded to whole SIMD
-//! groups ([`padded`]): a run allocates nothing.
+//! groups of every instruction set ([`padded`]), of which each sweeps its own whole groups
+//! ([`Isa::padded`]): a run allocates nothing.
 //!
 //! Two ways to stop ([`StopRule`]): after a fixed number of iterations, or adaptively once the
 //! requested top Ritz values are accurate to a relative tolerance. The adaptive test uses for
@@ -53,8 +54,8 @@ impl StopRule {
 #[derive(Clone, Debug)]
 pub struct Lanczos {
     dim: usize,
-    /// `dim` rounded up to whole SIMD groups: the length of the stored vectors, whose padding
-    /// stays zero.
+    /// `dim` rounded up to whole SIMD groups ([`padded`]): the distance between the stored
+    /// vectors, whose padding stays zero.
     stride: usize,
     capacity: usize,
     /// Orthonormal basis vectors q₀, q₁, …, stored row after row (`stride` apart).
@@ -150,7 +151,8 @@ impl Lanczos {
         mut apply: impl FnMut(&[f64], &mut [f64]),
         out: &mut Ritz,
     ) -> bool {
-        let (dim, stride) = (self.dim, self.stride);
+        // The vectors' whole groups of I: what its kernels sweep.
+        let (dim, stride, len) = (self.dim, self.stride, I::padded(self.dim));
         assert_eq!(start.len(), dim, "start vector has the wrong dimension");
         out.values.clear();
         out.residuals.clear();
@@ -174,9 +176,10 @@ impl Lanczos {
         let mut pairs_ready = false;
         loop {
             let (done, rest) = self.basis.split_at_mut((m + 1) * stride);
-            let q = &done[m * stride..];
-            apply(&q[..dim], &mut self.w[..dim]);
-            let a = I::dot(q, &self.w);
+            let q = &done[m * stride..][..len];
+            let w = &mut self.w[..len];
+            apply(&q[..dim], &mut w[..dim]);
+            let a = I::dot(q, w);
             if !a.is_finite() {
                 out.vectors.clear();
                 return false;
@@ -186,15 +189,15 @@ impl Lanczos {
             m += 1;
             // The three-term recurrence.
             match m {
-                1 => I::axpy(-a, q, &mut self.w),
-                _ => recurrence::<I>(&mut self.w, a, q, self.beta[m - 2], &done[(m - 2) * stride..(m - 1) * stride]),
+                1 => I::axpy(-a, q, w),
+                _ => recurrence::<I>(w, a, q, self.beta[m - 2], &done[(m - 2) * stride..][..len]),
             }
             if m == max_iter {
-                self.beta.push(I::dot(&self.w, &self.w).sqrt());
+                self.beta.push(I::dot(w, w).sqrt());
                 break;
             }
             if let StopRule::Converged { tolerance, .. } = rule {
-                let b = I::dot(&self.w, &self.w).sqrt();
+                let b = I::dot(w, w).sqrt();
                 let t = Tridiagonal { diagonal: &self.alpha, off: &self.beta };
                 if m >= k
                     && converged(&t, tolerance, k, b, &mut self.tri_values, &mut self.tri_vectors, &mut self.tri_work)
@@ -207,8 +210,8 @@ impl Lanczos {
             // One pass of classical Gram–Schmidt against the whole basis: what the recurrence
             // leaves of earlier directions is already at rounding level, so a single pass
             // brings it to working precision.
-            orthogonalize::<I>(&done[..m * stride], stride, &mut self.w);
-            let mut b = I::dot(&self.w, &self.w).sqrt();
+            orthogonalize::<I>(rows(&done[..m * stride], stride, len), w);
+            let mut b = I::dot(w, w).sqrt();
             if b <= BREAKDOWN * alpha_size.max(b) {
                 if m >= k {
                     self.beta.push(b);
@@ -216,14 +219,14 @@ impl Lanczos {
                 }
                 // The Krylov space is invariant but fewer than k pairs are known: go on in a
                 // fresh direction orthogonal to it (T then decouples exactly, β = 0).
-                fresh_direction::<I>(&done[..m * stride], dim, stride, m, &mut self.w);
+                fresh_direction::<I>(rows(&done[..m * stride], stride, len), dim, m, w);
                 self.beta.push(0.0);
-                b = I::dot(&self.w, &self.w).sqrt();
+                b = I::dot(w, w).sqrt();
             } else {
                 self.beta.push(b);
             }
             let inv_b = 1.0 / b;
-            for (qn, wj) in rest[..stride].iter_mut().zip(self.w.iter()) {
+            for (qn, wj) in rest[..len].iter_mut().zip(w.iter()) {
                 *qn = wj * inv_b;
             }
         }
@@ -246,12 +249,14 @@ impl Lanczos {
         out.error_bounds.clear();
         out.vectors.resize_with(if self.ritz_vectors { k } else { 0 }, Vec::new);
         let last_beta = self.beta[m - 1];
+        let len = I::padded(self.dim);
         for c in 0..k {
             let y = &self.tri_vectors[c * m..(c + 1) * m];
             if let Some(v) = out.vectors.get_mut(c) {
                 // Σᵢ yᵢqᵢ, accumulated in the padded scratch vector.
-                self.w.fill(0.0);
-                combine::<I>(&self.basis[..m * self.stride], self.stride, y, &mut self.w);
+                let w = &mut self.w[..len];
+                w.fill(0.0);
+                combine::<I>(rows(&self.basis[..m * self.stride], self.stride, len), y, w);
                 v.clear();
                 v.extend_from_slice(&self.w[..self.dim]);
             }
@@ -300,12 +305,17 @@ fn error_bound(values: &[f64], vectors: &[f64], last_beta: f64, m: usize, i: usi
     }
 }
 
+/// The first `len` values of each of the vectors stored `stride` apart in `basis`.
+fn rows(basis: &[f64], stride: usize, len: usize) -> impl ExactSizeIterator<Item = &[f64]> + Clone + '_ {
+    basis.chunks_exact(stride).map(move |row| &row[..len])
+}
+
 /// w ← w − αq − βp, the three-term recurrence, in one sweep over w (lengths multiples of
-/// [`LANES`]).
+/// [`Isa::LANES`]).
 #[cfg_attr(target_arch = "x86_64", inline(always))]
 fn recurrence<I: Isa>(w: &mut [f64], alpha: f64, q: &[f64], beta: f64, p: &[f64]) {
     let (minus_alpha, minus_beta) = (Lanes::<I>::splat(-alpha), Lanes::<I>::splat(-beta));
-    for ((wc, qc), pc) in groups_mut(w).zip(groups(q)).zip(groups(p)) {
+    for ((wc, qc), pc) in groups_mut::<I>(w).zip(groups::<I>(q)).zip(groups::<I>(p)) {
         let both = Lanes::load(qc).mul_add(minus_alpha, Lanes::load(pc) * minus_beta);
         (Lanes::load(wc) + both).store(wc);
     }
@@ -314,23 +324,27 @@ fn recurrence<I: Isa>(w: &mut [f64], alpha: f64, q: &[f64], beta: f64, p: &[f64]
 /// A deterministic direction orthogonal to the `m` basis vectors, for going on after the Krylov
 /// space closed.
 #[cfg_attr(target_arch = "x86_64", inline(always))]
-fn fresh_direction<I: Isa>(basis: &[f64], dim: usize, stride: usize, m: usize, w: &mut [f64]) {
+fn fresh_direction<'a, I: Isa>(
+    basis: impl ExactSizeIterator<Item = &'a [f64]> + Clone,
+    dim: usize,
+    m: usize,
+    w: &mut [f64],
+) {
     for (i, wi) in w[..dim].iter_mut().enumerate() {
         *wi = (((i + 1) * (m + 3) * 2_654_435_761) % 1_000_003) as f64 / 1_000_003.0 - 0.5;
     }
     for _ in 0..2 {
-        orthogonalize::<I>(basis, stride, w);
+        orthogonalize::<I>(basis.clone(), w);
     }
 }
 
-/// w ← w − Σᵢ ⟨qᵢ, w⟩ qᵢ over the basis vectors stored row after row in `basis`: classical
+/// w ← w − Σᵢ ⟨qᵢ, w⟩ qᵢ over the basis vectors `rows` (as long as w): classical
 /// Gram–Schmidt within groups of four (dot products with the four, then their subtraction),
 /// group after group. Each sweep over w subtracts one group and takes the dot products of the
 /// next ([`subtract4_dot4`]): each basis vector is read once from memory, and w once per group
 /// instead of twice.
 #[cfg_attr(target_arch = "x86_64", inline(always))]
-fn orthogonalize<I: Isa>(basis: &[f64], stride: usize, w: &mut [f64]) {
-    let mut rows = basis.chunks_exact(stride);
+fn orthogonalize<'a, I: Isa>(mut rows: impl ExactSizeIterator<Item = &'a [f64]>, w: &mut [f64]) {
     let mut pending = None;
     while rows.len() >= 4 {
         let q = next_four(&mut rows);
@@ -349,10 +363,10 @@ fn orthogonalize<I: Isa>(basis: &[f64], stride: usize, w: &mut [f64]) {
     }
 }
 
-/// out ← out + Σᵢ yᵢqᵢ over the rows of `basis`, four rows per sweep over out.
+/// out ← out + Σᵢ yᵢqᵢ over the basis vectors `rows` (as long as out), four rows per sweep over
+/// out.
 #[cfg_attr(target_arch = "x86_64", inline(always))]
-fn combine<I: Isa>(basis: &[f64], stride: usize, y: &[f64], out: &mut [f64]) {
-    let mut rows = basis.chunks_exact(stride);
+fn combine<'a, I: Isa>(mut rows: impl Iterator<Item = &'a [f64]>, y: &[f64], out: &mut [f64]) {
     let mut coefficients = y.chunks_exact(4);
     for c in coefficients.by_ref() {
         I::subtract4(next_four(&mut rows), [-c[0], -c[1], -c[2], -c[3]], out);
@@ -363,7 +377,7 @@ fn combine<I: Isa>(basis: &[f64], stride: usize, y: &[f64], out: &mut [f64]) {
 }
 
 /// The next four rows.
-fn next_four<'a>(rows: &mut std::slice::ChunksExact<'a, f64>) -> [&'a [f64]; 4] {
+fn next_four<'a>(rows: &mut impl Iterator<Item = &'a [f64]>) -> [&'a [f64]; 4] {
     std::array::from_fn(|_| rows.next().unwrap_or_default())
 }
 

@@ -17,7 +17,7 @@
 //! reference it is tested against.
 
 use super::activation::{self, Activation};
-use super::kernels::{groups, groups_mut, padded, with_isa, AlignedVec, Isa, Lanes, LANES};
+use super::kernels::{groups, groups_mut, padded, with_isa, AlignedVec, Isa, Lanes, MAX_LANES};
 use super::network::{Data, ShallowNet};
 use super::special::tanh_with_derivatives;
 
@@ -129,7 +129,8 @@ pub struct ShallowTables {
     net: ShallowNet,
     x: Vec<f64>,
     y: Vec<f64>,
-    /// The width rounded up to whole SIMD groups: the length of every table row.
+    /// The width rounded up to whole SIMD groups of every instruction set ([`padded`]): the
+    /// length of every table row.
     stride: usize,
     /// θ's neuron blocks (w1, b1, w2), padded.
     weights: NeuronBlocks,
@@ -157,8 +158,8 @@ impl ShallowTables {
             y: data.y.clone(),
             stride,
             weights: NeuronBlocks::zeros(stride),
-            sigma: AlignedVec::zeros(n.next_multiple_of(ROWS) * stride),
-            d_out: AlignedVec::zeros(n.next_multiple_of(ROWS) * stride),
+            sigma: AlignedVec::zeros(n.next_multiple_of(BLOCK_ROWS) * stride),
+            d_out: AlignedVec::zeros(n.next_multiple_of(BLOCK_ROWS) * stride),
             rows: Padded::zeros(n * stride),
             residual: vec![0.0; n],
             row_weights: vec![[0.0; 3]; n],
@@ -194,6 +195,9 @@ impl ShallowTables {
     #[cfg_attr(target_arch = "x86_64", inline(always))]
     fn evaluate_with<S: Sigma, I: Isa>(&mut self, theta: &[f64], grad: &mut [f64], curvature: bool) -> f64 {
         let (k, n, stride) = (self.net.width, self.x.len(), self.stride);
+        // The whole groups of I: what its sums run over (the rest is padding, whose neurons
+        // have zero weights and whose gradient is not wanted).
+        let width = I::padded(k);
         self.weights.load(k, theta);
         let b2 = theta[3 * k];
         // Cut to the row length, so that the loops below need no bounds checks.
@@ -235,26 +239,24 @@ impl ShallowTables {
             let xj = self.x[j];
             let row = j * stride..(j + 1) * stride;
             let (s_row, d_row) = (&s_all[row.clone()], &d_all[row]);
-            let r = I::dot(w2, s_row) + b2 - self.y[j];
+            let r = I::dot(&w2[..width], &s_row[..width]) + b2 - self.y[j];
             self.residual[j] = r;
             loss += r * r;
             let rho = r * inv_n;
             self.row_weights[j] = [rho, rho * xj, rho * xj * xj];
             g_b2 += rho;
-            tables
-                .row_groups_mut(&mut self.sigma, j)
-                .zip(groups(s_row))
-                .for_each(|(t, s)| Lanes::<I>::load(s).store(t));
-            tables
-                .row_groups_mut(&mut self.d_out, j)
-                .zip(groups(d_row))
-                .for_each(|(t, d)| Lanes::<I>::load(d).store(t));
+            for (table, row) in [(&mut self.sigma, s_row), (&mut self.d_out, d_row)] {
+                tables
+                    .row_groups_mut(table, j)
+                    .zip(row.chunks_exact(MAX_LANES))
+                    .for_each(|(t, s)| t.copy_from_slice(s));
+            }
         }
         let mut gradient = self.gradient.parts_mut();
         if curvature {
-            sum_rows::<true, I>(&self.row_weights, rows, stride, &mut gradient, &mut blocks);
+            sum_rows::<true, I>(&self.row_weights, rows, (stride, width), &mut gradient, &mut blocks);
         } else {
-            sum_rows::<false, I>(&self.row_weights, rows, stride, &mut gradient, &mut blocks);
+            sum_rows::<false, I>(&self.row_weights, rows, (stride, width), &mut gradient, &mut blocks);
         }
         self.gradient.store(k, grad);
         grad[3 * k] = g_b2;
@@ -288,10 +290,9 @@ impl ShallowTables {
     /// ∇²L(θ)v at the θ of the last [`Self::evaluate`] with `curvature`.
     ///
     /// The residual blocks first, then the Gauss–Newton part in one sweep over the tables, a
-    /// block of [`ROWS`] rows at a time: the block's entries of Jv (dot products with the
-    /// rows), then the block's rows, so weighted, added into the product. Working on several
-    /// rows at once loads each group of v and of the product once for all of them, and gives
-    /// independent sums. The kernels read v and write the product in place, group by group;
+    /// few rows per pass: the pass's entries of Jv (dot products with the rows), then the
+    /// pass's rows, so weighted, added into the product. Working on several rows at once loads
+    /// each group of v and of the product once for all of them, and gives independent sums. The kernels read v and write the product in place, group by group;
     /// only the last, partly used group of each neuron block (when the width does not fill
     /// whole groups) goes through zero-padded copies on the stack, which costs less than
     /// padded copies of the whole vectors.
@@ -302,21 +303,28 @@ impl ShallowTables {
     #[cfg_attr(target_arch = "x86_64", inline(always))]
     fn hessian_vec_with<I: Isa>(&self, v: &[f64], out: &mut [f64]) {
         let (k, stride) = (self.net.width, self.stride);
-        let full = k / LANES * LANES;
+        let full = k / MAX_LANES * MAX_LANES;
         let sweep = Sweep { x: &self.x, sigma: &self.sigma, d: &self.d_out, blocks: self.blocks.parts(), stride };
         let vs: [&[f64]; 3] = std::array::from_fn(|i| &v[i * k..(i + 1) * k]);
-        let v_tail = (full < k).then(|| {
-            vs.map(|part| {
-                Lanes::<I>::load(&std::array::from_fn::<f64, LANES, _>(|l| part.get(full + l).copied().unwrap_or(0.0)))
-            })
-        });
+        let v_tail =
+            (full < k).then(|| vs.map(|part| std::array::from_fn(|l| part.get(full + l).copied().unwrap_or(0.0))));
         let (o_w1, rest) = out.split_at_mut(k);
         let (o_b1, rest) = rest.split_at_mut(k);
         let (o_w2, o_b2) = rest.split_at_mut(k);
         let mut outs = [o_w1, o_b1, o_w2];
-        let mut out_tail = [[0.0; LANES]; 3];
+        let mut out_tail = [[0.0; MAX_LANES]; 3];
         let mut bodies = outs.each_mut().map(|part| &mut part[..full]);
-        o_b2[0] = sweep.product(v[3 * k], vs.map(|part| &part[..full]), v_tail, &mut bodies, &mut out_tail);
+        let v = (v[3 * k], vs.map(|part| &part[..full]), v_tail.as_ref());
+        // Rows per pass of the sweep: the more, the fewer loads and stores of v and of the
+        // product per row, as long as the pass's 2·ROWS sums and 2·ROWS weights fit in the
+        // registers (16 with four lanes, 32 with AVX-512; measured: two with four lanes, and
+        // with AVX-512 a block of four, about as fast as five and a little faster than two or
+        // eight).
+        o_b2[0] = if I::LANES == 8 {
+            sweep.product::<I, BLOCK_ROWS>(v, (&mut bodies, &mut out_tail))
+        } else {
+            sweep.product::<I, 2>(v, (&mut bodies, &mut out_tail))
+        };
         if full < k {
             for (part, tail) in outs.iter_mut().zip(&out_tail) {
                 for (o, t) in part[full..].iter_mut().zip(tail) {
@@ -336,59 +344,71 @@ struct Sweep<'a> {
     stride: usize,
 }
 
+/// The last, partly used [`MAX_LANES`] values of each of three neuron blocks (the width not a
+/// multiple of them): zero-padded copies of v's, and the product's before they are copied out.
+type Tail = [[f64; MAX_LANES]; 3];
+
 impl Sweep<'_> {
-    /// The product's three neuron blocks into `outs` and `out_tail`, from v's three and its b2
-    /// entry; returns the product's b2 entry. `vs` and `outs` are the blocks' whole groups,
-    /// `v_tail` and `out_tail` their last, partly used groups (none when the width fills whole
-    /// groups).
+    /// The product's three neuron blocks into `outs` and `out_tail`, from v's b2 entry, its
+    /// three blocks and their tail; returns the product's b2 entry. `vs` and `outs` are the
+    /// blocks' whole groups of [`MAX_LANES`], `v_tail` and `out_tail` their last, partly used
+    /// ones (none when the width fills whole groups). The Gauss–Newton part goes `ROWS` rows
+    /// per pass.
     #[cfg_attr(target_arch = "x86_64", inline(always))]
-    fn product<I: Isa>(
+    fn product<I: Isa, const ROWS: usize>(
         &self,
-        v_b2: f64,
-        vs: [&[f64]; 3],
-        v_tail: Option<[Lanes<I>; 3]>,
-        outs: &mut [&mut [f64]; 3],
-        out_tail: &mut [[f64; LANES]; 3],
+        (v_b2, vs, v_tail): (f64, [&[f64]; 3], Option<&Tail>),
+        (outs, out_tail): (&mut [&mut [f64]; 3], &mut Tail),
     ) -> f64 {
-        let (n, stride) = (self.x.len(), self.stride);
-        apply_residual_blocks(self.blocks, vs, v_tail, outs, out_tail);
+        let (n, layout) = (self.x.len(), RowBlocks { stride: self.stride });
+        apply_residual_blocks::<I>(self.blocks, (vs, v_tail), (outs, out_tail));
         let inv_n = 1.0 / n as f64;
         let mut sum_g = 0.0;
-        let blocks = self.sigma.chunks_exact(ROWS * stride).zip(self.d.chunks_exact(ROWS * stride));
-        for (b, (sigma, d)) in blocks.enumerate() {
-            // The padding rows of a short last block are zero and weighted zero.
-            let row = |r: usize| b * ROWS + r;
-            let x = std::array::from_fn(|r| self.x.get(row(r)).copied().unwrap_or(0.0));
-            let weights = std::array::from_fn(|r| if row(r) < n { inv_n } else { 0.0 });
-            sum_g += gauss_newton_block(x, sigma, d, weights, v_b2, (vs, v_tail), (outs, out_tail));
+        const { assert!(BLOCK_ROWS.is_multiple_of(ROWS)) };
+        for first in (0..n).step_by(ROWS) {
+            // The padding rows of a short last pass are zero and weighted zero.
+            let x = std::array::from_fn(|r| self.x.get(first + r).copied().unwrap_or(0.0));
+            let weights = std::array::from_fn(|r| if first + r < n { inv_n } else { 0.0 });
+            let (block, offset) = layout.place(first);
+            let tables = (&self.d[block.clone()], &self.sigma[block], offset);
+            sum_g += gauss_newton_rows::<I, ROWS>(x, tables, weights, (v_b2, vs, v_tail), (outs, out_tail));
         }
         sum_g
     }
 }
 
-/// The layout of the tables: rows in blocks of [`ROWS`], and within a block group by group,
-/// the block's rows side by side ([`ROWS`] · [`LANES`] values per group). So the Hessian-vector
-/// product, which works on a block at a time, walks each table in order, one chunk per group.
+/// Rows (data points) per block of the tables' layout: the rows per pass of the Hessian-vector
+/// product with AVX-512, four, a multiple of the two with four lanes (see
+/// [`ShallowTables::hessian_vec_with`]); two where there is no AVX-512.
+const BLOCK_ROWS: usize = if cfg!(target_arch = "x86_64") { 4 } else { 2 };
+
+/// The layout of the tables: rows in blocks of [`BLOCK_ROWS`], and within a block group by group
+/// (groups of [`MAX_LANES`] values), the block's rows side by side. So a pass of the
+/// Hessian-vector product over some of a block's rows reads each table in order, the rows'
+/// values of a group together.
 struct RowBlocks {
     /// The padded row length.
     stride: usize,
 }
 
+/// Values per group of a block of the layout.
+const BLOCK_GROUP: usize = BLOCK_ROWS * MAX_LANES;
+
 impl RowBlocks {
-    /// Where row j's groups lie: its block, and its slot in each group of the block.
-    fn place(&self, j: usize) -> (std::ops::Range<usize>, std::ops::Range<usize>) {
-        let (block, slot) = (j / ROWS, j % ROWS);
-        (block * ROWS * self.stride..(block + 1) * ROWS * self.stride, slot * LANES..(slot + 1) * LANES)
+    /// Where row j's groups lie: its block, and where its values start in each group of the block.
+    fn place(&self, j: usize) -> (std::ops::Range<usize>, usize) {
+        let (block, slot) = (j / BLOCK_ROWS, j % BLOCK_ROWS);
+        (block * BLOCK_ROWS * self.stride..(block + 1) * BLOCK_ROWS * self.stride, slot * MAX_LANES)
     }
 
     fn row_groups<'a>(&self, table: &'a [f64], j: usize) -> impl Iterator<Item = &'a [f64]> {
-        let (block, slot) = self.place(j);
-        table[block].chunks_exact(ROWS * LANES).map(move |group| &group[slot.clone()])
+        let (block, offset) = self.place(j);
+        table[block].chunks_exact(BLOCK_GROUP).map(move |group| &group[offset..offset + MAX_LANES])
     }
 
     fn row_groups_mut<'a>(&self, table: &'a mut [f64], j: usize) -> impl Iterator<Item = &'a mut [f64]> {
-        let (block, slot) = self.place(j);
-        table[block].chunks_exact_mut(ROWS * LANES).map(move |group| &mut group[slot.clone()])
+        let (block, offset) = self.place(j);
+        table[block].chunks_exact_mut(BLOCK_GROUP).map(move |group| &mut group[offset..offset + MAX_LANES])
     }
 }
 
@@ -397,26 +417,36 @@ impl RowBlocks {
 #[cfg_attr(target_arch = "x86_64", inline(always))]
 fn apply_residual_blocks<I: Isa>(
     blocks: [&[f64]; 5],
-    v: [&[f64]; 3],
-    v_tail: Option<[Lanes<I>; 3]>,
-    out: &mut [&mut [f64]; 3],
-    out_tail: &mut [[f64; LANES]; 3],
+    (v, v_tail): ([&[f64]; 3], Option<&Tail>),
+    (out, out_tail): (&mut [&mut [f64]; 3], &mut Tail),
 ) {
-    let [ww, wb, bb, wa, ba] = blocks.map(groups);
-    let [vw, vb, va] = v.map(groups);
-    let [ow, ob, oa] = out.each_mut().map(|part| groups_mut(part));
+    let [ww, wb, bb, wa, ba] = blocks.map(groups::<I>);
     let mut blocks = ww.zip(wb).zip(bb).zip(wa).zip(ba).map(|((((ww, wb), bb), wa), ba)| [ww, wb, bb, wa, ba]);
-    // The blocks last in the zip, so that it stops before taking the tail's group from them.
-    for ((((vw, vb), va), ((ow, ob), oa)), block) in vw.zip(vb).zip(va).zip(ow.zip(ob).zip(oa)).zip(blocks.by_ref()) {
-        let [w, b, a] = apply_residual_block::<I>(block, [vw, vb, va].map(Lanes::load));
+    apply_residual_groups::<I>(&mut blocks, v, out);
+    if let Some(v_tail) = v_tail {
+        apply_residual_groups::<I>(
+            &mut blocks,
+            v_tail.each_ref().map(|t| &t[..]),
+            &mut out_tail.each_mut().map(|t| &mut t[..]),
+        );
+    }
+}
+
+/// out ← (residual blocks)·v over the groups of v, taking as many groups of the blocks.
+#[inline(always)]
+fn apply_residual_groups<'a, I: Isa>(
+    blocks: &mut impl Iterator<Item = [&'a [f64]; 5]>,
+    v: [&[f64]; 3],
+    out: &mut [&mut [f64]; 3],
+) {
+    let [vw, vb, va] = v.map(groups::<I>);
+    let [ow, ob, oa] = out.each_mut().map(|part| groups_mut::<I>(part));
+    // The blocks last in the zip, so that it stops before taking a group more from them.
+    for ((((vw, vb), va), ((ow, ob), oa)), block) in vw.zip(vb).zip(va).zip(ow.zip(ob).zip(oa)).zip(blocks) {
+        let [w, b, a] = apply_residual_block::<I>(block, [Lanes::load(vw), Lanes::load(vb), Lanes::load(va)]);
         w.store(ow);
         b.store(ob);
         a.store(oa);
-    }
-    if let (Some(v), Some(block)) = (v_tail, blocks.next()) {
-        for (product, tail) in apply_residual_block(block, v).into_iter().zip(out_tail) {
-            product.store(tail);
-        }
     }
 }
 
@@ -428,99 +458,108 @@ fn apply_residual_block<I: Isa>([ww, wb, bb, wa, ba]: [&[f64]; 5], [vw, vb, va]:
     [ww.mul_add(vw, wb.mul_add(vb, wa * va)), wb.mul_add(vw, bb.mul_add(vb, ba * va)), wa.mul_add(vw, ba * vb)]
 }
 
-/// Rows (data points) per block of the Hessian-vector product's sweep: the wider the block, the
-/// fewer loads and stores of v and of the product per row, as long as the block's 2·ROWS sums
-/// and 2·ROWS weights fit in the SIMD registers (32 with AVX-512, 16 otherwise; measured best:
-/// five with AVX-512, whose 20 fit with room, and two elsewhere).
-const ROWS: usize = if LANES == 8 { 5 } else { 2 };
-
-/// The Gauss–Newton part of the Hessian-vector product for one block of rows (data points), in
-/// the [`RowBlocks`] layout: their entries gⱼ = weightⱼ·(Jv)ⱼ, then out += Σⱼ gⱼ·(row j of J)
-/// over the three neuron blocks. Returns Σⱼ gⱼ, the rows' share of the b2 entry. v and out come
-/// as their whole groups and their last, partly used ones (as [`Sweep::product`] passes them).
+/// The Gauss–Newton part of the Hessian-vector product for one pass over `ROWS` rows (data
+/// points), given as their block of the D and σ tables and where their values start in each
+/// group of it ([`RowBlocks::place`]): their entries gⱼ = weightⱼ·(Jv)ⱼ, then
+/// out += Σⱼ gⱼ·(row j of J) over the three neuron blocks. Returns Σⱼ gⱼ, the rows' share of the
+/// b2 entry. v and out come as in [`Sweep::product`].
 #[inline(always)]
-fn gauss_newton_block<I: Isa>(
+fn gauss_newton_rows<I: Isa, const ROWS: usize>(
     x: [f64; ROWS],
-    sigma: &[f64],
-    d: &[f64],
+    (d, sigma, offset): (&[f64], &[f64], usize),
     weights: [f64; ROWS],
-    v_b2: f64,
-    (v, v_tail): ([&[f64]; 3], Option<[Lanes<I>; 3]>),
-    (out, out_tail): (&mut [&mut [f64]; 3], &mut [[f64; LANES]; 3]),
+    (v_b2, v, v_tail): (f64, [&[f64]; 3], Option<&Tail>),
+    (out, out_tail): (&mut [&mut [f64]; 3], &mut Tail),
 ) -> f64 {
-    const BLOCK: usize = ROWS * LANES;
+    // The groups of the tables under v's whole groups, and from the one under its tail on.
+    let body = v[0].len() / MAX_LANES * BLOCK_GROUP;
+    let (d, d_tail) = d.split_at(body);
+    let (sigma, sigma_tail) = sigma.split_at(body);
+    let tails = (d_tail, sigma_tail, offset);
     // (Jv)ⱼ = Σᵢ Dⱼᵢ(xⱼv_w1ᵢ + v_b1ᵢ) + σⱼᵢv_w2ᵢ + v_b2: each group of v is loaded once for the
-    // whole block, into 2·ROWS independent sums.
-    let xs = x.map(Lanes::splat);
+    // whole pass, into 2·ROWS independent sums.
+    let xs = x.map(Lanes::<I>::splat);
     let mut sums = ([Lanes::ZERO; ROWS], [Lanes::ZERO; ROWS]);
-    let mut tables = d.chunks_exact(BLOCK).zip(sigma.chunks_exact(BLOCK));
-    let [vw, vb, va] = v.map(groups);
-    for (((vw, vb), va), chunks) in vw.zip(vb).zip(va).zip(tables.by_ref()) {
-        jv_group(&xs, [vw, vb, va].map(Lanes::load), chunks, &mut sums);
-    }
-    if let (Some(v), Some(chunks)) = (v_tail, tables.next()) {
-        jv_group(&xs, v, chunks, &mut sums);
+    jv_groups(&xs, v, (d, sigma, offset), &mut sums);
+    if let Some(v_tail) = v_tail {
+        jv_groups(&xs, v_tail.each_ref().map(|t| &t[..]), tails, &mut sums);
     }
     let (acc_d, acc_s) = sums;
     let g: [f64; ROWS] = std::array::from_fn(|r| ((acc_d[r] + acc_s[r]).sum() + v_b2) * weights[r]);
     let gs = g.map(Lanes::splat);
     let gxs: [Lanes<I>; ROWS] = std::array::from_fn(|r| Lanes::splat(g[r] * x[r]));
-    let mut tables = d.chunks_exact(BLOCK).zip(sigma.chunks_exact(BLOCK));
-    let [ow, ob, oa] = out.each_mut().map(|part| groups_mut(part));
-    for (((ow, ob), oa), chunks) in ow.zip(ob).zip(oa).zip(tables.by_ref()) {
-        add_rows_group((&gxs, &gs), [ow, ob, oa], chunks);
-    }
-    if let (true, Some(chunks)) = (v_tail.is_some(), tables.next()) {
-        let [ow, ob, oa] = out_tail.each_mut().map(|tail| &mut tail[..]);
-        add_rows_group((&gxs, &gs), [ow, ob, oa], chunks);
+    add_rows_groups((&gxs, &gs), out, (d, sigma, offset));
+    if v_tail.is_some() {
+        add_rows_groups((&gxs, &gs), &mut out_tail.each_mut().map(|t| &mut t[..]), tails);
     }
     g.iter().sum()
 }
 
-/// Row r's lanes in one group of a block ([`RowBlocks`]).
+/// The pass's rows' values in one group of a block of the layout, row after row.
 #[inline(always)]
-fn row_lanes<I: Isa>(group: &[f64], r: usize) -> Lanes<I> {
-    Lanes::load(&group[r * LANES..(r + 1) * LANES])
+fn pass_rows<const ROWS: usize>(group: &[f64], offset: usize) -> &[f64] {
+    &group[offset..offset + ROWS * MAX_LANES]
 }
 
-/// One group of the block's entries of Jv: for each row r, Dᵣ·(xᵣv_w1 + v_b1) into the first
-/// sums and σᵣ·v_w2 into the second.
+/// The values of row r at `at` (a group of I within the [`MAX_LANES`]) in [`pass_rows`].
 #[inline(always)]
-fn jv_group<I: Isa>(
+fn row_lanes<I: Isa>(rows: &[f64], r: usize, at: &std::ops::Range<usize>) -> Lanes<I> {
+    Lanes::load(&rows[r * MAX_LANES + at.start..r * MAX_LANES + at.end])
+}
+
+/// The pass's entries of Jv over the groups of v and as many of the tables: for each row r,
+/// Dᵣ·(xᵣv_w1 + v_b1) into the first sums and σᵣ·v_w2 into the second.
+#[inline(always)]
+fn jv_groups<I: Isa, const ROWS: usize>(
     xs: &[Lanes<I>; ROWS],
-    [vw, vb, va]: [Lanes<I>; 3],
-    (dc, sc): (&[f64], &[f64]),
+    [vw, vb, va]: [&[f64]; 3],
+    (d, sigma, offset): (&[f64], &[f64], usize),
     (acc_d, acc_s): &mut ([Lanes<I>; ROWS], [Lanes<I>; ROWS]),
 ) {
-    for r in 0..ROWS {
-        acc_d[r] = row_lanes(dc, r).mul_add(xs[r].mul_add(vw, vb), acc_d[r]);
-        acc_s[r] = row_lanes(sc, r).mul_add(va, acc_s[r]);
+    let v = vw.chunks_exact(MAX_LANES).zip(vb.chunks_exact(MAX_LANES)).zip(va.chunks_exact(MAX_LANES));
+    for (((vw, vb), va), (dc, sc)) in v.zip(d.chunks_exact(BLOCK_GROUP).zip(sigma.chunks_exact(BLOCK_GROUP))) {
+        let (dc, sc) = (pass_rows::<ROWS>(dc, offset), pass_rows::<ROWS>(sc, offset));
+        for at in (0..MAX_LANES / I::LANES).map(|h| h * I::LANES..(h + 1) * I::LANES) {
+            let (vw, vb, va) =
+                (Lanes::load(&vw[at.clone()]), Lanes::load(&vb[at.clone()]), Lanes::load(&va[at.clone()]));
+            for r in 0..ROWS {
+                acc_d[r] = row_lanes(dc, r, &at).mul_add(xs[r].mul_add(vw, vb), acc_d[r]);
+                acc_s[r] = row_lanes(sc, r, &at).mul_add(va, acc_s[r]);
+            }
+        }
     }
 }
 
-/// One group of the block's rows of J, weighted by gᵣ (and gᵣxᵣ for the w1 block), added into
-/// the product's three neuron blocks.
+/// The pass's rows of J, weighted by gᵣ (and gᵣxᵣ for the w1 block), added into the product's
+/// three neuron blocks over their groups and as many of the tables.
 #[inline(always)]
-fn add_rows_group<I: Isa>(
+fn add_rows_groups<I: Isa, const ROWS: usize>(
     (gxs, gs): (&[Lanes<I>; ROWS], &[Lanes<I>; ROWS]),
-    [ow, ob, oa]: [&mut [f64]; 3],
-    (dc, sc): (&[f64], &[f64]),
+    [ow, ob, oa]: &mut [&mut [f64]; 3],
+    (d, sigma, offset): (&[f64], &[f64], usize),
 ) {
-    let (mut w, mut b, mut a) = (Lanes::load(ow), Lanes::load(ob), Lanes::load(oa));
-    for r in 0..ROWS {
-        let (dv, sv) = (row_lanes(dc, r), row_lanes(sc, r));
-        w = gxs[r].mul_add(dv, w);
-        b = gs[r].mul_add(dv, b);
-        a = gs[r].mul_add(sv, a);
+    let out = ow.chunks_exact_mut(MAX_LANES).zip(ob.chunks_exact_mut(MAX_LANES)).zip(oa.chunks_exact_mut(MAX_LANES));
+    for (((ow, ob), oa), (dc, sc)) in out.zip(d.chunks_exact(BLOCK_GROUP).zip(sigma.chunks_exact(BLOCK_GROUP))) {
+        let (dc, sc) = (pass_rows::<ROWS>(dc, offset), pass_rows::<ROWS>(sc, offset));
+        for at in (0..MAX_LANES / I::LANES).map(|h| h * I::LANES..(h + 1) * I::LANES) {
+            let (mut w, mut b, mut a) =
+                (Lanes::load(&ow[at.clone()]), Lanes::load(&ob[at.clone()]), Lanes::load(&oa[at.clone()]));
+            for r in 0..ROWS {
+                let (dv, sv) = (row_lanes(dc, r, &at), row_lanes(sc, r, &at));
+                w = gxs[r].mul_add(dv, w);
+                b = gs[r].mul_add(dv, b);
+                a = gs[r].mul_add(sv, a);
+            }
+            w.store(&mut ow[at.clone()]);
+            b.store(&mut ob[at.clone()]);
+            a.store(&mut oa[at]);
+        }
     }
-    w.store(ow);
-    b.store(ob);
-    a.store(oa);
 }
 
 /// Adds ρ times one data point's gradient row to the three neuron blocks:
 /// g_w1 += ρx·D, g_b1 += ρ·D, g_w2 += ρ·σ (the rows of Jᵀ, weighted). The row comes as its
-/// groups of (σ, D) values, covering at least the blocks' length.
+/// groups of [`MAX_LANES`] (σ, D) values, covering at least the blocks' length.
 #[inline(always)]
 fn accumulate_gradient<'a, I: Isa>(
     rho: f64,
@@ -531,14 +570,17 @@ fn accumulate_gradient<'a, I: Isa>(
     g_w2: &mut [f64],
 ) {
     let k = g_w1.len();
-    let split = k / LANES * LANES;
+    let split = k / MAX_LANES * MAX_LANES;
     let (r, rx) = (Lanes::<I>::splat(rho), Lanes::<I>::splat(rho * x));
-    let blocks = groups_mut(&mut g_w1[..split]).zip(groups_mut(&mut g_b1[..split])).zip(groups_mut(&mut g_w2[..split]));
-    for (((w1, b1), w2), (sc, dc)) in blocks.zip(row.by_ref()) {
-        let (sv, dv) = (Lanes::load(sc), Lanes::load(dc));
-        rx.mul_add(dv, Lanes::load(w1)).store(w1);
-        r.mul_add(dv, Lanes::load(b1)).store(b1);
-        r.mul_add(sv, Lanes::load(w2)).store(w2);
+    let [w1s, b1s, w2s] = [&mut *g_w1, &mut *g_b1, &mut *g_w2].map(|part| part[..split].chunks_exact_mut(MAX_LANES));
+    for (((w1, b1), w2), (sc, dc)) in w1s.zip(b1s).zip(w2s).zip(row.by_ref()) {
+        let blocks = groups_mut::<I>(w1).zip(groups_mut::<I>(b1)).zip(groups_mut::<I>(w2));
+        for (((w1, b1), w2), (sc, dc)) in blocks.zip(groups::<I>(sc).zip(groups::<I>(dc))) {
+            let (sv, dv) = (Lanes::load(sc), Lanes::load(dc));
+            rx.mul_add(dv, Lanes::load(w1)).store(w1);
+            r.mul_add(dv, Lanes::load(b1)).store(b1);
+            r.mul_add(sv, Lanes::load(w2)).store(w2);
+        }
     }
     // The part of the blocks in the row's last, partly used group.
     if let Some((sc, dc)) = row.next().filter(|_| split < k) {
@@ -553,20 +595,20 @@ fn accumulate_gradient<'a, I: Isa>(
 /// The gradient's three neuron blocks, Σⱼ ρⱼ(xⱼDⱼ, Dⱼ, σⱼ) (the rows of Jᵀ, weighted), and with
 /// `CURVATURE` the residual blocks, Σⱼ ρⱼ∇²f(xⱼ): ww = Σ ρx²E, wb = Σ ρxE, bb = Σ ρE,
 /// wa = Σ ρxσ', ba = Σ ρσ' with E = w2σ''. From the rows of σ, D, σ' and E stored one after the
-/// other; group by group, each sum stays in a register while it runs over the rows (in order),
-/// and is written once.
+/// other (`stride` apart), over their first `width` values; group by group, each sum stays in a
+/// register while it runs over the rows (in order), and is written once.
 #[inline(always)]
 fn sum_rows<const CURVATURE: bool, I: Isa>(
     row_weights: &[[f64; 3]],
     [s_all, d_all, ds_all, e_all]: [&[f64]; 4],
-    stride: usize,
+    (stride, width): (usize, usize),
     gradient: &mut [&mut [f64]; 3],
     blocks: &mut [&mut [f64]; 5],
 ) {
     let rows = s_all.chunks_exact(stride).zip(d_all.chunks_exact(stride));
     let rows = rows.zip(ds_all.chunks_exact(stride).zip(e_all.chunks_exact(stride))).zip(row_weights);
-    for g in 0..stride / LANES {
-        let at = g * LANES..(g + 1) * LANES;
+    for g in 0..width / I::LANES {
+        let at = g * I::LANES..(g + 1) * I::LANES;
         let (mut grad, mut curv) = ([Lanes::<I>::ZERO; 3], [Lanes::<I>::ZERO; 5]);
         for (((s_row, d_row), (ds_row, e_row)), &[rho, rho_x, rho_xx]) in rows.clone() {
             let (r, rx) = (Lanes::splat(rho), Lanes::splat(rho_x));
@@ -601,21 +643,21 @@ mod tests {
     use crate::math::network::Regression;
     use crate::math::rng::{normal, seeded};
 
-    /// Sizes that leave the row blocks short and the SIMD groups partly padded (n and k not
-    /// multiples of ROWS or LANES, down to one point and one neuron), and widths that fill
-    /// whole groups (products in place): loss, gradient, batch gradient and Hessian-vector
-    /// products against the plain implementation, with the kernels of each instruction set
-    /// this processor offers.
+    /// Sizes that leave the row blocks and passes short and the SIMD groups partly padded (n and
+    /// k not multiples of the rows per block or pass or of the group widths, down to one point
+    /// and one neuron; a last group of eight with four neurons or fewer, which groups of four
+    /// partly skip), and widths that fill whole groups (products in place): loss, gradient,
+    /// batch gradient and Hessian-vector products against the plain implementation, with the
+    /// kernels of each instruction set this processor offers.
     #[test]
     fn awkward_sizes_agree_with_the_plain_implementation() {
-        awkward_sizes_agree();
-        crate::math::kernels::on_baseline(awkward_sizes_agree);
+        crate::math::kernels::on_each_isa(awkward_sizes_agree);
     }
 
     fn awkward_sizes_agree() {
         let mut rng = seeded(3);
         for activation in Activation::ALL {
-            for (n, k) in [(1, 1), (3, 5), (7, 13), (11, 9), (6, 8), (5, 16)] {
+            for (n, k) in [(1, 1), (3, 5), (7, 13), (11, 9), (6, 8), (5, 16), (12, 12), (21, 4)] {
                 let net = ShallowNet::new(k, activation);
                 let p = net.num_params();
                 let data = Data {

@@ -166,7 +166,7 @@ struct Recorder<'a> {
 
 impl<M: CurvatureModel> Observer<M> for Recorder<'_> {
     fn curvature_at(&self, step: usize) -> bool {
-        step % self.every == 0 || step == self.last_step
+        step.is_multiple_of(self.every) || step == self.last_step
     }
 
     fn observe(&mut self, model: &mut M, trainer: &Trainer) -> Option<Outcome> {

@@ -358,7 +358,7 @@ impl Trainer {
     fn due<M: CurvatureModel>(&self) -> bool {
         !M::BATCH_GRADIENT_AT_ANY_THETA
             || self.batches.is_full()
-            || self.step % self.evaluate_every == 0
+            || self.step.is_multiple_of(self.evaluate_every)
             || self.step >= self.stop.max_steps
     }
 

@@ -363,7 +363,7 @@ fn chain_case(rng: &mut Rng, case: usize) -> ChainCase {
         3 if n >= 2 => xs[1] = xs[0],
         _ => {}
     }
-    let interpolating = case % 2 == 0;
+    let interpolating = case.is_multiple_of(2);
     let y = if interpolating {
         xs.iter().map(|&x| net.eval(&theta, x)).collect()
     } else {

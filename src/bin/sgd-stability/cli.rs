@@ -15,7 +15,7 @@ use sgd_stability::math::central_flow::compare_with_gd;
 use sgd_stability::math::datasets::Dataset;
 use sgd_stability::math::eos1::{eos1, time_eos1, Eos1Timings, EOS1_ETA, EOS1_STEPS, EOS1_WIDTH};
 use sgd_stability::math::eos3::time_eos3;
-use sgd_stability::math::kernels::{isa_in_use, on_baseline};
+use sgd_stability::math::kernels::{isa_in_use, on_baseline, without_avx512};
 use sgd_stability::math::mlp::{Architecture, Mlp};
 use sgd_stability::math::trainer::Schedule;
 use sgd_stability::page::run_file::RunFile;
@@ -313,6 +313,13 @@ fn bench(args: &[String]) -> Result<(), String> {
     println!("EOS-1 (tanh, width 100, n = 20, 2,000 steps), native:");
     print_eos1_rates(&t, true);
     println!("  sharpness at step 0: {:.15}, at step 2000: {:.15}", t.sharpness_step_0, t.sharpness_step_2000);
+    // On an AVX-512 processor, also what AVX2 and FMA alone do, as on processors without it.
+    let avx2_isa = without_avx512(isa_in_use);
+    let avx2 = (avx2_isa != isa_in_use()).then(|| without_avx512(|| time_eos1(&now)));
+    if let Some(avx2) = &avx2 {
+        println!("EOS-1 without AVX-512 ({avx2_isa}), native:");
+        print_eos1_rates(avx2, false);
+    }
     let baseline = on_baseline(|| time_eos1(&now));
     println!("EOS-1 on the build's own instruction set only ({}), native:", on_baseline(isa_in_use));
     print_eos1_rates(&baseline, false);
@@ -348,6 +355,12 @@ fn bench(args: &[String]) -> Result<(), String> {
         fields.insert("baseline_sharpness_steps_per_s".into(), baseline.sharpness_steps_per_s.into());
         fields.insert("baseline_adaptive_steps_per_s".into(), baseline.adaptive_steps_per_s.into());
         fields.insert("baseline_gd_steps_per_s".into(), baseline.gd_steps_per_s.into());
+        if let Some(avx2) = avx2 {
+            fields.insert("avx2_isa".into(), avx2_isa.into());
+            fields.insert("avx2_sharpness_steps_per_s".into(), avx2.sharpness_steps_per_s.into());
+            fields.insert("avx2_adaptive_steps_per_s".into(), avx2.adaptive_steps_per_s.into());
+            fields.insert("avx2_gd_steps_per_s".into(), avx2.gd_steps_per_s.into());
+        }
         fields.insert("flow_mean_gd_loss".into(), flow.mean_gd_loss.into());
         fields.insert("flow_mean_predicted_loss".into(), flow.mean_predicted.into());
         fields.insert("flow_error".into(), flow.error.into());
