@@ -608,6 +608,28 @@ impl<I: Isa> Lanes<I> {
     pub fn sum(self) -> f64 {
         I::sum(self.0)
     }
+
+    /// Each value in a group of its own. A loop: `array::map` is a function of its own, which
+    /// the compiler may leave out of the one compiled for the instruction set (see
+    /// [`with_isa!`]).
+    #[inline(always)]
+    pub fn splat_each<const N: usize>(values: [f64; N]) -> [Self; N] {
+        let mut groups = [Self::ZERO; N];
+        for (group, v) in groups.iter_mut().zip(values) {
+            *group = Self::splat(v);
+        }
+        groups
+    }
+
+    /// The sum of each group's lanes, in a loop as in [`Self::splat_each`].
+    #[inline(always)]
+    pub fn sum_each<const N: usize>(groups: [Self; N]) -> [f64; N] {
+        let mut sums = [0.0; N];
+        for (sum, group) in sums.iter_mut().zip(groups) {
+            *sum = group.sum();
+        }
+        sums
+    }
 }
 
 impl<I: Isa> Add for Lanes<I> {
@@ -754,7 +776,7 @@ fn subtract4_dot4<I: Isa, const SUMS_PER_ROW: usize>(
     q: [&[f64]; 4],
     w: &mut [f64],
 ) -> [f64; 4] {
-    let minus_c = c.map(|v| Lanes::<I>::splat(-v));
+    let minus_c = Lanes::<I>::splat_each([-c[0], -c[1], -c[2], -c[3]]);
     let mut acc = [[Lanes::ZERO; 4]; SUMS_PER_ROW];
     let step = SUMS_PER_ROW * I::LANES;
     let steps = |v| steps(v, step);
@@ -781,9 +803,9 @@ fn subtract4_dot4<I: Isa, const SUMS_PER_ROW: usize>(
 /// w ← w − Σₖ cₖqₖ over four vectors ([`Isa::subtract4`]).
 #[inline(always)]
 fn subtract4<I: Isa>(q: [&[f64]; 4], c: [f64; 4], w: &mut [f64]) {
-    let minus_c = c.map(|v| Lanes::<I>::splat(-v));
-    let [q0, q1, q2, q3] = q.map(groups::<I>);
-    let quads = groups_mut::<I>(w).zip(q0).zip(q1).zip(q2).zip(q3);
+    let minus_c = Lanes::<I>::splat_each([-c[0], -c[1], -c[2], -c[3]]);
+    let quads = groups_mut::<I>(w).zip(groups::<I>(q[0])).zip(groups::<I>(q[1]));
+    let quads = quads.zip(groups::<I>(q[2])).zip(groups::<I>(q[3]));
     for ((((wc, q0), q1), q2), q3) in quads {
         subtract_group(Lanes::load(wc), minus_c, [q0, q1, q2, q3]).store(wc);
     }
@@ -813,7 +835,7 @@ fn accumulate4<I: Isa>(acc: &mut [Lanes<I>; 4], w: Lanes<I>, q: [&[f64]; 4]) {
 /// do not all wait on one another.
 #[inline(always)]
 fn subtract_group<I: Isa>(w: Lanes<I>, minus_c: [Lanes<I>; 4], q: [&[f64]; 4]) -> Lanes<I> {
-    let [q0, q1, q2, q3] = q.map(Lanes::load);
+    let [q0, q1, q2, q3] = [Lanes::load(q[0]), Lanes::load(q[1]), Lanes::load(q[2]), Lanes::load(q[3])];
     let near = q0.mul_add(minus_c[0], w);
     let far = q2.mul_add(minus_c[2], q3 * minus_c[3]);
     q1.mul_add(minus_c[1], near) + far
@@ -822,8 +844,13 @@ fn subtract_group<I: Isa>(w: Lanes<I>, minus_c: [Lanes<I>; 4], q: [&[f64]; 4]) -
 /// The four totals of per-place partial sums.
 #[inline(always)]
 fn sum_partials<I: Isa, const SUMS_PER_ROW: usize>(acc: [[Lanes<I>; 4]; SUMS_PER_ROW]) -> [f64; 4] {
-    let totals = acc.iter().fold([Lanes::ZERO; 4], |total, part| std::array::from_fn(|r| total[r] + part[r]));
-    totals.map(Lanes::sum)
+    let mut totals = [Lanes::ZERO; 4];
+    for part in acc {
+        for (total, part) in totals.iter_mut().zip(part) {
+            *total = *total + part;
+        }
+    }
+    Lanes::sum_each(totals)
 }
 
 /// Runs `check` on each instruction set this processor offers, each through the dispatcher as

@@ -478,16 +478,25 @@ fn gauss_newton_rows<I: Isa, const ROWS: usize>(
     let tails = (d_tail, sigma_tail, offset);
     // (Jv)ⱼ = Σᵢ Dⱼᵢ(xⱼv_w1ᵢ + v_b1ᵢ) + σⱼᵢv_w2ᵢ + v_b2: each group of v is loaded once for the
     // whole pass, into 2·ROWS independent sums.
-    let xs = x.map(Lanes::<I>::splat);
+    let xs = Lanes::<I>::splat_each(x);
     let mut sums = ([Lanes::ZERO; ROWS], [Lanes::ZERO; ROWS]);
     jv_groups(&xs, v, (d, sigma, offset), &mut sums);
     if let Some(v_tail) = v_tail {
         jv_groups(&xs, v_tail.each_ref().map(|t| &t[..]), tails, &mut sums);
     }
-    let (acc_d, acc_s) = sums;
-    let g: [f64; ROWS] = std::array::from_fn(|r| ((acc_d[r] + acc_s[r]).sum() + v_b2) * weights[r]);
-    let gs = g.map(Lanes::splat);
-    let gxs: [Lanes<I>; ROWS] = std::array::from_fn(|r| Lanes::splat(g[r] * x[r]));
+    let (mut totals, acc_s) = sums;
+    for (total, s) in totals.iter_mut().zip(acc_s) {
+        *total = *total + s;
+    }
+    let mut g = Lanes::sum_each(totals);
+    for (g, weight) in g.iter_mut().zip(weights) {
+        *g = (*g + v_b2) * weight;
+    }
+    let mut gx = g;
+    for (gx, x) in gx.iter_mut().zip(x) {
+        *gx *= x;
+    }
+    let (gs, gxs) = (Lanes::<I>::splat_each(g), Lanes::<I>::splat_each(gx));
     add_rows_groups((&gxs, &gs), out, (d, sigma, offset));
     if v_tail.is_some() {
         add_rows_groups((&gxs, &gs), &mut out_tail.each_mut().map(|t| &mut t[..]), tails);
