@@ -9,6 +9,7 @@
 
 use plotters::prelude::*;
 use plotters_canvas::CanvasBackend;
+use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 use web_sys::{CanvasRenderingContext2d, HtmlCanvasElement};
 
@@ -48,6 +49,29 @@ impl CanvasBox {
 /// The CSS size of `canvas`'s content, width and height (zero when it is not displayed).
 pub fn css_size(canvas: &HtmlCanvasElement) -> (i32, i32) {
     (canvas.client_width(), canvas.client_height())
+}
+
+#[wasm_bindgen]
+extern "C" {
+    /// An element seen through `checkVisibility`, which web-sys does not have yet.
+    #[wasm_bindgen(extends = web_sys::Element)]
+    type VisibilityCheck;
+    /// `Element.checkVisibility(options)`; an error where the browser lacks it.
+    #[wasm_bindgen(method, catch, js_name = checkVisibility)]
+    fn check_visibility(this: &VisibilityCheck, options: &js_sys::Object) -> Result<bool, JsValue>;
+}
+
+/// Whether `canvas` is displayed but the browser skips rendering it for now: it is in a section
+/// far from the window (CSS `content-visibility: auto`). Its layout is then out of date, and
+/// reading its size would make the browser lay that section out. False where the browser
+/// cannot say.
+pub fn skipped_for_now(canvas: &HtmlCanvasElement) -> bool {
+    let with_auto = js_sys::Object::new();
+    let _ = js_sys::Reflect::set(&with_auto, &"contentVisibilityAuto".into(), &true.into());
+    let canvas: &VisibilityCheck = canvas.unchecked_ref();
+    let displayed = canvas.check_visibility(&js_sys::Object::new());
+    let rendered = canvas.check_visibility(&with_auto);
+    matches!((displayed, rendered), (Ok(true), Ok(false)))
 }
 
 /// Sets the buffer of `canvas`, of CSS size `size`, to that size × `ratio` (at least 1×1).

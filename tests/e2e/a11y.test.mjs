@@ -7,7 +7,7 @@
 
 import { after, before, describe, test } from "node:test";
 import assert from "node:assert/strict";
-import { axeFindings, openPage, settle, startSite, stopSite, watch } from "./browser.mjs";
+import { axeFindings, fullPageScreenshot, openPage, withEverySectionRendered, settle, startSite, stopSite, watch } from "./browser.mjs";
 
 const SITE = process.env.SITE_DIR ?? "dist";
 const SHOTS = "target/e2e";
@@ -40,7 +40,7 @@ describe("the accessibility audit", () => {
           bypassCSP: true,
         });
         await settle(page);
-        assert.deepEqual(await axeFindings(page), []);
+        assert.deepEqual(await withEverySectionRendered(page, () => axeFindings(page)), []);
         const scrollWidth = await page.evaluate(() => document.documentElement.scrollWidth);
         assert.ok(scrollWidth <= width + 1, `the page is ${scrollWidth} px wide in a ${width} px window`);
         const backgrounds = await canvasBackgrounds(page);
@@ -49,7 +49,7 @@ describe("the accessibility audit", () => {
           if (colorScheme === "dark") assert.ok(luminance < 0.2, `a plot is light in dark mode (${luminance})`);
           else assert.ok(luminance > 0.8, `a plot is dark in light mode (${luminance})`);
         }
-        if (width === PHONE) await page.screenshot({ path: `${SHOTS}/phone-${colorScheme}.png`, fullPage: true });
+        if (width === PHONE) await fullPageScreenshot(page, `${SHOTS}/phone-${colorScheme}.png`);
         assert.deepEqual(problems, []);
         await context.close();
       });
@@ -62,7 +62,7 @@ describe("the accessibility audit", () => {
     await page.addInitScript(() => delete window.WebAssembly);
     await page.goto(server.url);
     await page.locator("#loading.failed").waitFor();
-    assert.deepEqual(await axeFindings(page), []);
+    assert.deepEqual(await withEverySectionRendered(page, () => axeFindings(page)), []);
     await context.close();
   });
 });
@@ -91,7 +91,7 @@ describe("the accessibility audit of the other readings", () => {
         await page.goto(server.url + query);
         await page.waitForSelector("#loading", { state: "detached", timeout: 20000 });
         await page.waitForFunction((selector) => document.querySelector(selector)?.textContent.length > 0, ready);
-        assert.deepEqual(await axeFindings(page), []);
+        assert.deepEqual(await withEverySectionRendered(page, () => axeFindings(page)), []);
         const overflow = await page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
         assert.ok(overflow <= 0, `the page scrolls sideways by ${overflow} px`);
         assert.deepEqual(problems, []);

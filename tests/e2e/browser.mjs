@@ -99,6 +99,25 @@ export async function settle(page, timeout = 180000) {
   );
 }
 
+/** Does `action` with every section of the page rendered, then leaves them as they were. The
+ *  page leaves sections far from the window unrendered (CSS `content-visibility: auto`) until
+ *  the reader nears them: a screenshot of the whole page would show them blank, and checks that
+ *  read the layout (axe's) would read an out-of-date one. */
+export async function withEverySectionRendered(page, action) {
+  const sections = (visibility) => document.querySelectorAll("main > section").forEach((s) => (s.style.contentVisibility = visibility));
+  await page.evaluate(sections, "visible");
+  try {
+    return await action();
+  } finally {
+    await page.evaluate(sections, "");
+  }
+}
+
+/** A screenshot of the whole page, every section rendered. */
+export async function fullPageScreenshot(page, path) {
+  await withEverySectionRendered(page, () => page.screenshot({ path, fullPage: true }));
+}
+
 /** Waits until the canvas `selector` of `target` (a page or a frame) shows a drawing: more than
  *  20 colours and 2 % ink. Returns its statistics; fails with them after `timeout` ms. */
 export async function waitForDrawing(target, selector, timeout = 20000) {

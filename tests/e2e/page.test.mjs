@@ -5,7 +5,7 @@
 
 import { after, before, describe, test } from "node:test";
 import assert from "node:assert/strict";
-import { canvasFingerprint, canvasStats, openPage, settle, startSite, stopSite } from "./browser.mjs";
+import { canvasFingerprint, canvasStats, fullPageScreenshot, openPage, settle, startSite, stopSite } from "./browser.mjs";
 
 const SITE = process.env.SITE_DIR ?? "dist";
 const SHOTS = "target/e2e";
@@ -39,7 +39,7 @@ describe("the page", () => {
     const mathCount = await page.locator("math").count();
     assert.ok(mathCount > 50, `only ${mathCount} MathML formulas on the page`);
     assert.equal(await page.locator(".tex:not(:has(math))").count(), 0, "some TeX was not rendered");
-    await page.screenshot({ path: `${SHOTS}/page.png`, fullPage: true });
+    await fullPageScreenshot(page, `${SHOTS}/page.png`);
     assert.deepEqual(problems, []);
     await context.close();
   });

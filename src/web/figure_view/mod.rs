@@ -457,6 +457,14 @@ fn worker_frame<F: Figure>(s: &mut State<F>, now_ms: f64) -> Option<Result<Frame
 
 impl<F: Figure + 'static> Live for FigureView<F> {
     fn measure(&self) {
+        // A figure in a section the browser skips for now keeps the sizes it had and counts as
+        // out of view: measuring it would make the browser lay that section out every frame.
+        // One never measured is measured all the same, so that it can start.
+        let measured = self.sizes.borrow().iter().any(|&(width, _)| width > 0);
+        if measured && self.canvases.first().is_some_and(canvas::skipped_for_now) {
+            self.in_view.set(false);
+            return;
+        }
         let sizes: Vec<(i32, i32)> = self.canvases.iter().map(canvas::css_size).collect();
         // Only a running figure draws less often out of view; a paused one draws at once.
         let running = self.state.borrow().playback.play() == Play::Playing;
