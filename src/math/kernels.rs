@@ -485,33 +485,31 @@ macro_rules! with_isa {
         match $crate::math::kernels::isa_level() {
             #[cfg(all(target_arch = "x86_64", not(target_feature = "avx512f")))]
             $crate::math::kernels::IsaLevel::Avx512 => {
-                #[allow(non_camel_case_types, clippy::upper_case_acronyms)]
-                type $isa = $crate::math::kernels::Avx512;
-                // SAFETY: the processor has AVX-512F, AVX2 and FMA (just asked).
-                unsafe {
-                    $crate::math::kernels::on_avx512(
-                        #[inline(always)]
-                        || $body,
-                    )
-                }
+                $crate::math::kernels::with_isa!(@on $isa = Avx512, entered by on_avx512 => $body)
             }
             #[cfg(all(target_arch = "x86_64", not(all(target_feature = "avx2", target_feature = "fma"))))]
             $crate::math::kernels::IsaLevel::Avx2Fma => {
-                #[allow(non_camel_case_types, clippy::upper_case_acronyms)]
-                type $isa = $crate::math::kernels::Avx2Fma;
-                // SAFETY: the processor has AVX2 and FMA (just asked).
-                unsafe {
-                    $crate::math::kernels::on_avx2_fma(
-                        #[inline(always)]
-                        || $body,
-                    )
-                }
+                $crate::math::kernels::with_isa!(@on $isa = Avx2Fma, entered by on_avx2_fma => $body)
             }
             _ => {
                 #[allow(non_camel_case_types, clippy::upper_case_acronyms)]
                 type $isa = $crate::math::kernels::Baseline;
                 $body
             }
+        }
+    }};
+    // One instruction set found at run time: `$body` with `$isa` naming it, inside the function
+    // compiled for it.
+    (@on $isa:ident = $set:ident, entered by $enter:ident => $body:expr) => {{
+        #[allow(non_camel_case_types, clippy::upper_case_acronyms)]
+        type $isa = $crate::math::kernels::$set;
+        // SAFETY: `isa_level` just found that the processor has the instructions `$enter` is
+        // compiled for.
+        unsafe {
+            $crate::math::kernels::$enter(
+                #[inline(always)]
+                || $body,
+            )
         }
     }};
 }
