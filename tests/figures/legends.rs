@@ -9,7 +9,8 @@
 //! reference lines, labels, the caption; shaded regions and the grid may sit under it), nor a
 //! tick label or axis description, and lies whole inside the panel; no text leaves the panel;
 //! the plotting area keeps at least 45 % of the panel's height and width, whatever legend bands
-//! and notes take. Every panel with a plotting area has points to
+//! and notes take; no two entries of a legend overlap, in the presentation layout's large type
+//! too. Every panel with a plotting area has points to
 //! read, at pixels inside it, and what they read are the numbers the figure draws.
 
 use crate::common::{self, register_font};
@@ -21,11 +22,18 @@ use sgd_stability::kit::params::ParamValues;
 use sgd_stability::kit::plot::Theme;
 use sgd_stability::kit::recording::{self, Drawn, Layer, Reading, Readings, RecordingBackend, Rect, Shape};
 use sgd_stability::math::rng::seeded;
+use sgd_stability::page::walkthrough::PRESENTATION_PLOT_ZOOM;
 
 /// A desktop panel at 1×, a phone's panel (340 CSS pixels, square, as the page draws a narrow
 /// panel) at 2×, and a panel of the full page in a 1280-pixel window (three to a row of the
 /// 60rem figure: 312 CSS pixels, square) at 2×.
 const SIZES: [((u32, u32), f64); 3] = [((640, 480), 1.0), ((680, 680), 2.0), ((624, 624), 2.0)];
+
+/// The panels of a walkthrough step in the presentation layout on a projector's 1280 × 720
+/// (three in a row, and one alone), their text and lines at the presentation's zoom: only the
+/// legend's own layout is checked there (see [`check_legend_entries`]).
+const PRESENTATION_SIZES: [((u32, u32), f64); 2] =
+    [((406, 304), PRESENTATION_PLOT_ZOOM), ((914, 456), PRESENTATION_PLOT_ZOOM)];
 
 /// The least share of the panel's height and width its plotting area keeps, whatever legend
 /// bands and notes take.
@@ -125,15 +133,39 @@ fn check_panel(drawn: &Drawn, panel_bounds: Rect, what: &str) {
     }
 }
 
-/// Draws and checks every panel of `fig` at both sizes; returns where each legend went.
+/// The legend's entries, each in a line of its own: no entry's text overlaps another's. A
+/// legend taller than its plotting area once had its last entries piled on the area's edge.
+fn check_legend_entries(drawn: &Drawn, what: &str) {
+    let texts: Vec<Rect> = drawn
+        .marks
+        .iter()
+        .filter_map(|m| match (m.layer, m.shape) {
+            (Layer::Legend, Shape::Text(text)) => Some(text),
+            _ => None,
+        })
+        .collect();
+    for (i, a) in texts.iter().enumerate() {
+        for b in &texts[i + 1..] {
+            assert!(!a.overlaps(b), "{what}: two entries of the legend overlap: {a:?} and {b:?}");
+        }
+    }
+}
+
+/// Draws and checks every panel of `fig` at every size; returns where each legend went.
 fn check_figure<F: Figure>(fig: &F, what: &str) -> Vec<String> {
     let mut places = Vec::new();
+    let bounds = |(width, height): (u32, u32)| Rect { x0: 0, y0: 0, x1: width as i32 - 1, y1: height as i32 - 1 };
     for (i, panel) in F::PANELS.iter().enumerate() {
         for size in SIZES {
             let drawn = draw(fig, i, size);
-            let panel_bounds = Rect { x0: 0, y0: 0, x1: size.0 .0 as i32 - 1, y1: size.0 .1 as i32 - 1 };
-            check_panel(&drawn, panel_bounds, &format!("{what}, panel {}, {size:?}", panel.key));
+            let what = format!("{what}, panel {}, {size:?}", panel.key);
+            check_panel(&drawn, bounds(size.0), &what);
+            check_legend_entries(&drawn, &what);
             places.push(format!("{}: {}", panel.key, placement(&drawn)));
+        }
+        for size in PRESENTATION_SIZES {
+            let drawn = draw(fig, i, size);
+            check_legend_entries(&drawn, &format!("{what}, panel {}, presented at {size:?}", panel.key));
         }
     }
     places

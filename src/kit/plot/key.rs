@@ -12,8 +12,8 @@ use std::cell::RefCell;
 use std::convert::Infallible;
 
 use plotters::chart::SeriesAnno;
-use plotters::coord::Shift;
-use plotters::element::{Drawable, IntoDynElement, PointCollection};
+use plotters::coord::{CoordTranslate, Shift};
+use plotters::element::{CoordMapper, Drawable, IntoDynElement, PointCollection};
 use plotters::prelude::*;
 use plotters_backend::{BackendColor, BackendCoord, BackendStyle, BackendTextStyle, DrawingErrorKind};
 
@@ -113,11 +113,11 @@ pub(super) fn draw_box<DB: DrawingBackend>(
         Corner::TopRight => (area.dim_in_pixel().0 as i32 - width - 5, 5),
     };
     let frame = [(x, y), (x + width, y + height)];
-    area.draw(&Rectangle::new(frame, style.background))?;
-    area.draw(&Rectangle::new(frame, style.border))?;
+    area.draw(&AsPlaced(Rectangle::new(frame, style.background)))?;
+    area.draw(&AsPlaced(Rectangle::new(frame, style.border)))?;
     let (text_x, text_y) = (x + style.swatch_room + style.margin, y + style.margin);
     for ((label, _), top) in entries.iter().zip(&tops) {
-        area.draw(&Text::new(label.as_str(), (text_x, text_y + top), style.font.clone()))?;
+        area.draw(&AsPlaced(Text::new(label.as_str(), (text_x, text_y + top), style.font.clone())))?;
     }
     for (((_, swatch), top), size) in entries.iter().zip(&tops).zip(&sizes) {
         let line = text_y + top;
@@ -166,7 +166,47 @@ impl Swatch {
         area: &DrawingArea<DB, Shift>,
         at: BackendCoord,
     ) -> Result<(), DrawError<DB>> {
-        area.draw(&Replay { swatch: self, at })
+        area.draw(&AsPlaced(Replay { swatch: self, at }))
+    }
+}
+
+/// An element drawn at its points as they are given. Plotters moves each point of an element
+/// into the area it is drawn on: a legend drawn at a plotting area shorter than itself (large
+/// type on a small panel) had its last entries piled on the area's bottom edge, one over the
+/// other. The legend goes where `recording` places it, and the canvas clips at the panel.
+struct AsPlaced<E>(E);
+
+/// The mapping of [`AsPlaced`]: the area's translation, without moving points into it.
+struct Unclamped;
+
+impl CoordMapper for Unclamped {
+    type Output = BackendCoord;
+
+    fn map<CT: CoordTranslate>(coord: &CT, from: &CT::From, _: &plotters::drawing::Rect) -> BackendCoord {
+        coord.translate(from)
+    }
+}
+
+impl<'a, E> PointCollection<'a, BackendCoord, Unclamped> for &'a AsPlaced<E>
+where
+    &'a E: PointCollection<'a, BackendCoord>,
+{
+    type Point = <&'a E as PointCollection<'a, BackendCoord>>::Point;
+    type IntoIter = <&'a E as PointCollection<'a, BackendCoord>>::IntoIter;
+
+    fn point_iter(self) -> Self::IntoIter {
+        self.0.point_iter()
+    }
+}
+
+impl<DB: DrawingBackend, E: Drawable<DB>> Drawable<DB, Unclamped> for AsPlaced<E> {
+    fn draw<I: Iterator<Item = BackendCoord>>(
+        &self,
+        points: I,
+        backend: &mut DB,
+        parent_dim: (u32, u32),
+    ) -> Result<(), DrawingErrorKind<DB::ErrorType>> {
+        self.0.draw(points, backend, parent_dim)
     }
 }
 

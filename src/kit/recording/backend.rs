@@ -94,10 +94,7 @@ impl<DB: DrawingBackend> RecordingBackend<DB> {
                 // (the estimated text boxes are rougher); each text is an entry's line.
                 let measured = &mut r.measured;
                 match shape {
-                    Shape::Text(text) => {
-                        measured.tops.push(text.y0);
-                        measured.text = Some(measured.text.map_or(text, |t| t.union(&text)));
-                    }
+                    Shape::Text(text) => measured.tops.push(text.y0),
                     other => {
                         let bounds = other.bounds();
                         measured.extent = Some(measured.extent.map_or(bounds, |e| e.union(&bounds)));

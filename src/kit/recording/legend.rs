@@ -4,9 +4,6 @@
 //! holds, filled top to bottom, then left to right. The legend is drawn once in one column to be
 //! measured ([`Measured`]); when it is drawn for real, the recording backend moves each mark by
 //! the shift of the entry it belongs to ([`LegendShape::shift_of`]) and stretches the box.
-//! Plotters clamps the corners of what it draws to the plotting area, not its text: the box of
-//! a legend larger than the plot (large type on a small panel) is cut there, and is given back
-//! the size its text needs.
 
 use plotters_backend::BackendCoord;
 
@@ -21,8 +18,6 @@ pub(super) struct Measured {
     pub frame: Option<Rect>,
     /// The top of each entry's text, in order.
     pub tops: Vec<i32>,
-    /// What its text covered.
-    pub text: Option<Rect>,
 }
 
 /// A measured legend with entries: its shape in one column, from which it is laid out in more.
@@ -32,8 +27,6 @@ pub(super) struct LegendShape {
     pub extent: Rect,
     /// Its box in one column, holding its text.
     frame: Rect,
-    /// Its box as plotters drew it, cut to the plotting area.
-    drawn: Rect,
     /// The top of each entry's text, in one column.
     tops: Vec<i32>,
     /// The space inside the box around the entries, which also parts two columns.
@@ -41,22 +34,13 @@ pub(super) struct LegendShape {
 }
 
 impl LegendShape {
-    /// The shape of a legend measured with `margin` around its entries in the plotting area
-    /// `plot`; None when it has no entries.
-    pub fn of(measured: Measured, margin: i32, plot: Rect) -> Option<LegendShape> {
-        let (Some(extent), Some(drawn), false) = (measured.extent, measured.frame, measured.tops.is_empty()) else {
+    /// The shape of a legend measured with `margin` around its entries; None when it has no
+    /// entries.
+    pub fn of(measured: Measured, margin: i32) -> Option<LegendShape> {
+        let (Some(extent), Some(frame), false) = (measured.extent, measured.frame, measured.tops.is_empty()) else {
             return None;
         };
-        let mut frame = drawn;
-        if let Some(text) = measured.text {
-            if drawn.x1 >= plot.x1 {
-                frame.x1 = frame.x1.max(text.x1 + margin);
-            }
-            if drawn.y1 >= plot.y1 {
-                frame.y1 = frame.y1.max(text.y1 + margin);
-            }
-        }
-        Some(LegendShape { extent: extent.union(&frame), frame, drawn, tops: measured.tops, margin })
+        Some(LegendShape { extent: extent.union(&frame), frame, tops: measured.tops, margin })
     }
 
     fn entries(&self) -> i32 {
@@ -96,7 +80,7 @@ impl LegendShape {
     /// The box of the legend in `columns`, for the box `frame` drawn in one column; None for
     /// any other rectangle (a swatch).
     pub fn frame_in(&self, columns: i32, frame: Rect) -> Option<Rect> {
-        (frame == self.drawn).then(|| {
+        (frame == self.frame).then(|| {
             let (w, h) = (self.size(columns).0 - self.size(1).0, self.size(columns).1 - self.size(1).1);
             Rect { x1: self.frame.x1 + w, y1: self.frame.y1 + h, ..self.frame }
         })
@@ -120,12 +104,8 @@ mod tests {
     fn five() -> LegendShape {
         let frame = Rect { x0: 10, y0: 10, x1: 110, y1: 122 };
         let tops = vec![16, 36, 56, 76, 96];
-        let text = Some(Rect { x0: 40, y0: 16, x1: 104, y1: 116 });
-        LegendShape::of(Measured { extent: Some(frame), frame: Some(frame), tops, text }, 6, PLOT).unwrap()
+        LegendShape::of(Measured { extent: Some(frame), frame: Some(frame), tops }, 6).unwrap()
     }
-
-    /// A plotting area larger than the legend.
-    const PLOT: Rect = Rect { x0: 10, y0: 10, x1: 400, y1: 300 };
 
     #[test]
     fn columns_fill_top_to_bottom_then_left_to_right() {
@@ -138,21 +118,8 @@ mod tests {
         assert_eq!(legend.shift_of(2, 80), (94, -60), "the fourth goes to the top of the second");
         assert_eq!(legend.shift_of(2, 110), (94, -60));
         assert_eq!(legend.shift_of(2, 5), (0, 0), "above the first line: the first entry");
-        assert_eq!(legend.frame_in(2, legend.drawn), Some(Rect { x0: 10, y0: 10, x1: 204, y1: 82 }));
+        assert_eq!(legend.frame_in(2, legend.frame), Some(Rect { x0: 10, y0: 10, x1: 204, y1: 82 }));
         assert_eq!(legend.frame_in(2, Rect { x0: 16, y0: 20, x1: 30, y1: 30 }), None);
-    }
-
-    #[test]
-    fn a_box_cut_to_a_smaller_plot_holds_its_text_again() {
-        // Drawn in a plot 60 × 50 pixels: the box ends at the plot's edges, the text goes on.
-        let plot = Rect { x0: 10, y0: 10, x1: 69, y1: 59 };
-        let drawn = Rect { x0: 10, y0: 10, x1: 70, y1: 60 };
-        let text = Some(Rect { x0: 40, y0: 16, x1: 104, y1: 116 });
-        let measured = Measured { extent: Some(drawn), frame: Some(drawn), tops: vec![16, 36, 56, 76, 96], text };
-        let legend = LegendShape::of(measured, 6, plot).unwrap();
-        assert_eq!(legend.size(1), (101, 113), "the size of the same legend drawn whole");
-        assert_eq!(legend.frame_in(1, drawn), Some(Rect { x0: 10, y0: 10, x1: 110, y1: 122 }));
-        assert_eq!(legend.frame_in(1, Rect { x0: 10, y0: 10, x1: 110, y1: 122 }), None, "only the box drawn");
     }
 
     #[test]

@@ -478,8 +478,7 @@ pub fn measure<E>(margin: i32, draw: impl FnOnce() -> Result<(), E>) -> Result<O
     with_record(|r| r.measured = Measured::default());
     in_layer(Layer::Measure, draw)?;
     Ok(with_record(|r| {
-        let plot = r.plot.unwrap_or(r.bounds);
-        r.legend_shape = LegendShape::of(std::mem::take(&mut r.measured), margin, plot).map(|shape| (shape, 1));
+        r.legend_shape = LegendShape::of(std::mem::take(&mut r.measured), margin).map(|shape| (shape, 1));
         r.legend_shape.as_ref().map(|(shape, _)| shape.extent)
     })
     .flatten())
