@@ -213,10 +213,14 @@ impl Switching {
                 format!("\u{3b3}/\u{3b5} = {}", format::tick(noise)),
             ),
         ];
+        // The labels beside the stack, from the bottom up, as (label, height of its middle):
+        // 2/η under its line, each part's at the part's middle, and each at least a line above
+        // the one below it, so that a thin part's label does not sit on its neighbour's.
+        let plot_height = f64::from(chart.plotting_area().dim_in_pixel().1.max(1));
+        let line = (y_hi - y_lo) * f64::from(theme.px(14.0)) / plot_height;
+        let mut labels = Vec::new();
         if (y_lo..=y_hi).contains(&two_over_eta) {
-            let style = theme.text(11.0).pos(Pos::new(HPos::Right, VPos::Top));
-            let at = (x - 0.24, two_over_eta);
-            chart.draw_series(std::iter::once(Text::new("2/\u{3b7}", at, style)))?;
+            labels.push(("2/\u{3b7}".to_string(), two_over_eta - 0.5 * line));
         }
         for (from, to, colour, label) in parts {
             if to <= from {
@@ -227,8 +231,14 @@ impl Switching {
                 [(x - 0.2, from), (x + 0.2, to)],
                 colour.mix(0.6).filled(),
             )))?;
-            let style = theme.text(11.0).pos(Pos::new(HPos::Right, VPos::Center));
-            chart.draw_series(std::iter::once(Text::new(label, (x - 0.24, 0.5 * (from + to)), style)))?;
+            labels.push((label, 0.5 * (from + to)));
+        }
+        let style = theme.text(11.0).pos(Pos::new(HPos::Right, VPos::Center));
+        let mut lowest = f64::NEG_INFINITY;
+        for (label, middle) in labels {
+            let at = middle.max(lowest);
+            lowest = at + line;
+            chart.draw_series(std::iter::once(Text::new(label, (x - 0.24, at), style.clone())))?;
         }
         plot::legend(&mut chart, theme)?;
         Ok(None)
