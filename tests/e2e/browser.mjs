@@ -113,6 +113,27 @@ export async function withEverySectionRendered(page, action) {
   }
 }
 
+/** Scrolls the canvas `canvas` (a locator) into view, waits until its section is rendered and
+ *  the canvas drawn at the size the page's layout gives it, and returns its bounding box. The
+ *  page renders a section far from the window only once the reader nears it, in the frame after
+ *  the scroll: until then a pointer there reaches the section, not the canvas (what is not
+ *  rendered takes no pointer), and a figure there may still hold the size it last measured. */
+export async function canvasInView(canvas) {
+  await canvas.scrollIntoViewIfNeeded();
+  await canvas.evaluate(
+    (c) =>
+      new Promise((resolve) => {
+        const ready = () =>
+          c.checkVisibility({ contentVisibilityAuto: true }) &&
+          c.width === Math.round(c.clientWidth * devicePixelRatio) &&
+          c.height === Math.round(c.clientHeight * devicePixelRatio);
+        const check = () => (ready() ? resolve() : requestAnimationFrame(check));
+        requestAnimationFrame(() => requestAnimationFrame(check));
+      }),
+  );
+  return canvas.boundingBox();
+}
+
 /** A screenshot of the whole page, every section rendered. */
 export async function fullPageScreenshot(page, path) {
   await withEverySectionRendered(page, () => page.screenshot({ path, fullPage: true }));

@@ -6,7 +6,7 @@
 import { after, before, describe, test } from "node:test";
 import assert from "node:assert/strict";
 import { readFile } from "node:fs/promises";
-import { startSite, stopSite, watch, figureButton } from "./browser.mjs";
+import { canvasInView, figureButton, startSite, stopSite, watch } from "./browser.mjs";
 
 const SHOTS = "target/e2e";
 let server;
@@ -68,8 +68,7 @@ async function reading(page, canvas) {
 /** Moves the mouse over a grid of `columns` × `rows` points of `canvas` and returns every
  *  reading shown, with where the pointer was. */
 async function sweep(page, canvas, columns, rows) {
-  await page.locator(canvas).scrollIntoViewIfNeeded();
-  const box = await page.locator(canvas).boundingBox();
+  const box = await canvasInView(page.locator(canvas));
   const found = [];
   for (let i = 0; i < columns; i++) {
     for (let j = 0; j < rows; j++) {
@@ -164,8 +163,7 @@ describe("reading values by pointing", () => {
     const { context, page, problems } = await open(pausingAllBut(), { hasTouch: true });
     await finished(page, ["quadratic-1d"]);
     const panel = "#quadratic-1d-contraction";
-    await page.locator(panel).scrollIntoViewIfNeeded();
-    const box = await page.locator(panel).boundingBox();
+    const box = await canvasInView(page.locator(panel));
     const a = () => page.locator("#quadratic-1d-a").inputValue();
     const before = await a();
     await page.mouse.move(box.x + box.width * 0.3, box.y + box.height * 0.5);
@@ -177,8 +175,7 @@ describe("reading values by pointing", () => {
 
     await page.mouse.move(5, 5);
     const cobweb = "#quadratic-1d-cobweb";
-    await page.locator(cobweb).scrollIntoViewIfNeeded();
-    const web = await page.locator(cobweb).boundingBox();
+    const web = await canvasInView(page.locator(cobweb));
     let touched = null;
     for (let i = 1; i < 10 && !touched; i++) {
       await page.touchscreen.tap(web.x + (web.width * i) / 10, web.y + web.height / 2);

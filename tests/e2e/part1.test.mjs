@@ -5,7 +5,7 @@
 
 import { after, before, describe, test } from "node:test";
 import assert from "node:assert/strict";
-import { canvasFingerprint, canvasStats, openPage, settle, startSite, stopSite } from "./browser.mjs";
+import { canvasFingerprint, canvasInView, canvasStats, openPage, settle, startSite, stopSite } from "./browser.mjs";
 
 const SHOTS = "target/e2e";
 const FIGURES = {
@@ -141,7 +141,7 @@ describe("part I figures", () => {
     await settled(page);
     const old = await verdict(page, "linear-stability");
     const map = page.locator("#linear-stability-map");
-    const box = await map.boundingBox();
+    const box = await canvasInView(map);
     // Right and low on the map: a large step size and a small batch, which is unstable.
     await map.click({ position: { x: box.width * 0.8, y: box.height * 0.8 } });
     const text = await verdictChange(page, "linear-stability", old);

@@ -4,7 +4,7 @@
 
 import { after, before, describe, test } from "node:test";
 import assert from "node:assert/strict";
-import { canvasFingerprint, canvasStats, openPage, settle, startSite, stopSite, figureButton } from "./browser.mjs";
+import { canvasFingerprint, canvasInView, canvasStats, figureButton, openPage, settle, startSite, stopSite } from "./browser.mjs";
 
 const SHOTS = "target/e2e";
 const SETTLE_MS = 180000;
@@ -149,8 +149,7 @@ describe("part III", () => {
     const pairs = async () => (await field.inputValue()).split(",").filter((p) => p.trim() !== "");
     // A click on an empty spot of the data panel adds a point: the sample becomes placed points.
     const canvas = page.locator("#function-space-fit");
-    await canvas.scrollIntoViewIfNeeded();
-    const box = await canvas.boundingBox();
+    const box = await canvasInView(canvas);
     const spot = { x: box.x + box.width * 0.62, y: box.y + box.height * 0.72 };
     await page.mouse.click(spot.x, spot.y);
     assert.equal((await pairs()).length, 11);

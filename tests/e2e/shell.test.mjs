@@ -8,7 +8,7 @@ import { after, before, describe, test } from "node:test";
 import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
-import { canvasFingerprint, openPage, settle, startSite, stopSite, watch } from "./browser.mjs";
+import { canvasFingerprint, canvasInView, openPage, settle, startSite, stopSite, watch } from "./browser.mjs";
 
 const SITE = process.env.SITE_DIR ?? "dist";
 
@@ -84,7 +84,7 @@ describe("the page's Content-Security-Policy", () => {
     await clickButton(page, "edge-of-stability", "Save run");
     await page.locator("#edge-of-stability select").first().selectOption({ index: 1 });
     const canvas = page.locator("#rescaling canvas").first();
-    const box = await canvas.boundingBox();
+    const box = await canvasInView(canvas);
     await page.mouse.move(box.x + box.width / 2, box.y + box.height / 2);
     await page.mouse.down();
     await page.mouse.move(box.x + box.width / 3, box.y + box.height / 2);
