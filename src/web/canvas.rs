@@ -66,12 +66,20 @@ extern "C" {
 /// reading its size would make the browser lay that section out. False where the browser
 /// cannot say.
 pub fn skipped_for_now(canvas: &HtmlCanvasElement) -> bool {
-    let with_auto = js_sys::Object::new();
-    let _ = js_sys::Reflect::set(&with_auto, &"contentVisibilityAuto".into(), &true.into());
     let canvas: &VisibilityCheck = canvas.unchecked_ref();
-    let displayed = canvas.check_visibility(&js_sys::Object::new());
-    let rendered = canvas.check_visibility(&with_auto);
-    matches!((displayed, rendered), (Ok(true), Ok(false)))
+    VISIBILITY_OPTIONS.with(|(displayed, rendered)| {
+        matches!((canvas.check_visibility(displayed), canvas.check_visibility(rendered)), (Ok(true), Ok(false)))
+    })
+}
+
+thread_local! {
+    /// The options of the two questions [`skipped_for_now`] asks every figure every frame, made
+    /// once: whether an element is displayed, and whether it is also rendered.
+    static VISIBILITY_OPTIONS: (js_sys::Object, js_sys::Object) = {
+        let rendered = js_sys::Object::new();
+        let _ = js_sys::Reflect::set(&rendered, &"contentVisibilityAuto".into(), &true.into());
+        (js_sys::Object::new(), rendered)
+    };
 }
 
 /// Sets the buffer of `canvas`, of CSS size `size`, to that size × `ratio` (at least 1×1).
