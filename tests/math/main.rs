@@ -1,4 +1,4 @@
-//! The numerics (`src/math`), natively: every derivative against finite differences, every
+//! The numerics (`crates/math`), natively: every derivative against finite differences, every
 //! eigenvalue routine against a dense decomposition, closed forms against iterates, and the
 //! lecture's theorems as properties over many random cases. One module per topic; one test
 //! crate for the layer, so that it is compiled and linked once.

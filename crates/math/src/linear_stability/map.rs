@@ -4,7 +4,7 @@
 use nalgebra::DMatrix;
 
 use super::{wu_threshold, MeanSquareOperator, SymmetricCoords, TopEigen};
-use crate::math::least_squares::LeastSquares;
+use crate::least_squares::LeastSquares;
 
 /// Relative accuracy of ρ(T) in the cells of a stability map: far finer than its colours,
 /// and a cell's side of ρ = 1 is decided by the exact threshold of its row anyway.

@@ -4,12 +4,12 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::math::activation::Activation;
-use crate::math::network::{Data, ShallowNet};
-use crate::math::shallow_tables::ShallowTables;
-use crate::math::sharpness::{SharpnessMeter, SharpnessMode, SharpnessRun, DEFAULT_TOLERANCE};
-use crate::math::trainer::gd_steps;
-use crate::math::trainer::Schedule;
+use crate::activation::Activation;
+use crate::network::{Data, ShallowNet};
+use crate::shallow_tables::ShallowTables;
+use crate::sharpness::{SharpnessMeter, SharpnessMode, SharpnessRun, DEFAULT_TOLERANCE};
+use crate::trainer::gd_steps;
+use crate::trainer::Schedule;
 
 /// The reference workload's initial state.
 #[derive(Clone, Debug)]
@@ -35,7 +35,7 @@ struct Eos1File {
 /// The initial state, embedded from bench/eos1_init.json.
 pub fn eos1() -> Eos1 {
     let file: Eos1File =
-        serde_json::from_str(include_str!("../../bench/eos1_init.json")).expect("bench/eos1_init.json is valid");
+        serde_json::from_str(include_str!("../../../bench/eos1_init.json")).expect("bench/eos1_init.json is valid");
     Eos1 { data: Data { x: file.x, y: file.y }, theta0: file.theta0, v0: file.v0 }
 }
 

@@ -79,7 +79,7 @@ pub fn tanh_with_derivatives<I: Isa>(z: f64) -> (f64, f64, f64) {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::math::kernels::{on_each_isa, with_isa};
+    use crate::kernels::{on_each_isa, with_isa};
 
     /// Against the library tanh on a dense grid and at the edges: ≤ 4 ulps relative for tanh
     /// and sech², including tiny and large arguments.

@@ -37,7 +37,7 @@ pub struct Sharpness {
     pub value: f64,
     /// ‖Hy − μy‖ of the top Ritz pair (y, μ).
     pub residual: f64,
-    /// A bound on the error of the value: min(r, r²/gap) (see [`crate::math::lanczos`]).
+    /// A bound on the error of the value: min(r, r²/gap) (see [`crate::lanczos`]).
     pub error_bound: f64,
     /// Hessian-vector products spent.
     pub iterations: usize,

@@ -5,7 +5,7 @@
 //! θ ∈ R^{3k+1}. Gradients and Hessian-vector products are analytic and exact; finite
 //! differences appear only in the tests.
 //!
-//! The activations are [`crate::math::activation`]'s (for ReLU, σ'(0) = 0: a point exactly on
+//! The activations are [`crate::activation`]'s (for ReLU, σ'(0) = 0: a point exactly on
 //! a knot counts as inactive).
 
 use nalgebra::DMatrix;

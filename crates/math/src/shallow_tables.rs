@@ -649,8 +649,8 @@ fn sum_rows<const CURVATURE: bool, I: Isa>(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::math::network::Regression;
-    use crate::math::rng::{normal, seeded};
+    use crate::network::Regression;
+    use crate::rng::{normal, seeded};
 
     /// Sizes that leave the row blocks and passes short and the SIMD groups partly padded (n and
     /// k not multiples of the rows per block or pass or of the group widths, down to one point
@@ -660,7 +660,7 @@ mod tests {
     /// kernels of each instruction set this processor offers.
     #[test]
     fn awkward_sizes_agree_with_the_plain_implementation() {
-        crate::math::kernels::on_each_isa(awkward_sizes_agree);
+        crate::kernels::on_each_isa(awkward_sizes_agree);
     }
 
     fn awkward_sizes_agree() {

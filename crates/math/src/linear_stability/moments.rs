@@ -5,10 +5,10 @@
 use nalgebra::{DMatrix, DVector};
 
 use super::{MeanSquareOperator, SymmetricCoords, DIVERGENCE_GROWTH};
-use crate::math::cores;
-use crate::math::kernels::{Baseline, Isa};
-use crate::math::least_squares::{batch_factor, LeastSquares};
-use crate::math::rng::{sample_without_replacement, stream, Rng};
+use crate::cores;
+use crate::kernels::{Baseline, Isa};
+use crate::least_squares::{batch_factor, LeastSquares};
+use crate::rng::{sample_without_replacement, stream, Rng};
 
 /// E[e_t] and E[e_t e_tᵀ] of SGD, exactly, step after step (see the module documentation).
 #[derive(Clone, Debug)]

@@ -482,18 +482,18 @@ pub fn isa_in_use() -> &'static str {
 /// rate.
 macro_rules! with_isa {
     ($isa:ident => $body:expr) => {{
-        match $crate::math::kernels::isa_level() {
+        match $crate::kernels::isa_level() {
             #[cfg(all(target_arch = "x86_64", not(target_feature = "avx512f")))]
-            $crate::math::kernels::IsaLevel::Avx512 => {
-                $crate::math::kernels::with_isa!(@on $isa = Avx512, entered by on_avx512 => $body)
+            $crate::kernels::IsaLevel::Avx512 => {
+                $crate::kernels::with_isa!(@on $isa = Avx512, entered by on_avx512 => $body)
             }
             #[cfg(all(target_arch = "x86_64", not(all(target_feature = "avx2", target_feature = "fma"))))]
-            $crate::math::kernels::IsaLevel::Avx2Fma => {
-                $crate::math::kernels::with_isa!(@on $isa = Avx2Fma, entered by on_avx2_fma => $body)
+            $crate::kernels::IsaLevel::Avx2Fma => {
+                $crate::kernels::with_isa!(@on $isa = Avx2Fma, entered by on_avx2_fma => $body)
             }
             _ => {
                 #[allow(non_camel_case_types, clippy::upper_case_acronyms)]
-                type $isa = $crate::math::kernels::Baseline;
+                type $isa = $crate::kernels::Baseline;
                 $body
             }
         }
@@ -502,11 +502,11 @@ macro_rules! with_isa {
     // compiled for it.
     (@on $isa:ident = $set:ident, entered by $enter:ident => $body:expr) => {{
         #[allow(non_camel_case_types, clippy::upper_case_acronyms)]
-        type $isa = $crate::math::kernels::$set;
+        type $isa = $crate::kernels::$set;
         // SAFETY: `isa_level` just found that the processor has the instructions `$enter` is
         // compiled for.
         unsafe {
-            $crate::math::kernels::$enter(
+            $crate::kernels::$enter(
                 #[inline(always)]
                 || $body,
             )

@@ -3,9 +3,9 @@
 
 use nalgebra::{DMatrix, DVector};
 
-use crate::math::dense::SymmetricEigen;
-use crate::math::lanczos::{Restart, StopRule, TopEigenpairs};
-use crate::math::least_squares::{batch_factor, LeastSquares};
+use crate::dense::SymmetricEigen;
+use crate::lanczos::{Restart, StopRule, TopEigenpairs};
+use crate::least_squares::{batch_factor, LeastSquares};
 
 /// Relative accuracy of the thresholds' top eigenvalues.
 const THRESHOLD_TOLERANCE: f64 = 1e-12;

@@ -304,8 +304,8 @@ impl TridiagonalWork {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::math::dense::SymmetricEigen;
-    use crate::math::rng::{normal, seeded};
+    use crate::dense::SymmetricEigen;
+    use crate::rng::{normal, seeded};
     use nalgebra::DMatrix;
 
     fn dense(diagonal: &[f64], off: &[f64]) -> DMatrix<f64> {

@@ -5,7 +5,7 @@
 use super::datasets::Dataset;
 
 /// 65 bytes per image: 64 pixel counts, then the class.
-const DIGITS: &[u8] = include_bytes!("../../data/digits/digits.bin");
+const DIGITS: &[u8] = include_bytes!("../../../data/digits/digits.bin");
 const RECORD: usize = 65;
 /// Pixels per image, and the largest pixel count.
 pub const PIXELS: usize = 64;

@@ -7,16 +7,16 @@
 
 use serde::Serialize;
 
-use crate::math::activation::Activation;
-use crate::math::central_flow::CentralFlow;
-use crate::math::datasets::Dataset;
-use crate::math::digits::{CLASSES, PIXELS};
-use crate::math::kernels::peak_flops;
-use crate::math::lanczos::fixed_start;
-use crate::math::mlp::{Architecture, Mlp};
-use crate::math::rng::seeded;
-use crate::math::sharpness::{MlpModel, SharpnessMeter, SharpnessMode, SharpnessRun, DEFAULT_TOLERANCE};
-use crate::math::trainer::{gd_steps, CurvatureModel, Schedule};
+use crate::activation::Activation;
+use crate::central_flow::CentralFlow;
+use crate::datasets::Dataset;
+use crate::digits::{CLASSES, PIXELS};
+use crate::kernels::peak_flops;
+use crate::lanczos::fixed_start;
+use crate::mlp::{Architecture, Mlp};
+use crate::rng::seeded;
+use crate::sharpness::{MlpModel, SharpnessMeter, SharpnessMode, SharpnessRun, DEFAULT_TOLERANCE};
+use crate::trainer::{gd_steps, CurvatureModel, Schedule};
 
 /// EOS-3's size, width, step size and seed.
 pub const EOS3_POINTS: usize = 500;
@@ -76,10 +76,10 @@ pub struct Eos3Timings {
     /// Exact Hessian-vector products over the 500 images per second.
     pub hessian_vec_per_s: f64,
     /// Their arithmetic rate, in 10⁹ floating-point operations per second
-    /// ([`crate::math::mlp::Architecture::hessian_vec_flops`]).
+    /// ([`crate::mlp::Architecture::hessian_vec_flops`]).
     pub hessian_vec_gflops: f64,
     /// The rate of the kernels' multiply-adds in registers on the same machine
-    /// ([`crate::math::kernels::peak_flops`]), in 10⁹ per second: the ceiling.
+    /// ([`crate::kernels::peak_flops`]), in 10⁹ per second: the ceiling.
     pub peak_gflops: f64,
     /// The sharpness at step 0 (the figure's preset says 23.24).
     pub sharpness_step_0: f64,

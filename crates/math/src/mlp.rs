@@ -6,7 +6,7 @@
 //! layer l, and f(x) = W_out a_L + b_out ∈ R^c. θ holds the layers in order, each as its
 //! weight matrix (rows = output units, row-major: entry (o, i) at offset o·fan_in + i) followed
 //! by its bias vector, the output layer last. With one hidden layer and d = 1 this is the
-//! lecture's θ = [w1 (k), b1 (k), w2 (k), b2] of [`crate::math::network`].
+//! lecture's θ = [w1 (k), b1 (k), w2 (k), b2] of [`crate::network`].
 //!
 //! The Hessian-vector product ∇²L(θ)v is Pearlmutter's R-operator applied to backpropagation
 //! (forward-over-reverse): a forward pass carries, next to each z and a, its directional
@@ -18,7 +18,7 @@
 //! [`Mlp::curvature_gradient`]). Every buffer is sized when the network is built, so no call
 //! allocates.
 //!
-//! The activations are [`crate::math::activation`]'s.
+//! The activations are [`crate::activation`]'s.
 
 use super::activation::Activation;
 use super::datasets::{check_input_dim, check_output_dim, Dataset};
