@@ -5,6 +5,7 @@
 //! code draws on a browser canvas, into the PNG and SVG files of the command line, and in
 //! the tests. Figures know nothing of the DOM.
 
+pub mod any;
 pub mod edge_of_stability;
 pub mod function_space;
 pub mod interpolation;
@@ -25,6 +26,7 @@ use plotters::prelude::*;
 use crate::kit::params::{self, ParamSpec, ParamValues};
 use crate::kit::plot::{DrawResult, Theme};
 use crate::page::run_file;
+pub use any::{AnyFigure, FigureKind, FigureState};
 
 /// One drawing surface of a figure.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -70,7 +72,7 @@ pub enum Play {
 /// The verdict as the page shows it: a figure whose work is under way says where it has got,
 /// "Running: step 120: …" while the page plays it and "Paused at step 120: …" once the reader
 /// has paused it (see [`Figure::progress`]); otherwise its verdict as it is.
-pub fn shown_verdict<F: Figure>(figure: &F, play: Play) -> Verdict {
+pub fn shown_verdict(figure: &dyn FigureState, play: Play) -> Verdict {
     let verdict = figure.verdict();
     match figure.progress() {
         None => verdict,

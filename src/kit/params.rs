@@ -320,6 +320,16 @@ impl ParamValues {
         &self,
         changes: impl IntoIterator<Item = (&'a str, Input<'a>)>,
     ) -> Result<Self, ParamError> {
+        self.with_changes_checked(F::validate, changes)
+    }
+
+    /// [`ParamValues::with_changes`] for a figure type known only at run time, by its
+    /// `validate` ([`crate::figures::FigureKind::validate`]).
+    pub fn with_changes_checked<'a>(
+        &self,
+        validate: fn(&ParamValues) -> Result<(), ParamError>,
+        changes: impl IntoIterator<Item = (&'a str, Input<'a>)>,
+    ) -> Result<Self, ParamError> {
         let mut next = self.clone();
         for (key, input) in changes {
             match input {
@@ -328,7 +338,7 @@ impl ParamValues {
                 Input::Points(points) => next.set_points(key, points.to_vec()),
             }?;
         }
-        F::validate(&next)?;
+        validate(&next)?;
         Ok(next)
     }
 

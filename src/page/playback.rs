@@ -9,7 +9,7 @@
 //! Every way of starting a figure again (new settings, Replay, Defaults, a preset, a loaded
 //! run, a link) goes through [`Playback::reset`], which sets every field.
 
-use crate::figures::{Activity, Figure, Play};
+use crate::figures::{Activity, Figure, FigureState, Play};
 use crate::kit::params::ParamValues;
 use crate::math::numbers::{Numbers, Reader};
 use crate::page::url_state::{MAX_PROGRESS, PROGRESS_KEY};
@@ -53,9 +53,10 @@ pub struct Frame {
     pub paused: bool,
 }
 
-/// A figure and the state of its playing.
-pub struct Playback<F> {
-    figure: F,
+/// A figure and the state of its playing. The page holds any figure (`F` a trait object, see
+/// `figures::any`); the tests hold figures of their own.
+pub struct Playback<F: ?Sized> {
+    figure: Box<F>,
     playing: bool,
     /// Whether the figure has no work left (its last `step` said so).
     finished: bool,
@@ -74,12 +75,12 @@ pub struct Playback<F> {
     last_frame: Option<f64>,
 }
 
-impl<F: Figure> Playback<F> {
+impl<F: FigureState + ?Sized> Playback<F> {
     /// Playback of `figure`, started as `start` says.
-    pub fn new(figure: F, start: Start) -> Self {
-        let mut figure = figure;
+    pub fn new(figure: impl Into<Box<F>>, start: Start) -> Self {
+        let mut figure = figure.into();
         let playing = match start {
-            Start::Settings => F::PACE.is_none(),
+            Start::Settings => figure.kind().pace.is_none(),
             Start::Animate | Start::LoadedRun => true,
         };
         if !playing {
@@ -100,7 +101,7 @@ impl<F: Figure> Playback<F> {
 
     /// Replaces the figure by `figure`, started as `start` says, forgetting everything about
     /// the run before (its units, its speed, a link being restored).
-    pub fn reset(&mut self, figure: F, start: Start) {
+    pub fn reset(&mut self, figure: impl Into<Box<F>>, start: Start) {
         *self = Self::new(figure, start);
     }
 
@@ -108,7 +109,7 @@ impl<F: Figure> Playback<F> {
     /// it by the link's `units` of work, a frame's budget at a time, pausing there. A figure
     /// that shows its result at once has no run to replay: it plays from its start, and the
     /// message says why the units were not applied.
-    pub fn reset_to_progress(&mut self, figure: F, units: usize) -> Result<(), String> {
+    pub fn reset_to_progress(&mut self, figure: impl Into<Box<F>>, units: usize) -> Result<(), String> {
         self.reset(figure, Start::Animate);
         if self.grant(0) == Activity::Idle {
             return Err(format!(
@@ -160,18 +161,18 @@ impl<F: Figure> Playback<F> {
 
     /// Units per second of an unpaced figure while it plays, once measured.
     pub fn speed(&self) -> Option<f64> {
-        (F::PACE.is_none() && self.playing && self.rate > 0.0).then_some(self.rate)
+        (self.figure.kind().pace.is_none() && self.playing && self.rate > 0.0).then_some(self.rate)
     }
 
     /// The figure's readouts, then the speed while it plays and how far a link's replay has got.
     pub fn readouts(&self) -> Vec<(String, String)> {
         let mut readouts = self.figure.readouts();
         if let Some(rate) = self.speed() {
-            readouts.push(("speed".to_string(), format!("{rate:.0} {} per second", F::UNIT)));
+            readouts.push(("speed".to_string(), format!("{rate:.0} {} per second", self.figure.kind().unit)));
         }
         if let Some(target) = self.restore_to {
             readouts
-                .push(("restoring the link".to_string(), format!("{} of {target} {} done", self.units_done, F::UNIT)));
+                .push(("restoring the link".to_string(), format!("{} of {target} {} done", self.units_done, self.figure.kind().unit)));
         }
         readouts
     }
@@ -187,7 +188,7 @@ impl<F: Figure> Playback<F> {
     /// [`step_to_visible_change`]).
     pub fn step_to_visible_change(&mut self, clock: &impl Clock) {
         self.pause();
-        let (units, activity) = step_to_visible_change(&mut self.figure, clock);
+        let (units, activity) = step_to_visible_change(&mut *self.figure, clock);
         self.units_done = self.units_done.saturating_add(units);
         self.finished = activity == Activity::Idle;
     }
@@ -205,7 +206,7 @@ impl<F: Figure> Playback<F> {
         if !self.playing {
             return Frame { redraw: false, paused: false };
         }
-        let (activity, worked) = match (F::PACE, self.restore_to) {
+        let (activity, worked) = match (self.figure.kind().pace, self.restore_to) {
             (Some(pace), None) => {
                 let elapsed = self.last_frame.map_or(0.0, |t| (now_ms - t).clamp(0.0, MAX_PACED_GAP_MS));
                 self.owed += elapsed * pace / 1000.0;
@@ -284,7 +285,7 @@ impl<F: Figure> Playback<F> {
     /// measures the speed.
     fn run_slices(&mut self, now_ms: f64, budget_ms: f64, clock: &impl Clock) -> Activity {
         let most = self.restore_to.map_or(usize::MAX, |target| target.saturating_sub(self.units_done));
-        let (units, activity) = work_within(&mut self.figure, most, UNITS_PER_CALL, budget_ms, clock);
+        let (units, activity) = work_within(&mut *self.figure, most, UNITS_PER_CALL, budget_ms, clock);
         self.units_done = self.units_done.saturating_add(units);
         self.count_speed(units, now_ms);
         activity
@@ -395,7 +396,7 @@ impl<F: Figure> Held<F> {
 
 /// Steps `figure` `slice` units at a time until `budget_ms` by `clock` is spent, `most` units
 /// are done or its work is; returns the units given and where the figure stands.
-fn work_within<F: Figure>(
+fn work_within<F: FigureState + ?Sized>(
     figure: &mut F,
     most: usize,
     slice: usize,
@@ -421,7 +422,7 @@ fn work_within<F: Figure>(
 /// readouts) changes, or for [`STEP_TIME_MS`] at most: a unit of the figures that budget their
 /// work is a small slice that may show nothing by itself. Returns the units given and where
 /// the figure stands.
-fn step_to_visible_change<F: Figure>(figure: &mut F, clock: &impl Clock) -> (usize, Activity) {
+fn step_to_visible_change<F: FigureState + ?Sized>(figure: &mut F, clock: &impl Clock) -> (usize, Activity) {
     let shown = |figure: &F| (figure.tables(), figure.verdict(), figure.progress(), figure.readouts());
     let before = shown(figure);
     let start = clock.now_ms();

@@ -13,9 +13,15 @@ use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 use web_sys::{CanvasRenderingContext2d, HtmlCanvasElement};
 
-use crate::figures::Figure;
+use crate::figures::AnyFigure;
 use crate::kit::plot::Theme;
 use crate::kit::recording::{self, Drawn, RecordingBackend, SmallestText};
+
+/// The backend every panel of the page is drawn with: on a canvas, recording what it draws.
+pub type PageBackend = RecordingBackend<CanvasBackend>;
+
+/// A figure as the page holds it: any figure type, drawn with [`PageBackend`].
+pub type PageFigure = dyn AnyFigure<PageBackend>;
 
 /// Device pixels per CSS pixel, at least 1.
 pub fn pixel_ratio() -> f64 {
@@ -97,8 +103,8 @@ pub fn fit_buffer(canvas: &HtmlCanvasElement, size: (i32, i32), ratio: f64) -> b
 
 /// Draws panel `panel` of `figure` on `canvas` (of CSS size `size`), sized for the screen, its
 /// text and lines `zoom` times their usual size.
-pub fn draw_panel<F: Figure>(
-    figure: &F,
+pub fn draw_panel(
+    figure: &PageFigure,
     panel: usize,
     canvas: &HtmlCanvasElement,
     size: (i32, i32),
@@ -113,8 +119,8 @@ pub fn draw_panel<F: Figure>(
 }
 
 /// Draws panel `panel` of `figure` on `canvas`'s buffer at the size it has, in `theme`.
-pub fn draw_on_buffer<F: Figure>(
-    figure: &F,
+pub fn draw_on_buffer(
+    figure: &PageFigure,
     panel: usize,
     canvas: &HtmlCanvasElement,
     theme: &Theme,

@@ -7,8 +7,9 @@ use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 use web_sys::{Blob, BlobPropertyBag, HtmlAnchorElement, HtmlCanvasElement, HtmlInputElement, Url};
 
-use super::{canvas, dom, isolation};
-use crate::figures::Figure;
+use super::canvas::{self, PageFigure};
+use super::{dom, isolation};
+use crate::figures::FigureState;
 use crate::kit::plot::Theme;
 use crate::kit::recording;
 
@@ -34,7 +35,7 @@ fn click_link(name: &str, href: &str) -> Result<(), JsValue> {
 
 /// The figure's tables as one CSV text (tables after the first follow a blank line and a
 /// `# name` line).
-pub fn csv_of<F: Figure>(figure: &F) -> String {
+pub fn csv_of(figure: &dyn FigureState) -> String {
     figure
         .tables()
         .iter()
@@ -44,7 +45,7 @@ pub fn csv_of<F: Figure>(figure: &F) -> String {
 }
 
 /// Draws every panel side by side at twice the panels' on-screen size and offers the PNG.
-pub fn download_png<F: Figure>(figure: &F, panels: &[HtmlCanvasElement], dark: bool) -> Result<(), JsValue> {
+pub fn download_png(figure: &PageFigure, panels: &[HtmlCanvasElement], dark: bool) -> Result<(), JsValue> {
     const SCALE: f64 = 2.0;
     let first = panels.first().ok_or("the figure has no panels")?;
     let (w, h) =
@@ -58,7 +59,7 @@ pub fn download_png<F: Figure>(figure: &F, panels: &[HtmlCanvasElement], dark: b
         recording::draw_panel(figure, i, part, &theme).map_err(|e| JsValue::from_str(&e.to_string()))?;
     }
     area.present().map_err(|e| JsValue::from_str(&e.to_string()))?;
-    click_link(&format!("{}.png", F::ID), &canvas.to_data_url()?)
+    click_link(&format!("{}.png", figure.kind().id), &canvas.to_data_url()?)
 }
 
 /// Copies `text` to the clipboard where the browser allows it; the caller shows it as well.

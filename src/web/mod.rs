@@ -116,7 +116,7 @@ impl FigureVisitor for Mount {
     type Output = Result<Rc<dyn Live>, JsValue>;
 
     fn visit<F: Figure + 'static>(self) -> Self::Output {
-        let view: Rc<dyn Live> = FigureView::<F>::mount(&self.container)?;
+        let view: Rc<dyn Live> = FigureView::mount(&self.container, Box::new(F::with_defaults()))?;
         Ok(view)
     }
 }

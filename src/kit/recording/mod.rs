@@ -21,7 +21,7 @@ use plotters::prelude::*;
 use plotters_backend::BackendCoord;
 
 use super::plot::{DrawError, PlotMap, Theme};
-use crate::figures::Figure;
+use crate::figures::AnyFigure;
 
 mod backend;
 mod legend;
@@ -358,7 +358,7 @@ impl Drop for Session {
 
 /// Draws panel `panel` of `figure` on `area`, recording what it draws; a legend that fits in no
 /// corner gets a band outside the plotting area, for which the panel is drawn again.
-pub fn draw_panel<F: Figure, DB: DrawingBackend>(
+pub fn draw_panel<F: AnyFigure<RecordingBackend<DB>> + ?Sized, DB: DrawingBackend>(
     figure: &F,
     panel: usize,
     area: &DrawingArea<RecordingBackend<DB>, Shift>,

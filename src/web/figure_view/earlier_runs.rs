@@ -10,7 +10,8 @@ use wasm_bindgen::prelude::*;
 use web_sys::{Element, HtmlButtonElement};
 
 use super::{append_button, FigureView};
-use crate::figures::{Figure, EARLIER_RUNS};
+use crate::figures::EARLIER_RUNS;
+use crate::web::canvas::PageFigure;
 use crate::web::dom;
 
 /// The Keep runs toggle and the Clear runs button.
@@ -29,7 +30,7 @@ pub(super) fn build(row: &Element) -> Result<EarlierRunButtons, JsValue> {
     Ok(EarlierRunButtons { keep, clear })
 }
 
-impl<F: Figure + 'static> FigureView<F> {
+impl FigureView {
     pub(super) fn wire_earlier_runs(self: &Rc<Self>, buttons: EarlierRunButtons) -> Result<(), JsValue> {
         let EarlierRunButtons { keep, clear } = buttons;
         let view = self.clone();
@@ -64,7 +65,7 @@ impl<F: Figure + 'static> FigureView<F> {
 
     /// Before `figure` replaces the current one: keeps the current run when runs are kept, and
     /// hands the earlier runs to `figure`.
-    pub(super) fn carry_earlier_runs(&self, figure: &mut F) {
+    pub(super) fn carry_earlier_runs(&self, figure: &mut PageFigure) {
         let mut s = self.state.borrow_mut();
         if s.keep_earlier {
             if let Some(run) = s.playback.figure().earlier_run() {

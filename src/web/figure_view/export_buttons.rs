@@ -7,7 +7,6 @@ use wasm_bindgen::prelude::*;
 use web_sys::{Element, HtmlButtonElement, HtmlInputElement};
 
 use super::{append_button, FigureView};
-use crate::figures::Figure;
 use crate::page::playback::Start;
 use crate::page::run_file::RunFile;
 use crate::web::controls::show_all;
@@ -47,7 +46,7 @@ impl ExportButtons {
     }
 }
 
-impl<F: Figure + 'static> FigureView<F> {
+impl FigureView {
     pub(super) fn wire_exports(self: &Rc<Self>, buttons: ExportButtons) -> Result<(), JsValue> {
         let ExportButtons { copy, png, csv, runs } = buttons;
         let view = self.clone();
@@ -64,7 +63,7 @@ impl<F: Figure + 'static> FigureView<F> {
         let view = self.clone();
         dom::listen::<web_sys::Event>(&csv, "click", move |_| {
             let text = export::csv_of(&*view.figure());
-            let result = export::download_text(&format!("{}.csv", F::ID), "text/csv", &text);
+            let result = export::download_text(&format!("{}.csv", view.kind.id), "text/csv", &text);
             view.report(result.map(|()| "Saved the figure's series as CSV.".to_string()));
         })?;
         let Some((save, picker)) = runs else { return Ok(()) };
@@ -72,7 +71,7 @@ impl<F: Figure + 'static> FigureView<F> {
         dom::listen::<web_sys::Event>(&save, "click", move |_| {
             let run = view.figure().run_file();
             let result = match run {
-                Some(run) => export::download_text(&format!("{}-run.json", F::ID), "application/json", &run.to_json()),
+                Some(run) => export::download_text(&format!("{}-run.json", view.kind.id), "application/json", &run.to_json()),
                 None => Err(JsValue::from_str("this figure has no run to save")),
             };
             view.report(result.map(|()| "Saved the run as JSON.".to_string()));
@@ -89,9 +88,9 @@ impl<F: Figure + 'static> FigureView<F> {
 
     /// Starts the figure from a saved run; a document that does not fit changes nothing.
     fn load_run(&self, text: &str) {
-        match RunFile::parse(text).and_then(|run| F::from_run(&run)) {
+        match RunFile::parse(text).and_then(|run| self.figure().loaded(&run)) {
             Ok(mut figure) => {
-                self.carry_earlier_runs(&mut figure);
+                self.carry_earlier_runs(&mut *figure);
                 show_all(&self.controls, figure.params());
                 self.start(|playback| playback.reset(figure, Start::LoadedRun));
                 self.write_url();

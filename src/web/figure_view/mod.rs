@@ -22,12 +22,12 @@ use std::rc::Rc;
 use wasm_bindgen::prelude::*;
 use web_sys::{Element, HtmlButtonElement, HtmlCanvasElement};
 
-use super::canvas::{self, CanvasBox};
+use super::canvas::{self, CanvasBox, PageFigure};
 use super::controls::{show_all, Control, Widgets, SLIDER_STEPS};
 use super::hover::Hover;
 use super::workers::{Came, Tasks};
 use super::{dom, isolation, url};
-use crate::figures::{EarlierRun, Figure, Grab, Play};
+use crate::figures::{EarlierRun, FigureKind, Grab, Play};
 use crate::kit::params::{Input, ParamValues};
 use crate::kit::plot::PlotMap;
 use crate::kit::recording::{Reading, Readings, Rect};
@@ -50,8 +50,8 @@ pub trait Live {
     fn invalidate(&self);
 }
 
-struct State<F> {
-    playback: Playback<F>,
+struct State {
+    playback: Playback<PageFigure>,
     /// Whether the panels, verdict and readouts are to be drawn again.
     dirty: bool,
     /// The panels still to draw in the drawing under way, in order (empty when none is): a
@@ -78,8 +78,10 @@ struct State<F> {
     tasks: Tasks,
 }
 
-pub struct FigureView<F: Figure> {
-    state: RefCell<State<F>>,
+pub struct FigureView {
+    /// The figure type's constants (its id, parameters, panels).
+    kind: &'static FigureKind,
+    state: RefCell<State>,
     canvases: Vec<HtmlCanvasElement>,
     /// Over each canvas, the crosshair and label of the value pointed at.
     hovers: Vec<Hover>,
@@ -118,17 +120,18 @@ const DRAW_BUDGET_MS: f64 = 6.0;
 /// paused it or acts on it).
 const OUT_OF_VIEW_DRAW_MS: f64 = 1000.0;
 
-impl<F: Figure + 'static> FigureView<F> {
-    /// Builds the figure's DOM inside `container` and wires its events.
-    pub fn mount(container: &Element) -> Result<Rc<Self>, JsValue> {
+impl FigureView {
+    /// Builds the DOM of `figure` (at its defaults) inside `container` and wires its events.
+    pub fn mount(container: &Element, figure: Box<PageFigure>) -> Result<Rc<Self>, JsValue> {
+        let kind = figure.kind();
         container.set_text_content(None);
         let panels = dom::element("div", "fig-panels")?;
         let mut canvases = Vec::new();
         let mut hovers = Vec::new();
-        for panel in F::PANELS {
+        for panel in kind.panels {
             let holder = dom::element("div", "fig-panel")?;
             let canvas: HtmlCanvasElement = dom::typed("canvas", "")?;
-            canvas.set_id(&format!("{}-{}", F::ID, panel.key));
+            canvas.set_id(&format!("{}-{}", kind.id, panel.key));
             canvas.set_attribute("role", "img")?;
             canvas.set_attribute("aria-label", panel.description)?;
             holder.append_child(&canvas)?;
@@ -147,18 +150,17 @@ impl<F: Figure + 'static> FigureView<F> {
         let step = make_button("Step")?;
         let replay = make_button("Replay")?;
         let defaults = make_button("Defaults")?;
-        let presets = F::PRESETS.iter().map(|p| make_button(p.label)).collect::<Result<Vec<_>, _>>()?;
-        let stepper = match F::STEPPER {
+        let presets = kind.presets.iter().map(|p| make_button(p.label)).collect::<Result<Vec<_>, _>>()?;
+        let stepper = match kind.stepper {
             Some(_) => Some((make_button("Previous")?, make_button("Next")?)),
             None => None,
         };
         let controls_box = dom::element("div", "fig-controls")?;
         let controls =
-            F::PARAMS.iter().map(|spec| Control::build(F::ID, spec, &controls_box)).collect::<Result<Vec<_>, _>>()?;
+            kind.params.iter().map(|spec| Control::build(kind.id, spec, &controls_box)).collect::<Result<Vec<_>, _>>()?;
         let exports = dom::element("div", "fig-buttons fig-exports")?;
-        let figure = F::with_defaults();
-        let export_buttons = ExportButtons::build(&exports, F::ID, figure.run_file().is_some())?;
-        let earlier_buttons = if F::COMPARES_RUNS { Some(earlier_runs::build(&exports)?) } else { None };
+        let export_buttons = ExportButtons::build(&exports, kind.id, figure.run_file().is_some())?;
+        let earlier_buttons = if kind.compares_runs { Some(earlier_runs::build(&exports)?) } else { None };
         let note = dom::element("p", "fig-note")?;
         note.set_attribute("aria-live", "polite")?;
         container.append_child(&panels)?;
@@ -170,12 +172,13 @@ impl<F: Figure + 'static> FigureView<F> {
         container.append_child(&note)?;
 
         let view = Rc::new(Self {
+            kind,
             state: RefCell::new(State {
                 playback: Playback::new(figure, Start::Animate),
                 dirty: true,
                 undrawn: Vec::new(),
-                maps: vec![None; F::PANELS.len()],
-                readings: vec![(Readings::default(), None); F::PANELS.len()],
+                maps: vec![None; kind.panels.len()],
+                readings: vec![(Readings::default(), None); kind.panels.len()],
                 earlier: Vec::new(),
                 keep_earlier: false,
                 pointer: None,
@@ -189,7 +192,7 @@ impl<F: Figure + 'static> FigureView<F> {
             verdict,
             readouts,
             play,
-            steps: dom::document().get_element_by_id(&format!("{}-steps", F::ID)),
+            steps: dom::document().get_element_by_id(&format!("{}-steps", kind.id)),
             note,
             sizes: RefCell::new(Vec::new()),
             in_view: Cell::new(false),
@@ -237,7 +240,7 @@ impl<F: Figure + 'static> FigureView<F> {
         dom::listen::<web_sys::Event>(&self.play, "click", move |_| view.change_play(Playback::toggle_play))?;
         let view = self.clone();
         dom::listen::<web_sys::Event>(step, "click", move |_| {
-            if F::RUNS_IN_WORKER {
+            if view.kind.runs_in_worker {
                 // The worker that holds the run steps it; the next frame sends the Step.
                 view.change_play(Playback::pause);
                 view.state.borrow_mut().tasks.want_step();
@@ -253,7 +256,7 @@ impl<F: Figure + 'static> FigureView<F> {
         })?;
         let view = self.clone();
         dom::listen::<web_sys::Event>(defaults, "click", move |_| {
-            let params = ParamValues::defaults(F::PARAMS);
+            let params = ParamValues::defaults(view.kind.params);
             show_all(&view.controls, &params);
             view.restart(params, Start::Settings);
             view.write_url();
@@ -262,14 +265,14 @@ impl<F: Figure + 'static> FigureView<F> {
     }
 
     fn wire_presets(self: &Rc<Self>, buttons: &[HtmlButtonElement]) -> Result<(), JsValue> {
-        for (preset, button) in F::PRESETS.iter().zip(buttons) {
+        for (preset, button) in self.kind.presets.iter().zip(buttons) {
             let view = self.clone();
             dom::listen::<web_sys::Event>(button, "click", move |_| {
                 let changes = preset.values.iter().map(|&(key, value)| (key, Input::Number(value)));
-                let params = match ParamValues::defaults(F::PARAMS).with_changes::<F>(changes) {
+                let params = match ParamValues::defaults(view.kind.params).with_changes_checked(view.kind.validate, changes) {
                     Ok(params) => params,
                     Err(e) => {
-                        let message = format!("{}: preset {}: {e}", F::ID, preset.label);
+                        let message = format!("{}: preset {}: {e}", view.kind.id, preset.label);
                         web_sys::console::error_1(&JsValue::from_str(&message));
                         return;
                     }
@@ -289,7 +292,7 @@ impl<F: Figure + 'static> FigureView<F> {
         previous: &HtmlButtonElement,
         next: &HtmlButtonElement,
     ) -> Result<(), JsValue> {
-        let Some(key) = F::STEPPER else { return Ok(()) };
+        let Some(key) = self.kind.stepper else { return Ok(()) };
         for (button, delta) in [(previous, -1.0), (next, 1.0)] {
             let view = self.clone();
             dom::listen::<web_sys::Event>(button, "click", move |_| view.move_step(key, delta))?;
@@ -311,7 +314,7 @@ impl<F: Figure + 'static> FigureView<F> {
     }
 
     fn move_step(&self, key: &'static str, delta: f64) {
-        let Some(spec) = F::PARAMS.iter().find(|s| s.key == key) else { return };
+        let Some(spec) = self.kind.params.iter().find(|s| s.key == key) else { return };
         let current = self.figure().params().get(key);
         let target = (current + delta).clamp(spec.min, spec.max);
         if target != current {
@@ -324,7 +327,7 @@ impl<F: Figure + 'static> FigureView<F> {
     /// else.
     fn set_param(&self, key: &str, input: Input<'_>) {
         let Some(control) = self.controls.iter().find(|c| c.spec.key == key) else { return };
-        let result = self.figure().params().with_changes::<F>([(key, input)]);
+        let result = self.figure().params().with_changes_checked(self.kind.validate, [(key, input)]);
         match result {
             Ok(params) => {
                 control.show(&params);
@@ -336,13 +339,13 @@ impl<F: Figure + 'static> FigureView<F> {
     }
 
     /// The figure as it is now.
-    fn figure(&self) -> Ref<'_, F> {
+    fn figure(&self) -> Ref<'_, PageFigure> {
         Ref::map(self.state.borrow(), |s| s.playback.figure())
     }
 
     /// Play, Pause or Step: the figure is drawn again (the readouts of a paused run show no
     /// speed) and the link says where a paused run is.
-    fn change_play(&self, change: impl FnOnce(&mut Playback<F>)) {
+    fn change_play(&self, change: impl FnOnce(&mut Playback<PageFigure>)) {
         let mut s = self.state.borrow_mut();
         change(&mut s.playback);
         s.dirty = true;
@@ -353,13 +356,13 @@ impl<F: Figure + 'static> FigureView<F> {
 
     /// Replaces the figure by a new one for `params`, started as `start` says.
     fn restart(&self, params: ParamValues, start: Start) {
-        let mut figure = F::new(params);
-        self.carry_earlier_runs(&mut figure);
+        let mut figure = self.figure().remade(params);
+        self.carry_earlier_runs(&mut *figure);
         self.start(|playback| playback.reset(figure, start));
     }
 
     /// Starts the figure again with `reset` (one of `Playback`'s resets) and shows it anew.
-    fn start<T>(&self, reset: impl FnOnce(&mut Playback<F>) -> T) -> T {
+    fn start<T>(&self, reset: impl FnOnce(&mut Playback<PageFigure>) -> T) -> T {
         let mut s = self.state.borrow_mut();
         let result = reset(&mut s.playback);
         s.tasks.restart();
@@ -377,14 +380,14 @@ impl<F: Figure + 'static> FigureView<F> {
     /// Writes the settings into the URL. A restarted run has no progress to keep, so the
     /// figure's progress entry goes too (see `url_state::write`).
     fn write_url(&self) {
-        let fragment = url_state::write(&url::fragment(), F::ID, self.figure().params());
+        let fragment = url_state::write(&url::fragment(), self.kind.id, self.figure().params());
         url::set_fragment(&fragment);
     }
 
     /// Writes how far a paused run had got into the URL, or removes it.
     fn write_progress(&self) {
         let current = url::fragment();
-        let fragment = url_state::write_progress(&current, F::ID, self.state.borrow().playback.paused_progress());
+        let fragment = url_state::write_progress(&current, self.kind.id, self.state.borrow().playback.paused_progress());
         if fragment != current {
             url::set_fragment(&fragment);
         }
@@ -431,18 +434,19 @@ impl<F: Figure + 'static> FigureView<F> {
 /// workers now (it is paused, replays a link, its work is not theirs) or no worker can take it:
 /// the page's thread then works as before. An error is work that failed in its worker, or a
 /// result the figure refused.
-fn worker_frame<F: Figure>(s: &mut State<F>, now_ms: f64) -> Option<Result<Frame, String>> {
+fn worker_frame(s: &mut State, now_ms: f64) -> Option<Result<Frame, String>> {
     let figure = s.playback.figure();
+    let kind = figure.kind();
     let input = || figure.run_file().map(|run| run.to_json());
-    let came = if F::RUNS_IN_WORKER {
+    let came = if kind.runs_in_worker {
         let (limit, units) = (s.playback.worker_limit(), s.playback.units_done());
-        s.tasks.held_frame(F::ID, limit, units, input, now_ms)?
+        s.tasks.held_frame(kind.id, limit, units, input, now_ms)?
     } else {
         let open = s.playback.open_tasks();
         if open.is_empty() {
             return None;
         }
-        s.tasks.frame(F::ID, open, input, now_ms)?
+        s.tasks.frame(kind.id, open, input, now_ms)?
     };
     let frames: Result<Vec<Frame>, String> = match came {
         Came::Failed(message) => Err(message),
@@ -455,7 +459,7 @@ fn worker_frame<F: Figure>(s: &mut State<F>, now_ms: f64) -> Option<Result<Frame
     Some(frames.map(|frames| frames.into_iter().fold(Frame { redraw: false, paused: false }, fold)))
 }
 
-impl<F: Figure + 'static> Live for FigureView<F> {
+impl Live for FigureView {
     fn measure(&self) {
         // A figure in a section the browser skips for now keeps the sizes it had and counts as
         // out of view: measuring it would make the browser lay that section out every frame.
@@ -495,7 +499,7 @@ impl<F: Figure + 'static> Live for FigureView<F> {
             Some(Ok(done)) => done,
             Some(Err(message)) => {
                 drop(s);
-                isolation::fail(F::ID, &message);
+                isolation::fail(self.kind.id, &message);
                 return;
             }
             // A Step meant for a worker that none will do is the page thread's.
@@ -536,9 +540,9 @@ impl<F: Figure + 'static> Live for FigureView<F> {
     /// the link applies.
     fn apply_url(&self) {
         let fragment = url::fragment();
-        let mut params = ParamValues::defaults(F::PARAMS);
-        let mut refused = url_state::apply(&fragment, F::ID, &mut params);
-        let contradictory = F::validate(&params).err();
+        let mut params = ParamValues::defaults(self.kind.params);
+        let mut refused = url_state::apply(&fragment, self.kind.id, &mut params);
+        let contradictory = (self.kind.validate)(&params).err();
         let settings_apply = contradictory.is_none();
         if let Some(e) = contradictory {
             params = self.figure().params().clone();
@@ -548,17 +552,17 @@ impl<F: Figure + 'static> Live for FigureView<F> {
         for error in &refused {
             match self.controls.iter().find(|c| c.spec.key == error.key) {
                 Some(control) => control.set_message(&format!("{} (from the link; not applied)", error.message)),
-                None => web_sys::console::warn_1(&JsValue::from_str(&format!("{}: {}", F::ID, error.message))),
+                None => web_sys::console::warn_1(&JsValue::from_str(&format!("{}: {}", self.kind.id, error.message))),
             }
         }
-        let progress = url_state::progress_from(&fragment, F::ID).unwrap_or_else(|e| {
+        let progress = url_state::progress_from(&fragment, self.kind.id).unwrap_or_else(|e| {
             self.refuse_progress(&e.message);
             None
         });
         // Progress belongs to the link's settings: it means nothing when they were refused.
         match progress.filter(|_| settings_apply) {
             Some(units) if !self.state.borrow().playback.is_at_progress(&params, units) => {
-                let figure = F::new(params);
+                let figure = self.figure().remade(params);
                 if let Err(message) = self.start(|playback| playback.reset_to_progress(figure, units)) {
                     self.refuse_progress(&message);
                 }

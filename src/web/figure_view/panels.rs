@@ -7,7 +7,7 @@ use wasm_bindgen::prelude::*;
 use web_sys::{HtmlCanvasElement, MouseEvent, PointerEvent};
 
 use super::{FigureView, State};
-use crate::figures::{Figure, Grab};
+use crate::figures::Grab;
 use crate::kit::format;
 use crate::kit::params::{Input, Scale};
 use crate::kit::plot::PlotMap;
@@ -15,10 +15,10 @@ use crate::web::canvas::{self, CanvasBox};
 use crate::web::hover::REACH_CSS_PX;
 use crate::web::{dom, walkthrough};
 
-impl<F: Figure + 'static> FigureView<F> {
+impl FigureView {
     /// Draws panel `i` (of CSS size `size`), keeping what pointing and dragging need of it. A
     /// panel the walkthrough hides (size zero) is drawn when it shows again (it changes size).
-    pub(super) fn draw_panel(&self, s: &mut State<F>, i: usize, size: (i32, i32)) {
+    pub(super) fn draw_panel(&self, s: &mut State, i: usize, size: (i32, i32)) {
         if size.0 == 0 {
             return;
         }
@@ -29,7 +29,7 @@ impl<F: Figure + 'static> FigureView<F> {
                 s.readings[i] = (drawn.readings, drawn.plot);
             }
             Err(e) => {
-                web_sys::console::error_1(&JsValue::from_str(&format!("{}: drawing panel {i} failed: {e}", F::ID)))
+                web_sys::console::error_1(&JsValue::from_str(&format!("{}: drawing panel {i} failed: {e}", self.kind.id)))
             }
         }
     }
@@ -159,7 +159,7 @@ impl<F: Figure + 'static> FigureView<F> {
     /// moved as a point).
     fn drag_to(&self, grab: Grab, x: f64, y: f64) -> Grab {
         let follow = |key: &'static str, v: f64| {
-            let Some(spec) = F::PARAMS.iter().find(|s| s.key == key) else { return };
+            let Some(spec) = self.kind.params.iter().find(|s| s.key == key) else { return };
             let v = match spec.scale {
                 Scale::Integer | Scale::Choice(_) => v.round(),
                 Scale::Linear | Scale::Log => format::round_sig(v, 3),
@@ -168,7 +168,7 @@ impl<F: Figure + 'static> FigureView<F> {
             self.set_param(key, Input::Number(v.clamp(spec.min, spec.max)));
         };
         let place = |key: &'static str, index: Option<usize>| {
-            let Some(spec) = F::PARAMS.iter().find(|s| s.key == key) else { return grab };
+            let Some(spec) = self.kind.params.iter().find(|s| s.key == key) else { return grab };
             let point =
                 (format::round_sig(x, 3).clamp(spec.min, spec.max), format::round_sig(y, 3).clamp(spec.min, spec.max));
             let mut points = self.figure().points();

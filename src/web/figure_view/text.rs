@@ -4,20 +4,21 @@
 use web_sys::Element;
 
 use super::FigureView;
-use crate::figures::{self, Figure, Tone};
+use crate::figures::{self, Tone};
 use crate::kit::notation;
 use crate::page::playback::Playback;
+use crate::web::canvas::PageFigure;
 use crate::web::dom;
 
-impl<F: Figure> FigureView<F> {
+impl FigureView {
     /// Shows the verdict, the readouts and the current step as they are now.
     /// `more` are readouts of the page's own (where the figure's tasks run).
-    pub(super) fn show_text(&self, playback: &Playback<F>, more: Vec<(String, String)>) {
+    pub(super) fn show_text(&self, playback: &Playback<PageFigure>, more: Vec<(String, String)>) {
         let mut readouts = playback.readouts();
         readouts.extend(more);
         self.show_readouts(&readouts);
         let figure = playback.figure();
-        if let (Some(list), Some(key)) = (&self.steps, F::STEPPER) {
+        if let (Some(list), Some(key)) = (&self.steps, self.kind.stepper) {
             mark_step(list, figure.params().get(key) as u32);
         }
         let verdict = figures::shown_verdict(figure, playback.play());
