@@ -4,6 +4,7 @@
 #![cfg(target_arch = "wasm32")]
 
 use sgd_stability::figures::quadratic_1d::Quadratic1d;
+use sgd_stability::figures::Figure;
 use sgd_stability::web::canvas;
 use sgd_stability::web::figure_view::{FigureView, Live};
 use sgd_stability::web::{dom, url};
@@ -55,7 +56,7 @@ fn commit(field: &HtmlInputElement, text: &str) {
 fn controls_validate_draw_and_write_the_url() {
     url::set_fragment("quadratic-1d.a=2");
     let container = attach("figure", "quadratic-1d");
-    let view = FigureView::<Quadratic1d>::mount(&container).unwrap();
+    let view = FigureView::mount(&container, Box::new(Quadratic1d::with_defaults())).unwrap();
     assert_eq!(input("quadratic-1d-a").value(), "2", "the URL's value is shown");
     assert_eq!(input("quadratic-1d-eta").value(), "1.2", "other values keep their defaults");
 

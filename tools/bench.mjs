@@ -43,7 +43,12 @@ try {
   const { page, context } = await openPage(browser, server, "", { deviceScaleFactor: 1 });
   await settle(page, 120000);
   const wasm = JSON.parse(await page.evaluate(() => window.wasmBindings.bench_eos1()));
-  const wasm3 = JSON.parse(await page.evaluate(() => window.wasmBindings.bench_eos3()));
+  const wasm3 = JSON.parse(
+    await page.evaluate(async () => {
+      const digits = new Uint8Array(await (await fetch("digits.bin")).arrayBuffer());
+      return window.wasmBindings.bench_eos3(digits);
+    }),
+  );
 
   // The page's default sweep, timed from a replay to its last run. Meanwhile, the browser's
   // long tasks (it reports only those of 50 ms or more) and the longest gap between two

@@ -27,6 +27,8 @@ pub struct FigureKind {
     pub runs_in_worker: bool,
     /// [`Figure::validate`].
     pub validate: fn(&ParamValues) -> Result<(), ParamError>,
+    /// [`Figure::data_missing`].
+    pub data_missing: fn(&ParamValues) -> bool,
 }
 
 impl FigureKind {
@@ -44,6 +46,7 @@ impl FigureKind {
             compares_runs: F::COMPARES_RUNS,
             runs_in_worker: F::RUNS_IN_WORKER,
             validate: F::validate,
+            data_missing: F::data_missing,
         }
     }
 

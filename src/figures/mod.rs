@@ -247,6 +247,14 @@ pub trait Figure: Sized + Send {
         Ok(())
     }
 
+    /// Whether these parameters ask for data that the page fetches when first needed and has
+    /// not fetched yet (the handwritten digits, see `math::digits`): the page then fetches them
+    /// and applies the parameters once they have arrived. [`Figure::new`] is only called with
+    /// parameters for which this is false.
+    fn data_missing(_params: &ParamValues) -> bool {
+        false
+    }
+
     /// The figure in its starting state for these (already validated) parameters.
     fn new(params: ParamValues) -> Self;
 

@@ -171,8 +171,10 @@ impl<F: FigureState + ?Sized> Playback<F> {
             readouts.push(("speed".to_string(), format!("{rate:.0} {} per second", self.figure.kind().unit)));
         }
         if let Some(target) = self.restore_to {
-            readouts
-                .push(("restoring the link".to_string(), format!("{} of {target} {} done", self.units_done, self.figure.kind().unit)));
+            readouts.push((
+                "restoring the link".to_string(),
+                format!("{} of {target} {} done", self.units_done, self.figure.kind().unit),
+            ));
         }
         readouts
     }

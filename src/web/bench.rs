@@ -18,10 +18,12 @@ pub fn bench_eos1() -> String {
     serde_json::to_string(&time_eos1(&now)).unwrap_or_default()
 }
 
-/// Runs EOS-3 in its modes and returns the timings as JSON.
+/// Runs EOS-3 in its modes on `digits` (the site's digits.bin, which the page fetches only when
+/// a figure asks for it) and returns the timings as JSON.
 #[wasm_bindgen]
-pub fn bench_eos3() -> String {
-    serde_json::to_string(&time_eos3(&now)).unwrap_or_default()
+pub fn bench_eos3(digits: Vec<u8>) -> Result<String, JsValue> {
+    crate::math::digits::provide(digits).map_err(|e| JsValue::from_str(&e))?;
+    Ok(serde_json::to_string(&time_eos3(&now)).unwrap_or_default())
 }
 
 /// The size of the module's linear memory in bytes (what `memory.buffer.byteLength` reports),

@@ -4,6 +4,7 @@
 pub mod bench;
 pub mod canvas;
 pub mod controls;
+pub mod digits;
 pub mod dom;
 pub mod export;
 pub mod figure_view;
@@ -55,6 +56,8 @@ pub fn start() -> Result<(), JsValue> {
         move || slots.iter().for_each(|slot| slot.run(|view| view.apply_url()))
     };
     url::on_hash_change(apply_url.clone())?;
+    // Settings that waited for the digits take effect once the file has arrived.
+    digits::on_end(apply_url.clone());
     // Redrawing leaves a figure not yet mounted alone: it draws when it is.
     let redraw = {
         let slots = slots.clone();

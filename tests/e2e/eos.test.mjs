@@ -1,7 +1,7 @@
 // End-to-end tests of the edge-of-stability and sharpness-versus-learning-rate figures: they
-// draw, the default run sharpens up to 2/η, the presets work, the sweep completes and can be
-// stopped, a saved run resumes from its step, and refused combinations leave the figure as it
-// was.
+// draw, the default run sharpens up to 2/η, the presets work, the digits are fetched when first
+// chosen, the sweep completes and can be stopped, a saved run resumes from its step, and refused
+// combinations leave the figure as it was.
 
 import { after, before, describe, test } from "node:test";
 import assert from "node:assert/strict";
@@ -72,6 +72,36 @@ describe("edge of stability", () => {
     assert.ok((await canvasStats(page, "#edge-of-stability-sharpness")).colours > 20, "the digits' sharpness is blank");
     await page.locator("#edge-of-stability").screenshot({ path: `${SHOTS}/edge-of-stability-digits.png` });
     assert.deepEqual(problems, []);
+    await context.close();
+  });
+
+  test("the digits are fetched only when first chosen; a fetch that fails leaves the figure on its data with the reason", async () => {
+    const { context, page, problems } = await openPage(browser, server);
+    let answer = 404;
+    const asked = [];
+    await page.route("**/digits.bin", (route) => {
+      asked.push(answer);
+      return answer === 404 ? route.fulfill({ status: 404, body: "" }) : route.continue();
+    });
+    await settle(page, 120000);
+    assert.deepEqual(asked, [], "the page fetched the digits before any figure asked for them");
+    const before = await verdict(page, "edge-of-stability");
+    const note = page.locator("#edge-of-stability .fig-note");
+    await figureButton(page, "edge-of-stability", "EOS-3 digits").click();
+    await page.waitForFunction(() => document.querySelector("#edge-of-stability .fig-note").textContent.includes("could not be loaded"));
+    assert.match(await note.textContent(), /^The handwritten digits could not be loaded \(the site answered 404 .*\); choose them again to try again\.$/);
+    assert.equal(await verdict(page, "edge-of-stability"), before, "the figure left its run");
+    assert.ok(!(await page.evaluate(() => location.hash)).includes("data=digits"), "the link names data the figure does not show");
+    answer = 200;
+    await figureButton(page, "edge-of-stability", "EOS-3 digits").click();
+    await page.waitForFunction(() => /^Running: step [1-9]/.test(document.querySelector("#edge-of-stability .fig-verdict").textContent), null, { timeout: 60000 });
+    assert.equal(await note.textContent(), "The handwritten digits have arrived.");
+    assert.match(await page.locator("#edge-of-stability .fig-readouts").textContent(), /handwritten digits of the UCI test set/);
+    assert.deepEqual(asked, [404, 200]);
+    // The refused request is reported (the browser's console says 404, the request failed);
+    // nothing else may be.
+    const refused = (p) => p.includes("/digits.bin") || p.includes("status of 404");
+    assert.deepEqual(problems.filter((p) => !refused(p)), []);
     await context.close();
   });
 

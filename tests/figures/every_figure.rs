@@ -20,7 +20,7 @@ use sgd_stability::page::run_file::RunFile;
 const SIZE: (u32, u32) = (640, 480);
 
 /// Draws panel `panel` of `fig` into an RGB buffer of `size`, light theme at scale 1.
-fn render<F: Figure>(fig: &F, panel: usize, size: (u32, u32)) -> Vec<u8> {
+fn render<F: Figure + 'static>(fig: &F, panel: usize, size: (u32, u32)) -> Vec<u8> {
     register_font();
     let mut buffer = vec![0u8; (size.0 * size.1 * 3) as usize];
     {
@@ -78,7 +78,7 @@ fn check_tables(tables: &[Table], what: &str) {
 }
 
 /// Everything the tests do with a finished figure: verdict, tables, and every panel drawn.
-fn exercise<F: Figure>(fig: &F, size: (u32, u32), what: &str) {
+fn exercise<F: Figure + 'static>(fig: &F, size: (u32, u32), what: &str) {
     let verdict = fig.verdict();
     assert!(!verdict.text.trim().is_empty(), "{what}: empty verdict");
     check_tables(&fig.tables(), what);

@@ -42,7 +42,7 @@ const LEAST_PLOT_SHARE: f64 = recording::LEAST_PLOT_SHARE;
 /// Draws panel `panel` of `fig` into a bitmap of `size` at `scale`, through the recording path.
 /// With `LEGENDS_PNG=<dir>` set, the panels of the defaults and presets are also written there
 /// as PNG files, to look at.
-fn draw<F: Figure>(fig: &F, panel: usize, (size, scale): ((u32, u32), f64)) -> Drawn {
+fn draw<F: Figure + 'static>(fig: &F, panel: usize, (size, scale): ((u32, u32), f64)) -> Drawn {
     register_font();
     let mut buffer = vec![0u8; (size.0 * size.1 * 3) as usize];
     let area = RecordingBackend::new(BitMapBackend::with_buffer(&mut buffer, size)).into_drawing_area();
@@ -152,7 +152,7 @@ fn check_legend_entries(drawn: &Drawn, what: &str) {
 }
 
 /// Draws and checks every panel of `fig` at every size; returns where each legend went.
-fn check_figure<F: Figure>(fig: &F, what: &str) -> Vec<String> {
+fn check_figure<F: Figure + 'static>(fig: &F, what: &str) -> Vec<String> {
     let mut places = Vec::new();
     let bounds = |(width, height): (u32, u32)| Rect { x0: 0, y0: 0, x1: width as i32 - 1, y1: height as i32 - 1 };
     for (i, panel) in F::PANELS.iter().enumerate() {

@@ -17,7 +17,7 @@ use sgd_stability::kit::recording::{self, RecordingBackend};
 use sgd_stability::math::rng::seeded;
 
 /// Draws every panel into a bitmap and checks it is not blank; checks every table.
-fn exercise<F: Figure>(fig: &F, size: (u32, u32), what: &str) {
+fn exercise<F: Figure + 'static>(fig: &F, size: (u32, u32), what: &str) {
     register_font();
     assert!(!fig.verdict().text.trim().is_empty(), "{what}: empty verdict");
     for (i, panel) in F::PANELS.iter().enumerate() {
@@ -236,7 +236,7 @@ fn switching_where_the_lemma_is_silent_the_simulation_decides() {
 /// every panel draws, tables hold only numbers; also at a phone-sized 320 × 240.
 #[test]
 fn random_parameters_draw_and_export() {
-    fn run<F: Figure>(seed: u64, draws: usize, caps: &[(&str, f64)]) {
+    fn run<F: Figure + 'static>(seed: u64, draws: usize, caps: &[(&str, f64)]) {
         let mut rng = seeded(seed);
         for draw in 0..draws {
             let mut values = ParamValues::defaults(F::PARAMS);

@@ -2,6 +2,7 @@
 //! clear refusals of out-of-range arguments.
 
 use sgd_stability::math::datasets::{chebyshev_t, regression_2d_target, Dataset};
+use sgd_stability::math::digits;
 
 /// The inputs of a 1-D generated set: n evenly spaced points from −1 to 1, both included.
 fn assert_evenly_spaced(x: &[f64]) {
@@ -161,4 +162,25 @@ fn digits_are_the_published_set_scaled_and_one_hot() {
     assert_eq!(all.target(0)[0], 1.0);
     let first = Dataset::digits(500).unwrap();
     assert_eq!((first.len(), &first.x[..], &first.y[..]), (500, &all.x[..500 * 64], &all.y[..500 * 10]));
+}
+
+/// The page takes a fetched digits file only when it is the set: the file the site serves
+/// passes, and one cut short, with a pixel count above 16 or a class above 9, is refused with
+/// its reason (the figure then keeps its data).
+#[test]
+fn a_fetched_digits_file_is_checked_byte_by_byte() {
+    let file = std::fs::read(concat!(env!("CARGO_MANIFEST_DIR"), "/data/digits/digits.bin")).unwrap();
+    assert_eq!(digits::check(&file), Ok(()));
+    assert_eq!(
+        digits::check(&file[..file.len() - 1]),
+        Err("the digits file has 116804 bytes, not the 116805 of 1797 images".to_string())
+    );
+    assert!(digits::check(b"<!DOCTYPE html><html></html>").unwrap_err().starts_with("the digits file has 28 bytes"));
+    let mut bright = file.clone();
+    bright[65 * 3 + 10] = 17;
+    assert_eq!(digits::check(&bright), Err("image 3 of the digits file has a pixel count above 16".to_string()));
+    let mut class = file.clone();
+    class[65 * 1796 + 64] = 10;
+    assert_eq!(digits::check(&class), Err("image 1796 of the digits file has the class 10".to_string()));
+    assert!(digits::loaded(), "the command line has the digits built in");
 }

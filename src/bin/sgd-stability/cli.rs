@@ -173,7 +173,7 @@ impl FigureVisitor for Export<'_> {
     }
 }
 
-pub(crate) fn draw_to<F: Figure, DB: DrawingBackend>(
+pub(crate) fn draw_to<F: Figure + 'static, DB: DrawingBackend>(
     fig: &F,
     panel: usize,
     backend: DB,

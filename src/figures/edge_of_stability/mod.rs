@@ -32,7 +32,7 @@ use crate::math::activation::Activation;
 use crate::math::batch_sharpness::BatchSharpnessMeter;
 use crate::math::central_flow::{CentralFlow, FlowRecord, FlowStop};
 use crate::math::datasets::Dataset;
-use crate::math::digits::{CLASSES, DIGIT_IMAGES, PIXELS};
+use crate::math::digits::{self, CLASSES, DIGIT_IMAGES, PIXELS};
 use crate::math::eos1::{eos1, EOS1_WIDTH};
 use crate::math::lanczos::fixed_start;
 use crate::math::mlp::{Architecture, Mlp};
@@ -563,18 +563,20 @@ impl Figure for EdgeOfStability {
         // The data setting decides the network's shape (and whether the EOS-1 start vector
         // fits it), so the saved data must have that setting's dimension.
         let settings = Settings::read(&params);
-        let named = dataset(&settings);
-        if (data.input_dim, data.output_dim) != (named.input_dim, named.output_dim) {
+        let (input_dim, output_dim) = data_dims(settings.data);
+        if (data.input_dim, data.output_dim) != (input_dim, output_dim) {
             return Err(format!(
-                "the saved data have inputs of dimension {} and targets of dimension {}, but the run's data setting \u{201c}{}\u{201d} has {} and {}",
+                "the saved data have inputs of dimension {} and targets of dimension {}, but the run's data setting \u{201c}{}\u{201d} has {input_dim} and {output_dim}",
                 data.input_dim,
                 data.output_dim,
                 settings.data.name(),
-                named.input_dim,
-                named.output_dim
             ));
         }
         Self::start(params, data, Some((run.theta.clone(), run.step)))
+    }
+
+    fn data_missing(params: &ParamValues) -> bool {
+        Settings::read(params).data == Data::Digits && !digits::loaded()
     }
 
     fn run_mark(&self) -> Vec<usize> {

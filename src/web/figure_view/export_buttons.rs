@@ -71,7 +71,9 @@ impl FigureView {
         dom::listen::<web_sys::Event>(&save, "click", move |_| {
             let run = view.figure().run_file();
             let result = match run {
-                Some(run) => export::download_text(&format!("{}-run.json", view.kind.id), "application/json", &run.to_json()),
+                Some(run) => {
+                    export::download_text(&format!("{}-run.json", view.kind.id), "application/json", &run.to_json())
+                }
                 None => Err(JsValue::from_str("this figure has no run to save")),
             };
             view.report(result.map(|()| "Saved the run as JSON.".to_string()));

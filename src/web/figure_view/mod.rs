@@ -26,7 +26,7 @@ use super::canvas::{self, CanvasBox, PageFigure};
 use super::controls::{show_all, Control, Widgets, SLIDER_STEPS};
 use super::hover::Hover;
 use super::workers::{Came, Tasks};
-use super::{dom, isolation, url};
+use super::{digits, dom, isolation, url};
 use crate::figures::{EarlierRun, FigureKind, Grab, Play};
 use crate::kit::params::{Input, ParamValues};
 use crate::kit::plot::PlotMap;
@@ -106,6 +106,8 @@ pub struct FigureView {
     drawn_at: Cell<f64>,
     /// The Clear runs button, for a figure whose runs are compared.
     clear_button: RefCell<Option<HtmlButtonElement>>,
+    /// Settings that wait for data being fetched (see `waits_for_data`): the link says them.
+    waiting: RefCell<Option<ParamValues>>,
 }
 
 /// How long a frame may spend drawing a running figure's panels (ms) before it leaves the rest
@@ -156,8 +158,11 @@ impl FigureView {
             None => None,
         };
         let controls_box = dom::element("div", "fig-controls")?;
-        let controls =
-            kind.params.iter().map(|spec| Control::build(kind.id, spec, &controls_box)).collect::<Result<Vec<_>, _>>()?;
+        let controls = kind
+            .params
+            .iter()
+            .map(|spec| Control::build(kind.id, spec, &controls_box))
+            .collect::<Result<Vec<_>, _>>()?;
         let exports = dom::element("div", "fig-buttons fig-exports")?;
         let export_buttons = ExportButtons::build(&exports, kind.id, figure.run_file().is_some())?;
         let earlier_buttons = if kind.compares_runs { Some(earlier_runs::build(&exports)?) } else { None };
@@ -199,6 +204,7 @@ impl FigureView {
             drawn_sizes: RefCell::new(Vec::new()),
             drawn_at: Cell::new(f64::NEG_INFINITY),
             clear_button: RefCell::new(None),
+            waiting: RefCell::new(None),
         });
         view.apply_url();
         view.wire(&step, &replay, &defaults)?;
@@ -269,14 +275,15 @@ impl FigureView {
             let view = self.clone();
             dom::listen::<web_sys::Event>(button, "click", move |_| {
                 let changes = preset.values.iter().map(|&(key, value)| (key, Input::Number(value)));
-                let params = match ParamValues::defaults(view.kind.params).with_changes_checked(view.kind.validate, changes) {
-                    Ok(params) => params,
-                    Err(e) => {
-                        let message = format!("{}: preset {}: {e}", view.kind.id, preset.label);
-                        web_sys::console::error_1(&JsValue::from_str(&message));
-                        return;
-                    }
-                };
+                let params =
+                    match ParamValues::defaults(view.kind.params).with_changes_checked(view.kind.validate, changes) {
+                        Ok(params) => params,
+                        Err(e) => {
+                            let message = format!("{}: preset {}: {e}", view.kind.id, preset.label);
+                            web_sys::console::error_1(&JsValue::from_str(&message));
+                            return;
+                        }
+                    };
                 show_all(&view.controls, &params);
                 view.restart(params, Start::Animate);
                 view.write_url();
@@ -354,8 +361,12 @@ impl FigureView {
         self.write_progress();
     }
 
-    /// Replaces the figure by a new one for `params`, started as `start` says.
+    /// Replaces the figure by a new one for `params`, started as `start` says; or, when they
+    /// need data still to be fetched, leaves it as it is until the data have arrived.
     fn restart(&self, params: ParamValues, start: Start) {
+        if self.waits_for_data(&params) {
+            return;
+        }
         let mut figure = self.figure().remade(params);
         self.carry_earlier_runs(&mut *figure);
         self.start(|playback| playback.reset(figure, start));
@@ -372,22 +383,56 @@ impl FigureView {
         result
     }
 
+    /// Whether `params` need data the page has not fetched yet (the digits): the fetch is then
+    /// under way and the note says so (or why the last one failed). The page applies its URL
+    /// again once the fetch has ended, which restarts the figure with the settings that waited.
+    fn waits_for_data(&self, params: &ParamValues) -> bool {
+        if !(self.kind.data_missing)(params) {
+            // Settings that waited have now applied, or other settings replaced them.
+            if self.waiting.take().is_some() {
+                let arrived = crate::math::digits::loaded();
+                self.note.set_text_content(Some(if arrived { "The handwritten digits have arrived." } else { "" }));
+            }
+            return false;
+        }
+        let text = match digits::request() {
+            Ok(()) => {
+                self.waiting.replace(Some(params.clone()));
+                digits::LOADING.to_string()
+            }
+            Err(reason) => {
+                // The controls and the link go back to the settings the figure has.
+                self.waiting.take();
+                show_all(&self.controls, self.figure().params());
+                self.write_url();
+                format!("The handwritten digits could not be loaded ({reason}); choose them again to try again.")
+            }
+        };
+        self.note.set_text_content(Some(&text));
+        true
+    }
+
     /// Says why a link's progress entry was not applied; the rest of the link applies.
     fn refuse_progress(&self, message: &str) {
         self.note.set_text_content(Some(&format!("{message} (from the link; not applied)")));
     }
 
-    /// Writes the settings into the URL. A restarted run has no progress to keep, so the
-    /// figure's progress entry goes too (see `url_state::write`).
+    /// Writes the settings into the URL (those waiting for data, while they wait). A restarted
+    /// run has no progress to keep, so the figure's progress entry goes too (see
+    /// `url_state::write`).
     fn write_url(&self) {
-        let fragment = url_state::write(&url::fragment(), self.kind.id, self.figure().params());
+        let waiting = self.waiting.borrow();
+        let figure = self.figure();
+        let params = waiting.as_ref().unwrap_or_else(|| figure.params());
+        let fragment = url_state::write(&url::fragment(), self.kind.id, params);
         url::set_fragment(&fragment);
     }
 
     /// Writes how far a paused run had got into the URL, or removes it.
     fn write_progress(&self) {
         let current = url::fragment();
-        let fragment = url_state::write_progress(&current, self.kind.id, self.state.borrow().playback.paused_progress());
+        let fragment =
+            url_state::write_progress(&current, self.kind.id, self.state.borrow().playback.paused_progress());
         if fragment != current {
             url::set_fragment(&fragment);
         }
@@ -561,6 +606,7 @@ impl Live for FigureView {
         });
         // Progress belongs to the link's settings: it means nothing when they were refused.
         match progress.filter(|_| settings_apply) {
+            Some(_) if self.waits_for_data(&params) => {}
             Some(units) if !self.state.borrow().playback.is_at_progress(&params, units) => {
                 let figure = self.figure().remade(params);
                 if let Err(message) = self.start(|playback| playback.reset_to_progress(figure, units)) {

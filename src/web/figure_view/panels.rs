@@ -28,9 +28,10 @@ impl FigureView {
                 s.maps[i] = drawn.map;
                 s.readings[i] = (drawn.readings, drawn.plot);
             }
-            Err(e) => {
-                web_sys::console::error_1(&JsValue::from_str(&format!("{}: drawing panel {i} failed: {e}", self.kind.id)))
-            }
+            Err(e) => web_sys::console::error_1(&JsValue::from_str(&format!(
+                "{}: drawing panel {i} failed: {e}",
+                self.kind.id
+            ))),
         }
     }
 
