@@ -118,12 +118,15 @@ pub trait FigureVisitor {
     fn visit<F: Figure + 'static>(self) -> Self::Output;
 }
 
-/// Declares the registry once: `ALL_IDS` in page order and `visit`, from one list of figure
+/// Declares the registry once: `ALL_IDS` and `ALL_KINDS` in page order and `visit`, from one list of figure
 /// types, so that a figure is added to the page, the command line and the tests in one place.
 macro_rules! registry {
     ($($figure:ty),+ $(,)?) => {
         /// The ids of all figures, in page order.
         pub const ALL_IDS: &[&str] = &[$(<$figure>::ID),+];
+
+        /// The constants of every figure type, in page order.
+        pub static ALL_KINDS: &[FigureKind] = &[$(FigureKind::of::<$figure>()),+];
 
         /// Calls `visitor` with the figure type whose id is `id`; None for an unknown id.
         pub fn visit<V: FigureVisitor>(id: &str, visitor: V) -> Option<V::Output> {
@@ -133,6 +136,11 @@ macro_rules! registry {
             None
         }
     };
+}
+
+/// The constants of the figure type whose id is `id`; None for an unknown id.
+pub fn kind(id: &str) -> Option<&'static FigureKind> {
+    ALL_KINDS.iter().find(|kind| kind.id == id)
 }
 
 registry![

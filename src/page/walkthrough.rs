@@ -12,7 +12,7 @@
 //! page's file.
 
 use super::url_state;
-use crate::figures::{visit, Figure, FigureVisitor};
+use crate::figures::{self, FigureKind};
 use crate::kit::params::ParamValues;
 
 /// One claim of the lecture: the figure that shows it, and the state it shows it in.
@@ -134,42 +134,33 @@ pub struct StepState {
 /// Applies `step`'s preset and settings to its figure's defaults through the figure's own
 /// validation, and finds its panels among the figure's; the message says what was refused.
 pub fn state_of(step: &Step) -> Result<StepState, String> {
-    visit(&step.figure, Resolve(step))
-        .unwrap_or_else(|| Err(format!("there is no figure \u{201c}{}\u{201d}", step.figure)))
-}
-
-struct Resolve<'a>(&'a Step);
-
-impl FigureVisitor for Resolve<'_> {
-    type Output = Result<StepState, String>;
-
-    fn visit<F: Figure + 'static>(self) -> Self::Output {
-        let step = self.0;
-        let mut values = ParamValues::defaults(F::PARAMS);
-        if let Some(label) = &step.preset {
-            let preset = F::PRESETS
-                .iter()
-                .find(|p| p.label == label)
-                .ok_or_else(|| format!("{} has no preset \u{201c}{label}\u{201d}", F::ID))?;
-            for (key, value) in preset.values {
-                values.set(key, *value).map_err(|e| e.message)?;
-            }
+    let kind =
+        figures::kind(&step.figure).ok_or_else(|| format!("there is no figure \u{201c}{}\u{201d}", step.figure))?;
+    let mut values = ParamValues::defaults(kind.params);
+    if let Some(label) = &step.preset {
+        let preset = kind
+            .presets
+            .iter()
+            .find(|p| p.label == label)
+            .ok_or_else(|| format!("{} has no preset \u{201c}{label}\u{201d}", kind.id))?;
+        for (key, value) in preset.values {
+            values.set(key, *value).map_err(|e| e.message)?;
         }
-        for (key, text) in &step.settings {
-            values.set_text(key, text).map_err(|e| e.message)?;
-        }
-        F::validate(&values).map_err(|e| e.message)?;
-        let fragment = url_state::write_progress(&url_state::write("", F::ID, &values), F::ID, step.at);
-        Ok(StepState { fragment, proof_line: proof_line::<F>(&values), evidence: evidence::<F>(&step.panels)? })
     }
+    for (key, text) in &step.settings {
+        values.set_text(key, text).map_err(|e| e.message)?;
+    }
+    (kind.validate)(&values).map_err(|e| e.message)?;
+    let fragment = url_state::write_progress(&url_state::write("", kind.id, &values), kind.id, step.at);
+    Ok(StepState { fragment, proof_line: proof_line(kind, &values), evidence: evidence(kind, &step.panels)? })
 }
 
 /// The keys of the panels `named`, in the figure's order; all of them when none is named.
-fn evidence<F: Figure>(named: &[String]) -> Result<Vec<&'static str>, String> {
-    let keys: Vec<&'static str> = F::PANELS.iter().map(|panel| panel.key).collect();
+fn evidence(kind: &FigureKind, named: &[String]) -> Result<Vec<&'static str>, String> {
+    let keys: Vec<&'static str> = kind.panels.iter().map(|panel| panel.key).collect();
     for (i, key) in named.iter().enumerate() {
         if !keys.contains(&key.as_str()) {
-            return Err(format!("{} has no panel \u{201c}{key}\u{201d}; its panels are {}", F::ID, keys.join(", ")));
+            return Err(format!("{} has no panel \u{201c}{key}\u{201d}; its panels are {}", kind.id, keys.join(", ")));
         }
         if named[..i].contains(key) {
             return Err(format!("it names the panel \u{201c}{key}\u{201d} twice"));
@@ -179,25 +170,19 @@ fn evidence<F: Figure>(named: &[String]) -> Result<Vec<&'static str>, String> {
 }
 
 /// The line a proof figure shows at `values`, and its number of lines.
-fn proof_line<F: Figure>(values: &ParamValues) -> Option<(usize, usize)> {
-    let spec = values.spec(F::STEPPER?)?;
+fn proof_line(kind: &FigureKind, values: &ParamValues) -> Option<(usize, usize)> {
+    let spec = values.spec(kind.stepper?)?;
     Some((values.get(spec.key) as usize, spec.max as usize))
 }
 
 /// The proof line that figure `figure` shows when the URL fragment is `fragment` (None for a
 /// figure without a stepper).
 pub fn proof_line_in(fragment: &str, figure: &str) -> Option<usize> {
-    struct Line<'a>(&'a str);
-    impl FigureVisitor for Line<'_> {
-        type Output = Option<usize>;
-        fn visit<F: Figure + 'static>(self) -> Self::Output {
-            let mut values = ParamValues::defaults(F::PARAMS);
-            // A refused entry leaves its default, as on the page.
-            let _refused = url_state::apply(self.0, F::ID, &mut values);
-            proof_line::<F>(&values).map(|(line, _)| line)
-        }
-    }
-    visit(figure, Line(fragment)).flatten()
+    let kind = figures::kind(figure)?;
+    let mut values = ParamValues::defaults(kind.params);
+    // A refused entry leaves its default, as on the page.
+    let _refused = url_state::apply(fragment, kind.id, &mut values);
+    proof_line(kind, &values).map(|(line, _)| line)
 }
 
 /// The first of `steps` that shows line `line` of proof figure `figure`.

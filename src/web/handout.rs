@@ -17,10 +17,10 @@ use web_sys::{Element, HtmlAnchorElement, HtmlButtonElement, HtmlCanvasElement};
 
 use super::canvas;
 use super::dom;
-use super::modes::{refusal, replace_page, Title};
+use super::modes::{refusal, replace_page};
 use super::url::this_page;
 use super::walkthrough::PageStep;
-use crate::figures::{visit, Figure, FigureVisitor};
+use crate::figures::{self, visit, Figure, FigureVisitor};
 use crate::kit::plot::Theme;
 use crate::page::handout::{figure_in_state, sheet_panels, sheet_verdict, step_link};
 use crate::page::page_mode::PageMode;
@@ -95,7 +95,7 @@ fn sheet(page_step: &PageStep, index: usize, count: usize, page: &str) -> Result
     let heading = dom::element("h2", "")?;
     heading.set_text_content(Some(&format!("Step {} of {count} ", index + 1)));
     let title = dom::element("span", "handout-figure")?;
-    title.set_text_content(visit(&step.figure, Title));
+    title.set_text_content(figures::kind(&step.figure).map(|kind| kind.title));
     heading.append_child(&title)?;
     let statement = copy_of(&page_step.item, "handout-statement")?;
     let panels = dom::element("div", "handout-panels")?;

@@ -18,7 +18,7 @@ use super::dom;
 use super::handout;
 use super::url::{self, full_page_href, keep_href_current};
 use super::walkthrough::{page_steps, PageStep, Walkthrough};
-use crate::figures::{visit, Figure, FigureVisitor, ALL_IDS};
+use crate::figures::{self, ALL_IDS};
 use crate::page::page_mode::{ModeError, PageMode};
 
 /// What [`prepare`] found, for [`start`] to continue.
@@ -91,7 +91,7 @@ fn embed(id: &'static str) -> Result<(), JsValue> {
     let figure = document
         .get_element_by_id(id)
         .ok_or_else(|| JsValue::from_str(&format!("the page has no container for the figure {id}")))?;
-    let title_text = visit(id, Title).unwrap_or(id);
+    let title_text = figures::kind(id).map_or(id, |kind| kind.title);
     let title = dom::element("h1", "embed-title")?;
     title.set_text_content(Some(title_text));
     let link: HtmlAnchorElement = dom::typed("a", "")?;
@@ -207,15 +207,4 @@ fn scroll_to_named_element() -> Result<(), JsValue> {
     let scroll = Closure::once_into_js(move || target.scroll_into_view());
     dom::window().request_animation_frame(scroll.unchecked_ref())?;
     Ok(())
-}
-
-/// A figure's title.
-pub struct Title;
-
-impl FigureVisitor for Title {
-    type Output = &'static str;
-
-    fn visit<F: Figure + 'static>(self) -> Self::Output {
-        F::TITLE
-    }
 }
