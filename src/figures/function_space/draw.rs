@@ -253,7 +253,7 @@ impl FunctionSpace {
         let hi = hi * (hi / lo).powf(0.7); // room above for the legend
         let mut chart = plot::frame(area, theme, "sharpness against 2/\u{3b7} and Lemma 4")
             .build_cartesian_2d(0.0..t_max, (lo..hi).log_scale())?;
-        plot::mesh(&mut chart, theme, "step", "eigenvalue scale")?;
+        plot::mesh(&mut chart, theme, "step", "eigenvalue")?;
         self.draw_switch_line(&mut chart, theme, lo, hi)?;
         // One colour per run; the line style tells the three quantities apart (in the legend,
         // of the first run, in the foreground colour when there are several runs).
