@@ -5,7 +5,8 @@
 //! a paced figure gets its pace times the time elapsed; the runs of a sweep taken from workers
 //! end as the sweep's own, and a link replays them on the page's thread; a run held by a worker
 //! (the edge-of-stability figure) shows, report after report, exactly what the page's thread
-//! computes, Step and a worker taking over included.
+//! computes, Step and a worker taking over included; and every figure plays the same held as a
+//! trait object (as the page holds it) as held by its own type.
 //!
 //! Most checks use `Counter`, a figure that only counts the units it is given and logs every
 //! call, so that the units granted are seen one by one; the replay is also checked end to end
@@ -18,7 +19,7 @@ use plotters::prelude::*;
 use sgd_stability::figures::edge_of_stability::EdgeOfStability;
 use sgd_stability::figures::quadratic_1d::Quadratic1d;
 use sgd_stability::figures::sharpness_vs_lr::SharpnessVsLr;
-use sgd_stability::figures::{Activity, Figure, Panel, Play, Table, Tone, Verdict};
+use sgd_stability::figures::{visit, Activity, Figure, FigureVisitor, Panel, Play, Table, Tone, Verdict, ALL_IDS};
 use sgd_stability::kit::params::{ParamSpec, ParamValues};
 use sgd_stability::kit::plot::{DrawResult, Theme};
 use sgd_stability::math::rng::{seeded, uniform};
@@ -651,4 +652,50 @@ fn a_report_the_figure_refuses_changes_nothing() {
     assert!(playback.follow(&ten_units(&report), 32.0).is_err(), "the same report twice");
     // A figure that does not run in a worker follows no report.
     assert!(Quadratic1d::with_defaults().follow(&report).is_err());
+}
+
+/// The page holds its figures as trait objects (`figures::any`): every figure plays, steps and
+/// reads out the same held as `dyn FigureState` as held by its own type, frame after frame.
+#[test]
+fn every_figure_plays_the_same_as_a_trait_object_as_by_its_type() {
+    use sgd_stability::figures::FigureState;
+
+    struct Alike;
+    impl FigureVisitor for Alike {
+        type Output = ();
+        fn visit<F: Figure + 'static>(self) {
+            let (typed_clock, object_clock) = (TickingClock::new(TICK_MS), TickingClock::new(TICK_MS));
+            let mut typed = Playback::new(F::with_defaults(), Start::Animate);
+            let object: Box<dyn FigureState> = Box::new(F::with_defaults());
+            let mut object: Playback<dyn FigureState> = Playback::new(object, Start::Animate);
+            let shown = |tables: Vec<Table>, verdict: Verdict, progress: Option<String>| {
+                (tables.iter().map(Table::to_csv).collect::<Vec<_>>(), verdict, progress)
+            };
+            let mut now = 0.0;
+            for frame in 0..6 {
+                now += 16.0;
+                let (a, b) = if frame < 5 {
+                    (typed.frame(now, BUDGET_MS, &typed_clock), object.frame(now, BUDGET_MS, &object_clock))
+                } else {
+                    typed.step_to_visible_change(&typed_clock);
+                    object.step_to_visible_change(&object_clock);
+                    (typed.frame(now, BUDGET_MS, &typed_clock), object.frame(now, BUDGET_MS, &object_clock))
+                };
+                let what = format!("{} at frame {frame}", F::ID);
+                assert_eq!(a, b, "{what}");
+                assert_eq!((typed.units_done(), typed.play()), (object.units_done(), object.play()), "{what}");
+                let typed_figure = typed.figure();
+                let object_figure = object.figure();
+                assert_eq!(
+                    shown(Figure::tables(typed_figure), Figure::verdict(typed_figure), Figure::progress(typed_figure)),
+                    shown(object_figure.tables(), object_figure.verdict(), object_figure.progress()),
+                    "{what}"
+                );
+                assert_eq!(object_figure.kind().id, F::ID);
+            }
+        }
+    }
+    for id in ALL_IDS {
+        visit(id, Alike).expect("a registered figure");
+    }
 }
