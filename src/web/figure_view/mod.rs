@@ -321,7 +321,7 @@ impl FigureView {
     }
 
     fn move_step(&self, key: &'static str, delta: f64) {
-        let Some(spec) = self.kind.params.iter().find(|s| s.key == key) else { return };
+        let Some(spec) = self.kind.param(key) else { return };
         let current = self.figure().params().get(key);
         let target = (current + delta).clamp(spec.min, spec.max);
         if target != current {

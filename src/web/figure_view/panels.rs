@@ -160,7 +160,7 @@ impl FigureView {
     /// moved as a point).
     fn drag_to(&self, grab: Grab, x: f64, y: f64) -> Grab {
         let follow = |key: &'static str, v: f64| {
-            let Some(spec) = self.kind.params.iter().find(|s| s.key == key) else { return };
+            let Some(spec) = self.kind.param(key) else { return };
             let v = match spec.scale {
                 Scale::Integer | Scale::Choice(_) => v.round(),
                 Scale::Linear | Scale::Log => format::round_sig(v, 3),
@@ -169,7 +169,7 @@ impl FigureView {
             self.set_param(key, Input::Number(v.clamp(spec.min, spec.max)));
         };
         let place = |key: &'static str, index: Option<usize>| {
-            let Some(spec) = self.kind.params.iter().find(|s| s.key == key) else { return grab };
+            let Some(spec) = self.kind.param(key) else { return grab };
             let point =
                 (format::round_sig(x, 3).clamp(spec.min, spec.max), format::round_sig(y, 3).clamp(spec.min, spec.max));
             let mut points = self.figure().points();
