@@ -555,9 +555,10 @@ impl Pool {
         input: &str,
         now_ms: f64,
     ) -> usize {
-        let mut idle: Vec<&mut Hand> = self.hands.iter_mut().filter(|h| h.queue.is_empty()).collect();
-        idle.sort_by_key(|h| h.holds.is_some());
-        for hand in idle {
+        // Idle workers that hold no figure's state first.
+        let (free, holding): (Vec<&mut Hand>, Vec<&mut Hand>) =
+            self.hands.iter_mut().filter(|h| h.queue.is_empty()).partition(|h| h.holds.is_none());
+        for hand in free.into_iter().chain(holding) {
             let Some(index) = todo.next() else { break };
             if hand.post_task(owner, index, input, take_trouble(owner)).is_ok() {
                 hand.queue.push_back(Out { owner, job, work: Work::Task(index), since_ms: now_ms });

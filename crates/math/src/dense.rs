@@ -57,8 +57,9 @@ impl SymmetricEigen {
                 return None;
             }
         }
-        let mut order: Vec<usize> = (0..d).collect();
-        order.sort_by(|&i, &j| a[j * d + j].total_cmp(&a[i * d + i]));
+        // Largest eigenvalue first (negation reverses the total order), ties in index order.
+        let negated: Vec<f64> = (0..d).map(|i| -a[i * d + i]).collect();
+        let order = crate::order::ascending(&negated);
         let values = order.iter().map(|&i| a[i * d + i]).collect();
         let vectors = DMatrix::from_fn(d, d, |row, col| v[row * d + order[col]]);
         Some(Self { values, vectors })

@@ -225,7 +225,7 @@ impl Empirical {
             return Err(format!("the sample holds a value that is not a finite number ({x})"));
         }
         let mut sorted = xs.to_vec();
-        sorted.sort_by(f64::total_cmp);
+        crate::order::sort_values(&mut sorted);
         let mut prefix = Vec::with_capacity(sorted.len() + 1);
         let mut sum = 0.0;
         prefix.push(0.0);

@@ -168,9 +168,9 @@ fn knot_min_sides(xs: &[f64], w1: f64, b1: f64) -> f64 {
 pub fn knots(net: &ShallowNet, theta: &[f64], xs: &[f64]) -> Vec<Knot> {
     let p = net.layout(theta);
     let (lo, hi) = xs.iter().fold((f64::INFINITY, f64::NEG_INFINITY), |(lo, hi), &x| (lo.min(x), hi.max(x)));
-    let mut single: Vec<(f64, usize)> =
-        (0..net.width).filter(|&i| p.w1[i] != 0.0).map(|i| (-p.b1[i] / p.w1[i], i)).collect();
-    single.sort_by(|a, b| a.0.total_cmp(&b.0));
+    let with_knot: Vec<usize> = (0..net.width).filter(|&i| p.w1[i] != 0.0).collect();
+    let taus: Vec<f64> = with_knot.iter().map(|&i| -p.b1[i] / p.w1[i]).collect();
+    let single = crate::order::ascending(&taus).into_iter().map(|j| (taus[j], with_knot[j]));
     let mut out: Vec<Knot> = Vec::new();
     let mut previous = f64::NAN;
     for (tau, i) in single {
@@ -380,9 +380,8 @@ pub fn residual_part_norm(problem: &Regression, theta: &[f64]) -> f64 {
 /// Whether a ReLU-network data set can be interpolated at all: None when it can, else the
 /// first x that carries two different targets.
 pub fn conflicting_duplicate(xs: &[f64], ys: &[f64]) -> Option<f64> {
-    let mut pairs: Vec<(f64, f64)> = xs.iter().copied().zip(ys.iter().copied()).collect();
-    pairs.sort_by(|a, b| a.0.total_cmp(&b.0));
-    pairs.windows(2).find(|w| w[0].0 == w[1].0 && w[0].1 != w[1].1).map(|w| w[0].0)
+    let order = crate::order::ascending(xs);
+    order.windows(2).find(|w| xs[w[0]] == xs[w[1]] && ys[w[0]] != ys[w[1]]).map(|w| xs[w[0]])
 }
 
 /// The targets the function-space figures fit, as functions of x (or no function at all).
@@ -443,7 +442,7 @@ pub fn balanced_init(width: usize, scale: f64, rng: &mut Rng) -> Vec<f64> {
 /// an empty `xs`.
 pub fn knots_among(width: usize, scale: f64, xs: &[f64], rng: &mut Rng) -> Vec<f64> {
     let mut sorted = xs.to_vec();
-    sorted.sort_by(f64::total_cmp);
+    crate::order::sort_values(&mut sorted);
     sorted.dedup();
     let spread = (sorted[sorted.len() - 1] - sorted[0]).max(1.0);
     let mut gaps = vec![(sorted[0] - 0.25 * spread, sorted[0])];

@@ -24,6 +24,7 @@ pub mod lr_sweep;
 pub mod mlp;
 pub mod network;
 pub mod numbers;
+pub mod order;
 pub mod quadratic;
 pub mod rescaling;
 pub mod rng;

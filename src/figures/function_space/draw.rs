@@ -432,12 +432,10 @@ impl FunctionSpace {
         let (net, data) = (&self.problem.net, &self.problem.data);
         let (k, n) = (net.width, data.len());
         let phi = self.problem.phi(theta);
-        let mut columns: Vec<usize> = (0..n).collect();
-        columns.sort_by(|&a, &b| data.x[a].total_cmp(&data.x[b]));
+        let columns = crate::math::order::ascending(&data.x);
         // Neurons active to the right of their knots first, then those active to the left, each
         // by knot: the activation pattern then shows as two staircases.
         let p = net.layout(theta);
-        let mut neurons: Vec<usize> = (0..k).collect();
         let side = |i: usize| {
             if p.w1[i] > 0.0 {
                 0
@@ -447,8 +445,10 @@ impl FunctionSpace {
                 2
             }
         };
-        let knot = |i: usize| if p.w1[i] == 0.0 { 0.0 } else { -p.b1[i] / p.w1[i] };
-        neurons.sort_by(|&a, &b| side(a).cmp(&side(b)).then(knot(a).total_cmp(&knot(b))));
+        let knot_at: Vec<f64> = (0..k).map(|i| if p.w1[i] == 0.0 { 0.0 } else { -p.b1[i] / p.w1[i] }).collect();
+        let by_knot = crate::math::order::ascending(&knot_at);
+        let mut neurons: Vec<usize> =
+            (0..3).flat_map(|s| by_knot.iter().copied().filter(move |&i| side(i) == s)).collect();
         // A neuron inactive at every data point has rows of zeros: it is counted, not drawn.
         neurons.retain(|&i| data.x.iter().any(|&x| p.w1[i] * x + p.b1[i] > 0.0));
         // At most PHI_CELLS cells in all: beyond, every stride-th neuron.

@@ -189,10 +189,9 @@ impl ProofLemma4 {
     fn neuron_order(&self) -> Vec<usize> {
         let net = &self.problem.net;
         let p = net.layout(&self.theta);
-        let mut order: Vec<usize> = (0..net.width).collect();
-        let key = |i: usize| if p.w1[i] == 0.0 { f64::INFINITY } else { -p.b1[i] / p.w1[i] };
-        order.sort_by(|&a, &b| key(a).total_cmp(&key(b)));
-        order
+        let keys: Vec<f64> =
+            (0..net.width).map(|i| if p.w1[i] == 0.0 { f64::INFINITY } else { -p.b1[i] / p.w1[i] }).collect();
+        crate::math::order::ascending(&keys)
     }
 
     /// The term of neuron i in line ℓ (3 ≤ ℓ ≤ 10); line 10's terms belong to knots and are

@@ -57,7 +57,7 @@ impl ProofMeanDynamics {
         // The view holds 95% of the runs, the means, the circle and the kicks; a few far runs
         // may fall outside.
         let mut radii: Vec<f64> = points.iter().map(|p| p.0.hypot(p.1)).filter(|r| r.is_finite()).collect();
-        radii.sort_by(f64::total_cmp);
+        crate::math::order::sort_values(&mut radii);
         let bulk = radii.get(radii.len() * 95 / 100).copied().unwrap_or(1.0);
         let reach = [mean, closed.unwrap_or((0.0, 0.0))]
             .iter()

@@ -111,9 +111,9 @@ pub fn thin(points: &[(f64, f64)], max: usize) -> Vec<(f64, f64)> {
     for bucket in points.chunks(size) {
         let lowest = bucket.iter().min_by(|a, b| a.1.total_cmp(&b.1)).copied();
         let highest = bucket.iter().max_by(|a, b| a.1.total_cmp(&b.1)).copied();
-        let mut picks = [Some(bucket[0]), lowest, highest, bucket.last().copied()];
-        picks.sort_by(|a, b| a.map(|p| p.0).unwrap_or(0.0).total_cmp(&b.map(|p| p.0).unwrap_or(0.0)));
-        for p in picks.into_iter().flatten() {
+        let picks = [Some(bucket[0]), lowest, highest, bucket.last().copied()];
+        let xs = picks.map(|p| p.map_or(0.0, |p| p.0));
+        for p in crate::math::order::ascending(&xs).into_iter().filter_map(|i| picks[i]) {
             if out.last() != Some(&p) {
                 out.push(p);
             }

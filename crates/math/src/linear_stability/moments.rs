@@ -262,18 +262,17 @@ fn estimate<'a>(errors: impl Iterator<Item = &'a [f64]>, dim: usize, norms: &mut
 }
 
 /// The median of `values` (the mean of the middle two for an even count; NaN sorts last), which
-/// it reorders.
+/// it sorts.
 fn median(values: &mut [f64]) -> f64 {
     let n = values.len();
     if n == 0 {
         return f64::NAN;
     }
-    let (below, &mut upper, _) = values.select_nth_unstable_by(n / 2, f64::total_cmp);
+    crate::order::sort_values(values);
     if n % 2 == 1 {
-        upper
+        values[n / 2]
     } else {
-        let lower = below.iter().copied().max_by(f64::total_cmp).unwrap_or(upper);
-        0.5 * (lower + upper)
+        0.5 * (values[n / 2 - 1] + values[n / 2])
     }
 }
 
