@@ -90,7 +90,7 @@ pub fn report_panic(info: &std::panic::PanicHookInfo<'_>) {
     let document = web_sys::window().and_then(|window| window.document());
     match RUNNING.take() {
         Some(id) => {
-            stop(id, &format!("The figure \u{201c}{id}\u{201d} stopped with an internal error: {what}."), &place)
+            stop(id, &format!("The figure \"{id}\" stopped with an internal error: {what}."), &place)
         }
         None => {
             let message =
@@ -107,7 +107,7 @@ pub fn report_panic(info: &std::panic::PanicHookInfo<'_>) {
 /// Stops figure `id` as a panic in it would, for a panic in its worker (see `workers`), whose
 /// message is `what`.
 pub fn fail(id: &'static str, what: &str) {
-    stop(id, &format!("The figure \u{201c}{id}\u{201d} stopped with an internal error in a worker: {what}."), "");
+    stop(id, &format!("The figure \"{id}\" stopped with an internal error in a worker: {what}."), "");
 }
 
 /// Marks figure `id` failed and shows `message` in its place; the console also gets `place`,
@@ -144,7 +144,7 @@ fn alert(document: &Document, message: &str) -> Option<Element> {
 /// JavaScript, as `window.wasmBindings.fail_figure_for_test(id)`.
 #[wasm_bindgen]
 pub fn fail_figure_for_test(id: &str) -> Result<(), JsValue> {
-    let known = ALL_IDS.iter().find(|&&known| known == id).ok_or_else(|| format!("no figure has the id {id:?}"))?;
+    let known = ALL_IDS.iter().find(|&&known| known == id).ok_or_else(|| format!("no figure has the id \"{id}\""))?;
     TO_FAIL.with_borrow_mut(|to_fail| to_fail.push(known));
     Ok(())
 }

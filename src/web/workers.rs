@@ -112,7 +112,7 @@ pub fn use_workers_for_bench(count: usize) {
 pub fn run_task(id: &str, run: &str, index: usize) -> Result<Vec<f64>, JsValue> {
     let run = RunFile::parse(run).map_err(|e| JsValue::from_str(&e))?;
     let result = crate::figures::visit(id, RunTask { run: &run, index })
-        .ok_or_else(|| JsValue::from_str(&format!("no figure has the id {id:?}")))?;
+        .ok_or_else(|| JsValue::from_str(&format!("no figure has the id \"{id}\"")))?;
     result.map_err(|e| JsValue::from_str(&e))
 }
 
@@ -134,7 +134,7 @@ pub fn work_held(
     if let Some(run) = run {
         let run = RunFile::parse(&run).map_err(|e| JsValue::from_str(&e))?;
         let held = crate::figures::visit(id, HoldRun { run: &run, at })
-            .ok_or_else(|| JsValue::from_str(&format!("no figure has the id {id:?}")))?
+            .ok_or_else(|| JsValue::from_str(&format!("no figure has the id \"{id}\"")))?
             .map_err(|e| JsValue::from_str(&e))?;
         HELD.with_borrow_mut(|runs| {
             runs.retain(|(_, other)| other.id() != held.id());
@@ -147,7 +147,7 @@ pub fn work_held(
         Some(held.work(ask).ok_or("the figure has failed"))
     });
     let worked = worked
-        .ok_or_else(|| format!("this worker holds no run of job {job} of {id:?}"))
+        .ok_or_else(|| format!("this worker holds no run of job {job} of \"{id}\""))
         .and_then(|worked| worked.map_err(String::from))
         .map_err(|e| JsValue::from_str(&e))?;
     Ok(worked.to_numbers())

@@ -118,7 +118,7 @@ impl Theme {
 
     /// A text style of `css_px` size in the foreground colour.
     pub fn text(&self, css_px: f64) -> TextStyle<'static> {
-        ("sans-serif", css_px * self.scale).into_font().color(&self.foreground())
+        (FontFamily::SansSerif, css_px * self.scale).into_font().color(&self.foreground())
     }
 
     /// A solid line of `css_px` width.
