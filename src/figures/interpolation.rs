@@ -18,7 +18,7 @@ use plotters::prelude::*;
 
 use super::{Activity, Figure, Panel, Table, Tone, Verdict, WORK_PER_UNIT, WORK_UNIT_NAME};
 use crate::kit::params::{ParamError, ParamSpec, ParamValues};
-use crate::kit::plot::{self, DrawResult, Theme};
+use crate::kit::plot::{self, BuildChart, DrawResult, Theme};
 use crate::math::interpolation::{
     initial_theta, relu_problem, sharpness, target, training_data, Labels, RunSettings, TrainingRun, INPUT_RANGE,
 };
@@ -168,8 +168,8 @@ impl Interpolation {
         let x_hi = s.last_step();
         let all = s.runs().flat_map(|(_, r)| r.records().iter().map(|rec| rec.loss));
         let (lo, hi) = plot::log_range(all.chain([TOLERANCE]), 1e-16);
-        let mut chart = plot::frame(area, theme, "training loss against the step")
-            .build_cartesian_2d(0.0..x_hi, (lo..hi).log_scale())?;
+        let mut chart =
+            plot::frame(area, theme, "training loss against the step").axes(0.0..x_hi, plot::Axis::log(lo..hi))?;
         plot::mesh(&mut chart, theme, "step t", "L(\u{3b8}\u{209c})")?;
         let tol = theme.line(theme.muted(), 1.0);
         plot::dashed(
@@ -210,7 +210,7 @@ impl Interpolation {
         let (y_lo, y_hi) = plot::padded_range(data.y.iter().copied().chain([-1.0, 1.0]), 0.15);
         // Headroom above the curves for the legend.
         let y_hi = y_hi + 0.8 * (y_hi - y_lo);
-        let mut chart = plot::frame(area, theme, "the fitted functions").build_cartesian_2d(lo..hi, y_lo..y_hi)?;
+        let mut chart = plot::frame(area, theme, "the fitted functions").axes(lo..hi, y_lo..y_hi)?;
         plot::mesh(&mut chart, theme, "x", "f(x)")?;
         if s.has_target() {
             let style = theme.line(theme.muted(), 1.5);
@@ -250,8 +250,8 @@ impl Interpolation {
         let x_hi = s.last_step();
         let all = s.runs().flat_map(|(_, r)| r.records().iter().map(|rec| rec.test_error));
         let (lo, hi) = plot::log_range(all, 1e-8);
-        let mut chart = plot::frame(area, theme, "test error against the target")
-            .build_cartesian_2d(0.0..x_hi, (lo..hi).log_scale())?;
+        let mut chart =
+            plot::frame(area, theme, "test error against the target").axes(0.0..x_hi, plot::Axis::log(lo..hi))?;
         plot::mesh(&mut chart, theme, "step t", "mean (f \u{2212} f*)\u{b2} on [\u{2212}1, 1]")?;
         for (i, run) in s.runs() {
             let style = theme.line(theme.series(i), 2.0);

@@ -11,7 +11,7 @@ use plotters::prelude::*;
 
 use super::{Activity, Figure, Grab, Panel, Table, Tone, Verdict};
 use crate::kit::params::{ParamSpec, ParamValues};
-use crate::kit::plot::{self, DrawResult, Theme};
+use crate::kit::plot::{self, BuildChart, DrawResult, Theme};
 use crate::math::quadratic::{gd_iterates_1d, Fate, Quadratic1d as Quadratic};
 
 /// Iterates farther than this many times the starting distance from x* leave the plots (the
@@ -71,8 +71,7 @@ impl Quadratic1d {
         let x_star = self.f.minimizer();
         let t_max = (self.iterates.len() - 1).max(1) as f64;
         let (lo, hi) = plot::padded_range(visible.iter().copied().chain([x_star]), 0.08);
-        let mut chart =
-            plot::frame(area, theme, "iterates x\u{209c} against t").build_cartesian_2d(0.0..t_max, lo..hi)?;
+        let mut chart = plot::frame(area, theme, "iterates x\u{209c} against t").axes(0.0..t_max, lo..hi)?;
         plot::mesh(&mut chart, theme, "step t", "x\u{209c}")?;
         plot::line(&mut chart, "minimizer x*", [(0.0, x_star), (t_max, x_star)], theme.line(theme.muted(), 1.0))?
             .key(format!("x* = {}", format::tick(x_star)), plot::swatch(theme, theme.line(theme.muted(), 2.0)));
@@ -99,8 +98,8 @@ impl Quadratic1d {
         plot::clear(area, theme)?;
         let x_star = self.f.minimizer();
         let (lo, hi) = plot::padded_range(self.visible().iter().copied().chain([x_star]), 0.12);
-        let mut chart = plot::frame(area, theme, "cobweb: x\u{209c}\u{208a}\u{2081} against x\u{209c}")
-            .build_cartesian_2d(lo..hi, lo..hi)?;
+        let mut chart =
+            plot::frame(area, theme, "cobweb: x\u{209c}\u{208a}\u{2081} against x\u{209c}").axes(lo..hi, lo..hi)?;
         plot::mesh(&mut chart, theme, "x\u{209c}", "x\u{209c}\u{208a}\u{2081}")?;
         plot::line(&mut chart, "diagonal", [(lo, lo), (hi, hi)], theme.line(theme.muted(), 1.0))?
             .key("x\u{209c}\u{208a}\u{2081} = x\u{209c}", plot::swatch(theme, theme.line(theme.muted(), 2.0)));

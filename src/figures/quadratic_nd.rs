@@ -14,7 +14,7 @@ use plotters::style::text_anchor::{HPos, Pos, VPos};
 
 use super::{Activity, Figure, Grab, Panel, Table, Tone, Verdict};
 use crate::kit::params::{ParamSpec, ParamValues};
-use crate::kit::plot::{self, DrawResult, Theme};
+use crate::kit::plot::{self, BuildChart, DrawResult, Theme};
 use crate::math::quadratic::{rotation_2d, Fate, QuadraticNd as Quadratic};
 
 /// Iterates farther than this many times the starting distance from x* leave the contour plot.
@@ -96,7 +96,7 @@ impl QuadraticNd {
         let (rx, ry) = (reach * aspect.max(1.0), reach * (1.0 / aspect).max(1.0));
         let view = ((cx - rx, cx + rx), (cy - ry, cy + ry));
         let mut chart = plot::frame(area, theme, "contours of f and the GD path")
-            .build_cartesian_2d(view.0 .0..view.0 .1, view.1 .0..view.1 .1)?;
+            .axes(view.0 .0..view.0 .1, view.1 .0..view.1 .1)?;
         plot::mesh(&mut chart, theme, "x\u{2081}", "x\u{2082}")?;
         let q = self.f.eigenvectors();
         let a = self.f.eigenvalues();
@@ -156,7 +156,7 @@ impl QuadraticNd {
         let t_max = last.max(1) as f64;
         let (lo, hi) = plot::log_range(all.iter().flatten().copied(), 1e-14);
         let mut chart = plot::frame(area, theme, "|q\u{1d62}\u{1d40}(x\u{209c} \u{2212} x*)| per eigen-direction")
-            .build_cartesian_2d(0.0..t_max, (lo..hi).log_scale())?;
+            .axes(0.0..t_max, plot::Axis::log(lo..hi))?;
         plot::mesh(&mut chart, theme, "step t", "|q\u{1d62}\u{1d40}(x\u{209c} \u{2212} x*)|")?;
         let a = self.f.eigenvalues();
         for i in 0..2 {

@@ -15,7 +15,7 @@ use plotters::prelude::*;
 
 use super::{Activity, Figure, Grab, Panel, Table, Tone, Verdict, WORK_PER_UNIT, WORK_UNIT_NAME};
 use crate::kit::params::{ParamError, ParamSpec, ParamValues};
-use crate::kit::plot::{self, DrawResult, Theme};
+use crate::kit::plot::{self, BuildChart, DrawResult, Theme};
 use crate::math::interpolation::{
     initial_theta, relu_problem, sharpness, training_data, Labels, RunSettings, TrainingRun, INPUT_RANGE,
 };
@@ -162,7 +162,7 @@ impl Rescaling {
         } else {
             format!("f at GD step {}", s.run.steps())
         };
-        let mut chart = plot::frame(area, theme, &caption).build_cartesian_2d(lo..hi, y_lo..y_hi)?;
+        let mut chart = plot::frame(area, theme, &caption).axes(lo..hi, y_lo..y_hi)?;
         plot::mesh(&mut chart, theme, "x", "f(x)")?;
         let neuron_style = ShapeStyle { color: theme.series(2).mix(0.8), filled: false, stroke_width: theme.px(1.5) };
         let neuron = format!("neuron {}", s.neuron + 1);
@@ -203,7 +203,7 @@ impl Rescaling {
         };
         let caption = format!("\u{3bb}max(\u{2207}\u{b2}L) after rescaling {what} by \u{3b1}");
         let mut chart =
-            plot::frame(area, theme, &caption).build_cartesian_2d((x_lo..x_hi).log_scale(), (lo..hi).log_scale())?;
+            plot::frame(area, theme, &caption).axes(plot::Axis::log(x_lo..x_hi), plot::Axis::log(lo..hi))?;
         plot::mesh(&mut chart, theme, "rescaling factor \u{3b1}", "\u{3bb}max")?;
         let style = theme.line(theme.series(0), 2.0);
         plot::line(&mut chart, "\u{3bb}max at \u{3b8}(\u{3b1})", points, style)?
@@ -225,7 +225,7 @@ impl Rescaling {
         plot::dashed(&mut chart, "trained", [(1.0, lo), (1.0, hi)], (theme.px(3.0), theme.px(3.0)), trained)?
             .key("trained (\u{3b1} = 1)", plot::swatch(theme, trained));
         plot::legend(&mut chart, theme)?;
-        Ok(Some(plot::PlotMap::of(&chart, (x_lo, x_hi), (lo, hi), true, true)))
+        Ok(Some(plot::PlotMap::of(&chart)))
     }
 
     fn draw_weights<DB: DrawingBackend>(
@@ -254,7 +254,7 @@ impl Rescaling {
         let lo = lo / 1e3;
         let caption = format!("the weights of neuron {} against \u{3b1}", s.neuron + 1);
         let mut chart =
-            plot::frame(area, theme, &caption).build_cartesian_2d((x_lo..x_hi).log_scale(), (lo..hi).log_scale())?;
+            plot::frame(area, theme, &caption).axes(plot::Axis::log(x_lo..x_hi), plot::Axis::log(lo..hi))?;
         plot::mesh(&mut chart, theme, "rescaling factor \u{3b1}", "size")?;
         for (i, &(label, value, power)) in series.iter().enumerate() {
             if value <= 0.0 {

@@ -22,7 +22,7 @@ use plotters::prelude::*;
 
 use super::{Activity, Figure, Panel, Table, Tone, Verdict};
 use crate::kit::params::{ParamError, ParamSpec, ParamValues};
-use crate::kit::plot::{self, DrawResult, Theme};
+use crate::kit::plot::{self, BuildChart, DrawResult, Theme};
 use crate::math::activation::Activation;
 use crate::math::datasets::Dataset;
 use crate::math::function_space::balanced_init;
@@ -160,10 +160,7 @@ impl SharpnessVsLr {
             results.iter().map(|r| r.sharpness).chain(bounds.map(|r| r.lemma4_bound)).chain([2.0 / e_lo, 2.0 / e_hi]);
         let (lo, hi) = plot::log_range(values, 1e-6);
         let mut chart = plot::frame(area, theme, "sharpness where each run stopped, against \u{3b7}")
-            .build_cartesian_2d(
-                (e_lo..e_hi).log_scale().with_key_points(eta_ticks(e_lo, e_hi)),
-                (lo..hi).log_scale(),
-            )?;
+            .axes(plot::Axis::log(e_lo..e_hi).with_ticks(eta_ticks(e_lo, e_hi)), plot::Axis::log(lo..hi))?;
         plot::mesh(&mut chart, theme, "step size \u{3b7}", "eigenvalue")?;
         let curve = (0..=100).map(|i| {
             let eta = (e_lo.ln() + (e_hi.ln() - e_lo.ln()) * i as f64 / 100.0).exp();
@@ -227,10 +224,8 @@ impl SharpnessVsLr {
         let converged = losses(|o| matches!(o, Outcome::Interpolated { .. }));
         let capped = losses(|o| *o == Outcome::Capped);
         let (lo, hi) = plot::log_range(converged.iter().chain(&capped).map(|p| p.1).chain([tolerance]), 1e-12);
-        let mut chart = plot::frame(area, theme, "training loss where each run stopped").build_cartesian_2d(
-            (e_lo..e_hi).log_scale().with_key_points(eta_ticks(e_lo, e_hi)),
-            (lo..hi).log_scale(),
-        )?;
+        let mut chart = plot::frame(area, theme, "training loss where each run stopped")
+            .axes(plot::Axis::log(e_lo..e_hi).with_ticks(eta_ticks(e_lo, e_hi)), plot::Axis::log(lo..hi))?;
         plot::mesh(&mut chart, theme, "step size \u{3b7}", "loss")?;
         let tol_style = theme.line(theme.muted(), 1.0);
         plot::line(&mut chart, "tolerance", [(e_lo, tolerance), (e_hi, tolerance)], tol_style)?

@@ -8,7 +8,7 @@ use plotters::style::text_anchor::{HPos, Pos, VPos};
 
 use super::{EdgeOfStability, Mode, Panels};
 use crate::kit::plot::Key;
-use crate::kit::plot::{self, DrawResult, Theme};
+use crate::kit::plot::{self, BuildChart, DrawResult, Theme};
 use crate::math::sharpness::{StepRecord, DEFAULT_TOLERANCE};
 
 /// Points drawn per series at most.
@@ -28,8 +28,7 @@ impl EdgeOfStability {
         let earlier = self.earlier_curves(Panels::Loss);
         let shown = losses.iter().chain(&flow_losses).chain(&predicted).chain(earlier.iter().flat_map(|c| c.1));
         let (lo, hi) = plot::log_range(shown.map(|p| p.1), 1e-12);
-        let mut chart =
-            plot::frame(area, theme, "training loss").build_cartesian_2d(start..end, (lo..hi).log_scale())?;
+        let mut chart = plot::frame(area, theme, "training loss").axes(start..end, plot::Axis::log(lo..hi))?;
         plot::mesh(&mut chart, theme, "step t", "L(\u{3b8}\u{209c})")?;
         self.draw_earlier(&mut chart, theme, &earlier, (lo, hi))?;
         let style = theme.line(theme.series(0), 1.5);
@@ -53,9 +52,9 @@ impl EdgeOfStability {
         Ok(None)
     }
 
-    fn mark_switch<DB: DrawingBackend, Y: Ranged<ValueType = f64>>(
+    fn mark_switch<DB: DrawingBackend>(
         &self,
-        chart: &mut ChartContext<'_, DB, Cartesian2d<plotters::coord::types::RangedCoordf64, Y>>,
+        chart: &mut plot::Chart<'_, DB>,
         theme: &Theme,
         (lo, hi): (f64, f64),
     ) -> Result<(), plot::DrawError<DB>> {
@@ -102,7 +101,7 @@ impl EdgeOfStability {
         let lo = shown().fold(f64::INFINITY, f64::min).min(0.0);
         let mut chart =
             plot::frame(area, theme, "sharpness \u{3bb}\u{2098}\u{2090}\u{2093}(\u{2207}\u{b2}L) and 2/\u{3b7}")
-                .build_cartesian_2d(start..end, lo..hi.max(lo + 1e-9))?;
+                .axes(start..end, lo..hi.max(lo + 1e-9))?;
         plot::mesh(&mut chart, theme, "step t", "eigenvalue")?;
         self.draw_earlier(&mut chart, theme, &earlier, (lo, hi.max(lo + 1e-9)))?;
         let threshold_style = ShapeStyle { color: theme.series(1).into(), filled: false, stroke_width: theme.px(1.5) };
@@ -150,7 +149,7 @@ impl EdgeOfStability {
             records.iter().map(|r| (r.step as f64, relative(r.sharpness.error_bound, r))).collect();
         let (lo, hi) = plot::log_range(residuals.iter().chain(&bounds).map(|p| p.1).chain([DEFAULT_TOLERANCE]), 1e-17);
         let mut chart = plot::frame(area, theme, "accuracy of the sharpness, per step")
-            .build_cartesian_2d(start..end, (lo..hi).log_scale())?;
+            .axes(start..end, plot::Axis::log(lo..hi))?;
         plot::mesh(&mut chart, theme, "step t", "relative to \u{3bc}")?;
         let residual_style = ShapeStyle { color: theme.series(2).into(), filled: false, stroke_width: theme.px(1.2) };
         let bound_style = ShapeStyle { color: theme.series(3).into(), filled: false, stroke_width: theme.px(1.2) };
@@ -207,8 +206,8 @@ impl EdgeOfStability {
             return Ok(None);
         }
         let (_, hi) = plot::padded_range(sigma.iter().map(|p| p.1).chain([0.0]), 0.08);
-        let mut chart = plot::frame(area, theme, "central flow: GD's oscillation \u{3c3}")
-            .build_cartesian_2d(start..end, 0.0..hi.max(1e-9))?;
+        let mut chart =
+            plot::frame(area, theme, "central flow: GD's oscillation \u{3c3}").axes(start..end, 0.0..hi.max(1e-9))?;
         plot::mesh(&mut chart, theme, "step t", "\u{3c3} = \u{221a}tr \u{3a3}")?;
         let style = theme.line(theme.series(2), 1.4);
         plot::line(&mut chart, "\u{3c3}", plot::thin(&sigma, DRAWN_POINTS), style)?;
@@ -231,9 +230,9 @@ impl EdgeOfStability {
 
     /// Earlier runs as faint lines under this run's, clamped to the axes; pointing at one reads
     /// its label.
-    fn draw_earlier<DB: DrawingBackend, Y: Ranged<ValueType = f64>>(
+    fn draw_earlier<DB: DrawingBackend>(
         &self,
-        chart: &mut ChartContext<'_, DB, Cartesian2d<plotters::coord::types::RangedCoordf64, Y>>,
+        chart: &mut plot::Chart<'_, DB>,
         theme: &Theme,
         earlier: &[(String, &[(f64, f64)])],
         (lo, hi): (f64, f64),

@@ -3,14 +3,13 @@
 
 use crate::kit::format;
 use crate::kit::plot::Key;
-use plotters::coord::types::RangedCoordf64;
 use plotters::coord::Shift;
 use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
 
 use super::{FunctionSpace, CURVE_POINTS, PHI_CELLS};
 use crate::figures::shared::function_laws::broken_swatch;
-use crate::kit::plot::{self, DrawResult, PlotMap, Theme};
+use crate::kit::plot::{self, BuildChart, DrawResult, PlotMap, Theme};
 use crate::math::function_space::{gauss_newton_top, knots, residual_part_norm, weighted_curvature, Knot, Target};
 use crate::math::trainer::Outcome;
 
@@ -46,7 +45,7 @@ impl FunctionSpace {
         let nets = self.shown_nets();
         let curves: Vec<Vec<(f64, f64)>> = nets.iter().map(|(_, theta, _)| self.curve(theta)).collect();
         let (d_lo, d_hi) = self.fit_y_range();
-        let mut chart = plot::frame(area, theme, "data and learned f").build_cartesian_2d(x_lo..x_hi, d_lo..d_hi)?;
+        let mut chart = plot::frame(area, theme, "data and learned f").axes(x_lo..x_hi, d_lo..d_hi)?;
         plot::mesh(&mut chart, theme, "x", "f(x)")?;
         // Placed points follow no target, so none is drawn for them.
         if self.target != Target::RandomLabels && !self.placed() {
@@ -83,7 +82,7 @@ impl FunctionSpace {
         // The legend names the learned functions only: the dots are the data and the thin grey
         // line the target (the caption says so). Curves that leave the range are clipped.
         plot::legend(&mut chart, theme)?;
-        Ok(Some(PlotMap::of(&chart, (x_lo, x_hi), (d_lo, d_hi), false, false)))
+        Ok(Some(PlotMap::of(&chart)))
     }
 
     /// The colour of net `i` of `count`: in the switch experiment the net at the switch is the
@@ -116,7 +115,7 @@ impl FunctionSpace {
         let top = all.iter().flatten().fold(0.0f64, |m, k| m.max(k.jump.abs())).max(1e-9) * 1.15;
         // Room above the stems for the legend.
         let mut chart = plot::frame(area, theme, "knots \u{3c4}\u{1d62}: the jumps of f'")
-            .build_cartesian_2d(x_lo..x_hi, -top..(1.3 + 0.2 * nets.len() as f64) * top)?;
+            .axes(x_lo..x_hi, -top..(1.3 + 0.2 * nets.len() as f64) * top)?;
         plot::mesh(&mut chart, theme, "x", "jump of f' (\u{3a3} |w1\u{1d62}|w2\u{1d62})")?;
         plot::line(&mut chart, "zero", [(x_lo, 0.0), (x_hi, 0.0)], theme.line(theme.muted(), 1.0))?;
         let count = nets.len();
@@ -152,7 +151,7 @@ impl FunctionSpace {
         // g⁻ and g⁺ grow far above g: the plot is scaled to g and they are clipped.
         let y_hi = top * 1.6;
         let mut chart = plot::frame(area, theme, "weights g\u{207b}, g\u{207a}, g = min(g\u{207b}, g\u{207a})")
-            .build_cartesian_2d(x_lo..x_hi, 0.0..y_hi)?;
+            .axes(x_lo..x_hi, 0.0..y_hi)?;
         plot::mesh(&mut chart, theme, "x", "weight")?;
         let clip = |c: &[(f64, f64)]| c.iter().map(|&(x, y)| (x, y.min(y_hi))).collect::<Vec<_>>();
         for (name, curve, color) in
@@ -186,8 +185,7 @@ impl FunctionSpace {
         let t_max = records().map(|r| r.step).max().unwrap_or(1).max(1) as f64;
         let (lo, hi) = plot::log_range(records().flat_map(|r| [r.loss, r.peak_loss]).chain([tolerance]), 1e-14);
         let hi = hi * (hi / lo).powf(0.5); // room above for the legend
-        let mut chart =
-            plot::frame(area, theme, "training loss").build_cartesian_2d(0.0..t_max, (lo..hi).log_scale())?;
+        let mut chart = plot::frame(area, theme, "training loss").axes(0.0..t_max, plot::Axis::log(lo..hi))?;
         plot::mesh(&mut chart, theme, "step", "L(\u{3b8})")?;
         let tol_style = theme.line(theme.muted(), 1.2);
         let dashes = (theme.px(5.0), theme.px(4.0));
@@ -213,9 +211,9 @@ impl FunctionSpace {
     }
 
     /// The switch step as a vertical line, in the switch experiment.
-    fn draw_switch_line<DB: DrawingBackend, Y: Ranged<ValueType = f64>>(
+    fn draw_switch_line<DB: DrawingBackend>(
         &self,
-        chart: &mut ChartContext<'_, DB, Cartesian2d<RangedCoordf64, Y>>,
+        chart: &mut plot::Chart<'_, DB>,
         theme: &Theme,
         lo: f64,
         hi: f64,
@@ -252,7 +250,7 @@ impl FunctionSpace {
         let (lo, hi) = plot::log_range(values, 1e-6);
         let hi = hi * (hi / lo).powf(0.7); // room above for the legend
         let mut chart = plot::frame(area, theme, "sharpness against 2/\u{3b7} and Lemma 4")
-            .build_cartesian_2d(0.0..t_max, (lo..hi).log_scale())?;
+            .axes(0.0..t_max, plot::Axis::log(lo..hi))?;
         plot::mesh(&mut chart, theme, "step", "eigenvalue")?;
         self.draw_switch_line(&mut chart, theme, lo, hi)?;
         // One colour per run; the line style tells the three quantities apart (in the legend,
@@ -314,7 +312,7 @@ impl FunctionSpace {
             plot::log_range(points.iter().map(|p| p.value).chain([bound(x_lo), bound(x_hi).max(1e-3)]), 1e-7);
         let y_hi = y_hi * (y_hi / y_lo).powf(0.6); // room above the curve for the legend
         let mut chart = plot::frame(area, theme, "the corollary: \u{222b}|f''|g \u{2264} 1/\u{3b7} \u{2212} 1/2")
-            .build_cartesian_2d((x_lo..x_hi).log_scale(), (y_lo..y_hi).log_scale())?;
+            .axes(plot::Axis::log(x_lo..x_hi), plot::Axis::log(y_lo..y_hi))?;
         plot::mesh(&mut chart, theme, "step size \u{3b7}", "\u{222b}|f''| g")?;
         let curve: Vec<(f64, f64)> = (0..=200)
             .map(|s| (x_lo.ln() + (x_hi.ln() - x_lo.ln()) * s as f64 / 200.0).exp())
@@ -462,7 +460,7 @@ impl FunctionSpace {
             "\u{3a6} = [\u{2207}\u{3b8}f(x\u{2081}) \u{2026} \u{2207}\u{3b8}f(x\u{2099})] at \u{3b8} now",
         )
         .y_label_area_size(theme.px(104.0))
-        .build_cartesian_2d(0.5..(n as f64 + 0.5), -0.35..5.0)?;
+        .axes(0.5..(n as f64 + 0.5), -0.35..5.0)?;
         let sorted_x: Vec<f64> = columns.iter().map(|&j| data.x[j]).collect();
         let x_label = |v: &f64| {
             let j = v.round();

@@ -8,7 +8,7 @@ use plotters::prelude::*;
 use super::State;
 use crate::kit::format;
 use crate::kit::plot::Key;
-use crate::kit::plot::{self, DrawResult, Theme};
+use crate::kit::plot::{self, BuildChart, DrawResult, Theme};
 
 /// One test's value against η on the first panel, with the largest η it passes.
 struct Curve {
@@ -32,7 +32,7 @@ impl State {
         let (lo, hi) = plot::log_range(all.chain([1.0]), 1e-6);
         let caption = format!("the three tests against \u{3b7} at B = {}", dyn_.batch);
         let mut chart =
-            plot::frame(area, theme, &caption).build_cartesian_2d((x_lo..x_hi).log_scale(), (lo..hi).log_scale())?;
+            plot::frame(area, theme, &caption).axes(plot::Axis::log(x_lo..x_hi), plot::Axis::log(lo..hi))?;
         plot::mesh(&mut chart, theme, "step size \u{3b7}", "value (stable if \u{2264} 1)")?;
         let threshold = dyn_.exact_threshold.clamp(x_lo, x_hi);
         plot::shade(
@@ -76,7 +76,7 @@ impl State {
         plot::line(&mut chart, "current \u{3b7}", [(dyn_.eta, lo), (dyn_.eta, hi)], now)?
             .key(format!("current \u{3b7} = {}", format::tick(dyn_.eta)), plot::swatch(theme, now));
         plot::legend(&mut chart, theme)?;
-        Ok(Some(plot::PlotMap::of(&chart, (x_lo, x_hi), (lo, hi), true, true)))
+        Ok(Some(plot::PlotMap::of(&chart)))
     }
 
     pub(super) fn draw_map<DB: DrawingBackend>(&self, area: &DrawingArea<DB, Shift>, theme: &Theme) -> DrawResult<DB>
@@ -94,7 +94,7 @@ impl State {
         } else {
             format!("stability map ({:.0}% computed)", 100.0 * map.progress())
         };
-        let mut chart = plot::frame(area, theme, &caption).build_cartesian_2d((x_lo..x_hi).log_scale(), y_lo..y_hi)?;
+        let mut chart = plot::frame(area, theme, &caption).axes(plot::Axis::log(x_lo..x_hi), y_lo..y_hi)?;
         plot::custom_mesh(("step size \u{3b7}", "batch size B"), || {
             plot::house_mesh(&mut chart, theme)
                 .x_desc("step size \u{3b7}")
@@ -158,6 +158,6 @@ impl State {
             Circle::new(p, theme.px(2.5), theme.foreground().filled())
         })?;
         plot::legend(&mut chart, theme)?;
-        Ok(Some(plot::PlotMap::of(&chart, (x_lo, x_hi), (y_lo, y_hi), true, false)))
+        Ok(Some(plot::PlotMap::of(&chart)))
     }
 }

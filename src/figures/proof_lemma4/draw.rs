@@ -9,7 +9,7 @@ use plotters::style::text_anchor::{HPos, Pos, VPos};
 
 use super::{Corollary, Evaluation, ProofLemma4, ROUNDING};
 use crate::figures::shared::function_laws::broken_swatch;
-use crate::kit::plot::{self, DrawResult, Theme};
+use crate::kit::plot::{self, BuildChart, DrawResult, Theme};
 use crate::math::function_space::CHAIN_LINES;
 
 impl ProofLemma4 {
@@ -37,7 +37,7 @@ impl ProofLemma4 {
         };
         let mut chart = plot::frame(area, theme, &caption)
             .y_label_area_size(theme.px(62.0))
-            .build_cartesian_2d((x_lo..x_hi).log_scale(), 0.3..(CHAIN_LINES as f64 + 0.7))?;
+            .axes(plot::Axis::log(x_lo..x_hi), 0.3..(CHAIN_LINES as f64 + 0.7))?;
         // Where the rows are closer than a line of text (large type on a short panel), only the
         // two highlighted lines are named and labelled: the others' texts would run together.
         let rows = chart.plotting_area().get_pixel_range().1.len() as f64 / (CHAIN_LINES as f64 + 0.4);
@@ -123,7 +123,7 @@ impl ProofLemma4 {
         } else {
             "line 9 \u{2192} 10: each neuron's term, each knot's 2|jump|\u{b7}g(\u{3c4})".to_string()
         };
-        let mut chart = plot::frame(area, theme, &caption).build_cartesian_2d(-0.6..(k - 0.4), 0.0..top)?;
+        let mut chart = plot::frame(area, theme, &caption).axes(-0.6..(k - 0.4), 0.0..top)?;
         plot::mesh(&mut chart, theme, "neurons in the order of their knots \u{3c4}\u{1d62}", "term")?;
         let pale = theme.series(0).mix(0.35).filled();
         let bars = before.iter().enumerate().map(|(r, &v)| (r as f64, v));
@@ -168,7 +168,7 @@ impl ProofLemma4 {
         let values = columns.iter().flat_map(|c| c.1.iter().copied()).chain(line3);
         let (lo, hi) = plot::log_range(values, 1e-6);
         let width = 1.5 * columns.len() as f64;
-        let mut chart = plot::frame(area, theme, caption).build_cartesian_2d(0.0..width, (lo..hi).log_scale())?;
+        let mut chart = plot::frame(area, theme, caption).axes(0.0..width, plot::Axis::log(lo..hi))?;
         plot::custom_mesh(("", "eigenvalue"), || {
             plot::house_mesh(&mut chart, theme)
                 .y_desc("eigenvalue (log scale)")
@@ -229,8 +229,8 @@ impl ProofLemma4 {
             .map(|x| (x, self.problem.net.eval(&self.theta, x)))
             .collect();
         let (y_lo, y_hi) = plot::padded_range(curve.iter().map(|p| p.1).chain(data.y.iter().copied()), 0.1);
-        let mut chart = plot::frame(area, theme, "the network f, its data and its knots")
-            .build_cartesian_2d(x_lo..x_hi, y_lo..y_hi)?;
+        let mut chart =
+            plot::frame(area, theme, "the network f, its data and its knots").axes(x_lo..x_hi, y_lo..y_hi)?;
         plot::mesh(&mut chart, theme, "x", "f(x)")?;
         if let Ok(e) = &self.evaluation {
             let knot_style = ShapeStyle { color: theme.muted().mix(0.5), filled: false, stroke_width: theme.px(1.0) };
@@ -274,7 +274,7 @@ impl ProofLemma4 {
         let y_lo = (corollary.curvature.min(bound(x_hi)) / 4.0).max(y_hi * 1e-7);
         let mut chart =
             plot::frame(area, theme, "the corollary for this f: \u{222b}|f''|g \u{2264} 1/\u{3b7} \u{2212} 1/2")
-                .build_cartesian_2d((x_lo..x_hi).log_scale(), (y_lo..y_hi).log_scale())?;
+                .axes(plot::Axis::log(x_lo..x_hi), plot::Axis::log(y_lo..y_hi))?;
         plot::mesh(&mut chart, theme, "step size \u{3b7}", "\u{222b}|f''| g")?;
         let curve: Vec<(f64, f64)> = (0..=200)
             .map(|s| (x_lo.ln() + (x_hi.ln() - x_lo.ln()) * s as f64 / 200.0).exp())

@@ -8,7 +8,7 @@ use plotters::prelude::*;
 use super::{ProofMeanDynamics, CHOICE_OF_START, START_DISTANCE};
 use crate::figures::shared::linear_dynamics::Dynamics;
 use crate::kit::plot::Key;
-use crate::kit::plot::{self, DrawResult, Theme};
+use crate::kit::plot::{self, BuildChart, DrawResult, Theme};
 
 /// The coordinates of `e` along q₁ and q_d, the sharpest and the flattest eigen-directions of
 /// H: the plane in which the mean's path, fast along q₁ and slow along q_d, is best seen.
@@ -79,7 +79,7 @@ impl ProofMeanDynamics {
         let caption =
             format!("the {} runs at t = {t}, along q\u{2081} and q{}", sim.runs(), subscript(d.problem.dim()));
         let y_lo = -1.7 * ry;
-        let mut chart = plot::frame(area, theme, &caption).build_cartesian_2d(-rx..rx, y_lo..ry)?;
+        let mut chart = plot::frame(area, theme, &caption).axes(-rx..rx, y_lo..ry)?;
         plot::mesh(
             &mut chart,
             theme,

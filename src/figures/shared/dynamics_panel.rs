@@ -8,7 +8,7 @@ use plotters::prelude::*;
 use super::linear_dynamics::Dynamics;
 use crate::kit::format;
 use crate::kit::plot::Key;
-use crate::kit::plot::{self, DrawResult, Theme};
+use crate::kit::plot::{self, BuildChart, DrawResult, Theme};
 use crate::math::linear_stability::DIVERGENCE_GROWTH;
 
 /// A third statistic of the runs' distances ‖θ_t − θ*‖ for the dynamics panel.
@@ -134,7 +134,7 @@ where
     }
     let chart_area = plot::with_notes(area, theme, &notes)?;
     let mut chart = plot::frame(&chart_area, theme, "the error \u{3b8}\u{209c} \u{2212} \u{3b8}* against t")
-        .build_cartesian_2d(0.0..horizon, (lo..hi).log_scale())?;
+        .axes(0.0..horizon, plot::Axis::log(lo..hi))?;
     plot::mesh(&mut chart, theme, "step t", "size of \u{3b8}\u{209c} \u{2212} \u{3b8}*")?;
     // Dots every few steps, at most about 80 per series.
     let every = (simulated.len() / 80).max(1);

@@ -9,7 +9,7 @@ use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
 
 use super::{escape, Switching, System};
-use crate::kit::plot::{self, DrawResult, Theme};
+use crate::kit::plot::{self, BuildChart, DrawResult, Theme};
 use crate::math::dense::SymmetricEigen;
 use crate::math::switching::{mode_name, Lemma3, Sup};
 
@@ -65,8 +65,7 @@ impl Switching {
             format::tick(self.flip.radius)
         )];
         let area = &plot::with_notes(area, theme, &notes)?;
-        let mut chart = plot::frame(area, theme, "the minimum \u{3b8}*, data on knots")
-            .build_cartesian_2d(x_lo..x_hi, y_lo..y_hi)?;
+        let mut chart = plot::frame(area, theme, "the minimum \u{3b8}*, data on knots").axes(x_lo..x_hi, y_lo..y_hi)?;
         plot::mesh(&mut chart, theme, "x", "f(x; \u{3b8}*)")?;
         let p = m.net.layout(&m.theta_star);
         let knot_style = theme.line(theme.muted(), 1.0);
@@ -137,7 +136,7 @@ impl Switching {
         let slots = modes + 1;
         let mut chart =
             plot::frame(area, theme, "Lemma 3: \u{3bb}_lower against 2/\u{3b7} + \u{3b4} + \u{3b3}/\u{3b5}")
-                .build_cartesian_2d(-0.5..(slots as f64 - 0.5), y_lo..y_hi)?;
+                .axes(-0.5..(slots as f64 - 0.5), y_lo..y_hi)?;
         let kinks = self.kinks();
         plot::custom_mesh(("mode m", "eigenvalue"), || {
             plot::house_mesh(&mut chart, theme)
@@ -268,7 +267,7 @@ impl Switching {
             theme,
             "sup\u{209c} E\u{2016}\u{3b8}\u{209c} \u{2212} \u{3b8}*\u{2016} from the \u{3b5}-ball",
         )
-        .build_cartesian_2d((e_lo..e_hi).log_scale(), (y_lo..y_hi).log_scale())?;
+        .axes(plot::Axis::log(e_lo..e_hi), plot::Axis::log(y_lo..y_hi))?;
         plot::mesh(&mut chart, theme, "\u{3b5}", "sup\u{209c} E\u{2016}\u{3b8}\u{209c} \u{2212} \u{3b8}*\u{2016}")?;
         let flip = self.flip.radius;
         if let Some(floor) = lemma.epsilon_floor(self.settings.eta).filter(|&f| f < e_hi) {
@@ -377,7 +376,7 @@ impl Switching {
                 format::tick(self.settings.eps)
             ),
         )
-        .build_cartesian_2d(0.0..steps.max(1) as f64, (lo..hi).log_scale())?;
+        .axes(0.0..steps.max(1) as f64, plot::Axis::log(lo..hi))?;
         plot::mesh(&mut chart, theme, "step t", "E\u{2016}\u{3b8}\u{209c} \u{2212} \u{3b8}*\u{2016}")?;
         let t_end = steps as f64;
         let eps_style = theme.line(theme.foreground(), 1.5);

@@ -8,7 +8,6 @@ use super::format;
 use std::borrow::Borrow;
 
 use plotters::chart::{MeshStyle, SeriesAnno};
-use plotters::coord::ranged1d::ValueFormatter;
 use plotters::coord::Shift;
 use plotters::element::{CoordMapper, Drawable, PointCollection};
 use plotters::prelude::*;
@@ -16,9 +15,12 @@ use plotters::style::text_anchor::{HPos, Pos, VPos};
 
 use super::recording::{self, Band, Layer, Rect};
 
+mod axis;
 mod key;
 mod messages;
 mod ranges;
+
+pub use axis::{Axis, BuildChart, Chart};
 
 pub use key::{Capture, Key, Swatch};
 use key::{Corner, LegendStyle};
@@ -140,16 +142,19 @@ pub struct PlotMap {
 }
 
 impl PlotMap {
-    /// The map of a chart's plotting area onto the data ranges `x` and `y`.
-    pub fn of<DB: DrawingBackend, CT: CoordTranslate>(
-        chart: &ChartContext<'_, DB, CT>,
-        x: (f64, f64),
-        y: (f64, f64),
-        log_x: bool,
-        log_y: bool,
-    ) -> Self {
+    /// The map of a chart's plotting area onto its axes.
+    pub fn of<DB: DrawingBackend>(chart: &Chart<'_, DB>) -> Self {
         let (px, py) = chart.plotting_area().get_pixel_range();
-        Self { pixels_x: (px.start, px.end), pixels_y: (py.start, py.end), data_x: x, data_y: y, log_x, log_y }
+        let (x, y) = (chart.as_coord_spec().x_spec(), chart.as_coord_spec().y_spec());
+        let (xs, ys) = (x.range(), y.range());
+        Self {
+            pixels_x: (px.start, px.end),
+            pixels_y: (py.start, py.end),
+            data_x: (xs.start, xs.end),
+            data_y: (ys.start, ys.end),
+            log_x: x.is_log(),
+            log_y: y.is_log(),
+        }
     }
 
     /// Data coordinates of a device pixel (extrapolated outside the plotting area).
@@ -231,17 +236,12 @@ fn caption_size<DB: DrawingBackend>(area: &DrawingArea<DB, Shift>, theme: &Theme
 const TICK_LABEL_SIZE: f64 = 11.0;
 
 /// Draws the mesh of a chart in the house style, with axis descriptions.
-pub fn mesh<DB, X, Y>(
-    chart: &mut ChartContext<'_, DB, Cartesian2d<X, Y>>,
+pub fn mesh<DB: DrawingBackend>(
+    chart: &mut Chart<'_, DB>,
     theme: &Theme,
     x_desc: &str,
     y_desc: &str,
-) -> Result<(), DrawError<DB>>
-where
-    DB: DrawingBackend,
-    X: Ranged<ValueType = f64> + ValueFormatter<f64>,
-    Y: Ranged<ValueType = f64> + ValueFormatter<f64>,
-{
+) -> Result<(), DrawError<DB>> {
     let plot = plot_area(chart);
     recording::note_plot_area(plot);
     // Up to six tick labels up the y axis, fewer where they would be closer than two lines of
@@ -261,15 +261,10 @@ where
 
 /// A chart's mesh in the house style (label and description text, axis and grid lines), for
 /// the panel to finish with its descriptions, label counts and formatters, and draw.
-pub fn house_mesh<'a, 'b, DB, X, Y>(
-    chart: &'b mut ChartContext<'a, DB, Cartesian2d<X, Y>>,
+pub fn house_mesh<'a, 'b, DB: DrawingBackend>(
+    chart: &'b mut Chart<'a, DB>,
     theme: &Theme,
-) -> MeshStyle<'a, 'b, X, Y, DB>
-where
-    DB: DrawingBackend,
-    X: Ranged<ValueType = f64> + ValueFormatter<f64>,
-    Y: Ranged<ValueType = f64> + ValueFormatter<f64>,
-{
+) -> MeshStyle<'a, 'b, Axis, Axis, DB> {
     let mut mesh = chart.configure_mesh();
     mesh.label_style(theme.text(TICK_LABEL_SIZE))
         .axis_desc_style(theme.text(12.0))
@@ -287,17 +282,12 @@ pub fn custom_mesh<E>(axes: (&str, &str), draw: impl FnOnce() -> Result<(), E>) 
 }
 
 /// The pixels of a chart's plotting area.
-fn plot_area<DB: DrawingBackend, CT: CoordTranslate>(chart: &ChartContext<'_, DB, CT>) -> Rect {
+fn plot_area<DB: DrawingBackend>(chart: &Chart<'_, DB>) -> Rect {
     Rect::of_ranges(chart.plotting_area().get_pixel_range())
 }
 
 /// Notes series `name`, drawn at `points` of `chart`, for reading its values by pointing.
-fn note_series<DB, X, Y>(chart: &ChartContext<'_, DB, Cartesian2d<X, Y>>, name: &str, points: &[(f64, f64)])
-where
-    DB: DrawingBackend,
-    X: Ranged<ValueType = f64>,
-    Y: Ranged<ValueType = f64>,
-{
+fn note_series<DB: DrawingBackend>(chart: &Chart<'_, DB>, name: &str, points: &[(f64, f64)]) {
     if recording::recording() {
         let plot = plot_area(chart);
         recording::note_plot_area(plot);
@@ -307,17 +297,12 @@ where
 
 /// Draws `points` joined by a line in `style`: series `name`, whose points can be read by
 /// pointing. Returns the series' legend entry, to label.
-pub fn line<'c, 'a, DB, X, Y>(
-    chart: &'c mut ChartContext<'a, DB, Cartesian2d<X, Y>>,
+pub fn line<'c, 'a, DB: DrawingBackend>(
+    chart: &'c mut Chart<'a, DB>,
     name: &str,
     points: impl IntoIterator<Item = (f64, f64)>,
     style: impl Into<ShapeStyle>,
-) -> Result<&'c mut SeriesAnno<'a, DB>, DrawError<DB>>
-where
-    DB: DrawingBackend,
-    X: Ranged<ValueType = f64>,
-    Y: Ranged<ValueType = f64>,
-{
+) -> Result<&'c mut SeriesAnno<'a, DB>, DrawError<DB>> {
     let points: Vec<(f64, f64)> = points.into_iter().collect();
     note_series(chart, name, &points);
     chart.draw_series(LineSeries::new(points, style))
@@ -326,18 +311,13 @@ where
 /// Draws `points` joined by a line in `style`, cut where it leaves the view x ∈ `xs`, y ∈ `ys`
 /// (see [`clip_polyline`]): series `name`, as [`line`] does, whose readable points are those in
 /// the view.
-pub fn clipped_line<'c, 'a, DB, X, Y>(
-    chart: &'c mut ChartContext<'a, DB, Cartesian2d<X, Y>>,
+pub fn clipped_line<'c, 'a, DB: DrawingBackend>(
+    chart: &'c mut Chart<'a, DB>,
     name: &str,
     points: &[(f64, f64)],
     (xs, ys): ((f64, f64), (f64, f64)),
     style: ShapeStyle,
-) -> Result<&'c mut SeriesAnno<'a, DB>, DrawError<DB>>
-where
-    DB: DrawingBackend,
-    X: Ranged<ValueType = f64>,
-    Y: Ranged<ValueType = f64>,
-{
+) -> Result<&'c mut SeriesAnno<'a, DB>, DrawError<DB>> {
     let inside = |&&(x, y): &&(f64, f64)| (xs.0..=xs.1).contains(&x) && (ys.0..=ys.1).contains(&y);
     let shown: Vec<(f64, f64)> = points.iter().filter(inside).copied().collect();
     note_series(chart, name, &shown);
@@ -346,34 +326,27 @@ where
 
 /// Draws `points` joined by a dashed line (`dash` pixels on, `gap` off) in `style`: series
 /// `name`, as [`line`] does.
-pub fn dashed<'c, 'a, DB, X, Y>(
-    chart: &'c mut ChartContext<'a, DB, Cartesian2d<X, Y>>,
+pub fn dashed<'c, 'a, DB: DrawingBackend>(
+    chart: &'c mut Chart<'a, DB>,
     name: &str,
     points: impl IntoIterator<Item = (f64, f64)>,
     (dash, gap): (u32, u32),
     style: ShapeStyle,
-) -> Result<&'c mut SeriesAnno<'a, DB>, DrawError<DB>>
-where
-    DB: DrawingBackend,
-    X: Ranged<ValueType = f64>,
-    Y: Ranged<ValueType = f64>,
-{
+) -> Result<&'c mut SeriesAnno<'a, DB>, DrawError<DB>> {
     let points: Vec<(f64, f64)> = points.into_iter().collect();
     note_series(chart, name, &points);
     chart.draw_series(DashedLineSeries::new(points, dash, gap, style))
 }
 
 /// Draws `marker` at each of `points` (a dot, a cross, a bar…): series `name`, as [`line`] does.
-pub fn markers<'c, 'a, DB, X, Y, B, E>(
-    chart: &'c mut ChartContext<'a, DB, Cartesian2d<X, Y>>,
+pub fn markers<'c, 'a, DB, B, E>(
+    chart: &'c mut Chart<'a, DB>,
     name: &str,
     points: impl IntoIterator<Item = (f64, f64)>,
     marker: impl Fn((f64, f64)) -> E,
 ) -> Result<&'c mut SeriesAnno<'a, DB>, DrawError<DB>>
 where
     DB: DrawingBackend,
-    X: Ranged<ValueType = f64>,
-    Y: Ranged<ValueType = f64>,
     B: CoordMapper,
     for<'b> &'b E: PointCollection<'b, (f64, f64), B>,
     E: Drawable<DB, B>,
@@ -385,15 +358,14 @@ where
 
 /// Draws shaded regions (translucent fills that mark where something holds), which a legend
 /// may cover. Returns their legend entry, to label.
-pub fn shade<'c, 'a, DB, CT, B, E, R, S>(
-    chart: &'c mut ChartContext<'a, DB, CT>,
+pub fn shade<'c, 'a, DB, B, E, R, S>(
+    chart: &'c mut Chart<'a, DB>,
     regions: S,
 ) -> Result<&'c mut SeriesAnno<'a, DB>, DrawError<DB>>
 where
     DB: DrawingBackend,
-    CT: CoordTranslate,
     B: CoordMapper,
-    for<'b> &'b E: PointCollection<'b, CT::From, B>,
+    for<'b> &'b E: PointCollection<'b, (f64, f64), B>,
     E: Drawable<DB, B>,
     R: Borrow<E>,
     S: IntoIterator<Item = R>,
@@ -405,10 +377,7 @@ where
 /// [`Key`]) where it covers nothing drawn as data before it: in a free corner or at the middle
 /// of a free edge of the plotting area, or else in a band outside it (see `recording`). Drawn
 /// outside `recording::draw_panel`, where nothing is recorded, it goes to the upper right.
-pub fn legend<'a, DB: DrawingBackend + 'a, CT: CoordTranslate>(
-    chart: &mut ChartContext<'a, DB, CT>,
-    theme: &Theme,
-) -> Result<(), DrawError<DB>>
+pub fn legend<'a, DB: DrawingBackend + 'a>(chart: &mut Chart<'a, DB>, theme: &Theme) -> Result<(), DrawError<DB>>
 where
     DB::ErrorType: 'static,
 {
@@ -475,8 +444,7 @@ where
     let threshold = 2.0 / eta;
     let x_hi = a_max.max(threshold * 1.35).max(markers.iter().map(|m| m.1).fold(0.0, f64::max) * 1.15);
     let y_lo = (1.0 - eta * x_hi).min(-1.6);
-    let mut chart =
-        frame(area, theme, "contraction factor 1 \u{2212} \u{3b7}a").build_cartesian_2d(0.0..x_hi, y_lo..1.25)?;
+    let mut chart = frame(area, theme, "contraction factor 1 \u{2212} \u{3b7}a").axes(0.0..x_hi, y_lo..1.25)?;
     mesh(&mut chart, theme, "curvature a", "1 \u{2212} \u{3b7}a")?;
     shade(
         &mut chart,
@@ -514,7 +482,7 @@ where
         chart.draw_series(std::iter::once(EmptyElement::at(at) + name))?;
     }
     legend(&mut chart, theme)?;
-    Ok(Some(PlotMap::of(&chart, (0.0, x_hi), (y_lo, 1.25), false, false)))
+    Ok(Some(PlotMap::of(&chart)))
 }
 
 /// Writes `notes` in small muted type along the bottom of `area`, each wrapped to its width,
