@@ -89,9 +89,7 @@ pub fn report_panic(info: &std::panic::PanicHookInfo<'_>) {
     let place = info.location().map(|l| format!(" (at {}:{})", l.file(), l.line())).unwrap_or_default();
     let document = web_sys::window().and_then(|window| window.document());
     match RUNNING.take() {
-        Some(id) => {
-            stop(id, &format!("The figure \"{id}\" stopped with an internal error: {what}."), &place)
-        }
+        Some(id) => stop(id, &format!("The figure \"{id}\" stopped with an internal error: {what}."), &place),
         None => {
             let message =
                 format!("An internal error occurred: {what}. If a figure stopped, reloading the page restarts it.");

@@ -47,6 +47,25 @@ fn relative(a: f64, b: f64) -> f64 {
     (a - b).abs() / b.abs()
 }
 
+/// The embedded state is the file's, bit for bit: each array read from bench/eos1_init.json here
+/// equals the one the library embeds through build.rs.
+#[test]
+fn the_embedded_state_is_the_json_file_bit_for_bit() {
+    let file: serde_json::Value =
+        serde_json::from_str(include_str!("../../bench/eos1_init.json")).expect("bench/eos1_init.json is JSON");
+    let array = |key: &str| -> Vec<u64> {
+        file[key].as_array().expect("an array").iter().map(|v| v.as_f64().expect("a number").to_bits()).collect()
+    };
+    let bits = |values: &[f64]| -> Vec<u64> { values.iter().map(|v| v.to_bits()).collect() };
+    let init = init();
+    assert_eq!(bits(&init.data.x), array("x"));
+    assert_eq!(bits(&init.data.y), array("y"));
+    assert_eq!(bits(&init.theta0), array("theta0"));
+    assert_eq!(bits(&init.v0), array("v0"));
+    assert_eq!(init.theta0.len(), 301);
+    assert_eq!(init.data.x.len(), 20);
+}
+
 #[test]
 fn fixed_twenty_iterations_match_the_reference() {
     let init = init();

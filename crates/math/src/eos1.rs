@@ -2,7 +2,7 @@
 //! same code is timed natively and as WebAssembly. The clock is passed in, so that nothing
 //! here depends on a platform.
 
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 
 use crate::activation::Activation;
 use crate::network::{Data, ShallowNet};
@@ -24,19 +24,22 @@ pub const EOS1_WIDTH: usize = 100;
 pub const EOS1_ETA: f64 = 0.06;
 pub const EOS1_STEPS: usize = 2000;
 
-#[derive(Deserialize)]
-struct Eos1File {
-    x: Vec<f64>,
-    y: Vec<f64>,
-    theta0: Vec<f64>,
-    v0: Vec<f64>,
-}
+/// The initial state as build.rs writes it from bench/eos1_init.json: x, y, theta0 and v0, each
+/// as its length (u64) and its values (f64), little-endian.
+const INIT: &[u8] = include_bytes!(concat!(env!("OUT_DIR"), "/eos1_init.bin"));
 
 /// The initial state, embedded from bench/eos1_init.json.
 pub fn eos1() -> Eos1 {
-    let file: Eos1File =
-        serde_json::from_str(include_str!("../../../bench/eos1_init.json")).expect("bench/eos1_init.json is valid");
-    Eos1 { data: Data { x: file.x, y: file.y }, theta0: file.theta0, v0: file.v0 }
+    let mut rest = INIT;
+    let mut next_array = || {
+        let (length, tail) = rest.split_at(8);
+        let length = u64::from_le_bytes(length.try_into().expect("eight bytes")) as usize;
+        let (values, tail) = tail.split_at(8 * length);
+        rest = tail;
+        values.chunks_exact(8).map(|b| f64::from_le_bytes(b.try_into().expect("eight bytes"))).collect::<Vec<f64>>()
+    };
+    let (x, y, theta0, v0) = (next_array(), next_array(), next_array(), next_array());
+    Eos1 { data: Data { x, y }, theta0, v0 }
 }
 
 /// Steps per second of the three ways to run EOS-1, and the sharpness it reaches.
