@@ -86,3 +86,32 @@ fn controls_validate_draw_and_write_the_url() {
     url::set_fragment("");
     container.remove();
 }
+
+/// A run file written by serde_json (as the command line and the page write it) reads in the
+/// browser, through JSON.parse, to the same values bit for bit, awkward numbers included; and
+/// what the browser's parser refuses or reads as infinite is refused with a message.
+#[wasm_bindgen_test]
+fn run_files_read_in_the_browser_as_serde_json_wrote_them() {
+    use sgd_stability::page::run_file::RunFile;
+    let awkward = [-0.0, 1.0, 5e-324, f64::MAX, 0.1 + 0.2, -1.5e-300, 123456789.0];
+    let text = format!(
+        r#"{{"format": "sgd-stability run", "version": 2, "figure": "edge-of-stability",
+            "params": {{"eta": "0.06", "activation": "tanh"}},
+            "data": {{"input_dim": 1, "output_dim": 1, "x": [-1.0, 0.5], "y": [1.0, -0.0]}},
+            "theta": [{}], "step": 7}}"#,
+        awkward.map(|v| format!("{v:?}")).join(", ")
+    );
+    let run = RunFile::parse(&text).expect("a run file");
+    let bits = |values: &[f64]| values.iter().map(|v| v.to_bits()).collect::<Vec<_>>();
+    assert_eq!(bits(&run.theta), bits(&awkward));
+    assert_eq!(bits(&run.data.y), bits(&[1.0, -0.0]));
+    assert_eq!((run.step, run.params["activation"].as_str()), (7, "tanh"));
+    // What the page writes reads back to the same run.
+    assert_eq!(RunFile::parse(&run.to_json()), Ok(run));
+
+    let refused = |text: &str| RunFile::parse(text).expect_err("refused");
+    assert!(refused("{\"format\": ").starts_with("not a run file: "));
+    assert!(refused("{\"format\": \"sgd-stability run\"}").contains("missing field"));
+    let infinite = text.replace("5e-324", "1e400");
+    assert!(refused(&infinite).contains("not all finite"));
+}

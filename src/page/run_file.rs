@@ -87,7 +87,7 @@ impl RunFile {
         if text.len() > MAX_LEN {
             return Err(format!("the run file is too large ({} bytes; at most {MAX_LEN})", text.len()));
         }
-        let run: RunFile = serde_json::from_str(text).map_err(|e| format!("not a run file: {e}"))?;
+        let run = json::read(text).map_err(|e| format!("not a run file: {e}"))?;
         if run.format != FORMAT {
             return Err(format!("not a run file: its format is \u{201c}{}\u{201d}", run.format));
         }
@@ -135,4 +135,33 @@ impl RunFile {
 
 fn one_output() -> usize {
     1
+}
+
+/// Run files from JSON text, natively through serde_json.
+#[cfg(not(target_arch = "wasm32"))]
+mod json {
+    use super::RunFile;
+
+    pub fn read(text: &str) -> Result<RunFile, String> {
+        serde_json::from_str(text).map_err(|e| e.to_string())
+    }
+}
+
+/// Run files from JSON text in the browser: the browser's own JSON parser (exact for every f64,
+/// as serde_json's is), its values crossing through serde-wasm-bindgen, which keeps serde_json's
+/// parser out of the page's WebAssembly. Writing stays with serde_json everywhere, so that the
+/// page and the command line write the same text (and -0.0, which JavaScript writes as 0).
+#[cfg(target_arch = "wasm32")]
+mod json {
+    use serde::Deserialize;
+    use wasm_bindgen::JsCast;
+
+    use super::RunFile;
+
+    pub fn read(text: &str) -> Result<RunFile, String> {
+        let value = js_sys::JSON::parse(text).map_err(|e| {
+            e.dyn_ref::<js_sys::Error>().map_or_else(|| "not JSON".to_string(), |e| String::from(e.message()))
+        })?;
+        RunFile::deserialize(serde_wasm_bindgen::Deserializer::from(value)).map_err(|e| e.to_string())
+    }
 }
