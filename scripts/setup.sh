@@ -2,7 +2,7 @@
 # Installs what the project needs and is missing; each step is skipped when the tool is
 # already there at the right version.
 #   scripts/setup.sh serve   wasm32 target, node/npm if absent, the npm packages (wasm-opt from
-#                            binaryen, KaTeX), wasm-bindgen-cli, trunk
+#                            binaryen, KaTeX), wasm-bindgen-cli, trunk, the project's crates
 #   scripts/setup.sh test    all of the above, plus Debian's chromium and chromium-driver and
 #                            the npm packages of the end-to-end tests
 set -euo pipefail
@@ -71,6 +71,13 @@ need_npm_packages() {
   fi
 }
 
+need_crates() {
+  # Trunk builds with `cargo build --offline` (the --offline of `trunk serve`), so the crates
+  # must be in Cargo's cache first; a no-op when they are.
+  say "the crates of Cargo.lock (cargo fetch)"
+  cargo fetch --manifest-path "$here/Cargo.toml" --quiet
+}
+
 need_chromium() {
   if [ -x /usr/bin/chromium ] && [ -x /usr/bin/chromedriver ]; then
     say "chromium and chromedriver: present"
@@ -82,9 +89,9 @@ need_chromium() {
 
 case "${1:-serve}" in
   serve)
-    need_wasm_target; need_node; need_npm_packages; need_wasm_bindgen; need_trunk ;;
+    need_wasm_target; need_node; need_npm_packages; need_wasm_bindgen; need_trunk; need_crates ;;
   test)
-    need_wasm_target; need_node; need_npm_packages; need_chromium; need_wasm_bindgen; need_trunk ;;
+    need_wasm_target; need_node; need_npm_packages; need_chromium; need_wasm_bindgen; need_trunk; need_crates ;;
   *)
     echo "usage: $0 [serve|test]" >&2; exit 2 ;;
 esac
