@@ -186,10 +186,13 @@ describe("the figures' workers", () => {
     assert.equal((await readouts(page, EOS)).computed, "in a worker");
     const pageThreads = new Set(events.filter((e) => e.name === "thread_name" && e.args?.name === "CrRendererMain").map((e) => `${e.pid}:${e.tid}`));
     const tasks = events.filter((e) => e.ph === "X" && e.name === "ThreadControllerImpl::RunTask" && pageThreads.has(`${e.pid}:${e.tid}`));
-    assert.ok(tasks.length > 100 && tasks.every((e) => Number.isFinite(e.tdur)), `the trace has ${tasks.length} tasks of the page's thread, with their processor time`);
-    const longest = (key) => Math.max(...tasks.map((e) => e[key] / 1000)).toFixed(1);
-    console.log(`${tasks.length} tasks of the page's thread while the digits trained: the longest used ${longest("tdur")} ms of processor time and took ${longest("dur")} ms; the Long Tasks API reported [${longTasks}] ms`);
-    assert.ok(tasks.every((e) => e.tdur < 50000), `a task of the page's thread used ${longest("tdur")} ms of processor time`);
+    assert.ok(tasks.length > 100 && tasks.every((e) => Number.isFinite(e.dur)), `the trace has ${tasks.length} tasks of the page's thread, with their durations`);
+    // A task the trace gives no processor time (on a busy machine, some of the compositor's
+    // microsecond tasks) is held to its time by the clock, which is never less.
+    const cpu = (e) => (Number.isFinite(e.tdur) ? e.tdur : e.dur);
+    const longest = (time) => Math.max(...tasks.map((e) => time(e) / 1000)).toFixed(1);
+    console.log(`${tasks.length} tasks of the page's thread while the digits trained: the longest used ${longest(cpu)} ms of processor time and took ${longest((e) => e.dur)} ms; the Long Tasks API reported [${longTasks}] ms`);
+    assert.ok(tasks.every((e) => cpu(e) < 50000), `a task of the page's thread used ${longest(cpu)} ms of processor time`);
     // A busy machine stretches a task by the clock: the test holds those to twice the goal.
     assert.ok(longTasks.every((ms) => ms < 100), `main-thread tasks while the digits trained: ${longTasks} ms`);
     assert.deepEqual(problems, []);
