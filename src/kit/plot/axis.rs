@@ -1,6 +1,6 @@
-//! One coordinate type for every panel. Each combination of linear and logarithmic axes was a
-//! coordinate type of its own to plotters, and its chart, mesh and series code was compiled once
-//! per combination into the page; an [`Axis`] is either kind, so every chart is a [`Chart`].
+//! One coordinate type for every panel. To plotters each combination of linear and logarithmic
+//! axes is a coordinate type of its own, with its chart, mesh and series code compiled once per
+//! type; an [`Axis`] is either kind, so every chart is a [`Chart`] and that code is compiled once.
 
 use std::ops::Range;
 
