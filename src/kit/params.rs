@@ -367,7 +367,7 @@ impl ParamValues {
 }
 
 /// A field of a figure's typed settings, read from the validated [`ParamValues`] by its key (see
-/// [`figure_params!`]).
+/// [`figure_params!`](crate::figure_params)).
 pub trait ParamField: Sized {
     fn read(values: &ParamValues, key: &str) -> Self;
 }

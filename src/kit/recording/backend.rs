@@ -29,7 +29,7 @@ thread_local! {
 }
 
 /// A drawing backend that passes everything on to `DB` and records each mark for the panel
-/// being drawn (see the module's documentation). Outside [`draw_panel`] it only passes on.
+/// being drawn (see the module's documentation). Outside [`draw_panel`](super::draw_panel) it only passes on.
 pub struct RecordingBackend<DB> {
     inner: DB,
     /// How texts are measured, when not by `inner`.
