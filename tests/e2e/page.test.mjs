@@ -5,7 +5,7 @@
 
 import { after, before, describe, test } from "node:test";
 import assert from "node:assert/strict";
-import { canvasFingerprint, canvasStats, fullPageScreenshot, openPage, settle, startSite, stopSite } from "./browser.mjs";
+import { canvasFingerprint, canvasStats, fullPageScreenshot, openPage, settle, startSite, stopSite, withEverySectionRendered } from "./browser.mjs";
 
 const SITE = process.env.SITE_DIR ?? "dist";
 const SHOTS = "target/e2e";
@@ -34,7 +34,9 @@ describe("the page", () => {
         assert.equal(stats.width, Math.round(stats.cssWidth * 2), `${id}/${panel} buffer is not CSS width × devicePixelRatio`);
         assert.equal(stats.height, Math.round(stats.cssHeight * 2), `${id}/${panel} buffer is not CSS height × devicePixelRatio`);
       }
-      await page.locator(`#${id}`).screenshot({ path: `${SHOTS}/${id}.png` });
+      // Its section rendered: a figure taller than the window is shot in parts, and a part far
+      // from where the page stands would otherwise come out blank.
+      await withEverySectionRendered(page, () => page.locator(`#${id}`).screenshot({ path: `${SHOTS}/${id}.png` }));
     }
     const mathCount = await page.locator("math").count();
     assert.ok(mathCount > 50, `only ${mathCount} MathML formulas on the page`);
