@@ -10,7 +10,7 @@
 //! figures): `#edge-of-stability.eta=0.08&edge-of-stability.at=1234`. A link with it restarts
 //! the figure from its settings and replays that many units, then pauses. It is written with
 //! [`write_progress`] and read with [`progress_from`]; [`apply`] leaves it alone, and
-//! [`write`], which a change of settings calls, drops it (new settings restart the run).
+//! [`write()`], which a change of settings calls, drops it (new settings restart the run).
 
 use crate::kit::params::{ParamError, ParamValues};
 

@@ -3,7 +3,7 @@
 //! page's thread. A piece's numbers depend on that piece only, never on the thread that does it
 //! or on the order, so every core, one core and the page give the same results.
 //!
-//! Each piece runs under the calling thread's [`IsaChoice`]: a pool thread does not inherit
+//! Each piece runs under the calling thread's `IsaChoice`: a pool thread does not inherit
 //! [`on_baseline`](super::kernels::on_baseline), and a kernel with fused multiply-adds rounds
 //! differently.
 

@@ -66,7 +66,7 @@ impl SymmetricEigen {
     }
 }
 
-/// One Jacobi rotation in the (p, q) plane that zeroes a[p][q], applied to `a` from both sides
+/// One Jacobi rotation in the (p, q) plane that zeroes a\[p\]\[q\], applied to `a` from both sides
 /// and accumulated into the columns of `v`.
 fn rotate(a: &mut [f64], v: &mut [f64], d: usize, p: usize, q: usize) {
     let apq = a[p * d + q];

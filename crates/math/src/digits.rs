@@ -2,7 +2,7 @@
 //! as a [`Dataset`]: 8 × 8 images, each pixel a count 0 to 16, ten classes. The command line
 //! has the file built in. The page fetches it when a figure first asks for the digits (most
 //! readers never do, and it would be an eighth of the page's WebAssembly) and hands it over with
-//! [`provide`]; until then [`Dataset::digits`] refuses with [`NOT_LOADED`].
+//! `provide` (in the page's build); until then [`Dataset::digits`] refuses with [`NOT_LOADED`].
 
 use super::datasets::Dataset;
 

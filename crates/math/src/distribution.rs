@@ -211,7 +211,7 @@ pub fn erfc(x: f64) -> f64 {
 #[derive(Clone, Debug, PartialEq)]
 pub struct Empirical {
     sorted: Vec<f64>,
-    /// prefix[i] = sorted[0] + … + sorted[i − 1].
+    /// prefix\[i\] = sorted\[0\] + … + sorted\[i − 1\].
     prefix: Vec<f64>,
 }
 

@@ -11,7 +11,7 @@
 //!
 //! An ordinary x86-64 build may only assume SSE2, which leaves most of a current processor
 //! unused. So the hot code is generic over [`Isa`] and entered through [`with_isa!`], which
-//! runs it compiled for AVX-512 ([`Avx512`]) or else AVX2 and FMA ([`Avx2Fma`]) when the
+//! runs it compiled for AVX-512 (`Avx512`) or else AVX2 and FMA (`Avx2Fma`) when the
 //! processor has them, and for the build's own target ([`Baseline`]) otherwise. A build that
 //! already targets one of them has only those above its own; in wasm there is only
 //! [`Baseline`].
@@ -38,7 +38,7 @@ pub const fn padded(len: usize) -> usize {
 /// the scalar multiply-add, and the kernels whose partial sums depend on the register count.
 ///
 /// Code generic over it is meant to be instantiated by [`with_isa!`] only, which hands it
-/// [`Avx2Fma`] or [`Avx512`] only after seeing that the processor has those instructions.
+/// `Avx2Fma` or `Avx512` only after seeing that the processor has those instructions.
 pub trait Isa: Copy + 'static {
     /// Values per group: a divisor of [`MAX_LANES`].
     const LANES: usize;
@@ -94,7 +94,7 @@ pub trait Isa: Copy + 'static {
 }
 
 /// What the build targets: SSE2 in an ordinary x86-64 build, simd128 in wasm, AVX2 and FMA in
-/// builds for processors that have them. (In builds for AVX-512 processors it is [`Avx512`].)
+/// builds for processors that have them. (In builds for AVX-512 processors it is `Avx512`.)
 #[cfg(not(all(target_arch = "x86_64", target_feature = "avx512f")))]
 #[derive(Clone, Copy, Debug)]
 pub struct Baseline;
@@ -470,7 +470,7 @@ pub fn isa_in_use() -> &'static str {
 }
 
 /// Runs the call `$body` (an expression naming the instruction set `$isa` in its generic
-/// arguments) compiled for the instruction set of [`isa_level`]: [`Avx512`] or [`Avx2Fma`]
+/// arguments) compiled for the instruction set of [`isa_level`]: `Avx512` or `Avx2Fma`
 /// when the processor has it and this thread's cap allows it, [`Baseline`] otherwise.
 ///
 /// Everything `$body` calls with `$isa` must be inlined down to the kernels on x86-64
@@ -821,7 +821,7 @@ fn steps(v: &[f64], step: usize) -> std::slice::ChunksExact<'_, f64> {
     v.chunks_exact(step)
 }
 
-/// acc[k] += q[k]·w, lane by lane, for one group.
+/// acc\[k\] += q\[k\]·w, lane by lane, for one group.
 #[inline(always)]
 fn accumulate4<I: Isa>(acc: &mut [Lanes<I>; 4], w: Lanes<I>, q: [&[f64]; 4]) {
     for (a, chunk) in acc.iter_mut().zip(q) {
@@ -829,7 +829,7 @@ fn accumulate4<I: Isa>(acc: &mut [Lanes<I>; 4], w: Lanes<I>, q: [&[f64]; 4]) {
     }
 }
 
-/// w + Σₖ minus_c[k]·q[k] for one group, as two chains of two so that the four multiply-adds
+/// w + Σₖ minus_c\[k\]·q\[k\] for one group, as two chains of two so that the four multiply-adds
 /// do not all wait on one another.
 #[inline(always)]
 fn subtract_group<I: Isa>(w: Lanes<I>, minus_c: [Lanes<I>; 4], q: [&[f64]; 4]) -> Lanes<I> {

@@ -341,8 +341,8 @@ fn fresh_direction<'a, I: Isa>(
 /// w ← w − Σᵢ ⟨qᵢ, w⟩ qᵢ over the basis vectors `rows` (as long as w): classical
 /// Gram–Schmidt within groups of four (dot products with the four, then their subtraction),
 /// group after group. Each sweep over w subtracts one group and takes the dot products of the
-/// next ([`subtract4_dot4`]): each basis vector is read once from memory, and w once per group
-/// instead of twice.
+/// next ([`Isa::subtract4_dot4`]): each basis vector is read once from memory, and w once per
+/// group instead of twice.
 #[cfg_attr(target_arch = "x86_64", inline(always))]
 fn orthogonalize<'a, I: Isa>(mut rows: impl ExactSizeIterator<Item = &'a [f64]>, w: &mut [f64]) {
     let mut pending = None;

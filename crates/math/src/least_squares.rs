@@ -219,7 +219,7 @@ impl LeastSquares {
         second - &self.hessian * &self.hessian
     }
 
-    /// Σ_B = E[Ĥ²] − H² for the batch Hessian Ĥ = (1/B)Σ_{j∈batch} Hⱼ of a uniform batch of B
+    /// Σ_B = E\[Ĥ²\] − H² for the batch Hessian Ĥ = (1/B)Σ_{j∈batch} Hⱼ of a uniform batch of B
     /// distinct samples: c·Σ with c = (n − B)/(B(n − 1)).
     pub fn batch_hessian_variance(&self, batch: usize) -> DMatrix<f64> {
         self.sample_hessian_variance() * batch_factor(self.len(), batch)

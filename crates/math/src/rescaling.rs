@@ -48,11 +48,11 @@ pub fn rescale(net: &ShallowNet, theta: &[f64], scope: Scope, alpha: f64) -> Vec
 ///
 /// For neuron i with pre-activations zⱼ = w1ᵢxⱼ + b1ᵢ, the Hessian's diagonal entry of w2ᵢ is
 /// (1/n)Σⱼ σ(zⱼ)² (σ'' = 0 leaves no residual term there) and its block of (w1ᵢ, b1ᵢ) is
-/// (w2ᵢ²/n)Σⱼ [zⱼ > 0] (xⱼ, 1)(xⱼ, 1)ᵀ. Rescaled, the first is multiplied by α² and the second
+/// (w2ᵢ²/n)Σⱼ \[zⱼ > 0\] (xⱼ, 1)(xⱼ, 1)ᵀ. Rescaled, the first is multiplied by α² and the second
 /// divided by α², and λ_max is at least every diagonal entry: so λ_max → ∞ as α → ∞ when the
 /// neuron is active on some data point, and as α → 0 when it is and w2ᵢ ≠ 0. Otherwise the
-/// rows that rescaling scales up are zero (every term of the w2ᵢ row carries σ(zⱼ) or [zⱼ > 0];
-/// every term of the w1ᵢ, b1ᵢ rows carries w2ᵢ[zⱼ > 0], but for the residual coupling to w2ᵢ,
+/// rows that rescaling scales up are zero (every term of the w2ᵢ row carries σ(zⱼ) or \[zⱼ > 0\];
+/// every term of the w1ᵢ, b1ᵢ rows carries w2ᵢ\[zⱼ > 0\], but for the residual coupling to w2ᵢ,
 /// which rescaling leaves as it is), every entry stays bounded, and so does λ_max. Rescaling
 /// several neurons by one α blows up an end when one of them does.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

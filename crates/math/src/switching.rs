@@ -177,9 +177,9 @@ impl KinkMinimum {
 #[derive(Clone, Debug)]
 pub struct Ssds {
     pub minimum: KinkMinimum,
-    /// gradients[m][j] = ∇f_m(xⱼ; θ*).
+    /// gradients\[m\]\[j\] = ∇f_m(xⱼ; θ*).
     gradients: Vec<Vec<[f64; DIM]>>,
-    /// active[m][j][i]: neuron i active for point j in mode m (for the residual Hessian).
+    /// active\[m\]\[j\]\[i\]: neuron i active for point j in mode m (for the residual Hessian).
     active: Vec<Vec<[bool; WIDTH]>>,
     /// H_m = ∇²ψ_m(θ*), full batch.
     pub hessians: Vec<DMatrix<f64>>,

@@ -309,7 +309,7 @@ pub fn line<'c, 'a, DB: DrawingBackend>(
 }
 
 /// Draws `points` joined by a line in `style`, cut where it leaves the view x ∈ `xs`, y ∈ `ys`
-/// (see [`clip_polyline`]): series `name`, as [`line`] does, whose readable points are those in
+/// (see [`clip_polyline`]): series `name`, as [`line()`] does, whose readable points are those in
 /// the view.
 pub fn clipped_line<'c, 'a, DB: DrawingBackend>(
     chart: &'c mut Chart<'a, DB>,
@@ -325,7 +325,7 @@ pub fn clipped_line<'c, 'a, DB: DrawingBackend>(
 }
 
 /// Draws `points` joined by a dashed line (`dash` pixels on, `gap` off) in `style`: series
-/// `name`, as [`line`] does.
+/// `name`, as [`line()`] does.
 pub fn dashed<'c, 'a, DB: DrawingBackend>(
     chart: &'c mut Chart<'a, DB>,
     name: &str,
@@ -338,7 +338,7 @@ pub fn dashed<'c, 'a, DB: DrawingBackend>(
     chart.draw_series(DashedLineSeries::new(points, dash, gap, style))
 }
 
-/// Draws `marker` at each of `points` (a dot, a cross, a bar…): series `name`, as [`line`] does.
+/// Draws `marker` at each of `points` (a dot, a cross, a bar…): series `name`, as [`line()`] does.
 pub fn markers<'c, 'a, DB, B, E>(
     chart: &'c mut Chart<'a, DB>,
     name: &str,

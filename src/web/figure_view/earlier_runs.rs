@@ -3,6 +3,8 @@
 //! toggle is on, a run replaced by new settings, a preset or a loaded run file joins the earlier
 //! runs (at most [`EARLIER_RUNS`], the oldest dropped first), which the figure draws faintly
 //! and labels by the settings that differ from its own.
+//!
+//! [`Figure::COMPARES_RUNS`]: crate::figures::Figure::COMPARES_RUNS
 
 use std::rc::Rc;
 

@@ -4,14 +4,14 @@
 //! With e_t = θ_t − θ*, the batch Hessian Ĥ_t and the batch gradient ĝ_t at θ*, SGD reads
 //!   e_{t+1} = (I − ηĤ_t) e_t − η ĝ_t,
 //! which is Definition 1's linearized system (and, for least squares, SGD itself). Batches are
-//! independent across steps, so the mean μ_t = E[e_t] and the second moment S_t = E[e_t e_tᵀ]
+//! independent across steps, so the mean μ_t = E\[e_t\] and the second moment S_t = E\[e_t e_tᵀ\]
 //! obey closed recursions:
-//!   μ_{t+1} = (I − ηH) μ_t                                          (E[Ĥ] = H, E[ĝ] = ∇L(θ*) = 0)
+//!   μ_{t+1} = (I − ηH) μ_t                                          (E\[Ĥ\] = H, E\[ĝ\] = ∇L(θ*) = 0)
 //!   S_{t+1} = T(S_t) + η²c [C(μ_t) + C(μ_t)ᵀ + G],   T(M) = E[(I − ηĤ) M (I − ηĤ)],
 //! with c the batch factor, C(μ) = (1/n)Σⱼ Hⱼμgⱼᵀ and G = (1/n)Σⱼ gⱼgⱼᵀ (both zero with exact
 //! labels). E‖e_t‖² = tr S_t, so mean-square stability is a property of the linear map T.
 //!
-//! **The exact test.** By the batch identity, E[ĤMĤ] = HMH + c·(1/n)Σⱼ (Hⱼ − H)M(Hⱼ − H), so
+//! **The exact test.** By the batch identity, E\[ĤMĤ\] = HMH + c·(1/n)Σⱼ (Hⱼ − H)M(Hⱼ − H), so
 //!   T(M) = M − η(HM + MH) + η²[(1 − c)·HMH + c·(1/n)Σⱼ HⱼMHⱼ].
 //! T maps symmetric matrices to symmetric matrices and positive semi-definite ones to positive
 //! semi-definite ones. In its d² × d² (Kronecker) form it is E[(I − ηĤ) ⊗ (I − ηĤ)], a

@@ -10,7 +10,7 @@ use crate::kernels::{Baseline, Isa};
 use crate::least_squares::{batch_factor, LeastSquares};
 use crate::rng::{sample_without_replacement, stream, Rng};
 
-/// E[e_t] and E[e_t e_tᵀ] of SGD, exactly, step after step (see the module documentation).
+/// E\[e_t\] and E\[e_t e_tᵀ\] of SGD, exactly, step after step (see the module documentation).
 #[derive(Clone, Debug)]
 pub struct ExactMoments {
     /// The mean μ_t.
@@ -292,11 +292,11 @@ pub struct RunSpec {
 /// its square passes [`DIVERGENCE_GROWTH`] times its start, as the runs are.
 #[derive(Clone, Debug)]
 pub struct Trajectories {
-    /// E[e_t] = (I − ηH)ᵗe₀ for t = 0, 1, ….
+    /// E\[e_t\] = (I − ηH)ᵗe₀ for t = 0, 1, ….
     exact_means: Vec<Vec<f64>>,
     /// E‖e_t‖² = tr S_t for t = 0, 1, ….
     exact_mean_squares: Vec<f64>,
-    /// The steps at which ‖E[e_t]‖² and E‖e_t‖² passed their cap, if they did.
+    /// The steps at which ‖E\[e_t\]‖² and E‖e_t‖² passed their cap, if they did.
     exact_mean_stopped_at: Option<usize>,
     exact_stopped_at: Option<usize>,
     simulated: MonteCarlo,
@@ -306,7 +306,7 @@ pub struct Trajectories {
 impl Trajectories {
     /// The runs of `spec` from e₀ = Σᵢ cᵢqᵢ, given by its coordinates c = `start` in the
     /// eigenbasis q₁, …, q_d of H (batch size clamped to 1..=n). The exact mean is computed in
-    /// that basis, E[e_t] = Σᵢ (1 − ηλᵢ)ᵗ cᵢqᵢ, so that a start on one eigenvector stays on it
+    /// that basis, E\[e_t\] = Σᵢ (1 − ηλᵢ)ᵗ cᵢqᵢ, so that a start on one eigenvector stays on it
     /// exactly; a product of matrices would mix in the rounding of the other directions, which
     /// can decay more slowly.
     pub fn new(problem: &LeastSquares, operator: &MeanSquareOperator, start: &DVector<f64>, spec: &RunSpec) -> Self {
@@ -353,8 +353,8 @@ impl Trajectories {
         }
     }
 
-    /// E[e_t] = (I − ηH)ᵗe₀ at t = 0, 1, …: up to the horizon, or up to the step at which
-    /// ‖E[e_t]‖² passed [`DIVERGENCE_GROWTH`] times its start.
+    /// E\[e_t\] = (I − ηH)ᵗe₀ at t = 0, 1, …: up to the horizon, or up to the step at which
+    /// ‖E\[e_t\]‖² passed [`DIVERGENCE_GROWTH`] times its start.
     pub fn exact_means(&self) -> &[Vec<f64>] {
         &self.exact_means
     }
@@ -365,7 +365,7 @@ impl Trajectories {
         &self.exact_mean_squares
     }
 
-    /// The step at which ‖E[e_t]‖² passed its cap and was followed no further.
+    /// The step at which ‖E\[e_t\]‖² passed its cap and was followed no further.
     pub fn exact_mean_stopped_at(&self) -> Option<usize> {
         self.exact_mean_stopped_at
     }

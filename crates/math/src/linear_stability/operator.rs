@@ -238,8 +238,8 @@ pub fn wu_criterion(problem: &LeastSquares, eta: f64, batch: usize) -> f64 {
     SymmetricEigen::new(&m).map_or(f64::NAN, |e| e.values[0])
 }
 
-/// The largest η that meets Wu et al.'s criterion at batch size B: with E[Ĥ²] = H² + Σ_B the
-/// criterion is η·E[Ĥ²] ≼ 2H, so η ≤ 2/λ_max(H^{−1/2} E[Ĥ²] H^{−1/2}).
+/// The largest η that meets Wu et al.'s criterion at batch size B: with E\[Ĥ²\] = H² + Σ_B the
+/// criterion is η·E\[Ĥ²\] ≼ 2H, so η ≤ 2/λ_max(H^{−1/2} E\[Ĥ²\] H^{−1/2}).
 pub fn wu_threshold(problem: &LeastSquares, batch: usize) -> f64 {
     let eig = problem.hessian_eigen();
     let d = problem.dim();
