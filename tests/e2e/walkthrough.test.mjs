@@ -8,7 +8,7 @@
 
 import { after, before, describe, test } from "node:test";
 import assert from "node:assert/strict";
-import { openPage, startSite, stopSite, waitForDrawing, watch } from "./browser.mjs";
+import { canvasInView, openPage, startSite, stopSite, waitForDrawing, watch } from "./browser.mjs";
 
 const SHOTS = "target/e2e";
 
@@ -267,13 +267,8 @@ describe("the walkthrough", () => {
       for (const canvas of canvases) {
         await waitForDrawing(page, `#${canvas}`);
         // Drawn at the size the layout gave it, which the sizes written on it are of.
-        await page.waitForFunction(
-          (id) => {
-            const c = document.getElementById(id);
-            return c.width === Math.round(c.clientWidth * devicePixelRatio) && c.height === Math.round(c.clientHeight * devicePixelRatio) && c.dataset.textPx;
-          },
-          canvas,
-        );
+        await canvasInView(page.locator(`#${canvas}`));
+        await page.waitForFunction((id) => document.getElementById(id).dataset.textPx, canvas);
         const written = await page.$eval(`#${canvas}`, (c) => c.dataset.textPx);
         const sizes = Object.fromEntries(written.split(" ").map((entry) => entry.split(":")).map(([layer, px]) => [layer, Number(px)]));
         // The data layer holds the panel's title (and the labels on its data), the mesh its tick
