@@ -97,8 +97,10 @@ impl EdgeOfStability {
         let earlier = self.earlier_curves(Panels::Sharpness);
         let shown =
             || series.iter().flatten().chain(&batch).chain(&flow).chain(earlier.iter().flat_map(|c| c.1)).map(|p| p.1);
-        let (_, hi) = plot::padded_range(shown().chain(eta_line.iter().map(|p| p.1)), 0.08);
+        // The axis starts at 0 (or below it), and the room above the highest line is a share of
+        // the whole axis, so that 2/η is not drawn on the plot's top edge.
         let lo = shown().fold(f64::INFINITY, f64::min).min(0.0);
+        let (_, hi) = plot::padded_range(shown().chain(eta_line.iter().map(|p| p.1)).chain([lo]), 0.08);
         let mut chart =
             plot::frame(area, theme, "sharpness \u{3bb}\u{2098}\u{2090}\u{2093}(\u{2207}\u{b2}L) and 2/\u{3b7}")
                 .axes(start..end, lo..hi.max(lo + 1e-9))?;
