@@ -89,7 +89,9 @@ pub fn report_panic(info: &std::panic::PanicHookInfo<'_>) {
     let place = info.location().map(|l| format!(" (at {}:{})", l.file(), l.line())).unwrap_or_default();
     let document = web_sys::window().and_then(|window| window.document());
     match RUNNING.take() {
-        Some(id) => stop(id, &format!("The figure \"{id}\" stopped with an internal error: {what}."), &place),
+        Some(id) => {
+            stop(id, &format!("The figure \u{201c}{id}\u{201d} stopped with an internal error: {what}."), &place)
+        }
         None => {
             let message =
                 format!("An internal error occurred: {what}. If a figure stopped, reloading the page restarts it.");
@@ -105,7 +107,7 @@ pub fn report_panic(info: &std::panic::PanicHookInfo<'_>) {
 /// Stops figure `id` as a panic in it would, for a panic in its worker (see `workers`), whose
 /// message is `what`.
 pub fn fail(id: &'static str, what: &str) {
-    stop(id, &format!("The figure \"{id}\" stopped with an internal error in a worker: {what}."), "");
+    stop(id, &format!("The figure \u{201c}{id}\u{201d} stopped with an internal error in a worker: {what}."), "");
 }
 
 /// Marks figure `id` failed and shows `message` in its place; the console also gets `place`,
